@@ -1,0 +1,99 @@
+//! The seam to AWS: the [`Cloud`] trait with domain-level operations, its AWS SDK implementation
+//! ([`aws::AwsCloud`]) and an in-memory fake ([`fake::FakeCloud`]) for tests of the logic above it.
+
+pub mod aws;
+mod error;
+pub mod fake;
+pub mod sdk_config;
+
+pub use error::{classify, is_not_found, CloudError, CloudErrorKind};
+
+use serde::Serialize;
+
+/// Who the calls run as (STS `GetCallerIdentity`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallerIdentity {
+    pub account_id: String,
+    pub arn: String,
+    pub user_id: String,
+}
+
+/// Every AWS API ecsdeploy calls, with the cheap read `doctor` uses to prove it is reachable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Api {
+    Sts,
+    Ecs,
+    ElasticLoadBalancing,
+    Ec2,
+    Ecr,
+    Iam,
+    CloudWatchLogs,
+    ApplicationAutoScaling,
+    SecretsManager,
+    Route53,
+    Acm,
+    CloudWatch,
+}
+
+impl Api {
+    pub const ALL: [Api; 12] = [
+        Api::Sts,
+        Api::Ecs,
+        Api::ElasticLoadBalancing,
+        Api::Ec2,
+        Api::Ecr,
+        Api::Iam,
+        Api::CloudWatchLogs,
+        Api::ApplicationAutoScaling,
+        Api::SecretsManager,
+        Api::Route53,
+        Api::Acm,
+        Api::CloudWatch,
+    ];
+
+    /// The read-only operation `doctor` calls, named as its IAM permission.
+    pub fn probe_operation(self) -> &'static str {
+        match self {
+            Api::Sts => "sts:GetCallerIdentity",
+            Api::Ecs => "ecs:ListClusters",
+            Api::ElasticLoadBalancing => "elasticloadbalancing:DescribeLoadBalancers",
+            Api::Ec2 => "ec2:DescribeVpcs",
+            Api::Ecr => "ecr:DescribeRepositories",
+            Api::Iam => "iam:ListRoles",
+            Api::CloudWatchLogs => "logs:DescribeLogGroups",
+            Api::ApplicationAutoScaling => "application-autoscaling:DescribeScalableTargets",
+            Api::SecretsManager => "secretsmanager:ListSecrets",
+            Api::Route53 => "route53:ListHostedZones",
+            Api::Acm => "acm:ListCertificates",
+            Api::CloudWatch => "cloudwatch:DescribeAlarms",
+        }
+    }
+
+    /// What ecsdeploy uses the API for.
+    pub fn purpose(self) -> &'static str {
+        match self {
+            Api::Sts => "identity and account checks",
+            Api::Ecs => "cluster, task definitions and services",
+            Api::ElasticLoadBalancing => "the shared ALB, target groups and rules",
+            Api::Ec2 => "VPC, subnets and security groups",
+            Api::Ecr => "image repositories and digests",
+            Api::Iam => "task and execution roles",
+            Api::CloudWatchLogs => "log groups",
+            Api::ApplicationAutoScaling => "service autoscaling",
+            Api::SecretsManager => "secret references",
+            Api::Route53 => "DNS records",
+            Api::Acm => "the HTTPS certificate",
+            Api::CloudWatch => "alarms",
+        }
+    }
+}
+
+/// The operations of AWS that the logic above needs, at the level of the domain.
+#[allow(async_fn_in_trait)]
+pub trait Cloud {
+    /// STS `GetCallerIdentity`.
+    async fn caller_identity(&self) -> Result<CallerIdentity, CloudError>;
+    /// One cheap read of `api`, to prove it is reachable with the current credentials.
+    async fn probe(&self, api: Api) -> Result<(), CloudError>;
+}

@@ -1,0 +1,99 @@
+//! One module per command. Each turns its arguments into a result value and hands it to `output`.
+
+pub mod doctor;
+pub mod render;
+pub mod validate;
+
+use crate::checked::{self, CheckedManifest};
+use crate::cli::{Cli, Command};
+use crate::exit_status::ExitStatus;
+use crate::manifest::ManifestError;
+use crate::output::{diagnostics, Printer};
+
+/// Why a command stopped; printed by [`report`], never by the command itself.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The manifest is missing, unreadable or has errors.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// The command line asked for something that does not exist (an unknown environment, say).
+    #[error("{message}")]
+    Usage { message: String, hints: Vec<String> },
+    /// An AWS call failed; the message names the operation and the resource.
+    #[error(transparent)]
+    Cloud(#[from] crate::cloud::CloudError),
+}
+
+impl CommandError {
+    pub fn usage(message: impl Into<String>, hints: Vec<String>) -> Self {
+        CommandError::Usage { message: message.into(), hints }
+    }
+}
+
+pub async fn run(cli: &Cli, printer: &Printer) -> ExitStatus {
+    let result = match &cli.command {
+        Command::Validate => validate::run(&cli.global, printer),
+        Command::Render(args) => render::run(&cli.global, args, printer),
+        Command::Doctor(args) => doctor::run(&cli.global, args, printer).await,
+    };
+    result.unwrap_or_else(|error| {
+        report(printer, &error);
+        ExitStatus::Failure
+    })
+}
+
+/// Loads and checks the manifest, printing its warnings.
+pub fn load_manifest(cli: &crate::cli::GlobalOptions, printer: &Printer) -> Result<CheckedManifest, CommandError> {
+    let checked = checked::load(&cli.manifest_dir)?;
+    if !checked.warnings.is_empty() && !printer.is_json() {
+        printer.stderr(diagnostics::render_text(&checked.sources, &checked.warnings, printer.color).trim_end());
+    }
+    Ok(checked)
+}
+
+/// Prints an error the way every command does.
+pub fn report(printer: &Printer, error: &CommandError) {
+    match error {
+        CommandError::Manifest(ManifestError::Invalid { sources, problems }) => {
+            if printer.is_json() {
+                printer.json(&diagnostics_json(sources, problems));
+            }
+            printer.stderr(diagnostics::render_text(sources, problems, printer.color).trim_end());
+        }
+        CommandError::Manifest(ManifestError::NotFound { path }) => printer.error(
+            &error.to_string(),
+            &[format!(
+                "run ecsdeploy in the directory holding services.toml, or pass -f DIR (looked for {})",
+                path.display()
+            )],
+        ),
+        CommandError::Usage { message, hints } => printer.error(message, hints),
+        CommandError::Cloud(cloud) => printer.error(&cloud.to_string(), &cloud.hints()),
+        other => printer.error(&other.to_string(), &[]),
+    }
+}
+
+/// `{"schema_version": 1, "valid": false, "problems": [...]}`.
+pub fn diagnostics_json(sources: &crate::manifest::SourceMap, problems: &[crate::manifest::Problem]) -> serde_json::Value {
+    let located: Vec<_> = problems.iter().map(|problem| diagnostics::locate(sources, problem)).collect();
+    let valid = !problems.iter().any(|p| p.severity == crate::manifest::Severity::Error);
+    serde_json::json!({
+        "schema_version": diagnostics::PROBLEMS_SCHEMA_VERSION,
+        "valid": valid,
+        "problems": located,
+    })
+}
+
+/// The environment named on the command line, or a usage error listing the ones that exist.
+pub fn environment<'m>(
+    checked: &'m CheckedManifest,
+    name: &str,
+) -> Result<&'m crate::manifest::Environment, CommandError> {
+    checked.manifest.environment(name).ok_or_else(|| {
+        let known = checked.manifest.environment_names().join(", ");
+        CommandError::usage(
+            format!("no environment `{name}` in the manifest"),
+            vec![format!("environments are: {known} (files under environments/)")],
+        )
+    })
+}

@@ -1,0 +1,45 @@
+//! `ecsdeploy render --env E [--service S]`: the desired state as the AWS APIs would receive it.
+//! No AWS call; values only AWS knows are shown as `<references>`; never a secret value (the
+//! manifest holds none: secrets are referenced by ARN).
+
+use super::{environment, load_manifest, CommandError};
+use crate::cli::{GlobalOptions, RenderArgs};
+use crate::desired::{self, Context};
+use crate::exit_status::ExitStatus;
+use crate::output::{render_view, Printer};
+
+pub fn run(global: &GlobalOptions, args: &RenderArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
+    let checked = load_manifest(global, printer)?;
+    let manifest = &checked.manifest;
+    let environment = environment(&checked, &args.env)?;
+    let region = global
+        .region
+        .clone()
+        .or_else(|| manifest.project.region.as_ref().map(|region| region.value.clone()))
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .ok_or_else(|| {
+            CommandError::usage(
+                "no region: the desired state names the region in ARNs and log settings",
+                vec!["set region in [project] of services.toml, or pass --region".into()],
+            )
+        })?;
+    let account = args.account_id.clone().or_else(|| manifest.project.account_id.as_ref().map(|a| a.value.clone()));
+    let mut desired = desired::build(manifest, environment, &Context::new(region, account));
+    if let Some(name) = &args.service {
+        let Some(service) = desired.service(name).cloned() else {
+            let known: Vec<_> = environment.enabled_services().map(|s| s.name.value.clone()).collect();
+            return Err(CommandError::usage(
+                format!("no service `{name}` in environment {}", args.env),
+                vec![format!("services deployed there: {}", known.join(", "))],
+            ));
+        };
+        desired.services = vec![service];
+        desired.dns_records.clear();
+    }
+    if printer.is_json() {
+        printer.json(&render_view::json(&desired));
+    } else {
+        printer.data(&render_view::text(&desired));
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,148 @@
+//! Checks that need derived names or see every environment at once: name limits of the names
+//! ecsdeploy builds, names and priorities that must be unique on the shared cluster and ALB,
+//! overlapping paths, and the ALB's quotas counted over all environments.
+
+use super::names::{path_pattern, service_names, ServiceNames};
+use super::routing::patterns_overlap;
+use super::{rule_priority, service_tags};
+use crate::manifest::{aws_names, Environment, Manifest, Problem, Problems, Service, Span};
+
+/// Rules per ALB (not counting default rules) and target groups per ALB: AWS default quotas.
+pub const RULES_PER_LOAD_BALANCER: usize = 100;
+pub const TARGET_GROUPS_PER_LOAD_BALANCER: usize = 100;
+/// Tags per resource that every API here accepts.
+pub const TAGS_PER_RESOURCE: usize = 50;
+
+/// One deployed (environment, service) pair with what the checks compare.
+struct Deployed<'a> {
+    environment: &'a Environment,
+    service: &'a Service,
+    names: ServiceNames,
+    path: String,
+    priority: i64,
+}
+
+impl Deployed<'_> {
+    fn label(&self) -> String {
+        format!("{} (environment {})", self.names.full_name, self.environment.name.value)
+    }
+
+    fn priority_span(&self) -> Span {
+        self.service.priority.as_ref().map_or(self.service.name.span, |p| p.span)
+    }
+}
+
+pub fn check(manifest: &Manifest, problems: &Problems) {
+    let deployed: Vec<Deployed<'_>> = manifest
+        .environments
+        .iter()
+        .flat_map(|environment| environment.enabled_services().filter(|service| service.complete).map(move |service| (environment, service)))
+        .map(|(environment, service)| Deployed {
+            environment,
+            service,
+            names: service_names(&manifest.project, environment, service),
+            path: path_pattern(environment, service),
+            priority: rule_priority(manifest, environment, service),
+        })
+        .collect();
+    for item in &deployed {
+        check_derived_names(item, problems);
+        let tag_count = service_tags(manifest, item.environment, item.service).len();
+        if tag_count > TAGS_PER_RESOURCE {
+            problems.push(
+                Problem::error(item.service.span, format!("{} would carry {tag_count} tags; AWS allows {TAGS_PER_RESOURCE} per resource", item.label()))
+                    .with_help("remove project, environment or service tags (ecsdeploy uses 3 for ownership)"),
+            );
+        }
+    }
+    for (index, first) in deployed.iter().enumerate() {
+        for second in &deployed[index + 1..] {
+            check_pair(first, second, problems);
+        }
+    }
+    check_quotas(manifest, deployed.len(), problems);
+    check_domains(manifest, problems);
+}
+
+fn check_derived_names(item: &Deployed<'_>, problems: &Problems) {
+    let names = &item.names;
+    if let Err(reason) = aws_names::ecs_name(&names.full_name) {
+        problems.push(Problem::error(item.environment.prefix.span, format!("service name `{}` is not valid for ECS: {reason}", names.full_name)).with_help("shorten or simplify the environment's prefix"));
+    }
+    if let Err(reason) = aws_names::elb_name(&names.target_group) {
+        let span = item.service.target_group_name.as_ref().map_or(item.service.name.span, |name| name.span);
+        problems.push(
+            Problem::error(span, format!("target group name `{}` of {} is not valid: {reason}", names.target_group, item.label()))
+                .with_help(format!("set target_group_name = \"...\" (at most 32 letters, digits and '-') for service `{}`, or shorten the project name or environment prefix", item.service.name.value)),
+        );
+    }
+    for role in [&names.execution_role, &names.task_role] {
+        if let Err(reason) = aws_names::iam_role_name(role) {
+            problems.push(Problem::error(item.service.name.span, format!("IAM role name `{role}` of {} is not valid: {reason}", item.label())).with_help("shorten the project, environment or service name"));
+        }
+    }
+}
+
+fn check_pair(first: &Deployed<'_>, second: &Deployed<'_>, problems: &Problems) {
+    if first.names.full_name == second.names.full_name {
+        problems.push(
+            Problem::error(second.environment.prefix.span, format!("{} and {} would be the same ECS service `{}` on the shared cluster", first.label(), second.label(), first.names.full_name))
+                .with_related(first.environment.prefix.span, "the other environment's prefix")
+                .with_help("give the environments different `prefix` values"),
+        );
+    }
+    if first.names.target_group == second.names.target_group {
+        problems.push(
+            Problem::error(second.service.name.span, format!("{} and {} would share target group `{}`", first.label(), second.label(), first.names.target_group))
+                .with_help("give one of them another target_group_name"),
+        );
+    }
+    if first.priority == second.priority {
+        problems.push(
+            Problem::error(second.priority_span(), format!("{} and {} would both use listener-rule priority {}", first.label(), second.label(), first.priority))
+                .with_related(first.priority_span(), "the other service")
+                .with_help(format!("set `priority = <unused number from 1 to 50000>` for service `{}` in environments/{}.toml", second.service.name.value, second.environment.name.value)),
+        );
+    }
+    let both_explicit = first.service.priority.is_some() && second.service.priority.is_some();
+    if patterns_overlap(&first.path, &second.path) && !both_explicit {
+        let (winner, loser) = if first.priority < second.priority { (first, second) } else { (second, first) };
+        problems.push(
+            Problem::error(second.service.path.span, format!("path `{}` of {} overlaps path `{}` of {}", second.path, second.label(), first.path, first.label()))
+                .with_related(first.service.path.span, "the other path")
+                .with_help(format!(
+                    "requests matching both would go to {} (priority {} < {}); make the paths disjoint, or set an explicit `priority` on both services with the more specific path lower",
+                    winner.names.full_name, winner.priority, loser.priority
+                )),
+        );
+    }
+}
+
+fn check_quotas(manifest: &Manifest, deployed: usize, problems: &Problems) {
+    let span = manifest.project.load_balancer.name.span;
+    for (what, limit) in [("listener rules", RULES_PER_LOAD_BALANCER), ("target groups", TARGET_GROUPS_PER_LOAD_BALANCER)] {
+        if deployed > limit {
+            problems.push(
+                Problem::error(span, format!("all environments together need {deployed} {what} on the shared ALB; its quota is {limit}"))
+                    .with_help("disable services in some environments (enabled = false), use a second project with its own ALB, or raise the quota with AWS and split the manifest"),
+            );
+        }
+    }
+}
+
+fn check_domains(manifest: &Manifest, problems: &Problems) {
+    let environments = &manifest.environments;
+    for (index, first) in environments.iter().enumerate() {
+        for second in &environments[index + 1..] {
+            if let (Some(a), Some(b)) = (&first.domain, &second.domain) {
+                if a.value.trim_end_matches('.').eq_ignore_ascii_case(b.value.trim_end_matches('.')) {
+                    problems.push(
+                        Problem::error(b.span, format!("environments {} and {} both use domain `{}`", first.name.value, second.name.value, b.value))
+                            .with_related(a.span, "also used here")
+                            .with_help("give each environment its own domain"),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The service's target group and listener rule on the shared ALB, shaped as ELBv2's
+//! `CreateTargetGroup` / `ModifyTargetGroupAttributes` and `CreateRule` receive them.
+
+use super::names::ServiceNames;
+use super::reference::Reference;
+use super::tags::{pascal_style, Tags};
+use crate::manifest::Service;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetGroup {
+    pub name: String,
+    pub protocol: String,
+    pub protocol_version: String,
+    pub port: i64,
+    pub vpc_id: Reference,
+    pub target_type: String,
+    pub health_check_enabled: bool,
+    pub health_check_protocol: String,
+    pub health_check_port: String,
+    pub health_check_path: String,
+    pub health_check_interval_seconds: i64,
+    pub health_check_timeout_seconds: i64,
+    pub healthy_threshold_count: i64,
+    pub unhealthy_threshold_count: i64,
+    pub matcher: Matcher,
+    #[serde(serialize_with = "pascal_style")]
+    pub tags: Tags,
+    /// Set after creation with `ModifyTargetGroupAttributes`.
+    pub attributes: Vec<Attribute>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Matcher {
+    pub http_code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Attribute {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListenerRule {
+    pub listener_arn: Reference,
+    pub priority: i64,
+    pub conditions: Vec<RuleCondition>,
+    pub actions: Vec<RuleAction>,
+    #[serde(serialize_with = "pascal_style")]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuleCondition {
+    pub field: String,
+    pub path_pattern_config: PathPatternConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PathPatternConfig {
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuleAction {
+    #[serde(rename = "Type")]
+    pub action_type: String,
+    pub target_group_arn: Reference,
+}
+
+pub fn target_group(service: &Service, names: &ServiceNames, tags: &Tags) -> TargetGroup {
+    let check = &service.health_check;
+    TargetGroup {
+        name: names.target_group.clone(),
+        protocol: "HTTP".into(),
+        protocol_version: "HTTP1".into(),
+        port: service.port.value,
+        vpc_id: Reference::Vpc,
+        target_type: "ip".into(),
+        health_check_enabled: true,
+        health_check_protocol: "HTTP".into(),
+        health_check_port: "traffic-port".into(),
+        health_check_path: check.path.value.clone(),
+        health_check_interval_seconds: check.interval_seconds.value,
+        health_check_timeout_seconds: check.timeout_seconds.value,
+        healthy_threshold_count: check.healthy_threshold,
+        unhealthy_threshold_count: check.unhealthy_threshold,
+        matcher: Matcher { http_code: check.matcher.value.clone() },
+        tags: tags.clone(),
+        attributes: vec![Attribute {
+            key: "deregistration_delay.timeout_seconds".into(),
+            value: service.deregistration_delay_seconds.to_string(),
+        }],
+    }
+}
+
+pub fn listener_rule(
+    load_balancer: &str,
+    path_pattern: String,
+    priority: i64,
+    names: &ServiceNames,
+    tags: &Tags,
+) -> ListenerRule {
+    ListenerRule {
+        listener_arn: Reference::HttpsListenerArn { load_balancer: load_balancer.to_string() },
+        priority,
+        conditions: vec![RuleCondition {
+            field: "path-pattern".into(),
+            path_pattern_config: PathPatternConfig { values: vec![path_pattern] },
+        }],
+        actions: vec![RuleAction {
+            action_type: "forward".into(),
+            target_group_arn: Reference::TargetGroupArn(names.target_group.clone()),
+        }],
+        tags: tags.clone(),
+    }
+}

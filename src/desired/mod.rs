@@ -1,0 +1,138 @@
+//! The desired state of one environment: every resource, named and shaped as the AWS APIs would
+//! receive it. Pure: computed from the manifest and a [`Context`] without any AWS call.
+//!
+//! Values only AWS can tell (ARNs, IDs, image digests) appear as [`Reference`]s that plan resolves.
+
+pub mod checks;
+pub mod context;
+pub mod dns;
+pub mod ecs_service;
+pub mod iam;
+pub mod load_balancing;
+pub mod logs;
+pub mod names;
+pub mod reference;
+pub mod routing;
+pub mod scaling;
+pub mod tags;
+pub mod task_definition;
+
+pub use context::Context;
+pub use reference::{Reference, Template};
+
+use crate::manifest::{Environment, Manifest, Service};
+use serde::Serialize;
+use tags::Tags;
+
+/// Version of the JSON shape of [`DesiredEnvironment`] (`render --output json`).
+pub const RENDER_SCHEMA_VERSION: u32 = 1;
+
+/// Everything one environment should consist of.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DesiredEnvironment {
+    pub schema_version: u32,
+    pub project: String,
+    pub environment: String,
+    pub region: String,
+    pub account_id: Reference,
+    pub cluster: String,
+    pub load_balancer: String,
+    pub services: Vec<DesiredService>,
+    pub dns_records: Vec<dns::DnsRecord>,
+}
+
+/// Everything one service of one environment should consist of.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DesiredService {
+    /// The manifest's name (`auth`).
+    pub name: String,
+    /// The environment's name of it (`stage-auth`).
+    pub full_name: String,
+    pub log_group: logs::LogGroup,
+    pub execution_role: iam::Role,
+    pub task_role: iam::Role,
+    pub task_definition: task_definition::TaskDefinition,
+    pub target_group: load_balancing::TargetGroup,
+    pub listener_rule: load_balancing::ListenerRule,
+    pub service: ecs_service::EcsService,
+    pub scalable_target: scaling::ScalableTarget,
+    pub scaling_policies: Vec<scaling::ScalingPolicy>,
+}
+
+impl DesiredEnvironment {
+    pub fn service(&self, name: &str) -> Option<&DesiredService> {
+        self.services.iter().find(|service| service.name == name || service.full_name == name)
+    }
+}
+
+/// The desired state of `environment` (its enabled services only).
+pub fn build(manifest: &Manifest, environment: &Environment, context: &Context) -> DesiredEnvironment {
+    let project = &manifest.project;
+    let load_balancer = project.load_balancer.name.value.clone();
+    let services = environment
+        .enabled_services()
+        .map(|service| build_service(manifest, environment, service, context))
+        .collect();
+    let dns_records = match (&project.dns, &environment.domain) {
+        (Some(dns), Some(domain)) => vec![dns::alias_record(&dns.zone.value, &domain.value, &load_balancer)],
+        _ => Vec::new(),
+    };
+    DesiredEnvironment {
+        schema_version: RENDER_SCHEMA_VERSION,
+        project: project.name.value.clone(),
+        environment: environment.name.value.clone(),
+        region: context.region.clone(),
+        account_id: context.account.clone(),
+        cluster: project.cluster.value.clone(),
+        load_balancer,
+        services,
+        dns_records,
+    }
+}
+
+/// Tags of a service's resources: ownership, then project, environment and service tags.
+pub fn service_tags(manifest: &Manifest, environment: &Environment, service: &Service) -> Tags {
+    let extra = manifest
+        .project
+        .tags
+        .iter()
+        .chain(&environment.tags)
+        .chain(&service.tags)
+        .map(|tag| (tag.key.value.as_str(), tag.value.value.as_str()));
+    Tags::owned(&manifest.project.name.value, &environment.name.value, Some(&service.name.value), extra)
+}
+
+/// The rule priority of a service: explicit in the manifest, or the stable default.
+pub fn rule_priority(manifest: &Manifest, environment: &Environment, service: &Service) -> i64 {
+    service.priority.as_ref().map_or_else(
+        || routing::default_priority(&manifest.project.name.value, &environment.name.value, &service.name.value),
+        |priority| priority.value,
+    )
+}
+
+fn build_service(manifest: &Manifest, environment: &Environment, service: &Service, context: &Context) -> DesiredService {
+    let project = &manifest.project;
+    let load_balancer = &project.load_balancer.name.value;
+    let names = names::service_names(project, environment, service);
+    let tags = service_tags(manifest, environment, service);
+    let task_definition = task_definition::task_definition(context, environment, service, &names, &tags);
+    DesiredService {
+        name: service.name.value.clone(),
+        full_name: names.full_name.clone(),
+        log_group: logs::log_group(service, &names, &tags),
+        execution_role: iam::execution_role(context, &names, &task_definition, &tags),
+        task_role: iam::task_role(context, service, &names, &tags),
+        target_group: load_balancing::target_group(service, &names, &tags),
+        listener_rule: load_balancing::listener_rule(
+            load_balancer,
+            names::path_pattern(environment, service),
+            rule_priority(manifest, environment, service),
+            &names,
+            &tags,
+        ),
+        service: ecs_service::ecs_service(project, environment, service, &names, &tags),
+        scalable_target: scaling::scalable_target(service, &names, &tags),
+        scaling_policies: scaling::scaling_policies(load_balancer, service, &names),
+        task_definition,
+    }
+}

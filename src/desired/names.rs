@@ -1,0 +1,65 @@
+//! How ecsdeploy names what it creates. One place, so that plan, apply, destroy and the checks
+//! agree, and so that a newcomer can find where `stage-auth` comes from.
+
+use crate::manifest::{Environment, Project, Service};
+
+/// Names of one service's resources in one environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceNames {
+    /// `stage-auth`: the ECS service and the task definition family (the environment's prefix +
+    /// the service name, as the architecture document names them).
+    pub full_name: String,
+    /// The container in the task definition: the service name, the same in every environment.
+    pub container: String,
+    /// Account-wide, at most 32 characters: `acme-stage-auth` unless the manifest names it.
+    pub target_group: String,
+    /// `/ecs/acme/stage/auth`.
+    pub log_group: String,
+    /// Account-wide IAM names, so they carry project and environment: `acme-stage-auth-execution`.
+    pub execution_role: String,
+    pub task_role: String,
+    /// `service/acme/stage-auth`: the Application Auto Scaling resource ID.
+    pub scaling_resource_id: String,
+}
+
+/// Name of the inline policy ecsdeploy puts on the roles it creates.
+pub const ROLE_POLICY_NAME: &str = "ecsdeploy";
+
+pub fn service_names(project: &Project, environment: &Environment, service: &Service) -> ServiceNames {
+    let project_name = &project.name.value;
+    let environment_name = &environment.name.value;
+    let service_name = &service.name.value;
+    let full_name = format!("{}{service_name}", environment.prefix.value);
+    ServiceNames {
+        container: service_name.clone(),
+        target_group: service
+            .target_group_name
+            .as_ref()
+            .map_or_else(|| format!("{project_name}-{full_name}"), |name| name.value.clone()),
+        log_group: format!("/ecs/{project_name}/{environment_name}/{service_name}"),
+        execution_role: format!("{project_name}-{environment_name}-{service_name}-execution"),
+        task_role: format!("{project_name}-{environment_name}-{service_name}-task"),
+        scaling_resource_id: format!("service/{}/{full_name}", project.cluster.value),
+        full_name,
+    }
+}
+
+/// The full ALB path pattern: the environment's prefix and the service's path.
+pub fn path_pattern(environment: &Environment, service: &Service) -> String {
+    format!("{}{}", environment.path_prefix.value, service.path.value)
+}
+
+/// The security group admitting the ALB to the services' container ports (shared by environments).
+pub fn service_security_group(project: &Project) -> String {
+    format!("{}-services", project.name.value)
+}
+
+/// The security group of the shared ALB.
+pub fn load_balancer_security_group(project: &Project) -> String {
+    format!("{}-alb", project.name.value)
+}
+
+/// The secret name an environment's reference resolves to: `stage/` + `auth/db`.
+pub fn secret_name(environment: &Environment, secret: &str) -> String {
+    format!("{}{secret}", environment.secret_prefix.value)
+}

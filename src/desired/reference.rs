@@ -1,0 +1,122 @@
+//! Values the desired state cannot know without AWS: ARNs and IDs of resources that exist only
+//! once created or looked up.
+//!
+//! The desired state is computed offline (`render` makes no AWS call), so it names such a value
+//! by what it refers to. Plan and apply resolve every [`Reference`] against the actual state; a
+//! rendered reference prints as `<kind name>`, which no AWS API would accept by accident.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// A value that refers to another resource, resolved when the actual state is known.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reference {
+    /// A literal value, known offline.
+    Known(String),
+    /// The 12-digit account ID, when the manifest does not pin `account_id`.
+    AccountId,
+    /// The ARN of the target group with this name.
+    TargetGroupArn(String),
+    /// `app/<name>/<id>/targetgroup/<tg>/<id>`, the label of ALB request-count metrics.
+    RequestCountResourceLabel { load_balancer: String, target_group: String },
+    /// The ARN of the shared ALB's HTTPS listener.
+    HttpsListenerArn { load_balancer: String },
+    /// The DNS name of the shared ALB.
+    LoadBalancerDnsName { load_balancer: String },
+    /// The Route53 zone ID of the shared ALB (for alias records).
+    LoadBalancerZoneId { load_balancer: String },
+    /// The VPC found by the manifest's `network.vpc`.
+    Vpc,
+    /// The private subnets found by the manifest's `network.private_subnets`.
+    PrivateSubnets,
+    /// The security group ecsdeploy manages for the services of the project.
+    ServiceSecurityGroup { project: String },
+    /// The image's digest-pinned reference, resolved from the tag in ECR at plan time.
+    ImageByDigest { repository: String, tag: String },
+}
+
+impl Reference {
+    pub fn known(value: impl Into<String>) -> Self {
+        Reference::Known(value.into())
+    }
+
+    pub fn is_known(&self) -> bool {
+        matches!(self, Reference::Known(_))
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reference::Known(value) => f.write_str(value),
+            Reference::AccountId => f.write_str("<account-id>"),
+            Reference::TargetGroupArn(name) => write!(f, "<target-group-arn {name}>"),
+            Reference::RequestCountResourceLabel { load_balancer, target_group } => {
+                write!(f, "<request-count-label {load_balancer}/{target_group}>")
+            }
+            Reference::HttpsListenerArn { load_balancer } => write!(f, "<https-listener-arn {load_balancer}>"),
+            Reference::LoadBalancerDnsName { load_balancer } => write!(f, "<load-balancer-dns-name {load_balancer}>"),
+            Reference::LoadBalancerZoneId { load_balancer } => write!(f, "<load-balancer-zone-id {load_balancer}>"),
+            Reference::Vpc => f.write_str("<vpc-id>"),
+            Reference::PrivateSubnets => f.write_str("<private-subnet-ids>"),
+            Reference::ServiceSecurityGroup { project } => write!(f, "<security-group-id {project}-services>"),
+            Reference::ImageByDigest { repository, tag } => write!(f, "<image {repository}:{tag} by digest>"),
+        }
+    }
+}
+
+impl Serialize for Reference {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// A string built from literal parts and references, such as an ARN with the account ID in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Template(pub Vec<Reference>);
+
+impl Template {
+    /// `arn:<partition>:<service>:<region>:<account>:<resource>`.
+    pub fn arn(partition: &str, service: &str, region: &str, account: &Reference, resource: &str) -> Self {
+        Template(vec![
+            Reference::known(format!("arn:{partition}:{service}:{region}:")),
+            account.clone(),
+            Reference::known(format!(":{resource}")),
+        ])
+    }
+
+    pub fn literal(value: impl Into<String>) -> Self {
+        Template(vec![Reference::known(value)])
+    }
+
+    pub fn is_known(&self) -> bool {
+        self.0.iter().all(Reference::is_known)
+    }
+}
+
+impl fmt::Display for Template {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.iter().try_for_each(|part| part.fmt(f))
+    }
+}
+
+impl Serialize for Template {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arn_with_and_without_account() {
+        let unknown = Template::arn("aws", "iam", "", &Reference::AccountId, "role/x");
+        assert_eq!(unknown.to_string(), "arn:aws:iam::<account-id>:role/x");
+        assert!(!unknown.is_known());
+        let known = Template::arn("aws", "iam", "", &Reference::known("123456789012"), "role/x");
+        assert_eq!(known.to_string(), "arn:aws:iam::123456789012:role/x");
+        assert!(known.is_known());
+    }
+}

@@ -1,0 +1,237 @@
+//! The task definition, shaped as ECS `RegisterTaskDefinition` receives it.
+//!
+//! Lists that ECS does not keep in order (environment, secrets) are sorted by name here, so that
+//! the desired and the actual task definition compare equal when nothing changed.
+
+use super::context::Context;
+use super::names::ServiceNames;
+use super::reference::{Reference, Template};
+use super::tags::{ecs_style, Tags};
+use crate::manifest::{Environment, Image, Service};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskDefinition {
+    pub family: String,
+    pub task_role_arn: Template,
+    pub execution_role_arn: Template,
+    pub network_mode: String,
+    pub requires_compatibilities: Vec<String>,
+    /// CPU units as a string, the form ECS returns.
+    pub cpu: String,
+    /// MiB as a string, the form ECS returns.
+    pub memory: String,
+    pub runtime_platform: RuntimePlatform,
+    pub container_definitions: Vec<ContainerDefinition>,
+    #[serde(serialize_with = "ecs_style")]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuntimePlatform {
+    pub cpu_architecture: String,
+    pub operating_system_family: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerDefinition {
+    pub name: String,
+    pub image: ImageReference,
+    pub essential: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry_point: Option<Vec<String>>,
+    pub port_mappings: Vec<PortMapping>,
+    pub environment: Vec<KeyValue>,
+    pub secrets: Vec<SecretVariable>,
+    pub log_configuration: LogConfiguration,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<ContainerHealthCheck>,
+}
+
+/// The container image: by digest once resolved, by tag only for images outside ECR.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageReference {
+    /// `<registry>/<repository>@sha256:...`, resolved from the tag at plan time.
+    Ecr { registry: Template, repository: String, tag: String, digest: Reference },
+    External(String),
+}
+
+impl ImageReference {
+    /// `<registry>/<repository>@<digest>`, or the external reference as written.
+    pub fn to_reference_string(&self) -> String {
+        match self {
+            ImageReference::Ecr { registry, repository, digest, .. } => format!("{registry}/{repository}@{digest}"),
+            ImageReference::External(reference) => reference.clone(),
+        }
+    }
+}
+
+impl Serialize for ImageReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_reference_string())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortMapping {
+    pub container_port: i64,
+    pub host_port: i64,
+    pub protocol: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyValue {
+    pub name: String,
+    pub value: String,
+}
+
+/// A secret injected as an environment variable; `valueFrom` is an ARN, never a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretVariable {
+    pub name: String,
+    pub value_from: SecretValueFrom,
+    /// The secret's name (for the preflight check that it exists); not part of the API payload.
+    #[serde(skip)]
+    pub secret_name: String,
+}
+
+/// `arn:...:secret:<name>[:<json-key>::]`.
+///
+/// Offline the secret's ARN is partial (AWS appends six random characters to a secret's name);
+/// plan resolves the full ARN through `DescribeSecret` so that JSON keys work in every case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct SecretValueFrom(pub Template);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogConfiguration {
+    pub log_driver: String,
+    pub options: LogOptions,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogOptions {
+    #[serde(rename = "awslogs-group")]
+    pub group: String,
+    #[serde(rename = "awslogs-region")]
+    pub region: String,
+    #[serde(rename = "awslogs-stream-prefix")]
+    pub stream_prefix: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerHealthCheck {
+    pub command: Vec<String>,
+    pub interval: i64,
+    pub timeout: i64,
+    pub retries: i64,
+    pub start_period: i64,
+}
+
+pub fn task_definition(
+    context: &Context,
+    environment: &Environment,
+    service: &Service,
+    names: &ServiceNames,
+    tags: &Tags,
+) -> TaskDefinition {
+    TaskDefinition {
+        family: names.full_name.clone(),
+        task_role_arn: context.global_arn("iam", &format!("role/{}", names.task_role)),
+        execution_role_arn: context.global_arn("iam", &format!("role/{}", names.execution_role)),
+        network_mode: "awsvpc".into(),
+        requires_compatibilities: vec!["FARGATE".into()],
+        cpu: service.cpu.value.to_string(),
+        memory: service.memory.value.to_string(),
+        runtime_platform: RuntimePlatform {
+            cpu_architecture: service.architecture.clone(),
+            operating_system_family: "LINUX".into(),
+        },
+        container_definitions: vec![container_definition(context, environment, service, names)],
+        tags: tags.clone(),
+    }
+}
+
+fn container_definition(
+    context: &Context,
+    environment: &Environment,
+    service: &Service,
+    names: &ServiceNames,
+) -> ContainerDefinition {
+    let mut variables: Vec<KeyValue> = service
+        .env
+        .iter()
+        .map(|(name, value)| KeyValue { name: name.value.clone(), value: value.value.clone() })
+        .collect();
+    variables.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut secrets: Vec<SecretVariable> =
+        service.secrets.iter().map(|secret| secret_variable(context, environment, secret)).collect();
+    secrets.sort_by(|a, b| a.name.cmp(&b.name));
+    ContainerDefinition {
+        name: names.container.clone(),
+        image: image_reference(context, &service.image),
+        essential: true,
+        command: service.command.clone(),
+        entry_point: service.entry_point.clone(),
+        port_mappings: vec![PortMapping {
+            container_port: service.port.value,
+            host_port: service.port.value,
+            protocol: "tcp".into(),
+        }],
+        environment: variables,
+        secrets,
+        log_configuration: LogConfiguration {
+            log_driver: "awslogs".into(),
+            options: LogOptions {
+                group: names.log_group.clone(),
+                region: context.region.clone(),
+                stream_prefix: names.container.clone(),
+            },
+        },
+        health_check: service.container_health_check.as_ref().map(|check| ContainerHealthCheck {
+            command: check.command.value.clone(),
+            interval: check.interval_seconds,
+            timeout: check.timeout_seconds,
+            retries: check.retries,
+            start_period: check.start_period_seconds,
+        }),
+    }
+}
+
+fn image_reference(context: &Context, image: &Image) -> ImageReference {
+    match image {
+        Image::Ecr { repository, tag } => ImageReference::Ecr {
+            registry: context.ecr_registry(),
+            repository: repository.value.clone(),
+            tag: tag.value.clone(),
+            digest: Reference::ImageByDigest { repository: repository.value.clone(), tag: tag.value.clone() },
+        },
+        Image::External(reference) => ImageReference::External(reference.value.clone()),
+    }
+}
+
+fn secret_variable(context: &Context, environment: &Environment, secret: &crate::manifest::SecretReference) -> SecretVariable {
+    let (secret_name, arn) = if secret.secret.value.starts_with("arn:") {
+        let name = secret.secret.value.rsplit(":secret:").next().unwrap_or_default().to_string();
+        (name, Template::literal(secret.secret.value.clone()))
+    } else {
+        let name = super::names::secret_name(environment, &secret.secret.value);
+        let arn = context.arn("secretsmanager", &format!("secret:{name}"));
+        (name, arn)
+    };
+    let mut value_from = arn;
+    if let Some(key) = &secret.json_key {
+        // valueFrom is ARN:json-key:version-stage:version-id; empty stage and id mean AWSCURRENT.
+        value_from.0.push(Reference::known(format!(":{key}::")));
+    }
+    SecretVariable { name: secret.variable.value.clone(), value_from: SecretValueFrom(value_from), secret_name }
+}

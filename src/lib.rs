@@ -1,0 +1,15 @@
+//! ecsdeploy: plan, apply and health-gate deployments of containerized services on Amazon ECS
+//! with Fargate, from one manifest for many services and environments.
+//!
+//! Data flows one way: [`manifest`] (parse and check) -> [`desired`] (what one environment should
+//! look like, as the AWS APIs would receive it) -> plan -> apply -> rollout gate -> [`output`].
+//! [`manifest`] and [`desired`] are pure: no AWS SDK type and no async runtime.
+
+pub mod manifest;
+pub mod checked;
+pub mod cli;
+pub mod cloud;
+pub mod commands;
+pub mod exit_status;
+pub mod output;
+pub mod desired;

@@ -1,0 +1,38 @@
+//! The `ecsdeploy` binary: parse the command line, set up logging, run, exit with the status.
+
+use clap::Parser;
+use ecsdeploy::cli::Cli;
+use ecsdeploy::output::Printer;
+use std::process::ExitCode;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let printer = Printer::new(cli.global.output, cli.global.color, cli.global.quiet);
+    init_tracing(cli.global.verbose, cli.global.quiet, printer.color);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            printer.error(&format!("cannot start the async runtime: {error}"), &[]);
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(ecsdeploy::commands::run(&cli, &printer)).into()
+}
+
+/// Logs go to stderr: warnings by default, `-v` debug, `-vv` trace; `RUST_LOG` wins.
+fn init_tracing(verbose: u8, quiet: bool, color: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "ecsdeploy=debug,warn",
+        (false, _) => "ecsdeploy=trace,aws=debug,info",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(color)
+        .without_time()
+        .init();
+}

@@ -1,0 +1,207 @@
+//! A TOML document as a tree of located values.
+//!
+//! The `toml` crate's span-carrying parser gives byte ranges but not the file; this tree carries
+//! the file in every span so that values from `services.toml` and `environments/<env>.toml` can be
+//! merged (environment overrides over service settings over `[defaults]`) and still say where each
+//! value came from.
+
+use super::problem::{Problem, Problems};
+use super::source::{FileId, Span};
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+/// A located TOML value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub span: Span,
+    pub value: Value,
+}
+
+/// A TOML value whose children are [`Node`]s.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    String(String),
+    Integer(i64),
+    Float(f64),
+    Boolean(bool),
+    Datetime(String),
+    Array(Vec<Node>),
+    Table(Table),
+}
+
+/// A TOML table in source order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Table {
+    pub entries: Vec<Entry>,
+}
+
+/// One `key = value` of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub node: Node,
+}
+
+impl Table {
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.entries.iter().find(|entry| entry.key == key)
+    }
+}
+
+impl Value {
+    /// The TOML type name, as used in messages ("expected an integer, found a string").
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::String(_) => "a string",
+            Value::Integer(_) => "an integer",
+            Value::Float(_) => "a float",
+            Value::Boolean(_) => "a boolean",
+            Value::Datetime(_) => "a datetime",
+            Value::Array(_) => "an array",
+            Value::Table(_) => "a table",
+        }
+    }
+}
+
+/// Parses one TOML file; syntax errors are added to `problems` and the recoverable part is returned.
+pub fn parse_document(file: FileId, text: &str, problems: &Problems) -> Node {
+    let (document, errors) = DeTable::parse_recoverable(text);
+    for error in errors {
+        let range = error.span().unwrap_or(0..0);
+        problems.push(
+            Problem::error(Span::new(file, range), format!("invalid TOML: {}", error.message().trim()))
+                .with_help("fix the TOML syntax at this position (see https://toml.io)"),
+        );
+    }
+    let span = Span::new(file, document.span());
+    Node { span, value: Value::Table(convert_table(file, document.get_ref(), problems)) }
+}
+
+fn convert_table(file: FileId, table: &DeTable<'_>, problems: &Problems) -> Table {
+    let entries = table
+        .iter()
+        .map(|(key, value)| Entry {
+            key: key.get_ref().to_string(),
+            key_span: Span::new(file, key.span()),
+            node: convert(file, value, problems),
+        })
+        .collect();
+    Table { entries }
+}
+
+fn convert(file: FileId, value: &Spanned<DeValue<'_>>, problems: &Problems) -> Node {
+    let span = Span::new(file, value.span());
+    let converted = match value.get_ref() {
+        DeValue::String(text) => Value::String(text.to_string()),
+        DeValue::Integer(integer) => match i64::from_str_radix(integer.as_str(), integer.radix()) {
+            Ok(number) => Value::Integer(number),
+            Err(_) => {
+                problems.push(
+                    Problem::error(span, "integer out of range")
+                        .with_help("use a number between -2^63 and 2^63-1"),
+                );
+                Value::Integer(0)
+            }
+        },
+        DeValue::Float(float) => Value::Float(float.as_str().parse().unwrap_or(f64::NAN)),
+        DeValue::Boolean(flag) => Value::Boolean(*flag),
+        DeValue::Datetime(datetime) => Value::Datetime(datetime.to_string()),
+        DeValue::Array(array) => {
+            Value::Array(array.iter().map(|item| convert(file, item, problems)).collect())
+        }
+        DeValue::Table(table) => Value::Table(convert_table(file, table, problems)),
+    };
+    Node { span, value: converted }
+}
+
+/// Deep-merges `over` onto `base`: tables merge key by key, anything else in `over` replaces.
+///
+/// A merged table keeps the span of `base` (the section the user is most likely to look for), while
+/// every leaf keeps the span of the file it came from.
+pub fn merge(base: &Node, over: &Node) -> Node {
+    match (&base.value, &over.value) {
+        (Value::Table(base_table), Value::Table(over_table)) => {
+            let mut entries = base_table.entries.clone();
+            for over_entry in &over_table.entries {
+                match entries.iter_mut().find(|entry| entry.key == over_entry.key) {
+                    Some(existing) => existing.node = merge(&existing.node, &over_entry.node),
+                    None => entries.push(over_entry.clone()),
+                }
+            }
+            Node { span: base.span, value: Value::Table(Table { entries }) }
+        }
+        _ => over.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Node {
+        let problems = Problems::default();
+        let node = parse_document(FileId(0), text, &problems);
+        assert!(problems.is_empty(), "{:?}", problems.into_vec());
+        node
+    }
+
+    fn table(node: &Node) -> &Table {
+        match &node.value {
+            Value::Table(table) => table,
+            other => panic!("expected a table, found {other:?}"),
+        }
+    }
+
+    #[test]
+    fn keeps_source_order_and_spans() {
+        let text = "b = 1\na = \"x\"\n[t]\nc = [1, 2]\n";
+        let node = parse(text);
+        let keys: Vec<_> = table(&node).entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["b", "a", "t"]);
+        let a = table(&node).get("a").unwrap();
+        assert_eq!(&text[a.node.span.start..a.node.span.end], "\"x\"");
+        assert_eq!(&text[a.key_span.start..a.key_span.end], "a");
+    }
+
+    #[test]
+    fn reports_syntax_errors_and_keeps_going() {
+        let problems = Problems::default();
+        let node = parse_document(FileId(0), "a = \nb = 2\n", &problems);
+        assert_eq!(problems.len(), 1);
+        assert!(table(&node).get("b").is_some());
+    }
+
+    #[test]
+    fn hex_integers_parse() {
+        let node = parse("a = 0x10");
+        assert_eq!(table(&node).get("a").unwrap().node.value, Value::Integer(16));
+    }
+
+    #[test]
+    fn merge_is_deep_for_tables_and_replaces_the_rest() {
+        let base = parse("cpu = 256\ncommand = [\"a\"]\n[env]\nA = \"1\"\nB = \"2\"\n");
+        let over = parse("cpu = 512\ncommand = [\"b\"]\n[env]\nB = \"3\"\nC = \"4\"\n");
+        let merged = merge(&base, &over);
+        let merged = table(&merged);
+        assert_eq!(merged.get("cpu").unwrap().node.value, Value::Integer(512));
+        let env = table(&merged.get("env").unwrap().node);
+        let pairs: Vec<_> = env
+            .entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.node.value.clone()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("A", Value::String("1".into())),
+                ("B", Value::String("3".into())),
+                ("C", Value::String("4".into()))
+            ]
+        );
+        match &merged.get("command").unwrap().node.value {
+            Value::Array(items) => assert_eq!(items.len(), 1),
+            other => panic!("{other:?}"),
+        }
+    }
+}

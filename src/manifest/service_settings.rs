@@ -1,0 +1,368 @@
+//! Reading one service's merged settings (`[defaults]` + `[services.<name>]` + the environment's
+//! override) into a typed [`Service`], with the built-in defaults documented in `docs/manifest.md`.
+
+use super::model::{
+    ContainerHealthCheck, Deployment, HealthCheck, Image, Permission, Scaling, SecretReference, Service, Tag,
+};
+use super::node::{Node, Value};
+use super::problem::{Problem, Problems};
+use super::reader::{type_problem, TableReader};
+use super::source::Located;
+use super::units::{parse_cpu, parse_duration, parse_memory};
+
+/// Keys a service table (and `[defaults]`, and an environment's service override) may hold.
+pub const SERVICE_KEYS: &[&str] = &[
+    "enabled",
+    "repository",
+    "tag",
+    "image",
+    "port",
+    "path",
+    "priority",
+    "cpu",
+    "memory",
+    "architecture",
+    "command",
+    "entry_point",
+    "env",
+    "secrets",
+    "health_check",
+    "container_health_check",
+    "scaling",
+    "deployment",
+    "deregistration_delay",
+    "log_retention_days",
+    "permissions",
+    "tags",
+    "target_group_name",
+];
+
+const HEALTH_CHECK_KEYS: &[&str] =
+    &["path", "interval", "timeout", "healthy_threshold", "unhealthy_threshold", "matcher", "grace_period"];
+const CONTAINER_HEALTH_CHECK_KEYS: &[&str] = &["command", "interval", "timeout", "retries", "start_period"];
+const SCALING_KEYS: &[&str] =
+    &["min", "max", "cpu_target", "requests_per_target", "scale_in_cooldown", "scale_out_cooldown"];
+const DEPLOYMENT_KEYS: &[&str] =
+    &["minimum_healthy_percent", "maximum_percent", "circuit_breaker", "timeout", "poll_interval"];
+
+/// Reads the merged settings of service `name`; `None` when a required value is missing or unusable
+/// (the problem is already reported).
+pub fn read_service(name: &Located<String>, node: &Node, project: &str, problems: &Problems) -> Option<Service> {
+    let reader = TableReader::new(node, "service settings", problems)?;
+    let enabled = reader.boolean("enabled").map(|flag| flag.value).unwrap_or(true);
+    let image = read_image(&reader, name, project);
+    let port = reader.integer("port", 1..=65535, "(a TCP port)");
+    let port = reader.required("port", port, "set the container port the service listens on, e.g. port = 8080");
+    let path = reader.string("path");
+    let path = reader.required("path", path, "set the ALB path pattern, e.g. path = \"/auth/*\"");
+    // A service with an unusable port or path is still read to the end, so that its other
+    // problems are reported too; `complete` keeps the cross-service checks away from it.
+    let complete = path.is_some();
+    let priority = reader.integer("priority", 1..=50000, "(ALB rule priorities)");
+    let cpu = read_units(&reader, "cpu", parse_cpu, 256, "use CPU units (256, 512, 1024, ...) or \"0.25 vCPU\"");
+    let memory = read_units(&reader, "memory", parse_memory, 512, "use MiB (512, 1024, ...) or \"2 GB\"");
+    let architecture = read_choice(&reader, "architecture", &["X86_64", "ARM64"], "X86_64");
+    let command = reader.string_list("command").map(|list| list.value);
+    let entry_point = reader.string_list("entry_point").map(|list| list.value);
+    let env = reader.string_map("env").unwrap_or_default();
+    let secrets = read_secrets(&reader);
+    let health_check = read_health_check(&reader);
+    let container_health_check = read_container_health_check(&reader);
+    let scaling = read_scaling(&reader);
+    let deployment = read_deployment(&reader);
+    let deregistration_delay_seconds =
+        reader.integer("deregistration_delay", 0..=3600, "seconds").map(|v| v.value).unwrap_or(30);
+    let log_retention_days = reader
+        .integer("log_retention_days", 1..=3653, "days")
+        .unwrap_or_else(|| Located::new(30, reader.span()));
+    let permissions = read_permissions(&reader);
+    let tags = read_tags(&reader, "tags");
+    let target_group_name = reader.string("target_group_name");
+    reader.finish(SERVICE_KEYS);
+    Some(Service {
+        name: name.clone(),
+        enabled,
+        complete,
+        image,
+        port: port.unwrap_or_else(|| Located::new(0, node.span)),
+        path: path.unwrap_or_else(|| Located::new("/".to_string(), node.span)),
+        priority,
+        cpu,
+        memory,
+        architecture,
+        command,
+        entry_point,
+        env,
+        secrets,
+        health_check,
+        container_health_check,
+        scaling,
+        deployment,
+        deregistration_delay_seconds,
+        log_retention_days,
+        permissions,
+        tags,
+        target_group_name,
+        span: node.span,
+    })
+}
+
+fn read_image(reader: &TableReader<'_>, name: &Located<String>, project: &str) -> Image {
+    let repository = reader.string("repository");
+    let tag = reader.string("tag");
+    if let Some(image) = reader.string("image") {
+        if let Some(repository) = repository.as_ref() {
+            reader.report(
+                Problem::error(repository.span, "`repository` and `image` cannot both be set")
+                    .with_help("use `repository` (+ `tag`) for an ECR image of this account, or `image` for any other registry")
+                    .with_related(image.span, "`image` set here"),
+            );
+        }
+        return Image::External(image);
+    }
+    let repository = repository
+        .unwrap_or_else(|| Located::new(format!("{project}/{}", name.value), name.span));
+    let tag = tag.unwrap_or_else(|| Located::new("latest".to_string(), reader.span()));
+    Image::Ecr { repository, tag }
+}
+
+/// CPU or memory as an integer or a unit string, normalised to AWS's integers.
+fn read_units(
+    reader: &TableReader<'_>,
+    key: &str,
+    parse: fn(&str) -> Option<i64>,
+    default: i64,
+    help: &str,
+) -> Located<i64> {
+    let Some(entry) = reader.entry(key) else {
+        return Located::new(default, reader.span());
+    };
+    let parsed = match &entry.node.value {
+        Value::Integer(number) => Some(*number),
+        Value::String(text) => parse(text),
+        _ => None,
+    };
+    match parsed {
+        Some(number) => Located::new(number, entry.node.span),
+        None => {
+            reader.report(Problem::error(entry.node.span, format!("`{key}` is not a valid amount")).with_help(help));
+            Located::new(default, entry.node.span)
+        }
+    }
+}
+
+/// A string that must be one of `choices`.
+fn read_choice(reader: &TableReader<'_>, key: &str, choices: &[&str], default: &str) -> String {
+    let Some(value) = reader.string(key) else {
+        return default.to_string();
+    };
+    if choices.contains(&value.value.as_str()) {
+        return value.value;
+    }
+    reader.report(
+        Problem::error(value.span, format!("`{}` must be one of {}", reader.key_name(key), choices.join(", ")))
+            .with_help(format!("for example {key} = \"{}\"", choices[0])),
+    );
+    default.to_string()
+}
+
+/// A duration as a string ("30s", "10m") or integer seconds.
+pub fn read_duration(reader: &TableReader<'_>, key: &str, default: i64) -> i64 {
+    let Some(entry) = reader.entry(key) else {
+        return default;
+    };
+    let parsed = match &entry.node.value {
+        Value::Integer(seconds) if *seconds >= 0 => Some(*seconds),
+        Value::String(text) => parse_duration(text),
+        _ => None,
+    };
+    parsed.unwrap_or_else(|| {
+        reader.report(
+            Problem::error(entry.node.span, format!("`{}` is not a duration", reader.key_name(key)))
+                .with_help("write seconds or a duration such as \"30s\", \"10m\" or \"1h30m\""),
+        );
+        default
+    })
+}
+
+fn read_secrets(reader: &TableReader<'_>) -> Vec<SecretReference> {
+    let Some(table) = reader.table("secrets") else {
+        return Vec::new();
+    };
+    table
+        .remaining()
+        .into_iter()
+        .filter_map(|entry| {
+            let variable = Located::new(entry.key.clone(), entry.key_span);
+            read_secret_reference(variable, &entry.node, table.problems())
+        })
+        .collect()
+}
+
+/// `"auth/db"`, `"auth/db#password"` or `{ secret = "auth/db", key = "password" }`.
+fn read_secret_reference(variable: Located<String>, node: &Node, problems: &Problems) -> Option<SecretReference> {
+    match &node.value {
+        Value::String(text) => {
+            let (secret, json_key) = match text.split_once('#') {
+                Some((secret, key)) => (secret.to_string(), Some(key.to_string())),
+                None => (text.clone(), None),
+            };
+            Some(SecretReference { variable, secret: Located::new(secret, node.span), json_key })
+        }
+        Value::Table(_) => {
+            let table = TableReader::new(node, format!("`secrets.{}`", variable.value), problems)?;
+            let secret = table.string("secret");
+            let secret = table.required("secret", secret, "name the Secrets Manager secret: secret = \"auth/db\"");
+            let json_key = table.string("key").map(|key| key.value);
+            table.finish(&["secret", "key"]);
+            Some(SecretReference { variable, secret: secret?, json_key })
+        }
+        other => {
+            problems.push(
+                type_problem(node.span, &format!("secrets.{}", variable.value), "a string or a table", other)
+                    .with_help("write NAME = \"secret-name\" or NAME = \"secret-name#json-key\""),
+            );
+            None
+        }
+    }
+}
+
+fn read_health_check(reader: &TableReader<'_>) -> HealthCheck {
+    let table = reader.table("health_check");
+    let span = table.as_ref().map(|t| t.span()).unwrap_or_else(|| reader.span());
+    let get = |key: &str, range, default: i64| -> Located<i64> {
+        table
+            .as_ref()
+            .and_then(|t| t.integer(key, range, "seconds"))
+            .unwrap_or_else(|| Located::new(default, span))
+    };
+    let health_check = HealthCheck {
+        path: table
+            .as_ref()
+            .and_then(|t| t.string("path"))
+            .unwrap_or_else(|| Located::new("/health".to_string(), span)),
+        interval_seconds: get("interval", 5..=300, 10),
+        timeout_seconds: get("timeout", 2..=120, 5),
+        healthy_threshold: table
+            .as_ref()
+            .and_then(|t| t.integer("healthy_threshold", 2..=10, "checks"))
+            .map_or(2, |v| v.value),
+        unhealthy_threshold: table
+            .as_ref()
+            .and_then(|t| t.integer("unhealthy_threshold", 2..=10, "checks"))
+            .map_or(3, |v| v.value),
+        matcher: table
+            .as_ref()
+            .and_then(|t| t.string("matcher"))
+            .unwrap_or_else(|| Located::new("200-299".to_string(), span)),
+        grace_period_seconds: get("grace_period", 0..=2_147_483_647, 30).value,
+    };
+    if let Some(table) = table {
+        table.finish(HEALTH_CHECK_KEYS);
+    }
+    health_check
+}
+
+fn read_container_health_check(reader: &TableReader<'_>) -> Option<ContainerHealthCheck> {
+    let table = reader.table("container_health_check")?;
+    let command = table.string_list("command");
+    let command = table.required(
+        "command",
+        command,
+        "give the check command, e.g. command = [\"CMD-SHELL\", \"curl -f http://localhost:8080/health || exit 1\"]",
+    );
+    let number = |key: &str, range, default: i64| table.integer(key, range, "").map_or(default, |v| v.value);
+    let check = ContainerHealthCheck {
+        command: command?,
+        interval_seconds: number("interval", 5..=300, 30),
+        timeout_seconds: number("timeout", 2..=60, 5),
+        retries: number("retries", 1..=10, 3),
+        start_period_seconds: number("start_period", 0..=300, 0),
+    };
+    table.finish(CONTAINER_HEALTH_CHECK_KEYS);
+    Some(check)
+}
+
+fn read_scaling(reader: &TableReader<'_>) -> Scaling {
+    let table = reader.table("scaling");
+    let span = table.as_ref().map(|t| t.span()).unwrap_or_else(|| reader.span());
+    let located = |key: &str, range, unit: &str, default: i64| {
+        table
+            .as_ref()
+            .and_then(|t| t.integer(key, range, unit))
+            .unwrap_or_else(|| Located::new(default, span))
+    };
+    let scaling = Scaling {
+        min: located("min", 0..=5000, "tasks", 1),
+        max: located("max", 1..=5000, "tasks", 5),
+        cpu_target: located("cpu_target", 1..=100, "percent", 60).value,
+        requests_per_target: table
+            .as_ref()
+            .and_then(|t| t.integer("requests_per_target", 1..=1_000_000, "requests per minute"))
+            .map(|v| v.value),
+        scale_in_cooldown_seconds: located("scale_in_cooldown", 0..=86_400, "seconds", 60).value,
+        scale_out_cooldown_seconds: located("scale_out_cooldown", 0..=86_400, "seconds", 60).value,
+    };
+    if let Some(table) = table {
+        table.finish(SCALING_KEYS);
+    }
+    scaling
+}
+
+fn read_deployment(reader: &TableReader<'_>) -> Deployment {
+    let table = reader.table("deployment");
+    let span = table.as_ref().map(|t| t.span()).unwrap_or_else(|| reader.span());
+    let deployment = Deployment {
+        minimum_healthy_percent: table
+            .as_ref()
+            .and_then(|t| t.integer("minimum_healthy_percent", 0..=100, "percent"))
+            .map_or(100, |v| v.value),
+        maximum_percent: table
+            .as_ref()
+            .and_then(|t| t.integer("maximum_percent", 100..=200, "percent"))
+            .unwrap_or_else(|| Located::new(200, span)),
+        circuit_breaker: table.as_ref().and_then(|t| t.boolean("circuit_breaker")).is_none_or(|v| v.value),
+        timeout_seconds: table.as_ref().map_or(600, |t| read_duration(t, "timeout", 600)),
+        poll_interval_seconds: table.as_ref().map_or(5, |t| read_duration(t, "poll_interval", 5)),
+    };
+    if let Some(table) = table {
+        table.finish(DEPLOYMENT_KEYS);
+    }
+    deployment
+}
+
+fn read_permissions(reader: &TableReader<'_>) -> Vec<Permission> {
+    let Some(entry) = reader.entry("permissions") else {
+        return Vec::new();
+    };
+    let Value::Array(items) = &entry.node.value else {
+        reader.report(
+            type_problem(entry.node.span, "permissions", "an array of tables", &entry.node.value)
+                .with_help("write [[services.NAME.permissions]] sections with `actions` and `resources`"),
+        );
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let table = TableReader::new(item, "`permissions`", reader.problems())?;
+            let actions = table.string_list("actions");
+            let actions = table.required("actions", actions, "list IAM actions, e.g. actions = [\"s3:GetObject\"]");
+            let resources = table.string_list("resources");
+            let resources =
+                table.required("resources", resources, "list resource ARNs, e.g. resources = [\"arn:aws:s3:::bucket/*\"]");
+            table.finish(&["actions", "resources"]);
+            Some(Permission { actions: actions?, resources: resources? })
+        })
+        .collect()
+}
+
+/// A `tags` table of strings.
+pub fn read_tags(reader: &TableReader<'_>, key: &str) -> Vec<Tag> {
+    reader
+        .string_map(key)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(key, value)| Tag { key, value })
+        .collect()
+}

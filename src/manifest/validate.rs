@@ -1,0 +1,319 @@
+//! Checks of meaning within the manifest: values that parse but that AWS would refuse or that
+//! cannot work (a CPU/memory pair Fargate does not offer, a health-check timeout longer than its
+//! interval, a secret reference that cannot name a secret).
+//!
+//! Checks that need derived names or span several environments (name lengths, path collisions,
+//! ALB quotas) live in `desired::checks`, which sees every environment's desired state.
+
+use super::aws_names;
+use super::fargate;
+use super::model::{Certificate, Environment, Image, Lookup, Manifest, Project, Service, Tag};
+use super::problem::{Problem, Problems};
+use super::source::{Located, Span};
+
+/// The retention periods CloudWatch Logs accepts, in days.
+pub const LOG_RETENTION_DAYS: &[i64] =
+    &[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/// Longest environment name: it is part of IAM role names, which AWS limits to 64 characters.
+pub const ENVIRONMENT_NAME_LIMIT: usize = 16;
+/// Longest project name, for the same reason.
+pub const PROJECT_NAME_LIMIT: usize = 20;
+/// Longest service name, for the same reason.
+pub const SERVICE_NAME_LIMIT: usize = 24;
+
+pub fn validate(manifest: &Manifest, problems: &Problems) {
+    check_project(&manifest.project, problems);
+    for name in &manifest.service_names {
+        named(problems, name, "service name", aws_names::slug(&name.value, SERVICE_NAME_LIMIT), "rename the [services.<name>] section");
+    }
+    for environment in &manifest.environments {
+        check_environment(&manifest.project, environment, problems);
+        for service in environment.enabled_services() {
+            check_service(environment, service, problems);
+        }
+    }
+}
+
+/// Reports `result` as a problem about `value` when it is an error.
+fn named(problems: &Problems, value: &Located<String>, what: &str, result: Result<(), String>, help: &str) {
+    if let Err(reason) = result {
+        problems.push(Problem::error(value.span, format!("`{}` is not a valid {what}: {reason}", value.value)).with_help(help));
+    }
+}
+
+fn check_project(project: &Project, problems: &Problems) {
+    named(problems, &project.name, "project name", aws_names::slug(&project.name.value, PROJECT_NAME_LIMIT), "use a short lower-case name such as \"acme\"");
+    named(problems, &project.cluster, "cluster name", aws_names::ecs_name(&project.cluster.value), "use letters, digits, '-' and '_'");
+    if let Some(account) = &project.account_id {
+        if account.value.len() != 12 || !account.value.chars().all(|c| c.is_ascii_digit()) {
+            problems.push(Problem::error(account.span, "`account_id` must be 12 digits").with_help("copy it from `aws sts get-caller-identity` or `ecsdeploy doctor`"));
+        }
+    }
+    if let Some(region) = &project.region {
+        let well_formed = region.value.split('-').count() >= 3
+            && region.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !well_formed {
+            problems.push(Problem::error(region.span, format!("`{}` is not an AWS region", region.value)).with_help("for example region = \"us-east-1\""));
+        }
+    }
+    check_tags(&project.tags, problems);
+    let load_balancer = &project.load_balancer;
+    named(problems, &load_balancer.name, "load balancer name", aws_names::elb_name(&load_balancer.name.value), "set [project.load_balancer] name to at most 32 letters, digits and '-'");
+    match &load_balancer.certificate {
+        Some(Certificate::Arn(arn)) if !(arn.value.starts_with("arn:aws") && arn.value.contains(":acm:")) => {
+            problems.push(Problem::error(arn.span, "`certificate` is not an ACM certificate ARN").with_help("use the ARN from ACM (arn:aws:acm:REGION:ACCOUNT:certificate/ID) or certificate = { domain = \"...\" }"));
+        }
+        Some(Certificate::Domain(domain)) => named(problems, domain, "domain", aws_names::dns_name(&domain.value), "name the domain the certificate covers"),
+        _ => {}
+    }
+    check_lookup(&project.network.vpc, "vpc-", problems);
+    check_lookup(&project.network.public_subnets, "subnet-", problems);
+    check_lookup(&project.network.private_subnets, "subnet-", problems);
+    if let Lookup::Ids(ids) = &project.network.public_subnets {
+        if ids.len() == 1 {
+            problems.push(Problem::error(ids[0].span, "an ALB needs public subnets in at least two Availability Zones").with_help("list two or more public subnets"));
+        }
+    }
+    if let Some(dns) = &project.dns {
+        named(problems, &dns.zone, "hosted zone name", aws_names::dns_name(&dns.zone.value), "name the Route53 hosted zone, e.g. zone = \"example.com\"");
+    }
+}
+
+fn check_lookup(lookup: &Lookup, prefix: &str, problems: &Problems) {
+    match lookup {
+        Lookup::Ids(ids) => {
+            for id in ids {
+                if !id.value.starts_with(prefix) {
+                    problems.push(Problem::error(id.span, format!("`{}` is not an ID beginning with `{prefix}`", id.value)).with_help("use the resource's ID, or look it up by tags: { tags = { Name = \"...\" } }"));
+                }
+            }
+        }
+        Lookup::Tags { tags, .. } => check_tags(tags, problems),
+    }
+}
+
+fn check_tags(tags: &[Tag], problems: &Problems) {
+    for tag in tags {
+        named(problems, &tag.key, "tag key", aws_names::tag_key(&tag.key.value), "rename the tag");
+        if tag.key.value.starts_with("ecsdeploy:") {
+            problems.push(Problem::error(tag.key.span, format!("tag key `{}` is reserved", tag.key.value)).with_help("ecsdeploy sets ecsdeploy:* tags itself to mark what it owns; choose another key"));
+        }
+        if let Err(reason) = aws_names::tag_value(&tag.value.value) {
+            problems.push(Problem::error(tag.value.span, format!("the value of tag `{}` is not valid: {reason}", tag.key.value)).with_help("shorten or simplify the value"));
+        }
+    }
+}
+
+fn check_environment(project: &Project, environment: &Environment, problems: &Problems) {
+    let file_span = Span::new(environment.file, 0..0);
+    if let Err(reason) = aws_names::slug(&environment.name.value, ENVIRONMENT_NAME_LIMIT) {
+        problems.push(Problem::error(file_span, format!("`{}` is not a valid environment name: {reason}", environment.name.value)).with_help("rename the file: environments/<name>.toml with a short lower-case name"));
+    }
+    let prefix = &environment.prefix;
+    if !prefix.value.is_empty() {
+        named(problems, prefix, "name prefix", aws_names::ecs_name(&prefix.value), "use letters, digits and '-', e.g. prefix = \"stage-\"");
+    }
+    let path_prefix = &environment.path_prefix;
+    if !path_prefix.value.is_empty() {
+        let result = aws_names::path_pattern(&path_prefix.value).and_then(|()| {
+            if path_prefix.value.ends_with('/') || path_prefix.value.contains(['*', '?']) {
+                Err("it must not end with '/' or contain wildcards".to_string())
+            } else {
+                Ok(())
+            }
+        });
+        named(problems, path_prefix, "path prefix", result, "write it like path_prefix = \"/stage\" (or \"\" for none)");
+    }
+    named(problems, &environment.secret_prefix, "secret prefix", if environment.secret_prefix.value.is_empty() { Ok(()) } else { aws_names::secret_name(&environment.secret_prefix.value) }, "write it like secret_prefix = \"stage/\"");
+    if let Some(domain) = &environment.domain {
+        named(problems, domain, "domain", aws_names::dns_name(&domain.value), "write a DNS name such as \"stage.api.example.com\"");
+        match &project.dns {
+            None => problems.push(Problem::error(domain.span, "`domain` is set but the project has no [project.dns] zone").with_help("add [project.dns] zone = \"...\" to services.toml")),
+            Some(dns) => {
+                let zone = dns.zone.value.trim_end_matches('.');
+                let name = domain.value.trim_end_matches('.');
+                if name != zone && !name.ends_with(&format!(".{zone}")) {
+                    problems.push(Problem::error(domain.span, format!("`{}` is not inside the hosted zone `{zone}`", domain.value)).with_related(dns.zone.span, "zone defined here").with_help(format!("use a name ending in .{zone}")));
+                }
+            }
+        }
+    }
+    check_tags(&environment.tags, problems);
+    check_capacity(environment, problems);
+}
+
+fn check_capacity(environment: &Environment, problems: &Problems) {
+    let span = Span::new(environment.file, 0..0);
+    let capacity = &environment.capacity;
+    if capacity.is_empty() || capacity.iter().all(|provider| provider.weight == 0) {
+        problems.push(Problem::error(span, format!("environment `{}` has no capacity provider with a weight above 0", environment.name.value)).with_help("give at least one provider weight = 1"));
+    }
+    if capacity.iter().filter(|provider| provider.base > 0).count() > 1 {
+        problems.push(Problem::error(span, "only one capacity provider may have a `base`").with_help("set base on one provider only"));
+    }
+    for (index, provider) in capacity.iter().enumerate() {
+        if capacity[..index].iter().any(|other| other.provider == provider.provider) {
+            problems.push(Problem::error(span, format!("capacity provider {} is listed twice", provider.provider)).with_help("list each provider once"));
+        }
+    }
+}
+
+fn check_service(environment: &Environment, service: &Service, problems: &Problems) {
+    check_cpu_memory(service, problems);
+    check_image(service, problems);
+    let full_path = format!("{}{}", environment.path_prefix.value, service.path.value);
+    if service.complete && let Err(reason) = aws_names::path_pattern(&full_path) {
+        problems.push(Problem::error(service.path.span, format!("path `{full_path}` is not a valid ALB path pattern: {reason}")).with_help("write it like path = \"/auth/*\""));
+    }
+    check_health_checks(service, problems);
+    check_scaling_and_deployment(service, problems);
+    check_variables(service, problems);
+    if !LOG_RETENTION_DAYS.contains(&service.log_retention_days.value) {
+        problems.push(Problem::error(service.log_retention_days.span, format!("CloudWatch Logs does not offer a retention of {} days", service.log_retention_days.value)).with_help(format!("use one of {}", join(LOG_RETENTION_DAYS))));
+    }
+    if service.architecture == "ARM64" && environment.capacity.iter().any(|provider| provider.provider == "FARGATE_SPOT") {
+        problems.push(Problem::error(service.span, format!("service `{}` runs on ARM64, which Fargate Spot does not offer", service.name.value)).with_help(format!("use architecture = \"X86_64\", or capacity = \"on-demand\" in environment `{}`", environment.name.value)));
+    }
+    for permission in &service.permissions {
+        for action in &permission.actions.value {
+            if action == "*" || !action.contains(':') {
+                problems.push(Problem::error(permission.actions.span, format!("`{action}` is not an IAM action of the form service:Action")).with_help("list the actions the service needs, e.g. \"s3:GetObject\""));
+            }
+        }
+        if permission.resources.value.iter().any(|resource| resource == "*") {
+            problems.push(Problem::warning(permission.resources.span, "the task role grants these actions on every resource (\"*\")").with_help("name the resources the service uses"));
+        }
+    }
+    check_tags(&service.tags, problems);
+}
+
+fn check_cpu_memory(service: &Service, problems: &Problems) {
+    let (cpu, memory) = (&service.cpu, &service.memory);
+    match fargate::describe_memory_sizes(cpu.value) {
+        None => problems.push(Problem::error(cpu.span, format!("Fargate has no task size with {} CPU units", cpu.value)).with_help(format!("use one of {}", join(&fargate::cpu_sizes())))),
+        Some(sizes) if !fargate::is_valid(cpu.value, memory.value) => problems.push(
+            Problem::error(memory.span, format!("Fargate does not offer {} MiB of memory with {} CPU units", memory.value, cpu.value))
+                .with_related(cpu.span, "CPU set here")
+                .with_help(format!("with cpu = {} use memory = {sizes} (MiB)", cpu.value)),
+        ),
+        Some(_) => {}
+    }
+}
+
+fn check_image(service: &Service, problems: &Problems) {
+    match &service.image {
+        Image::Ecr { repository, tag } => {
+            named(problems, repository, "ECR repository name", aws_names::ecr_repository(&repository.value), "use lower-case segments such as \"acme/auth\"");
+            named(problems, tag, "image tag", aws_names::image_tag(&tag.value), "use letters, digits, '_', '.' and '-'");
+        }
+        Image::External(reference) => {
+            if reference.value.is_empty() || reference.value.contains(char::is_whitespace) {
+                problems.push(Problem::error(reference.span, "`image` must be an image reference such as registry/name:tag").with_help("remove spaces, or use `repository` and `tag` for an ECR image"));
+            }
+        }
+    }
+}
+
+fn check_health_checks(service: &Service, problems: &Problems) {
+    let check = &service.health_check;
+    if check.timeout_seconds.value >= check.interval_seconds.value {
+        problems.push(
+            Problem::error(check.timeout_seconds.span, format!("the health-check timeout ({}s) must be shorter than its interval ({}s)", check.timeout_seconds.value, check.interval_seconds.value))
+                .with_related(check.interval_seconds.span, "interval set here")
+                .with_help("lower `timeout` or raise `interval`"),
+        );
+    }
+    if !check.path.value.starts_with('/') || check.path.value.len() > 1024 {
+        problems.push(Problem::error(check.path.span, format!("health-check path `{}` must begin with '/' and be at most 1024 characters", check.path.value)).with_help("for example path = \"/health\""));
+    }
+    if let Err(reason) = check_matcher(&check.matcher.value) {
+        problems.push(Problem::error(check.matcher.span, format!("health-check matcher `{}` is not valid: {reason}", check.matcher.value)).with_help("use HTTP codes from 200 to 499: \"200\", \"200,204\" or \"200-299\""));
+    }
+    if let Some(container) = &service.container_health_check {
+        let first = container.command.value.first().map(String::as_str);
+        if !matches!(first, Some("CMD" | "CMD-SHELL")) || container.command.value.len() < 2 {
+            problems.push(Problem::error(container.command.span, "a container health-check command begins with \"CMD\" or \"CMD-SHELL\" followed by the command").with_help("for example command = [\"CMD-SHELL\", \"curl -f http://localhost:8080/health || exit 1\"]"));
+        }
+    }
+}
+
+/// ALB matchers: codes, comma lists and ranges of HTTP codes 200-499.
+fn check_matcher(matcher: &str) -> Result<(), String> {
+    let code = |text: &str| -> Result<u16, String> {
+        let code: u16 = text.trim().parse().map_err(|_| format!("`{text}` is not an HTTP code"))?;
+        if (200..=499).contains(&code) { Ok(code) } else { Err(format!("{code} is outside 200-499")) }
+    };
+    for part in matcher.split(',') {
+        match part.split_once('-') {
+            Some((low, high)) if code(low)? > code(high)? => return Err(format!("range `{part}` is reversed")),
+            Some(_) => {}
+            None => {
+                code(part)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_scaling_and_deployment(service: &Service, problems: &Problems) {
+    let scaling = &service.scaling;
+    if scaling.min.value > scaling.max.value {
+        problems.push(
+            Problem::error(scaling.min.span, format!("scaling minimum ({}) is above the maximum ({})", scaling.min.value, scaling.max.value))
+                .with_related(scaling.max.span, "maximum set here")
+                .with_help("set min <= max"),
+        );
+    }
+    let deployment = &service.deployment;
+    if deployment.maximum_percent.value <= deployment.minimum_healthy_percent {
+        problems.push(Problem::error(deployment.maximum_percent.span, format!("with maximum_percent = {} and minimum_healthy_percent = {}, ECS can neither start a new task nor stop an old one", deployment.maximum_percent.value, deployment.minimum_healthy_percent)).with_help("raise maximum_percent (200 is the default) or lower minimum_healthy_percent"));
+    }
+    if deployment.poll_interval_seconds == 0 || deployment.poll_interval_seconds >= deployment.timeout_seconds {
+        problems.push(Problem::error(service.span, format!("service `{}`: deployment poll_interval ({}s) must be at least 1s and shorter than its timeout ({}s)", service.name.value, deployment.poll_interval_seconds, deployment.timeout_seconds)).with_help("for example timeout = \"10m\", poll_interval = \"5s\""));
+    }
+}
+
+fn check_variables(service: &Service, problems: &Problems) {
+    for (name, _) in &service.env {
+        named(problems, name, "environment variable name", aws_names::environment_variable(&name.value), "rename the variable");
+    }
+    for secret in &service.secrets {
+        named(problems, &secret.variable, "environment variable name", aws_names::environment_variable(&secret.variable.value), "rename the variable");
+        if let Some((duplicate, _)) = service.env.iter().find(|(name, _)| name.value == secret.variable.value) {
+            problems.push(
+                Problem::error(secret.variable.span, format!("`{}` is both a plain and a secret variable of service `{}`", secret.variable.value, service.name.value))
+                    .with_related(duplicate.span, "plain variable set here")
+                    .with_help("keep it in one of `env` or `secrets`"),
+            );
+        }
+        let reference = &secret.secret;
+        let result = if reference.value.starts_with("arn:") { aws_names::secret_arn(&reference.value) } else { aws_names::secret_name(&reference.value) };
+        named(problems, reference, "secret reference", result, "write \"name\" or \"name#json-key\", where name is the secret's name under the environment's secret_prefix, or a full ARN");
+        if let Some(key) = &secret.json_key {
+            if key.is_empty() || key.contains([':', '#']) {
+                problems.push(Problem::error(reference.span, format!("`{key}` is not a usable JSON key")).with_help("name a top-level key of the JSON secret; it cannot be empty or contain ':' or '#'"));
+            }
+        }
+    }
+}
+
+fn join(values: &[i64]) -> String {
+    values.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_matcher;
+
+    #[test]
+    fn matchers() {
+        assert!(check_matcher("200").is_ok());
+        assert!(check_matcher("200,204").is_ok());
+        assert!(check_matcher("200-299").is_ok());
+        assert!(check_matcher("100").is_err());
+        assert!(check_matcher("299-200").is_err());
+        assert!(check_matcher("ok").is_err());
+        assert!(check_matcher("").is_err());
+    }
+}
