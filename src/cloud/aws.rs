@@ -21,7 +21,6 @@ pub struct AwsCloud {
     secrets: aws_sdk_secretsmanager::Client,
     route53: aws_sdk_route53::Client,
     acm: aws_sdk_acm::Client,
-    cloudwatch: aws_sdk_cloudwatch::Client,
 }
 
 impl AwsCloud {
@@ -41,7 +40,6 @@ impl AwsCloud {
             secrets: aws_sdk_secretsmanager::Client::new(sdk),
             route53: aws_sdk_route53::Client::new(sdk),
             acm: aws_sdk_acm::Client::new(sdk),
-            cloudwatch: aws_sdk_cloudwatch::Client::new(sdk),
         }
     }
 
@@ -99,9 +97,6 @@ impl Cloud for AwsCloud {
                 self.route53.list_hosted_zones().max_items(1).send().await.map(|_| ()).map_err(|e| self.fail(api, &e))
             }
             Api::Acm => self.acm.list_certificates().max_items(1).send().await.map(|_| ()).map_err(|e| self.fail(api, &e)),
-            Api::CloudWatch => {
-                self.cloudwatch.describe_alarms().max_records(1).send().await.map(|_| ()).map_err(|e| self.fail(api, &e))
-            }
         }
     }
 }

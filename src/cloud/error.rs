@@ -102,6 +102,13 @@ where
         SdkError::ConstructionFailure(_) if last_cause(error).contains("credentials") => {
             CloudErrorKind::Credentials { message: last_cause(error) }
         }
+        SdkError::ConstructionFailure(_) => {
+            CloudErrorKind::Service { code: "request not sent".into(), message: last_cause(error) }
+        }
+        SdkError::ResponseError(_) => CloudErrorKind::Service {
+            code: "unreadable response".into(),
+            message: "the endpoint answered with something that is not this AWS API's response".into(),
+        },
         _ => {
             let code = error.code().unwrap_or("Unknown").to_string();
             let message = error.message().unwrap_or_default().to_string();
@@ -111,8 +118,6 @@ where
                 CloudErrorKind::Credentials { message: if message.is_empty() { code } else { message } }
             } else if THROTTLING_CODES.contains(&code.as_str()) {
                 CloudErrorKind::Throttled
-            } else if code == "Unknown" && message.is_empty() {
-                CloudErrorKind::Service { code: "error".into(), message: last_cause(error) }
             } else {
                 CloudErrorKind::Service { code, message }
             }

@@ -33,11 +33,10 @@ pub enum Api {
     SecretsManager,
     Route53,
     Acm,
-    CloudWatch,
 }
 
 impl Api {
-    pub const ALL: [Api; 12] = [
+    pub const ALL: [Api; 11] = [
         Api::Sts,
         Api::Ecs,
         Api::ElasticLoadBalancing,
@@ -49,7 +48,6 @@ impl Api {
         Api::SecretsManager,
         Api::Route53,
         Api::Acm,
-        Api::CloudWatch,
     ];
 
     /// The read-only operation `doctor` calls, named as its IAM permission.
@@ -66,7 +64,6 @@ impl Api {
             Api::SecretsManager => "secretsmanager:ListSecrets",
             Api::Route53 => "route53:ListHostedZones",
             Api::Acm => "acm:ListCertificates",
-            Api::CloudWatch => "cloudwatch:DescribeAlarms",
         }
     }
 
@@ -84,7 +81,6 @@ impl Api {
             Api::SecretsManager => "secret references",
             Api::Route53 => "DNS records",
             Api::Acm => "the HTTPS certificate",
-            Api::CloudWatch => "alarms",
         }
     }
 }

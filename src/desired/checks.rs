@@ -33,6 +33,10 @@ impl Deployed<'_> {
 }
 
 pub fn check(manifest: &Manifest, problems: &Problems) {
+    // Every derived name starts with the project name; its own problem says it all.
+    if !crate::manifest::project_name_is_valid(&manifest.project) {
+        return;
+    }
     let deployed: Vec<Deployed<'_>> = manifest
         .environments
         .iter()

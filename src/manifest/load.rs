@@ -346,11 +346,23 @@ fn read_capacity(reader: &TableReader<'_>) -> Vec<CapacityProvider> {
             "spot" | "FARGATE_SPOT" => simple("FARGATE_SPOT"),
             "on-demand" | "FARGATE" => simple("FARGATE"),
             _ => {
+                let help = match closest(text, &["spot", "on-demand"]) {
+                    Some(candidate) => format!("did you mean \"{candidate}\"? {help}"),
+                    None => help.to_string(),
+                };
                 reader.report(Problem::error(entry.node.span, format!("unknown capacity `{text}`")).with_help(help));
                 simple("FARGATE")
             }
         },
-        Value::Array(items) => items.iter().filter_map(|item| read_capacity_provider(reader, item)).collect(),
+        Value::Array(items) if items.is_empty() => {
+            reader.report(Problem::error(entry.node.span, "`capacity` lists no provider").with_help(help));
+            simple("FARGATE")
+        }
+        Value::Array(items) => {
+            let providers: Vec<_> = items.iter().filter_map(|item| read_capacity_provider(reader, item)).collect();
+            // Invalid entries are reported; fall back so that later checks do not pile on.
+            if providers.is_empty() { simple("FARGATE") } else { providers }
+        }
         other => {
             reader.report(type_problem(entry.node.span, "capacity", "a string or an array of tables", other).with_help(help));
             simple("FARGATE")

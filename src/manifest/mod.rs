@@ -19,7 +19,7 @@ pub use load::{load, load_from_texts, Loaded, DEFAULT_SSL_POLICY};
 pub use model::*;
 pub use problem::{Problem, Problems, Severity};
 pub use source::{FileId, LineColumn, Located, SourceMap, Span};
-pub use validate::LOG_RETENTION_DAYS;
+pub use validate::{project_name_is_valid, LOG_RETENTION_DAYS};
 
 use std::path::PathBuf;
 

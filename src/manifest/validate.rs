@@ -30,7 +30,7 @@ pub fn validate(manifest: &Manifest, problems: &Problems) {
     for environment in &manifest.environments {
         check_environment(&manifest.project, environment, problems);
         for service in environment.enabled_services() {
-            check_service(environment, service, problems);
+            check_service(&manifest.project, environment, service, problems);
         }
     }
 }
@@ -42,9 +42,22 @@ fn named(problems: &Problems, value: &Located<String>, what: &str, result: Resul
     }
 }
 
+/// Whether names derived from the project name are worth checking: when the project name itself
+/// is invalid, one problem is enough.
+pub fn project_name_is_valid(project: &Project) -> bool {
+    aws_names::slug(&project.name.value, PROJECT_NAME_LIMIT).is_ok()
+}
+
+/// A value defaulted from the project name (same span) is not checked again when that is invalid.
+fn is_checked(project: &Project, value: &Located<String>) -> bool {
+    value.span != project.name.span || project_name_is_valid(project)
+}
+
 fn check_project(project: &Project, problems: &Problems) {
     named(problems, &project.name, "project name", aws_names::slug(&project.name.value, PROJECT_NAME_LIMIT), "use a short lower-case name such as \"acme\"");
-    named(problems, &project.cluster, "cluster name", aws_names::ecs_name(&project.cluster.value), "use letters, digits, '-' and '_'");
+    if is_checked(project, &project.cluster) {
+        named(problems, &project.cluster, "cluster name", aws_names::ecs_name(&project.cluster.value), "use letters, digits, '-' and '_'");
+    }
     if let Some(account) = &project.account_id {
         if account.value.len() != 12 || !account.value.chars().all(|c| c.is_ascii_digit()) {
             problems.push(Problem::error(account.span, "`account_id` must be 12 digits").with_help("copy it from `aws sts get-caller-identity` or `ecsdeploy doctor`"));
@@ -59,7 +72,9 @@ fn check_project(project: &Project, problems: &Problems) {
     }
     check_tags(&project.tags, problems);
     let load_balancer = &project.load_balancer;
-    named(problems, &load_balancer.name, "load balancer name", aws_names::elb_name(&load_balancer.name.value), "set [project.load_balancer] name to at most 32 letters, digits and '-'");
+    if is_checked(project, &load_balancer.name) {
+        named(problems, &load_balancer.name, "load balancer name", aws_names::elb_name(&load_balancer.name.value), "set [project.load_balancer] name to at most 32 letters, digits and '-'");
+    }
     match &load_balancer.certificate {
         Some(Certificate::Arn(arn)) if !(arn.value.starts_with("arn:aws") && arn.value.contains(":acm:")) => {
             problems.push(Problem::error(arn.span, "`certificate` is not an ACM certificate ARN").with_help("use the ARN from ACM (arn:aws:acm:REGION:ACCOUNT:certificate/ID) or certificate = { domain = \"...\" }"));
@@ -146,7 +161,7 @@ fn check_environment(project: &Project, environment: &Environment, problems: &Pr
 fn check_capacity(environment: &Environment, problems: &Problems) {
     let span = Span::new(environment.file, 0..0);
     let capacity = &environment.capacity;
-    if capacity.is_empty() || capacity.iter().all(|provider| provider.weight == 0) {
+    if !capacity.is_empty() && capacity.iter().all(|provider| provider.weight == 0) {
         problems.push(Problem::error(span, format!("environment `{}` has no capacity provider with a weight above 0", environment.name.value)).with_help("give at least one provider weight = 1"));
     }
     if capacity.iter().filter(|provider| provider.base > 0).count() > 1 {
@@ -159,12 +174,17 @@ fn check_capacity(environment: &Environment, problems: &Problems) {
     }
 }
 
-fn check_service(environment: &Environment, service: &Service, problems: &Problems) {
+fn check_service(project: &Project, environment: &Environment, service: &Service, problems: &Problems) {
     check_cpu_memory(service, problems);
-    check_image(service, problems);
+    check_image(project, service, problems);
     let full_path = format!("{}{}", environment.path_prefix.value, service.path.value);
-    if service.complete && let Err(reason) = aws_names::path_pattern(&full_path) {
-        problems.push(Problem::error(service.path.span, format!("path `{full_path}` is not a valid ALB path pattern: {reason}")).with_help("write it like path = \"/auth/*\""));
+    let (shown, result) = if service.path.value.starts_with('/') {
+        (&full_path, aws_names::path_pattern(&full_path))
+    } else {
+        (&service.path.value, Err("it must begin with '/'".to_string()))
+    };
+    if service.complete && let Err(reason) = result {
+        problems.push(Problem::error(service.path.span, format!("path `{shown}` is not a valid ALB path pattern: {reason}")).with_help("write it like path = \"/auth/*\""));
     }
     check_health_checks(service, problems);
     check_scaling_and_deployment(service, problems);
@@ -201,10 +221,13 @@ fn check_cpu_memory(service: &Service, problems: &Problems) {
     }
 }
 
-fn check_image(service: &Service, problems: &Problems) {
+fn check_image(project: &Project, service: &Service, problems: &Problems) {
     match &service.image {
         Image::Ecr { repository, tag } => {
-            named(problems, repository, "ECR repository name", aws_names::ecr_repository(&repository.value), "use lower-case segments such as \"acme/auth\"");
+            // A defaulted repository (`<project>/<service>`) is located at the service name.
+            if repository.span != service.name.span || project_name_is_valid(project) {
+                named(problems, repository, "ECR repository name", aws_names::ecr_repository(&repository.value), "use lower-case segments such as \"acme/auth\"");
+            }
             named(problems, tag, "image tag", aws_names::image_tag(&tag.value), "use letters, digits, '_', '.' and '-'");
         }
         Image::External(reference) => {

@@ -1,0 +1,96 @@
+"""Runs the emulator: `python -m ecsdeploy_emulator --host 127.0.0.1 --port 0 --port-file FILE`.
+
+--port 0 lets the kernel pick a free port; the chosen port is written to --port-file (atomically)
+once the socket is bound, so a caller that waits for the file has no race with other processes.
+--parent-pid PID makes the server exit by itself within a second of that process going away, so a
+test harness that starts a private emulator cannot leak it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+# moto reads these when its modules load: set them before anything imports moto.
+os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"  # AmazonECSTaskExecutionRolePolicy exists
+os.environ["MOTO_ACM_VALIDATION_WAIT"] = "0"  # certificates are ISSUED at once
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+PARENT_POLL_SECONDS = 1.0
+log = logging.getLogger("ecsdeploy_emulator")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m ecsdeploy_emulator", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 = a free one (default)")
+    parser.add_argument("--port-file", type=Path, help="write the bound port here once listening")
+    parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
+    return parser.parse_args(argv)
+
+
+def write_port_file(path: Path, port: int) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(f"{port}\n")
+    temporary.replace(path)
+
+
+def is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def watch_parent(pid: int) -> None:
+    """Polls every second; when `pid` is gone, stops this process the way SIGTERM would."""
+    while is_alive(pid):
+        time.sleep(PARENT_POLL_SECONDS)
+    log.info("parent process %s is gone; shutting down", pid)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    from moto import __version__ as moto_version
+
+    from .server import make_emulator_server
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+    server = make_emulator_server(args.host, args.port)
+    port = server.server_port
+    if args.port_file:
+        write_port_file(args.port_file, port)
+    if args.parent_pid:
+        threading.Thread(target=watch_parent, args=(args.parent_pid,), daemon=True).start()
+    log.info("ecsdeploy emulator (moto %s) listening on http://%s:%s", moto_version, args.host, port)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        log.info("stopped")
+        logging.shutdown()
+        # Nothing to persist: skip the interpreter's teardown of moto's large in-memory state
+        # (seconds once a few dozen accounts exist).
+        os._exit(0)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

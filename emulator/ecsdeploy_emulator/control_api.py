@@ -1,0 +1,181 @@
+"""The test-only control API: JSON endpoints under `/_ecsdeploy/`, scoped per account.
+
+    POST /_ecsdeploy/accounts                                  a fresh account and access key
+    POST /_ecsdeploy/accounts/{account_id}/ecs/rollouts        queue scripted rollout outcomes
+    POST /_ecsdeploy/accounts/{account_id}/elbv2/target-health set target health directly
+    GET  /_ecsdeploy/accounts/{account_id}/ecs/state           debug dump: services, deployments, queue
+    POST /_ecsdeploy/accounts/{account_id}/world               create the standard test world
+
+Bad input answers 400 `{"error": "..."}`; an unknown target group or target 404. See README.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.ecs.models import ecs_backends
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from . import accounts, rollout, scripts, targets, world
+from .locking import EXTENSION_LOCK
+
+PREFIX = "/_ecsdeploy/"
+TARGET_HEALTH_FIELDS = {"target_group_arn", "target_id", "state", "reason", "description"}
+
+
+class BadRequest(ValueError):
+    """The request body or path is invalid; the message says how."""
+
+
+class Missing(LookupError):
+    """A named resource (target group, target) does not exist in the account."""
+
+
+class ControlApi:
+    """A WSGI app for the `/_ecsdeploy/` paths; `endpoint` is this server's own URL (for `world`)."""
+
+    def __init__(self, endpoint: Callable[[], str]) -> None:
+        self._endpoint = endpoint
+        self._routes = Map(
+            [
+                Rule("/_ecsdeploy/accounts", methods=["POST"], endpoint=self.create_account),
+                Rule(
+                    "/_ecsdeploy/accounts/<account_id>/ecs/rollouts",
+                    methods=["POST"],
+                    endpoint=self.queue_rollouts,
+                ),
+                Rule(
+                    "/_ecsdeploy/accounts/<account_id>/elbv2/target-health",
+                    methods=["POST"],
+                    endpoint=self.set_target_health,
+                ),
+                Rule("/_ecsdeploy/accounts/<account_id>/ecs/state", methods=["GET"], endpoint=self.ecs_state),
+                Rule("/_ecsdeploy/accounts/<account_id>/world", methods=["POST"], endpoint=self.create_world),
+            ],
+            strict_slashes=False,
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        try:
+            handler, arguments = self._routes.bind_to_environ(environ).match()
+            if "account_id" in arguments:
+                _check_account_id(arguments["account_id"])
+            status, body = handler(request, **arguments)
+        except BadRequest as error:
+            status, body = 400, {"error": str(error)}
+        except Missing as error:
+            status, body = 404, {"error": str(error)}
+        except NotFound:
+            status, body = 404, {"error": f"no control endpoint at {request.path}"}
+        except HTTPException as error:
+            status, body = error.code or 500, {"error": error.description}
+        response = Response(
+            json.dumps(body, indent=2, default=str), status=status, mimetype="application/json"
+        )
+        return response(environ, start_response)
+
+    def create_account(self, request: Request) -> tuple[int, Any]:
+        body = _json_body(request)
+        unknown = set(body) - {"account_id"}
+        if unknown:
+            raise BadRequest(f"unknown field(s): {', '.join(sorted(unknown))}")
+        try:
+            credentials = accounts.create_account(body.get("account_id"))
+        except accounts.AccountError as error:
+            raise BadRequest(str(error)) from error
+        return 201, credentials.to_json()
+
+    def queue_rollouts(self, request: Request, account_id: str) -> tuple[int, Any]:
+        try:
+            entry = scripts.parse_entry(_json_body(request))
+        except scripts.ScriptError as error:
+            raise BadRequest(str(error)) from error
+        with EXTENSION_LOCK:
+            queue = scripts.queue_for(account_id)
+            queue.push(entry)
+            return 201, {"queued": entry.to_json(), "queue": queue.to_json()}
+
+    def set_target_health(self, request: Request, account_id: str) -> tuple[int, Any]:
+        body = _json_body(request)
+        health = _parse_target_health(body)
+        with EXTENSION_LOCK:
+            target_group = targets.find_target_group(account_id, body["target_group_arn"])
+            if target_group is None:
+                raise Missing(f"target group {body['target_group_arn']} not found in account {account_id}")
+            target_ids = [body["target_id"]] if "target_id" in body else list(target_group.targets)
+            for target_id in target_ids:
+                if target_id not in target_group.targets:
+                    raise Missing(f"target {target_id} is not registered in {body['target_group_arn']}")
+                targets.set_health(target_group, target_id, health)
+            return 200, {
+                "target_group_arn": body["target_group_arn"],
+                "targets": targets.registered_targets(target_group),
+            }
+
+    def ecs_state(self, request: Request, account_id: str) -> tuple[int, Any]:
+        with EXTENSION_LOCK:
+            services = []
+            for region, backend in list((dict.get(ecs_backends, account_id) or {}).items()):
+                for service in list(backend.services.values()):
+                    model = rollout.rollout_of(service)
+                    if model is not None:
+                        services.append({"region": region, **model.to_json()})
+            return 200, {
+                "account_id": account_id,
+                "services": services,
+                "queue": scripts.queue_for(account_id).to_json(),
+            }
+
+    def create_world(self, request: Request, account_id: str) -> tuple[int, Any]:
+        if _json_body(request):
+            raise BadRequest("the world takes no parameters; send {} or nothing")
+        # Through the HTTP API, in other server threads: never hold the extension lock here.
+        created = world.build_world(world.clients_for(self._endpoint(), account_id=account_id))
+        return 201, {"account_id": account_id, **created}
+
+
+def _check_account_id(account_id: str) -> None:
+    if not accounts.ACCOUNT_ID_PATTERN.match(account_id):
+        raise BadRequest(f"account id {account_id!r} is not 12 digits")
+
+
+def _json_body(request: Request) -> dict[str, Any]:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as error:
+        raise BadRequest(f"the body is not JSON: {error}") from error
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a JSON object")
+    return body
+
+
+def _parse_target_health(body: dict[str, Any]) -> targets.TargetHealth:
+    problems = [f"unknown field {name!r}" for name in sorted(set(body) - TARGET_HEALTH_FIELDS)]
+    if not isinstance(body.get("target_group_arn"), str) or not body.get("target_group_arn"):
+        problems.append("target_group_arn is required")
+    if "target_id" in body and (not isinstance(body["target_id"], str) or not body["target_id"]):
+        problems.append("target_id must be a non-empty string")
+    state = body.get("state")
+    if state not in targets.TARGET_STATES:
+        problems.append(f"state must be one of {', '.join(targets.TARGET_STATES)}")
+    for name in ("reason", "description"):
+        if body.get(name) is not None and not isinstance(body[name], str):
+            problems.append(f"{name} must be a string")
+    if state == "healthy" and (body.get("reason") or body.get("description")):
+        problems.append("a healthy target has no reason or description (ELBv2 TargetHealth)")
+    if problems:
+        raise BadRequest("; ".join(problems))
+    default = targets.DEFAULT_HEALTH[state]
+    reason = body.get("reason") or default.reason
+    description = body.get("description") or targets.UNHEALTHY_DESCRIPTIONS.get(
+        reason or "", default.description
+    )
+    return targets.TargetHealth(state, reason, description)

@@ -1,0 +1,156 @@
+"""The ECS `Deployment` value and the simulated tasks that run it.
+
+AWS: ECS API Reference, "Deployment" data type. A service has one PRIMARY deployment (the newest)
+and zero or more ACTIVE ones (older, still running tasks, drained once the PRIMARY completes);
+INACTIVE ones are no longer returned. `rolloutState` is IN_PROGRESS, COMPLETED or FAILED, with a
+`rolloutStateReason`. Deployment ids look like `ecs-svc/` + 19 digits.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .scripts import ScriptedRollout
+
+PRIMARY, ACTIVE = "PRIMARY", "ACTIVE"
+IN_PROGRESS, COMPLETED, FAILED = "IN_PROGRESS", "COMPLETED", "FAILED"
+PENDING, RUNNING = "PENDING", "RUNNING"
+
+# "ECS deployment circuit breaker: tasks failed to start." is the rolloutStateReason AWS sets when
+# the circuit breaker fails a deployment (Developer Guide, "deployment circuit breaker").
+CIRCUIT_BREAKER_REASON = "ECS deployment circuit breaker: tasks failed to start."
+# The Fargate platform version that LATEST resolves to for Linux tasks.
+FARGATE_LATEST_PLATFORM_VERSION = "1.4.0"
+
+
+def new_deployment_id() -> str:
+    return f"ecs-svc/{random.randint(10**18, 10**19 - 1)}"
+
+
+def new_task_id() -> str:
+    """ECS task ids (the last part of a task ARN) are 32 lowercase hex digits."""
+    return uuid.uuid4().hex
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class TargetRegistration:
+    """One simulated task registered in one target group on the container port."""
+
+    target_group_arn: str
+    port: int
+
+
+@dataclass
+class SimulatedTask:
+    """A task of a deployment: an id, a private IP, and where it is registered."""
+
+    task_id: str
+    private_ip: str
+    status: str = PENDING
+    registrations: list[TargetRegistration] = field(default_factory=list)
+    # The `initial` health this task's targets got at registration; cleared once they settle.
+    registration_health: Any = None
+
+
+@dataclass
+class Deployment:
+    """One ECS deployment and the script that decides how it progresses.
+
+    `step` counts the DescribeServices polls that advanced it; `tasks` are the tasks it currently
+    has (failed tasks are dropped and only counted in `failed_tasks`).
+    """
+
+    task_definition: str
+    desired_count: int
+    script: ScriptedRollout
+    launch_type: str | None
+    capacity_provider_strategy: list[dict[str, Any]] | None
+    platform_version: str | None
+    network_configuration: dict[str, Any] | None
+    id: str = field(default_factory=new_deployment_id)
+    status: str = PRIMARY
+    rollout_state: str = IN_PROGRESS
+    rollout_state_reason: str = ""
+    failed_tasks: int = 0
+    step: int = 0
+    tasks: list[SimulatedTask] = field(default_factory=list)
+    created_at: datetime = field(default_factory=now)
+    updated_at: datetime = field(default_factory=now)
+
+    def __post_init__(self) -> None:
+        if not self.rollout_state_reason:
+            self.rollout_state_reason = f"ECS deployment {self.id} in progress."
+
+    @property
+    def running_count(self) -> int:
+        return sum(1 for task in self.tasks if task.status == RUNNING)
+
+    @property
+    def pending_count(self) -> int:
+        return sum(1 for task in self.tasks if task.status == PENDING)
+
+    @property
+    def is_fargate(self) -> bool:
+        if self.launch_type:
+            return self.launch_type == "FARGATE"
+        providers = [item.get("capacityProvider") for item in self.capacity_provider_strategy or []]
+        return any(provider in ("FARGATE", "FARGATE_SPOT") for provider in providers)
+
+    def finish(self, state: str, reason: str) -> None:
+        self.rollout_state = state
+        self.rollout_state_reason = reason
+        self.updated_at = now()
+
+    def to_api(self) -> dict[str, Any]:
+        """The `Deployment` shape as DescribeServices returns it (absent values omitted)."""
+        shape = {
+            "id": self.id,
+            "status": self.status,
+            "taskDefinition": self.task_definition,
+            "desiredCount": self.desired_count,
+            "pendingCount": self.pending_count,
+            "runningCount": self.running_count,
+            "failedTasks": self.failed_tasks,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "capacityProviderStrategy": self.capacity_provider_strategy,
+            "launchType": self.launch_type,
+            "platformVersion": self._resolved_platform_version(),
+            "platformFamily": "Linux" if self.is_fargate else None,
+            "networkConfiguration": self.network_configuration,
+            "rolloutState": self.rollout_state,
+            "rolloutStateReason": self.rollout_state_reason,
+        }
+        return {key: value for key, value in shape.items() if value is not None}
+
+    def _resolved_platform_version(self) -> str | None:
+        # A Fargate deployment reports the concrete platform version LATEST resolved to.
+        if not self.is_fargate:
+            return None
+        if self.platform_version in (None, "LATEST"):
+            return FARGATE_LATEST_PLATFORM_VERSION
+        return self.platform_version
+
+
+def allocate_private_ip(subnet_cidrs: list[str], used: set[str]) -> str:
+    """A free address in one of the subnets (AWS reserves the first four and the last), else 10.x."""
+    for _ in range(1000):
+        if subnet_cidrs:
+            network = ipaddress.IPv4Network(random.choice(subnet_cidrs), strict=False)
+            host = network.network_address + random.randint(4, max(4, network.num_addresses - 2))
+            candidate = str(host)
+        else:
+            candidate = f"10.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(4, 254)}"
+        if candidate not in used:
+            used.add(candidate)
+            return candidate
+    raise RuntimeError(f"no free private IP left in {subnet_cidrs}")

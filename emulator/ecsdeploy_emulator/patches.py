@@ -1,0 +1,144 @@
+"""Wires the extension into moto's ECS and ELBv2 classes (called once, before the server starts).
+
+Each patch wraps moto's own method and runs it unchanged; the extension only adds what moto lacks:
+
+- CreateService (response level, since moto's backend method never sees the extra parameters):
+  refuse a duplicate name, keep the fields moto drops, start the first deployment.
+- UpdateService: store the task definition as a full ARN, merge deploymentConfiguration, and start a
+  deployment when ECS would (new task definition, forceNewDeployment, network/load balancer/platform/
+  capacity-provider change) or resize the PRIMARY when only desiredCount changed.
+- DescribeServices: every service returned advances its rollout one step (the "poll").
+- DeleteService: deregisters the service's targets.
+- ListServices: leaves out INACTIVE services.
+- Account lookup by access key: no longer creates IAM backends as a side effect (see `accounts`).
+- ELBv2 target groups: per-target health overrides (see `targets`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.ecs.models import EC2ContainerServiceBackend, Service
+from moto.ecs.responses import EC2ContainerServiceResponse
+
+from . import accounts, rollout, service_fields, targets
+from .locking import EXTENSION_LOCK
+
+_installed = False
+
+
+def install() -> None:
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    accounts.install_fast_key_lookup()
+    targets.install()
+    _wrap(EC2ContainerServiceResponse, "create_service", _create_service)
+    _wrap(EC2ContainerServiceBackend, "update_service", _update_service)
+    _wrap(EC2ContainerServiceBackend, "describe_services", _describe_services)
+    _wrap(EC2ContainerServiceBackend, "delete_service", _delete_service)
+    _wrap(EC2ContainerServiceBackend, "list_services", _list_services)
+
+
+def _wrap(cls: type, name: str, replacement: Any) -> None:
+    original = getattr(cls, name)
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with EXTENSION_LOCK:
+            return replacement(original, self, *args, **kwargs)
+
+    wrapper.__name__ = name
+    wrapper.__doc__ = replacement.__doc__
+    setattr(cls, name, wrapper)
+
+
+def _create_service(original: Any, response: EC2ContainerServiceResponse) -> Any:
+    """CreateService: duplicate check, preserved fields, first deployment."""
+    backend = response.ecs_backend
+    cluster = response._get_param("cluster", "default")
+    service_name = response._get_param("serviceName")
+    service_fields.refuse_duplicate(backend, cluster, service_name)
+    result = original(response)
+    service = backend.services[f"{cluster.split('/')[-1]}:{service_name}"]
+    service_fields.apply_create_fields(service, response._get_param)
+    if service.deployment_controller.get("type") == "ECS" and service.task_definition:
+        rollout.attach(service)
+    return result
+
+
+def _update_service(
+    original: Any, backend: EC2ContainerServiceBackend, properties: dict[str, Any]
+) -> Service:
+    """UpdateService: full task definition ARN; a deployment only when ECS would start one."""
+    given = dict(properties)  # moto pops from `properties`
+    service = backend._get_service(given.get("cluster", "default"), given["service"].split("/")[-1])
+    service_fields.refuse_inactive(service)
+    before = service_fields.snapshot(service)
+    previous_task_definition = service.task_definition
+    previous_desired_count = service.desired_count
+    previous_configuration = getattr(service, "deployment_configuration", None)
+    task_definition = None
+    if given.get("task_definition"):
+        task_definition = backend.describe_task_definition(given["task_definition"]).arn
+
+    service = original(backend, properties)
+
+    if task_definition:
+        service.task_definition = task_definition
+    if given.get("deployment_configuration") is not None:
+        service.deployment_configuration = service_fields.merge_deployment_configuration(
+            previous_configuration, given["deployment_configuration"]
+        )
+    if given.get("capacity_provider_strategy"):
+        service.launch_type = None
+    model = rollout.rollout_of(service)
+    if model is None:
+        return service
+    is_new_task_definition = task_definition is not None and task_definition != previous_task_definition
+    if (
+        given.get("force_new_deployment")
+        or is_new_task_definition
+        or service_fields.changed_deployment_settings(before, given)
+    ):
+        model.start_deployment()
+    elif given.get("desired_count") is not None and service.desired_count != previous_desired_count:
+        model.change_desired_count()
+    model.sync()
+    return service
+
+
+def _describe_services(
+    original: Any, backend: EC2ContainerServiceBackend, cluster: str, names: list[str]
+) -> tuple[list[Service], list[dict[str, str]]]:
+    """DescribeServices: each service returned is polled once, even if named twice."""
+    services, failures = original(backend, cluster, names)
+    polled: set[int] = set()
+    for service in services:
+        model = rollout.rollout_of(service)
+        if model is None or service.status != "ACTIVE" or id(service) in polled:
+            continue
+        polled.add(id(service))
+        model.poll()
+        model.sync()
+    return services, failures
+
+
+def _delete_service(
+    original: Any, backend: EC2ContainerServiceBackend, cluster: str, service_name: str, force: bool
+) -> Service:
+    """DeleteService: moto marks the service INACTIVE; its targets are deregistered."""
+    service = original(backend, cluster, service_name, force)
+    model = rollout.rollout_of(service)
+    if model is not None:
+        model.tear_down()
+        model.sync()
+    return service
+
+
+def _list_services(
+    original: Any, backend: EC2ContainerServiceBackend, *args: Any, **kwargs: Any
+) -> list[str]:
+    """ListServices: INACTIVE services are gone for AWS."""
+    inactive = {s.arn for s in backend.services.values() if not service_fields.is_listed(s)}
+    return [arn for arn in original(backend, *args, **kwargs) if arn not in inactive]

@@ -1,0 +1,47 @@
+"""The HTTP server: moto's own WSGI app, with the control API in front of `/_ecsdeploy/`.
+
+Everything except `/_ecsdeploy/` goes to moto's `DomainDispatcherApplication` exactly as
+`moto_server` serves it (same request handler, threaded), after `patches.install()` has layered
+the extension onto moto's classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from . import patches
+from .control_api import PREFIX, ControlApi
+
+
+class EmulatorApp:
+    """Routes `/_ecsdeploy/` to the control API and everything else to moto."""
+
+    def __init__(self, endpoint: Callable[[], str]) -> None:
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.control = ControlApi(endpoint)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "").startswith(PREFIX):
+            return self.control(environ, start_response)
+        return self.moto(environ, start_response)
+
+
+def make_emulator_server(host: str, port: int) -> BaseWSGIServer:
+    """A bound (not yet serving) threaded server; port 0 lets the kernel choose a free port."""
+    patches.install()
+    server: BaseWSGIServer | None = None
+
+    def endpoint() -> str:
+        assert server is not None
+        return f"http://{host}:{server.server_port}"
+
+    server = make_server(host, port, EmulatorApp(endpoint), threaded=True, request_handler=MotoRequestHandler)
+    return server

@@ -1,0 +1,124 @@
+"""CreateService / UpdateService fields that stock moto drops or gets wrong.
+
+A deployer compares what it asked for with what DescribeServices returns; every field the emulator
+loses shows up as a change on the next plan. AWS (ECS API Reference, CreateService / Service):
+
+- capacityProviderStrategy, deploymentConfiguration, healthCheckGracePeriodSeconds,
+  enableExecuteCommand, enableECSManagedTags, propagateTags, placementConstraints and
+  placementStrategy are stored and returned as given (moto drops them on create).
+- deploymentConfiguration is returned with ECS's defaults filled in: maximumPercent 200,
+  minimumHealthyPercent 100, deploymentCircuitBreaker {enable: false, rollback: false}.
+  An UpdateService that gives part of it keeps the other parts.
+- enableExecuteCommand and enableECSManagedTags are returned as false when not given.
+- A service with a capacityProviderStrategy has no launchType (moto reports EC2).
+- A second CreateService of an ACTIVE service name in the same cluster fails with
+  InvalidParameterException "Creation of service was not idempotent." (moto replaces the service).
+- ListServices does not list INACTIVE (deleted) services.
+- UpdateService of an INACTIVE service fails with ServiceNotActiveException (moto updates it).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from moto.ecs.exceptions import ECSException, InvalidParameterException
+from moto.ecs.models import EC2ContainerServiceBackend, Service
+
+# CreateService request member -> moto Service attribute (the name moto's serializer reads).
+PRESERVED_CREATE_FIELDS = {
+    "capacityProviderStrategy": "capacity_provider_strategy",
+    "healthCheckGracePeriodSeconds": "health_check_grace_period_seconds",
+    "enableExecuteCommand": "enable_execute_command",
+    "enableECSManagedTags": "enable_ecs_managed_tags",
+    "propagateTags": "propagate_tags",
+    "placementConstraints": "placement_constraints",
+    "placementStrategy": "placement_strategy",
+}
+DEFAULT_DEPLOYMENT_CONFIGURATION = {
+    "deploymentCircuitBreaker": {"enable": False, "rollback": False},
+    "maximumPercent": 200,
+    "minimumHealthyPercent": 100,
+}
+# UpdateService parameters whose change makes ECS start new tasks, i.e. a new deployment
+# (UpdateService API reference). desiredCount, deploymentConfiguration, healthCheckGracePeriodSeconds,
+# propagateTags and the like change the service in place.
+DEPLOYMENT_TRIGGERS = (
+    "network_configuration",
+    "load_balancers",
+    "platform_version",
+    "capacity_provider_strategy",
+)
+
+
+class ServiceNotActiveException(ECSException):
+    """UpdateService of a deleted service, as ECS answers it."""
+
+    def __init__(self) -> None:
+        super().__init__("ServiceNotActiveException", "Service was not ACTIVE.")
+
+
+def refuse_inactive(service: Service) -> None:
+    if service.status != "ACTIVE":
+        raise ServiceNotActiveException()
+
+
+def refuse_duplicate(backend: EC2ContainerServiceBackend, cluster: str, service_name: str) -> None:
+    cluster_name = cluster.split("/")[-1]
+    existing = backend.services.get(f"{cluster_name}:{service_name}")
+    if existing is not None and existing.status in ("ACTIVE", "DRAINING"):
+        raise InvalidParameterException("Creation of service was not idempotent.")
+
+
+def apply_create_fields(service: Service, get_param: Callable[[str], Any]) -> None:
+    """Stores what CreateService was given (and ECS's defaults) on the new moto Service."""
+    for member, attribute in PRESERVED_CREATE_FIELDS.items():
+        value = get_param(member)
+        if value is not None:
+            setattr(service, attribute, value)
+    service.enable_execute_command = bool(getattr(service, "enable_execute_command", False))
+    service.enable_ecs_managed_tags = bool(getattr(service, "enable_ecs_managed_tags", False))
+    service.deployment_configuration = merge_deployment_configuration(
+        DEFAULT_DEPLOYMENT_CONFIGURATION, get_param("deploymentConfiguration")
+    )
+    if getattr(service, "capacity_provider_strategy", None) and not get_param("launchType"):
+        service.launch_type = None
+
+
+def merge_deployment_configuration(
+    previous: dict[str, Any] | None, given: dict[str, Any] | None
+) -> dict[str, Any]:
+    merged = copy.deepcopy(previous or DEFAULT_DEPLOYMENT_CONFIGURATION)
+    for key, value in (given or {}).items():
+        merged[key] = copy.deepcopy(value)
+    for key, value in DEFAULT_DEPLOYMENT_CONFIGURATION.items():
+        merged.setdefault(key, copy.deepcopy(value))
+    return merged
+
+
+def snapshot(service: Service) -> dict[str, Any]:
+    """The service's deployment-relevant settings, to compare before and after an update."""
+    return {name: copy.deepcopy(getattr(service, name, None)) for name in DEPLOYMENT_TRIGGERS}
+
+
+def changed_deployment_settings(before: dict[str, Any], given: dict[str, Any]) -> list[str]:
+    """Which deployment-triggering parameters an UpdateService gave with a different value."""
+    return [
+        name
+        for name in DEPLOYMENT_TRIGGERS
+        if given.get(name) is not None and _normalised(given[name]) != _normalised(before.get(name))
+    ]
+
+
+def _normalised(value: Any) -> Any:
+    """Order-insensitive form: subnets, security groups and strategies are sets to AWS."""
+    if isinstance(value, dict):
+        return {key: _normalised(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return sorted((_normalised(item) for item in value), key=repr)
+    return value
+
+
+def is_listed(service: Service) -> bool:
+    return service.status != "INACTIVE"

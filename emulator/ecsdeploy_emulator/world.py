@@ -1,0 +1,180 @@
+"""The standard test world: the account-level resources ecsdeploy expects to find, not to create.
+
+One function, `build_world`, called through boto3 against the emulator (so it exercises the same
+API a real account would be prepared with). Used by `POST /_ecsdeploy/accounts/{id}/world` and as a
+CLI:
+
+    python -m ecsdeploy_emulator.world --endpoint URL --access-key-id K --secret-access-key S
+
+Creates, in us-east-1: a VPC 10.0.0.0/16 (Name=acme, DNS hostnames on) with an internet gateway,
+two public subnets (acme-public-a/b, a route to the gateway) and two private subnets
+(acme-private-a/b) in us-east-1a/b; an issued ACM certificate for api.acme.example with SAN
+*.api.acme.example; a public Route53 hosted zone acme.example; Secrets Manager secrets
+E/auth/db, E/auth/jwt, E/gmail/oauth, E/calendar/api for E in test, stage, prod (random values).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+REGION = "us-east-1"
+ENVIRONMENTS = ("test", "stage", "prod")
+SUBNETS = (
+    ("acme-public-a", "public", "10.0.0.0/24", "us-east-1a"),
+    ("acme-public-b", "public", "10.0.1.0/24", "us-east-1b"),
+    ("acme-private-a", "private", "10.0.10.0/24", "us-east-1a"),
+    ("acme-private-b", "private", "10.0.11.0/24", "us-east-1b"),
+)
+ClientFactory = Callable[[str], Any]
+
+
+def clients_for(
+    endpoint: str,
+    *,
+    access_key_id: str = "testing",
+    secret_access_key: str = "testing",
+    account_id: str | None = None,
+) -> ClientFactory:
+    """boto3 clients for the emulator; `account_id` pins the account by moto's request header."""
+    session = boto3.session.Session(
+        aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key, region_name=REGION
+    )
+
+    def client(service_name: str) -> Any:
+        made = session.client(service_name, endpoint_url=endpoint)
+        if account_id is not None:
+
+            def add_account_header(request: Any, **_: Any) -> None:
+                request.headers["x-moto-account-id"] = account_id
+
+            made.meta.events.register("before-sign.*.*", add_account_header)
+        return made
+
+    return client
+
+
+def build_world(client: ClientFactory) -> dict[str, Any]:
+    """Creates the standard world and returns the ids and ARNs it created."""
+    return {
+        "region": REGION,
+        **_network(client("ec2")),
+        "certificate_arn": _certificate(client("acm")),
+        "hosted_zone_id": _hosted_zone(client("route53")),
+        "secrets": _secrets(client("secretsmanager")),
+    }
+
+
+def _tags(**tags: str) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in tags.items()]
+
+
+def _network(ec2: Any) -> dict[str, Any]:
+    vpc_id = ec2.create_vpc(
+        CidrBlock="10.0.0.0/16",
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": _tags(Name="acme")}],
+    )["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
+    ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+    gateway_id = ec2.create_internet_gateway(
+        TagSpecifications=[{"ResourceType": "internet-gateway", "Tags": _tags(Name="acme")}]
+    )["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway_id, VpcId=vpc_id)
+    route_table_id = ec2.create_route_table(
+        VpcId=vpc_id,
+        TagSpecifications=[{"ResourceType": "route-table", "Tags": _tags(Name="acme-public")}],
+    )["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=route_table_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway_id)
+    subnets: dict[str, list[str]] = {"public": [], "private": []}
+    for name, tier, cidr, zone in SUBNETS:
+        subnet_id = ec2.create_subnet(
+            VpcId=vpc_id,
+            CidrBlock=cidr,
+            AvailabilityZone=zone,
+            TagSpecifications=[{"ResourceType": "subnet", "Tags": _tags(Name=name, Tier=tier)}],
+        )["Subnet"]["SubnetId"]
+        subnets[tier].append(subnet_id)
+        if tier == "public":
+            ec2.associate_route_table(RouteTableId=route_table_id, SubnetId=subnet_id)
+            ec2.modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True})
+    return {
+        "vpc_id": vpc_id,
+        "internet_gateway_id": gateway_id,
+        "public_route_table_id": route_table_id,
+        "public_subnet_ids": subnets["public"],
+        "private_subnet_ids": subnets["private"],
+    }
+
+
+def _certificate(acm: Any) -> str:
+    arn = acm.request_certificate(
+        DomainName="api.acme.example",
+        SubjectAlternativeNames=["*.api.acme.example"],
+        ValidationMethod="DNS",
+    )["CertificateArn"]
+    # With MOTO_ACM_VALIDATION_WAIT=0 the certificate is ISSUED as soon as it is described.
+    status = acm.describe_certificate(CertificateArn=arn)["Certificate"]["Status"]
+    if status != "ISSUED":
+        raise RuntimeError(f"certificate {arn} is {status}, not ISSUED (MOTO_ACM_VALIDATION_WAIT unset?)")
+    return arn
+
+
+def _hosted_zone(route53: Any) -> str:
+    zone = route53.create_hosted_zone(
+        Name="acme.example",
+        CallerReference=str(uuid.uuid4()),
+        HostedZoneConfig={"Comment": "acme public zone", "PrivateZone": False},
+    )["HostedZone"]
+    return zone["Id"].split("/")[-1]
+
+
+def _secret_values() -> dict[str, str]:
+    """Secret name (without the environment prefix) -> SecretString, with random values."""
+    return {
+        "auth/db": json.dumps({"username": "auth", "password": secrets.token_urlsafe(24)}),
+        "auth/jwt": secrets.token_urlsafe(48),
+        "gmail/oauth": json.dumps(
+            {
+                "client_id": f"{secrets.token_hex(12)}.apps.googleusercontent.com",
+                "client_secret": secrets.token_urlsafe(24),
+                "refresh_token": secrets.token_urlsafe(48),
+            }
+        ),
+        "calendar/api": json.dumps({"api_key": secrets.token_urlsafe(30)}),
+    }
+
+
+def _secrets(secretsmanager: Any) -> dict[str, str]:
+    arns = {}
+    for environment in ENVIRONMENTS:
+        for name, value in _secret_values().items():
+            full_name = f"{environment}/{name}"
+            arns[full_name] = secretsmanager.create_secret(Name=full_name, SecretString=value)["ARN"]
+    return arns
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Create the standard ecsdeploy test world in an emulator account."
+    )
+    parser.add_argument("--endpoint", required=True, help="emulator URL, e.g. http://127.0.0.1:41234")
+    parser.add_argument("--access-key-id", required=True)
+    parser.add_argument("--secret-access-key", required=True)
+    args = parser.parse_args(argv)
+    world = build_world(
+        clients_for(args.endpoint, access_key_id=args.access_key_id, secret_access_key=args.secret_access_key)
+    )
+    json.dump(world, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

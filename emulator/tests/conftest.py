@@ -1,0 +1,233 @@
+"""Fixtures: one real emulator process per session, one fresh account per test, boto3 as the client.
+
+The server is started exactly as scripts/emulator-start starts it (`python -m ecsdeploy_emulator`
+binding port 0 and writing the port to a file), with --parent-pid so it cannot outlive pytest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+EMULATOR_DIR = Path(__file__).resolve().parents[1]
+START_TIMEOUT_SECONDS = 30
+# One boto3 session for every client: it caches the service models (a new session per client
+# costs ~0.25 s of JSON loading); each client gets its account's credentials explicitly.
+BOTO3_SESSION = boto3.session.Session(region_name="us-east-1")
+
+
+@dataclass
+class Emulator:
+    endpoint: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def request(self, method: str, path: str, body: Any = None, raw: bytes | None = None) -> tuple[int, Any]:
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        request = urllib.request.Request(
+            self.endpoint + path, data=data, method=method, headers={"content-type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def post(self, path: str, body: Any = None) -> Any:
+        status, answer = self.request("POST", path, {} if body is None else body)
+        assert status in (200, 201), f"POST {path} -> {status}: {answer}"
+        return answer
+
+
+@dataclass
+class Account:
+    """A fresh emulator account and boto3 clients authenticated into it."""
+
+    emulator: Emulator
+    account_id: str
+    access_key_id: str
+    secret_access_key: str
+
+    def client(self, service_name: str) -> Any:
+        return BOTO3_SESSION.client(
+            service_name,
+            endpoint_url=self.emulator.endpoint,
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_access_key,
+        )
+
+    def control(self, path: str, body: Any = None) -> Any:
+        return self.emulator.post(f"/_ecsdeploy/accounts/{self.account_id}{path}", body)
+
+    def queue_rollout(self, **script: Any) -> Any:
+        return self.control("/ecs/rollouts", script)
+
+    def ecs_state(self) -> Any:
+        status, state = self.emulator.request("GET", f"/_ecsdeploy/accounts/{self.account_id}/ecs/state")
+        assert status == 200, state
+        return state
+
+
+def start_emulator(tmp_path: Path, parent_pid: int) -> Emulator:
+    port_file = tmp_path / "port"
+    log_path = tmp_path / "server.log"
+    environment = {**os.environ, "PYTHONPATH": str(EMULATOR_DIR)}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ecsdeploy_emulator",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--port-file",
+                str(port_file),
+                "--parent-pid",
+                str(parent_pid),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=environment,
+        )
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"emulator exited: {log_path.read_text()[-2000:]}")
+        if port_file.exists() and port_file.read_text().strip():
+            endpoint = f"http://127.0.0.1:{port_file.read_text().strip()}"
+            try:
+                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2) as response:
+                    if response.status == 200:
+                        return Emulator(endpoint, process, log_path)
+            except OSError:
+                pass
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"emulator not healthy after {START_TIMEOUT_SECONDS}s: {log_path.read_text()[-2000:]}")
+
+
+def stop_emulator(emulator: Emulator) -> None:
+    emulator.process.terminate()
+    try:
+        emulator.process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        emulator.process.kill()
+        emulator.process.wait()
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    started = start_emulator(tmp_path_factory.mktemp("emulator"), os.getpid())
+    yield started
+    stop_emulator(started)
+
+
+@pytest.fixture
+def account(emulator: Emulator) -> Account:
+    created = emulator.post("/_ecsdeploy/accounts", {})
+    return Account(emulator, created["account_id"], created["access_key_id"], created["secret_access_key"])
+
+
+@dataclass
+class EcsWorld:
+    """A cluster `acme`, task definitions auth:1 and auth:2, a target group, subnets and a security group."""
+
+    account: Account
+    ecs: Any
+    elbv2: Any
+    subnet_ids: list[str]
+    security_group_id: str
+    target_group_arn: str
+    task_definition_arns: list[str]
+
+    def create_service(self, name: str = "auth", **overrides: Any) -> dict[str, Any]:
+        parameters: dict[str, Any] = {
+            "cluster": "acme",
+            "serviceName": name,
+            "taskDefinition": "auth:1",
+            "desiredCount": 2,
+            "launchType": "FARGATE",
+            "loadBalancers": [
+                {"targetGroupArn": self.target_group_arn, "containerName": "app", "containerPort": 8080}
+            ],
+            "networkConfiguration": {
+                "awsvpcConfiguration": {
+                    "subnets": self.subnet_ids,
+                    "securityGroups": [self.security_group_id],
+                }
+            },
+            "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": True, "rollback": True}},
+        }
+        parameters.update(overrides)
+        return self.ecs.create_service(**parameters)["service"]
+
+    def describe(self, name: str = "auth") -> dict[str, Any]:
+        return self.ecs.describe_services(cluster="acme", services=[name])["services"][0]
+
+    def poll(self, times: int, name: str = "auth") -> dict[str, Any]:
+        service: dict[str, Any] = {}
+        for _ in range(times):
+            service = self.describe(name)
+        return service
+
+    def target_health(self) -> dict[str, dict[str, Any]]:
+        descriptions = self.elbv2.describe_target_health(TargetGroupArn=self.target_group_arn)
+        return {
+            item["Target"]["Id"]: item["TargetHealth"] for item in descriptions["TargetHealthDescriptions"]
+        }
+
+
+@pytest.fixture
+def ecs_world(account: Account) -> EcsWorld:
+    return make_ecs_world(account)
+
+
+def make_ecs_world(account: Account) -> EcsWorld:
+    ec2, ecs, elbv2 = account.client("ec2"), account.client("ecs"), account.client("elbv2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet_ids = [
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        for cidr, zone in (("10.0.10.0/24", "us-east-1a"), ("10.0.11.0/24", "us-east-1b"))
+    ]
+    security_group_id = ec2.create_security_group(GroupName="auth", Description="auth", VpcId=vpc_id)[
+        "GroupId"
+    ]
+    ecs.create_cluster(clusterName="acme")
+    task_definition_arns = [
+        ecs.register_task_definition(
+            family="auth",
+            containerDefinitions=[
+                {
+                    "name": "app",
+                    "image": f"auth:{version}",
+                    "memory": 512,
+                    "portMappings": [{"containerPort": 8080}],
+                }
+            ],
+            requiresCompatibilities=["FARGATE"],
+            networkMode="awsvpc",
+            cpu="256",
+            memory="512",
+        )["taskDefinition"]["taskDefinitionArn"]
+        for version in (1, 2)
+    ]
+    target_group_arn = elbv2.create_target_group(
+        Name="auth", Protocol="HTTP", Port=8080, VpcId=vpc_id, TargetType="ip"
+    )["TargetGroups"][0]["TargetGroupArn"]
+    return EcsWorld(
+        account, ecs, elbv2, subnet_ids, security_group_id, target_group_arn, task_definition_arns
+    )

@@ -1,0 +1,133 @@
+//! Broken manifests, one per test: each must fail with exact, located messages (snapshots), and
+//! every problem of a manifest must be reported in one run.
+
+use ecsdeploy::checked::{self, load_from_texts};
+use ecsdeploy::manifest::ManifestError;
+use ecsdeploy::output::diagnostics::render_text;
+
+const PROJECT: &str = r#"[project]
+name = "acme"
+region = "us-east-1"
+
+[project.network]
+vpc = "vpc-0abc"
+public_subnets = ["subnet-a", "subnet-b"]
+private_subnets = ["subnet-c", "subnet-d"]
+
+[project.dns]
+zone = "acme.example"
+"#;
+
+const SERVICES: &str = r#"
+[services.auth]
+path = "/auth/*"
+port = 8080
+
+[services.gmail]
+path = "/gmail/*"
+port = 8080
+"#;
+
+const STAGE: &str = "prefix = \"stage-\"\npath_prefix = \"/stage\"\n";
+const PROD: &str = "prefix = \"\"\npath_prefix = \"\"\n";
+
+/// The rendered problems of a manifest that must be invalid.
+fn problems(services: &str, environments: &[(&str, &str)]) -> String {
+    match load_from_texts(services, environments) {
+        Ok(_) => panic!("the manifest was accepted"),
+        Err(ManifestError::Invalid { sources, problems }) => render_text(&sources, &problems, false),
+        Err(other) => panic!("unexpected error: {other}"),
+    }
+}
+
+fn with_services(extra: &str) -> String {
+    format!("{PROJECT}{SERVICES}{extra}")
+}
+
+#[test]
+fn the_base_manifest_is_valid() {
+    let services = with_services("");
+    let checked = load_from_texts(&services, &[("stage", STAGE), ("prod", PROD)]).expect("valid");
+    assert!(checked.warnings.is_empty(), "{:?}", checked.warnings);
+}
+
+#[test]
+fn the_shipped_manifest_is_valid_without_warnings() {
+    let checked = checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("valid");
+    assert!(checked.warnings.is_empty(), "{:?}", checked.warnings);
+    assert_eq!(checked.manifest.environment_names(), ["prod", "stage", "test"]);
+}
+
+macro_rules! broken {
+    ($name:ident, $services:expr, [$(($env:expr, $text:expr)),* $(,)?]) => {
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(problems(&$services, &[$(($env, $text)),*]));
+        }
+    };
+}
+
+broken!(unknown_key_with_suggestion, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\ncpus = 512\n"), [("stage", STAGE)]);
+broken!(wrong_types, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = \"8080\"\nenv = { DEBUG = true }\n"), [("stage", STAGE)]);
+broken!(fargate_memory_not_offered_with_cpu, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\ncpu = \"1 vCPU\"\nmemory = \"1 GB\"\n"), [("stage", STAGE)]);
+broken!(fargate_cpu_size_unknown, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\ncpu = 300\n"), [("stage", STAGE)]);
+broken!(port_out_of_range, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 70000\n"), [("stage", STAGE)]);
+broken!(missing_path_and_port, with_services("[services.calendar]\ncpu = 256\n"), [("stage", STAGE)]);
+broken!(path_collision_between_services, with_services("[services.calendar]\npath = \"/auth/*\"\nport = 8080\n"), [("stage", STAGE)]);
+broken!(path_collision_across_environments, with_services(""), [("stage", STAGE), ("prod", "prefix = \"\"\npath_prefix = \"\"\n\n[services.gmail]\npath = \"/stage/*\"\n")]);
+broken!(path_not_a_pattern, with_services("[services.calendar]\npath = \"calendar/*\"\nport = 8080\n"), [("stage", STAGE)]);
+broken!(target_group_name_too_long, with_services("[services.notifications-dispatcher]\npath = \"/notify/*\"\nport = 8080\n"), [("staging", "prefix = \"staging-\"\npath_prefix = \"/staging\"\n")]);
+broken!(health_check_out_of_alb_ranges, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\n[services.calendar.health_check]\ninterval = 4\ntimeout = 5\nhealthy_threshold = 11\nmatcher = \"200-600\"\npath = \"health\"\n"), [("stage", STAGE)]);
+broken!(health_check_timeout_not_below_interval, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\nhealth_check = { interval = 10, timeout = 10 }\n"), [("stage", STAGE)]);
+broken!(scaling_min_above_max, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\nscaling = { min = 6, max = 5 }\n"), [("stage", STAGE)]);
+broken!(secret_reference_syntax, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\n[services.calendar.secrets]\nAPI_KEY = \"calendar api#key\"\nTOKEN = \"calendar/api#\"\nOTHER = \"arn:aws:s3:::bucket\"\n"), [("stage", STAGE)]);
+broken!(variable_both_plain_and_secret, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\nenv = { API_KEY = \"x\" }\nsecrets = { API_KEY = \"calendar/api#api_key\" }\n"), [("stage", STAGE)]);
+broken!(environment_name_invalid, with_services(""), [("Stage_1", STAGE)]);
+broken!(override_of_unknown_service, with_services(""), [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\n\n[services.auht]\ncpu = 512\n")]);
+broken!(invalid_toml_syntax, format!("{PROJECT}\n[services.auth]\npath = \"/auth/*\nport = 8080\n"), [("stage", STAGE)]);
+broken!(missing_project, SERVICES.to_string(), [("stage", STAGE)]);
+broken!(no_environments, with_services(""), []);
+broken!(domain_outside_zone, with_services(""), [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\ndomain = \"stage.other.example\"\n")]);
+broken!(explicit_priority_collision, with_services(""), [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\n[services.auth]\npriority = 10\n[services.gmail]\npriority = 10\n")]);
+broken!(log_retention_not_offered, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\nlog_retention_days = 10\n"), [("stage", STAGE)]);
+broken!(arm64_on_fargate_spot, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\narchitecture = \"ARM64\"\n"), [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\ncapacity = \"spot\"\n")]);
+broken!(unknown_capacity_provider, with_services(""), [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\ncapacity = [{ provider = \"EC2\", weight = 1 }]\n")]);
+broken!(same_service_names_in_two_environments, with_services(""), [("stage", PROD), ("prod", PROD)]);
+broken!(reserved_and_invalid_tags, format!("{PROJECT}[project.tags]\n\"aws:owner\" = \"me\"\n\"ecsdeploy:project\" = \"x\"\n{SERVICES}"), [("stage", STAGE)]);
+broken!(project_name_invalid, format!("[project]\nname = \"Acme Corp\"\n[project.network]\nvpc = \"vpc-1\"\npublic_subnets = [\"subnet-a\"]\nprivate_subnets = [\"subnet-c\", \"subnet-d\"]\n{SERVICES}"), [("stage", STAGE)]);
+broken!(deployment_cannot_progress, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\ndeployment = { minimum_healthy_percent = 100, maximum_percent = 100, timeout = \"1m\", poll_interval = \"2m\" }\n"), [("stage", STAGE)]);
+broken!(problems_in_every_file_in_one_run, with_services("[defaults]\nmemroy = 512\n"), [
+    ("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\nbranch = 5\n[services.auth]\ncpu = 100\n"),
+    ("prod", "prefix = \"\"\npath_prefix = \"\"\nbogus = true\n"),
+]);
+
+/// 34 services in 3 environments need 102 rules and target groups on the one ALB.
+#[test]
+fn alb_quotas_count_every_environment() {
+    let mut services = PROJECT.to_string();
+    for index in 0..34 {
+        services.push_str(&format!("\n[services.s{index}]\npath = \"/s{index}/*\"\nport = 8080\npriority = {}\n", index + 1));
+    }
+    let environments = [
+        ("test", "prefix = \"test-\"\npath_prefix = \"/test\"\n".to_string()),
+        ("stage", STAGE.to_string()),
+        ("prod", PROD.to_string()),
+    ];
+    // Explicit priorities must differ per environment too: give each environment its own block.
+    let environments: Vec<(String, String)> = environments
+        .iter()
+        .enumerate()
+        .map(|(offset, (name, text))| {
+            let mut text = text.clone();
+            for index in 0..34 {
+                text.push_str(&format!("[services.s{index}]\npriority = {}\n", offset * 100 + index + 1));
+            }
+            (name.to_string(), text)
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str)> = environments.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let output = problems(&services, &borrowed);
+    assert!(output.contains("all environments together need 102 listener rules on the shared ALB; its quota is 100"), "{output}");
+    assert!(output.contains("all environments together need 102 target groups on the shared ALB; its quota is 100"), "{output}");
+    assert!(output.ends_with("2 errors in the manifest"), "{output}");
+}

@@ -1,0 +1,198 @@
+//! The test harness: runs the real `ecsdeploy` binary, alone or against the local AWS emulator
+//! with an isolated account per test.
+//!
+//! The emulator is the one `scripts/test` started (`ECSDEPLOY_EMULATOR_ENDPOINT`), or else a
+//! private one this test process starts and that exits with it.
+
+#![allow(dead_code)]
+
+pub mod http;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The outcome of one run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Exit code, stdout and stderr together, for snapshots.
+    pub fn transcript(&self) -> String {
+        format!("exit code: {}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.transcript()))
+    }
+}
+
+/// `ecsdeploy` with an environment that cannot reach a real AWS account: no inherited AWS
+/// settings, a throw-away HOME (no ~/.aws), no colour.
+pub fn ecsdeploy(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ecsdeploy"));
+    command.args(args);
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        if key.starts_with("AWS_") || key.starts_with("ECSDEPLOY_") || key == "RUST_LOG" {
+            command.env_remove(key);
+        }
+    }
+    let home = std::env::temp_dir().join("ecsdeploy-test-home");
+    let _ = std::fs::create_dir_all(&home);
+    command
+        .env("HOME", &home)
+        .env("AWS_CONFIG_FILE", home.join("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs a prepared command and collects its outcome.
+pub fn run(command: &mut Command) -> Run {
+    let output = command.output().expect("run ecsdeploy");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// A copy of the shipped manifest in a fresh directory, for tests that edit it.
+pub fn manifest_copy() -> tempfile::TempDir {
+    let directory = tempfile::tempdir().expect("temporary directory");
+    std::fs::copy(root().join("services.toml"), directory.path().join("services.toml")).unwrap();
+    std::fs::create_dir(directory.path().join("environments")).unwrap();
+    for name in ["test", "stage", "prod"] {
+        let file = format!("environments/{name}.toml");
+        std::fs::copy(root().join(&file), directory.path().join(&file)).unwrap();
+    }
+    directory
+}
+
+/// Writes `text` to `relative` under `directory`.
+pub fn write(directory: &Path, relative: &str, text: &str) {
+    let path = directory.join(relative);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// The running emulator's base URL.
+pub fn emulator_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| match std::env::var("ECSDEPLOY_EMULATOR_ENDPOINT") {
+        Ok(endpoint) if !endpoint.is_empty() => endpoint,
+        _ => start_private_emulator(),
+    })
+}
+
+/// Starts an emulator that exits when this test process does; returns its URL.
+fn start_private_emulator() -> String {
+    let root = root();
+    let python = root.join(".emulator/venv/bin/python");
+    if !python.exists() {
+        let status = Command::new(root.join("scripts/emulator-setup")).status().expect("run scripts/emulator-setup");
+        assert!(status.success(), "scripts/emulator-setup failed");
+    }
+    let port_file = std::env::temp_dir().join(format!("ecsdeploy-emulator-{}.port", std::process::id()));
+    let _ = std::fs::remove_file(&port_file);
+    let log = std::fs::File::create(std::env::temp_dir().join(format!("ecsdeploy-emulator-{}.log", std::process::id())))
+        .expect("emulator log");
+    Command::new(python)
+        .args(["-m", "ecsdeploy_emulator", "--host", "127.0.0.1", "--port", "0", "--port-file"])
+        .arg(&port_file)
+        .args(["--parent-pid", &std::process::id().to_string()])
+        .env("PYTHONPATH", root.join("emulator"))
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start the emulator");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(port) = std::fs::read_to_string(&port_file) {
+            let endpoint = format!("http://127.0.0.1:{}", port.trim());
+            if http::get(&endpoint, "/moto-api/").is_ok_and(|(status, _)| status == 200) {
+                return endpoint;
+            }
+        }
+        assert!(Instant::now() < deadline, "the emulator did not start within 60 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// An emulator account of this test's own, with an access key that maps to it.
+#[derive(Debug, Clone)]
+pub struct TestAccount {
+    pub endpoint: String,
+    pub account_id: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl TestAccount {
+    pub fn new() -> Self {
+        let endpoint = emulator_endpoint().to_string();
+        let (status, body) = http::post(&endpoint, "/_ecsdeploy/accounts", "{}").expect("create an emulator account");
+        assert!((200..300).contains(&status), "creating an account ({status}): {body}");
+        let account: serde_json::Value = serde_json::from_str(&body).expect("account JSON");
+        let field = |name: &str| account[name].as_str().unwrap_or_else(|| panic!("{name} in {body}")).to_string();
+        TestAccount {
+            account_id: field("account_id"),
+            access_key_id: field("access_key_id"),
+            secret_access_key: field("secret_access_key"),
+            endpoint,
+        }
+    }
+
+    /// `ecsdeploy` pointed at the emulator with this account's credentials (through the
+    /// standard environment variables, as an operator's shell would).
+    pub fn ecsdeploy(&self, args: &[&str]) -> Command {
+        let mut command = ecsdeploy(args);
+        command
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", &self.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &self.secret_access_key)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_MAX_ATTEMPTS", "2");
+        command
+    }
+
+    /// Creates the standard test world (VPC, subnets, certificate, zone, secrets) in the account.
+    pub fn create_world(&self) -> serde_json::Value {
+        let (status, body) =
+            http::post(&self.endpoint, &format!("/_ecsdeploy/accounts/{}/world", self.account_id), "{}").expect("world");
+        assert!((200..300).contains(&status), "creating the world ({status}): {body}");
+        serde_json::from_str(&body).expect("world JSON")
+    }
+
+    /// An SDK configuration for this account: the second client tests check AWS state with.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        let credentials = aws_credential_types::Credentials::new(
+            &self.access_key_id,
+            &self.secret_access_key,
+            None,
+            None,
+            "test",
+        );
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(credentials)
+            .load()
+            .await
+    }
+}
