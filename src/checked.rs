@@ -23,7 +23,8 @@ pub fn load_from_texts(services: &str, environments: &[(&str, &str)]) -> Result<
     finish(manifest::load_from_texts(services, environments))
 }
 
-fn finish(loaded: manifest::Loaded) -> Result<CheckedManifest, ManifestError> {
+/// Runs the checks across environments on a loaded manifest.
+pub fn finish(loaded: manifest::Loaded) -> Result<CheckedManifest, ManifestError> {
     let manifest::Loaded { sources, manifest, problems } = loaded;
     if let Some(manifest) = &manifest {
         checks::check(manifest, &problems);

@@ -43,6 +43,7 @@ pub struct GlobalOptions {
     pub endpoint_url: Option<String>,
 }
 
+/// The commands; each is a verb.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the manifest and report every problem, without calling AWS.
@@ -55,6 +56,7 @@ pub enum Command {
     Doctor(DoctorArgs),
 }
 
+/// Arguments of `render`.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
     /// The environment (a file name under environments/ without .toml).
@@ -68,6 +70,7 @@ pub struct RenderArgs {
     pub account_id: Option<String>,
 }
 
+/// Arguments of `doctor`.
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
     /// Also check the account and region against this environment's manifest.

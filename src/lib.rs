@@ -5,11 +5,12 @@
 //! look like, as the AWS APIs would receive it) -> plan -> apply -> rollout gate -> [`output`].
 //! [`manifest`] and [`desired`] are pure: no AWS SDK type and no async runtime.
 
-pub mod manifest;
 pub mod checked;
 pub mod cli;
 pub mod cloud;
 pub mod commands;
-pub mod exit_status;
-pub mod output;
 pub mod desired;
+pub mod doctor;
+pub mod exit_status;
+pub mod manifest;
+pub mod output;

@@ -17,10 +17,13 @@ fn stage_snapshot() {
 
 #[test]
 fn environments_are_named_and_routed_as_the_architecture_says() {
-    for (environment, prefix, path_prefix) in [("test", "test-", "/test"), ("stage", "stage-", "/stage"), ("prod", "", "")] {
+    for (environment, prefix, path_prefix) in
+        [("test", "test-", "/test"), ("stage", "stage-", "/stage"), ("prod", "", "")]
+    {
         let desired = desired(environment);
         let names: Vec<_> = desired.services.iter().map(|s| s.full_name.as_str()).collect();
-        let expected: Vec<String> = ["auth", "gmail", "calendar", "ai-router"].iter().map(|s| format!("{prefix}{s}")).collect();
+        let expected: Vec<String> =
+            ["auth", "gmail", "calendar", "ai-router"].iter().map(|s| format!("{prefix}{s}")).collect();
         assert_eq!(names, expected, "{environment}");
         for service in &desired.services {
             assert_eq!(service.task_definition.family, service.full_name);
@@ -44,28 +47,33 @@ fn secrets_are_references_resolved_per_environment_never_values() {
     let stage = desired("stage");
     let auth = stage.service("auth").unwrap();
     let container = &auth.task_definition.container_definitions[0];
-    let secrets: Vec<(String, String)> =
-        container.secrets.iter().map(|s| (s.name.clone(), serde_json::to_value(&s.value_from).unwrap().as_str().unwrap().to_string())).collect();
+    let secrets: Vec<(String, String)> = container
+        .secrets
+        .iter()
+        .map(|s| (s.name.clone(), serde_json::to_value(&s.value_from).unwrap().as_str().unwrap().to_string()))
+        .collect();
     assert_eq!(
         secrets,
         [
-            ("DB_PASSWORD".to_string(), "arn:aws:secretsmanager:us-east-1:123456789012:secret:stage/auth/db:password::".to_string()),
-            ("DB_USERNAME".to_string(), "arn:aws:secretsmanager:us-east-1:123456789012:secret:stage/auth/db:username::".to_string()),
-            ("JWT_SIGNING_KEY".to_string(), "arn:aws:secretsmanager:us-east-1:123456789012:secret:stage/auth/jwt".to_string()),
+            ("DB_PASSWORD".to_string(), "<secret-arn stage/auth/db>:password::".to_string()),
+            ("DB_USERNAME".to_string(), "<secret-arn stage/auth/db>:username::".to_string()),
+            ("JWT_SIGNING_KEY".to_string(), "<secret-arn stage/auth/jwt>".to_string()),
         ]
     );
     assert!(container.environment.iter().all(|variable| !variable.name.contains("PASSWORD")));
     let prod = desired("prod");
     let prod_secret = serde_json::to_string(&prod.service("auth").unwrap().task_definition).unwrap();
-    assert!(prod_secret.contains("secret:prod/auth/db:password::"));
+    assert!(prod_secret.contains("<secret-arn prod/auth/db>:password::"));
 }
 
 #[test]
 fn execution_role_reaches_only_its_own_repository_logs_and_secrets() {
     let stage = desired("stage");
     let auth = stage.service("auth").unwrap();
-    let policy = serde_json::to_value(&auth.execution_role.inline_policy).unwrap();
-    let resources: Vec<String> = policy["PolicyDocument"]["Statement"]
+    let policy = serde_json::to_value(&auth.execution_role.put_role_policy).unwrap();
+    // IAM takes policy documents as JSON strings.
+    let document: serde_json::Value = serde_json::from_str(policy["PolicyDocument"].as_str().unwrap()).unwrap();
+    let resources: Vec<String> = document["Statement"]
         .as_array()
         .unwrap()
         .iter()
@@ -82,9 +90,9 @@ fn execution_role_reaches_only_its_own_repository_logs_and_secrets() {
         ]
     );
     // The only "*" is ecr:GetAuthorizationToken, which AWS does not scope.
-    assert_eq!(policy["PolicyDocument"]["Statement"][0]["Action"], serde_json::json!(["ecr:GetAuthorizationToken"]));
+    assert_eq!(document["Statement"][0]["Action"], serde_json::json!(["ecr:GetAuthorizationToken"]));
     // No permissions in the manifest: the task role has no policy at all.
-    assert!(auth.task_role.inline_policy.is_none());
+    assert!(auth.task_role.put_role_policy.is_none());
     // ai-router has no secrets: no Secrets Manager grant.
     let ai = stage.service("ai-router").unwrap();
     assert!(!serde_json::to_string(&ai.execution_role).unwrap().contains("secretsmanager"));
@@ -100,8 +108,8 @@ fn every_resource_carries_ownership_and_cost_allocation_tags() {
             &service.target_group.tags,
             &service.listener_rule.tags,
             &service.log_group.tags,
-            &service.execution_role.tags,
-            &service.task_role.tags,
+            &service.execution_role.create_role.tags,
+            &service.task_role.create_role.tags,
             &service.scalable_target.tags,
         ] {
             assert_eq!(tags.get("ecsdeploy:project"), Some("acme"));

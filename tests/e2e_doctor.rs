@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::{manifest_copy, root, run, write, TestAccount};
+use support::{TestAccount, manifest_copy, root, run, write};
 
 #[tokio::test]
 async fn doctor_reports_the_account_it_runs_as_and_every_api_reachable() {
@@ -18,10 +18,17 @@ async fn doctor_reports_the_account_it_runs_as_and_every_api_reachable() {
     assert_eq!(report["endpoint"], account.endpoint);
     assert_eq!(report["region"], "us-east-1");
     assert_eq!(report["region_source"], "manifest");
-    assert!(report["credentials"]["Ok"].as_str().unwrap().starts_with("environment variables"), "{report}");
+    assert!(report["credentials"]["source"].as_str().unwrap().starts_with("environment variables"), "{report}");
     let checks = report["checks"].as_array().unwrap();
     let names: Vec<&str> = checks.iter().map(|c| c["name"].as_str().unwrap()).collect();
-    for operation in ["sts:GetCallerIdentity", "ecs:ListClusters", "elasticloadbalancing:DescribeLoadBalancers", "ec2:DescribeVpcs", "route53:ListHostedZones", "secretsmanager:ListSecrets"] {
+    for operation in [
+        "sts:GetCallerIdentity",
+        "ecs:ListClusters",
+        "elasticloadbalancing:DescribeLoadBalancers",
+        "ec2:DescribeVpcs",
+        "route53:ListHostedZones",
+        "secretsmanager:ListSecrets",
+    ] {
         assert!(names.contains(&operation), "{operation} not checked: {names:?}");
     }
     assert!(checks.iter().all(|c| c["ok"] == true), "{report}");
@@ -38,10 +45,20 @@ fn doctor_fails_when_the_manifest_pins_another_account() {
     let account = TestAccount::new();
     let directory = manifest_copy();
     let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
-    write(directory.path(), "services.toml", &services.replace("# account_id = \"123456789012\"", "account_id = \"000000000000\""));
+    write(
+        directory.path(),
+        "services.toml",
+        &services.replace("# account_id = \"123456789012\"", "account_id = \"000000000000\""),
+    );
     let result = run(account.ecsdeploy(&["doctor", "-f"]).arg(directory.path()));
     assert_eq!(result.code, 1, "{}", result.transcript());
-    assert!(result.stdout.contains(&format!("error: the credentials are for account {}, not 000000000000", account.account_id)), "{}", result.stdout);
+    assert!(
+        result
+            .stdout
+            .contains(&format!("error: the credentials are for account {}, not 000000000000", account.account_id)),
+        "{}",
+        result.stdout
+    );
     assert!(result.stdout.contains("1 of "), "{}", result.stdout);
 }
 
@@ -54,4 +71,16 @@ fn doctor_names_the_operation_when_the_endpoint_is_unreachable() {
     assert!(result.stdout.contains("FAIL sts:GetCallerIdentity"), "{}", result.stdout);
     assert!(result.stdout.contains("could not reach http://127.0.0.1:9"), "{}", result.stdout);
     assert!(result.stdout.contains("hint: check the network, the region, and --endpoint-url"), "{}", result.stdout);
+}
+
+#[test]
+fn doctor_without_credentials_says_so_and_how_to_fix_it() {
+    let account = TestAccount::new();
+    let mut command = account.ecsdeploy(&["doctor"]);
+    command.env_remove("AWS_ACCESS_KEY_ID").env_remove("AWS_SECRET_ACCESS_KEY");
+    let result = run(command.current_dir(root()));
+    assert_eq!(result.code, 1, "{}", result.transcript());
+    assert!(result.stdout.contains("credentials: none found"), "{}", result.stdout);
+    assert!(result.stdout.contains("FAIL sts:GetCallerIdentity"), "{}", result.stdout);
+    assert!(result.stdout.contains("hint: check AWS_PROFILE / --profile"), "{}", result.stdout);
 }

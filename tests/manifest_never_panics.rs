@@ -65,7 +65,9 @@ fn thousands_of_mutated_manifests_never_panic() {
     let services = std::fs::read_to_string(root.join("services.toml")).unwrap();
     let environments: Vec<(String, String)> = ["prod", "stage", "test"]
         .iter()
-        .map(|name| (name.to_string(), std::fs::read_to_string(root.join(format!("environments/{name}.toml"))).unwrap()))
+        .map(|name| {
+            (name.to_string(), std::fs::read_to_string(root.join(format!("environments/{name}.toml"))).unwrap())
+        })
         .collect();
     let mut random = Random(0x5eed_1234_abcd_0001);
     let (mut accepted, mut rejected) = (0, 0);
@@ -73,7 +75,9 @@ fn thousands_of_mutated_manifests_never_panic() {
         let services = if random.below(2) == 0 { mutate(&services, &mut random) } else { services.clone() };
         let mutated: Vec<(String, String)> = environments
             .iter()
-            .map(|(name, text)| (name.clone(), if random.below(3) == 0 { mutate(text, &mut random) } else { text.clone() }))
+            .map(|(name, text)| {
+                (name.clone(), if random.below(3) == 0 { mutate(text, &mut random) } else { text.clone() })
+            })
             .collect();
         let borrowed: Vec<(&str, &str)> = mutated.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
         match load_from_texts(&services, &borrowed) {
@@ -81,7 +85,14 @@ fn thousands_of_mutated_manifests_never_panic() {
                 accepted += 1;
                 for environment in &checked.manifest.environments {
                     let desired = desired::build(&checked.manifest, environment, &Context::new("us-east-1", None));
-                    assert!(!render_view::text(&desired).is_empty());
+                    let text = render_view::text(&desired);
+                    for service in environment.enabled_services() {
+                        assert!(
+                            text.contains(&format!("({})\n", service.name.value)),
+                            "{} missing from the render",
+                            service.name.value
+                        );
+                    }
                 }
             }
             Err(ManifestError::Invalid { sources, problems }) => {

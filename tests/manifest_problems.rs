@@ -1,6 +1,9 @@
 //! Broken manifests, one per test: each must fail with exact, located messages (snapshots), and
 //! every problem of a manifest must be reported in one run.
 
+// The macro passes `&$services`; clippy's fix for one call site would rewrite the macro for all.
+#![allow(clippy::unnecessary_to_owned)]
+
 use ecsdeploy::checked::{self, load_from_texts};
 use ecsdeploy::manifest::ManifestError;
 use ecsdeploy::output::diagnostics::render_text;
@@ -67,46 +70,190 @@ macro_rules! broken {
     };
 }
 
-broken!(unknown_key_with_suggestion, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\ncpus = 512\n"), [("stage", STAGE)]);
-broken!(wrong_types, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = \"8080\"\nenv = { DEBUG = true }\n"), [("stage", STAGE)]);
-broken!(fargate_memory_not_offered_with_cpu, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\ncpu = \"1 vCPU\"\nmemory = \"1 GB\"\n"), [("stage", STAGE)]);
-broken!(fargate_cpu_size_unknown, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\ncpu = 300\n"), [("stage", STAGE)]);
-broken!(port_out_of_range, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 70000\n"), [("stage", STAGE)]);
+broken!(
+    unknown_key_with_suggestion,
+    with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\ncpus = 512\n"),
+    [("stage", STAGE)]
+);
+broken!(
+    wrong_types,
+    with_services("[services.calendar]\npath = \"/calendar/*\"\nport = \"8080\"\nenv = { DEBUG = true }\n"),
+    [("stage", STAGE)]
+);
+broken!(
+    fargate_memory_not_offered_with_cpu,
+    with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\ncpu = \"1 vCPU\"\nmemory = \"1 GB\"\n"),
+    [("stage", STAGE)]
+);
+broken!(
+    fargate_cpu_size_unknown,
+    with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\ncpu = 300\n"),
+    [("stage", STAGE)]
+);
+broken!(
+    port_out_of_range,
+    with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 70000\n"),
+    [("stage", STAGE)]
+);
 broken!(missing_path_and_port, with_services("[services.calendar]\ncpu = 256\n"), [("stage", STAGE)]);
-broken!(path_collision_between_services, with_services("[services.calendar]\npath = \"/auth/*\"\nport = 8080\n"), [("stage", STAGE)]);
-broken!(path_collision_across_environments, with_services(""), [("stage", STAGE), ("prod", "prefix = \"\"\npath_prefix = \"\"\n\n[services.gmail]\npath = \"/stage/*\"\n")]);
-broken!(path_not_a_pattern, with_services("[services.calendar]\npath = \"calendar/*\"\nport = 8080\n"), [("stage", STAGE)]);
-broken!(target_group_name_too_long, with_services("[services.notifications-dispatcher]\npath = \"/notify/*\"\nport = 8080\n"), [("staging", "prefix = \"staging-\"\npath_prefix = \"/staging\"\n")]);
-broken!(health_check_out_of_alb_ranges, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\n[services.calendar.health_check]\ninterval = 4\ntimeout = 5\nhealthy_threshold = 11\nmatcher = \"200-600\"\npath = \"health\"\n"), [("stage", STAGE)]);
-broken!(health_check_timeout_not_below_interval, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\nhealth_check = { interval = 10, timeout = 10 }\n"), [("stage", STAGE)]);
-broken!(scaling_min_above_max, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\nscaling = { min = 6, max = 5 }\n"), [("stage", STAGE)]);
-broken!(secret_reference_syntax, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\n[services.calendar.secrets]\nAPI_KEY = \"calendar api#key\"\nTOKEN = \"calendar/api#\"\nOTHER = \"arn:aws:s3:::bucket\"\n"), [("stage", STAGE)]);
-broken!(variable_both_plain_and_secret, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\nenv = { API_KEY = \"x\" }\nsecrets = { API_KEY = \"calendar/api#api_key\" }\n"), [("stage", STAGE)]);
+broken!(
+    path_collision_between_services,
+    with_services("[services.calendar]\npath = \"/auth/*\"\nport = 8080\n"),
+    [("stage", STAGE)]
+);
+broken!(
+    path_collision_across_environments,
+    with_services(""),
+    [("stage", STAGE), ("prod", "prefix = \"\"\npath_prefix = \"\"\n\n[services.gmail]\npath = \"/stage/*\"\n")]
+);
+broken!(
+    path_not_a_pattern,
+    with_services("[services.calendar]\npath = \"calendar/*\"\nport = 8080\n"),
+    [("stage", STAGE)]
+);
+broken!(
+    target_group_name_too_long,
+    with_services("[services.notifications-dispatcher]\npath = \"/notify/*\"\nport = 8080\n"),
+    [("staging", "prefix = \"staging-\"\npath_prefix = \"/staging\"\n")]
+);
+broken!(
+    health_check_out_of_alb_ranges,
+    with_services(
+        "[services.calendar]\npath = \"/calendar/*\"\nport = 8080\n[services.calendar.health_check]\ninterval = 4\ntimeout = 5\nhealthy_threshold = 11\nmatcher = \"200-600\"\npath = \"health\"\n"
+    ),
+    [("stage", STAGE)]
+);
+broken!(
+    health_check_timeout_not_below_interval,
+    with_services(
+        "[services.calendar]\npath = \"/calendar/*\"\nport = 8080\nhealth_check = { interval = 10, timeout = 10 }\n"
+    ),
+    [("stage", STAGE)]
+);
+broken!(
+    scaling_min_above_max,
+    with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\nscaling = { min = 6, max = 5 }\n"),
+    [("stage", STAGE)]
+);
+broken!(
+    secret_reference_syntax,
+    with_services(
+        "[services.calendar]\npath = \"/calendar/*\"\nport = 8080\n[services.calendar.secrets]\nAPI_KEY = \"calendar api#key\"\nTOKEN = \"calendar/api#\"\nOTHER = \"arn:aws:s3:::bucket\"\n"
+    ),
+    [("stage", STAGE)]
+);
+broken!(
+    variable_both_plain_and_secret,
+    with_services(
+        "[services.calendar]\npath = \"/calendar/*\"\nport = 8080\nenv = { API_KEY = \"x\" }\nsecrets = { API_KEY = \"calendar/api#api_key\" }\n"
+    ),
+    [("stage", STAGE)]
+);
 broken!(environment_name_invalid, with_services(""), [("Stage_1", STAGE)]);
-broken!(override_of_unknown_service, with_services(""), [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\n\n[services.auht]\ncpu = 512\n")]);
-broken!(invalid_toml_syntax, format!("{PROJECT}\n[services.auth]\npath = \"/auth/*\nport = 8080\n"), [("stage", STAGE)]);
+broken!(
+    override_of_unknown_service,
+    with_services(""),
+    [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\n\n[services.auht]\ncpu = 512\n")]
+);
+broken!(
+    invalid_toml_syntax,
+    format!("{PROJECT}\n[services.auth]\npath = \"/auth/*\nport = 8080\n"),
+    [("stage", STAGE)]
+);
 broken!(missing_project, SERVICES.to_string(), [("stage", STAGE)]);
+broken!(
+    same_explicit_priority_and_path,
+    with_services("[services.calendar]\npath = \"/auth/*\"\nport = 8080\npriority = 7\n"),
+    [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\n[services.auth]\npriority = 8\n")]
+);
 broken!(no_environments, with_services(""), []);
-broken!(domain_outside_zone, with_services(""), [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\ndomain = \"stage.other.example\"\n")]);
-broken!(explicit_priority_collision, with_services(""), [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\n[services.auth]\npriority = 10\n[services.gmail]\npriority = 10\n")]);
-broken!(log_retention_not_offered, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\nlog_retention_days = 10\n"), [("stage", STAGE)]);
-broken!(arm64_on_fargate_spot, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\narchitecture = \"ARM64\"\n"), [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\ncapacity = \"spot\"\n")]);
-broken!(unknown_capacity_provider, with_services(""), [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\ncapacity = [{ provider = \"EC2\", weight = 1 }]\n")]);
+broken!(
+    domain_outside_zone,
+    with_services(""),
+    [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\ndomain = \"stage.other.example\"\n")]
+);
+broken!(
+    explicit_priority_collision,
+    with_services(""),
+    [(
+        "stage",
+        "prefix = \"stage-\"\npath_prefix = \"/stage\"\n[services.auth]\npriority = 10\n[services.gmail]\npriority = 10\n"
+    )]
+);
+broken!(
+    log_retention_not_offered,
+    with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\nlog_retention_days = 10\n"),
+    [("stage", STAGE)]
+);
+broken!(
+    bad_values_do_not_cascade_into_false_problems,
+    with_services(
+        "[services.calendar]\npath = \"/calendar/*\"\nport = 8080\ncpu = \"fast\"\nmemory = 3000\nscaling = { max = 0 }\nhealth_check = { interval = 400, timeout = 30 }\nlog_retention_days = 5000\n"
+    ),
+    [("stage", STAGE)]
+);
+broken!(
+    each_service_missing_its_path_is_named,
+    format!("{PROJECT}[defaults]\nport = 8080\n[services.auth]\ncpu = 256\n[services.gmail]\ncpu = 256\n"),
+    [("stage", STAGE)]
+);
+broken!(
+    missing_project_still_checks_everything_else,
+    format!("{SERVICES}[services.calendar]\npath = \"/calendar/*\"\nport = 8080\ncpu = 300\n"),
+    [("stage", "prefix = \"stage-\"\nbogus = 1\n")]
+);
+broken!(
+    empty_permissions_are_refused,
+    with_services(
+        "[services.calendar]\npath = \"/calendar/*\"\nport = 8080\n[[services.calendar.permissions]]\nactions = []\nresources = [\"arn:aws:s3:::bucket/*\"]\n"
+    ),
+    [("stage", STAGE)]
+);
+broken!(reserved_environment_name, with_services(""), [("shared", STAGE)]);
+broken!(defaults_of_the_wrong_type, format!("defaults = \"small\"\n{PROJECT}{SERVICES}"), [("stage", STAGE)]);
+broken!(
+    unknown_capacity_provider,
+    with_services(""),
+    [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\ncapacity = [{ provider = \"EC2\", weight = 1 }]\n")]
+);
 broken!(same_service_names_in_two_environments, with_services(""), [("stage", PROD), ("prod", PROD)]);
-broken!(reserved_and_invalid_tags, format!("{PROJECT}[project.tags]\n\"aws:owner\" = \"me\"\n\"ecsdeploy:project\" = \"x\"\n{SERVICES}"), [("stage", STAGE)]);
-broken!(project_name_invalid, format!("[project]\nname = \"Acme Corp\"\n[project.network]\nvpc = \"vpc-1\"\npublic_subnets = [\"subnet-a\"]\nprivate_subnets = [\"subnet-c\", \"subnet-d\"]\n{SERVICES}"), [("stage", STAGE)]);
-broken!(deployment_cannot_progress, with_services("[services.calendar]\npath = \"/calendar/*\"\nport = 8080\ndeployment = { minimum_healthy_percent = 100, maximum_percent = 100, timeout = \"1m\", poll_interval = \"2m\" }\n"), [("stage", STAGE)]);
-broken!(problems_in_every_file_in_one_run, with_services("[defaults]\nmemroy = 512\n"), [
-    ("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\nbranch = 5\n[services.auth]\ncpu = 100\n"),
-    ("prod", "prefix = \"\"\npath_prefix = \"\"\nbogus = true\n"),
-]);
+broken!(
+    reserved_and_invalid_tags,
+    format!("{PROJECT}[project.tags]\n\"aws:owner\" = \"me\"\n\"ecsdeploy:project\" = \"x\"\n{SERVICES}"),
+    [("stage", STAGE)]
+);
+broken!(
+    project_name_invalid,
+    format!(
+        "[project]\nname = \"Acme Corp\"\n[project.network]\nvpc = \"vpc-1\"\npublic_subnets = [\"subnet-a\"]\nprivate_subnets = [\"subnet-c\", \"subnet-d\"]\n{SERVICES}"
+    ),
+    [("stage", STAGE)]
+);
+broken!(
+    deployment_cannot_progress,
+    with_services(
+        "[services.calendar]\npath = \"/calendar/*\"\nport = 8080\ndeployment = { minimum_healthy_percent = 100, maximum_percent = 100, timeout = \"1m\", poll_interval = \"2m\" }\n"
+    ),
+    [("stage", STAGE)]
+);
+broken!(
+    problems_in_every_file_in_one_run,
+    with_services("[defaults]\nmemroy = 512\n"),
+    [
+        ("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\nbranch = 5\n[services.auth]\ncpu = 100\n"),
+        ("prod", "prefix = \"\"\npath_prefix = \"\"\nbogus = true\n"),
+    ]
+);
 
 /// 34 services in 3 environments need 102 rules and target groups on the one ALB.
 #[test]
 fn alb_quotas_count_every_environment() {
     let mut services = PROJECT.to_string();
     for index in 0..34 {
-        services.push_str(&format!("\n[services.s{index}]\npath = \"/s{index}/*\"\nport = 8080\npriority = {}\n", index + 1));
+        services.push_str(&format!(
+            "\n[services.s{index}]\npath = \"/s{index}/*\"\nport = 8080\npriority = {}\n",
+            index + 1
+        ));
     }
     let environments = [
         ("test", "prefix = \"test-\"\npath_prefix = \"/test\"\n".to_string()),
@@ -127,7 +274,13 @@ fn alb_quotas_count_every_environment() {
         .collect();
     let borrowed: Vec<(&str, &str)> = environments.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
     let output = problems(&services, &borrowed);
-    assert!(output.contains("all environments together need 102 listener rules on the shared ALB; its quota is 100"), "{output}");
-    assert!(output.contains("all environments together need 102 target groups on the shared ALB; its quota is 100"), "{output}");
+    assert!(
+        output.contains("all environments together need 102 listener rules on the shared ALB; its quota is 100"),
+        "{output}"
+    );
+    assert!(
+        output.contains("all environments together need 102 target groups on the shared ALB; its quota is 100"),
+        "{output}"
+    );
     assert!(output.ends_with("2 errors in the manifest"), "{output}");
 }

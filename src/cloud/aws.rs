@@ -12,7 +12,7 @@ pub struct AwsCloud {
     region: String,
     sts: aws_sdk_sts::Client,
     ecs: aws_sdk_ecs::Client,
-    elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    load_balancing: aws_sdk_elasticloadbalancingv2::Client,
     ec2: aws_sdk_ec2::Client,
     ecr: aws_sdk_ecr::Client,
     iam: aws_sdk_iam::Client,
@@ -25,21 +25,21 @@ pub struct AwsCloud {
 
 impl AwsCloud {
     pub fn new(config: &LoadedConfig) -> Self {
-        let sdk: &SdkConfig = &config.sdk_config;
+        let sdk_config: &SdkConfig = &config.sdk_config;
         AwsCloud {
             endpoint: config.endpoint_url(),
             region: config.region().unwrap_or_default(),
-            sts: aws_sdk_sts::Client::new(sdk),
-            ecs: aws_sdk_ecs::Client::new(sdk),
-            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(sdk),
-            ec2: aws_sdk_ec2::Client::new(sdk),
-            ecr: aws_sdk_ecr::Client::new(sdk),
-            iam: aws_sdk_iam::Client::new(sdk),
-            logs: aws_sdk_cloudwatchlogs::Client::new(sdk),
-            autoscaling: aws_sdk_applicationautoscaling::Client::new(sdk),
-            secrets: aws_sdk_secretsmanager::Client::new(sdk),
-            route53: aws_sdk_route53::Client::new(sdk),
-            acm: aws_sdk_acm::Client::new(sdk),
+            sts: aws_sdk_sts::Client::new(sdk_config),
+            ecs: aws_sdk_ecs::Client::new(sdk_config),
+            load_balancing: aws_sdk_elasticloadbalancingv2::Client::new(sdk_config),
+            ec2: aws_sdk_ec2::Client::new(sdk_config),
+            ecr: aws_sdk_ecr::Client::new(sdk_config),
+            iam: aws_sdk_iam::Client::new(sdk_config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(sdk_config),
+            autoscaling: aws_sdk_applicationautoscaling::Client::new(sdk_config),
+            secrets: aws_sdk_secretsmanager::Client::new(sdk_config),
+            route53: aws_sdk_route53::Client::new(sdk_config),
+            acm: aws_sdk_acm::Client::new(sdk_config),
         }
     }
 
@@ -69,11 +69,20 @@ impl Cloud for AwsCloud {
     async fn probe(&self, api: Api) -> Result<(), CloudError> {
         match api {
             Api::Sts => self.caller_identity().await.map(|_| ()),
-            Api::Ecs => self.ecs.list_clusters().max_results(1).send().await.map(|_| ()).map_err(|e| self.fail(api, &e)),
-            Api::ElasticLoadBalancing => {
-                self.elbv2.describe_load_balancers().page_size(1).send().await.map(|_| ()).map_err(|e| self.fail(api, &e))
+            Api::Ecs => {
+                self.ecs.list_clusters().max_results(1).send().await.map(|_| ()).map_err(|e| self.fail(api, &e))
             }
-            Api::Ec2 => self.ec2.describe_vpcs().max_results(5).send().await.map(|_| ()).map_err(|e| self.fail(api, &e)),
+            Api::ElasticLoadBalancing => self
+                .load_balancing
+                .describe_load_balancers()
+                .page_size(1)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| self.fail(api, &e)),
+            Api::Ec2 => {
+                self.ec2.describe_vpcs().max_results(5).send().await.map(|_| ()).map_err(|e| self.fail(api, &e))
+            }
             Api::Ecr => {
                 self.ecr.describe_repositories().max_results(1).send().await.map(|_| ()).map_err(|e| self.fail(api, &e))
             }
@@ -96,7 +105,9 @@ impl Cloud for AwsCloud {
             Api::Route53 => {
                 self.route53.list_hosted_zones().max_items(1).send().await.map(|_| ()).map_err(|e| self.fail(api, &e))
             }
-            Api::Acm => self.acm.list_certificates().max_items(1).send().await.map(|_| ()).map_err(|e| self.fail(api, &e)),
+            Api::Acm => {
+                self.acm.list_certificates().max_items(1).send().await.map(|_| ()).map_err(|e| self.fail(api, &e))
+            }
         }
     }
 }

@@ -85,8 +85,13 @@ const CREDENTIAL_CODES: &[&str] = &[
     "AuthFailure",
     "MissingAuthenticationToken",
 ];
-const THROTTLING_CODES: &[&str] =
-    &["Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "PriorRequestNotComplete"];
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "PriorRequestNotComplete",
+];
 
 /// Classifies an SDK error of `operation` on `resource`.
 pub fn classify<E, R>(error: &SdkError<E, R>, operation: &str, resource: &str, endpoint: Option<&str>) -> CloudError
@@ -95,11 +100,15 @@ where
     R: fmt::Debug + 'static,
 {
     let kind = match error {
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => CloudErrorKind::Unreachable {
-            endpoint: endpoint.map(str::to_string),
-            message: last_cause(error),
-        },
-        SdkError::ConstructionFailure(_) if last_cause(error).contains("credentials") => {
+        // Missing credentials surface as a dispatch failure: the SDK resolves identity just
+        // before sending.
+        SdkError::DispatchFailure(_) if mentions_credentials(error) => {
+            CloudErrorKind::Credentials { message: last_cause(error) }
+        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
+            CloudErrorKind::Unreachable { endpoint: endpoint.map(str::to_string), message: last_cause(error) }
+        }
+        SdkError::ConstructionFailure(_) if mentions_credentials(error) => {
             CloudErrorKind::Credentials { message: last_cause(error) }
         }
         SdkError::ConstructionFailure(_) => {
@@ -124,6 +133,11 @@ where
         }
     };
     CloudError::new(operation, resource, kind)
+}
+
+fn mentions_credentials(error: &(dyn std::error::Error + 'static)) -> bool {
+    let text = DisplayErrorContext(error).to_string().to_ascii_lowercase();
+    text.contains("credential") || text.contains("resolve identity")
 }
 
 /// The innermost, most specific part of an error chain ("Connection refused (os error 111)").

@@ -2,11 +2,12 @@
 //! ([`aws::AwsCloud`]) and an in-memory fake ([`fake::FakeCloud`]) for tests of the logic above it.
 
 pub mod aws;
+pub mod credentials;
 mod error;
 pub mod fake;
 pub mod sdk_config;
 
-pub use error::{classify, is_not_found, CloudError, CloudErrorKind};
+pub use error::{CloudError, CloudErrorKind, classify, is_not_found};
 
 use serde::Serialize;
 

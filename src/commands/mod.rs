@@ -8,7 +8,7 @@ use crate::checked::{self, CheckedManifest};
 use crate::cli::{Cli, Command};
 use crate::exit_status::ExitStatus;
 use crate::manifest::ManifestError;
-use crate::output::{diagnostics, Printer};
+use crate::output::{Printer, diagnostics};
 
 /// Why a command stopped; printed by [`report`], never by the command itself.
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +74,10 @@ pub fn report(printer: &Printer, error: &CommandError) {
 }
 
 /// `{"schema_version": 1, "valid": false, "problems": [...]}`.
-pub fn diagnostics_json(sources: &crate::manifest::SourceMap, problems: &[crate::manifest::Problem]) -> serde_json::Value {
+pub fn diagnostics_json(
+    sources: &crate::manifest::SourceMap,
+    problems: &[crate::manifest::Problem],
+) -> serde_json::Value {
     let located: Vec<_> = problems.iter().map(|problem| diagnostics::locate(sources, problem)).collect();
     let valid = !problems.iter().any(|p| p.severity == crate::manifest::Severity::Error);
     serde_json::json!({

@@ -2,11 +2,11 @@
 //! No AWS call; values only AWS knows are shown as `<references>`; never a secret value (the
 //! manifest holds none: secrets are referenced by ARN).
 
-use super::{environment, load_manifest, CommandError};
+use super::{CommandError, environment, load_manifest};
 use crate::cli::{GlobalOptions, RenderArgs};
 use crate::desired::{self, Context};
 use crate::exit_status::ExitStatus;
-use crate::output::{render_view, Printer};
+use crate::output::{Printer, render_view};
 
 pub fn run(global: &GlobalOptions, args: &RenderArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
     let checked = load_manifest(global, printer)?;
@@ -17,17 +17,27 @@ pub fn run(global: &GlobalOptions, args: &RenderArgs, printer: &Printer) -> Resu
         .clone()
         .or_else(|| manifest.project.region.as_ref().map(|region| region.value.clone()))
         .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
         .ok_or_else(|| {
             CommandError::usage(
                 "no region: the desired state names the region in ARNs and log settings",
                 vec!["set region in [project] of services.toml, or pass --region".into()],
             )
         })?;
-    let account = args.account_id.clone().or_else(|| manifest.project.account_id.as_ref().map(|a| a.value.clone()));
+    if let Some(account) = &args.account_id
+        && (account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(CommandError::usage(
+            format!("`{account}` is not an AWS account ID"),
+            vec!["an account ID is 12 digits".into()],
+        ));
+    }
+    let account =
+        args.account_id.clone().or_else(|| manifest.project.account_id.as_ref().map(|account| account.value.clone()));
     let mut desired = desired::build(manifest, environment, &Context::new(region, account));
     if let Some(name) = &args.service {
         let Some(service) = desired.service(name).cloned() else {
-            let known: Vec<_> = environment.enabled_services().map(|s| s.name.value.clone()).collect();
+            let known: Vec<_> = environment.enabled_services().map(|service| service.name.value.clone()).collect();
             return Err(CommandError::usage(
                 format!("no service `{name}` in environment {}", args.env),
                 vec![format!("services deployed there: {}", known.join(", "))],

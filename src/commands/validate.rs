@@ -1,10 +1,10 @@
 //! `ecsdeploy validate`: every problem of the manifest in one run, without calling AWS.
 
-use super::{diagnostics_json, CommandError};
+use super::{CommandError, diagnostics_json};
 use crate::checked;
 use crate::cli::GlobalOptions;
 use crate::exit_status::ExitStatus;
-use crate::output::{diagnostics, Printer};
+use crate::output::{Printer, diagnostics};
 
 pub fn run(global: &GlobalOptions, printer: &Printer) -> Result<ExitStatus, CommandError> {
     let checked = checked::load(&global.manifest_dir)?;

@@ -2,10 +2,10 @@
 //! ecsdeploy builds, names and priorities that must be unique on the shared cluster and ALB,
 //! overlapping paths, and the ALB's quotas counted over all environments.
 
-use super::names::{path_pattern, service_names, ServiceNames};
+use super::names::{ServiceNames, path_pattern, service_names};
 use super::routing::patterns_overlap;
 use super::{rule_priority, service_tags};
-use crate::manifest::{aws_names, Environment, Manifest, Problem, Problems, Service, Span};
+use crate::manifest::{Environment, Manifest, Problem, Problems, Service, Span, aws_names};
 
 /// Rules per ALB (not counting default rules) and target groups per ALB: AWS default quotas.
 pub const RULES_PER_LOAD_BALANCER: usize = 100;
@@ -33,14 +33,15 @@ impl Deployed<'_> {
 }
 
 pub fn check(manifest: &Manifest, problems: &Problems) {
-    // Every derived name starts with the project name; its own problem says it all.
-    if !crate::manifest::project_name_is_valid(&manifest.project) {
-        return;
-    }
+    // Every derived name starts with the project name; when that is invalid its own problem says
+    // it all, and the checks of derived names stand down.
+    let names_are_checkable = crate::manifest::project_name_is_valid(&manifest.project);
     let deployed: Vec<Deployed<'_>> = manifest
         .environments
         .iter()
-        .flat_map(|environment| environment.enabled_services().filter(|service| service.complete).map(move |service| (environment, service)))
+        .flat_map(|environment| {
+            environment.enabled_services().filter(|service| service.has_path).map(move |service| (environment, service))
+        })
         .map(|(environment, service)| Deployed {
             environment,
             service,
@@ -49,13 +50,19 @@ pub fn check(manifest: &Manifest, problems: &Problems) {
             priority: rule_priority(manifest, environment, service),
         })
         .collect();
-    for item in &deployed {
+    for item in deployed.iter().filter(|_| names_are_checkable) {
         check_derived_names(item, problems);
         let tag_count = service_tags(manifest, item.environment, item.service).len();
         if tag_count > TAGS_PER_RESOURCE {
             problems.push(
-                Problem::error(item.service.span, format!("{} would carry {tag_count} tags; AWS allows {TAGS_PER_RESOURCE} per resource", item.label()))
-                    .with_help("remove project, environment or service tags (ecsdeploy uses 3 for ownership)"),
+                Problem::error(
+                    item.service.span,
+                    format!(
+                        "{} would carry {tag_count} tags; AWS allows {TAGS_PER_RESOURCE} per resource",
+                        item.label()
+                    ),
+                )
+                .with_help("remove project, environment or service tags (ecsdeploy uses 3 for ownership)"),
             );
         }
     }
@@ -71,18 +78,51 @@ pub fn check(manifest: &Manifest, problems: &Problems) {
 fn check_derived_names(item: &Deployed<'_>, problems: &Problems) {
     let names = &item.names;
     if let Err(reason) = aws_names::ecs_name(&names.full_name) {
-        problems.push(Problem::error(item.environment.prefix.span, format!("service name `{}` is not valid for ECS: {reason}", names.full_name)).with_help("shorten or simplify the environment's prefix"));
-    }
-    if let Err(reason) = aws_names::elb_name(&names.target_group) {
-        let span = item.service.target_group_name.as_ref().map_or(item.service.name.span, |name| name.span);
         problems.push(
-            Problem::error(span, format!("target group name `{}` of {} is not valid: {reason}", names.target_group, item.label()))
-                .with_help(format!("set target_group_name = \"...\" (at most 32 letters, digits and '-') for service `{}`, or shorten the project name or environment prefix", item.service.name.value)),
+            Problem::error(
+                item.environment.prefix.span,
+                format!("service name `{}` is not valid for ECS: {reason}", names.full_name),
+            )
+            .with_help("shorten or simplify the environment's prefix"),
         );
+    }
+    if let Err(reason) = aws_names::target_group_name(&names.target_group) {
+        let problem = match &item.service.target_group_name {
+            Some(name) => Problem::error(
+                name.span,
+                format!("target group name `{}` of {} is not valid: {reason}", names.target_group, item.label()),
+            ),
+            None => Problem::error(
+                item.service.name.span,
+                format!(
+                    "the derived target group name `{}` of {} is not valid: {reason}",
+                    names.target_group,
+                    item.label()
+                ),
+            )
+            .with_related(
+                item.environment.prefix.span,
+                format!("environment `{}` adds its prefix here", item.environment.name.value),
+            ),
+        };
+        problems.push(problem.with_help(format!(
+            "set target_group_name = \"...\" (at most 32 letters, digits and '-') for service `{}` in environments/{}.toml, or shorten the project name or the environment prefix",
+            item.service.name.value, item.environment.name.value
+        )));
     }
     for role in [&names.execution_role, &names.task_role] {
         if let Err(reason) = aws_names::iam_role_name(role) {
-            problems.push(Problem::error(item.service.name.span, format!("IAM role name `{role}` of {} is not valid: {reason}", item.label())).with_help("shorten the project, environment or service name"));
+            problems.push(
+                Problem::error(
+                    item.service.name.span,
+                    format!("IAM role name `{role}` of {} is not valid: {reason}", item.label()),
+                )
+                .with_related(
+                    Span::new(item.environment.file, 0..0),
+                    format!("environment `{}`", item.environment.name.value),
+                )
+                .with_help("shorten the project, environment or service name"),
+            );
         }
     }
 }
@@ -90,26 +130,65 @@ fn check_derived_names(item: &Deployed<'_>, problems: &Problems) {
 fn check_pair(first: &Deployed<'_>, second: &Deployed<'_>, problems: &Problems) {
     if first.names.full_name == second.names.full_name {
         problems.push(
-            Problem::error(second.environment.prefix.span, format!("{} and {} would be the same ECS service `{}` on the shared cluster", first.label(), second.label(), first.names.full_name))
-                .with_related(first.environment.prefix.span, "the other environment's prefix")
-                .with_help("give the environments different `prefix` values"),
+            Problem::error(
+                second.environment.prefix.span,
+                format!(
+                    "{} and {} would be the same ECS service `{}` on the shared cluster",
+                    first.label(),
+                    second.label(),
+                    first.names.full_name
+                ),
+            )
+            .with_related(first.environment.prefix.span, "the other environment's prefix")
+            .with_help("give the environments different `prefix` values"),
         );
     }
     if first.names.target_group == second.names.target_group {
+        let span = |item: &Deployed<'_>| {
+            item.service.target_group_name.as_ref().map_or(item.service.name.span, |name| name.span)
+        };
         problems.push(
-            Problem::error(second.service.name.span, format!("{} and {} would share target group `{}`", first.label(), second.label(), first.names.target_group))
-                .with_help("give one of them another target_group_name"),
+            Problem::error(
+                span(second),
+                format!(
+                    "{} and {} would share target group `{}`",
+                    first.label(),
+                    second.label(),
+                    first.names.target_group
+                ),
+            )
+            .with_related(span(first), "the other one")
+            .with_help("give one of them another target_group_name"),
         );
     }
     if first.priority == second.priority {
         problems.push(
-            Problem::error(second.priority_span(), format!("{} and {} would both use listener-rule priority {}", first.label(), second.label(), first.priority))
-                .with_related(first.priority_span(), "the other service")
-                .with_help(format!("set `priority = <unused number from 1 to 50000>` for service `{}` in environments/{}.toml", second.service.name.value, second.environment.name.value)),
+            Problem::error(
+                second.priority_span(),
+                format!(
+                    "{} and {} would both use listener-rule priority {}",
+                    first.label(),
+                    second.label(),
+                    first.priority
+                ),
+            )
+            .with_related(first.priority_span(), "the other service")
+            .with_help(format!(
+                "set `priority = <unused number from 1 to 50000>` for service `{}` in environments/{}.toml",
+                second.service.name.value, second.environment.name.value
+            )),
         );
     }
+    // Overlap is only computed for valid patterns (at most 128 characters: the walk is cheap).
+    let comparable = aws_names::path_pattern(&first.path).is_ok() && aws_names::path_pattern(&second.path).is_ok();
     let both_explicit = first.service.priority.is_some() && second.service.priority.is_some();
-    if patterns_overlap(&first.path, &second.path) && !both_explicit {
+    if comparable && first.path == second.path && both_explicit {
+        problems.push(
+            Problem::error(second.service.path.span, format!("{} and {} route the same path `{}`; the rule with the higher priority number would never receive a request", first.label(), second.label(), first.path))
+                .with_related(first.service.path.span, "the other path")
+                .with_help("give each service its own path"),
+        );
+    } else if comparable && !both_explicit && patterns_overlap(&first.path, &second.path) {
         let (winner, loser) = if first.priority < second.priority { (first, second) } else { (second, first) };
         problems.push(
             Problem::error(second.service.path.span, format!("path `{}` of {} overlaps path `{}` of {}", second.path, second.label(), first.path, first.label()))
@@ -124,11 +203,13 @@ fn check_pair(first: &Deployed<'_>, second: &Deployed<'_>, problems: &Problems) 
 
 fn check_quotas(manifest: &Manifest, deployed: usize, problems: &Problems) {
     let span = manifest.project.load_balancer.name.span;
-    for (what, limit) in [("listener rules", RULES_PER_LOAD_BALANCER), ("target groups", TARGET_GROUPS_PER_LOAD_BALANCER)] {
+    for (what, limit) in
+        [("listener rules", RULES_PER_LOAD_BALANCER), ("target groups", TARGET_GROUPS_PER_LOAD_BALANCER)]
+    {
         if deployed > limit {
             problems.push(
                 Problem::error(span, format!("all environments together need {deployed} {what} on the shared ALB; its quota is {limit}"))
-                    .with_help("disable services in some environments (enabled = false), use a second project with its own ALB, or raise the quota with AWS and split the manifest"),
+                    .with_help("disable services in some environments (enabled = false), or split the services into a second project with its own ALB"),
             );
         }
     }
@@ -138,14 +219,20 @@ fn check_domains(manifest: &Manifest, problems: &Problems) {
     let environments = &manifest.environments;
     for (index, first) in environments.iter().enumerate() {
         for second in &environments[index + 1..] {
-            if let (Some(a), Some(b)) = (&first.domain, &second.domain) {
-                if a.value.trim_end_matches('.').eq_ignore_ascii_case(b.value.trim_end_matches('.')) {
-                    problems.push(
-                        Problem::error(b.span, format!("environments {} and {} both use domain `{}`", first.name.value, second.name.value, b.value))
-                            .with_related(a.span, "also used here")
-                            .with_help("give each environment its own domain"),
-                    );
-                }
+            if let (Some(a), Some(b)) = (&first.domain, &second.domain)
+                && a.value.trim_end_matches('.').eq_ignore_ascii_case(b.value.trim_end_matches('.'))
+            {
+                problems.push(
+                    Problem::error(
+                        b.span,
+                        format!(
+                            "environments {} and {} both use domain `{}`",
+                            first.name.value, second.name.value, b.value
+                        ),
+                    )
+                    .with_related(a.span, "also used here")
+                    .with_help("give each environment its own domain"),
+                );
             }
         }
     }

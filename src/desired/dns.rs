@@ -1,14 +1,34 @@
-//! The environment's DNS name: a Route53 alias record to the shared ALB, shaped as one change of
-//! `ChangeResourceRecordSets`.
+//! The environment's DNS name: a Route53 alias record to the shared ALB, shaped as
+//! `ChangeResourceRecordSets` receives it.
 
 use super::reference::Reference;
 use serde::Serialize;
 
+/// `ChangeResourceRecordSets` with one UPSERT of an alias record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct DnsRecord {
-    /// The hosted zone's name (its ID is looked up, or taken from `[project.dns].zone_id`).
-    pub hosted_zone: String,
+pub struct DnsChange {
+    /// Looked up by the zone's name, or `[project.dns].zone_id`.
+    pub hosted_zone_id: Reference,
+    pub change_batch: ChangeBatch,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ChangeBatch {
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Change {
+    pub action: String,
+    pub resource_record_set: ResourceRecordSet,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResourceRecordSet {
     /// Fully qualified, with the trailing dot Route53 returns.
     pub name: String,
     #[serde(rename = "Type")]
@@ -25,16 +45,30 @@ pub struct AliasTarget {
     pub evaluate_target_health: bool,
 }
 
-/// An `A` alias (the ALB is IPv4) from `domain` to the shared ALB.
-pub fn alias_record(zone: &str, domain: &str, load_balancer: &str) -> DnsRecord {
-    DnsRecord {
-        hosted_zone: zone.trim_end_matches('.').to_string(),
-        name: format!("{}.", domain.trim_end_matches('.')),
-        record_type: "A".into(),
-        alias_target: AliasTarget {
-            hosted_zone_id: Reference::LoadBalancerZoneId { load_balancer: load_balancer.to_string() },
-            dns_name: Reference::LoadBalancerDnsName { load_balancer: load_balancer.to_string() },
-            evaluate_target_health: true,
+impl DnsChange {
+    /// The record's name (`stage.api.acme.example.`).
+    pub fn record_name(&self) -> &str {
+        self.change_batch.changes.first().map_or("", |change| change.resource_record_set.name.as_str())
+    }
+}
+
+/// An `A` alias (the ALB is IPv4) from `domain` to the shared ALB, in the hosted zone `zone`.
+pub fn alias_record(zone: &str, domain: &str, load_balancer: &str) -> DnsChange {
+    DnsChange {
+        hosted_zone_id: Reference::HostedZoneId { zone: zone.trim_end_matches('.').to_string() },
+        change_batch: ChangeBatch {
+            changes: vec![Change {
+                action: "UPSERT".into(),
+                resource_record_set: ResourceRecordSet {
+                    name: format!("{}.", domain.trim_end_matches('.')),
+                    record_type: "A".into(),
+                    alias_target: AliasTarget {
+                        hosted_zone_id: Reference::LoadBalancerZoneId { load_balancer: load_balancer.to_string() },
+                        dns_name: Reference::LoadBalancerDnsName { load_balancer: load_balancer.to_string() },
+                        evaluate_target_health: true,
+                    },
+                },
+            }],
         },
     }
 }

@@ -2,10 +2,11 @@
 
 use super::names::ServiceNames;
 use super::reference::Reference;
-use super::tags::{ecs_style, Tags};
+use super::tags::{Tags, ecs_style};
 use crate::manifest::{Environment, Project, Service};
 use serde::Serialize;
 
+/// `CreateService`: Fargate in private subnets, behind the service's target group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EcsService {
@@ -47,7 +48,8 @@ pub struct NetworkConfiguration {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AwsVpcConfiguration {
-    pub subnets: Reference,
+    /// A list in the API; offline it holds the one reference to the looked-up private subnets.
+    pub subnets: Vec<Reference>,
     pub security_groups: Vec<Reference>,
     /// Tasks run in private subnets and reach ECR and Secrets Manager through NAT or endpoints.
     pub assign_public_ip: String,
@@ -105,7 +107,7 @@ pub fn ecs_service(
         platform_version: "LATEST".into(),
         network_configuration: NetworkConfiguration {
             awsvpc_configuration: AwsVpcConfiguration {
-                subnets: Reference::PrivateSubnets,
+                subnets: vec![Reference::PrivateSubnets],
                 security_groups: vec![Reference::ServiceSecurityGroup { project: project.name.value.clone() }],
                 assign_public_ip: "DISABLED".into(),
             },

@@ -6,30 +6,52 @@
 //! by the application) has only what the manifest's `permissions` grant: nothing by default.
 
 use super::context::Context;
-use super::names::{ServiceNames, ROLE_POLICY_NAME};
-use super::reference::{Reference, Template};
-use super::tags::{pascal_style, Tags};
-use super::task_definition::{ImageReference, TaskDefinition};
+use super::names::{ROLE_POLICY_NAME, ServiceNames};
+use super::reference::Template;
+use super::tags::{Tags, pascal_style};
+use super::task_definition::{ImageReference, SecretIdentity, TaskDefinition};
 use crate::manifest::Service;
 use serde::Serialize;
 
+/// A role: `CreateRole`, then its inline policy through `PutRolePolicy` (absent: no permission).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Role {
+    pub create_role: CreateRole,
+    pub put_role_policy: Option<PutRolePolicy>,
+}
+
+impl Role {
+    pub fn name(&self) -> &str {
+        &self.create_role.role_name
+    }
+}
+
+/// `CreateRole`. Policy documents travel as JSON strings in the IAM API; they are kept typed here
+/// (so that plan compares documents, not their spelling) and written as strings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct Role {
+pub struct CreateRole {
     pub role_name: String,
+    #[serde(serialize_with = "as_json_string")]
     pub assume_role_policy_document: PolicyDocument,
     pub description: String,
     #[serde(serialize_with = "pascal_style")]
     pub tags: Tags,
-    /// The inline policy, absent when the role needs no permission.
-    pub inline_policy: Option<InlinePolicy>,
 }
 
+/// `PutRolePolicy`: the role's one inline policy.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct InlinePolicy {
+pub struct PutRolePolicy {
+    pub role_name: String,
     pub policy_name: String,
+    #[serde(serialize_with = "as_json_string")]
     pub policy_document: PolicyDocument,
+}
+
+fn as_json_string<S: serde::Serializer>(document: &PolicyDocument, serializer: S) -> Result<S::Ok, S::Error> {
+    let text = serde_json::to_string(document).map_err(serde::ser::Error::custom)?;
+    serializer.serialize_str(&text)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,7 +97,9 @@ fn trust_policy(context: &Context) -> PolicyDocument {
             principal: Some(serde_json::json!({ "Service": "ecs-tasks.amazonaws.com" })),
             action: vec!["sts:AssumeRole".into()],
             resource: Vec::new(),
-            condition: Some(serde_json::json!({ "StringEquals": { "aws:SourceAccount": context.account.to_string() } })),
+            condition: Some(
+                serde_json::json!({ "StringEquals": { "aws:SourceAccount": context.account.to_string() } }),
+            ),
         }],
     }
 }
@@ -99,20 +123,33 @@ pub fn execution_role(context: &Context, names: &ServiceNames, task_definition: 
     ));
     let mut secret_arns: Vec<Template> = container
         .into_iter()
-        .flat_map(|c| &c.secrets)
-        .map(|secret| secret_arn_pattern(context, &secret.secret_name))
+        .flat_map(|container| &container.secrets)
+        .map(|secret| secret_arn_pattern(context, &secret.secret))
         .collect();
     secret_arns.sort();
     secret_arns.dedup();
     if !secret_arns.is_empty() {
         statements.push(allow("ReadOwnSecrets", &["secretsmanager:GetSecretValue"], secret_arns));
     }
+    role(
+        context,
+        &names.execution_role,
+        format!("ECS task execution role of {} (managed by ecsdeploy)", names.full_name),
+        statements,
+        tags,
+    )
+}
+
+fn role(context: &Context, name: &str, description: String, statements: Vec<Statement>, tags: &Tags) -> Role {
     Role {
-        role_name: names.execution_role.clone(),
-        assume_role_policy_document: trust_policy(context),
-        description: format!("ECS task execution role of {} (managed by ecsdeploy)", names.full_name),
-        tags: tags.clone(),
-        inline_policy: Some(InlinePolicy {
+        create_role: CreateRole {
+            role_name: name.to_string(),
+            assume_role_policy_document: trust_policy(context),
+            description,
+            tags: tags.clone(),
+        },
+        put_role_policy: (!statements.is_empty()).then(|| PutRolePolicy {
+            role_name: name.to_string(),
             policy_name: ROLE_POLICY_NAME.into(),
             policy_document: PolicyDocument { version: "2012-10-17".into(), statement: statements },
         }),
@@ -120,9 +157,23 @@ pub fn execution_role(context: &Context, names: &ServiceNames, task_definition: 
 }
 
 /// Secret ARNs end in `-` and six random characters; `??????` matches exactly those, so the
-/// grant covers this secret and not `stage/auth/db-old` or `stage/auth/dbx`.
-fn secret_arn_pattern(context: &Context, secret_name: &str) -> Template {
-    context.arn("secretsmanager", &format!("secret:{secret_name}-??????"))
+/// grant covers this secret and not `stage/auth/db-old` or `stage/auth/dbx`. A full ARN given in
+/// the manifest is granted as written (with the pattern added when it lacks the suffix).
+fn secret_arn_pattern(context: &Context, secret: &SecretIdentity) -> Template {
+    match secret {
+        SecretIdentity::Name(name) => context.arn("secretsmanager", &format!("secret:{name}-??????")),
+        SecretIdentity::Arn(arn) if has_random_suffix(arn) => Template::literal(arn.clone()),
+        SecretIdentity::Arn(arn) => Template::literal(format!("{arn}-??????")),
+    }
+}
+
+/// Whether a secret ARN ends in `-` and six letters or digits (the suffix AWS appends).
+fn has_random_suffix(arn: &str) -> bool {
+    let name = arn.rsplit(":secret:").next().unwrap_or_default();
+    match name.rsplit_once('-') {
+        Some((_, suffix)) => suffix.len() == 6 && suffix.chars().all(|c| c.is_ascii_alphanumeric()),
+        None => false,
+    }
 }
 
 pub fn task_role(context: &Context, service: &Service, names: &ServiceNames, tags: &Tags) -> Role {
@@ -135,18 +186,34 @@ pub fn task_role(context: &Context, service: &Service, names: &ServiceNames, tag
             effect: "Allow".into(),
             principal: None,
             action: permission.actions.value.clone(),
-            resource: permission.resources.value.iter().map(|r| Template(vec![Reference::known(r.clone())])).collect(),
+            resource: permission.resources.value.iter().map(|resource| Template::literal(resource.clone())).collect(),
             condition: None,
         })
         .collect();
-    Role {
-        role_name: names.task_role.clone(),
-        assume_role_policy_document: trust_policy(context),
-        description: format!("ECS task role of {} (managed by ecsdeploy)", names.full_name),
-        tags: tags.clone(),
-        inline_policy: (!statements.is_empty()).then(|| InlinePolicy {
-            policy_name: ROLE_POLICY_NAME.into(),
-            policy_document: PolicyDocument { version: "2012-10-17".into(), statement: statements },
-        }),
+    role(
+        context,
+        &names.task_role,
+        format!("ECS task role of {} (managed by ecsdeploy)", names.full_name),
+        statements,
+        tags,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_grants() {
+        let context = Context::new("us-east-1", Some("123456789012".into()));
+        let grant = |secret: SecretIdentity| secret_arn_pattern(&context, &secret).to_string();
+        assert_eq!(
+            grant(SecretIdentity::Name("stage/auth/db".into())),
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:stage/auth/db-??????"
+        );
+        let full = "arn:aws:secretsmanager:eu-west-1:999999999999:secret:shared/key-AbCdEf";
+        assert_eq!(grant(SecretIdentity::Arn(full.into())), full);
+        let partial = "arn:aws:secretsmanager:eu-west-1:999999999999:secret:shared/key";
+        assert_eq!(grant(SecretIdentity::Arn(partial.into())), format!("{partial}-??????"));
     }
 }

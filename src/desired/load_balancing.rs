@@ -3,10 +3,11 @@
 
 use super::names::ServiceNames;
 use super::reference::Reference;
-use super::tags::{pascal_style, Tags};
+use super::tags::{Tags, pascal_style};
 use crate::manifest::Service;
 use serde::Serialize;
 
+/// `CreateTargetGroup`: ip targets (Fargate tasks in awsvpc mode), HTTP, the manifest's health check.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TargetGroup {
@@ -27,7 +28,13 @@ pub struct TargetGroup {
     pub matcher: Matcher,
     #[serde(serialize_with = "pascal_style")]
     pub tags: Tags,
-    /// Set after creation with `ModifyTargetGroupAttributes`.
+}
+
+/// `ModifyTargetGroupAttributes`: settings `CreateTargetGroup` does not take.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetGroupAttributes {
+    pub target_group_arn: Reference,
     pub attributes: Vec<Attribute>,
 }
 
@@ -44,6 +51,7 @@ pub struct Attribute {
     pub value: String,
 }
 
+/// `CreateRule` on the shared ALB's HTTPS listener: the environment's path to the target group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListenerRule {
@@ -95,6 +103,13 @@ pub fn target_group(service: &Service, names: &ServiceNames, tags: &Tags) -> Tar
         unhealthy_threshold_count: check.unhealthy_threshold,
         matcher: Matcher { http_code: check.matcher.value.clone() },
         tags: tags.clone(),
+    }
+}
+
+/// The deregistration delay: how long the ALB drains a stopping task (AWS's default is 300 s).
+pub fn target_group_attributes(service: &Service, names: &ServiceNames) -> TargetGroupAttributes {
+    TargetGroupAttributes {
+        target_group_arn: Reference::TargetGroupArn(names.target_group.clone()),
         attributes: vec![Attribute {
             key: "deregistration_delay.timeout_seconds".into(),
             value: service.deregistration_delay_seconds.to_string(),

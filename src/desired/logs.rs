@@ -1,7 +1,7 @@
 //! The service's CloudWatch log group, shaped as `CreateLogGroup` + `PutRetentionPolicy` receive it.
 
 use super::names::ServiceNames;
-use super::tags::{map_style, Tags};
+use super::tags::{Tags, map_style};
 use crate::manifest::Service;
 use serde::Serialize;
 

@@ -38,7 +38,7 @@ pub struct DesiredEnvironment {
     pub cluster: String,
     pub load_balancer: String,
     pub services: Vec<DesiredService>,
-    pub dns_records: Vec<dns::DnsRecord>,
+    pub dns_records: Vec<dns::DnsChange>,
 }
 
 /// Everything one service of one environment should consist of.
@@ -53,6 +53,7 @@ pub struct DesiredService {
     pub task_role: iam::Role,
     pub task_definition: task_definition::TaskDefinition,
     pub target_group: load_balancing::TargetGroup,
+    pub target_group_attributes: load_balancing::TargetGroupAttributes,
     pub listener_rule: load_balancing::ListenerRule,
     pub service: ecs_service::EcsService,
     pub scalable_target: scaling::ScalableTarget,
@@ -69,10 +70,8 @@ impl DesiredEnvironment {
 pub fn build(manifest: &Manifest, environment: &Environment, context: &Context) -> DesiredEnvironment {
     let project = &manifest.project;
     let load_balancer = project.load_balancer.name.value.clone();
-    let services = environment
-        .enabled_services()
-        .map(|service| build_service(manifest, environment, service, context))
-        .collect();
+    let services =
+        environment.enabled_services().map(|service| build_service(manifest, environment, service, context)).collect();
     let dns_records = match (&project.dns, &environment.domain) {
         (Some(dns), Some(domain)) => vec![dns::alias_record(&dns.zone.value, &domain.value, &load_balancer)],
         _ => Vec::new(),
@@ -110,7 +109,12 @@ pub fn rule_priority(manifest: &Manifest, environment: &Environment, service: &S
     )
 }
 
-fn build_service(manifest: &Manifest, environment: &Environment, service: &Service, context: &Context) -> DesiredService {
+fn build_service(
+    manifest: &Manifest,
+    environment: &Environment,
+    service: &Service,
+    context: &Context,
+) -> DesiredService {
     let project = &manifest.project;
     let load_balancer = &project.load_balancer.name.value;
     let names = names::service_names(project, environment, service);
@@ -123,6 +127,7 @@ fn build_service(manifest: &Manifest, environment: &Environment, service: &Servi
         execution_role: iam::execution_role(context, &names, &task_definition, &tags),
         task_role: iam::task_role(context, service, &names, &tags),
         target_group: load_balancing::target_group(service, &names, &tags),
+        target_group_attributes: load_balancing::target_group_attributes(service, &names),
         listener_rule: load_balancing::listener_rule(
             load_balancer,
             names::path_pattern(environment, service),

@@ -33,6 +33,10 @@ pub enum Reference {
     ServiceSecurityGroup { project: String },
     /// The image's digest-pinned reference, resolved from the tag in ECR at plan time.
     ImageByDigest { repository: String, tag: String },
+    /// The full ARN of the secret with this name (AWS appends six random characters to the name).
+    SecretArn(String),
+    /// The ID of the Route53 hosted zone with this name.
+    HostedZoneId { zone: String },
 }
 
 impl Reference {
@@ -61,6 +65,8 @@ impl fmt::Display for Reference {
             Reference::PrivateSubnets => f.write_str("<private-subnet-ids>"),
             Reference::ServiceSecurityGroup { project } => write!(f, "<security-group-id {project}-services>"),
             Reference::ImageByDigest { repository, tag } => write!(f, "<image {repository}:{tag} by digest>"),
+            Reference::SecretArn(name) => write!(f, "<secret-arn {name}>"),
+            Reference::HostedZoneId { zone } => write!(f, "<hosted-zone-id {zone}>"),
         }
     }
 }

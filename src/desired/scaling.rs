@@ -3,7 +3,7 @@
 
 use super::names::ServiceNames;
 use super::reference::Reference;
-use super::tags::{map_style, Tags};
+use super::tags::{Tags, map_style};
 use crate::manifest::Service;
 use serde::Serialize;
 

@@ -4,8 +4,8 @@
 //! map in CloudWatch Logs and Application Auto Scaling); [`Tags`] holds them once and serialises
 //! in each spelling.
 
-use serde::ser::{SerializeMap, SerializeSeq};
 use serde::Serializer;
+use serde::ser::{SerializeMap, SerializeSeq};
 
 /// The tag naming the project that owns a resource.
 pub const PROJECT_TAG: &str = "ecsdeploy:project";
@@ -14,7 +14,7 @@ pub const ENVIRONMENT_TAG: &str = "ecsdeploy:environment";
 /// The tag naming the owning service.
 pub const SERVICE_TAG: &str = "ecsdeploy:service";
 /// The environment tag value of resources shared by every environment.
-pub const SHARED_ENVIRONMENT: &str = "shared";
+pub const SHARED_ENVIRONMENT: &str = crate::manifest::SHARED_ENVIRONMENT_NAME;
 
 /// Tags in a stable order (ownership tags first, then the manifest's by key).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -6,7 +6,7 @@
 use super::context::Context;
 use super::names::ServiceNames;
 use super::reference::{Reference, Template};
-use super::tags::{ecs_style, Tags};
+use super::tags::{Tags, ecs_style};
 use crate::manifest::{Environment, Image, Service};
 use serde::Serialize;
 
@@ -57,7 +57,12 @@ pub struct ContainerDefinition {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageReference {
     /// `<registry>/<repository>@sha256:...`, resolved from the tag at plan time.
-    Ecr { registry: Template, repository: String, tag: String, digest: Reference },
+    Ecr {
+        registry: Template,
+        repository: String,
+        tag: String,
+        digest: Reference,
+    },
     External(String),
 }
 
@@ -97,15 +102,17 @@ pub struct KeyValue {
 pub struct SecretVariable {
     pub name: String,
     pub value_from: SecretValueFrom,
-    /// The secret's name (for the preflight check that it exists); not part of the API payload.
+    /// Which secret this is (for the preflight check and the execution role's grant); not part of
+    /// the API payload.
     #[serde(skip)]
-    pub secret_name: String,
+    pub secret: SecretIdentity,
 }
 
-/// `arn:...:secret:<name>[:<json-key>::]`.
+/// `<secret ARN>[:<json-key>::]`.
 ///
-/// Offline the secret's ARN is partial (AWS appends six random characters to a secret's name);
-/// plan resolves the full ARN through `DescribeSecret` so that JSON keys work in every case.
+/// A secret's full ARN ends in six random characters that only AWS knows, and ECS needs the full
+/// ARN when a JSON key is given; so the ARN is a [`Reference`] that plan resolves through
+/// Secrets Manager (`DescribeSecret`), never by reading the value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct SecretValueFrom(pub Template);
@@ -174,7 +181,7 @@ fn container_definition(
         .collect();
     variables.sort_by(|a, b| a.name.cmp(&b.name));
     let mut secrets: Vec<SecretVariable> =
-        service.secrets.iter().map(|secret| secret_variable(context, environment, secret)).collect();
+        service.secrets.iter().map(|secret| secret_variable(environment, secret)).collect();
     secrets.sort_by(|a, b| a.name.cmp(&b.name));
     ContainerDefinition {
         name: names.container.clone(),
@@ -219,19 +226,24 @@ fn image_reference(context: &Context, image: &Image) -> ImageReference {
     }
 }
 
-fn secret_variable(context: &Context, environment: &Environment, secret: &crate::manifest::SecretReference) -> SecretVariable {
-    let (secret_name, arn) = if secret.secret.value.starts_with("arn:") {
-        let name = secret.secret.value.rsplit(":secret:").next().unwrap_or_default().to_string();
-        (name, Template::literal(secret.secret.value.clone()))
+/// A secret named in this account's Secrets Manager (resolved per environment), or given by ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretIdentity {
+    Name(String),
+    Arn(String),
+}
+
+fn secret_variable(environment: &Environment, secret: &crate::manifest::SecretReference) -> SecretVariable {
+    let (identity, arn) = if secret.secret.value.starts_with("arn:") {
+        (SecretIdentity::Arn(secret.secret.value.clone()), Reference::known(secret.secret.value.clone()))
     } else {
         let name = super::names::secret_name(environment, &secret.secret.value);
-        let arn = context.arn("secretsmanager", &format!("secret:{name}"));
-        (name, arn)
+        (SecretIdentity::Name(name.clone()), Reference::SecretArn(name))
     };
-    let mut value_from = arn;
+    let mut value_from = Template(vec![arn]);
     if let Some(key) = &secret.json_key {
         // valueFrom is ARN:json-key:version-stage:version-id; empty stage and id mean AWSCURRENT.
         value_from.0.push(Reference::known(format!(":{key}::")));
     }
-    SecretVariable { name: secret.variable.value.clone(), value_from: SecretValueFrom(value_from), secret_name }
+    SecretVariable { name: secret.variable.value.clone(), value_from: SecretValueFrom(value_from), secret: identity }
 }

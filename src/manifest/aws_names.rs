@@ -9,13 +9,19 @@ pub fn ecs_name(name: &str) -> Result<(), String> {
     only(name, |c| c.is_ascii_alphanumeric() || c == '-' || c == '_', "letters, digits, '-' and '_'")
 }
 
-/// Load balancer and target group names: 1-32 letters, digits and hyphens, no hyphen at either end.
-pub fn elb_name(name: &str) -> Result<(), String> {
+/// Target group names: 1-32 letters, digits and hyphens, no hyphen at either end.
+pub fn target_group_name(name: &str) -> Result<(), String> {
     limited(name, 32)?;
     only(name, |c| c.is_ascii_alphanumeric() || c == '-', "letters, digits and '-'")?;
     if name.starts_with('-') || name.ends_with('-') {
         return Err("it must not begin or end with '-'".into());
     }
+    Ok(())
+}
+
+/// Load balancer names: as target group names, and not beginning with `internal-`.
+pub fn load_balancer_name(name: &str) -> Result<(), String> {
+    target_group_name(name)?;
     if name.starts_with("internal-") {
         return Err("it must not begin with 'internal-'".into());
     }
@@ -49,9 +55,9 @@ pub fn ecr_repository(name: &str) -> Result<(), String> {
     }
     for segment in name.split('/') {
         let well_formed = !segment.is_empty()
-            && segment.split(['.', '_', '-']).all(|part| {
-                !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            });
+            && segment
+                .split(['.', '_', '-'])
+                .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
         if !well_formed {
             return Err(format!(
                 "segment `{segment}` must be lower-case letters and digits, separated by single '.', '_' or '-'"
@@ -133,7 +139,10 @@ pub fn dns_name(name: &str) -> Result<(), String> {
         if label.is_empty() || label.len() > 63 {
             return Err("each label between dots must be 1 to 63 characters".into());
         }
-        if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') || label.starts_with('-') || label.ends_with('-') {
+        if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            || label.starts_with('-')
+            || label.ends_with('-')
+        {
             return Err(format!("label `{label}` must be letters, digits and inner '-'"));
         }
     }
@@ -145,8 +154,12 @@ pub fn path_pattern(pattern: &str) -> Result<(), String> {
     if !pattern.starts_with('/') {
         return Err("it must begin with '/'".into());
     }
-    if pattern.len() > 128 {
-        return Err(format!("it is {} characters long; the ALB allows 128", pattern.len()));
+    let length = pattern.chars().count();
+    if length > 128 {
+        return Err(format!("it is {length} characters long; the ALB allows 128"));
+    }
+    if pattern.matches(['*', '?']).count() > 5 {
+        return Err("it has more than 5 wildcards ('*' or '?'), the ALB's limit per rule".into());
     }
     only(pattern, |c| c.is_ascii_alphanumeric() || "_-.$/~\"'@:+&*?".contains(c), "letters, digits and _-.$/~\"'@:+&*?")
 }
@@ -174,10 +187,12 @@ mod tests {
     fn accepts_and_rejects() {
         assert!(ecs_name("stage-auth").is_ok());
         assert!(ecs_name("stage auth").is_err());
-        assert!(elb_name("acme-stage-auth").is_ok());
-        assert!(elb_name(&"a".repeat(33)).is_err());
-        assert!(elb_name("-acme").is_err());
-        assert!(elb_name("internal-acme").is_err());
+        assert!(target_group_name("acme-stage-auth").is_ok());
+        assert!(target_group_name(&"a".repeat(33)).is_err());
+        assert!(target_group_name("-acme").is_err());
+        assert!(target_group_name("internal-auth").is_ok());
+        assert!(load_balancer_name("internal-acme").is_err());
+        assert!(path_pattern("/a/*/b/*/c/*/d/*/e/*/f/*").is_err());
         assert!(slug("ai-router", 32).is_ok());
         assert!(slug("AI", 32).is_err());
         assert!(slug("1ai", 32).is_err());

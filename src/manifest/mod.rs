@@ -4,22 +4,25 @@
 //! `docs/manifest.md` for the schema.
 
 pub mod aws_names;
+mod environment_settings;
 pub mod fargate;
 mod load;
 pub mod model;
 pub mod node;
 pub mod problem;
+mod project_settings;
 pub mod reader;
 mod service_settings;
 pub mod source;
 pub mod units;
 mod validate;
 
-pub use load::{load, load_from_texts, Loaded, DEFAULT_SSL_POLICY};
+pub use load::{Loaded, load, load_from_texts};
 pub use model::*;
 pub use problem::{Problem, Problems, Severity};
+pub use project_settings::DEFAULT_SSL_POLICY;
 pub use source::{FileId, LineColumn, Located, SourceMap, Span};
-pub use validate::{project_name_is_valid, LOG_RETENTION_DAYS};
+pub use validate::{LOG_RETENTION_DAYS, project_name_is_valid};
 
 use std::path::PathBuf;
 

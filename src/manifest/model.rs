@@ -6,6 +6,10 @@
 
 use super::source::{FileId, Located, Span};
 
+/// The environment name in the ownership tags of resources every environment shares (the
+/// cluster, the ALB); no environment may be called so.
+pub const SHARED_ENVIRONMENT_NAME: &str = "shared";
+
 /// A parsed manifest: the project and every environment with its effective services.
 #[derive(Debug)]
 pub struct Manifest {
@@ -38,6 +42,7 @@ pub struct Project {
     /// Cost-allocation tags put on every resource.
     pub tags: Vec<Tag>,
     pub load_balancer: LoadBalancer,
+    /// Empty lookups when `[project.network]` is missing (reported).
     pub network: Network,
     pub dns: Option<Dns>,
 }
@@ -126,6 +131,8 @@ pub struct CapacityProvider {
     pub provider: String,
     pub weight: i64,
     pub base: i64,
+    /// Where the provider (or the `capacity` value) is written.
+    pub span: Span,
 }
 
 /// One service as deployed in one environment.
@@ -134,9 +141,9 @@ pub struct Service {
     pub name: Located<String>,
     /// False when the environment sets `enabled = false`: the service is not deployed there.
     pub enabled: bool,
-    /// False when the path was missing or unusable: the problem is
-    /// reported, and checks that compare services skip this one.
-    pub complete: bool,
+    /// False when `path` was missing or of the wrong type (reported): checks that compare paths
+    /// skip this service.
+    pub has_path: bool,
     pub image: Image,
     pub port: Located<i64>,
     /// The ALB path pattern before the environment's prefix, e.g. `/auth/*`.
@@ -161,6 +168,9 @@ pub struct Service {
     pub permissions: Vec<Permission>,
     pub tags: Vec<Tag>,
     pub target_group_name: Option<Located<String>>,
+    /// Settings that were given but unusable (reported): `cpu`, `memory`, `log_retention_days`,
+    /// `health_check.interval`, `scaling.min`, ... Checks combining them stand down.
+    pub unusable: Vec<String>,
     /// Where the merged service settings start (for problems about the service as a whole).
     pub span: Span,
 }
@@ -229,6 +239,8 @@ pub struct Deployment {
     pub circuit_breaker: bool,
     pub timeout_seconds: i64,
     pub poll_interval_seconds: i64,
+    /// The `deployment` table, or the service when it has none.
+    pub span: Span,
 }
 
 /// One statement of the task role's policy.

@@ -7,8 +7,8 @@
 
 use super::problem::{Problem, Problems};
 use super::source::{FileId, Span};
-use toml::de::{DeTable, DeValue};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 /// A located TOML value.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,8 +98,7 @@ fn convert(file: FileId, value: &Spanned<DeValue<'_>>, problems: &Problems) -> N
             Ok(number) => Value::Integer(number),
             Err(_) => {
                 problems.push(
-                    Problem::error(span, "integer out of range")
-                        .with_help("use a number between -2^63 and 2^63-1"),
+                    Problem::error(span, "integer out of range").with_help("use a number between -2^63 and 2^63-1"),
                 );
                 Value::Integer(0)
             }
@@ -107,9 +106,7 @@ fn convert(file: FileId, value: &Spanned<DeValue<'_>>, problems: &Problems) -> N
         DeValue::Float(float) => Value::Float(float.as_str().parse().unwrap_or(f64::NAN)),
         DeValue::Boolean(flag) => Value::Boolean(*flag),
         DeValue::Datetime(datetime) => Value::Datetime(datetime.to_string()),
-        DeValue::Array(array) => {
-            Value::Array(array.iter().map(|item| convert(file, item, problems)).collect())
-        }
+        DeValue::Array(array) => Value::Array(array.iter().map(|item| convert(file, item, problems)).collect()),
         DeValue::Table(table) => Value::Table(convert_table(file, table, problems)),
     };
     Node { span, value: converted }
@@ -186,18 +183,10 @@ mod tests {
         let merged = table(&merged);
         assert_eq!(merged.get("cpu").unwrap().node.value, Value::Integer(512));
         let env = table(&merged.get("env").unwrap().node);
-        let pairs: Vec<_> = env
-            .entries
-            .iter()
-            .map(|e| (e.key.as_str(), e.node.value.clone()))
-            .collect();
+        let pairs: Vec<_> = env.entries.iter().map(|e| (e.key.as_str(), e.node.value.clone())).collect();
         assert_eq!(
             pairs,
-            [
-                ("A", Value::String("1".into())),
-                ("B", Value::String("3".into())),
-                ("C", Value::String("4".into()))
-            ]
+            [("A", Value::String("1".into())), ("B", Value::String("3".into())), ("C", Value::String("4".into()))]
         );
         match &merged.get("command").unwrap().node.value {
             Value::Array(items) => assert_eq!(items.len(), 1),

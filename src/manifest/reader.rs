@@ -18,6 +18,8 @@ pub struct TableReader<'a> {
     /// How messages name this table, e.g. "[project]" or "service settings".
     section: String,
     used: RefCell<Vec<bool>>,
+    /// Keys whose value was present but unusable (already reported).
+    failed: RefCell<Vec<String>>,
 }
 
 impl<'a> TableReader<'a> {
@@ -31,6 +33,7 @@ impl<'a> TableReader<'a> {
                 span: node.span,
                 section,
                 used: RefCell::new(vec![false; table.entries.len()]),
+                failed: RefCell::new(Vec::new()),
             }),
             other => {
                 problems.push(type_problem(node.span, &section, "a table", other));
@@ -75,6 +78,18 @@ impl<'a> TableReader<'a> {
         self.problems.push(problem);
     }
 
+    /// Reports a problem with the value of `key` and remembers that the value is unusable.
+    pub fn report_value(&self, key: &str, problem: Problem) {
+        self.failed.borrow_mut().push(key.to_string());
+        self.problems.push(problem);
+    }
+
+    /// Whether `key` was given but its value was unusable: checks that combine it with other
+    /// values stand down instead of piling a second, misleading problem on the first.
+    pub fn failed(&self, key: &str) -> bool {
+        self.failed.borrow().iter().any(|failed| failed == key)
+    }
+
     pub fn string(&self, key: &str) -> Option<Located<String>> {
         let entry = self.entry(key)?;
         self.expect_string(key, &entry.node)
@@ -88,7 +103,7 @@ impl<'a> TableReader<'a> {
                 if matches!(other, Value::Integer(_) | Value::Float(_) | Value::Boolean(_)) {
                     problem = problem.with_help("put the value in double quotes");
                 }
-                self.report(problem);
+                self.report_value(key, problem);
                 None
             }
         }
@@ -99,7 +114,8 @@ impl<'a> TableReader<'a> {
         match &entry.node.value {
             Value::Boolean(flag) => Some(Located::new(*flag, entry.node.span)),
             other => {
-                self.report(
+                self.report_value(
+                    key,
                     type_problem(entry.node.span, &self.key_name(key), "a boolean", other)
                         .with_help("write true or false, without quotes"),
                 );
@@ -114,17 +130,12 @@ impl<'a> TableReader<'a> {
         self.expect_integer(key, &entry.node, range, unit)
     }
 
-    fn expect_integer(
-        &self,
-        key: &str,
-        node: &Node,
-        range: RangeInclusive<i64>,
-        unit: &str,
-    ) -> Option<Located<i64>> {
+    fn expect_integer(&self, key: &str, node: &Node, range: RangeInclusive<i64>, unit: &str) -> Option<Located<i64>> {
         match &node.value {
             Value::Integer(number) if range.contains(number) => Some(Located::new(*number, node.span)),
             Value::Integer(number) => {
-                self.report(
+                self.report_value(
+                    key,
                     Problem::error(
                         node.span,
                         format!("`{}` is {number}, outside the range AWS accepts", self.key_name(key)),
@@ -135,12 +146,12 @@ impl<'a> TableReader<'a> {
             }
             other => {
                 let mut problem = type_problem(node.span, &self.key_name(key), "an integer", other);
-                if let Value::String(text) = other {
-                    if text.trim().parse::<i64>().is_ok() {
-                        problem = problem.with_help(format!("remove the quotes: {key} = {}", text.trim()));
-                    }
+                if let Value::String(text) = other
+                    && text.trim().parse::<i64>().is_ok()
+                {
+                    problem = problem.with_help(format!("remove the quotes: {key} = {}", text.trim()));
                 }
-                self.report(problem);
+                self.report_value(key, problem);
                 None
             }
         }
@@ -149,7 +160,8 @@ impl<'a> TableReader<'a> {
     pub fn string_list(&self, key: &str) -> Option<Located<Vec<String>>> {
         let entry = self.entry(key)?;
         let Value::Array(items) = &entry.node.value else {
-            self.report(
+            self.report_value(
+                key,
                 type_problem(entry.node.span, &self.key_name(key), "an array of strings", &entry.node.value)
                     .with_help(format!("write a list: {key} = [\"...\", \"...\"]")),
             );
@@ -241,14 +253,16 @@ pub fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
 /// Edit distance where swapping two neighbours counts as one edit (optimal string alignment):
 /// `auht` is one typo away from `auth`.
 pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
+    // Keys are short; a pathological input must not allocate a table of its length squared.
+    const LIMIT: usize = 64;
+    let a: Vec<char> = a.chars().take(LIMIT).collect();
+    let b: Vec<char> = b.chars().take(LIMIT).collect();
     let mut table = vec![vec![0usize; b.len() + 1]; a.len() + 1];
     for (i, row) in table.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        table[0][j] = j;
+    for (j, cell) in table[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {

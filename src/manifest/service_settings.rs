@@ -6,7 +6,7 @@ use super::model::{
 };
 use super::node::{Node, Value};
 use super::problem::{Problem, Problems};
-use super::reader::{type_problem, TableReader};
+use super::reader::{TableReader, type_problem};
 use super::source::Located;
 use super::units::{parse_cpu, parse_duration, parse_memory};
 
@@ -45,66 +45,68 @@ const SCALING_KEYS: &[&str] =
 const DEPLOYMENT_KEYS: &[&str] =
     &["minimum_healthy_percent", "maximum_percent", "circuit_breaker", "timeout", "poll_interval"];
 
-/// Reads the merged settings of service `name`; `None` when a required value is missing or unusable
-/// (the problem is already reported).
+/// Reads the merged settings of service `name`. Problems are reported as they are found; the
+/// service comes back even then (with placeholders) so that later checks see the rest of it.
 pub fn read_service(name: &Located<String>, node: &Node, project: &str, problems: &Problems) -> Option<Service> {
     let reader = TableReader::new(node, "service settings", problems)?;
-    let enabled = reader.boolean("enabled").map(|flag| flag.value).unwrap_or(true);
-    let image = read_image(&reader, name, project);
     let port = reader.integer("port", 1..=65535, "(a TCP port)");
-    let port = reader.required("port", port, "set the container port the service listens on, e.g. port = 8080");
     let path = reader.string("path");
-    let path = reader.required("path", path, "set the ALB path pattern, e.g. path = \"/auth/*\"");
-    // A service with an unusable port or path is still read to the end, so that its other
-    // problems are reported too; `complete` keeps the cross-service checks away from it.
-    let complete = path.is_some();
-    let priority = reader.integer("priority", 1..=50000, "(ALB rule priorities)");
-    let cpu = read_units(&reader, "cpu", parse_cpu, 256, "use CPU units (256, 512, 1024, ...) or \"0.25 vCPU\"");
-    let memory = read_units(&reader, "memory", parse_memory, 512, "use MiB (512, 1024, ...) or \"2 GB\"");
-    let architecture = read_choice(&reader, "architecture", &["X86_64", "ARM64"], "X86_64");
-    let command = reader.string_list("command").map(|list| list.value);
-    let entry_point = reader.string_list("entry_point").map(|list| list.value);
-    let env = reader.string_map("env").unwrap_or_default();
-    let secrets = read_secrets(&reader);
-    let health_check = read_health_check(&reader);
-    let container_health_check = read_container_health_check(&reader);
-    let scaling = read_scaling(&reader);
-    let deployment = read_deployment(&reader);
-    let deregistration_delay_seconds =
-        reader.integer("deregistration_delay", 0..=3600, "seconds").map(|v| v.value).unwrap_or(30);
-    let log_retention_days = reader
-        .integer("log_retention_days", 1..=3653, "days")
-        .unwrap_or_else(|| Located::new(30, reader.span()));
-    let permissions = read_permissions(&reader);
-    let tags = read_tags(&reader, "tags");
-    let target_group_name = reader.string("target_group_name");
-    reader.finish(SERVICE_KEYS);
-    Some(Service {
+    require(&reader, name, "port", port.is_some(), "set the container port it listens on, e.g. port = 8080");
+    require(&reader, name, "path", path.is_some(), "set its ALB path pattern, e.g. path = \"/auth/*\"");
+    let mut unusable = Vec::new();
+    let health_check = read_health_check(&reader, &mut unusable);
+    let scaling = read_scaling(&reader, &mut unusable);
+    let deployment = read_deployment(&reader, &mut unusable);
+    let service = Service {
         name: name.clone(),
-        enabled,
-        complete,
-        image,
+        enabled: reader.boolean("enabled").is_none_or(|flag| flag.value),
+        has_path: path.is_some(),
+        image: read_image(&reader, name, project),
         port: port.unwrap_or_else(|| Located::new(0, node.span)),
         path: path.unwrap_or_else(|| Located::new("/".to_string(), node.span)),
-        priority,
-        cpu,
-        memory,
-        architecture,
-        command,
-        entry_point,
-        env,
-        secrets,
+        priority: reader.integer("priority", 1..=50000, "(ALB rule priorities)"),
+        cpu: read_units(&reader, "cpu", parse_cpu, 256, "use CPU units (256, 512, 1024, ...) or \"0.25 vCPU\""),
+        memory: read_units(&reader, "memory", parse_memory, 512, "use MiB (512, 1024, ...) or \"2 GB\""),
+        architecture: read_choice(&reader, "architecture", &["X86_64", "ARM64"], "X86_64"),
+        command: reader.string_list("command").map(|list| list.value),
+        entry_point: reader.string_list("entry_point").map(|list| list.value),
+        env: reader.string_map("env").unwrap_or_default(),
+        secrets: read_secrets(&reader),
         health_check,
-        container_health_check,
+        container_health_check: read_container_health_check(&reader),
         scaling,
         deployment,
-        deregistration_delay_seconds,
-        log_retention_days,
-        permissions,
-        tags,
-        target_group_name,
+        deregistration_delay_seconds: reader
+            .integer("deregistration_delay", 0..=3600, "seconds")
+            .map_or(30, |delay| delay.value),
+        log_retention_days: reader
+            .integer("log_retention_days", i64::MIN..=i64::MAX, "days")
+            .unwrap_or_else(|| Located::new(30, node.span)),
+        permissions: read_permissions(&reader),
+        tags: read_tags(&reader, "tags"),
+        target_group_name: reader.string("target_group_name"),
+        unusable: Vec::new(),
         span: node.span,
-    })
+    };
+    reader.finish(SERVICE_KEYS);
+    unusable.extend(unusable_settings(&reader));
+    Some(Service { unusable, ..service })
+}
+
+/// Reports a missing required setting, naming the service (the merged table has no header of
+/// its own to point at, so the message must say which service it is).
+fn require(reader: &TableReader<'_>, name: &Located<String>, key: &str, present: bool, help: &str) {
+    if !present && reader.entry(key).is_none() {
+        reader.report(
+            Problem::error(reader.span(), format!("service `{}` has no `{key}`", name.value))
+                .with_help(format!("in [services.{}] (or [defaults]), {help}", name.value)),
+        );
+    }
+}
+
+/// The settings whose values were unusable, by their dotted names.
+fn unusable_settings(reader: &TableReader<'_>) -> Vec<String> {
+    ["cpu", "memory", "log_retention_days"].iter().filter(|key| reader.failed(key)).map(|key| key.to_string()).collect()
 }
 
 fn read_image(reader: &TableReader<'_>, name: &Located<String>, project: &str) -> Image {
@@ -120,8 +122,7 @@ fn read_image(reader: &TableReader<'_>, name: &Located<String>, project: &str) -
         }
         return Image::External(image);
     }
-    let repository = repository
-        .unwrap_or_else(|| Located::new(format!("{project}/{}", name.value), name.span));
+    let repository = repository.unwrap_or_else(|| Located::new(format!("{project}/{}", name.value), name.span));
     let tag = tag.unwrap_or_else(|| Located::new("latest".to_string(), reader.span()));
     Image::Ecr { repository, tag }
 }
@@ -145,7 +146,10 @@ fn read_units(
     match parsed {
         Some(number) => Located::new(number, entry.node.span),
         None => {
-            reader.report(Problem::error(entry.node.span, format!("`{key}` is not a valid amount")).with_help(help));
+            reader.report_value(
+                key,
+                Problem::error(entry.node.span, format!("`{key}` is not a valid amount")).with_help(help),
+            );
             Located::new(default, entry.node.span)
         }
     }
@@ -177,7 +181,8 @@ pub fn read_duration(reader: &TableReader<'_>, key: &str, default: i64) -> i64 {
         _ => None,
     };
     parsed.unwrap_or_else(|| {
-        reader.report(
+        reader.report_value(
+            key,
             Problem::error(entry.node.span, format!("`{}` is not a duration", reader.key_name(key)))
                 .with_help("write seconds or a duration such as \"30s\", \"10m\" or \"1h30m\""),
         );
@@ -227,40 +232,34 @@ fn read_secret_reference(variable: Located<String>, node: &Node, problems: &Prob
     }
 }
 
-fn read_health_check(reader: &TableReader<'_>) -> HealthCheck {
+fn read_health_check(reader: &TableReader<'_>, unusable: &mut Vec<String>) -> HealthCheck {
     let table = reader.table("health_check");
-    let span = table.as_ref().map(|t| t.span()).unwrap_or_else(|| reader.span());
-    let get = |key: &str, range, default: i64| -> Located<i64> {
-        table
-            .as_ref()
-            .and_then(|t| t.integer(key, range, "seconds"))
-            .unwrap_or_else(|| Located::new(default, span))
+    let span = table.as_ref().map_or_else(|| reader.span(), TableReader::span);
+    let integer = |key: &str, range, unit: &str, default: i64| -> Located<i64> {
+        table.as_ref().and_then(|table| table.integer(key, range, unit)).unwrap_or_else(|| Located::new(default, span))
+    };
+    let text = |key: &str, default: &str| -> Located<String> {
+        table.as_ref().and_then(|table| table.string(key)).unwrap_or_else(|| Located::new(default.to_string(), span))
     };
     let health_check = HealthCheck {
-        path: table
-            .as_ref()
-            .and_then(|t| t.string("path"))
-            .unwrap_or_else(|| Located::new("/health".to_string(), span)),
-        interval_seconds: get("interval", 5..=300, 10),
-        timeout_seconds: get("timeout", 2..=120, 5),
-        healthy_threshold: table
-            .as_ref()
-            .and_then(|t| t.integer("healthy_threshold", 2..=10, "checks"))
-            .map_or(2, |v| v.value),
-        unhealthy_threshold: table
-            .as_ref()
-            .and_then(|t| t.integer("unhealthy_threshold", 2..=10, "checks"))
-            .map_or(3, |v| v.value),
-        matcher: table
-            .as_ref()
-            .and_then(|t| t.string("matcher"))
-            .unwrap_or_else(|| Located::new("200-299".to_string(), span)),
-        grace_period_seconds: get("grace_period", 0..=2_147_483_647, 30).value,
+        path: text("path", "/health"),
+        interval_seconds: integer("interval", 5..=300, "seconds", 10),
+        timeout_seconds: integer("timeout", 2..=120, "seconds", 5),
+        healthy_threshold: integer("healthy_threshold", 2..=10, "checks", 2).value,
+        unhealthy_threshold: integer("unhealthy_threshold", 2..=10, "checks", 3).value,
+        matcher: text("matcher", "200-299"),
+        grace_period_seconds: integer("grace_period", 0..=2_147_483_647, "seconds", 30).value,
     };
     if let Some(table) = table {
         table.finish(HEALTH_CHECK_KEYS);
+        collect_failed(&table, "health_check", &["interval", "timeout"], unusable);
     }
     health_check
+}
+
+/// Adds `section.key` to `unusable` for each of `keys` whose value `table` could not use.
+fn collect_failed(table: &TableReader<'_>, section: &str, keys: &[&str], unusable: &mut Vec<String>) {
+    unusable.extend(keys.iter().filter(|key| table.failed(key)).map(|key| format!("{section}.{key}")));
 }
 
 fn read_container_health_check(reader: &TableReader<'_>) -> Option<ContainerHealthCheck> {
@@ -271,62 +270,65 @@ fn read_container_health_check(reader: &TableReader<'_>) -> Option<ContainerHeal
         command,
         "give the check command, e.g. command = [\"CMD-SHELL\", \"curl -f http://localhost:8080/health || exit 1\"]",
     );
-    let number = |key: &str, range, default: i64| table.integer(key, range, "").map_or(default, |v| v.value);
-    let check = ContainerHealthCheck {
-        command: command?,
-        interval_seconds: number("interval", 5..=300, 30),
-        timeout_seconds: number("timeout", 2..=60, 5),
-        retries: number("retries", 1..=10, 3),
-        start_period_seconds: number("start_period", 0..=300, 0),
-    };
+    let number = |key: &str, range, default: i64| table.integer(key, range, "").map_or(default, |value| value.value);
+    let (interval_seconds, timeout_seconds) = (number("interval", 5..=300, 30), number("timeout", 2..=60, 5));
+    let (retries, start_period_seconds) = (number("retries", 1..=10, 3), number("start_period", 0..=300, 0));
     table.finish(CONTAINER_HEALTH_CHECK_KEYS);
-    Some(check)
+    Some(ContainerHealthCheck { command: command?, interval_seconds, timeout_seconds, retries, start_period_seconds })
 }
 
-fn read_scaling(reader: &TableReader<'_>) -> Scaling {
+fn read_scaling(reader: &TableReader<'_>, unusable: &mut Vec<String>) -> Scaling {
     let table = reader.table("scaling");
-    let span = table.as_ref().map(|t| t.span()).unwrap_or_else(|| reader.span());
-    let located = |key: &str, range, unit: &str, default: i64| {
-        table
-            .as_ref()
-            .and_then(|t| t.integer(key, range, unit))
-            .unwrap_or_else(|| Located::new(default, span))
+    let span = table.as_ref().map_or_else(|| reader.span(), TableReader::span);
+    let integer = |key: &str, range, unit: &str, default: i64| -> Located<i64> {
+        table.as_ref().and_then(|table| table.integer(key, range, unit)).unwrap_or_else(|| Located::new(default, span))
     };
     let scaling = Scaling {
-        min: located("min", 0..=5000, "tasks", 1),
-        max: located("max", 1..=5000, "tasks", 5),
-        cpu_target: located("cpu_target", 1..=100, "percent", 60).value,
+        min: integer("min", 0..=5000, "tasks", 1),
+        max: integer("max", 1..=5000, "tasks", 5),
+        cpu_target: integer("cpu_target", 1..=100, "percent", 60).value,
         requests_per_target: table
             .as_ref()
-            .and_then(|t| t.integer("requests_per_target", 1..=1_000_000, "requests per minute"))
-            .map(|v| v.value),
-        scale_in_cooldown_seconds: located("scale_in_cooldown", 0..=86_400, "seconds", 60).value,
-        scale_out_cooldown_seconds: located("scale_out_cooldown", 0..=86_400, "seconds", 60).value,
+            .and_then(|table| table.integer("requests_per_target", 1..=1_000_000, "requests per minute"))
+            .map(|requests| requests.value),
+        scale_in_cooldown_seconds: integer("scale_in_cooldown", 0..=86_400, "seconds", 60).value,
+        scale_out_cooldown_seconds: integer("scale_out_cooldown", 0..=86_400, "seconds", 60).value,
     };
     if let Some(table) = table {
         table.finish(SCALING_KEYS);
+        collect_failed(&table, "scaling", &["min", "max"], unusable);
     }
     scaling
 }
 
-fn read_deployment(reader: &TableReader<'_>) -> Deployment {
+fn read_deployment(reader: &TableReader<'_>, unusable: &mut Vec<String>) -> Deployment {
     let table = reader.table("deployment");
-    let span = table.as_ref().map(|t| t.span()).unwrap_or_else(|| reader.span());
+    let span = table.as_ref().map_or_else(|| reader.span(), TableReader::span);
     let deployment = Deployment {
         minimum_healthy_percent: table
             .as_ref()
-            .and_then(|t| t.integer("minimum_healthy_percent", 0..=100, "percent"))
-            .map_or(100, |v| v.value),
+            .and_then(|table| table.integer("minimum_healthy_percent", 0..=100, "percent"))
+            .map_or(100, |percent| percent.value),
         maximum_percent: table
             .as_ref()
-            .and_then(|t| t.integer("maximum_percent", 100..=200, "percent"))
+            .and_then(|table| table.integer("maximum_percent", 100..=200, "percent"))
             .unwrap_or_else(|| Located::new(200, span)),
-        circuit_breaker: table.as_ref().and_then(|t| t.boolean("circuit_breaker")).is_none_or(|v| v.value),
-        timeout_seconds: table.as_ref().map_or(600, |t| read_duration(t, "timeout", 600)),
-        poll_interval_seconds: table.as_ref().map_or(5, |t| read_duration(t, "poll_interval", 5)),
+        circuit_breaker: table
+            .as_ref()
+            .and_then(|table| table.boolean("circuit_breaker"))
+            .is_none_or(|flag| flag.value),
+        timeout_seconds: table.as_ref().map_or(600, |table| read_duration(table, "timeout", 600)),
+        poll_interval_seconds: table.as_ref().map_or(5, |table| read_duration(table, "poll_interval", 5)),
+        span,
     };
     if let Some(table) = table {
         table.finish(DEPLOYMENT_KEYS);
+        collect_failed(
+            &table,
+            "deployment",
+            &["minimum_healthy_percent", "maximum_percent", "timeout", "poll_interval"],
+            unusable,
+        );
     }
     deployment
 }
@@ -346,23 +348,27 @@ fn read_permissions(reader: &TableReader<'_>) -> Vec<Permission> {
         .iter()
         .filter_map(|item| {
             let table = TableReader::new(item, "`permissions`", reader.problems())?;
-            let actions = table.string_list("actions");
-            let actions = table.required("actions", actions, "list IAM actions, e.g. actions = [\"s3:GetObject\"]");
-            let resources = table.string_list("resources");
+            let actions = non_empty(&table, "actions", "list IAM actions, e.g. actions = [\"s3:GetObject\"]");
             let resources =
-                table.required("resources", resources, "list resource ARNs, e.g. resources = [\"arn:aws:s3:::bucket/*\"]");
+                non_empty(&table, "resources", "list resource ARNs, e.g. resources = [\"arn:aws:s3:::bucket/*\"]");
             table.finish(&["actions", "resources"]);
             Some(Permission { actions: actions?, resources: resources? })
         })
         .collect()
 }
 
+/// A required list of strings that may not be empty (IAM refuses empty `Action`/`Resource`).
+fn non_empty(table: &TableReader<'_>, key: &str, help: &str) -> Option<Located<Vec<String>>> {
+    let list = table.string_list(key);
+    let list = table.required(key, list, help)?;
+    if list.value.is_empty() {
+        table.report_value(key, Problem::error(list.span, format!("`{key}` is empty")).with_help(help));
+        return None;
+    }
+    Some(list)
+}
+
 /// A `tags` table of strings.
 pub fn read_tags(reader: &TableReader<'_>, key: &str) -> Vec<Tag> {
-    reader
-        .string_map(key)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(key, value)| Tag { key, value })
-        .collect()
+    reader.string_map(key).unwrap_or_default().into_iter().map(|(key, value)| Tag { key, value }).collect()
 }

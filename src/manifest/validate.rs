@@ -25,7 +25,13 @@ pub const SERVICE_NAME_LIMIT: usize = 24;
 pub fn validate(manifest: &Manifest, problems: &Problems) {
     check_project(&manifest.project, problems);
     for name in &manifest.service_names {
-        named(problems, name, "service name", aws_names::slug(&name.value, SERVICE_NAME_LIMIT), "rename the [services.<name>] section");
+        named(
+            problems,
+            name,
+            "service name",
+            aws_names::slug(&name.value, SERVICE_NAME_LIMIT),
+            "rename the [services.<name>] section",
+        );
     }
     for environment in &manifest.environments {
         check_environment(&manifest.project, environment, problems);
@@ -38,7 +44,9 @@ pub fn validate(manifest: &Manifest, problems: &Problems) {
 /// Reports `result` as a problem about `value` when it is an error.
 fn named(problems: &Problems, value: &Located<String>, what: &str, result: Result<(), String>, help: &str) {
     if let Err(reason) = result {
-        problems.push(Problem::error(value.span, format!("`{}` is not a valid {what}: {reason}", value.value)).with_help(help));
+        problems.push(
+            Problem::error(value.span, format!("`{}` is not a valid {what}: {reason}", value.value)).with_help(help),
+        );
     }
 }
 
@@ -54,44 +62,86 @@ fn is_checked(project: &Project, value: &Located<String>) -> bool {
 }
 
 fn check_project(project: &Project, problems: &Problems) {
-    named(problems, &project.name, "project name", aws_names::slug(&project.name.value, PROJECT_NAME_LIMIT), "use a short lower-case name such as \"acme\"");
-    if is_checked(project, &project.cluster) {
-        named(problems, &project.cluster, "cluster name", aws_names::ecs_name(&project.cluster.value), "use letters, digits, '-' and '_'");
+    // A missing name (an empty span: the placeholder) is already reported as missing.
+    if project.name.span.start != project.name.span.end {
+        named(
+            problems,
+            &project.name,
+            "project name",
+            aws_names::slug(&project.name.value, PROJECT_NAME_LIMIT),
+            "use a short lower-case name such as \"acme\"",
+        );
     }
-    if let Some(account) = &project.account_id {
-        if account.value.len() != 12 || !account.value.chars().all(|c| c.is_ascii_digit()) {
-            problems.push(Problem::error(account.span, "`account_id` must be 12 digits").with_help("copy it from `aws sts get-caller-identity` or `ecsdeploy doctor`"));
-        }
+    if is_checked(project, &project.cluster) {
+        named(
+            problems,
+            &project.cluster,
+            "cluster name",
+            aws_names::ecs_name(&project.cluster.value),
+            "use letters, digits, '-' and '_'",
+        );
+    }
+    if let Some(account) = &project.account_id
+        && (account.value.len() != 12 || !account.value.chars().all(|c| c.is_ascii_digit()))
+    {
+        problems.push(
+            Problem::error(account.span, "`account_id` must be 12 digits")
+                .with_help("copy it from `aws sts get-caller-identity` or `ecsdeploy doctor`"),
+        );
     }
     if let Some(region) = &project.region {
         let well_formed = region.value.split('-').count() >= 3
             && region.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !well_formed {
-            problems.push(Problem::error(region.span, format!("`{}` is not an AWS region", region.value)).with_help("for example region = \"us-east-1\""));
+            problems.push(
+                Problem::error(region.span, format!("`{}` is not an AWS region", region.value))
+                    .with_help("for example region = \"us-east-1\""),
+            );
         }
     }
     check_tags(&project.tags, problems);
     let load_balancer = &project.load_balancer;
     if is_checked(project, &load_balancer.name) {
-        named(problems, &load_balancer.name, "load balancer name", aws_names::elb_name(&load_balancer.name.value), "set [project.load_balancer] name to at most 32 letters, digits and '-'");
+        named(
+            problems,
+            &load_balancer.name,
+            "load balancer name",
+            aws_names::load_balancer_name(&load_balancer.name.value),
+            "set [project.load_balancer] name to at most 32 letters, digits and '-'",
+        );
     }
     match &load_balancer.certificate {
         Some(Certificate::Arn(arn)) if !(arn.value.starts_with("arn:aws") && arn.value.contains(":acm:")) => {
             problems.push(Problem::error(arn.span, "`certificate` is not an ACM certificate ARN").with_help("use the ARN from ACM (arn:aws:acm:REGION:ACCOUNT:certificate/ID) or certificate = { domain = \"...\" }"));
         }
-        Some(Certificate::Domain(domain)) => named(problems, domain, "domain", aws_names::dns_name(&domain.value), "name the domain the certificate covers"),
+        Some(Certificate::Domain(domain)) => named(
+            problems,
+            domain,
+            "domain",
+            aws_names::dns_name(&domain.value),
+            "name the domain the certificate covers",
+        ),
         _ => {}
     }
     check_lookup(&project.network.vpc, "vpc-", problems);
     check_lookup(&project.network.public_subnets, "subnet-", problems);
     check_lookup(&project.network.private_subnets, "subnet-", problems);
-    if let Lookup::Ids(ids) = &project.network.public_subnets {
-        if ids.len() == 1 {
-            problems.push(Problem::error(ids[0].span, "an ALB needs public subnets in at least two Availability Zones").with_help("list two or more public subnets"));
-        }
+    if let Lookup::Ids(ids) = &project.network.public_subnets
+        && ids.len() == 1
+    {
+        problems.push(
+            Problem::error(ids[0].span, "an ALB needs public subnets in at least two Availability Zones")
+                .with_help("list two or more public subnets"),
+        );
     }
     if let Some(dns) = &project.dns {
-        named(problems, &dns.zone, "hosted zone name", aws_names::dns_name(&dns.zone.value), "name the Route53 hosted zone, e.g. zone = \"example.com\"");
+        named(
+            problems,
+            &dns.zone,
+            "hosted zone name",
+            aws_names::dns_name(&dns.zone.value),
+            "name the Route53 hosted zone, e.g. zone = \"example.com\"",
+        );
     }
 }
 
@@ -100,7 +150,10 @@ fn check_lookup(lookup: &Lookup, prefix: &str, problems: &Problems) {
         Lookup::Ids(ids) => {
             for id in ids {
                 if !id.value.starts_with(prefix) {
-                    problems.push(Problem::error(id.span, format!("`{}` is not an ID beginning with `{prefix}`", id.value)).with_help("use the resource's ID, or look it up by tags: { tags = { Name = \"...\" } }"));
+                    problems.push(
+                        Problem::error(id.span, format!("`{}` is not an ID beginning with `{prefix}`", id.value))
+                            .with_help("use the resource's ID, or look it up by tags: { tags = { Name = \"...\" } }"),
+                    );
                 }
             }
         }
@@ -112,10 +165,16 @@ fn check_tags(tags: &[Tag], problems: &Problems) {
     for tag in tags {
         named(problems, &tag.key, "tag key", aws_names::tag_key(&tag.key.value), "rename the tag");
         if tag.key.value.starts_with("ecsdeploy:") {
-            problems.push(Problem::error(tag.key.span, format!("tag key `{}` is reserved", tag.key.value)).with_help("ecsdeploy sets ecsdeploy:* tags itself to mark what it owns; choose another key"));
+            problems.push(
+                Problem::error(tag.key.span, format!("tag key `{}` is reserved", tag.key.value))
+                    .with_help("ecsdeploy sets ecsdeploy:* tags itself to mark what it owns; choose another key"),
+            );
         }
         if let Err(reason) = aws_names::tag_value(&tag.value.value) {
-            problems.push(Problem::error(tag.value.span, format!("the value of tag `{}` is not valid: {reason}", tag.key.value)).with_help("shorten or simplify the value"));
+            problems.push(
+                Problem::error(tag.value.span, format!("the value of tag `{}` is not valid: {reason}", tag.key.value))
+                    .with_help("shorten or simplify the value"),
+            );
         }
     }
 }
@@ -123,11 +182,28 @@ fn check_tags(tags: &[Tag], problems: &Problems) {
 fn check_environment(project: &Project, environment: &Environment, problems: &Problems) {
     let file_span = Span::new(environment.file, 0..0);
     if let Err(reason) = aws_names::slug(&environment.name.value, ENVIRONMENT_NAME_LIMIT) {
-        problems.push(Problem::error(file_span, format!("`{}` is not a valid environment name: {reason}", environment.name.value)).with_help("rename the file: environments/<name>.toml with a short lower-case name"));
+        problems.push(
+            Problem::error(
+                file_span,
+                format!("`{}` is not a valid environment name: {reason}", environment.name.value),
+            )
+            .with_help("rename the file: environments/<name>.toml with a short lower-case name"),
+        );
+    }
+    if environment.name.value == super::model::SHARED_ENVIRONMENT_NAME {
+        problems.push(Problem::error(file_span, "`shared` cannot be an environment name").with_help(
+            "ecsdeploy tags the resources all environments share with environment `shared`; rename the file",
+        ));
     }
     let prefix = &environment.prefix;
     if !prefix.value.is_empty() {
-        named(problems, prefix, "name prefix", aws_names::ecs_name(&prefix.value), "use letters, digits and '-', e.g. prefix = \"stage-\"");
+        named(
+            problems,
+            prefix,
+            "name prefix",
+            aws_names::ecs_name(&prefix.value),
+            "use letters, digits and '-', e.g. prefix = \"stage-\"",
+        );
     }
     let path_prefix = &environment.path_prefix;
     if !path_prefix.value.is_empty() {
@@ -138,18 +214,50 @@ fn check_environment(project: &Project, environment: &Environment, problems: &Pr
                 Ok(())
             }
         });
-        named(problems, path_prefix, "path prefix", result, "write it like path_prefix = \"/stage\" (or \"\" for none)");
+        named(
+            problems,
+            path_prefix,
+            "path prefix",
+            result,
+            "write it like path_prefix = \"/stage\" (or \"\" for none)",
+        );
     }
-    named(problems, &environment.secret_prefix, "secret prefix", if environment.secret_prefix.value.is_empty() { Ok(()) } else { aws_names::secret_name(&environment.secret_prefix.value) }, "write it like secret_prefix = \"stage/\"");
+    named(
+        problems,
+        &environment.secret_prefix,
+        "secret prefix",
+        if environment.secret_prefix.value.is_empty() {
+            Ok(())
+        } else {
+            aws_names::secret_name(&environment.secret_prefix.value)
+        },
+        "write it like secret_prefix = \"stage/\"",
+    );
     if let Some(domain) = &environment.domain {
-        named(problems, domain, "domain", aws_names::dns_name(&domain.value), "write a DNS name such as \"stage.api.example.com\"");
+        named(
+            problems,
+            domain,
+            "domain",
+            aws_names::dns_name(&domain.value),
+            "write a DNS name such as \"stage.api.example.com\"",
+        );
         match &project.dns {
-            None => problems.push(Problem::error(domain.span, "`domain` is set but the project has no [project.dns] zone").with_help("add [project.dns] zone = \"...\" to services.toml")),
+            None => problems.push(
+                Problem::error(domain.span, "`domain` is set but the project has no [project.dns] zone")
+                    .with_help("add [project.dns] zone = \"...\" to services.toml"),
+            ),
             Some(dns) => {
                 let zone = dns.zone.value.trim_end_matches('.');
                 let name = domain.value.trim_end_matches('.');
                 if name != zone && !name.ends_with(&format!(".{zone}")) {
-                    problems.push(Problem::error(domain.span, format!("`{}` is not inside the hosted zone `{zone}`", domain.value)).with_related(dns.zone.span, "zone defined here").with_help(format!("use a name ending in .{zone}")));
+                    problems.push(
+                        Problem::error(
+                            domain.span,
+                            format!("`{}` is not inside the hosted zone `{zone}`", domain.value),
+                        )
+                        .with_related(dns.zone.span, "zone defined here")
+                        .with_help(format!("use a name ending in .{zone}")),
+                    );
                 }
             }
         }
@@ -159,17 +267,31 @@ fn check_environment(project: &Project, environment: &Environment, problems: &Pr
 }
 
 fn check_capacity(environment: &Environment, problems: &Problems) {
-    let span = Span::new(environment.file, 0..0);
     let capacity = &environment.capacity;
-    if !capacity.is_empty() && capacity.iter().all(|provider| provider.weight == 0) {
-        problems.push(Problem::error(span, format!("environment `{}` has no capacity provider with a weight above 0", environment.name.value)).with_help("give at least one provider weight = 1"));
-    }
-    if capacity.iter().filter(|provider| provider.base > 0).count() > 1 {
-        problems.push(Problem::error(span, "only one capacity provider may have a `base`").with_help("set base on one provider only"));
+    if let Some(first) = capacity.first()
+        && capacity.iter().all(|provider| provider.weight == 0)
+    {
+        problems.push(
+            Problem::error(
+                first.span,
+                format!("environment `{}` has no capacity provider with a weight above 0", environment.name.value),
+            )
+            .with_help("give at least one provider weight = 1"),
+        );
     }
     for (index, provider) in capacity.iter().enumerate() {
-        if capacity[..index].iter().any(|other| other.provider == provider.provider) {
-            problems.push(Problem::error(span, format!("capacity provider {} is listed twice", provider.provider)).with_help("list each provider once"));
+        let earlier = &capacity[..index];
+        if provider.base > 0 && earlier.iter().any(|other| other.base > 0) {
+            problems.push(
+                Problem::error(provider.span, "only one capacity provider may have a `base`")
+                    .with_help("set base on one provider only"),
+            );
+        }
+        if earlier.iter().any(|other| other.provider == provider.provider) {
+            problems.push(
+                Problem::error(provider.span, format!("capacity provider {} is listed twice", provider.provider))
+                    .with_help("list each provider once"),
+            );
         }
     }
 }
@@ -183,39 +305,73 @@ fn check_service(project: &Project, environment: &Environment, service: &Service
     } else {
         (&service.path.value, Err("it must begin with '/'".to_string()))
     };
-    if service.complete && let Err(reason) = result {
-        problems.push(Problem::error(service.path.span, format!("path `{shown}` is not a valid ALB path pattern: {reason}")).with_help("write it like path = \"/auth/*\""));
+    if service.has_path
+        && let Err(reason) = result
+    {
+        problems.push(
+            Problem::error(service.path.span, format!("path `{shown}` is not a valid ALB path pattern: {reason}"))
+                .with_help("write it like path = \"/auth/*\""),
+        );
     }
     check_health_checks(service, problems);
     check_scaling_and_deployment(service, problems);
-    check_variables(service, problems);
-    if !LOG_RETENTION_DAYS.contains(&service.log_retention_days.value) {
-        problems.push(Problem::error(service.log_retention_days.span, format!("CloudWatch Logs does not offer a retention of {} days", service.log_retention_days.value)).with_help(format!("use one of {}", join(LOG_RETENTION_DAYS))));
-    }
-    if service.architecture == "ARM64" && environment.capacity.iter().any(|provider| provider.provider == "FARGATE_SPOT") {
-        problems.push(Problem::error(service.span, format!("service `{}` runs on ARM64, which Fargate Spot does not offer", service.name.value)).with_help(format!("use architecture = \"X86_64\", or capacity = \"on-demand\" in environment `{}`", environment.name.value)));
+    check_variables(environment, service, problems);
+    if !is_unusable(service, "log_retention_days") && !LOG_RETENTION_DAYS.contains(&service.log_retention_days.value) {
+        problems.push(
+            Problem::error(
+                service.log_retention_days.span,
+                format!("CloudWatch Logs does not offer a retention of {} days", service.log_retention_days.value),
+            )
+            .with_help(format!("use one of {}", join(LOG_RETENTION_DAYS))),
+        );
     }
     for permission in &service.permissions {
         for action in &permission.actions.value {
             if action == "*" || !action.contains(':') {
-                problems.push(Problem::error(permission.actions.span, format!("`{action}` is not an IAM action of the form service:Action")).with_help("list the actions the service needs, e.g. \"s3:GetObject\""));
+                problems.push(
+                    Problem::error(
+                        permission.actions.span,
+                        format!("`{action}` is not an IAM action of the form service:Action"),
+                    )
+                    .with_help("list the actions the service needs, e.g. \"s3:GetObject\""),
+                );
             }
         }
         if permission.resources.value.iter().any(|resource| resource == "*") {
-            problems.push(Problem::warning(permission.resources.span, "the task role grants these actions on every resource (\"*\")").with_help("name the resources the service uses"));
+            problems.push(
+                Problem::warning(
+                    permission.resources.span,
+                    "the task role grants these actions on every resource (\"*\")",
+                )
+                .with_help("name the resources the service uses"),
+            );
         }
     }
     check_tags(&service.tags, problems);
 }
 
+/// Whether `setting` was given but unusable (its problem is already reported).
+fn is_unusable(service: &Service, setting: &str) -> bool {
+    service.unusable.iter().any(|unusable| unusable == setting)
+}
+
 fn check_cpu_memory(service: &Service, problems: &Problems) {
+    if is_unusable(service, "cpu") || is_unusable(service, "memory") {
+        return;
+    }
     let (cpu, memory) = (&service.cpu, &service.memory);
     match fargate::describe_memory_sizes(cpu.value) {
-        None => problems.push(Problem::error(cpu.span, format!("Fargate has no task size with {} CPU units", cpu.value)).with_help(format!("use one of {}", join(&fargate::cpu_sizes())))),
+        None => problems.push(
+            Problem::error(cpu.span, format!("Fargate has no task size with {} CPU units", cpu.value))
+                .with_help(format!("use one of {}", join(&fargate::cpu_sizes()))),
+        ),
         Some(sizes) if !fargate::is_valid(cpu.value, memory.value) => problems.push(
-            Problem::error(memory.span, format!("Fargate does not offer {} MiB of memory with {} CPU units", memory.value, cpu.value))
-                .with_related(cpu.span, "CPU set here")
-                .with_help(format!("with cpu = {} use memory = {sizes} (MiB)", cpu.value)),
+            Problem::error(
+                memory.span,
+                format!("Fargate does not offer {} MiB of memory with {} CPU units", memory.value, cpu.value),
+            )
+            .with_related(cpu.span, "CPU set here")
+            .with_help(format!("with cpu = {} use memory = {sizes} (MiB)", cpu.value)),
         ),
         Some(_) => {}
     }
@@ -226,13 +382,28 @@ fn check_image(project: &Project, service: &Service, problems: &Problems) {
         Image::Ecr { repository, tag } => {
             // A defaulted repository (`<project>/<service>`) is located at the service name.
             if repository.span != service.name.span || project_name_is_valid(project) {
-                named(problems, repository, "ECR repository name", aws_names::ecr_repository(&repository.value), "use lower-case segments such as \"acme/auth\"");
+                named(
+                    problems,
+                    repository,
+                    "ECR repository name",
+                    aws_names::ecr_repository(&repository.value),
+                    "use lower-case segments such as \"acme/auth\"",
+                );
             }
-            named(problems, tag, "image tag", aws_names::image_tag(&tag.value), "use letters, digits, '_', '.' and '-'");
+            named(
+                problems,
+                tag,
+                "image tag",
+                aws_names::image_tag(&tag.value),
+                "use letters, digits, '_', '.' and '-'",
+            );
         }
         Image::External(reference) => {
             if reference.value.is_empty() || reference.value.contains(char::is_whitespace) {
-                problems.push(Problem::error(reference.span, "`image` must be an image reference such as registry/name:tag").with_help("remove spaces, or use `repository` and `tag` for an ECR image"));
+                problems.push(
+                    Problem::error(reference.span, "`image` must be an image reference such as registry/name:tag")
+                        .with_help("remove spaces, or use `repository` and `tag` for an ECR image"),
+                );
             }
         }
     }
@@ -240,23 +411,48 @@ fn check_image(project: &Project, service: &Service, problems: &Problems) {
 
 fn check_health_checks(service: &Service, problems: &Problems) {
     let check = &service.health_check;
-    if check.timeout_seconds.value >= check.interval_seconds.value {
+    let comparable = !is_unusable(service, "health_check.interval") && !is_unusable(service, "health_check.timeout");
+    if comparable && check.timeout_seconds.value >= check.interval_seconds.value {
         problems.push(
-            Problem::error(check.timeout_seconds.span, format!("the health-check timeout ({}s) must be shorter than its interval ({}s)", check.timeout_seconds.value, check.interval_seconds.value))
-                .with_related(check.interval_seconds.span, "interval set here")
-                .with_help("lower `timeout` or raise `interval`"),
+            Problem::error(
+                check.timeout_seconds.span,
+                format!(
+                    "the health-check timeout ({}s) must be shorter than its interval ({}s)",
+                    check.timeout_seconds.value, check.interval_seconds.value
+                ),
+            )
+            .with_related(check.interval_seconds.span, "interval set here")
+            .with_help("lower `timeout` or raise `interval`"),
         );
     }
     if !check.path.value.starts_with('/') || check.path.value.len() > 1024 {
-        problems.push(Problem::error(check.path.span, format!("health-check path `{}` must begin with '/' and be at most 1024 characters", check.path.value)).with_help("for example path = \"/health\""));
+        problems.push(
+            Problem::error(
+                check.path.span,
+                format!("health-check path `{}` must begin with '/' and be at most 1024 characters", check.path.value),
+            )
+            .with_help("for example path = \"/health\""),
+        );
     }
     if let Err(reason) = check_matcher(&check.matcher.value) {
-        problems.push(Problem::error(check.matcher.span, format!("health-check matcher `{}` is not valid: {reason}", check.matcher.value)).with_help("use HTTP codes from 200 to 499: \"200\", \"200,204\" or \"200-299\""));
+        problems.push(
+            Problem::error(
+                check.matcher.span,
+                format!("health-check matcher `{}` is not valid: {reason}", check.matcher.value),
+            )
+            .with_help("use HTTP codes from 200 to 499: \"200\", \"200,204\" or \"200-299\""),
+        );
     }
     if let Some(container) = &service.container_health_check {
         let first = container.command.value.first().map(String::as_str);
         if !matches!(first, Some("CMD" | "CMD-SHELL")) || container.command.value.len() < 2 {
-            problems.push(Problem::error(container.command.span, "a container health-check command begins with \"CMD\" or \"CMD-SHELL\" followed by the command").with_help("for example command = [\"CMD-SHELL\", \"curl -f http://localhost:8080/health || exit 1\"]"));
+            problems.push(
+                Problem::error(
+                    container.command.span,
+                    "a container health-check command begins with \"CMD\" or \"CMD-SHELL\" followed by the command",
+                )
+                .with_help("for example command = [\"CMD-SHELL\", \"curl -f http://localhost:8080/health || exit 1\"]"),
+            );
         }
     }
 }
@@ -281,42 +477,83 @@ fn check_matcher(matcher: &str) -> Result<(), String> {
 
 fn check_scaling_and_deployment(service: &Service, problems: &Problems) {
     let scaling = &service.scaling;
-    if scaling.min.value > scaling.max.value {
+    let comparable = !is_unusable(service, "scaling.min") && !is_unusable(service, "scaling.max");
+    if comparable && scaling.min.value > scaling.max.value {
         problems.push(
-            Problem::error(scaling.min.span, format!("scaling minimum ({}) is above the maximum ({})", scaling.min.value, scaling.max.value))
-                .with_related(scaling.max.span, "maximum set here")
-                .with_help("set min <= max"),
+            Problem::error(
+                scaling.min.span,
+                format!("scaling minimum ({}) is above the maximum ({})", scaling.min.value, scaling.max.value),
+            )
+            .with_related(scaling.max.span, "maximum set here")
+            .with_help("set min <= max"),
         );
     }
     let deployment = &service.deployment;
+    if ["minimum_healthy_percent", "maximum_percent", "timeout", "poll_interval"]
+        .iter()
+        .any(|key| is_unusable(service, &format!("deployment.{key}")))
+    {
+        return;
+    }
     if deployment.maximum_percent.value <= deployment.minimum_healthy_percent {
         problems.push(Problem::error(deployment.maximum_percent.span, format!("with maximum_percent = {} and minimum_healthy_percent = {}, ECS can neither start a new task nor stop an old one", deployment.maximum_percent.value, deployment.minimum_healthy_percent)).with_help("raise maximum_percent (200 is the default) or lower minimum_healthy_percent"));
     }
     if deployment.poll_interval_seconds == 0 || deployment.poll_interval_seconds >= deployment.timeout_seconds {
-        problems.push(Problem::error(service.span, format!("service `{}`: deployment poll_interval ({}s) must be at least 1s and shorter than its timeout ({}s)", service.name.value, deployment.poll_interval_seconds, deployment.timeout_seconds)).with_help("for example timeout = \"10m\", poll_interval = \"5s\""));
+        problems.push(Problem::error(deployment.span, format!("service `{}`: deployment poll_interval ({}s) must be at least 1s and shorter than its timeout ({}s)", service.name.value, deployment.poll_interval_seconds, deployment.timeout_seconds)).with_help("for example timeout = \"10m\", poll_interval = \"5s\""));
     }
 }
 
-fn check_variables(service: &Service, problems: &Problems) {
+fn check_variables(environment: &Environment, service: &Service, problems: &Problems) {
     for (name, _) in &service.env {
-        named(problems, name, "environment variable name", aws_names::environment_variable(&name.value), "rename the variable");
+        named(
+            problems,
+            name,
+            "environment variable name",
+            aws_names::environment_variable(&name.value),
+            "rename the variable",
+        );
     }
     for secret in &service.secrets {
-        named(problems, &secret.variable, "environment variable name", aws_names::environment_variable(&secret.variable.value), "rename the variable");
+        named(
+            problems,
+            &secret.variable,
+            "environment variable name",
+            aws_names::environment_variable(&secret.variable.value),
+            "rename the variable",
+        );
         if let Some((duplicate, _)) = service.env.iter().find(|(name, _)| name.value == secret.variable.value) {
             problems.push(
-                Problem::error(secret.variable.span, format!("`{}` is both a plain and a secret variable of service `{}`", secret.variable.value, service.name.value))
-                    .with_related(duplicate.span, "plain variable set here")
-                    .with_help("keep it in one of `env` or `secrets`"),
+                Problem::error(
+                    secret.variable.span,
+                    format!(
+                        "`{}` is both a plain and a secret variable of service `{}`",
+                        secret.variable.value, service.name.value
+                    ),
+                )
+                .with_related(duplicate.span, "plain variable set here")
+                .with_help("keep it in one of `env` or `secrets`"),
             );
         }
         let reference = &secret.secret;
-        let result = if reference.value.starts_with("arn:") { aws_names::secret_arn(&reference.value) } else { aws_names::secret_name(&reference.value) };
-        named(problems, reference, "secret reference", result, "write \"name\" or \"name#json-key\", where name is the secret's name under the environment's secret_prefix, or a full ARN");
-        if let Some(key) = &secret.json_key {
-            if key.is_empty() || key.contains([':', '#']) {
-                problems.push(Problem::error(reference.span, format!("`{key}` is not a usable JSON key")).with_help("name a top-level key of the JSON secret; it cannot be empty or contain ':' or '#'"));
-            }
+        let result = if reference.value.starts_with("arn:") {
+            aws_names::secret_arn(&reference.value)
+        } else {
+            aws_names::secret_name(&format!("{}{}", environment.secret_prefix.value, reference.value))
+        };
+        named(
+            problems,
+            reference,
+            "secret reference",
+            result,
+            "write \"name\" or \"name#json-key\", where name is the secret's name under the environment's secret_prefix, or a full ARN",
+        );
+        if let Some(key) = &secret.json_key
+            && (key.is_empty() || key.contains([':', '#']))
+        {
+            problems.push(
+                Problem::error(reference.span, format!("`{key}` is not a usable JSON key"))
+                    .with_help("name a top-level key of the JSON secret; it cannot be empty or contain ':' or '#'"),
+            );
         }
     }
 }

@@ -24,6 +24,7 @@ pub struct LocatedProblem {
     pub related: Vec<RelatedLocation>,
 }
 
+/// Another place that takes part in a problem (the other side of a collision).
 #[derive(Debug, Serialize)]
 pub struct RelatedLocation {
     pub file: String,

@@ -12,13 +12,18 @@ pub fn json(desired: &DesiredEnvironment) -> serde_json::Value {
 pub fn text(desired: &DesiredEnvironment) -> String {
     let mut out = format!(
         "# environment {} of project {}: cluster {}, load balancer {}, region {}, account {}\n",
-        desired.environment, desired.project, desired.cluster, desired.load_balancer, desired.region, desired.account_id
+        desired.environment,
+        desired.project,
+        desired.cluster,
+        desired.load_balancer,
+        desired.region,
+        desired.account_id
     );
     for service in &desired.services {
         out.push_str(&service_text(service));
     }
     for record in &desired.dns_records {
-        section(&mut out, &format!("DNS record {} (route53:ChangeResourceRecordSets)", record.name), record);
+        section(&mut out, &format!("DNS record {} (route53:ChangeResourceRecordSets)", record.record_name()), record);
     }
     out
 }
@@ -26,10 +31,19 @@ pub fn text(desired: &DesiredEnvironment) -> String {
 fn service_text(service: &DesiredService) -> String {
     let mut out = format!("\n## service {} ({})\n", service.full_name, service.name);
     section(&mut out, "log group (logs:CreateLogGroup, logs:PutRetentionPolicy)", &service.log_group);
-    section(&mut out, "execution role (iam:CreateRole, iam:PutRolePolicy)", &service.execution_role);
-    section(&mut out, "task role (iam:CreateRole, iam:PutRolePolicy)", &service.task_role);
+    for (title, role) in [("execution role", &service.execution_role), ("task role", &service.task_role)] {
+        section(&mut out, &format!("{title} (iam:CreateRole)"), &role.create_role);
+        if let Some(policy) = &role.put_role_policy {
+            section(&mut out, &format!("{title} policy (iam:PutRolePolicy)"), policy);
+        }
+    }
     section(&mut out, "task definition (ecs:RegisterTaskDefinition)", &service.task_definition);
     section(&mut out, "target group (elasticloadbalancing:CreateTargetGroup)", &service.target_group);
+    section(
+        &mut out,
+        "target group attributes (elasticloadbalancing:ModifyTargetGroupAttributes)",
+        &service.target_group_attributes,
+    );
     section(&mut out, "listener rule (elasticloadbalancing:CreateRule)", &service.listener_rule);
     section(&mut out, "service (ecs:CreateService)", &service.service);
     section(&mut out, "scalable target (application-autoscaling:RegisterScalableTarget)", &service.scalable_target);

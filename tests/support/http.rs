@@ -29,7 +29,8 @@ fn request(endpoint: &str, method: &str, path: &str, body: Option<&str>) -> std:
     let response = String::from_utf8_lossy(&response).into_owned();
     let (head, rest) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
     let status = head.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_string() };
+    let body =
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_string() };
     Ok((status, body))
 }
 

@@ -33,7 +33,8 @@ impl Run {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.transcript()))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.transcript()))
     }
 }
 
@@ -110,9 +111,12 @@ fn start_private_emulator() -> String {
     }
     let port_file = std::env::temp_dir().join(format!("ecsdeploy-emulator-{}.port", std::process::id()));
     let _ = std::fs::remove_file(&port_file);
-    let log = std::fs::File::create(std::env::temp_dir().join(format!("ecsdeploy-emulator-{}.log", std::process::id())))
-        .expect("emulator log");
-    Command::new(python)
+    let log =
+        std::fs::File::create(std::env::temp_dir().join(format!("ecsdeploy-emulator-{}.log", std::process::id())))
+            .expect("emulator log");
+    // Not waited for: it exits by itself when this process does (--parent-pid).
+    #[allow(clippy::zombie_processes)]
+    let _emulator = Command::new(python)
         .args(["-m", "ecsdeploy_emulator", "--host", "127.0.0.1", "--port", "0", "--port-file"])
         .arg(&port_file)
         .args(["--parent-pid", &std::process::id().to_string()])
@@ -174,20 +178,16 @@ impl TestAccount {
     /// Creates the standard test world (VPC, subnets, certificate, zone, secrets) in the account.
     pub fn create_world(&self) -> serde_json::Value {
         let (status, body) =
-            http::post(&self.endpoint, &format!("/_ecsdeploy/accounts/{}/world", self.account_id), "{}").expect("world");
+            http::post(&self.endpoint, &format!("/_ecsdeploy/accounts/{}/world", self.account_id), "{}")
+                .expect("world");
         assert!((200..300).contains(&status), "creating the world ({status}): {body}");
         serde_json::from_str(&body).expect("world JSON")
     }
 
     /// An SDK configuration for this account: the second client tests check AWS state with.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        let credentials = aws_credential_types::Credentials::new(
-            &self.access_key_id,
-            &self.secret_access_key,
-            None,
-            None,
-            "test",
-        );
+        let credentials =
+            aws_credential_types::Credentials::new(&self.access_key_id, &self.secret_access_key, None, None, "test");
         aws_config::defaults(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
             .endpoint_url(&self.endpoint)

@@ -1,0 +1,141 @@
+//! What `doctor` finds: the settings in use and one check per AWS API, computed over the
+//! [`Cloud`] seam so that the logic is tested with the in-memory fake.
+
+use crate::cloud::sdk_config::RegionSource;
+use crate::cloud::{Api, CallerIdentity, Cloud, CloudError};
+use serde::Serialize;
+
+/// Version of the JSON shape of [`DoctorReport`].
+pub const DOCTOR_SCHEMA_VERSION: u32 = 1;
+
+/// Everything `doctor` found.
+#[derive(Debug, Serialize)]
+pub struct DoctorReport {
+    pub schema_version: u32,
+    pub region: Option<String>,
+    pub region_source: RegionSource,
+    /// `None`: the AWS endpoints of the region.
+    pub endpoint: Option<String>,
+    pub profile: String,
+    pub credentials: CredentialsReport,
+    pub identity: Option<CallerIdentity>,
+    pub checks: Vec<Check>,
+    pub ok: bool,
+}
+
+/// Which provider of the credential chain supplied the credentials, or why none did.
+#[derive(Debug, Serialize)]
+pub struct CredentialsReport {
+    pub source: Option<String>,
+    pub error: Option<String>,
+}
+
+/// One check and its outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub detail: String,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
+}
+
+impl Check {
+    pub fn passed(name: impl Into<String>, detail: impl Into<String>) -> Self {
+        Check { name: name.into(), detail: detail.into(), ok: true, error: None, hints: Vec::new() }
+    }
+
+    pub fn failed(
+        name: impl Into<String>,
+        detail: impl Into<String>,
+        error: impl Into<String>,
+        hints: Vec<String>,
+    ) -> Self {
+        Check { name: name.into(), detail: detail.into(), ok: false, error: Some(error.into()), hints }
+    }
+}
+
+/// The identity, then one check per AWS API (run concurrently), then the account pin.
+pub async fn diagnose<C: Cloud>(cloud: &C, expected_account: Option<&str>) -> (Option<CallerIdentity>, Vec<Check>) {
+    let identity = cloud.caller_identity().await;
+    let other_apis = Api::ALL.iter().filter(|api| **api != Api::Sts);
+    let probes =
+        futures_util::future::join_all(other_apis.map(|api| async move { (*api, cloud.probe(*api).await) })).await;
+    let mut checks = vec![match &identity {
+        Ok(identity) => {
+            Check::passed(Api::Sts.probe_operation(), format!("account {} as {}", identity.account_id, identity.arn))
+        }
+        Err(error) => failed(Api::Sts, error),
+    }];
+    for (api, result) in probes {
+        checks.push(match result {
+            Ok(()) => Check::passed(api.probe_operation(), api.purpose()),
+            Err(error) => failed(api, &error),
+        });
+    }
+    let identity = identity.ok();
+    if let (Some(expected), Some(identity)) = (expected_account, &identity) {
+        checks.push(account_check(expected, &identity.account_id));
+    }
+    (identity, checks)
+}
+
+fn failed(api: Api, error: &CloudError) -> Check {
+    Check::failed(api.probe_operation(), api.purpose(), error.kind.to_string(), error.hints())
+}
+
+fn account_check(expected: &str, actual: &str) -> Check {
+    let detail = format!("the manifest pins account {expected}");
+    if expected == actual {
+        Check::passed("account", detail)
+    } else {
+        Check::failed(
+            "account",
+            detail,
+            format!("the credentials are for account {actual}, not {expected}"),
+            vec!["use credentials of the pinned account, or change project.account_id".into()],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::CloudErrorKind;
+    use crate::cloud::fake::FakeCloud;
+
+    #[tokio::test]
+    async fn all_apis_reachable() {
+        let cloud = FakeCloud::with_account("123456789012");
+        let (identity, checks) = diagnose(&cloud, Some("123456789012")).await;
+        assert_eq!(identity.map(|identity| identity.account_id).as_deref(), Some("123456789012"));
+        assert_eq!(checks.len(), Api::ALL.len() + 1);
+        assert!(checks.iter().all(|check| check.ok), "{checks:#?}");
+        assert_eq!(cloud.calls().len(), Api::ALL.len());
+    }
+
+    #[tokio::test]
+    async fn access_denied_names_the_permission_and_account_mismatch_fails() {
+        let mut cloud = FakeCloud::with_account("111111111111");
+        cloud.failing.insert(Api::Ecr, CloudErrorKind::AccessDenied { message: "not allowed".into() });
+        let (_, checks) = diagnose(&cloud, Some("222222222222")).await;
+        let ecr = checks.iter().find(|check| check.name == "ecr:DescribeRepositories").expect("ecr check");
+        assert!(!ecr.ok);
+        assert_eq!(ecr.error.as_deref(), Some("access denied (not allowed)"));
+        assert!(ecr.hints[0].contains("grant the IAM permission ecr:DescribeRepositories"), "{:?}", ecr.hints);
+        let account = checks.iter().find(|check| check.name == "account").expect("account check");
+        assert!(!account.ok);
+        assert_eq!(checks.iter().filter(|check| !check.ok).count(), 2);
+    }
+
+    #[tokio::test]
+    async fn without_credentials_every_check_says_so() {
+        let cloud = FakeCloud::default();
+        let (identity, checks) = diagnose(&cloud, None).await;
+        assert!(identity.is_none());
+        assert!(!checks[0].ok);
+        assert!(checks[0].hints[0].contains("aws sso login"), "{:?}", checks[0].hints);
+    }
+}

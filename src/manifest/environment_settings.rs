@@ -1,0 +1,164 @@
+//! Reading one `environments/<name>.toml`: naming and routing prefixes, domain, branch, capacity,
+//! secret prefix, tags, and the per-service overrides merged into each service's settings.
+
+use super::model::{CapacityProvider, Environment, Project};
+use super::node::{Node, Value, merge};
+use super::problem::{Problem, Problems};
+use super::reader::{TableReader, closest, type_problem};
+use super::service_settings::{read_service, read_tags};
+use super::source::{FileId, Located, Span};
+
+const ENVIRONMENT_KEYS: &[&str] =
+    &["prefix", "path_prefix", "domain", "branch", "capacity", "secret_prefix", "tags", "services"];
+
+/// The parts of `services.toml` every environment builds on.
+pub struct ServiceSources<'a> {
+    pub defaults: Option<&'a Node>,
+    /// `[services.<name>]` tables in file order.
+    pub services: &'a [(Located<String>, Node)],
+}
+
+impl ServiceSources<'_> {
+    /// `[defaults]` merged under the service's table; the result keeps the service's span so that
+    /// problems about the service as a whole point at its own section.
+    pub fn base(&self, service: &Node) -> Node {
+        match self.defaults {
+            Some(defaults) => Node { span: service.span, ..merge(defaults, service) },
+            None => service.clone(),
+        }
+    }
+}
+
+pub fn read_environment(
+    name: &str,
+    file: FileId,
+    node: &Node,
+    project: &Project,
+    sources: &ServiceSources<'_>,
+    problems: &Problems,
+) -> Option<Environment> {
+    let reader = TableReader::new(node, format!("environment `{name}`"), problems)?;
+    let file_start = Span::new(file, 0..0);
+    let text = |key: &str, default: String| reader.string(key).unwrap_or_else(|| Located::new(default, file_start));
+    let environment = Environment {
+        name: Located::new(name.to_string(), file_start),
+        file,
+        prefix: text("prefix", format!("{name}-")),
+        path_prefix: text("path_prefix", format!("/{name}")),
+        domain: reader.string("domain"),
+        branch: text("branch", name.to_string()),
+        secret_prefix: text("secret_prefix", format!("{name}/")),
+        capacity: read_capacity(&reader, file_start),
+        tags: read_tags(&reader, "tags"),
+        services: read_services(&reader, name, project, sources),
+    };
+    reader.finish(ENVIRONMENT_KEYS);
+    Some(environment)
+}
+
+/// Every service of `services.toml`, merged with this environment's override.
+fn read_services(
+    reader: &TableReader<'_>,
+    environment: &str,
+    project: &Project,
+    sources: &ServiceSources<'_>,
+) -> Vec<super::model::Service> {
+    let overrides = reader.table("services");
+    let services = sources
+        .services
+        .iter()
+        .filter_map(|(service_name, service_node)| {
+            let base = sources.base(service_node);
+            let merged = match overrides.as_ref().and_then(|o| o.entry(&service_name.value)) {
+                Some(entry) => Node { span: base.span, ..merge(&base, &entry.node) },
+                None => base,
+            };
+            read_service(service_name, &merged, &project.name.value, reader.problems())
+        })
+        .collect();
+    if let Some(overrides) = overrides {
+        report_unknown_services(&overrides, sources.services, environment);
+    }
+    services
+}
+
+/// An override of a service that `services.toml` does not define is almost always a typo.
+fn report_unknown_services(overrides: &TableReader<'_>, services: &[(Located<String>, Node)], environment: &str) {
+    let known: Vec<&str> = services.iter().map(|(name, _)| name.value.as_str()).collect();
+    for entry in overrides.remaining() {
+        let help = match closest(&entry.key, &known) {
+            Some(candidate) => format!("did you mean `{candidate}`?"),
+            None => format!("services.toml defines: {}", known.join(", ")),
+        };
+        overrides.report(
+            Problem::error(
+                entry.key_span,
+                format!(
+                    "environment `{environment}` overrides service `{}`, which services.toml does not define",
+                    entry.key
+                ),
+            )
+            .with_help(help),
+        );
+    }
+}
+
+const CAPACITY_HELP: &str = "write capacity = \"spot\", capacity = \"on-demand\", or a list of { provider = \"FARGATE_SPOT\", weight = 1, base = 0 }";
+
+/// `capacity = "spot" | "on-demand"` or `[{ provider = "FARGATE_SPOT", weight = 3, base = 0 }, ...]`.
+fn read_capacity(reader: &TableReader<'_>, file_start: Span) -> Vec<CapacityProvider> {
+    let simple = |provider: &str, span: Span| {
+        vec![CapacityProvider { provider: provider.to_string(), weight: 1, base: 0, span }]
+    };
+    let Some(entry) = reader.entry("capacity") else {
+        return simple("FARGATE", file_start);
+    };
+    let span = entry.node.span;
+    match &entry.node.value {
+        Value::String(text) => match text.as_str() {
+            "spot" | "FARGATE_SPOT" => simple("FARGATE_SPOT", span),
+            "on-demand" | "FARGATE" => simple("FARGATE", span),
+            _ => {
+                let help = match closest(text, &["spot", "on-demand"]) {
+                    Some(candidate) => format!("did you mean \"{candidate}\"? {CAPACITY_HELP}"),
+                    None => CAPACITY_HELP.to_string(),
+                };
+                reader.report(Problem::error(span, format!("unknown capacity `{text}`")).with_help(help));
+                simple("FARGATE", span)
+            }
+        },
+        Value::Array(items) if items.is_empty() => {
+            reader.report(Problem::error(span, "`capacity` lists no provider").with_help(CAPACITY_HELP));
+            simple("FARGATE", span)
+        }
+        Value::Array(items) => {
+            let providers: Vec<_> = items.iter().filter_map(|item| read_capacity_provider(reader, item)).collect();
+            // Invalid entries are reported; fall back so that later checks do not pile on.
+            if providers.len() == items.len() { providers } else { simple("FARGATE", span) }
+        }
+        other => {
+            reader.report(
+                type_problem(span, "capacity", "a string or an array of tables", other).with_help(CAPACITY_HELP),
+            );
+            simple("FARGATE", span)
+        }
+    }
+}
+
+fn read_capacity_provider(reader: &TableReader<'_>, node: &Node) -> Option<CapacityProvider> {
+    let table = TableReader::new(node, "`capacity`", reader.problems())?;
+    let provider = table.string("provider");
+    let provider = table.required("provider", provider, "provider = \"FARGATE\" or \"FARGATE_SPOT\"");
+    let weight = table.integer("weight", 0..=1000, "").map_or(1, |weight| weight.value);
+    let base = table.integer("base", 0..=100_000, "tasks").map_or(0, |base| base.value);
+    table.finish(&["provider", "weight", "base"]);
+    let provider = provider?;
+    if !matches!(provider.value.as_str(), "FARGATE" | "FARGATE_SPOT") {
+        table.report(
+            Problem::error(provider.span, format!("unknown capacity provider `{}`", provider.value))
+                .with_help("Fargate services use \"FARGATE\" or \"FARGATE_SPOT\""),
+        );
+        return None;
+    }
+    Some(CapacityProvider { provider: provider.value, weight, base, span: node.span })
+}
