@@ -3,6 +3,15 @@
 //! Each function returns `Err(reason)` with a phrase that completes "… is not a valid X: reason".
 //! The emulator accepts almost anything, so these rules come from the AWS API references.
 
+/// AWS account IDs: 12 digits.
+pub fn account_id(id: &str) -> Result<(), String> {
+    if id.len() == 12 && id.chars().all(|c| c.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err("an account ID is 12 digits".into())
+    }
+}
+
 /// ECS service names, task definition families and cluster names: 1-255 letters, digits, `-`, `_`.
 pub fn ecs_name(name: &str) -> Result<(), String> {
     limited(name, 255)?;

@@ -82,7 +82,7 @@ fn check_project(project: &Project, problems: &Problems) {
         );
     }
     if let Some(account) = &project.account_id
-        && (account.value.len() != 12 || !account.value.chars().all(|c| c.is_ascii_digit()))
+        && aws_names::account_id(&account.value).is_err()
     {
         problems.push(
             Problem::error(account.span, "`account_id` must be 12 digits")
