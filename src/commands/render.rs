@@ -25,12 +25,9 @@ pub fn run(global: &GlobalOptions, args: &RenderArgs, printer: &Printer) -> Resu
             )
         })?;
     if let Some(account) = &args.account_id
-        && (account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()))
+        && let Err(reason) = crate::manifest::aws_names::account_id(account)
     {
-        return Err(CommandError::usage(
-            format!("`{account}` is not an AWS account ID"),
-            vec!["an account ID is 12 digits".into()],
-        ));
+        return Err(CommandError::usage(format!("`{account}` is not an AWS account ID"), vec![reason]));
     }
     let account =
         args.account_id.clone().or_else(|| manifest.project.account_id.as_ref().map(|account| account.value.clone()));
