@@ -54,6 +54,47 @@ pub enum Command {
     /// Show which account, region, endpoint and credentials would be used, and check each AWS API
     /// ecsdeploy needs is reachable.
     Doctor(DoctorArgs),
+    /// Read the environment from AWS and show what `up` would change. Changes nothing.
+    Plan(PlanArgs),
+    /// Make the environment match the manifest: show the plan, ask (or take --yes), apply it.
+    Up(ChangeArgs),
+    /// Remove everything the environment owns (shared resources stay while another environment
+    /// uses them).
+    Destroy(ChangeArgs),
+    /// Create the ECR repositories the environment's images come from (scan on push, immutable
+    /// tags, lifecycle policy), so that images can be pushed before the first `up`.
+    Repositories(ChangeArgs),
+}
+
+/// Arguments of `plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The environment (a file name under environments/ without .toml).
+    #[arg(short, long)]
+    pub env: String,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on errors.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Print AWS API calls per service and operation and the time of each phase (stderr).
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// Arguments of `up` and `destroy`.
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
+    /// The environment (a file name under environments/ without .toml).
+    #[arg(short, long)]
+    pub env: String,
+    /// Apply without asking. Required when not run from a terminal.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// How many services to change at once.
+    #[arg(long, default_value_t = crate::apply::DEFAULT_PARALLELISM)]
+    pub parallelism: usize,
+    /// Print AWS API calls per service and operation and the time of each phase (stderr).
+    #[arg(long)]
+    pub stats: bool,
 }
 
 /// Arguments of `render`.

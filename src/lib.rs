@@ -5,6 +5,8 @@
 //! look like, as the AWS APIs would receive it) -> plan -> apply -> rollout gate -> [`output`].
 //! [`manifest`] and [`desired`] are pure: no AWS SDK type and no async runtime.
 
+pub mod actual;
+pub mod apply;
 pub mod checked;
 pub mod cli;
 pub mod cloud;
@@ -14,3 +16,4 @@ pub mod doctor;
 pub mod exit_status;
 pub mod manifest;
 pub mod output;
+pub mod plan;

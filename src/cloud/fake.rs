@@ -1,6 +1,12 @@
-//! An in-memory [`Cloud`] for tests of the logic above the seam: scripted identity and failures.
+//! An in-memory [`Cloud`] for tests of the logic above the seam: resources kept as the JSON of
+//! their payloads, scripted identity and failures, and a record of every call.
 
 use super::{Api, CallerIdentity, Cloud, CloudError, CloudErrorKind};
+use crate::actual::scope::ReadScope;
+use crate::actual::{ActualResource, ActualState, Owner};
+use crate::plan::address::Address;
+use crate::plan::resources::Payload;
+use crate::plan::values::Values;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -10,6 +16,10 @@ pub struct FakeCloud {
     pub identity: Option<CallerIdentity>,
     /// APIs whose probe fails, and how.
     pub failing: BTreeMap<Api, CloudErrorKind>,
+    /// The state `read` returns, as resources change.
+    pub state: Mutex<ActualState>,
+    /// Addresses whose create, update or delete fails, and how.
+    pub failing_changes: BTreeMap<Address, CloudErrorKind>,
     calls: Mutex<Vec<String>>,
 }
 
@@ -30,16 +40,31 @@ impl FakeCloud {
         self.calls.lock().map(|calls| calls.clone()).unwrap_or_default()
     }
 
-    fn record(&self, operation: &str) {
+    fn record(&self, operation: String) {
         if let Ok(mut calls) = self.calls.lock() {
-            calls.push(operation.to_string());
+            calls.push(operation);
         }
+    }
+
+    fn fail_if_scripted(&self, operation: &str, address: &Address) -> Result<(), CloudError> {
+        match self.failing_changes.get(address) {
+            Some(kind) => Err(CloudError::new(operation, address.to_string(), kind.clone())),
+            None => Ok(()),
+        }
+    }
+
+    fn store(&self, address: &Address, payload: &Payload) -> Values {
+        let id = format!("fake:{address}");
+        if let Ok(mut state) = self.state.lock() {
+            state.resources.insert(address.clone(), ActualResource { id, json: payload.to_json(), owner: Owner::This });
+        }
+        Values::default()
     }
 }
 
 impl Cloud for FakeCloud {
     async fn caller_identity(&self) -> Result<CallerIdentity, CloudError> {
-        self.record("sts:GetCallerIdentity");
+        self.record("sts:GetCallerIdentity".into());
         self.identity.clone().ok_or_else(|| {
             CloudError::new(
                 "sts:GetCallerIdentity",
@@ -50,10 +75,42 @@ impl Cloud for FakeCloud {
     }
 
     async fn probe(&self, api: Api) -> Result<(), CloudError> {
-        self.record(api.probe_operation());
+        self.record(api.probe_operation().to_string());
         match self.failing.get(&api) {
             Some(kind) => Err(CloudError::new(api.probe_operation(), "region us-east-1", kind.clone())),
             None => Ok(()),
         }
+    }
+
+    async fn read(&self, scope: &ReadScope) -> Result<ActualState, CloudError> {
+        self.record(format!("read {}", scope.environment));
+        Ok(self.state.lock().map(|state| state.clone()).unwrap_or_default())
+    }
+
+    async fn create(&self, address: &Address, payload: &Payload) -> Result<Values, CloudError> {
+        self.record(format!("create {address}"));
+        self.fail_if_scripted("create", address)?;
+        Ok(self.store(address, payload))
+    }
+
+    async fn update(
+        &self,
+        address: &Address,
+        _id: &str,
+        payload: &Payload,
+        _before: &serde_json::Value,
+    ) -> Result<Values, CloudError> {
+        self.record(format!("update {address}"));
+        self.fail_if_scripted("update", address)?;
+        Ok(self.store(address, payload))
+    }
+
+    async fn delete(&self, address: &Address, _id: &str, _before: &serde_json::Value) -> Result<(), CloudError> {
+        self.record(format!("delete {address}"));
+        self.fail_if_scripted("delete", address)?;
+        if let Ok(mut state) = self.state.lock() {
+            state.resources.remove(address);
+        }
+        Ok(())
     }
 }

@@ -6,9 +6,15 @@ pub mod credentials;
 mod error;
 pub mod fake;
 pub mod sdk_config;
+pub mod stats;
 
 pub use error::{CloudError, CloudErrorKind, classify, is_not_found};
 
+use crate::actual::ActualState;
+use crate::actual::scope::ReadScope;
+use crate::plan::address::Address;
+use crate::plan::resources::Payload;
+use crate::plan::values::Values;
 use serde::Serialize;
 
 /// Who the calls run as (STS `GetCallerIdentity`).
@@ -86,11 +92,27 @@ impl Api {
     }
 }
 
-/// The operations of AWS that the logic above needs, at the level of the domain.
+/// The operations of AWS that the logic above needs, at the level of the domain: read an
+/// environment, and create, update or delete one addressed resource.
 #[allow(async_fn_in_trait)]
 pub trait Cloud {
     /// STS `GetCallerIdentity`.
     async fn caller_identity(&self) -> Result<CallerIdentity, CloudError>;
     /// One cheap read of `api`, to prove it is reachable with the current credentials.
     async fn probe(&self, api: Api) -> Result<(), CloudError>;
+    /// Everything `scope` names, normalised into the desired shapes, with owners and the values
+    /// of references. Reads only.
+    async fn read(&self, scope: &ReadScope) -> Result<ActualState, CloudError>;
+    /// Creates the resource; returns the values it made known (its ARN, ID, ...).
+    async fn create(&self, address: &Address, payload: &Payload) -> Result<Values, CloudError>;
+    /// Changes the existing resource `id` (whose content was `before`) to `payload`.
+    async fn update(
+        &self,
+        address: &Address,
+        id: &str,
+        payload: &Payload,
+        before: &serde_json::Value,
+    ) -> Result<Values, CloudError>;
+    /// Deletes the resource `id` (whose content was `before`).
+    async fn delete(&self, address: &Address, id: &str, before: &serde_json::Value) -> Result<(), CloudError>;
 }

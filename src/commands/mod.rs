@@ -1,7 +1,10 @@
 //! One module per command. Each turns its arguments into a result value and hands it to `output`.
 
+pub mod change;
 pub mod doctor;
+pub mod plan;
 pub mod render;
+pub mod session;
 pub mod validate;
 
 use crate::checked::{self, CheckedManifest};
@@ -22,6 +25,9 @@ pub enum CommandError {
     /// An AWS call failed; the message names the operation and the resource.
     #[error(transparent)]
     Cloud(#[from] crate::cloud::CloudError),
+    /// No plan can be made (prerequisites missing, resources not ecsdeploy's).
+    #[error(transparent)]
+    Plan(crate::plan::PlanError),
 }
 
 impl CommandError {
@@ -35,6 +41,10 @@ pub async fn run(cli: &Cli, printer: &Printer) -> ExitStatus {
         Command::Validate => validate::run(&cli.global, printer),
         Command::Render(args) => render::run(&cli.global, args, printer),
         Command::Doctor(args) => doctor::run(&cli.global, args, printer).await,
+        Command::Plan(args) => plan::run(&cli.global, args, printer).await,
+        Command::Up(args) => change::run(&cli.global, args, crate::plan::Goal::Converge, printer).await,
+        Command::Destroy(args) => change::run(&cli.global, args, crate::plan::Goal::Destroy, printer).await,
+        Command::Repositories(args) => change::run(&cli.global, args, crate::plan::Goal::Repositories, printer).await,
     };
     result.unwrap_or_else(|error| {
         report(printer, &error);
@@ -69,6 +79,10 @@ pub fn report(printer: &Printer, error: &CommandError) {
         ),
         CommandError::Usage { message, hints } => printer.error(message, hints),
         CommandError::Cloud(cloud) => printer.error(&cloud.to_string(), &cloud.hints()),
+        CommandError::Plan(plan) => {
+            let (message, hints) = crate::output::plan_view::error_text(plan);
+            printer.error(&message, &hints);
+        }
         other => printer.error(&other.to_string(), &[]),
     }
 }

@@ -44,7 +44,16 @@ pub fn run(global: &GlobalOptions, args: &RenderArgs, printer: &Printer) -> Resu
         desired.dns_records.clear();
     }
     if printer.is_json() {
-        printer.json(&render_view::json(&desired));
+        let mut json = render_view::json(&desired);
+        if args.service.is_some()
+            && let Some(object) = json.as_object_mut()
+        {
+            // One service: what the environments share is not part of it.
+            object.remove("shared");
+        }
+        printer.json(&json);
+    } else if args.service.is_some() {
+        printer.data(&render_view::service_only_text(&desired));
     } else {
         printer.data(&render_view::text(&desired));
     }

@@ -2,10 +2,10 @@
 //! `ChangeResourceRecordSets` receives it.
 
 use super::reference::Reference;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `ChangeResourceRecordSets` with one UPSERT of an alias record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DnsChange {
     /// Looked up by the zone's name, or `[project.dns].zone_id`.
@@ -13,20 +13,20 @@ pub struct DnsChange {
     pub change_batch: ChangeBatch,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ChangeBatch {
     pub changes: Vec<Change>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Change {
     pub action: String,
     pub resource_record_set: ResourceRecordSet,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ResourceRecordSet {
     /// Fully qualified, with the trailing dot Route53 returns.
@@ -36,7 +36,7 @@ pub struct ResourceRecordSet {
     pub alias_target: AliasTarget,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct AliasTarget {
     pub hosted_zone_id: Reference,

@@ -4,16 +4,16 @@ use super::names::ServiceNames;
 use super::reference::Reference;
 use super::tags::{Tags, ecs_style};
 use crate::manifest::{Environment, Project, Service};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `CreateService`: Fargate in private subnets, behind the service's target group.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EcsService {
     pub cluster: String,
     pub service_name: String,
-    /// The family; apply pins the exact revision it registered or found.
-    pub task_definition: String,
+    /// The exact revision: the one running when its content is unchanged, else the new one.
+    pub task_definition: Reference,
     /// Only set when the service is created: afterwards autoscaling owns the count, and a deploy
     /// that reset it would undo a scale-out in the middle of a traffic peak.
     pub desired_count: i64,
@@ -31,7 +31,7 @@ pub struct EcsService {
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CapacityProviderStrategyItem {
     pub capacity_provider: String,
@@ -39,13 +39,13 @@ pub struct CapacityProviderStrategyItem {
     pub base: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkConfiguration {
     pub awsvpc_configuration: AwsVpcConfiguration,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AwsVpcConfiguration {
     /// A list in the API; offline it holds the one reference to the looked-up private subnets.
@@ -55,7 +55,7 @@ pub struct AwsVpcConfiguration {
     pub assign_public_ip: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoadBalancerBinding {
     pub target_group_arn: Reference,
@@ -63,7 +63,7 @@ pub struct LoadBalancerBinding {
     pub container_port: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentConfiguration {
     pub deployment_circuit_breaker: DeploymentCircuitBreaker,
@@ -71,13 +71,13 @@ pub struct DeploymentConfiguration {
     pub minimum_healthy_percent: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeploymentCircuitBreaker {
     pub enable: bool,
     pub rollback: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeploymentController {
     #[serde(rename = "type")]
     pub controller_type: String,
@@ -93,7 +93,7 @@ pub fn ecs_service(
     EcsService {
         cluster: project.cluster.value.clone(),
         service_name: names.full_name.clone(),
-        task_definition: names.full_name.clone(),
+        task_definition: Reference::TaskDefinitionArn { family: names.full_name.clone() },
         desired_count: service.scaling.min.value.max(1),
         capacity_provider_strategy: environment
             .capacity
@@ -108,7 +108,7 @@ pub fn ecs_service(
         network_configuration: NetworkConfiguration {
             awsvpc_configuration: AwsVpcConfiguration {
                 subnets: vec![Reference::PrivateSubnets],
-                security_groups: vec![Reference::ServiceSecurityGroup { project: project.name.value.clone() }],
+                security_groups: vec![Reference::SecurityGroupId(super::names::service_security_group(project))],
                 assign_public_ip: "DISABLED".into(),
             },
         },

@@ -11,10 +11,10 @@ use super::reference::Template;
 use super::tags::{Tags, pascal_style};
 use super::task_definition::{ImageReference, SecretIdentity, TaskDefinition};
 use crate::manifest::Service;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A role: `CreateRole`, then its inline policy through `PutRolePolicy` (absent: no permission).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Role {
     pub create_role: CreateRole,
     pub put_role_policy: Option<PutRolePolicy>,
@@ -28,11 +28,13 @@ impl Role {
 
 /// `CreateRole`. Policy documents travel as JSON strings in the IAM API; they are kept typed here
 /// (so that plan compares documents, not their spelling) and written as strings.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CreateRole {
     pub role_name: String,
-    #[serde(serialize_with = "as_json_string")]
+    /// Always [`ROLE_PATH`](super::names::ROLE_PATH).
+    pub path: String,
+    #[serde(serialize_with = "as_json_string", deserialize_with = "from_json_string")]
     pub assume_role_policy_document: PolicyDocument,
     pub description: String,
     #[serde(serialize_with = "pascal_style")]
@@ -40,13 +42,18 @@ pub struct CreateRole {
 }
 
 /// `PutRolePolicy`: the role's one inline policy.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PutRolePolicy {
     pub role_name: String,
     pub policy_name: String,
-    #[serde(serialize_with = "as_json_string")]
+    #[serde(serialize_with = "as_json_string", deserialize_with = "from_json_string")]
     pub policy_document: PolicyDocument,
+}
+
+fn from_json_string<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<PolicyDocument, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    serde_json::from_str(&text).map_err(serde::de::Error::custom)
 }
 
 fn as_json_string<S: serde::Serializer>(document: &PolicyDocument, serializer: S) -> Result<S::Ok, S::Error> {
@@ -54,14 +61,14 @@ fn as_json_string<S: serde::Serializer>(document: &PolicyDocument, serializer: S
     serializer.serialize_str(&text)
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PolicyDocument {
     pub version: String,
     pub statement: Vec<Statement>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Statement {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,7 +77,7 @@ pub struct Statement {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal: Option<serde_json::Value>,
     pub action: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource: Vec<Template>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<serde_json::Value>,
@@ -144,6 +151,7 @@ fn role(context: &Context, name: &str, description: String, statements: Vec<Stat
     Role {
         create_role: CreateRole {
             role_name: name.to_string(),
+            path: super::names::ROLE_PATH.to_string(),
             assume_role_policy_document: trust_policy(context),
             description,
             tags: tags.clone(),

@@ -5,10 +5,10 @@ use super::names::ServiceNames;
 use super::reference::Reference;
 use super::tags::{Tags, pascal_style};
 use crate::manifest::Service;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `CreateTargetGroup`: ip targets (Fargate tasks in awsvpc mode), HTTP, the manifest's health check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TargetGroup {
     pub name: String,
@@ -30,21 +30,31 @@ pub struct TargetGroup {
     pub tags: Tags,
 }
 
+/// A target group with its attributes: one resource in a plan (the attributes are set right
+/// after creation, and compared together).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetGroupSettings {
+    #[serde(flatten)]
+    pub group: TargetGroup,
+    #[serde(rename = "Attributes")]
+    pub attributes: Vec<Attribute>,
+}
+
 /// `ModifyTargetGroupAttributes`: settings `CreateTargetGroup` does not take.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TargetGroupAttributes {
     pub target_group_arn: Reference,
     pub attributes: Vec<Attribute>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Matcher {
     pub http_code: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Attribute {
     pub key: String,
@@ -52,7 +62,7 @@ pub struct Attribute {
 }
 
 /// `CreateRule` on the shared ALB's HTTPS listener: the environment's path to the target group.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ListenerRule {
     pub listener_arn: Reference,
@@ -63,20 +73,20 @@ pub struct ListenerRule {
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RuleCondition {
     pub field: String,
     pub path_pattern_config: PathPatternConfig,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PathPatternConfig {
     pub values: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RuleAction {
     #[serde(rename = "Type")]

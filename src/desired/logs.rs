@@ -3,9 +3,9 @@
 use super::names::ServiceNames;
 use super::tags::{Tags, map_style};
 use crate::manifest::Service;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogGroup {
     pub log_group_name: String,

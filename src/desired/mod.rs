@@ -14,6 +14,7 @@ pub mod names;
 pub mod reference;
 pub mod routing;
 pub mod scaling;
+pub mod shared;
 pub mod tags;
 pub mod task_definition;
 
@@ -21,14 +22,14 @@ pub use context::Context;
 pub use reference::{Reference, Template};
 
 use crate::manifest::{Environment, Manifest, Service};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tags::Tags;
 
 /// Version of the JSON shape of [`DesiredEnvironment`] (`render --output json`).
 pub const RENDER_SCHEMA_VERSION: u32 = 1;
 
 /// Everything one environment should consist of.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DesiredEnvironment {
     pub schema_version: u32,
     pub project: String,
@@ -37,12 +38,13 @@ pub struct DesiredEnvironment {
     pub account_id: Reference,
     pub cluster: String,
     pub load_balancer: String,
+    pub shared: shared::SharedResources,
     pub services: Vec<DesiredService>,
     pub dns_records: Vec<dns::DnsChange>,
 }
 
 /// Everything one service of one environment should consist of.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DesiredService {
     /// The manifest's name (`auth`).
     pub name: String,
@@ -84,6 +86,7 @@ pub fn build(manifest: &Manifest, environment: &Environment, context: &Context) 
         account_id: context.account.clone(),
         cluster: project.cluster.value.clone(),
         load_balancer,
+        shared: shared::shared_resources(manifest),
         services,
         dns_records,
     }

@@ -22,6 +22,9 @@ pub struct ServiceNames {
     pub scaling_resource_id: String,
 }
 
+/// The IAM path of every role ecsdeploy creates: it finds its roles with one `ListRoles`.
+pub const ROLE_PATH: &str = "/ecsdeploy/";
+
 /// Name of the inline policy ecsdeploy puts on the roles it creates.
 pub const ROLE_POLICY_NAME: &str = "ecsdeploy";
 

@@ -5,7 +5,7 @@
 //! by what it refers to. Plan and apply resolve every [`Reference`] against the actual state; a
 //! rendered reference prints as `<kind name>`, which no AWS API would accept by accident.
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// A value that refers to another resource, resolved when the actual state is known.
@@ -29,14 +29,23 @@ pub enum Reference {
     Vpc,
     /// The private subnets found by the manifest's `network.private_subnets`.
     PrivateSubnets,
-    /// The security group ecsdeploy manages for the services of the project.
-    ServiceSecurityGroup { project: String },
+    /// The public subnets found by the manifest's `network.public_subnets` (the ALB's).
+    PublicSubnets,
+    /// The ID of the security group ecsdeploy manages under this name.
+    SecurityGroupId(String),
+    /// The ARN of the shared ALB.
+    LoadBalancerArn { load_balancer: String },
+    /// The HTTPS listener's certificate, from the manifest or looked up in ACM.
+    CertificateArn,
     /// The image's digest-pinned reference, resolved from the tag in ECR at plan time.
     ImageByDigest { repository: String, tag: String },
     /// The full ARN of the secret with this name (AWS appends six random characters to the name).
     SecretArn(String),
     /// The ID of the Route53 hosted zone with this name.
     HostedZoneId { zone: String },
+    /// The ARN of the task definition revision a service should run: the one it runs when the
+    /// content is unchanged, else the revision apply registers.
+    TaskDefinitionArn { family: String },
 }
 
 impl Reference {
@@ -63,10 +72,14 @@ impl fmt::Display for Reference {
             Reference::LoadBalancerZoneId { load_balancer } => write!(f, "<load-balancer-zone-id {load_balancer}>"),
             Reference::Vpc => f.write_str("<vpc-id>"),
             Reference::PrivateSubnets => f.write_str("<private-subnet-ids>"),
-            Reference::ServiceSecurityGroup { project } => write!(f, "<security-group-id {project}-services>"),
+            Reference::PublicSubnets => f.write_str("<public-subnet-ids>"),
+            Reference::SecurityGroupId(name) => write!(f, "<security-group-id {name}>"),
+            Reference::LoadBalancerArn { load_balancer } => write!(f, "<load-balancer-arn {load_balancer}>"),
+            Reference::CertificateArn => f.write_str("<certificate-arn>"),
             Reference::ImageByDigest { repository, tag } => write!(f, "<image {repository}:{tag} by digest>"),
             Reference::SecretArn(name) => write!(f, "<secret-arn {name}>"),
             Reference::HostedZoneId { zone } => write!(f, "<hosted-zone-id {zone}>"),
+            Reference::TaskDefinitionArn { family } => write!(f, "<task-definition-arn {family}>"),
         }
     }
 }
@@ -74,6 +87,13 @@ impl fmt::Display for Reference {
 impl Serialize for Reference {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+/// A reference read back (from a resolved payload, or from AWS) is a literal value.
+impl<'de> Deserialize<'de> for Reference {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Reference::Known)
     }
 }
 
@@ -109,6 +129,12 @@ impl fmt::Display for Template {
 impl Serialize for Template {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Template {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Template::literal)
     }
 }
 

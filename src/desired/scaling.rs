@@ -5,12 +5,12 @@ use super::names::ServiceNames;
 use super::reference::Reference;
 use super::tags::{Tags, map_style};
 use crate::manifest::Service;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 const NAMESPACE: &str = "ecs";
 const DIMENSION: &str = "ecs:service:DesiredCount";
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ScalableTarget {
     pub service_namespace: String,
@@ -22,7 +22,7 @@ pub struct ScalableTarget {
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ScalingPolicy {
     pub policy_name: String,
@@ -33,7 +33,7 @@ pub struct ScalingPolicy {
     pub target_tracking_scaling_policy_configuration: TargetTracking,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct TargetTracking {
     pub target_value: f64,
@@ -43,7 +43,7 @@ pub struct TargetTracking {
     pub disable_scale_in: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PredefinedMetric {
     pub predefined_metric_type: String,

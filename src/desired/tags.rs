@@ -4,8 +4,8 @@
 //! map in CloudWatch Logs and Application Auto Scaling); [`Tags`] holds them once and serialises
 //! in each spelling.
 
-use serde::Serializer;
 use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Deserialize, Deserializer, Serializer};
 
 /// The tag naming the project that owns a resource.
 pub const PROJECT_TAG: &str = "ecsdeploy:project";
@@ -86,4 +86,28 @@ fn pairs<S: Serializer>(tags: &Tags, serializer: S, key_name: &str, value_name: 
         sequence.serialize_element(&entry)?;
     }
     sequence.end()
+}
+
+/// Tags read back in any of the three spellings: `[{"key", "value"}]`, `[{"Key", "Value"}]` or a map.
+impl<'de> Deserialize<'de> for Tags {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let text = |value: Option<&serde_json::Value>| value.and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let pairs = match value {
+            serde_json::Value::Object(map) => {
+                map.into_iter().map(|(key, value)| (key, value.as_str().unwrap_or_default().to_string())).collect()
+            }
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|item| {
+                    let key = item.get("key").or_else(|| item.get("Key"));
+                    let value = item.get("value").or_else(|| item.get("Value"));
+                    (text(key), text(value))
+                })
+                .collect(),
+            serde_json::Value::Null => Vec::new(),
+            other => return Err(serde::de::Error::custom(format!("tags must be a list or a map, found {other}"))),
+        };
+        Ok(Tags(pairs))
+    }
 }

@@ -4,13 +4,13 @@
 //! the desired and the actual task definition compare equal when nothing changed.
 
 use super::context::Context;
-use super::names::ServiceNames;
+use super::names::{ROLE_PATH, ServiceNames};
 use super::reference::{Reference, Template};
 use super::tags::{Tags, ecs_style};
 use crate::manifest::{Environment, Image, Service};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskDefinition {
     pub family: String,
@@ -28,14 +28,14 @@ pub struct TaskDefinition {
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RuntimePlatform {
     pub cpu_architecture: String,
     pub operating_system_family: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerDefinition {
     pub name: String,
@@ -76,13 +76,20 @@ impl ImageReference {
     }
 }
 
+/// Read back (resolved, or from AWS), an image reference is the string the task definition holds.
+impl<'de> Deserialize<'de> for ImageReference {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(ImageReference::External)
+    }
+}
+
 impl Serialize for ImageReference {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.to_reference_string())
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PortMapping {
     pub container_port: i64,
@@ -90,14 +97,14 @@ pub struct PortMapping {
     pub protocol: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyValue {
     pub name: String,
     pub value: String,
 }
 
 /// A secret injected as an environment variable; `valueFrom` is an ARN, never a value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretVariable {
     pub name: String,
@@ -113,18 +120,18 @@ pub struct SecretVariable {
 /// A secret's full ARN ends in six random characters that only AWS knows, and ECS needs the full
 /// ARN when a JSON key is given; so the ARN is a [`Reference`] that plan resolves through
 /// Secrets Manager (`DescribeSecret`), never by reading the value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct SecretValueFrom(pub Template);
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogConfiguration {
     pub log_driver: String,
     pub options: LogOptions,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogOptions {
     #[serde(rename = "awslogs-group")]
     pub group: String,
@@ -134,7 +141,7 @@ pub struct LogOptions {
     pub stream_prefix: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContainerHealthCheck {
     pub command: Vec<String>,
@@ -153,8 +160,8 @@ pub fn task_definition(
 ) -> TaskDefinition {
     TaskDefinition {
         family: names.full_name.clone(),
-        task_role_arn: context.global_arn("iam", &format!("role/{}", names.task_role)),
-        execution_role_arn: context.global_arn("iam", &format!("role/{}", names.execution_role)),
+        task_role_arn: context.global_arn("iam", &format!("role{ROLE_PATH}{}", names.task_role)),
+        execution_role_arn: context.global_arn("iam", &format!("role{ROLE_PATH}{}", names.execution_role)),
         network_mode: "awsvpc".into(),
         requires_compatibilities: vec!["FARGATE".into()],
         cpu: service.cpu.value.to_string(),
@@ -231,6 +238,13 @@ fn image_reference(context: &Context, image: &Image) -> ImageReference {
 pub enum SecretIdentity {
     Name(String),
     Arn(String),
+}
+
+/// Only for payloads read back, where the identity is not needed.
+impl Default for SecretIdentity {
+    fn default() -> Self {
+        SecretIdentity::Name(String::new())
+    }
 }
 
 fn secret_variable(environment: &Environment, secret: &crate::manifest::SecretReference) -> SecretVariable {

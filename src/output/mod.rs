@@ -3,7 +3,9 @@
 
 pub mod diagnostics;
 pub mod doctor_view;
+pub mod plan_view;
 pub mod render_view;
+pub mod stats_view;
 
 use std::io::{IsTerminal, Write};
 

@@ -1,5 +1,6 @@
 //! `render`: the desired state as the AWS API calls would carry it, as text sections or JSON.
 
+use crate::desired::shared::SharedResources;
 use crate::desired::{DesiredEnvironment, DesiredService};
 use serde::Serialize;
 
@@ -19,11 +20,40 @@ pub fn text(desired: &DesiredEnvironment) -> String {
         desired.region,
         desired.account_id
     );
+    if !desired.services.is_empty() || !desired.dns_records.is_empty() {
+        out.push_str(&shared_text(&desired.shared));
+    }
     for service in &desired.services {
         out.push_str(&service_text(service));
     }
     for record in &desired.dns_records {
         section(&mut out, &format!("DNS record {} (route53:ChangeResourceRecordSets)", record.record_name()), record);
+    }
+    out
+}
+
+/// Text of the services of `desired` without the shared resources (`render --service`).
+pub fn service_only_text(desired: &DesiredEnvironment) -> String {
+    let mut out = format!(
+        "# environment {} of project {}: region {}, account {}\n",
+        desired.environment, desired.project, desired.region, desired.account_id
+    );
+    for service in &desired.services {
+        out.push_str(&service_text(service));
+    }
+    out
+}
+
+fn shared_text(shared: &SharedResources) -> String {
+    let mut out = "\n## shared by every environment\n".to_string();
+    section(&mut out, "cluster (ecs:CreateCluster)", &shared.cluster);
+    section(&mut out, "ALB security group (ec2:CreateSecurityGroup)", &shared.load_balancer_security_group);
+    section(&mut out, "services' security group (ec2:CreateSecurityGroup)", &shared.service_security_group);
+    section(&mut out, "load balancer (elasticloadbalancing:CreateLoadBalancer)", &shared.load_balancer);
+    section(&mut out, "HTTPS listener (elasticloadbalancing:CreateListener)", &shared.https_listener);
+    section(&mut out, "HTTP listener (elasticloadbalancing:CreateListener)", &shared.http_listener);
+    for repository in &shared.repositories {
+        section(&mut out, "image repository (ecr:CreateRepository)", repository);
     }
     out
 }

@@ -196,3 +196,25 @@ impl TestAccount {
             .await
     }
 }
+
+/// Pushes a small image manifest as `repository:tag` through the ECR API (the second client);
+/// returns the digest ECR reports.
+pub async fn push_image(config: &aws_config::SdkConfig, repository: &str, tag: &str) -> String {
+    let ecr = aws_sdk_ecr::Client::new(config);
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023, "digest": format!("sha256:{:064x}", repository.len() * 7919 + tag.len())},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 32654, "digest": format!("sha256:{:064x}", repository.len() * 104729 + tag.len())}],
+    });
+    let output = ecr
+        .put_image()
+        .repository_name(repository)
+        .image_tag(tag)
+        .image_manifest(manifest.to_string())
+        .image_manifest_media_type("application/vnd.docker.distribution.manifest.v2+json")
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("push {repository}:{tag}: {error:?}"));
+    output.image().and_then(|image| image.image_id()).and_then(|id| id.image_digest()).expect("digest").to_string()
+}

@@ -1,0 +1,108 @@
+//! What to read from AWS for one environment: the names the desired state uses, the lookups the
+//! manifest asks for, and the prerequisites to verify. Built from the manifest and the desired
+//! state; the readers need nothing else.
+
+use crate::desired::DesiredEnvironment;
+use crate::desired::names::{ServiceNames, service_names};
+use crate::desired::task_definition::{ImageReference, SecretIdentity};
+use crate::manifest::{Certificate, Environment, Lookup, Manifest};
+
+/// One service of the environment and the names of its resources.
+#[derive(Debug, Clone)]
+pub struct ServiceScope {
+    /// The manifest's name (`auth`).
+    pub name: String,
+    pub names: ServiceNames,
+    pub scaling_policies: Vec<String>,
+}
+
+/// An image to resolve to its digest.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ImageTag {
+    pub repository: String,
+    pub tag: String,
+}
+
+/// Everything the readers look up.
+#[derive(Debug, Clone)]
+pub struct ReadScope {
+    pub project: String,
+    pub environment: String,
+    pub cluster: String,
+    pub load_balancer: String,
+    pub vpc: Lookup,
+    pub public_subnets: Lookup,
+    pub private_subnets: Lookup,
+    pub certificate: Option<Certificate>,
+    /// The hosted zone's name and, when the manifest gives it, its ID.
+    pub hosted_zone: Option<(String, Option<String>)>,
+    pub security_groups: Vec<String>,
+    pub repositories: Vec<String>,
+    pub services: Vec<ServiceScope>,
+    pub secrets: Vec<SecretIdentity>,
+    pub images: Vec<ImageTag>,
+    pub dns_records: Vec<String>,
+}
+
+impl ReadScope {
+    pub fn new(manifest: &Manifest, environment: &Environment, desired: &DesiredEnvironment) -> Self {
+        let project = &manifest.project;
+        let mut secrets = Vec::new();
+        let mut images = Vec::new();
+        for service in &desired.services {
+            for container in &service.task_definition.container_definitions {
+                secrets.extend(container.secrets.iter().map(|secret| secret.secret.clone()));
+                if let ImageReference::Ecr { repository, tag, .. } = &container.image {
+                    images.push(ImageTag { repository: repository.clone(), tag: tag.clone() });
+                }
+            }
+        }
+        secrets.sort_by_key(secret_key);
+        secrets.dedup();
+        images.sort();
+        images.dedup();
+        ReadScope {
+            project: project.name.value.clone(),
+            environment: environment.name.value.clone(),
+            cluster: project.cluster.value.clone(),
+            load_balancer: project.load_balancer.name.value.clone(),
+            vpc: project.network.vpc.clone(),
+            public_subnets: project.network.public_subnets.clone(),
+            private_subnets: project.network.private_subnets.clone(),
+            certificate: project.load_balancer.certificate.clone(),
+            hosted_zone: project.dns.as_ref().map(|dns| {
+                (dns.zone.value.trim_end_matches('.').to_string(), dns.zone_id.as_ref().map(|id| id.value.clone()))
+            }),
+            security_groups: vec![
+                desired.shared.load_balancer_security_group.group_name.clone(),
+                desired.shared.service_security_group.group_name.clone(),
+            ],
+            repositories: desired.shared.repositories.iter().map(|r| r.repository_name.clone()).collect(),
+            services: environment
+                .enabled_services()
+                .map(|service| ServiceScope {
+                    name: service.name.value.clone(),
+                    names: service_names(project, environment, service),
+                    scaling_policies: desired
+                        .service(&service.name.value)
+                        .map(|d| d.scaling_policies.iter().map(|p| p.policy_name.clone()).collect())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            secrets,
+            images,
+            dns_records: desired.dns_records.iter().map(|record| record.record_name().to_string()).collect(),
+        }
+    }
+
+    pub fn service(&self, name: &str) -> Option<&ServiceScope> {
+        self.services.iter().find(|service| service.name == name)
+    }
+}
+
+fn secret_key(secret: &SecretIdentity) -> String {
+    match secret {
+        SecretIdentity::Name(name) => format!("name:{name}"),
+        SecretIdentity::Arn(arn) => format!("arn:{arn}"),
+    }
+}

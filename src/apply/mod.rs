@@ -1,0 +1,197 @@
+//! Apply: carries out a plan through the [`Cloud`] seam, in dependency order, services in
+//! parallel with a bound, and nothing that is not in the plan.
+//!
+//! Order: shared resources (in address order), then each service's chain (log group, roles, task
+//! definition, target group, rule, service, scaling) with chains running side by side, then DNS,
+//! then deletions in reverse address order. References are resolved just before each step from
+//! the values known so far (read by plan, or made known by earlier steps).
+
+use crate::cloud::{Cloud, CloudError};
+use crate::plan::address::Address;
+use crate::plan::values::{Values, unresolved};
+use crate::plan::{Action, Plan, ResourceChange};
+use futures_util::StreamExt;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How many services' chains run at once: enough to overlap AWS latency, few enough to stay
+/// clear of API throttling.
+pub const DEFAULT_PARALLELISM: usize = 4;
+
+/// What happened to one change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepResult {
+    pub address: Address,
+    pub action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+/// The outcome of an apply: the steps done (in the order they finished) and the values known at
+/// the end.
+#[derive(Debug, Default)]
+pub struct ApplyOutcome {
+    pub steps: Vec<StepResult>,
+    pub values: Values,
+}
+
+impl ApplyOutcome {
+    pub fn failed(&self) -> Vec<&StepResult> {
+        self.steps.iter().filter(|step| step.error.is_some()).collect()
+    }
+}
+
+/// Progress, for the output layer to show while apply runs.
+#[derive(Debug, Clone)]
+pub enum ApplyEvent {
+    Started { address: Address, action: Action },
+    Finished(StepResult),
+}
+
+/// Carries out `plan`. `values` are the references plan resolved; `report` sees progress.
+pub async fn apply<C: Cloud>(
+    cloud: &C,
+    plan: &Plan,
+    values: Values,
+    parallelism: usize,
+    report: &(dyn Fn(ApplyEvent) + Sync),
+) -> ApplyOutcome {
+    let run =
+        Run { cloud, values: Mutex::new(values), steps: Mutex::new(Vec::new()), failed: Mutex::new(false), report };
+    let changing: Vec<&ResourceChange> = plan.changes.iter().filter(|change| change.action != Action::NoOp).collect();
+    let (deletions, upserts): (Vec<&ResourceChange>, Vec<&ResourceChange>) =
+        changing.into_iter().partition(|change| change.action == Action::Delete);
+    let (shared, rest): (Vec<_>, Vec<_>) = upserts.into_iter().partition(|change| change.address.is_shared());
+    let (services, dns): (Vec<_>, Vec<_>) =
+        rest.into_iter().partition(|change| change.address.service_name().is_some());
+    run.in_sequence(&shared).await;
+    run.chains(group_by_service(services), parallelism).await;
+    run.in_sequence(&dns).await;
+    let mut deletions = deletions;
+    deletions.reverse();
+    let (shared_deletions, other_deletions): (Vec<_>, Vec<_>) =
+        deletions.into_iter().partition(|change| change.address.is_shared());
+    let (service_deletions, dns_deletions): (Vec<_>, Vec<_>) =
+        other_deletions.into_iter().partition(|change| change.address.service_name().is_some());
+    run.in_sequence(&dns_deletions).await;
+    run.chains(group_by_service(service_deletions), parallelism).await;
+    run.in_sequence(&shared_deletions).await;
+    ApplyOutcome {
+        steps: run.steps.into_inner().unwrap_or_default(),
+        values: run.values.into_inner().unwrap_or_default(),
+    }
+}
+
+/// Changes of each service, keeping their order.
+fn group_by_service(changes: Vec<&ResourceChange>) -> Vec<Vec<&ResourceChange>> {
+    let mut groups: BTreeMap<String, Vec<&ResourceChange>> = BTreeMap::new();
+    for change in changes {
+        groups.entry(change.address.service_name().unwrap_or_default().to_string()).or_default().push(change);
+    }
+    groups.into_values().collect()
+}
+
+/// The shared state of one apply.
+struct Run<'a, C> {
+    cloud: &'a C,
+    values: Mutex<Values>,
+    steps: Mutex<Vec<StepResult>>,
+    /// After a failure no new step starts; steps under way finish.
+    failed: Mutex<bool>,
+    report: &'a (dyn Fn(ApplyEvent) + Sync),
+}
+
+impl<C: Cloud> Run<'_, C> {
+    async fn in_sequence(&self, changes: &[&ResourceChange]) {
+        for change in changes {
+            if !self.step(change).await {
+                return;
+            }
+        }
+    }
+
+    async fn chains(&self, chains: Vec<Vec<&ResourceChange>>, parallelism: usize) {
+        futures_util::stream::iter(chains)
+            .for_each_concurrent(parallelism.max(1), |chain| async move { self.in_sequence(&chain).await })
+            .await;
+    }
+
+    /// Runs one change; false when it failed or an earlier failure stopped the run.
+    async fn step(&self, change: &ResourceChange) -> bool {
+        if self.failed.lock().map(|failed| *failed).unwrap_or(true) {
+            return false;
+        }
+        (self.report)(ApplyEvent::Started { address: change.address.clone(), action: change.action });
+        let started = Instant::now();
+        let result = self.execute(change).await;
+        let step = StepResult {
+            address: change.address.clone(),
+            action: change.action,
+            error: result.as_ref().err().map(ToString::to_string),
+            elapsed: started.elapsed(),
+        };
+        match result {
+            Ok(values) => {
+                if let Ok(mut known) = self.values.lock() {
+                    known.extend(values);
+                }
+            }
+            Err(_) => {
+                if let Ok(mut failed) = self.failed.lock() {
+                    *failed = true;
+                }
+            }
+        }
+        (self.report)(ApplyEvent::Finished(step.clone()));
+        let ok = step.error.is_none();
+        if let Ok(mut steps) = self.steps.lock() {
+            steps.push(step);
+        }
+        ok
+    }
+
+    async fn execute(&self, change: &ResourceChange) -> Result<Values, ApplyError> {
+        let id = change.id.as_deref().unwrap_or_default();
+        let before = change.before.clone().unwrap_or(serde_json::Value::Null);
+        if change.action == Action::Delete {
+            self.cloud.delete(&change.address, id, &before).await?;
+            return Ok(Values::default());
+        }
+        let payload = change
+            .payload
+            .as_ref()
+            .ok_or_else(|| ApplyError::Internal(format!("{} has no payload", change.address)))?;
+        let json =
+            self.values.lock().map(|values| values.resolve(&payload.to_json())).unwrap_or(serde_json::Value::Null);
+        let missing = unresolved(&json);
+        if !missing.is_empty() {
+            return Err(ApplyError::Internal(format!("{}: {} still unknown", change.address, missing.join(", "))));
+        }
+        let payload = payload.same_kind_from_json(json).map_err(|error| ApplyError::Internal(error.to_string()))?;
+        let values = match change.action {
+            Action::Create => self.cloud.create(&change.address, &payload).await?,
+            Action::Update => self.cloud.update(&change.address, id, &payload, &before).await?,
+            Action::Replace => {
+                self.cloud.delete(&change.address, id, &before).await?;
+                self.cloud.create(&change.address, &payload).await?
+            }
+            Action::Delete | Action::NoOp => Values::default(),
+        };
+        Ok(values)
+    }
+}
+
+/// Why a step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// AWS refused or failed the call.
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
+    /// A bug in ecsdeploy: the plan asked for something it could not express.
+    #[error("internal error: {0}")]
+    Internal(String),
+}

@@ -1,0 +1,123 @@
+//! What every API family's reader and writer shares: partial results that merge into one
+//! [`ActualState`], ownership from tags, and tag conversions.
+
+use crate::actual::{ActualResource, ActualState, Missing, OtherRule, Owner};
+use crate::cloud::{CloudError, CloudErrorKind};
+use crate::desired::tags::{ENVIRONMENT_TAG, PROJECT_TAG, SHARED_ENVIRONMENT, Tags};
+use crate::plan::address::Address;
+use crate::plan::values::Values;
+
+/// What one family's reader found; merged into the [`ActualState`].
+#[derive(Debug, Default)]
+pub struct Partial {
+    pub resources: Vec<(Address, ActualResource)>,
+    pub values: Values,
+    pub missing: Vec<Missing>,
+    pub other_rules: Vec<OtherRule>,
+    pub other_environments: Vec<String>,
+}
+
+impl Partial {
+    pub fn resource(&mut self, address: Address, id: impl Into<String>, json: serde_json::Value, owner: Owner) {
+        self.resources.push((address, ActualResource { id: id.into(), json, owner }));
+    }
+
+    pub fn missing(&mut self, what: impl Into<String>, hint: impl Into<String>) {
+        self.missing.push(Missing { what: what.into(), hint: hint.into() });
+    }
+
+    pub fn merge_into(self, state: &mut ActualState) {
+        state.resources.extend(self.resources);
+        state.values.extend(self.values);
+        state.missing.extend(self.missing);
+        state.other_rules.extend(self.other_rules);
+        state.other_environments.extend(self.other_environments);
+    }
+}
+
+/// A request the SDK refused to build (a required field left empty), so it was never sent.
+pub fn unsent(operation: &str, resource: impl AsRef<str>, error: impl std::fmt::Display) -> CloudError {
+    let kind = CloudErrorKind::Service { code: "request not sent".into(), message: error.to_string() };
+    CloudError::new(operation, resource.as_ref(), kind)
+}
+
+/// Who owns a resource with `tags`: `environment` is this environment's name, or `shared` for
+/// resources all environments share.
+pub fn owner_of(tags: &Tags, project: &str, environment: &str) -> Owner {
+    if tags.get(PROJECT_TAG) != Some(project) {
+        return Owner::Foreign;
+    }
+    match tags.get(ENVIRONMENT_TAG) {
+        Some(tagged) if tagged == environment => Owner::This,
+        Some(tagged) => Owner::OtherEnvironment(tagged.to_string()),
+        None => Owner::Foreign,
+    }
+}
+
+/// [`owner_of`] for a resource all environments share.
+pub fn shared_owner_of(tags: &Tags, project: &str) -> Owner {
+    owner_of(tags, project, SHARED_ENVIRONMENT)
+}
+
+/// Tags from any SDK's key/value pairs, in ecsdeploy's order (ownership tags first, then by key),
+/// so that the same tags always compare equal.
+pub fn tags_from<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
+    let mut ownership = Vec::new();
+    let mut others = Vec::new();
+    for (key, value) in pairs {
+        let pair = (key.to_string(), value.to_string());
+        if key.starts_with("ecsdeploy:") { ownership.push(pair) } else { others.push(pair) }
+    }
+    let rank = |key: &str| match key {
+        PROJECT_TAG => 0,
+        ENVIRONMENT_TAG => 1,
+        _ => 2,
+    };
+    ownership.sort_by(|a, b| (rank(&a.0), &a.0).cmp(&(rank(&b.0), &b.0)));
+    others.sort();
+    ownership.extend(others);
+    Tags(ownership)
+}
+
+/// The tags to add and the keys to remove to turn `before` into `after`.
+pub fn tag_changes(before: &Tags, after: &Tags) -> (Vec<(String, String)>, Vec<String>) {
+    let added = after.0.iter().filter(|pair| !before.0.contains(pair)).cloned().collect();
+    let removed = before.0.iter().filter(|(key, _)| after.get(key).is_none()).map(|(key, _)| key.clone()).collect();
+    (added, removed)
+}
+
+/// The tags in a payload's JSON (any of the three spellings).
+pub fn tags_in(json: &serde_json::Value, field: &str) -> Tags {
+    json.get(field).cloned().and_then(|value| serde_json::from_value(value).ok()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ownership_from_tags() {
+        let tags = |pairs: &[(&str, &str)]| tags_from(pairs.iter().copied());
+        let ours = tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "stage")]);
+        assert_eq!(owner_of(&ours, "acme", "stage"), Owner::This);
+        assert_eq!(owner_of(&ours, "acme", "prod"), Owner::OtherEnvironment("stage".into()));
+        assert_eq!(owner_of(&ours, "other", "stage"), Owner::Foreign);
+        assert_eq!(owner_of(&tags(&[("Name", "x")]), "acme", "stage"), Owner::Foreign);
+        let shared =
+            tags(&[("ecsdeploy:environment", "shared"), ("ecsdeploy:project", "acme"), ("B", "2"), ("A", "1")]);
+        assert_eq!(shared_owner_of(&shared, "acme"), Owner::This);
+        let keys: Vec<&str> = shared.0.iter().map(|(key, _)| key.as_str()).collect();
+        assert_eq!(keys, ["ecsdeploy:project", "ecsdeploy:environment", "A", "B"]);
+    }
+
+    #[test]
+    fn tag_changes_add_and_remove() {
+        let before = Tags(vec![("a".into(), "1".into()), ("b".into(), "2".into())]);
+        let after = Tags(vec![("a".into(), "1".into()), ("b".into(), "3".into()), ("c".into(), "4".into())]);
+        let (added, removed) = tag_changes(&before, &after);
+        assert_eq!(added, [("b".to_string(), "3".to_string()), ("c".to_string(), "4".to_string())]);
+        assert!(removed.is_empty());
+        let (_, removed) = tag_changes(&after, &before);
+        assert_eq!(removed, ["c"]);
+    }
+}

@@ -1,0 +1,107 @@
+//! The [`Cloud`] trait for [`AwsCloud`]: each payload kind to the calls of its API family.
+
+use super::AwsCloud;
+use crate::actual::ActualState;
+use crate::actual::scope::ReadScope;
+use crate::cloud::{Api, CallerIdentity, Cloud, CloudError, CloudErrorKind};
+use crate::plan::address::{Address, ServicePart};
+use crate::plan::resources::Payload;
+use crate::plan::values::Values;
+
+impl Cloud for AwsCloud {
+    async fn caller_identity(&self) -> Result<CallerIdentity, CloudError> {
+        self.identity().await
+    }
+
+    async fn probe(&self, api: Api) -> Result<(), CloudError> {
+        self.probe_api(api).await
+    }
+
+    async fn read(&self, scope: &ReadScope) -> Result<ActualState, CloudError> {
+        self.read_environment(scope).await
+    }
+
+    async fn create(&self, _address: &Address, payload: &Payload) -> Result<Values, CloudError> {
+        match payload {
+            Payload::Cluster(cluster) => self.create_cluster(cluster).await,
+            Payload::SecurityGroup(group) => self.create_security_group(group).await,
+            Payload::LoadBalancer(load_balancer) => self.create_load_balancer(load_balancer).await,
+            Payload::Listener(listener) => {
+                let name = load_balancer_name(&listener.load_balancer_arn.to_string());
+                self.create_listener(&name, listener).await
+            }
+            Payload::Repository(repository) => self.create_repository(repository).await,
+            Payload::LogGroup(group) => self.create_log_group(group).await,
+            Payload::Role(role) => self.create_role(role).await,
+            Payload::TaskDefinition(definition) => self.register_task_definition(definition).await,
+            Payload::TargetGroup(group) => self.create_target_group(group).await,
+            Payload::ListenerRule(rule) => self.create_rule(rule).await,
+            Payload::EcsService(service) => self.create_service(service).await,
+            Payload::ScalableTarget(target) => self.put_scalable_target(target).await,
+            Payload::ScalingPolicy(policy) => self.put_scaling_policy(policy).await,
+            Payload::DnsRecord(record) => self.upsert_dns_record(record).await,
+        }
+    }
+
+    async fn update(
+        &self,
+        _address: &Address,
+        id: &str,
+        payload: &Payload,
+        before: &serde_json::Value,
+    ) -> Result<Values, CloudError> {
+        match payload {
+            Payload::Cluster(cluster) => self.update_cluster(id, cluster, before).await,
+            Payload::SecurityGroup(group) => self.update_security_group(id, group, before).await,
+            Payload::LoadBalancer(load_balancer) => self.update_load_balancer(id, load_balancer, before).await,
+            Payload::Listener(listener) => self.update_listener(id, listener, before).await,
+            Payload::Repository(repository) => self.update_repository(repository, before).await,
+            Payload::LogGroup(group) => self.update_log_group(group, before).await,
+            Payload::Role(role) => self.update_role(role, before).await,
+            // A revision never changes: a new content is a new revision.
+            Payload::TaskDefinition(definition) => self.register_task_definition(definition).await,
+            Payload::TargetGroup(group) => self.update_target_group(id, group, before).await,
+            Payload::ListenerRule(rule) => self.update_rule(id, rule, before).await,
+            Payload::EcsService(service) => self.update_service(id, service, before).await,
+            Payload::ScalableTarget(target) => self.put_scalable_target(target).await,
+            Payload::ScalingPolicy(policy) => self.put_scaling_policy(policy).await,
+            Payload::DnsRecord(record) => self.upsert_dns_record(record).await,
+        }
+    }
+
+    async fn delete(&self, address: &Address, id: &str, before: &serde_json::Value) -> Result<(), CloudError> {
+        match address {
+            Address::Cluster => self.delete_cluster(id).await,
+            Address::SecurityGroup { .. } => self.delete_security_group(id).await,
+            Address::LoadBalancer => self.delete_load_balancer(id).await,
+            Address::Listener(_) => self.delete_listener(id).await,
+            Address::Repository(name) => Err(CloudError::new(
+                "ecr:DeleteRepository",
+                format!("repository {name}"),
+                CloudErrorKind::Service {
+                    code: "refused".into(),
+                    message: "ecsdeploy never deletes image repositories: they hold what was built".into(),
+                },
+            )),
+            Address::DnsRecord(_) => self.delete_dns_record(before).await,
+            Address::Service { part, .. } => match part {
+                ServicePart::LogGroup => self.delete_log_group(id).await,
+                ServicePart::ExecutionRole | ServicePart::TaskRole => self.delete_role(id).await,
+                ServicePart::TaskDefinition => self.deregister_task_definitions(id, before).await,
+                ServicePart::TargetGroup => self.delete_target_group(id).await,
+                ServicePart::ListenerRule => self.delete_rule(id).await,
+                ServicePart::EcsService => self.delete_service(id, before).await,
+                ServicePart::ScalableTarget => self.delete_scalable_target(id).await,
+                ServicePart::ScalingPolicy => {
+                    let resource_id = before.get("ResourceId").and_then(serde_json::Value::as_str).unwrap_or_default();
+                    self.delete_scaling_policy(id, resource_id).await
+                }
+            },
+        }
+    }
+}
+
+/// The name in an ALB ARN (`...:loadbalancer/app/<name>/<id>`).
+fn load_balancer_name(arn: &str) -> String {
+    arn.split("loadbalancer/app/").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or_default().to_string()
+}

@@ -1,0 +1,681 @@
+//! ECS: the shared cluster, each service's task definition and ECS service. Services are listed
+//! once per cluster and described ten at a time (the API's limit), with their tags.
+
+use super::AwsCloud;
+use super::common::{Partial, owner_of, shared_owner_of, tag_changes, tags_from, tags_in, unsent};
+use crate::actual::Owner;
+use crate::actual::scope::ReadScope;
+use crate::cloud::{CloudError, is_not_found};
+use crate::desired::Reference;
+use crate::desired::Template;
+use crate::desired::ecs_service::{
+    AwsVpcConfiguration, CapacityProviderStrategyItem, DeploymentCircuitBreaker, DeploymentConfiguration,
+    DeploymentController, EcsService, LoadBalancerBinding, NetworkConfiguration,
+};
+use crate::desired::shared::Cluster;
+use crate::desired::tags::{SERVICE_TAG, Tags};
+use crate::desired::task_definition::{
+    ContainerDefinition, ContainerHealthCheck, ImageReference, KeyValue, LogConfiguration, LogOptions, PortMapping,
+    RuntimePlatform, SecretValueFrom, SecretVariable, TaskDefinition,
+};
+use crate::plan::address::{Address, ServicePart};
+use crate::plan::resources::json_of;
+use crate::plan::values::Values;
+use aws_sdk_ecs::types as ecs;
+
+/// DescribeServices takes at most 10 services.
+const SERVICES_PER_CALL: usize = 10;
+
+/// What the ECS reader found besides resources: the services to read autoscaling for.
+pub(super) struct EcsRead {
+    pub partial: Partial,
+    /// `(service name, scaling resource id)` of every service of this environment found.
+    pub scaled_services: Vec<(String, String)>,
+}
+
+impl AwsCloud {
+    pub(super) async fn read_ecs(&self, scope: &ReadScope) -> Result<EcsRead, CloudError> {
+        let mut partial = Partial::default();
+        let mut scaled_services = Vec::new();
+        if self.read_cluster(scope, &mut partial).await? {
+            let services = self.described_services(scope).await?;
+            for service in &services {
+                self.read_service(scope, service, &mut partial, &mut scaled_services).await?;
+            }
+        }
+        for service in &scope.services {
+            let address = Address::service(&service.name, ServicePart::TaskDefinition);
+            if !partial.resources.iter().any(|(existing, _)| existing == &address) {
+                // No service runs it yet: the family's newest active revision may already hold
+                // the desired content (an earlier run stopped after registering it).
+                self.read_task_definition(scope, &service.name, &service.names.full_name, &mut partial).await?;
+            }
+        }
+        Ok(EcsRead { partial, scaled_services })
+    }
+
+    async fn read_cluster(&self, scope: &ReadScope, partial: &mut Partial) -> Result<bool, CloudError> {
+        let output = self
+            .ecs
+            .describe_clusters()
+            .clusters(&scope.cluster)
+            .include(ecs::ClusterField::Tags)
+            .send()
+            .await
+            .map_err(|error| self.error("ecs:DescribeClusters", format!("cluster {}", scope.cluster), &error))?;
+        let Some(cluster) = output.clusters().iter().find(|cluster| cluster.status() == Some("ACTIVE")) else {
+            return Ok(false);
+        };
+        let tags = tags_from(
+            cluster.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
+        );
+        let mut capacity_providers = cluster.capacity_providers().to_vec();
+        capacity_providers.sort();
+        let actual = Cluster { cluster_name: scope.cluster.clone(), capacity_providers, tags: tags.clone() };
+        let id = cluster.cluster_arn().unwrap_or_default();
+        partial.resource(Address::Cluster, id, json_of(&actual), shared_owner_of(&tags, &scope.project));
+        Ok(true)
+    }
+
+    /// Every active service of the cluster, with tags.
+    async fn described_services(&self, scope: &ReadScope) -> Result<Vec<ecs::Service>, CloudError> {
+        let resource = format!("cluster {}", scope.cluster);
+        let mut arns = Vec::new();
+        let mut next = None;
+        loop {
+            let output = self
+                .ecs
+                .list_services()
+                .cluster(&scope.cluster)
+                .set_next_token(next)
+                .max_results(100)
+                .send()
+                .await
+                .map_err(|error| self.error("ecs:ListServices", &resource, &error))?;
+            arns.extend(output.service_arns().iter().cloned());
+            next = output.next_token().map(str::to_string);
+            if next.is_none() {
+                break;
+            }
+        }
+        let mut services = Vec::new();
+        for batch in arns.chunks(SERVICES_PER_CALL) {
+            let output = self
+                .ecs
+                .describe_services()
+                .cluster(&scope.cluster)
+                .set_services(Some(batch.to_vec()))
+                .include(ecs::ServiceField::Tags)
+                .send()
+                .await
+                .map_err(|error| self.error("ecs:DescribeServices", &resource, &error))?;
+            services.extend(output.services().iter().filter(|service| service.status() == Some("ACTIVE")).cloned());
+        }
+        Ok(services)
+    }
+
+    async fn read_service(
+        &self,
+        scope: &ReadScope,
+        service: &ecs::Service,
+        partial: &mut Partial,
+        scaled_services: &mut Vec<(String, String)>,
+    ) -> Result<(), CloudError> {
+        let name = service.service_name().unwrap_or_default();
+        let tags = tags_from(
+            service.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
+        );
+        let owner = owner_of(&tags, &scope.project, &scope.environment);
+        if let Owner::OtherEnvironment(environment) = &owner {
+            partial.other_environments.push(environment.clone());
+        }
+        let in_scope =
+            scope.services.iter().find(|wanted| wanted.names.full_name == name).map(|wanted| wanted.name.clone());
+        let service_name = match (in_scope, &owner) {
+            (Some(service_name), _) => service_name,
+            (None, Owner::This) => match tags.get(SERVICE_TAG) {
+                Some(service_name) => service_name.to_string(),
+                None => return Ok(()),
+            },
+            _ => return Ok(()),
+        };
+        let actual = service_of(scope, service, tags);
+        let arn = service.service_arn().unwrap_or_default();
+        partial.resource(
+            Address::service(&service_name, ServicePart::EcsService),
+            arn,
+            json_of(&actual),
+            owner.clone(),
+        );
+        if owner == Owner::This {
+            scaled_services.push((service_name.clone(), format!("service/{}/{name}", scope.cluster)));
+            let task_definition = service.task_definition().unwrap_or_default();
+            self.read_task_definition(scope, &service_name, task_definition, partial).await?;
+        }
+        Ok(())
+    }
+
+    /// The task definition `name` (an ARN, or a family for its newest active revision).
+    async fn read_task_definition(
+        &self,
+        scope: &ReadScope,
+        service: &str,
+        name: &str,
+        partial: &mut Partial,
+    ) -> Result<(), CloudError> {
+        let output = match self
+            .ecs
+            .describe_task_definition()
+            .task_definition(name)
+            .include(ecs::TaskDefinitionField::Tags)
+            .send()
+            .await
+        {
+            Ok(output) => output,
+            Err(error) if is_not_found(&error, &["ClientException"]) => return Ok(()),
+            Err(error) => {
+                return Err(self.error("ecs:DescribeTaskDefinition", format!("task definition {name}"), &error));
+            }
+        };
+        let Some(definition) = output.task_definition() else { return Ok(()) };
+        if definition.status() != Some(&ecs::TaskDefinitionStatus::Active) {
+            return Ok(());
+        }
+        let tags =
+            tags_from(output.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())));
+        let owner = owner_of(&tags, &scope.project, &scope.environment);
+        let arn = definition.task_definition_arn().unwrap_or_default();
+        let family = definition.family().unwrap_or_default().to_string();
+        partial.values.set(&Reference::TaskDefinitionArn { family }, arn);
+        let actual = task_definition_of(definition, tags);
+        partial.resource(Address::service(service, ServicePart::TaskDefinition), arn, json_of(&actual), owner);
+        Ok(())
+    }
+
+    pub(super) async fn create_cluster(&self, cluster: &Cluster) -> Result<Values, CloudError> {
+        self.ecs
+            .create_cluster()
+            .cluster_name(&cluster.cluster_name)
+            .set_capacity_providers(Some(cluster.capacity_providers.clone()))
+            .set_tags(Some(ecs_tags(&cluster.tags)))
+            .send()
+            .await
+            .map_err(|error| self.error("ecs:CreateCluster", format!("cluster {}", cluster.cluster_name), &error))?;
+        Ok(Values::default())
+    }
+
+    pub(super) async fn update_cluster(
+        &self,
+        arn: &str,
+        cluster: &Cluster,
+        before: &serde_json::Value,
+    ) -> Result<Values, CloudError> {
+        let resource = format!("cluster {}", cluster.cluster_name);
+        if before.get("capacityProviders") != Some(&json_of(&cluster.capacity_providers)) {
+            self.ecs
+                .put_cluster_capacity_providers()
+                .cluster(&cluster.cluster_name)
+                .set_capacity_providers(Some(cluster.capacity_providers.clone()))
+                .set_default_capacity_provider_strategy(Some(Vec::new()))
+                .send()
+                .await
+                .map_err(|error| self.error("ecs:PutClusterCapacityProviders", &resource, &error))?;
+        }
+        self.retag_ecs_resource(arn, &tags_in(before, "tags"), &cluster.tags, &resource).await?;
+        Ok(Values::default())
+    }
+
+    pub(super) async fn delete_cluster(&self, arn: &str) -> Result<(), CloudError> {
+        match self.ecs.delete_cluster().cluster(arn).send().await {
+            Ok(_) => Ok(()),
+            Err(error) if is_not_found(&error, &["ClusterNotFoundException"]) => Ok(()),
+            Err(error) => Err(self.error("ecs:DeleteCluster", format!("cluster {arn}"), &error)),
+        }
+    }
+
+    pub(super) async fn register_task_definition(&self, definition: &TaskDefinition) -> Result<Values, CloudError> {
+        let resource = format!("task definition {}", definition.family);
+        let containers = definition
+            .container_definitions
+            .iter()
+            .map(|container| {
+                container_of(container).map_err(|message| unsent("ecs:RegisterTaskDefinition", &resource, message))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let output = self
+            .ecs
+            .register_task_definition()
+            .family(&definition.family)
+            .task_role_arn(definition.task_role_arn.to_string())
+            .execution_role_arn(definition.execution_role_arn.to_string())
+            .network_mode(ecs::NetworkMode::from(definition.network_mode.as_str()))
+            .set_requires_compatibilities(Some(
+                definition.requires_compatibilities.iter().map(|c| ecs::Compatibility::from(c.as_str())).collect(),
+            ))
+            .cpu(&definition.cpu)
+            .memory(&definition.memory)
+            .runtime_platform(
+                ecs::RuntimePlatform::builder()
+                    .cpu_architecture(ecs::CpuArchitecture::from(definition.runtime_platform.cpu_architecture.as_str()))
+                    .operating_system_family(ecs::OsFamily::from(
+                        definition.runtime_platform.operating_system_family.as_str(),
+                    ))
+                    .build(),
+            )
+            .set_container_definitions(Some(containers))
+            .set_tags(Some(ecs_tags(&definition.tags)))
+            .send()
+            .await
+            .map_err(|error| self.error("ecs:RegisterTaskDefinition", &resource, &error))?;
+        let arn = output.task_definition().and_then(|created| created.task_definition_arn()).unwrap_or_default();
+        let mut values = Values::default();
+        values.set(&Reference::TaskDefinitionArn { family: definition.family.clone() }, arn);
+        Ok(values)
+    }
+
+    /// Deregisters every active revision of the family of `arn` (the environment is going away).
+    pub(super) async fn deregister_task_definitions(
+        &self,
+        arn: &str,
+        before: &serde_json::Value,
+    ) -> Result<(), CloudError> {
+        let family = before.get("family").and_then(serde_json::Value::as_str).unwrap_or_default();
+        let resource = format!("task definition family {family}");
+        let output = self
+            .ecs
+            .list_task_definitions()
+            .family_prefix(family)
+            .status(ecs::TaskDefinitionStatus::Active)
+            .send()
+            .await
+            .map_err(|error| self.error("ecs:ListTaskDefinitions", &resource, &error))?;
+        let mut revisions: Vec<String> = output.task_definition_arns().to_vec();
+        if !revisions.iter().any(|revision| revision == arn) {
+            revisions.push(arn.to_string());
+        }
+        for revision in revisions {
+            self.ecs.deregister_task_definition().task_definition(&revision).send().await.map_err(|error| {
+                self.error("ecs:DeregisterTaskDefinition", format!("task definition {revision}"), &error)
+            })?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn create_service(&self, service: &EcsService) -> Result<Values, CloudError> {
+        let resource = format!("service {} in cluster {}", service.service_name, service.cluster);
+        let parts = service_parts(service).map_err(|message| unsent("ecs:CreateService", &resource, message))?;
+        self.ecs
+            .create_service()
+            .cluster(&service.cluster)
+            .service_name(&service.service_name)
+            .task_definition(service.task_definition.to_string())
+            .desired_count(service.desired_count as i32)
+            .set_capacity_provider_strategy(Some(parts.capacity))
+            .platform_version(&service.platform_version)
+            .network_configuration(parts.network)
+            .set_load_balancers(Some(parts.load_balancers))
+            .health_check_grace_period_seconds(service.health_check_grace_period_seconds as i32)
+            .deployment_configuration(parts.deployment)
+            .deployment_controller(parts.controller)
+            .propagate_tags(ecs::PropagateTags::from(service.propagate_tags.as_str()))
+            .enable_ecs_managed_tags(service.enable_ecs_managed_tags)
+            .set_tags(Some(ecs_tags(&service.tags)))
+            .send()
+            .await
+            .map_err(|error| self.error("ecs:CreateService", &resource, &error))?;
+        Ok(Values::default())
+    }
+
+    /// Everything but the task count, which autoscaling owns once the service exists.
+    pub(super) async fn update_service(
+        &self,
+        arn: &str,
+        service: &EcsService,
+        before: &serde_json::Value,
+    ) -> Result<Values, CloudError> {
+        let resource = format!("service {} in cluster {}", service.service_name, service.cluster);
+        let parts = service_parts(service).map_err(|message| unsent("ecs:UpdateService", &resource, message))?;
+        self.ecs
+            .update_service()
+            .cluster(&service.cluster)
+            .service(&service.service_name)
+            .task_definition(service.task_definition.to_string())
+            .set_capacity_provider_strategy(Some(parts.capacity))
+            .platform_version(&service.platform_version)
+            .network_configuration(parts.network)
+            .set_load_balancers(Some(parts.load_balancers))
+            .health_check_grace_period_seconds(service.health_check_grace_period_seconds as i32)
+            .deployment_configuration(parts.deployment)
+            .propagate_tags(ecs::PropagateTags::from(service.propagate_tags.as_str()))
+            .enable_ecs_managed_tags(service.enable_ecs_managed_tags)
+            .send()
+            .await
+            .map_err(|error| self.error("ecs:UpdateService", &resource, &error))?;
+        self.retag_ecs_resource(arn, &tags_in(before, "tags"), &service.tags, &resource).await?;
+        Ok(Values::default())
+    }
+
+    pub(super) async fn delete_service(&self, arn: &str, before: &serde_json::Value) -> Result<(), CloudError> {
+        let cluster = before.get("cluster").and_then(serde_json::Value::as_str).unwrap_or_default();
+        let result = self.ecs.delete_service().cluster(cluster).service(arn).force(true).send().await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if is_not_found(&error, &["ServiceNotFoundException", "ServiceNotActiveException"]) => Ok(()),
+            Err(error) => Err(self.error("ecs:DeleteService", format!("service {arn}"), &error)),
+        }
+    }
+
+    async fn retag_ecs_resource(
+        &self,
+        arn: &str,
+        before: &Tags,
+        after: &Tags,
+        resource: &str,
+    ) -> Result<(), CloudError> {
+        let (added, removed) = tag_changes(before, after);
+        if !added.is_empty() {
+            let tags = added.iter().map(|(key, value)| ecs::Tag::builder().key(key).value(value).build()).collect();
+            self.ecs
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|error| self.error("ecs:TagResource", resource, &error))?;
+        }
+        if !removed.is_empty() {
+            self.ecs
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|error| self.error("ecs:UntagResource", resource, &error))?;
+        }
+        Ok(())
+    }
+}
+
+fn ecs_tags(tags: &Tags) -> Vec<ecs::Tag> {
+    tags.0.iter().map(|(key, value)| ecs::Tag::builder().key(key).value(value).build()).collect()
+}
+
+/// The parts of a service request that the SDK builds with validation.
+struct ServiceParts {
+    capacity: Vec<ecs::CapacityProviderStrategyItem>,
+    network: ecs::NetworkConfiguration,
+    load_balancers: Vec<ecs::LoadBalancer>,
+    deployment: ecs::DeploymentConfiguration,
+    controller: ecs::DeploymentController,
+}
+
+fn service_parts(service: &EcsService) -> Result<ServiceParts, String> {
+    let capacity = service
+        .capacity_provider_strategy
+        .iter()
+        .map(|item| {
+            ecs::CapacityProviderStrategyItem::builder()
+                .capacity_provider(&item.capacity_provider)
+                .weight(item.weight as i32)
+                .base(item.base as i32)
+                .build()
+                .map_err(|error| error.to_string())
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let vpc = &service.network_configuration.awsvpc_configuration;
+    let awsvpc = ecs::AwsVpcConfiguration::builder()
+        .set_subnets(Some(vpc.subnets.iter().map(ToString::to_string).collect()))
+        .set_security_groups(Some(vpc.security_groups.iter().map(ToString::to_string).collect()))
+        .assign_public_ip(ecs::AssignPublicIp::from(vpc.assign_public_ip.as_str()))
+        .build()
+        .map_err(|error| error.to_string())?;
+    let load_balancers = service
+        .load_balancers
+        .iter()
+        .map(|binding| {
+            ecs::LoadBalancer::builder()
+                .target_group_arn(binding.target_group_arn.to_string())
+                .container_name(&binding.container_name)
+                .container_port(binding.container_port as i32)
+                .build()
+        })
+        .collect();
+    let configuration = &service.deployment_configuration;
+    let breaker = ecs::DeploymentCircuitBreaker::builder()
+        .enable(configuration.deployment_circuit_breaker.enable)
+        .rollback(configuration.deployment_circuit_breaker.rollback)
+        .build();
+    let deployment = ecs::DeploymentConfiguration::builder()
+        .deployment_circuit_breaker(breaker)
+        .maximum_percent(configuration.maximum_percent as i32)
+        .minimum_healthy_percent(configuration.minimum_healthy_percent as i32)
+        .build();
+    let controller = ecs::DeploymentController::builder()
+        .r#type(ecs::DeploymentControllerType::from(service.deployment_controller.controller_type.as_str()))
+        .build()
+        .map_err(|error| error.to_string())?;
+    Ok(ServiceParts {
+        capacity,
+        network: ecs::NetworkConfiguration::builder().awsvpc_configuration(awsvpc).build(),
+        load_balancers,
+        deployment,
+        controller,
+    })
+}
+
+fn container_of(container: &ContainerDefinition) -> Result<ecs::ContainerDefinition, String> {
+    let environment = container
+        .environment
+        .iter()
+        .map(|variable| ecs::KeyValuePair::builder().name(&variable.name).value(&variable.value).build())
+        .collect();
+    let secrets = container
+        .secrets
+        .iter()
+        .map(|secret| ecs::Secret::builder().name(&secret.name).value_from(secret.value_from.0.to_string()).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| error.to_string())?;
+    let options = &container.log_configuration.options;
+    let log_configuration = ecs::LogConfiguration::builder()
+        .log_driver(ecs::LogDriver::from(container.log_configuration.log_driver.as_str()))
+        .options("awslogs-group", &options.group)
+        .options("awslogs-region", &options.region)
+        .options("awslogs-stream-prefix", &options.stream_prefix)
+        .build()
+        .map_err(|error| error.to_string())?;
+    let health_check = match &container.health_check {
+        Some(check) => Some(
+            ecs::HealthCheck::builder()
+                .set_command(Some(check.command.clone()))
+                .interval(check.interval as i32)
+                .timeout(check.timeout as i32)
+                .retries(check.retries as i32)
+                .start_period(check.start_period as i32)
+                .build()
+                .map_err(|error| error.to_string())?,
+        ),
+        None => None,
+    };
+    let ports = container
+        .port_mappings
+        .iter()
+        .map(|mapping| {
+            ecs::PortMapping::builder()
+                .container_port(mapping.container_port as i32)
+                .host_port(mapping.host_port as i32)
+                .protocol(ecs::TransportProtocol::from(mapping.protocol.as_str()))
+                .build()
+        })
+        .collect();
+    Ok(ecs::ContainerDefinition::builder()
+        .name(&container.name)
+        .image(container.image.to_reference_string())
+        .essential(container.essential)
+        .set_command(container.command.clone())
+        .set_entry_point(container.entry_point.clone())
+        .set_port_mappings(Some(ports))
+        .set_environment(Some(environment))
+        .set_secrets(Some(secrets))
+        .log_configuration(log_configuration)
+        .set_health_check(health_check)
+        .build())
+}
+
+/// A service in the desired shape: lists sorted, the cluster by name, the task count included
+/// (plan ignores it once the service exists).
+fn service_of(scope: &ReadScope, service: &ecs::Service, tags: Tags) -> EcsService {
+    let mut capacity: Vec<CapacityProviderStrategyItem> = service
+        .capacity_provider_strategy()
+        .iter()
+        .map(|item| CapacityProviderStrategyItem {
+            capacity_provider: item.capacity_provider().to_string(),
+            weight: i64::from(item.weight()),
+            base: i64::from(item.base()),
+        })
+        .collect();
+    capacity.sort_by(|a, b| a.capacity_provider.cmp(&b.capacity_provider));
+    let vpc = service.network_configuration().and_then(|network| network.awsvpc_configuration());
+    let mut subnets: Vec<Reference> =
+        vpc.map(|vpc| vpc.subnets().iter().map(Reference::known).collect()).unwrap_or_default();
+    subnets.sort();
+    let mut security_groups: Vec<Reference> =
+        vpc.map(|vpc| vpc.security_groups().iter().map(Reference::known).collect()).unwrap_or_default();
+    security_groups.sort();
+    let deployment = service.deployment_configuration();
+    let breaker = deployment.and_then(|deployment| deployment.deployment_circuit_breaker());
+    EcsService {
+        cluster: scope.cluster.clone(),
+        service_name: service.service_name().unwrap_or_default().to_string(),
+        task_definition: Reference::known(service.task_definition().unwrap_or_default()),
+        desired_count: i64::from(service.desired_count()),
+        capacity_provider_strategy: capacity,
+        platform_version: service.platform_version().unwrap_or("LATEST").to_string(),
+        network_configuration: NetworkConfiguration {
+            awsvpc_configuration: AwsVpcConfiguration {
+                subnets,
+                security_groups,
+                assign_public_ip: vpc
+                    .and_then(|vpc| vpc.assign_public_ip())
+                    .map(|a| a.as_str().to_string())
+                    .unwrap_or("DISABLED".into()),
+            },
+        },
+        load_balancers: service
+            .load_balancers()
+            .iter()
+            .map(|binding| LoadBalancerBinding {
+                target_group_arn: Reference::known(binding.target_group_arn().unwrap_or_default()),
+                container_name: binding.container_name().unwrap_or_default().to_string(),
+                container_port: i64::from(binding.container_port().unwrap_or_default()),
+            })
+            .collect(),
+        health_check_grace_period_seconds: i64::from(service.health_check_grace_period_seconds().unwrap_or_default()),
+        deployment_configuration: DeploymentConfiguration {
+            deployment_circuit_breaker: DeploymentCircuitBreaker {
+                enable: breaker.is_some_and(|breaker| breaker.enable()),
+                rollback: breaker.is_some_and(|breaker| breaker.rollback()),
+            },
+            maximum_percent: i64::from(deployment.and_then(|d| d.maximum_percent()).unwrap_or(200)),
+            minimum_healthy_percent: i64::from(deployment.and_then(|d| d.minimum_healthy_percent()).unwrap_or(100)),
+        },
+        deployment_controller: DeploymentController {
+            controller_type: service
+                .deployment_controller()
+                .map(|controller| controller.r#type().as_str().to_string())
+                .unwrap_or("ECS".into()),
+        },
+        propagate_tags: service.propagate_tags().map(|p| p.as_str().to_string()).unwrap_or("NONE".into()),
+        enable_ecs_managed_tags: service.enable_ecs_managed_tags(),
+        tags,
+    }
+}
+
+/// A task definition in the desired shape: environment and secrets sorted, defaults ECS adds
+/// left out or written as the desired side writes them.
+fn task_definition_of(definition: &ecs::TaskDefinition, tags: Tags) -> TaskDefinition {
+    let platform = definition.runtime_platform();
+    let mut compatibilities: Vec<String> =
+        definition.requires_compatibilities().iter().map(|c| c.as_str().to_string()).collect();
+    compatibilities.sort();
+    TaskDefinition {
+        family: definition.family().unwrap_or_default().to_string(),
+        task_role_arn: Template::literal(definition.task_role_arn().unwrap_or_default()),
+        execution_role_arn: Template::literal(definition.execution_role_arn().unwrap_or_default()),
+        network_mode: definition.network_mode().map(|mode| mode.as_str().to_string()).unwrap_or_default(),
+        requires_compatibilities: compatibilities,
+        cpu: definition.cpu().unwrap_or_default().to_string(),
+        memory: definition.memory().unwrap_or_default().to_string(),
+        runtime_platform: RuntimePlatform {
+            cpu_architecture: platform
+                .and_then(|p| p.cpu_architecture())
+                .map(|a| a.as_str().to_string())
+                .unwrap_or("X86_64".into()),
+            operating_system_family: platform
+                .and_then(|p| p.operating_system_family())
+                .map(|family| family.as_str().to_string())
+                .unwrap_or("LINUX".into()),
+        },
+        container_definitions: definition.container_definitions().iter().map(container_definition_of).collect(),
+        tags,
+    }
+}
+
+fn container_definition_of(container: &ecs::ContainerDefinition) -> ContainerDefinition {
+    let mut environment: Vec<KeyValue> = container
+        .environment()
+        .iter()
+        .map(|pair| KeyValue {
+            name: pair.name().unwrap_or_default().to_string(),
+            value: pair.value().unwrap_or_default().to_string(),
+        })
+        .collect();
+    environment.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut secrets: Vec<SecretVariable> = container
+        .secrets()
+        .iter()
+        .map(|secret| SecretVariable {
+            name: secret.name().to_string(),
+            value_from: SecretValueFrom(Template::literal(secret.value_from())),
+            secret: Default::default(),
+        })
+        .collect();
+    secrets.sort_by(|a, b| a.name.cmp(&b.name));
+    let options = container.log_configuration().and_then(|log| log.options());
+    let option = |key: &str| options.and_then(|options| options.get(key)).cloned().unwrap_or_default();
+    ContainerDefinition {
+        name: container.name().unwrap_or_default().to_string(),
+        image: ImageReference::External(container.image().unwrap_or_default().to_string()),
+        essential: container.essential().unwrap_or(true),
+        command: (!container.command().is_empty()).then(|| container.command().to_vec()),
+        entry_point: (!container.entry_point().is_empty()).then(|| container.entry_point().to_vec()),
+        port_mappings: container
+            .port_mappings()
+            .iter()
+            .map(|mapping| PortMapping {
+                container_port: i64::from(mapping.container_port().unwrap_or_default()),
+                host_port: i64::from(mapping.host_port().or(mapping.container_port()).unwrap_or_default()),
+                protocol: mapping.protocol().map(|p| p.as_str().to_string()).unwrap_or("tcp".into()),
+            })
+            .collect(),
+        environment,
+        secrets,
+        log_configuration: LogConfiguration {
+            log_driver: container
+                .log_configuration()
+                .map(|log| log.log_driver().as_str().to_string())
+                .unwrap_or_default(),
+            options: LogOptions {
+                group: option("awslogs-group"),
+                region: option("awslogs-region"),
+                stream_prefix: option("awslogs-stream-prefix"),
+            },
+        },
+        health_check: container.health_check().map(|check| ContainerHealthCheck {
+            command: check.command().to_vec(),
+            interval: i64::from(check.interval().unwrap_or(30)),
+            timeout: i64::from(check.timeout().unwrap_or(5)),
+            retries: i64::from(check.retries().unwrap_or(3)),
+            start_period: i64::from(check.start_period().unwrap_or(0)),
+        }),
+    }
+}

@@ -1,0 +1,567 @@
+//! The services' IAM roles: found with one `ListRoles` under ecsdeploy's path, then read role by
+//! role (tags, trust policy, inline policy) into the desired [`Role`] shape, and written with
+//! `CreateRole`, `PutRolePolicy` and the narrow update calls.
+//!
+//! IAM returns policy documents URL-encoded and as they were submitted (a `Statement` may be an
+//! object, an `Action` a string); the reader decodes and coerces them to the desired spelling, so
+//! that a role created from a desired [`Role`] reads back byte-identical and a second plan is empty.
+
+use super::AwsCloud;
+use super::common::{Partial, owner_of, tag_changes, tags_from, tags_in, unsent};
+use crate::actual::scope::ReadScope;
+use crate::cloud::{CloudError, is_not_found};
+use crate::desired::iam::{CreateRole, PolicyDocument, PutRolePolicy, Role};
+use crate::desired::names::{ROLE_PATH, ROLE_POLICY_NAME};
+use crate::desired::tags::{SERVICE_TAG, Tags};
+use crate::plan::address::{Address, ServicePart};
+use crate::plan::values::Values;
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use serde_json::{Map, Value};
+
+/// Roles read at once: IAM's request rate is low and shared by the whole account.
+const READ_CONCURRENCY: usize = 4;
+const NOT_FOUND: &[&str] = &["NoSuchEntity"];
+/// Key order of [`PolicyDocument`] and of its statements as the desired side serialises them.
+const DOCUMENT_KEYS: &[&str] = &["Version", "Statement"];
+const STATEMENT_KEYS: &[&str] = &["Sid", "Effect", "Principal", "Action", "Resource", "Condition"];
+/// Statement fields IAM accepts as a string or a list; the desired side always writes a list.
+const LIST_KEYS: &[&str] = &["Action", "NotAction", "Resource", "NotResource"];
+
+/// A role as read: the typed [`Role`] and its JSON in the desired shape.
+struct ReadRole {
+    role: Role,
+    json: Value,
+}
+
+impl AwsCloud {
+    /// This environment's roles: every role under [`ROLE_PATH`] named `{project}-{environment}-*`.
+    pub(super) async fn read_roles(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
+        let prefix = format!("{}-{}-", scope.project, scope.environment);
+        let names: Vec<String> =
+            self.list_role_names().await?.into_iter().filter(|name| name.starts_with(&prefix)).collect();
+        let roles: Vec<Option<ReadRole>> = stream::iter(names.iter().map(|name| self.read_role(name)))
+            .buffered(READ_CONCURRENCY)
+            .try_collect()
+            .await?;
+        let mut partial = Partial::default();
+        for ReadRole { role, json } in roles.into_iter().flatten() {
+            let tags = &role.create_role.tags;
+            let Some(address) = role_address(scope, role.name(), tags) else {
+                tracing::debug!(role = role.name(), "role not named as ecsdeploy names this environment's roles");
+                continue;
+            };
+            partial.resource(address, role.name(), json, owner_of(tags, &scope.project, &scope.environment));
+        }
+        Ok(partial)
+    }
+
+    async fn list_role_names(&self) -> Result<Vec<String>, CloudError> {
+        let roles = self
+            .iam
+            .list_roles()
+            .path_prefix(ROLE_PATH)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| self.error("iam:ListRoles", format!("roles under path {ROLE_PATH}"), &error))?;
+        Ok(roles.iter().map(|role| role.role_name().to_string()).collect())
+    }
+
+    /// One role, or `None` when it was deleted since it was listed.
+    async fn read_role(&self, name: &str) -> Result<Option<ReadRole>, CloudError> {
+        let (role, policy) = futures_util::try_join!(self.get_role(name), self.get_inline_policy(name))?;
+        let Some(role) = role else { return Ok(None) };
+        let trust = read_document(role.assume_role_policy_document().unwrap_or_default());
+        let read = role_of(&role, trust.document, policy.as_ref().map(|policy| policy.document.clone()));
+        let mut json =
+            serde_json::to_value(&read).map_err(|error| unsent("iam:GetRole", role_resource(name), error))?;
+        // The text keeps what the typed document cannot hold (a `NotAction`, say), so that such a
+        // change made outside ecsdeploy shows in the plan instead of vanishing.
+        if let Some(slot) = json.pointer_mut("/create_role/AssumeRolePolicyDocument") {
+            *slot = Value::String(trust.text);
+        }
+        if let (Some(slot), Some(policy)) = (json.pointer_mut("/put_role_policy/PolicyDocument"), policy) {
+            *slot = Value::String(policy.text);
+        }
+        Ok(Some(ReadRole { role: read, json }))
+    }
+
+    async fn get_role(&self, name: &str) -> Result<Option<aws_sdk_iam::types::Role>, CloudError> {
+        match self.iam.get_role().role_name(name).send().await {
+            Ok(output) => Ok(output.role),
+            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(None),
+            Err(error) => Err(self.error("iam:GetRole", role_resource(name), &error)),
+        }
+    }
+
+    /// ecsdeploy's inline policy of the role; `None` when the role has none.
+    async fn get_inline_policy(&self, name: &str) -> Result<Option<ReadDocument>, CloudError> {
+        match self.iam.get_role_policy().role_name(name).policy_name(ROLE_POLICY_NAME).send().await {
+            Ok(output) => Ok(Some(read_document(output.policy_document()))),
+            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(None),
+            Err(error) => Err(self.error("iam:GetRolePolicy", role_resource(name), &error)),
+        }
+    }
+
+    pub(super) async fn create_role(&self, role: &Role) -> Result<Values, CloudError> {
+        let create = &role.create_role;
+        let resource = role_resource(&create.role_name);
+        let trust = document_string(&create.assume_role_policy_document, "iam:CreateRole", &resource)?;
+        let tags = iam_tags(create.tags.0.iter().cloned(), "iam:CreateRole", &resource)?;
+        self.iam
+            .create_role()
+            .path(&create.path)
+            .role_name(&create.role_name)
+            .assume_role_policy_document(trust)
+            .description(&create.description)
+            .set_tags((!tags.is_empty()).then_some(tags))
+            .send()
+            .await
+            .map_err(|error| self.error("iam:CreateRole", &resource, &error))?;
+        if let Some(policy) = &role.put_role_policy {
+            self.put_role_policy(policy).await?;
+        }
+        Ok(Values::default())
+    }
+
+    async fn put_role_policy(&self, policy: &PutRolePolicy) -> Result<(), CloudError> {
+        let resource = role_resource(&policy.role_name);
+        let document = document_string(&policy.policy_document, "iam:PutRolePolicy", &resource)?;
+        self.iam
+            .put_role_policy()
+            .role_name(&policy.role_name)
+            .policy_name(&policy.policy_name)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|error| self.error("iam:PutRolePolicy", &resource, &error))?;
+        Ok(())
+    }
+
+    /// Changes what differs from `before` (the reader's JSON of the role), call by call. The name
+    /// and path cannot change: plan replaces such a role.
+    pub(super) async fn update_role(&self, role: &Role, before: &Value) -> Result<Values, CloudError> {
+        let resource = role_resource(role.name());
+        let after = serde_json::to_value(role).map_err(|error| unsent("iam:UpdateRole", &resource, error))?;
+        let differs = |pointer: &str| before.pointer(pointer) != after.pointer(pointer);
+        if differs("/create_role/AssumeRolePolicyDocument") {
+            self.update_trust_policy(&role.create_role).await?;
+        }
+        if differs("/create_role/Description") {
+            self.iam
+                .update_role()
+                .role_name(role.name())
+                .description(&role.create_role.description)
+                .send()
+                .await
+                .map_err(|error| self.error("iam:UpdateRole", &resource, &error))?;
+        }
+        if differs("/put_role_policy") {
+            match &role.put_role_policy {
+                Some(policy) => self.put_role_policy(policy).await?,
+                None => self.delete_inline_policy(role.name()).await?,
+            }
+        }
+        let before_tags = before.get("create_role").map(|create| tags_in(create, "Tags")).unwrap_or_default();
+        self.update_role_tags(role.name(), &before_tags, &role.create_role.tags).await?;
+        Ok(Values::default())
+    }
+
+    async fn update_trust_policy(&self, create: &CreateRole) -> Result<(), CloudError> {
+        let resource = role_resource(&create.role_name);
+        let document = document_string(&create.assume_role_policy_document, "iam:UpdateAssumeRolePolicy", &resource)?;
+        self.iam
+            .update_assume_role_policy()
+            .role_name(&create.role_name)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|error| self.error("iam:UpdateAssumeRolePolicy", &resource, &error))?;
+        Ok(())
+    }
+
+    async fn update_role_tags(&self, name: &str, before: &Tags, after: &Tags) -> Result<(), CloudError> {
+        let resource = role_resource(name);
+        let (added, removed) = tag_changes(before, after);
+        if !removed.is_empty() {
+            self.iam
+                .untag_role()
+                .role_name(name)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|error| self.error("iam:UntagRole", &resource, &error))?;
+        }
+        if !added.is_empty() {
+            let tags = iam_tags(added, "iam:TagRole", &resource)?;
+            self.iam
+                .tag_role()
+                .role_name(name)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|error| self.error("iam:TagRole", &resource, &error))?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the role and its inline policy (IAM refuses to delete a role that has one). A role
+    /// already gone is not an error.
+    pub(super) async fn delete_role(&self, name: &str) -> Result<(), CloudError> {
+        self.delete_inline_policy(name).await?;
+        match self.iam.delete_role().role_name(name).send().await {
+            Ok(_) => Ok(()),
+            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(()),
+            Err(error) => Err(self.error("iam:DeleteRole", role_resource(name), &error)),
+        }
+    }
+
+    async fn delete_inline_policy(&self, name: &str) -> Result<(), CloudError> {
+        match self.iam.delete_role_policy().role_name(name).policy_name(ROLE_POLICY_NAME).send().await {
+            Ok(_) => Ok(()),
+            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(()),
+            Err(error) => Err(self.error("iam:DeleteRolePolicy", role_resource(name), &error)),
+        }
+    }
+}
+
+/// The role in the desired shape, its tags in canonical order.
+fn role_of(role: &aws_sdk_iam::types::Role, trust: PolicyDocument, policy: Option<PolicyDocument>) -> Role {
+    Role {
+        create_role: CreateRole {
+            role_name: role.role_name().to_string(),
+            path: role.path().to_string(),
+            assume_role_policy_document: trust,
+            description: role.description().unwrap_or_default().to_string(),
+            tags: tags_from(role.tags().iter().map(|tag| (tag.key(), tag.value()))),
+        },
+        put_role_policy: policy.map(|policy_document| PutRolePolicy {
+            role_name: role.role_name().to_string(),
+            policy_name: ROLE_POLICY_NAME.to_string(),
+            policy_document,
+        }),
+    }
+}
+
+fn role_resource(name: &str) -> String {
+    format!("role {name}")
+}
+
+/// The address of a role: by the names of the services in scope, else (a service gone from the
+/// manifest) by its `ecsdeploy:service` tag, but only when the role carries exactly the name this
+/// environment would give that service's role, so that another environment's role whose name
+/// merely shares the prefix (`acme-stage-eu-auth-task` next to `acme-stage-`) never takes an
+/// address of this one.
+fn role_address(scope: &ReadScope, name: &str, tags: &Tags) -> Option<Address> {
+    for service in &scope.services {
+        if service.names.execution_role == name {
+            return Some(Address::service(&service.name, ServicePart::ExecutionRole));
+        }
+        if service.names.task_role == name {
+            return Some(Address::service(&service.name, ServicePart::TaskRole));
+        }
+    }
+    let service = tags.get(SERVICE_TAG)?;
+    let part = match name.strip_prefix(&format!("{}-{}-{service}", scope.project, scope.environment))? {
+        "-execution" => ServicePart::ExecutionRole,
+        "-task" => ServicePart::TaskRole,
+        _ => return None,
+    };
+    Some(Address::service(service, part))
+}
+
+/// IAM tags; the builder refuses only a missing key or value, which `Tags` cannot have.
+fn iam_tags(
+    pairs: impl IntoIterator<Item = (String, String)>,
+    operation: &str,
+    resource: &str,
+) -> Result<Vec<aws_sdk_iam::types::Tag>, CloudError> {
+    pairs
+        .into_iter()
+        .map(|(key, value)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+                .map_err(|error| unsent(operation, resource, error))
+        })
+        .collect()
+}
+
+fn document_string(document: &PolicyDocument, operation: &str, resource: &str) -> Result<String, CloudError> {
+    serde_json::to_string(document).map_err(|error| unsent(operation, resource, error))
+}
+
+/// A policy document as read: typed where [`PolicyDocument`] can hold it, and its normalised
+/// text (which is what the typed document serialises to whenever it can hold it all).
+#[derive(Debug)]
+struct ReadDocument {
+    document: PolicyDocument,
+    text: String,
+}
+
+/// Decodes, parses and normalises a policy document as IAM returns it.
+fn read_document(encoded: &str) -> ReadDocument {
+    let decoded = percent_decode(encoded);
+    let Ok(parsed) = serde_json::from_str::<Value>(&decoded) else {
+        return ReadDocument { document: empty_document(), text: decoded };
+    };
+    let normalised = normalise_document(parsed);
+    let document = serde_json::from_value(normalised.clone()).unwrap_or_else(|_| empty_document());
+    let text = serde_json::to_string(&normalised).unwrap_or(decoded);
+    ReadDocument { document, text }
+}
+
+/// Stands in for a document [`PolicyDocument`] cannot hold; the JSON carries its real text.
+fn empty_document() -> PolicyDocument {
+    PolicyDocument { version: String::new(), statement: Vec::new() }
+}
+
+/// `%XX` escapes decoded (RFC 3986, as IAM encodes documents; `+` stays `+`). A `%` that starts no
+/// valid escape is kept as written.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let escaped = if bytes[index] == b'%' { bytes.get(index + 1..index + 3).and_then(hex_byte) } else { None };
+        match escaped {
+            Some(byte) => {
+                decoded.push(byte);
+                index += 3;
+            }
+            None => {
+                decoded.push(bytes[index]);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+fn hex_byte(pair: &[u8]) -> Option<u8> {
+    let digit = |byte: u8| (byte as char).to_digit(16);
+    Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
+}
+
+/// The document in the desired spelling: `Statement` a list, `Action`/`Resource` lists, keys in
+/// the desired struct's order (anything else after them, as IAM returned it).
+fn normalise_document(document: Value) -> Value {
+    let Value::Object(mut map) = document else { return document };
+    let statements = match map.get("Statement").cloned() {
+        Some(Value::Array(statements)) => statements,
+        Some(one) => vec![one],
+        None => Vec::new(),
+    };
+    if map.contains_key("Statement") {
+        map.insert("Statement".into(), Value::Array(statements.into_iter().map(normalise_statement).collect()));
+    }
+    Value::Object(ordered(map, DOCUMENT_KEYS))
+}
+
+fn normalise_statement(statement: Value) -> Value {
+    let Value::Object(mut map) = statement else { return statement };
+    for key in LIST_KEYS {
+        if let Some(Value::String(one)) = map.get(*key) {
+            let list = Value::Array(vec![Value::String(one.clone())]);
+            map.insert(key.to_string(), list);
+        }
+    }
+    Value::Object(ordered(map, STATEMENT_KEYS))
+}
+
+/// `map` with `keys` first, in that order, then the other keys in their order.
+fn ordered(map: Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
+    let mut ordered: Map<String, Value> =
+        keys.iter().filter_map(|key| map.get(*key).map(|value| (key.to_string(), value.clone()))).collect();
+    ordered.extend(map.into_iter().filter(|(key, _)| !keys.contains(&key.as_str())));
+    ordered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::aws::test_support::test_cloud;
+    use crate::desired::{Context, DesiredService};
+    use serde_json::json;
+
+    #[test]
+    fn percent_decoding() {
+        let cases = [
+            ("%7B%22Action%22%3A%20%22s3%3A%2A%22%7D", r#"{"Action": "s3:*"}"#),
+            ("arn:aws:logs:us-east-1:1:log-group:/ecs/a", "arn:aws:logs:us-east-1:1:log-group:/ecs/a"),
+            ("a+b%2Bc", "a+b+c"),
+            ("100%", "100%"),
+            ("%zz%4", "%zz%4"),
+            ("%+1x", "%+1x"),
+            ("caf%C3%A9", "café"),
+            ("%e2%82%ac", "€"),
+        ];
+        for (encoded, decoded) in cases {
+            assert_eq!(percent_decode(encoded), decoded, "{encoded}");
+        }
+    }
+
+    #[test]
+    fn documents_normalise_to_the_desired_spelling() {
+        let cases = [
+            (
+                json!({"Statement": {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}}, "Version": "2012-10-17"}),
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":["sts:AssumeRole"]}]}"#,
+            ),
+            (
+                json!({"Version": "2012-10-17", "Statement": [{"Resource": "*", "Sid": "A", "Action": ["a:B", "a:C"], "Effect": "Allow"}]}),
+                r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":["a:B","a:C"],"Resource":["*"]}]}"#,
+            ),
+            (
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"}]}),
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Resource":["*"],"NotAction":["iam:*"]}]}"#,
+            ),
+        ];
+        for (document, expected) in cases {
+            let read = read_document(&document.to_string());
+            assert_eq!(read.text, expected);
+        }
+    }
+
+    #[test]
+    fn typed_documents_serialise_to_their_normalised_text() {
+        let context = Context::new("us-east-1", Some("123456789012".into()));
+        for service in desired_services(&context) {
+            for role in [&service.execution_role, &service.task_role] {
+                let trust = serde_json::to_string(&role.create_role.assume_role_policy_document).expect("serialise");
+                let read = read_document(&trust);
+                assert_eq!(read.document, role.create_role.assume_role_policy_document);
+                assert_eq!(read.text, trust);
+            }
+        }
+    }
+
+    #[test]
+    fn unrepresentable_documents_keep_their_text() {
+        let read = read_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":["iam:*"]}]}"#);
+        assert!(read.document.statement.is_empty());
+        assert!(read.text.contains("NotAction"));
+        let broken = read_document("%7Bnot json");
+        assert_eq!(broken.text, "{not json");
+    }
+
+    fn desired_services(context: &Context) -> Vec<DesiredService> {
+        let checked = crate::checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("manifest");
+        let environment = checked.manifest.environment("stage").expect("stage");
+        crate::desired::build(&checked.manifest, environment, context).services
+    }
+
+    fn scope_of(account_id: &str) -> (ReadScope, Vec<DesiredService>) {
+        let checked = crate::checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("manifest");
+        let environment = checked.manifest.environment("stage").expect("stage");
+        let desired =
+            crate::desired::build(&checked.manifest, environment, &Context::new("us-east-1", Some(account_id.into())));
+        (ReadScope::new(&checked.manifest, environment, &desired), desired.services)
+    }
+
+    fn found<'a>(partial: &'a Partial, address: &Address) -> Option<&'a crate::actual::ActualResource> {
+        partial.resources.iter().find(|(found, _)| found == address).map(|(_, resource)| resource)
+    }
+
+    #[test]
+    fn roles_are_addressed_by_scope_or_by_their_exact_name() {
+        let (mut scope, _) = scope_of("123456789012");
+        scope.services.retain(|service| service.name != "gmail");
+        let tagged = |service: &str| Tags(vec![(SERVICE_TAG.into(), service.into())]);
+        let cases = [
+            ("acme-stage-auth-execution", Tags::default(), Some("service.auth.execution_role")),
+            ("acme-stage-auth-task", Tags::default(), Some("service.auth.task_role")),
+            ("acme-stage-gmail-task", tagged("gmail"), Some("service.gmail.task_role")),
+            ("acme-stage-gmail-execution", tagged("gmail"), Some("service.gmail.execution_role")),
+            ("acme-stage-gmail-task", Tags::default(), None),
+            ("acme-stage-gmail-other", tagged("gmail"), None),
+            ("acme-stage-eu-auth-task", tagged("auth"), None),
+        ];
+        for (name, tags, expected) in cases {
+            let address = role_address(&scope, name, &tags).map(|address| address.to_string());
+            assert_eq!(address.as_deref(), expected, "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn roles_round_trip() {
+        let test = test_cloud(false).await;
+        let (scope, services) = scope_of(&test.account_id);
+        let auth = services.iter().find(|service| service.name == "auth").expect("auth");
+        let execution = Address::service("auth", ServicePart::ExecutionRole);
+        let task = Address::service("auth", ServicePart::TaskRole);
+        test.cloud.create_role(&auth.execution_role).await.expect("create execution role");
+        test.cloud.create_role(&auth.task_role).await.expect("create task role");
+
+        let read = test.cloud.read_roles(&scope).await.expect("read");
+        assert_eq!(read.resources.len(), 2);
+        let actual = found(&read, &execution).expect("execution role read");
+        assert_eq!(actual.json, serde_json::to_value(&auth.execution_role).expect("json"));
+        assert_eq!(actual.id, auth.execution_role.name());
+        assert_eq!(actual.owner, crate::actual::Owner::This);
+        let actual_task = found(&read, &task).expect("task role read");
+        assert_eq!(actual_task.json, serde_json::to_value(&auth.task_role).expect("json"));
+        assert!(actual_task.json["put_role_policy"].is_null(), "the task role has no permission by default");
+
+        // Change the description, the policy (drop a statement), the trust policy and a tag.
+        let mut changed = auth.execution_role.clone();
+        changed.create_role.description = "changed".into();
+        changed.create_role.tags.0.retain(|(key, _)| key != "Owner");
+        changed.create_role.tags.0.push(("Team".into(), "identity".into()));
+        changed.create_role.tags = tags_from(changed.create_role.tags.0.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        changed.create_role.assume_role_policy_document.statement[0].condition = None;
+        if let Some(policy) = &mut changed.put_role_policy {
+            policy.policy_document.statement.pop();
+        }
+        test.cloud.update_role(&changed, &actual.json).await.expect("update");
+        let read = test.cloud.read_roles(&scope).await.expect("read again");
+        let actual = found(&read, &execution).expect("execution role read again");
+        assert_eq!(actual.json, serde_json::to_value(&changed).expect("json"));
+
+        // A task role that gains a policy, and loses it again.
+        let mut granted = auth.task_role.clone();
+        granted.put_role_policy = changed.put_role_policy.clone().map(|mut policy| {
+            policy.role_name = granted.name().to_string();
+            policy
+        });
+        test.cloud.update_role(&granted, &actual_task.json).await.expect("grant");
+        let read = test.cloud.read_roles(&scope).await.expect("read granted");
+        let granted_json = found(&read, &task).expect("task role").json.clone();
+        assert_eq!(granted_json, serde_json::to_value(&granted).expect("json"));
+        test.cloud.update_role(&auth.task_role, &granted_json).await.expect("revoke");
+        let read = test.cloud.read_roles(&scope).await.expect("read revoked");
+        assert_eq!(found(&read, &task).expect("task role").json, serde_json::to_value(&auth.task_role).expect("json"));
+
+        test.cloud.delete_role(auth.execution_role.name()).await.expect("delete");
+        test.cloud.delete_role(auth.task_role.name()).await.expect("delete");
+        test.cloud.delete_role(auth.task_role.name()).await.expect("deleting twice is not an error");
+        let read = test.cloud.read_roles(&scope).await.expect("read after delete");
+        assert!(read.resources.is_empty(), "{:?}", read.resources);
+    }
+
+    #[tokio::test]
+    async fn roles_of_removed_services_and_other_environments() {
+        let test = test_cloud(false).await;
+        let (mut scope, services) = scope_of(&test.account_id);
+        let auth = services.iter().find(|service| service.name == "auth").expect("auth");
+        test.cloud.create_role(&auth.task_role).await.expect("create");
+        // Another environment whose name shares the prefix, and a role that is not ecsdeploy's.
+        let mut other = auth.task_role.clone();
+        other.create_role.role_name = "acme-stage-eu-auth-task".into();
+        other.create_role.tags.0[1].1 = "stage-eu".into();
+        test.cloud.create_role(&other).await.expect("create other environment's role");
+        let mut foreign = auth.task_role.clone();
+        foreign.create_role.role_name = "acme-stage-handmade".into();
+        foreign.create_role.tags = Tags::default();
+        test.cloud.create_role(&foreign).await.expect("create foreign role");
+
+        scope.services.retain(|service| service.name != "auth");
+        let read = test.cloud.read_roles(&scope).await.expect("read");
+        let addresses: Vec<String> = read.resources.iter().map(|(address, _)| address.to_string()).collect();
+        assert_eq!(addresses, ["service.auth.task_role"]);
+        assert_eq!(read.resources[0].1.id, "acme-stage-auth-task");
+    }
+}

@@ -1,0 +1,765 @@
+//! ELBv2: the shared ALB and its listeners (shared by every environment), and each service's
+//! target group and listener rule. Reads are per load balancer: one call for the ALB, one for its
+//! listeners, one for the HTTPS listener's rules, tags in batches of 20.
+
+use super::AwsCloud;
+use super::common::{Partial, owner_of, shared_owner_of, tag_changes, tags_from, tags_in};
+use crate::actual::scope::ReadScope;
+use crate::actual::{OtherRule, Owner};
+use crate::cloud::{CloudError, is_not_found};
+use crate::desired::Reference;
+use crate::desired::load_balancing::{
+    Attribute, ListenerRule, Matcher, PathPatternConfig, RuleAction, RuleCondition, TargetGroup, TargetGroupSettings,
+};
+use crate::desired::shared::{DefaultAction, Listener, LoadBalancer};
+use crate::desired::tags::{SERVICE_TAG, Tags};
+use crate::plan::address::{Address, ServicePart};
+use crate::plan::resources::json_of;
+use crate::plan::values::Values;
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, IpAddressType, LoadBalancerSchemeEnum,
+    LoadBalancerTypeEnum, Matcher as SdkMatcher, PathPatternConditionConfig, ProtocolEnum, RedirectActionConfig,
+    RedirectActionStatusCodeEnum, RuleCondition as SdkRuleCondition, RulePriorityPair, Tag, TargetGroupAttribute,
+    TargetTypeEnum,
+};
+use std::collections::BTreeMap;
+
+/// DescribeTags takes at most 20 ARNs.
+const TAGS_PER_CALL: usize = 20;
+
+impl AwsCloud {
+    /// The ALB, its listeners and the HTTPS listener's rules; the target groups ecsdeploy names.
+    pub(super) async fn read_load_balancing(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
+        let mut partial = Partial::default();
+        let load_balancer = self.read_load_balancer(scope, &mut partial).await?;
+        let target_groups = self.read_target_groups(scope, &mut partial).await?;
+        if let Some(load_balancer_arn) = &load_balancer {
+            let https = self.read_listeners(scope, load_balancer_arn, &mut partial).await?;
+            if let Some(listener_arn) = https {
+                self.read_rules(scope, &listener_arn, &target_groups, &mut partial).await?;
+            }
+        }
+        Ok(partial)
+    }
+
+    async fn read_load_balancer(&self, scope: &ReadScope, partial: &mut Partial) -> Result<Option<String>, CloudError> {
+        let resource = format!("load balancer {}", scope.load_balancer);
+        let output = match self.load_balancing.describe_load_balancers().names(&scope.load_balancer).send().await {
+            Ok(output) => output,
+            Err(error) if is_not_found(&error, &["LoadBalancerNotFound"]) => return Ok(None),
+            Err(error) => return Err(self.error("elasticloadbalancing:DescribeLoadBalancers", &resource, &error)),
+        };
+        let Some(found) = output.load_balancers().first() else { return Ok(None) };
+        let arn = found.load_balancer_arn().unwrap_or_default().to_string();
+        let tags = self.tags_of(std::slice::from_ref(&arn)).await?.remove(&arn).unwrap_or_default();
+        let mut subnets: Vec<Reference> =
+            found.availability_zones().iter().filter_map(|zone| zone.subnet_id()).map(Reference::known).collect();
+        subnets.sort();
+        let mut security_groups: Vec<Reference> = found.security_groups().iter().map(Reference::known).collect();
+        security_groups.sort();
+        let actual = LoadBalancer {
+            name: scope.load_balancer.clone(),
+            subnets,
+            security_groups,
+            scheme: found.scheme().map(|scheme| scheme.as_str().to_string()).unwrap_or_default(),
+            load_balancer_type: found.r#type().map(|kind| kind.as_str().to_string()).unwrap_or_default(),
+            ip_address_type: found.ip_address_type().map(|kind| kind.as_str().to_string()).unwrap_or_default(),
+            tags: tags.clone(),
+        };
+        let name = &scope.load_balancer;
+        partial.values.set(&Reference::LoadBalancerArn { load_balancer: name.clone() }, arn.clone());
+        let dns_name = found.dns_name().unwrap_or_default();
+        partial.values.set(&Reference::LoadBalancerDnsName { load_balancer: name.clone() }, dns_name);
+        let zone = found.canonical_hosted_zone_id().unwrap_or_default();
+        partial.values.set(&Reference::LoadBalancerZoneId { load_balancer: name.clone() }, zone);
+        partial.resource(Address::LoadBalancer, arn.clone(), json_of(&actual), shared_owner_of(&tags, &scope.project));
+        Ok(Some(arn))
+    }
+
+    /// The listeners; returns the HTTPS listener's ARN.
+    async fn read_listeners(
+        &self,
+        scope: &ReadScope,
+        load_balancer_arn: &str,
+        partial: &mut Partial,
+    ) -> Result<Option<String>, CloudError> {
+        let output =
+            self.load_balancing.describe_listeners().load_balancer_arn(load_balancer_arn).send().await.map_err(
+                |error| {
+                    self.error(
+                        "elasticloadbalancing:DescribeListeners",
+                        format!("load balancer {}", scope.load_balancer),
+                        &error,
+                    )
+                },
+            )?;
+        let arns: Vec<String> =
+            output.listeners().iter().filter_map(|l| l.listener_arn().map(str::to_string)).collect();
+        let mut tags = self.tags_of(&arns).await?;
+        let mut https = None;
+        for listener in output.listeners() {
+            let (Some(arn), Some(port)) = (listener.listener_arn(), listener.port()) else { continue };
+            let tags = tags.remove(arn).unwrap_or_default();
+            let actual = Listener {
+                load_balancer_arn: Reference::known(load_balancer_arn),
+                protocol: listener.protocol().map(|p| p.as_str().to_string()).unwrap_or_default(),
+                port: i64::from(port),
+                // Only TLS listeners have a policy; some implementations report a default on HTTP.
+                ssl_policy: listener
+                    .ssl_policy()
+                    .filter(|_| matches!(listener.protocol(), Some(ProtocolEnum::Https | ProtocolEnum::Tls)))
+                    .map(str::to_string),
+                certificates: listener
+                    .certificates()
+                    .iter()
+                    .filter_map(|c| c.certificate_arn())
+                    .map(Reference::known)
+                    .collect(),
+                default_action: default_action_of(listener.default_actions()),
+                tags: tags.clone(),
+            };
+            if port == 443 {
+                https = Some(arn.to_string());
+                let reference = Reference::HttpsListenerArn { load_balancer: scope.load_balancer.clone() };
+                partial.values.set(&reference, arn);
+            }
+            partial.resource(
+                Address::Listener(i64::from(port)),
+                arn,
+                json_of(&actual),
+                shared_owner_of(&tags, &scope.project),
+            );
+        }
+        Ok(https)
+    }
+
+    /// The target groups named after this project or this environment's services, with their
+    /// attributes. Returns the ARN of each by name.
+    async fn read_target_groups(
+        &self,
+        scope: &ReadScope,
+        partial: &mut Partial,
+    ) -> Result<BTreeMap<String, String>, CloudError> {
+        let wanted: Vec<&str> = scope.services.iter().map(|service| service.names.target_group.as_str()).collect();
+        let prefix = format!("{}-", scope.project);
+        let mut groups = Vec::new();
+        let mut marker = None;
+        loop {
+            let output =
+                self.load_balancing.describe_target_groups().set_marker(marker).page_size(400).send().await.map_err(
+                    |error| self.error("elasticloadbalancing:DescribeTargetGroups", "target groups", &error),
+                )?;
+            groups.extend(
+                output
+                    .target_groups()
+                    .iter()
+                    .filter(|group| {
+                        group
+                            .target_group_name()
+                            .is_some_and(|name| wanted.contains(&name) || name.starts_with(&prefix))
+                    })
+                    .cloned(),
+            );
+            marker = output.next_marker().map(str::to_string);
+            if marker.is_none() {
+                break;
+            }
+        }
+        let arns: Vec<String> =
+            groups.iter().filter_map(|group| group.target_group_arn().map(str::to_string)).collect();
+        let mut tags = self.tags_of(&arns).await?;
+        let mut by_name = BTreeMap::new();
+        for group in &groups {
+            let (Some(arn), Some(name)) = (group.target_group_arn(), group.target_group_name()) else { continue };
+            let tags = tags.remove(arn).unwrap_or_default();
+            let owner = owner_of(&tags, &scope.project, &scope.environment);
+            let service = scope
+                .services
+                .iter()
+                .find(|service| service.names.target_group == name)
+                .map(|service| service.name.clone());
+            let service = match (service, &owner) {
+                (Some(service), _) => service,
+                (None, Owner::This) => match tags.get(SERVICE_TAG) {
+                    Some(service) => service.to_string(),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            let attributes = self.target_group_attributes(arn, name).await?;
+            let actual = TargetGroupSettings { group: target_group_of(group, tags), attributes };
+            partial.values.set(&Reference::TargetGroupArn(name.to_string()), arn);
+            by_name.insert(name.to_string(), arn.to_string());
+            partial.resource(Address::service(&service, ServicePart::TargetGroup), arn, json_of(&actual), owner);
+        }
+        Ok(by_name)
+    }
+
+    async fn target_group_attributes(&self, arn: &str, name: &str) -> Result<Vec<Attribute>, CloudError> {
+        let output = self
+            .load_balancing
+            .describe_target_group_attributes()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .map_err(|error| {
+                self.error("elasticloadbalancing:DescribeTargetGroupAttributes", format!("target group {name}"), &error)
+            })?;
+        // Only the attributes ecsdeploy sets are compared; AWS returns a dozen more.
+        Ok(output
+            .attributes()
+            .iter()
+            .filter(|attribute| attribute.key() == Some("deregistration_delay.timeout_seconds"))
+            .map(|attribute| Attribute {
+                key: attribute.key().unwrap_or_default().to_string(),
+                value: attribute.value().unwrap_or_default().to_string(),
+            })
+            .collect())
+    }
+
+    async fn read_rules(
+        &self,
+        scope: &ReadScope,
+        listener_arn: &str,
+        target_groups: &BTreeMap<String, String>,
+        partial: &mut Partial,
+    ) -> Result<(), CloudError> {
+        let mut rules = Vec::new();
+        let mut marker = None;
+        loop {
+            let output = self
+                .load_balancing
+                .describe_rules()
+                .listener_arn(listener_arn)
+                .set_marker(marker)
+                .page_size(400)
+                .send()
+                .await
+                .map_err(|error| {
+                    self.error(
+                        "elasticloadbalancing:DescribeRules",
+                        format!("HTTPS listener of {}", scope.load_balancer),
+                        &error,
+                    )
+                })?;
+            rules.extend(output.rules().iter().filter(|rule| rule.is_default() != Some(true)).cloned());
+            marker = output.next_marker().map(str::to_string);
+            if marker.is_none() {
+                break;
+            }
+        }
+        let arns: Vec<String> = rules.iter().filter_map(|rule| rule.rule_arn().map(str::to_string)).collect();
+        let mut tags = self.tags_of(&arns).await?;
+        for rule in &rules {
+            let Some(arn) = rule.rule_arn() else { continue };
+            let priority: i64 = rule.priority().and_then(|p| p.parse().ok()).unwrap_or_default();
+            let tags = tags.remove(arn).unwrap_or_default();
+            let owner = owner_of(&tags, &scope.project, &scope.environment);
+            let service = tags.get(SERVICE_TAG).map(str::to_string);
+            match (owner, service) {
+                (Owner::This, Some(service)) => {
+                    let actual = rule_of(listener_arn, priority, rule, tags);
+                    partial.resource(
+                        Address::service(&service, ServicePart::ListenerRule),
+                        arn,
+                        json_of(&actual),
+                        Owner::This,
+                    );
+                }
+                (owner, _) => partial.other_rules.push(OtherRule { priority, arn: arn.to_string(), owner }),
+            }
+        }
+        let _ = target_groups;
+        Ok(())
+    }
+
+    /// Tags of up to any number of ELBv2 resources, in calls of 20.
+    async fn tags_of(&self, arns: &[String]) -> Result<BTreeMap<String, Tags>, CloudError> {
+        let mut tags = BTreeMap::new();
+        for batch in arns.chunks(TAGS_PER_CALL) {
+            let output =
+                self.load_balancing.describe_tags().set_resource_arns(Some(batch.to_vec())).send().await.map_err(
+                    |error| {
+                        self.error("elasticloadbalancing:DescribeTags", format!("{} resources", batch.len()), &error)
+                    },
+                )?;
+            for description in output.tag_descriptions() {
+                let pairs = description
+                    .tags()
+                    .iter()
+                    .map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default()));
+                tags.insert(description.resource_arn().unwrap_or_default().to_string(), tags_from(pairs));
+            }
+        }
+        Ok(tags)
+    }
+
+    pub(super) async fn create_load_balancer(&self, load_balancer: &LoadBalancer) -> Result<Values, CloudError> {
+        let output = self
+            .load_balancing
+            .create_load_balancer()
+            .name(&load_balancer.name)
+            .set_subnets(Some(load_balancer.subnets.iter().map(ToString::to_string).collect()))
+            .set_security_groups(Some(load_balancer.security_groups.iter().map(ToString::to_string).collect()))
+            .scheme(LoadBalancerSchemeEnum::from(load_balancer.scheme.as_str()))
+            .r#type(LoadBalancerTypeEnum::from(load_balancer.load_balancer_type.as_str()))
+            .ip_address_type(IpAddressType::from(load_balancer.ip_address_type.as_str()))
+            .set_tags(Some(elb_tags(&load_balancer.tags)))
+            .send()
+            .await
+            .map_err(|error| {
+                self.error(
+                    "elasticloadbalancing:CreateLoadBalancer",
+                    format!("load balancer {}", load_balancer.name),
+                    &error,
+                )
+            })?;
+        let mut values = Values::default();
+        if let Some(created) = output.load_balancers().first() {
+            let name = load_balancer.name.clone();
+            values.set(
+                &Reference::LoadBalancerArn { load_balancer: name.clone() },
+                created.load_balancer_arn().unwrap_or_default(),
+            );
+            values.set(
+                &Reference::LoadBalancerDnsName { load_balancer: name.clone() },
+                created.dns_name().unwrap_or_default(),
+            );
+            values.set(
+                &Reference::LoadBalancerZoneId { load_balancer: name },
+                created.canonical_hosted_zone_id().unwrap_or_default(),
+            );
+        }
+        Ok(values)
+    }
+
+    pub(super) async fn update_load_balancer(
+        &self,
+        arn: &str,
+        load_balancer: &LoadBalancer,
+        before: &serde_json::Value,
+    ) -> Result<Values, CloudError> {
+        let resource = format!("load balancer {}", load_balancer.name);
+        let current: Option<LoadBalancer> = serde_json::from_value(before.clone()).ok();
+        if current.as_ref().is_none_or(|current| current.subnets != load_balancer.subnets) {
+            self.load_balancing
+                .set_subnets()
+                .load_balancer_arn(arn)
+                .set_subnets(Some(load_balancer.subnets.iter().map(ToString::to_string).collect()))
+                .send()
+                .await
+                .map_err(|error| self.error("elasticloadbalancing:SetSubnets", &resource, &error))?;
+        }
+        if current.as_ref().is_none_or(|current| current.security_groups != load_balancer.security_groups) {
+            self.load_balancing
+                .set_security_groups()
+                .load_balancer_arn(arn)
+                .set_security_groups(Some(load_balancer.security_groups.iter().map(ToString::to_string).collect()))
+                .send()
+                .await
+                .map_err(|error| self.error("elasticloadbalancing:SetSecurityGroups", &resource, &error))?;
+        }
+        self.retag_load_balancing_resource(arn, &tags_in(before, "Tags"), &load_balancer.tags, &resource).await?;
+        Ok(Values::default())
+    }
+
+    pub(super) async fn delete_load_balancer(&self, arn: &str) -> Result<(), CloudError> {
+        match self.load_balancing.delete_load_balancer().load_balancer_arn(arn).send().await {
+            Ok(_) => Ok(()),
+            Err(error) if is_not_found(&error, &["LoadBalancerNotFound"]) => Ok(()),
+            Err(error) => {
+                Err(self.error("elasticloadbalancing:DeleteLoadBalancer", format!("load balancer {arn}"), &error))
+            }
+        }
+    }
+
+    pub(super) async fn create_listener(&self, load_balancer: &str, listener: &Listener) -> Result<Values, CloudError> {
+        let resource = format!("{} listener of {load_balancer}", listener.protocol);
+        let output = self
+            .load_balancing
+            .create_listener()
+            .load_balancer_arn(listener.load_balancer_arn.to_string())
+            .protocol(ProtocolEnum::from(listener.protocol.as_str()))
+            .port(listener.port as i32)
+            .set_ssl_policy(listener.ssl_policy.clone())
+            .set_certificates(certificates(listener))
+            .default_actions(default_action(&listener.default_action))
+            .set_tags(Some(elb_tags(&listener.tags)))
+            .send()
+            .await
+            .map_err(|error| self.error("elasticloadbalancing:CreateListener", &resource, &error))?;
+        let mut values = Values::default();
+        if listener.port == 443
+            && let Some(created) = output.listeners().first()
+        {
+            let reference = Reference::HttpsListenerArn { load_balancer: load_balancer.to_string() };
+            values.set(&reference, created.listener_arn().unwrap_or_default());
+        }
+        Ok(values)
+    }
+
+    pub(super) async fn update_listener(
+        &self,
+        arn: &str,
+        listener: &Listener,
+        before: &serde_json::Value,
+    ) -> Result<Values, CloudError> {
+        let resource = format!("{} listener {arn}", listener.protocol);
+        self.load_balancing
+            .modify_listener()
+            .listener_arn(arn)
+            .protocol(ProtocolEnum::from(listener.protocol.as_str()))
+            .set_ssl_policy(listener.ssl_policy.clone())
+            .set_certificates(certificates(listener))
+            .default_actions(default_action(&listener.default_action))
+            .send()
+            .await
+            .map_err(|error| self.error("elasticloadbalancing:ModifyListener", &resource, &error))?;
+        self.retag_load_balancing_resource(arn, &tags_in(before, "Tags"), &listener.tags, &resource).await?;
+        Ok(Values::default())
+    }
+
+    pub(super) async fn delete_listener(&self, arn: &str) -> Result<(), CloudError> {
+        match self.load_balancing.delete_listener().listener_arn(arn).send().await {
+            Ok(_) => Ok(()),
+            Err(error) if is_not_found(&error, &["ListenerNotFound"]) => Ok(()),
+            Err(error) => Err(self.error("elasticloadbalancing:DeleteListener", format!("listener {arn}"), &error)),
+        }
+    }
+
+    pub(super) async fn create_target_group(&self, settings: &TargetGroupSettings) -> Result<Values, CloudError> {
+        let group = &settings.group;
+        let resource = format!("target group {}", group.name);
+        let output = self
+            .load_balancing
+            .create_target_group()
+            .name(&group.name)
+            .protocol(ProtocolEnum::from(group.protocol.as_str()))
+            .protocol_version(&group.protocol_version)
+            .port(group.port as i32)
+            .vpc_id(group.vpc_id.to_string())
+            .target_type(TargetTypeEnum::from(group.target_type.as_str()))
+            .health_check_enabled(group.health_check_enabled)
+            .health_check_protocol(ProtocolEnum::from(group.health_check_protocol.as_str()))
+            .health_check_port(&group.health_check_port)
+            .health_check_path(&group.health_check_path)
+            .health_check_interval_seconds(group.health_check_interval_seconds as i32)
+            .health_check_timeout_seconds(group.health_check_timeout_seconds as i32)
+            .healthy_threshold_count(group.healthy_threshold_count as i32)
+            .unhealthy_threshold_count(group.unhealthy_threshold_count as i32)
+            .matcher(SdkMatcher::builder().http_code(&group.matcher.http_code).build())
+            .set_tags(Some(elb_tags(&group.tags)))
+            .send()
+            .await
+            .map_err(|error| self.error("elasticloadbalancing:CreateTargetGroup", &resource, &error))?;
+        let arn =
+            output.target_groups().first().and_then(|group| group.target_group_arn()).unwrap_or_default().to_string();
+        self.set_target_group_attributes(&arn, settings).await?;
+        let mut values = Values::default();
+        values.set(&Reference::TargetGroupArn(group.name.clone()), arn);
+        Ok(values)
+    }
+
+    async fn set_target_group_attributes(&self, arn: &str, settings: &TargetGroupSettings) -> Result<(), CloudError> {
+        let attributes = settings
+            .attributes
+            .iter()
+            .map(|attribute| TargetGroupAttribute::builder().key(&attribute.key).value(&attribute.value).build())
+            .collect();
+        self.load_balancing
+            .modify_target_group_attributes()
+            .target_group_arn(arn)
+            .set_attributes(Some(attributes))
+            .send()
+            .await
+            .map_err(|error| {
+                self.error(
+                    "elasticloadbalancing:ModifyTargetGroupAttributes",
+                    format!("target group {}", settings.group.name),
+                    &error,
+                )
+            })?;
+        Ok(())
+    }
+
+    pub(super) async fn update_target_group(
+        &self,
+        arn: &str,
+        settings: &TargetGroupSettings,
+        before: &serde_json::Value,
+    ) -> Result<Values, CloudError> {
+        let group = &settings.group;
+        let resource = format!("target group {}", group.name);
+        self.load_balancing
+            .modify_target_group()
+            .target_group_arn(arn)
+            .health_check_enabled(group.health_check_enabled)
+            .health_check_protocol(ProtocolEnum::from(group.health_check_protocol.as_str()))
+            .health_check_port(&group.health_check_port)
+            .health_check_path(&group.health_check_path)
+            .health_check_interval_seconds(group.health_check_interval_seconds as i32)
+            .health_check_timeout_seconds(group.health_check_timeout_seconds as i32)
+            .healthy_threshold_count(group.healthy_threshold_count as i32)
+            .unhealthy_threshold_count(group.unhealthy_threshold_count as i32)
+            .matcher(SdkMatcher::builder().http_code(&group.matcher.http_code).build())
+            .send()
+            .await
+            .map_err(|error| self.error("elasticloadbalancing:ModifyTargetGroup", &resource, &error))?;
+        if before.get("Attributes") != Some(&json_of(&settings.attributes)) {
+            self.set_target_group_attributes(arn, settings).await?;
+        }
+        self.retag_load_balancing_resource(arn, &tags_in(before, "Tags"), &group.tags, &resource).await?;
+        Ok(Values::default())
+    }
+
+    pub(super) async fn delete_target_group(&self, arn: &str) -> Result<(), CloudError> {
+        match self.load_balancing.delete_target_group().target_group_arn(arn).send().await {
+            Ok(_) => Ok(()),
+            Err(error) if is_not_found(&error, &["TargetGroupNotFound"]) => Ok(()),
+            Err(error) => {
+                Err(self.error("elasticloadbalancing:DeleteTargetGroup", format!("target group {arn}"), &error))
+            }
+        }
+    }
+
+    pub(super) async fn create_rule(&self, rule: &ListenerRule) -> Result<Values, CloudError> {
+        self.load_balancing
+            .create_rule()
+            .listener_arn(rule.listener_arn.to_string())
+            .priority(rule.priority as i32)
+            .set_conditions(Some(conditions(rule)))
+            .set_actions(Some(actions(rule)))
+            .set_tags(Some(elb_tags(&rule.tags)))
+            .send()
+            .await
+            .map_err(|error| {
+                self.error(
+                    "elasticloadbalancing:CreateRule",
+                    format!("rule {} (priority {})", paths(rule), rule.priority),
+                    &error,
+                )
+            })?;
+        Ok(Values::default())
+    }
+
+    pub(super) async fn update_rule(
+        &self,
+        arn: &str,
+        rule: &ListenerRule,
+        before: &serde_json::Value,
+    ) -> Result<Values, CloudError> {
+        let resource = format!("rule {} (priority {})", paths(rule), rule.priority);
+        self.load_balancing
+            .modify_rule()
+            .rule_arn(arn)
+            .set_conditions(Some(conditions(rule)))
+            .set_actions(Some(actions(rule)))
+            .send()
+            .await
+            .map_err(|error| self.error("elasticloadbalancing:ModifyRule", &resource, &error))?;
+        if before.get("Priority").and_then(serde_json::Value::as_i64) != Some(rule.priority) {
+            self.load_balancing
+                .set_rule_priorities()
+                .rule_priorities(RulePriorityPair::builder().rule_arn(arn).priority(rule.priority as i32).build())
+                .send()
+                .await
+                .map_err(|error| self.error("elasticloadbalancing:SetRulePriorities", &resource, &error))?;
+        }
+        self.retag_load_balancing_resource(arn, &tags_in(before, "Tags"), &rule.tags, &resource).await?;
+        Ok(Values::default())
+    }
+
+    pub(super) async fn delete_rule(&self, arn: &str) -> Result<(), CloudError> {
+        match self.load_balancing.delete_rule().rule_arn(arn).send().await {
+            Ok(_) => Ok(()),
+            Err(error) if is_not_found(&error, &["RuleNotFound"]) => Ok(()),
+            Err(error) => Err(self.error("elasticloadbalancing:DeleteRule", format!("rule {arn}"), &error)),
+        }
+    }
+
+    /// Adds and removes tags so that the resource carries `after`.
+    async fn retag_load_balancing_resource(
+        &self,
+        arn: &str,
+        before: &Tags,
+        after: &Tags,
+        resource: &str,
+    ) -> Result<(), CloudError> {
+        let (added, removed) = tag_changes(before, after);
+        if !added.is_empty() {
+            let tags = added.iter().map(|(key, value)| Tag::builder().key(key).value(value).build()).collect();
+            self.load_balancing
+                .add_tags()
+                .resource_arns(arn)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|error| self.error("elasticloadbalancing:AddTags", resource, &error))?;
+        }
+        if !removed.is_empty() {
+            self.load_balancing
+                .remove_tags()
+                .resource_arns(arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|error| self.error("elasticloadbalancing:RemoveTags", resource, &error))?;
+        }
+        Ok(())
+    }
+}
+
+fn elb_tags(tags: &Tags) -> Vec<Tag> {
+    tags.0.iter().map(|(key, value)| Tag::builder().key(key).value(value).build()).collect()
+}
+
+fn certificates(listener: &Listener) -> Option<Vec<Certificate>> {
+    (!listener.certificates.is_empty()).then(|| {
+        listener
+            .certificates
+            .iter()
+            .map(|arn| Certificate::builder().certificate_arn(arn.to_string()).build())
+            .collect()
+    })
+}
+
+/// A 404 for paths no rule claims, or a permanent redirect to HTTPS.
+fn default_action(action: &DefaultAction) -> Action {
+    match action {
+        DefaultAction::NotFound => Action::builder()
+            .r#type(ActionTypeEnum::FixedResponse)
+            .fixed_response_config(
+                FixedResponseActionConfig::builder()
+                    .status_code("404")
+                    .content_type("text/plain")
+                    .message_body("Not Found")
+                    .build(),
+            )
+            .build(),
+        DefaultAction::RedirectToHttps | DefaultAction::Other(_) => Action::builder()
+            .r#type(ActionTypeEnum::Redirect)
+            .redirect_config(
+                RedirectActionConfig::builder()
+                    .protocol("HTTPS")
+                    .port("443")
+                    .status_code(RedirectActionStatusCodeEnum::Http301)
+                    .build(),
+            )
+            .build(),
+    }
+}
+
+/// Reads a listener's default action back into the two forms ecsdeploy writes; anything else is
+/// kept by name, so the plan shows it as a difference.
+fn default_action_of(actions: &[Action]) -> DefaultAction {
+    match actions.first() {
+        Some(action)
+            if action.r#type() == Some(&ActionTypeEnum::FixedResponse)
+                && action.fixed_response_config().and_then(|config| config.status_code()) == Some("404") =>
+        {
+            DefaultAction::NotFound
+        }
+        Some(action)
+            if action.r#type() == Some(&ActionTypeEnum::Redirect)
+                && action.redirect_config().and_then(|config| config.protocol()) == Some("HTTPS") =>
+        {
+            DefaultAction::RedirectToHttps
+        }
+        Some(action) => DefaultAction::Other(action.r#type().map(|kind| kind.as_str().to_string()).unwrap_or_default()),
+        None => DefaultAction::Other(String::new()),
+    }
+}
+
+fn conditions(rule: &ListenerRule) -> Vec<SdkRuleCondition> {
+    rule.conditions
+        .iter()
+        .map(|condition| {
+            SdkRuleCondition::builder()
+                .field(&condition.field)
+                .path_pattern_config(
+                    PathPatternConditionConfig::builder()
+                        .set_values(Some(condition.path_pattern_config.values.clone()))
+                        .build(),
+                )
+                .build()
+        })
+        .collect()
+}
+
+fn actions(rule: &ListenerRule) -> Vec<Action> {
+    rule.actions
+        .iter()
+        .map(|action| {
+            Action::builder()
+                .r#type(ActionTypeEnum::from(action.action_type.as_str()))
+                .target_group_arn(action.target_group_arn.to_string())
+                .build()
+        })
+        .collect()
+}
+
+fn paths(rule: &ListenerRule) -> String {
+    rule.conditions
+        .iter()
+        .flat_map(|condition| condition.path_pattern_config.values.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn target_group_of(group: &aws_sdk_elasticloadbalancingv2::types::TargetGroup, tags: Tags) -> TargetGroup {
+    let number = |value: Option<i32>| i64::from(value.unwrap_or_default());
+    TargetGroup {
+        name: group.target_group_name().unwrap_or_default().to_string(),
+        protocol: group.protocol().map(|p| p.as_str().to_string()).unwrap_or_default(),
+        protocol_version: group.protocol_version().unwrap_or("HTTP1").to_string(),
+        port: number(group.port()),
+        vpc_id: Reference::known(group.vpc_id().unwrap_or_default()),
+        target_type: group.target_type().map(|kind| kind.as_str().to_string()).unwrap_or_default(),
+        health_check_enabled: group.health_check_enabled().unwrap_or(true),
+        health_check_protocol: group.health_check_protocol().map(|p| p.as_str().to_string()).unwrap_or_default(),
+        health_check_port: group.health_check_port().unwrap_or("traffic-port").to_string(),
+        health_check_path: group.health_check_path().unwrap_or_default().to_string(),
+        health_check_interval_seconds: number(group.health_check_interval_seconds()),
+        health_check_timeout_seconds: number(group.health_check_timeout_seconds()),
+        healthy_threshold_count: number(group.healthy_threshold_count()),
+        unhealthy_threshold_count: number(group.unhealthy_threshold_count()),
+        matcher: Matcher {
+            http_code: group.matcher().and_then(|matcher| matcher.http_code()).unwrap_or_default().to_string(),
+        },
+        tags,
+    }
+}
+
+/// A rule in the desired shape: path patterns (from `PathPatternConfig`, or the older `Values`)
+/// and forward actions.
+fn rule_of(
+    listener_arn: &str,
+    priority: i64,
+    rule: &aws_sdk_elasticloadbalancingv2::types::Rule,
+    tags: Tags,
+) -> ListenerRule {
+    let conditions = rule
+        .conditions()
+        .iter()
+        .map(|condition| {
+            let values = condition
+                .path_pattern_config()
+                .map(|config| config.values().to_vec())
+                .filter(|values| !values.is_empty())
+                .unwrap_or_else(|| condition.values().to_vec());
+            RuleCondition {
+                field: condition.field().unwrap_or_default().to_string(),
+                path_pattern_config: PathPatternConfig { values },
+            }
+        })
+        .collect();
+    let actions = rule
+        .actions()
+        .iter()
+        .map(|action| RuleAction {
+            action_type: action.r#type().map(|kind| kind.as_str().to_string()).unwrap_or_default(),
+            target_group_arn: Reference::known(action.target_group_arn().unwrap_or_default()),
+        })
+        .collect();
+    ListenerRule { listener_arn: Reference::known(listener_arn), priority, conditions, actions, tags }
+}

@@ -1,0 +1,277 @@
+//! The services' CloudWatch log groups: found with one `DescribeLogGroups` under the
+//! environment's prefix, tagged through `ListTagsForResource`, and written with `CreateLogGroup`,
+//! `PutRetentionPolicy` and the tagging calls.
+
+use super::AwsCloud;
+use super::common::{Partial, owner_of, tag_changes, tags_from, tags_in, unsent};
+use crate::actual::scope::ReadScope;
+use crate::cloud::{CloudError, is_not_found};
+use crate::desired::logs::LogGroup;
+use crate::desired::tags::Tags;
+use crate::plan::address::{Address, ServicePart};
+use crate::plan::values::Values;
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use std::collections::HashMap;
+
+/// Tag reads at once (CloudWatch Logs allows a few requests per second per operation).
+const READ_CONCURRENCY: usize = 4;
+const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
+
+impl AwsCloud {
+    /// This environment's log groups: `/ecs/{project}/{environment}/{service}`.
+    pub(super) async fn read_log_groups(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
+        let prefix = format!("/ecs/{}/{}/", scope.project, scope.environment);
+        let groups = self.log_groups_named(&prefix, format!("log groups under {prefix}")).await?;
+        let ours =
+            groups.iter().filter(|group| service_of(group.log_group_name().unwrap_or_default(), &prefix).is_some());
+        let read: Vec<Option<LogGroup>> =
+            stream::iter(ours.map(|group| self.read_log_group(group))).buffered(READ_CONCURRENCY).try_collect().await?;
+        let mut partial = Partial::default();
+        for group in read.into_iter().flatten() {
+            let name = &group.log_group_name;
+            let Some(service) = service_of(name, &prefix) else { continue };
+            let json = serde_json::to_value(&group)
+                .map_err(|error| unsent("logs:DescribeLogGroups", group_resource(name), error))?;
+            let owner = owner_of(&group.tags, &scope.project, &scope.environment);
+            partial.resource(Address::service(service, ServicePart::LogGroup), name, json, owner);
+        }
+        Ok(partial)
+    }
+
+    /// Every group whose name starts with `prefix` (`resource` says what for errors).
+    async fn log_groups_named(
+        &self,
+        prefix: &str,
+        resource: String,
+    ) -> Result<Vec<aws_sdk_cloudwatchlogs::types::LogGroup>, CloudError> {
+        self.logs
+            .describe_log_groups()
+            .log_group_name_prefix(prefix)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| self.error("logs:DescribeLogGroups", resource, &error))
+    }
+
+    /// The group in the desired shape, or `None` when it was deleted since it was listed.
+    async fn read_log_group(
+        &self,
+        group: &aws_sdk_cloudwatchlogs::types::LogGroup,
+    ) -> Result<Option<LogGroup>, CloudError> {
+        let name = group.log_group_name().unwrap_or_default();
+        let Some(tags) = self.log_group_tags(&group_arn(group), name).await? else { return Ok(None) };
+        Ok(Some(LogGroup {
+            log_group_name: name.to_string(),
+            // Without a retention policy, events never expire; the desired side always sets one,
+            // so 0 (which it never uses) stands for "never".
+            retention_in_days: group.retention_in_days().map_or(0, i64::from),
+            tags,
+        }))
+    }
+
+    async fn log_group_tags(&self, arn: &str, name: &str) -> Result<Option<Tags>, CloudError> {
+        match self.logs.list_tags_for_resource().resource_arn(arn).send().await {
+            Ok(output) => {
+                let pairs = output.tags().into_iter().flatten().map(|(key, value)| (key.as_str(), value.as_str()));
+                Ok(Some(tags_from(pairs)))
+            }
+            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(None),
+            Err(error) => Err(self.error("logs:ListTagsForResource", group_resource(name), &error)),
+        }
+    }
+
+    pub(super) async fn create_log_group(&self, group: &LogGroup) -> Result<Values, CloudError> {
+        let name = &group.log_group_name;
+        self.logs
+            .create_log_group()
+            .log_group_name(name)
+            .set_tags((!group.tags.is_empty()).then(|| tag_map(&group.tags.0)))
+            .send()
+            .await
+            .map_err(|error| self.error("logs:CreateLogGroup", group_resource(name), &error))?;
+        self.set_retention(name, group.retention_in_days).await?;
+        Ok(Values::default())
+    }
+
+    /// Changes the retention and the tags where they differ from `before` (the reader's JSON).
+    pub(super) async fn update_log_group(
+        &self,
+        group: &LogGroup,
+        before: &serde_json::Value,
+    ) -> Result<Values, CloudError> {
+        let name = &group.log_group_name;
+        if before.get("retentionInDays").and_then(serde_json::Value::as_i64) != Some(group.retention_in_days) {
+            self.set_retention(name, group.retention_in_days).await?;
+        }
+        let (added, removed) = tag_changes(&tags_in(before, "tags"), &group.tags);
+        if added.is_empty() && removed.is_empty() {
+            return Ok(Values::default());
+        }
+        let arn = self.log_group_arn(name).await?;
+        if !removed.is_empty() {
+            self.logs
+                .untag_resource()
+                .resource_arn(&arn)
+                .set_tag_keys(Some(removed))
+                .send()
+                .await
+                .map_err(|error| self.error("logs:UntagResource", group_resource(name), &error))?;
+        }
+        if !added.is_empty() {
+            self.logs
+                .tag_resource()
+                .resource_arn(&arn)
+                .set_tags(Some(tag_map(&added)))
+                .send()
+                .await
+                .map_err(|error| self.error("logs:TagResource", group_resource(name), &error))?;
+        }
+        Ok(Values::default())
+    }
+
+    /// `days` of retention; 0 removes the policy (events never expire).
+    async fn set_retention(&self, name: &str, days: i64) -> Result<(), CloudError> {
+        if days == 0 {
+            self.logs
+                .delete_retention_policy()
+                .log_group_name(name)
+                .send()
+                .await
+                .map_err(|error| self.error("logs:DeleteRetentionPolicy", group_resource(name), &error))?;
+            return Ok(());
+        }
+        let days =
+            i32::try_from(days).map_err(|error| unsent("logs:PutRetentionPolicy", group_resource(name), error))?;
+        self.logs
+            .put_retention_policy()
+            .log_group_name(name)
+            .retention_in_days(days)
+            .send()
+            .await
+            .map_err(|error| self.error("logs:PutRetentionPolicy", group_resource(name), &error))?;
+        Ok(())
+    }
+
+    /// The group's ARN, which the tagging calls need (the account ID is not known here).
+    async fn log_group_arn(&self, name: &str) -> Result<String, CloudError> {
+        let groups = self.log_groups_named(name, group_resource(name)).await?;
+        let group = groups.iter().find(|group| group.log_group_name() == Some(name));
+        group.map(group_arn).ok_or_else(|| {
+            let kind = crate::cloud::CloudErrorKind::Service {
+                code: "ResourceNotFoundException".into(),
+                message: "the log group does not exist".into(),
+            };
+            CloudError::new("logs:DescribeLogGroups", group_resource(name), kind)
+        })
+    }
+
+    /// Deletes the group and its events; a group already gone is not an error.
+    pub(super) async fn delete_log_group(&self, name: &str) -> Result<(), CloudError> {
+        match self.logs.delete_log_group().log_group_name(name).send().await {
+            Ok(_) => Ok(()),
+            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(()),
+            Err(error) => Err(self.error("logs:DeleteLogGroup", group_resource(name), &error)),
+        }
+    }
+}
+
+/// The service of a group directly under `prefix` (`/ecs/acme/stage/` + `auth`); a nested group
+/// (`/ecs/acme/stage/auth/extra`) is no service's.
+fn service_of<'a>(name: &'a str, prefix: &str) -> Option<&'a str> {
+    name.strip_prefix(prefix).filter(|rest| !rest.is_empty() && !rest.contains('/'))
+}
+
+fn group_resource(name: &str) -> String {
+    format!("log group {name}")
+}
+
+/// The ARN the tagging calls take: `logGroupArn`, or (older responses) `arn` without the `:*`
+/// that names the group's streams.
+fn group_arn(group: &aws_sdk_cloudwatchlogs::types::LogGroup) -> String {
+    match group.log_group_arn() {
+        Some(arn) => arn.to_string(),
+        None => group.arn().unwrap_or_default().trim_end_matches(":*").to_string(),
+    }
+}
+
+fn tag_map(pairs: &[(String, String)]) -> HashMap<String, String> {
+    pairs.iter().cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actual::Owner;
+    use crate::cloud::aws::test_support::test_cloud;
+    use crate::desired::{Context, DesiredService};
+
+    fn scope_of(account_id: &str) -> (ReadScope, Vec<DesiredService>) {
+        let checked = crate::checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("manifest");
+        let environment = checked.manifest.environment("stage").expect("stage");
+        let desired =
+            crate::desired::build(&checked.manifest, environment, &Context::new("us-east-1", Some(account_id.into())));
+        (ReadScope::new(&checked.manifest, environment, &desired), desired.services)
+    }
+
+    #[test]
+    fn groups_belong_to_the_service_directly_under_the_prefix() {
+        let prefix = "/ecs/acme/stage/";
+        let cases = [
+            ("/ecs/acme/stage/auth", Some("auth")),
+            ("/ecs/acme/stage/ai-router", Some("ai-router")),
+            ("/ecs/acme/stage/auth/extra", None),
+            ("/ecs/acme/stage/", None),
+            ("/ecs/acme/stage-eu/auth", None),
+        ];
+        for (name, service) in cases {
+            assert_eq!(service_of(name, prefix), service, "{name}");
+        }
+    }
+
+    #[tokio::test]
+    async fn log_groups_round_trip() {
+        let test = test_cloud(false).await;
+        let (scope, services) = scope_of(&test.account_id);
+        let auth = &services.iter().find(|service| service.name == "auth").expect("auth").log_group;
+        let address = Address::service("auth", ServicePart::LogGroup);
+        test.cloud.create_log_group(auth).await.expect("create");
+        // Neither a nested group nor another environment's is this environment's.
+        let mut nested = auth.clone();
+        nested.log_group_name = format!("{}/extra", auth.log_group_name);
+        test.cloud.create_log_group(&nested).await.expect("create nested");
+
+        let read = test.cloud.read_log_groups(&scope).await.expect("read");
+        assert_eq!(read.resources.len(), 1, "{:?}", read.resources);
+        let (found, actual) = &read.resources[0];
+        assert_eq!(found, &address);
+        assert_eq!(actual.id, "/ecs/acme/stage/auth");
+        assert_eq!(actual.owner, Owner::This);
+        assert_eq!(actual.json, serde_json::to_value(auth).expect("json"));
+
+        let mut changed = auth.clone();
+        changed.retention_in_days = 7;
+        changed.tags.0.retain(|(key, _)| key != "CostCenter");
+        changed.tags.0.push(("Team".into(), "identity".into()));
+        test.cloud.update_log_group(&changed, &actual.json).await.expect("update");
+        let read = test.cloud.read_log_groups(&scope).await.expect("read again");
+        assert_eq!(read.resources[0].1.json, serde_json::to_value(&changed).expect("json"));
+
+        test.cloud.delete_log_group(&auth.log_group_name).await.expect("delete");
+        test.cloud.delete_log_group(&auth.log_group_name).await.expect("deleting twice is not an error");
+        assert!(test.cloud.read_log_groups(&scope).await.expect("read after delete").resources.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_group_without_retention_reads_as_zero() {
+        let test = test_cloud(false).await;
+        let (scope, _) = scope_of(&test.account_id);
+        test.cloud.logs.create_log_group().log_group_name("/ecs/acme/stage/gone").send().await.expect("create");
+        let read = test.cloud.read_log_groups(&scope).await.expect("read");
+        let (address, actual) = &read.resources[0];
+        assert_eq!(address, &Address::service("gone", ServicePart::LogGroup));
+        assert_eq!(actual.json["retentionInDays"], 0);
+        assert_eq!(actual.owner, Owner::Foreign, "an untagged group is not ecsdeploy's");
+    }
+}

@@ -1,0 +1,278 @@
+//! EC2: the network the manifest references (VPC and subnets, found by ID or tags, never
+//! created) and the two security groups ecsdeploy manages (the ALB's, and the services' that
+//! admits only the ALB).
+
+use super::AwsCloud;
+use super::common::{Partial, shared_owner_of, tag_changes, tags_from, tags_in};
+use crate::actual::scope::ReadScope;
+use crate::cloud::CloudError;
+use crate::desired::Reference;
+use crate::desired::shared::{IngressRule, IngressSource, SecurityGroup};
+use crate::desired::tags::Tags;
+use crate::manifest::Lookup;
+use crate::plan::address::Address;
+use crate::plan::resources::json_of;
+use crate::plan::values::Values;
+use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification, UserIdGroupPair};
+
+impl AwsCloud {
+    /// The VPC, both subnet sets and the security groups ecsdeploy names.
+    pub(super) async fn read_network(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
+        let mut partial = Partial::default();
+        let Some(vpc) = self.find_vpc(&scope.vpc, &mut partial).await? else {
+            return Ok(partial);
+        };
+        partial.values.set(&Reference::Vpc, vpc.clone());
+        for (lookup, reference, what, minimum) in [
+            (&scope.public_subnets, Reference::PublicSubnets, "public subnets", 2),
+            (&scope.private_subnets, Reference::PrivateSubnets, "private subnets", 1),
+        ] {
+            let subnets = self.find_subnets(lookup, &vpc).await?;
+            if subnets.len() < minimum {
+                partial.missing(
+                    format!("{what} ({} found in {vpc}, {minimum} needed)", subnets.len()),
+                    format!("check `network.{}` in [project.network] of services.toml", what.replace(' ', "_")),
+                );
+            }
+            partial.values.set_many(&reference, subnets);
+        }
+        self.read_security_groups(scope, &vpc, &mut partial).await?;
+        Ok(partial)
+    }
+
+    async fn find_vpc(&self, lookup: &Lookup, partial: &mut Partial) -> Result<Option<String>, CloudError> {
+        let mut request = self.ec2.describe_vpcs();
+        request = match lookup {
+            Lookup::Ids(ids) => request.set_vpc_ids(Some(ids.iter().map(|id| id.value.clone()).collect())),
+            Lookup::Tags { tags, .. } => request.set_filters(Some(tag_filters(tags))),
+        };
+        let described = request.send().await;
+        let vpcs: Vec<String> = match described {
+            Ok(output) => output.vpcs().iter().filter_map(|vpc| vpc.vpc_id().map(str::to_string)).collect(),
+            Err(error) if super::super::is_not_found(&error, &["InvalidVpcID.NotFound"]) => Vec::new(),
+            Err(error) => return Err(self.error("ec2:DescribeVpcs", describe_lookup("VPC", lookup), &error)),
+        };
+        match vpcs.as_slice() {
+            [vpc] => Ok(Some(vpc.clone())),
+            [] => {
+                partial.missing(
+                    format!("the {}", describe_lookup("VPC", lookup)),
+                    "check `network.vpc` in [project.network] of services.toml",
+                );
+                Ok(None)
+            }
+            many => {
+                partial.missing(
+                    format!("one {} ({} match: {})", describe_lookup("VPC", lookup), many.len(), many.join(", ")),
+                    "make `network.vpc` name exactly one VPC (by ID, or by tags only it has)",
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    async fn find_subnets(&self, lookup: &Lookup, vpc: &str) -> Result<Vec<String>, CloudError> {
+        let mut request = self.ec2.describe_subnets().filters(filter("vpc-id", [vpc.to_string()]));
+        request = match lookup {
+            Lookup::Ids(ids) => request.set_subnet_ids(Some(ids.iter().map(|id| id.value.clone()).collect())),
+            Lookup::Tags { tags, .. } => {
+                tag_filters(tags).into_iter().fold(request, |request, tag| request.filters(tag))
+            }
+        };
+        let output = match request.send().await {
+            Ok(output) => output,
+            Err(error) if super::super::is_not_found(&error, &["InvalidSubnetID.NotFound"]) => return Ok(Vec::new()),
+            Err(error) => return Err(self.error("ec2:DescribeSubnets", describe_lookup("subnets", lookup), &error)),
+        };
+        let mut subnets: Vec<String> =
+            output.subnets().iter().filter_map(|subnet| subnet.subnet_id().map(str::to_string)).collect();
+        subnets.sort();
+        Ok(subnets)
+    }
+
+    async fn read_security_groups(
+        &self,
+        scope: &ReadScope,
+        vpc: &str,
+        partial: &mut Partial,
+    ) -> Result<(), CloudError> {
+        let output = self
+            .ec2
+            .describe_security_groups()
+            .filters(filter("vpc-id", [vpc.to_string()]))
+            .filters(filter("group-name", scope.security_groups.clone()))
+            .send()
+            .await
+            .map_err(|error| self.error("ec2:DescribeSecurityGroups", format!("security groups in {vpc}"), &error))?;
+        for group in output.security_groups() {
+            let (Some(id), Some(name)) = (group.group_id(), group.group_name()) else { continue };
+            let Some(rank) = scope.security_groups.iter().position(|wanted| wanted == name) else { continue };
+            let tags = tags_from(
+                group.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
+            );
+            let owner = shared_owner_of(&tags, &scope.project);
+            let actual = SecurityGroup {
+                group_name: name.to_string(),
+                description: group.description().unwrap_or_default().to_string(),
+                vpc_id: Reference::known(group.vpc_id().unwrap_or_default()),
+                ingress: ingress_rules(group.ip_permissions()),
+                tags,
+            };
+            partial.values.set(&Reference::SecurityGroupId(name.to_string()), id);
+            let address = Address::SecurityGroup { rank: rank as u8, name: name.to_string() };
+            partial.resource(address, id, json_of(&actual), owner);
+        }
+        Ok(())
+    }
+
+    pub(super) async fn create_security_group(&self, group: &SecurityGroup) -> Result<Values, CloudError> {
+        let resource = format!("security group {}", group.group_name);
+        let created = self
+            .ec2
+            .create_security_group()
+            .group_name(&group.group_name)
+            .description(&group.description)
+            .vpc_id(group.vpc_id.to_string())
+            .tag_specifications(
+                TagSpecification::builder()
+                    .resource_type(ResourceType::SecurityGroup)
+                    .set_tags(Some(ec2_tags(&group.tags)))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|error| self.error("ec2:CreateSecurityGroup", &resource, &error))?;
+        let id = created.group_id().unwrap_or_default().to_string();
+        self.change_ingress(&id, &group.ingress, &[], &resource).await?;
+        let mut values = Values::default();
+        values.set(&Reference::SecurityGroupId(group.group_name.clone()), id);
+        Ok(values)
+    }
+
+    pub(super) async fn update_security_group(
+        &self,
+        id: &str,
+        group: &SecurityGroup,
+        before: &serde_json::Value,
+    ) -> Result<Values, CloudError> {
+        let resource = format!("security group {} ({id})", group.group_name);
+        let old: Vec<IngressRule> =
+            before.get("Ingress").cloned().and_then(|value| serde_json::from_value(value).ok()).unwrap_or_default();
+        self.change_ingress(id, &group.ingress, &old, &resource).await?;
+        let (added, removed) = tag_changes(&tags_in(before, "Tags"), &group.tags);
+        if !added.is_empty() {
+            let tags = added.iter().map(|(key, value)| Tag::builder().key(key).value(value).build()).collect();
+            self.ec2
+                .create_tags()
+                .resources(id)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|error| self.error("ec2:CreateTags", &resource, &error))?;
+        }
+        if !removed.is_empty() {
+            let tags = removed.iter().map(|key| Tag::builder().key(key).build()).collect();
+            self.ec2
+                .delete_tags()
+                .resources(id)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(|error| self.error("ec2:DeleteTags", &resource, &error))?;
+        }
+        Ok(Values::default())
+    }
+
+    /// Authorizes the rules in `wanted` that `current` lacks, and revokes the ones it no longer wants.
+    async fn change_ingress(
+        &self,
+        id: &str,
+        wanted: &[IngressRule],
+        current: &[IngressRule],
+        resource: &str,
+    ) -> Result<(), CloudError> {
+        let added: Vec<IpPermission> =
+            wanted.iter().filter(|rule| !current.contains(rule)).map(ip_permission).collect();
+        let removed: Vec<IpPermission> =
+            current.iter().filter(|rule| !wanted.contains(rule)).map(ip_permission).collect();
+        if !added.is_empty() {
+            self.ec2
+                .authorize_security_group_ingress()
+                .group_id(id)
+                .set_ip_permissions(Some(added))
+                .send()
+                .await
+                .map_err(|error| self.error("ec2:AuthorizeSecurityGroupIngress", resource, &error))?;
+        }
+        if !removed.is_empty() {
+            self.ec2
+                .revoke_security_group_ingress()
+                .group_id(id)
+                .set_ip_permissions(Some(removed))
+                .send()
+                .await
+                .map_err(|error| self.error("ec2:RevokeSecurityGroupIngress", resource, &error))?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn delete_security_group(&self, id: &str) -> Result<(), CloudError> {
+        match self.ec2.delete_security_group().group_id(id).send().await {
+            Ok(_) => Ok(()),
+            Err(error) if super::super::is_not_found(&error, &["InvalidGroup.NotFound"]) => Ok(()),
+            Err(error) => Err(self.error("ec2:DeleteSecurityGroup", format!("security group {id}"), &error)),
+        }
+    }
+}
+
+fn filter(name: &str, values: impl IntoIterator<Item = String>) -> Filter {
+    Filter::builder().name(name).set_values(Some(values.into_iter().collect())).build()
+}
+
+fn tag_filters(tags: &[crate::manifest::Tag]) -> Vec<Filter> {
+    tags.iter().map(|tag| filter(&format!("tag:{}", tag.key.value), [tag.value.value.clone()])).collect()
+}
+
+fn describe_lookup(what: &str, lookup: &Lookup) -> String {
+    match lookup {
+        Lookup::Ids(ids) => format!("{what} {}", ids.iter().map(|id| id.value.as_str()).collect::<Vec<_>>().join(", ")),
+        Lookup::Tags { tags, .. } => {
+            let tags: Vec<String> = tags.iter().map(|tag| format!("{}={}", tag.key.value, tag.value.value)).collect();
+            format!("{what} tagged {}", tags.join(", "))
+        }
+    }
+}
+
+fn ec2_tags(tags: &Tags) -> Vec<Tag> {
+    tags.0.iter().map(|(key, value)| Tag::builder().key(key).value(value).build()).collect()
+}
+
+/// One ingress rule per port range and source, sorted: AWS groups them by port range.
+fn ingress_rules(permissions: &[IpPermission]) -> Vec<IngressRule> {
+    let mut rules = Vec::new();
+    for permission in permissions {
+        let (Some(from_port), Some(to_port)) = (permission.from_port(), permission.to_port()) else { continue };
+        let (from_port, to_port) = (i64::from(from_port), i64::from(to_port));
+        for range in permission.ip_ranges() {
+            let source = IngressSource::CidrIp(range.cidr_ip().unwrap_or_default().to_string());
+            rules.push(IngressRule { from_port, to_port, source });
+        }
+        for pair in permission.user_id_group_pairs() {
+            let source = IngressSource::SecurityGroup(Reference::known(pair.group_id().unwrap_or_default()));
+            rules.push(IngressRule { from_port, to_port, source });
+        }
+    }
+    rules.sort();
+    rules
+}
+
+fn ip_permission(rule: &IngressRule) -> IpPermission {
+    let builder =
+        IpPermission::builder().ip_protocol("tcp").from_port(rule.from_port as i32).to_port(rule.to_port as i32);
+    match &rule.source {
+        IngressSource::CidrIp(cidr) => builder.ip_ranges(IpRange::builder().cidr_ip(cidr).build()).build(),
+        IngressSource::SecurityGroup(group) => {
+            builder.user_id_group_pairs(UserIdGroupPair::builder().group_id(group.to_string()).build()).build()
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Reading one environment: every API family at once, then what depends on the first round
+//! (autoscaling needs the services found; DNS ownership needs the ALB's name).
+
+use super::AwsCloud;
+use crate::actual::ActualState;
+use crate::actual::scope::ReadScope;
+use crate::cloud::CloudError;
+use crate::desired::Reference;
+
+impl AwsCloud {
+    pub(super) async fn read_environment(&self, scope: &ReadScope) -> Result<ActualState, CloudError> {
+        let (network, load_balancing, ecs, roles, logs, repositories, secrets, certificate) = tokio::join!(
+            self.read_network(scope),
+            self.read_load_balancing(scope),
+            self.read_ecs(scope),
+            self.read_roles(scope),
+            self.read_log_groups(scope),
+            self.read_repositories(scope),
+            self.read_secrets(scope),
+            self.read_certificate(scope),
+        );
+        let ecs = ecs?;
+        let mut state = ActualState::default();
+        for partial in [network?, load_balancing?, roles?, logs?, repositories?, secrets?, certificate?, ecs.partial] {
+            partial.merge_into(&mut state);
+        }
+        let mut scaled = ecs.scaled_services;
+        for service in &scope.services {
+            scaled.push((service.name.clone(), service.names.scaling_resource_id.clone()));
+        }
+        scaled.sort();
+        scaled.dedup();
+        let dns_name = state
+            .values
+            .one(&Reference::LoadBalancerDnsName { load_balancer: scope.load_balancer.clone() })
+            .map(str::to_string);
+        let (scaling, dns) = tokio::join!(self.read_scaling(scope, &scaled), self.read_dns(scope, dns_name.as_deref()));
+        scaling?.merge_into(&mut state);
+        dns?.merge_into(&mut state);
+        state.values.derive_request_count_labels();
+        state.other_environments.sort();
+        state.other_environments.dedup();
+        Ok(state)
+    }
+}

@@ -1,0 +1,210 @@
+//! Secrets Manager: the full ARNs of the secrets the task definitions name, and whether the ones
+//! given by ARN exist.
+//!
+//! ecsdeploy never reads or writes a secret's value: only ListSecrets and DescribeSecret are
+//! called, which return metadata. A secret's full ARN ends in six random characters, so a name
+//! has to be looked up; a secret scheduled for deletion counts as missing (ECS could not read it).
+
+use super::AwsCloud;
+use super::common::Partial;
+use crate::actual::scope::ReadScope;
+use crate::cloud::{CloudError, is_not_found};
+use crate::desired::Reference;
+use crate::desired::task_definition::SecretIdentity;
+use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
+use std::collections::BTreeMap;
+
+/// ListSecrets takes at most 10 values per filter.
+const NAMES_PER_FILTER: usize = 10;
+const SECRET_NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
+const NEVER_READS_VALUES: &str = "ecsdeploy never reads or writes secret values";
+
+impl AwsCloud {
+    /// The ARN of each secret `scope` names, and a missing entry for each secret that does not exist.
+    pub(super) async fn read_secrets(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
+        let mut partial = Partial::default();
+        let names: Vec<&str> = scope
+            .secrets
+            .iter()
+            .filter_map(|secret| match secret {
+                SecretIdentity::Name(name) => Some(name.as_str()),
+                SecretIdentity::Arn(_) => None,
+            })
+            .collect();
+        let arns = self.secret_arns(&names).await?;
+        for name in names {
+            match arns.get(name) {
+                Some(arn) => partial.values.set(&Reference::SecretArn(name.to_string()), arn.clone()),
+                None => partial.missing(format!("secret {name}"), self.create_secret_hint(name)),
+            }
+        }
+        for secret in &scope.secrets {
+            if let SecretIdentity::Arn(arn) = secret
+                && let Some(problem) = self.secret_arn_problem(arn).await?
+            {
+                partial.missing(format!("secret {arn}"), problem);
+            }
+        }
+        Ok(partial)
+    }
+
+    /// Name -> full ARN of the secrets named exactly `names` (the name filter matches prefixes,
+    /// so `stage/auth` also finds `stage/auth/db`: only exact names are kept).
+    async fn secret_arns(&self, names: &[&str]) -> Result<BTreeMap<String, String>, CloudError> {
+        let mut arns = BTreeMap::new();
+        for batch in names.chunks(NAMES_PER_FILTER) {
+            let values = batch.iter().map(|name| name.to_string()).collect();
+            let filter = Filter::builder().key(FilterNameStringType::Name).set_values(Some(values)).build();
+            let mut pages = self.secrets.list_secrets().filters(filter).into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|error| {
+                    self.error("secretsmanager:ListSecrets", format!("secrets {}", batch.join(", ")), &error)
+                })?;
+                for secret in page.secret_list() {
+                    if let (Some(name), Some(arn)) = (secret.name(), secret.arn())
+                        && batch.contains(&name)
+                    {
+                        arns.insert(name.to_string(), arn.to_string());
+                    }
+                }
+            }
+        }
+        Ok(arns)
+    }
+
+    /// What is wrong with the secret `arn`: absent, or scheduled for deletion; `None` when usable.
+    async fn secret_arn_problem(&self, arn: &str) -> Result<Option<String>, CloudError> {
+        match self.secrets.describe_secret().secret_id(arn).send().await {
+            Ok(secret) if secret.deleted_date().is_some() => Ok(Some(format!(
+                "it is scheduled for deletion: restore it (aws secretsmanager restore-secret --secret-id {arn}) \
+                 or name another secret ({NEVER_READS_VALUES})"
+            ))),
+            Ok(_) => Ok(None),
+            Err(error) if is_not_found(&error, SECRET_NOT_FOUND) => Ok(Some(format!(
+                "no secret with this ARN is visible in region {} with these credentials: check the ARN in services.toml, \
+                 or create the secret and use its ARN ({NEVER_READS_VALUES})",
+                self.region
+            ))),
+            Err(error) => Err(self.error("secretsmanager:DescribeSecret", format!("secret {arn}"), &error)),
+        }
+    }
+
+    fn create_secret_hint(&self, name: &str) -> String {
+        format!(
+            "create it: aws secretsmanager create-secret --region {} --name {name} --secret-string '...' \
+             (or restore it if it is scheduled for deletion; {NEVER_READS_VALUES})",
+            self.region
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::aws::test_support::test_cloud;
+    use crate::desired::{Context, build};
+    use std::path::Path;
+
+    fn scope(environment: &str, account_id: &str) -> ReadScope {
+        let manifest = crate::checked::load(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("manifest").manifest;
+        let environment = manifest.environment(environment).expect("environment").clone();
+        let desired = build(&manifest, &environment, &Context::new("us-east-1", Some(account_id.to_string())));
+        ReadScope::new(&manifest, &environment, &desired)
+    }
+
+    fn calls_of(cloud: &AwsCloud, operation: &str) -> u64 {
+        cloud.calls().counts().iter().filter(|count| count.operation == operation).map(|count| count.calls).sum()
+    }
+
+    async fn arn_of(cloud: &AwsCloud, name: &str) -> String {
+        let secret = cloud.secrets.describe_secret().secret_id(name).send().await.expect("describe");
+        secret.arn().expect("arn").to_string()
+    }
+
+    #[tokio::test]
+    async fn names_resolve_to_full_arns_and_absent_ones_are_missing() {
+        let test = test_cloud(true).await;
+        let cloud = &test.cloud;
+        let mut scope = scope("stage", &test.account_id);
+        let manifest_names: Vec<String> = scope
+            .secrets
+            .iter()
+            .filter_map(|secret| match secret {
+                SecretIdentity::Name(name) => Some(name.clone()),
+                SecretIdentity::Arn(_) => None,
+            })
+            .collect();
+        assert_eq!(manifest_names, ["stage/auth/db", "stage/auth/jwt", "stage/calendar/api", "stage/gmail/oauth"]);
+        // `stage/auth` is a prefix of two secrets that exist, but no secret has that name.
+        scope.secrets.push(SecretIdentity::Name("stage/auth".into()));
+        scope.secrets.push(SecretIdentity::Name("stage/billing/key".into()));
+
+        let read = cloud.read_secrets(&scope).await.expect("read");
+        for name in &manifest_names {
+            let arn = read.values.one(&Reference::SecretArn(name.clone())).expect("resolved");
+            assert_eq!(arn, arn_of(cloud, name).await);
+            assert!(arn.starts_with(&format!("arn:aws:secretsmanager:us-east-1:{}:secret:{name}-", test.account_id)));
+        }
+        let missing: Vec<&str> = read.missing.iter().map(|missing| missing.what.as_str()).collect();
+        assert_eq!(missing, ["secret stage/auth", "secret stage/billing/key"]);
+        assert!(read.missing[1].hint.contains("create-secret --region us-east-1 --name stage/billing/key"));
+        assert_eq!(read.values.one(&Reference::SecretArn("stage/auth".into())), None);
+    }
+
+    #[tokio::test]
+    async fn reads_never_touch_secret_values() {
+        let test = test_cloud(true).await;
+        let cloud = &test.cloud;
+        let mut scope = scope("prod", &test.account_id);
+        let world_arn = arn_of(cloud, "prod/auth/jwt").await;
+        scope.secrets.push(SecretIdentity::Arn(world_arn));
+        cloud.read_secrets(&scope).await.expect("read");
+        let operations: Vec<String> = cloud.calls().counts().into_iter().map(|count| count.operation).collect();
+        assert!(!operations.is_empty());
+        assert!(
+            operations.iter().all(|operation| operation == "ListSecrets" || operation == "DescribeSecret"),
+            "{operations:?}"
+        );
+        assert_eq!(calls_of(cloud, "ListSecrets"), 1, "four names take one call");
+        assert!(cloud.calls().writes().is_empty());
+    }
+
+    #[tokio::test]
+    async fn names_are_batched_ten_per_call() {
+        let test = test_cloud(true).await;
+        let cloud = &test.cloud;
+        let mut scope = scope("test", &test.account_id);
+        scope.secrets.extend((0..8).map(|index| SecretIdentity::Name(format!("test/absent/{index}"))));
+        let read = cloud.read_secrets(&scope).await.expect("read");
+        assert_eq!(calls_of(cloud, "ListSecrets"), 2, "12 names, at most 10 per filter");
+        assert!(
+            read.values.one(&Reference::SecretArn("test/gmail/oauth".into())).is_some(),
+            "found in the second batch"
+        );
+        assert_eq!(read.missing.len(), 8);
+    }
+
+    #[tokio::test]
+    async fn secrets_by_arn_exist_or_are_missing() {
+        let test = test_cloud(true).await;
+        let cloud = &test.cloud;
+        let mut scope = scope("stage", &test.account_id);
+        let present = arn_of(cloud, "stage/auth/db").await;
+        let absent = format!("arn:aws:secretsmanager:us-east-1:{}:secret:stage/nothing-AbCdEf", test.account_id);
+        let created =
+            cloud.secrets.create_secret().name("stage/retired").secret_string("x").send().await.expect("create");
+        let retired = created.arn().expect("arn").to_string();
+        cloud.secrets.delete_secret().secret_id(&retired).recovery_window_in_days(7).send().await.expect("delete");
+        scope.secrets = vec![
+            SecretIdentity::Arn(present),
+            SecretIdentity::Arn(absent.clone()),
+            SecretIdentity::Arn(retired.clone()),
+            SecretIdentity::Name("stage/retired".into()),
+        ];
+        let read = cloud.read_secrets(&scope).await.expect("read");
+        let missing: Vec<&str> = read.missing.iter().map(|missing| missing.what.as_str()).collect();
+        let (absent, retired) = (format!("secret {absent}"), format!("secret {retired}"));
+        assert_eq!(missing, ["secret stage/retired", absent.as_str(), retired.as_str()]);
+        assert!(read.missing[2].hint.contains("scheduled for deletion"), "{}", read.missing[2].hint);
+    }
+}

@@ -1,0 +1,102 @@
+//! `ecsdeploy up` and `ecsdeploy destroy`: plan, confirm, apply.
+//!
+//! On a terminal the plan is shown and the operator types `yes`; without a terminal `--yes` is
+//! required, so that a script never changes an environment by accident.
+
+use super::CommandError;
+use super::session::{Session, print_plan};
+use crate::apply::{self, ApplyEvent};
+use crate::cli::{ChangeArgs, GlobalOptions};
+use crate::exit_status::ExitStatus;
+use crate::output::{Printer, plan_view};
+use crate::plan::Goal;
+use serde_json::json;
+use std::io::{BufRead, IsTerminal};
+use std::time::Instant;
+
+pub async fn run(
+    global: &GlobalOptions,
+    args: &ChangeArgs,
+    goal: Goal,
+    printer: &Printer,
+) -> Result<ExitStatus, CommandError> {
+    let mut session = Session::open(global, &args.env, printer).await?;
+    let (plan, actual) = session.plan(goal).await?;
+    if !plan.has_changes() {
+        finish(printer, &session, args, &plan, None);
+        return Ok(ExitStatus::Success);
+    }
+    if !printer.is_json() {
+        printer.data(&plan_view::text(&plan));
+    }
+    confirm(args, goal, &session.environment, printer)?;
+    let started = Instant::now();
+    let report = |event: ApplyEvent| {
+        if !printer.is_json() {
+            printer.info(&plan_view::event_text(&event));
+        }
+    };
+    let outcome = apply::apply(&session.cloud, &plan, actual.values, args.parallelism, &report).await;
+    session.time("apply", started);
+    let ok = outcome.failed().is_empty();
+    if !printer.is_json() {
+        printer.data(&plan_view::outcome_text(&plan, &outcome));
+    }
+    finish(printer, &session, args, &plan, Some(&outcome));
+    Ok(if ok { ExitStatus::Success } else { ExitStatus::Failure })
+}
+
+/// The JSON document (plan and steps) or, in text, the no-change line; `--stats` either way.
+fn finish(
+    printer: &Printer,
+    session: &Session,
+    args: &ChangeArgs,
+    plan: &crate::plan::Plan,
+    outcome: Option<&apply::ApplyOutcome>,
+) {
+    if printer.is_json() {
+        let steps = outcome.map(|outcome| outcome.steps.clone()).unwrap_or_default();
+        let ok = steps.iter().all(|step| step.error.is_none());
+        let mut document = json!({
+            "schema_version": crate::plan::PLAN_SCHEMA_VERSION,
+            "environment": plan.environment,
+            "plan": plan_view::json(plan),
+            "applied": steps,
+            "ok": ok,
+        });
+        if args.stats
+            && let Some(object) = document.as_object_mut()
+        {
+            object.insert("stats".into(), session.stats_json());
+        }
+        printer.json(&document);
+    } else {
+        if outcome.is_none() {
+            print_plan(printer, plan, None);
+        }
+        if args.stats {
+            printer.stderr(&session.stats_text());
+        }
+    }
+}
+
+/// `--yes`, or `yes` typed on a terminal; otherwise nothing changes.
+fn confirm(args: &ChangeArgs, goal: Goal, environment: &str, printer: &Printer) -> Result<(), CommandError> {
+    if args.yes {
+        return Ok(());
+    }
+    let verb = match goal {
+        Goal::Converge | Goal::Repositories => "apply these changes to",
+        Goal::Destroy => "destroy",
+    };
+    if !std::io::stdin().is_terminal() {
+        return Err(CommandError::usage(
+            format!("refusing to {verb} environment {environment} without confirmation: not run from a terminal"),
+            vec!["pass --yes to change the environment from a script or CI".into()],
+        ));
+    }
+    printer.stderr(&format!("\nDo you want to {verb} environment {environment}? Only 'yes' will be accepted: "));
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).ok();
+    if answer.trim() == "yes" { Ok(()) } else { Err(CommandError::usage("cancelled: nothing was changed", Vec::new())) }
+}

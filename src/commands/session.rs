@@ -1,0 +1,123 @@
+//! What `plan`, `up` and `destroy` share: the checked manifest, the AWS session (with the
+//! account verified), the desired state for the real account, and timed phases.
+
+use super::{CommandError, environment, load_manifest};
+use crate::actual::ActualState;
+use crate::actual::scope::ReadScope;
+use crate::checked::CheckedManifest;
+use crate::cli::GlobalOptions;
+use crate::cloud::Cloud;
+use crate::cloud::aws::AwsCloud;
+use crate::cloud::sdk_config::{self, AwsOptions};
+use crate::desired::{self, Context, DesiredEnvironment};
+use crate::output::{Printer, plan_view, stats_view};
+use crate::plan::{self, Goal, Plan};
+use std::time::{Duration, Instant};
+
+/// One run against one environment.
+pub struct Session {
+    pub checked: CheckedManifest,
+    pub environment: String,
+    pub cloud: AwsCloud,
+    pub account_id: String,
+    pub desired: DesiredEnvironment,
+    pub scope: ReadScope,
+    pub phases: Vec<(String, Duration)>,
+}
+
+impl Session {
+    /// Loads the manifest, connects, checks the account, and builds the desired state.
+    pub async fn open(
+        global: &GlobalOptions,
+        environment_name: &str,
+        printer: &Printer,
+    ) -> Result<Session, CommandError> {
+        let started = Instant::now();
+        let checked = load_manifest(global, printer)?;
+        environment(&checked, environment_name)?;
+        let project = &checked.manifest.project;
+        let options = AwsOptions {
+            region_flag: global.region.clone(),
+            manifest_region: project.region.as_ref().map(|region| region.value.clone()),
+            profile: global.profile.clone(),
+            endpoint_url: global.endpoint_url.clone(),
+        };
+        let config = sdk_config::load(&options).await;
+        let region = config.region().ok_or_else(|| {
+            CommandError::usage(
+                "no AWS region",
+                vec!["set region in [project], pass --region, or set AWS_REGION".into()],
+            )
+        })?;
+        let cloud = AwsCloud::new(&config);
+        let mut phases = vec![("load manifest and AWS configuration".to_string(), started.elapsed())];
+        let started = Instant::now();
+        let identity = cloud.caller_identity().await?;
+        phases.push(("identity".into(), started.elapsed()));
+        if let Some(pinned) = &project.account_id
+            && pinned.value != identity.account_id
+        {
+            return Err(CommandError::usage(
+                format!(
+                    "the credentials are for account {}, but the manifest pins account {}",
+                    identity.account_id, pinned.value
+                ),
+                vec![
+                    "use credentials of the pinned account (see `ecsdeploy doctor`), or change project.account_id"
+                        .into(),
+                ],
+            ));
+        }
+        let manifest = &checked.manifest;
+        let environment_spec = environment(&checked, environment_name)?;
+        let context = Context::new(region, Some(identity.account_id.clone()));
+        let desired = desired::build(manifest, environment_spec, &context);
+        let scope = ReadScope::new(manifest, environment_spec, &desired);
+        Ok(Session {
+            environment: environment_name.to_string(),
+            account_id: identity.account_id,
+            cloud,
+            desired,
+            scope,
+            phases,
+            checked,
+        })
+    }
+
+    /// Reads the environment and plans toward `goal`.
+    pub async fn plan(&mut self, goal: Goal) -> Result<(Plan, ActualState), CommandError> {
+        let started = Instant::now();
+        let actual = self.cloud.read(&self.scope).await?;
+        self.phases.push(("read actual state".into(), started.elapsed()));
+        let started = Instant::now();
+        let plan = plan::plan(&self.desired, &actual, goal).map_err(CommandError::Plan)?;
+        self.phases.push(("plan".into(), started.elapsed()));
+        Ok((plan, actual))
+    }
+
+    pub fn time(&mut self, phase: &str, started: Instant) {
+        self.phases.push((phase.to_string(), started.elapsed()));
+    }
+
+    /// `--stats` on stderr (text) or as a JSON value.
+    pub fn stats_text(&self) -> String {
+        stats_view::text(&self.cloud.calls().counts(), &self.phases)
+    }
+
+    pub fn stats_json(&self) -> serde_json::Value {
+        stats_view::json(&self.cloud.calls().counts(), &self.phases)
+    }
+}
+
+/// Prints a plan the way every command does.
+pub fn print_plan(printer: &Printer, plan: &Plan, stats: Option<serde_json::Value>) {
+    if printer.is_json() {
+        let mut value = plan_view::json(plan);
+        if let (Some(stats), Some(object)) = (stats, value.as_object_mut()) {
+            object.insert("stats".into(), stats);
+        }
+        printer.json(&value);
+    } else {
+        printer.data(&plan_view::text(plan));
+    }
+}

@@ -1,0 +1,236 @@
+//! What every environment of the project shares: the ECS cluster, the ALB with its security
+//! group and listeners, the services' security group, and the ECR repositories. Each is shaped
+//! as its AWS create call receives it and tagged with environment `shared`.
+
+use super::names;
+use super::reference::Reference;
+use super::tags::{SHARED_ENVIRONMENT, Tags, ecs_style, pascal_style};
+use crate::manifest::{Certificate, Image, Manifest};
+use serde::{Deserialize, Serialize};
+
+/// Everything the environments share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedResources {
+    pub cluster: Cluster,
+    pub load_balancer_security_group: SecurityGroup,
+    pub service_security_group: SecurityGroup,
+    pub load_balancer: LoadBalancer,
+    pub https_listener: Listener,
+    pub http_listener: Listener,
+    pub repositories: Vec<Repository>,
+}
+
+/// `CreateCluster` with both Fargate capacity providers, so environments can choose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cluster {
+    pub cluster_name: String,
+    pub capacity_providers: Vec<String>,
+    #[serde(serialize_with = "ecs_style")]
+    pub tags: Tags,
+}
+
+/// `CreateSecurityGroup` and its ingress (`AuthorizeSecurityGroupIngress`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SecurityGroup {
+    pub group_name: String,
+    pub description: String,
+    pub vpc_id: Reference,
+    pub ingress: Vec<IngressRule>,
+    #[serde(serialize_with = "pascal_style")]
+    pub tags: Tags,
+}
+
+/// One ingress permission: TCP ports from CIDR ranges or from another security group.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IngressRule {
+    pub from_port: i64,
+    pub to_port: i64,
+    pub source: IngressSource,
+}
+
+/// Where allowed traffic comes from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum IngressSource {
+    /// An IPv4 range.
+    CidrIp(String),
+    /// Members of another security group.
+    SecurityGroup(Reference),
+}
+
+/// `CreateLoadBalancer`: internet-facing, in the public subnets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoadBalancer {
+    pub name: String,
+    pub subnets: Vec<Reference>,
+    pub security_groups: Vec<Reference>,
+    pub scheme: String,
+    #[serde(rename = "Type")]
+    pub load_balancer_type: String,
+    pub ip_address_type: String,
+    #[serde(serialize_with = "pascal_style")]
+    pub tags: Tags,
+}
+
+/// `CreateListener`: HTTPS with a 404 default (only the services' rules route), or HTTP that
+/// redirects to HTTPS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Listener {
+    pub load_balancer_arn: Reference,
+    pub protocol: String,
+    pub port: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssl_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<Reference>,
+    pub default_action: DefaultAction,
+    #[serde(serialize_with = "pascal_style")]
+    pub tags: Tags,
+}
+
+/// A listener's default action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DefaultAction {
+    /// A fixed 404 for paths no service claims.
+    NotFound,
+    /// A permanent redirect to HTTPS on 443.
+    RedirectToHttps,
+    /// Anything else (read from AWS): always a difference from what ecsdeploy wants.
+    Other(String),
+}
+
+/// `CreateRepository` with scanning and immutable tags, plus `PutLifecyclePolicy`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Repository {
+    pub repository_name: String,
+    pub image_tag_mutability: String,
+    pub scan_on_push: bool,
+    /// Untagged images (left behind by re-tagging) expire after this many days.
+    pub expire_untagged_after_days: i64,
+    #[serde(serialize_with = "ecs_style")]
+    pub tags: Tags,
+}
+
+pub fn shared_resources(manifest: &Manifest) -> SharedResources {
+    let project = &manifest.project;
+    let project_name = &project.name.value;
+    let tags = Tags::owned(
+        project_name,
+        SHARED_ENVIRONMENT,
+        None,
+        project.tags.iter().map(|tag| (tag.key.value.as_str(), tag.value.value.as_str())),
+    );
+    let load_balancer_name = project.load_balancer.name.value.clone();
+    let load_balancer_group = names::load_balancer_security_group(project);
+    let service_group = names::service_security_group(project);
+    SharedResources {
+        cluster: Cluster {
+            cluster_name: project.cluster.value.clone(),
+            capacity_providers: vec!["FARGATE".into(), "FARGATE_SPOT".into()],
+            tags: tags.clone(),
+        },
+        load_balancer_security_group: SecurityGroup {
+            description: format!("ALB {load_balancer_name} of {project_name} (managed by ecsdeploy)"),
+            group_name: load_balancer_group.clone(),
+            vpc_id: Reference::Vpc,
+            ingress: [80, 443]
+                .iter()
+                .map(|port| IngressRule {
+                    from_port: *port,
+                    to_port: *port,
+                    source: IngressSource::CidrIp("0.0.0.0/0".into()),
+                })
+                .collect(),
+            tags: tags.clone(),
+        },
+        service_security_group: SecurityGroup {
+            description: format!("services of {project_name}, reachable from the ALB only (managed by ecsdeploy)"),
+            group_name: service_group,
+            vpc_id: Reference::Vpc,
+            ingress: container_ports(manifest)
+                .into_iter()
+                .map(|port| IngressRule {
+                    from_port: port,
+                    to_port: port,
+                    source: IngressSource::SecurityGroup(Reference::SecurityGroupId(load_balancer_group.clone())),
+                })
+                .collect(),
+            tags: tags.clone(),
+        },
+        load_balancer: LoadBalancer {
+            name: load_balancer_name.clone(),
+            subnets: vec![Reference::PublicSubnets],
+            security_groups: vec![Reference::SecurityGroupId(load_balancer_group)],
+            scheme: "internet-facing".into(),
+            load_balancer_type: "application".into(),
+            ip_address_type: "ipv4".into(),
+            tags: tags.clone(),
+        },
+        https_listener: Listener {
+            load_balancer_arn: Reference::LoadBalancerArn { load_balancer: load_balancer_name.clone() },
+            protocol: "HTTPS".into(),
+            port: 443,
+            ssl_policy: Some(project.load_balancer.ssl_policy.clone()),
+            certificates: vec![match &project.load_balancer.certificate {
+                Some(Certificate::Arn(arn)) => Reference::known(arn.value.clone()),
+                _ => Reference::CertificateArn,
+            }],
+            default_action: DefaultAction::NotFound,
+            tags: tags.clone(),
+        },
+        http_listener: Listener {
+            load_balancer_arn: Reference::LoadBalancerArn { load_balancer: load_balancer_name },
+            protocol: "HTTP".into(),
+            port: 80,
+            ssl_policy: None,
+            certificates: Vec::new(),
+            default_action: DefaultAction::RedirectToHttps,
+            tags: tags.clone(),
+        },
+        repositories: repositories(manifest, &tags),
+    }
+}
+
+/// Every container port any service uses in any environment, sorted: one ingress rule each.
+fn container_ports(manifest: &Manifest) -> Vec<i64> {
+    let mut ports: Vec<i64> = manifest
+        .environments
+        .iter()
+        .flat_map(|environment| environment.enabled_services())
+        .map(|service| service.port.value)
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
+/// One repository per ECR image any environment deploys (repositories are shared: an image built
+/// once is promoted from test to prod).
+fn repositories(manifest: &Manifest, tags: &Tags) -> Vec<Repository> {
+    let mut names: Vec<String> = manifest
+        .environments
+        .iter()
+        .flat_map(|environment| environment.enabled_services())
+        .filter_map(|service| match &service.image {
+            Image::Ecr { repository, .. } => Some(repository.value.clone()),
+            Image::External(_) => None,
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|repository_name| Repository {
+            repository_name,
+            image_tag_mutability: "IMMUTABLE".into(),
+            scan_on_push: true,
+            expire_untagged_after_days: 14,
+            tags: tags.clone(),
+        })
+        .collect()
+}

@@ -1,0 +1,121 @@
+//! Addresses: the stable name of each resource in a plan (`service.auth.task_definition`), and the
+//! order in which resources depend on each other.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// The part of a service a resource is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServicePart {
+    LogGroup,
+    ExecutionRole,
+    TaskRole,
+    TaskDefinition,
+    TargetGroup,
+    ListenerRule,
+    EcsService,
+    ScalableTarget,
+    ScalingPolicy,
+}
+
+impl ServicePart {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServicePart::LogGroup => "log_group",
+            ServicePart::ExecutionRole => "execution_role",
+            ServicePart::TaskRole => "task_role",
+            ServicePart::TaskDefinition => "task_definition",
+            ServicePart::TargetGroup => "target_group",
+            ServicePart::ListenerRule => "listener_rule",
+            ServicePart::EcsService => "ecs_service",
+            ServicePart::ScalableTarget => "scalable_target",
+            ServicePart::ScalingPolicy => "scaling_policy",
+        }
+    }
+}
+
+/// Where a resource sits in the plan. Ordering follows dependencies: everything a resource needs
+/// sorts before it, so creation walks addresses in order and deletion in reverse.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Address {
+    Cluster,
+    /// A security group, by name (the ALB's first: the services' admits traffic from it).
+    SecurityGroup {
+        rank: u8,
+        name: String,
+    },
+    LoadBalancer,
+    /// A listener of the shared ALB, by port.
+    Listener(i64),
+    /// An ECR repository, by name.
+    Repository(String),
+    /// A resource of a service (by its manifest name); `name` tells apart several of one part
+    /// (scaling policies).
+    Service {
+        service: String,
+        part: ServicePart,
+        name: String,
+    },
+    /// The environment's DNS record, by record name.
+    DnsRecord(String),
+}
+
+impl Address {
+    pub fn service(service: &str, part: ServicePart) -> Self {
+        Address::Service { service: service.to_string(), part, name: String::new() }
+    }
+
+    pub fn service_named(service: &str, part: ServicePart, name: &str) -> Self {
+        Address::Service { service: service.to_string(), part, name: name.to_string() }
+    }
+
+    /// The manifest service this resource belongs to.
+    pub fn service_name(&self) -> Option<&str> {
+        match self {
+            Address::Service { service, .. } => Some(service),
+            _ => None,
+        }
+    }
+
+    pub fn part(&self) -> Option<ServicePart> {
+        match self {
+            Address::Service { part, .. } => Some(*part),
+            _ => None,
+        }
+    }
+
+    /// Whether all environments share the resource.
+    pub fn is_shared(&self) -> bool {
+        matches!(
+            self,
+            Address::Cluster
+                | Address::SecurityGroup { .. }
+                | Address::LoadBalancer
+                | Address::Listener(_)
+                | Address::Repository(_)
+        )
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Address::Cluster => f.write_str("cluster"),
+            Address::SecurityGroup { name, .. } => write!(f, "security_group.{name}"),
+            Address::LoadBalancer => f.write_str("load_balancer"),
+            Address::Listener(port) => write!(f, "listener.{port}"),
+            Address::Repository(name) => write!(f, "repository.{name}"),
+            Address::Service { service, part, name } if name.is_empty() => {
+                write!(f, "service.{service}.{}", part.as_str())
+            }
+            Address::Service { service, part, name } => write!(f, "service.{service}.{}.{name}", part.as_str()),
+            Address::DnsRecord(name) => write!(f, "dns_record.{name}"),
+        }
+    }
+}
+
+impl Serialize for Address {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}

@@ -1,0 +1,330 @@
+//! `plan`, `up` and `repositories` against the emulator, checked with a second client (the AWS
+//! SDK for Rust from the test).
+
+mod support;
+
+use support::{TestAccount, push_image, root, run};
+
+const SERVICES: [&str; 4] = ["auth", "gmail", "calendar", "ai-router"];
+
+/// An account with the test world, the repositories created by ecsdeploy and an image pushed
+/// for every service.
+async fn prepared_account() -> (TestAccount, aws_config::SdkConfig) {
+    let account = TestAccount::new();
+    account.create_world();
+    let repositories = run(account.ecsdeploy(&["repositories", "--env", "stage", "--yes"]).current_dir(root()));
+    assert_eq!(repositories.code, 0, "{}", repositories.transcript());
+    let config = account.sdk_config().await;
+    for service in SERVICES {
+        push_image(&config, &format!("acme/{service}"), "latest").await;
+    }
+    (account, config)
+}
+
+#[tokio::test]
+async fn repositories_are_created_scanned_immutable_and_tagged() {
+    let (_account, config) = prepared_account().await;
+    let ecr = aws_sdk_ecr::Client::new(&config);
+    let output = ecr.describe_repositories().send().await.unwrap();
+    let mut names: Vec<&str> = output.repositories().iter().filter_map(|r| r.repository_name()).collect();
+    names.sort();
+    assert_eq!(names, ["acme/ai-router", "acme/auth", "acme/calendar", "acme/gmail"]);
+    for repository in output.repositories() {
+        assert_eq!(repository.image_tag_mutability().map(|m| m.as_str()), Some("IMMUTABLE"));
+        assert_eq!(repository.image_scanning_configuration().map(|c| c.scan_on_push()), Some(true));
+        let tags =
+            ecr.list_tags_for_resource().resource_arn(repository.repository_arn().unwrap()).send().await.unwrap();
+        let tags: Vec<(&str, &str)> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
+        assert!(tags.contains(&("ecsdeploy:project", "acme")), "{tags:?}");
+        assert!(tags.contains(&("ecsdeploy:environment", "shared")), "{tags:?}");
+        let policy =
+            ecr.get_lifecycle_policy().repository_name(repository.repository_name().unwrap()).send().await.unwrap();
+        assert!(policy.lifecycle_policy_text().unwrap().contains("untagged"));
+    }
+}
+
+#[tokio::test]
+async fn up_creates_the_environment_and_a_second_up_changes_nothing() {
+    let (account, config) = prepared_account().await;
+    let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(root()));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    assert!(up.stdout.contains("Apply complete for stage"), "{}", up.stdout);
+
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    let cluster = ecs.describe_clusters().clusters("acme").send().await.unwrap();
+    let mut providers = cluster.clusters()[0].capacity_providers().to_vec();
+    providers.sort();
+    assert_eq!(providers, ["FARGATE", "FARGATE_SPOT"]);
+    let names: Vec<String> = SERVICES.iter().map(|service| format!("stage-{service}")).collect();
+    let services = ecs.describe_services().cluster("acme").set_services(Some(names.clone())).send().await.unwrap();
+    assert_eq!(services.services().len(), 4);
+    for service in services.services() {
+        assert_eq!(service.status(), Some("ACTIVE"));
+        let strategy = service.capacity_provider_strategy();
+        assert_eq!(strategy[0].capacity_provider(), "FARGATE_SPOT");
+        let vpc = service.network_configuration().unwrap().awsvpc_configuration().unwrap();
+        assert_eq!(vpc.assign_public_ip().map(|a| a.as_str()), Some("DISABLED"));
+        let breaker = service.deployment_configuration().unwrap().deployment_circuit_breaker().unwrap();
+        assert!(breaker.enable() && breaker.rollback());
+        assert_eq!(service.load_balancers().len(), 1);
+    }
+    let definition = ecs.describe_task_definition().task_definition("stage-auth").send().await.unwrap();
+    let definition = definition.task_definition().unwrap();
+    let container = &definition.container_definitions()[0];
+    assert!(container.image().unwrap().contains("/acme/auth@sha256:"), "{:?}", container.image());
+    let secrets = ecs_secret_value_froms(container);
+    assert!(
+        secrets.iter().all(|value_from| value_from
+            .starts_with(&format!("arn:aws:secretsmanager:us-east-1:{}:secret:stage/auth/", account.account_id))),
+        "{secrets:?}"
+    );
+    assert!(secrets.iter().any(|value_from| value_from.ends_with(":password::")), "{secrets:?}");
+
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    let load_balancer = elb.describe_load_balancers().names("acme").send().await.unwrap();
+    let load_balancer = &load_balancer.load_balancers()[0];
+    let listeners =
+        elb.describe_listeners().load_balancer_arn(load_balancer.load_balancer_arn().unwrap()).send().await.unwrap();
+    let mut ports: Vec<i32> = listeners.listeners().iter().filter_map(|l| l.port()).collect();
+    ports.sort();
+    assert_eq!(ports, [80, 443]);
+    let https = listeners.listeners().iter().find(|l| l.port() == Some(443)).unwrap();
+    let rules = elb.describe_rules().listener_arn(https.listener_arn().unwrap()).send().await.unwrap();
+    let mut paths: Vec<String> = rules
+        .rules()
+        .iter()
+        .flat_map(|rule| {
+            rule.conditions()
+                .iter()
+                .flat_map(|c| c.path_pattern_config().map(|p| p.values().to_vec()).unwrap_or_default())
+        })
+        .collect();
+    paths.sort();
+    assert_eq!(paths, ["/stage/ai/*", "/stage/auth/*", "/stage/calendar/*", "/stage/gmail/*"]);
+    let groups = elb.describe_target_groups().names("acme-stage-auth").send().await.unwrap();
+    let group = &groups.target_groups()[0];
+    assert_eq!(group.target_type().map(|t| t.as_str()), Some("ip"));
+    assert_eq!(group.health_check_path(), Some("/health"));
+
+    let revisions_before = revisions(&ecs, "stage-auth").await;
+    let plan = run(account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode"]).current_dir(root()));
+    assert_eq!(plan.code, 0, "a second plan must be empty:\n{}", plan.transcript());
+    let again =
+        run(account.ecsdeploy(&["up", "--env", "stage", "--yes", "--stats", "--output", "json"]).current_dir(root()));
+    assert_eq!(again.code, 0, "{}", again.transcript());
+    let document = again.json();
+    assert_eq!(document["plan"]["has_changes"], false, "{document}");
+    let calls = document["stats"]["api_calls"].as_array().unwrap();
+    let writes: Vec<&serde_json::Value> = calls
+        .iter()
+        .filter(|call| {
+            !["Describe", "List", "Get", "BatchGet"]
+                .iter()
+                .any(|prefix| call["operation"].as_str().unwrap().starts_with(prefix))
+        })
+        .collect();
+    assert!(writes.is_empty(), "a no-op up made writes: {writes:?}");
+    assert_eq!(revisions(&ecs, "stage-auth").await, revisions_before, "no new task definition revision");
+}
+
+fn ecs_secret_value_froms(container: &aws_sdk_ecs::types::ContainerDefinition) -> Vec<String> {
+    container.secrets().iter().map(|secret| secret.value_from().to_string()).collect()
+}
+
+async fn revisions(ecs: &aws_sdk_ecs::Client, family: &str) -> usize {
+    ecs.list_task_definitions().family_prefix(family).send().await.unwrap().task_definition_arns().len()
+}
+
+#[tokio::test]
+async fn up_without_a_terminal_needs_yes_and_changes_nothing() {
+    let (account, config) = prepared_account().await;
+    let up = run(account.ecsdeploy(&["up", "--env", "stage"]).current_dir(root()));
+    assert_eq!(up.code, 1, "{}", up.transcript());
+    assert!(
+        up.stderr.contains("error: refusing to apply these changes to environment stage without confirmation"),
+        "{}",
+        up.stderr
+    );
+    assert!(up.stderr.contains("hint: pass --yes"), "{}", up.stderr);
+    let clusters = aws_sdk_ecs::Client::new(&config).list_clusters().send().await.unwrap();
+    assert!(clusters.cluster_arns().is_empty(), "nothing may change");
+}
+
+#[tokio::test]
+async fn a_missing_secret_or_image_stops_before_any_change() {
+    let (account, config) = prepared_account().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    secrets.delete_secret().secret_id("stage/gmail/oauth").force_delete_without_recovery(true).send().await.unwrap();
+    let ecr = aws_sdk_ecr::Client::new(&config);
+    ecr.batch_delete_image()
+        .repository_name("acme/calendar")
+        .image_ids(aws_sdk_ecr::types::ImageIdentifier::builder().image_tag("latest").build())
+        .send()
+        .await
+        .unwrap();
+    let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(root()));
+    assert_eq!(up.code, 1, "{}", up.transcript());
+    assert!(up.stderr.contains("nothing was changed: 2 prerequisite(s) do not exist"), "{}", up.stderr);
+    assert!(up.stderr.contains("stage/gmail/oauth"), "{}", up.stderr);
+    assert!(up.stderr.contains("acme/calendar:latest"), "{}", up.stderr);
+    assert!(!up.stderr.contains("client_secret"), "never a secret's content");
+    let clusters = aws_sdk_ecs::Client::new(&config).list_clusters().send().await.unwrap();
+    assert!(clusters.cluster_arns().is_empty(), "nothing may change");
+    let plan = run(account.ecsdeploy(&["plan", "--env", "stage"]).current_dir(root()));
+    assert_eq!(plan.code, 1, "{}", plan.transcript());
+}
+
+#[tokio::test]
+async fn a_same_named_resource_ecsdeploy_does_not_own_is_refused() {
+    let (account, config) = prepared_account().await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let vpcs = ec2
+        .describe_vpcs()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("tag:Name").values("acme").build())
+        .send()
+        .await
+        .unwrap();
+    let vpc = vpcs.vpcs()[0].vpc_id().unwrap();
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    elb.create_target_group()
+        .name("acme-stage-gmail")
+        .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
+        .port(80)
+        .vpc_id(vpc)
+        .target_type(aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::Ip)
+        .send()
+        .await
+        .unwrap();
+    let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(root()));
+    assert_eq!(up.code, 1, "{}", up.transcript());
+    assert!(up.stderr.contains("service.gmail.target_group exists as arn:"), "{}", up.stderr);
+    assert!(up.stderr.contains("ecsdeploy never changes it"), "{}", up.stderr);
+    let groups = elb.describe_target_groups().names("acme-stage-gmail").send().await.unwrap();
+    assert_eq!(groups.target_groups()[0].port(), Some(80), "the foreign group is untouched");
+    let clusters = aws_sdk_ecs::Client::new(&config).list_clusters().send().await.unwrap();
+    assert!(clusters.cluster_arns().is_empty(), "nothing may change");
+}
+
+#[tokio::test]
+async fn one_changed_variable_registers_one_revision_and_updates_one_service() {
+    let (account, config) = prepared_account().await;
+    let directory = support::manifest_copy();
+    let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f"]).arg(directory.path()));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let services_file = directory.path().join("environments/stage.toml");
+    let stage = std::fs::read_to_string(&services_file).unwrap();
+    support::write(
+        directory.path(),
+        "environments/stage.toml",
+        &format!("{stage}\n[services.gmail.env]\nLOG_LEVEL = \"debug\"\n"),
+    );
+    let plan = run(account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode", "-f"]).arg(directory.path()));
+    assert_eq!(plan.code, 2, "{}", plan.transcript());
+    assert!(plan.stdout.contains("+ service.gmail.task_definition  (new revision)"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("~ service.gmail.ecs_service"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("containerDefinitions[0].environment[0].value: \"info\" -> \"debug\""),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.ends_with("Plan: 1 to add, 1 to change, 0 to destroy.\n"), "{}", plan.stdout);
+    let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f"]).arg(directory.path()));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    assert_eq!(revisions(&ecs, "stage-gmail").await, 2);
+    assert_eq!(revisions(&ecs, "stage-auth").await, 1);
+    let service = ecs.describe_services().cluster("acme").services("stage-gmail").send().await.unwrap();
+    let running = service.services()[0].task_definition().unwrap().to_string();
+    assert!(running.ends_with("stage-gmail:2"), "{running}");
+    let definition = ecs.describe_task_definition().task_definition(&running).send().await.unwrap();
+    let environment = definition.task_definition().unwrap().container_definitions()[0].environment().to_vec();
+    assert!(environment.iter().any(|pair| pair.name() == Some("LOG_LEVEL") && pair.value() == Some("debug")));
+    let again = run(account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode", "-f"]).arg(directory.path()));
+    assert_eq!(again.code, 0, "{}", again.transcript());
+}
+
+#[tokio::test]
+async fn three_environments_share_cluster_and_alb_and_destroy_removes_only_one() {
+    let (account, config) = prepared_account().await;
+    for environment in ["test", "stage", "prod"] {
+        let up = run(account.ecsdeploy(&["up", "--env", environment, "--yes"]).current_dir(root()));
+        assert_eq!(up.code, 0, "{environment}: {}", up.transcript());
+    }
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    assert_eq!(ecs.list_clusters().send().await.unwrap().cluster_arns().len(), 1, "one shared cluster");
+    let mut names = service_names(&ecs).await;
+    names.sort();
+    assert_eq!(names.len(), 12, "{names:?}");
+    for service in SERVICES {
+        for name in [format!("test-{service}"), format!("stage-{service}"), service.to_string()] {
+            assert!(names.contains(&name), "{name} in {names:?}");
+        }
+    }
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    assert_eq!(elb.describe_load_balancers().send().await.unwrap().load_balancers().len(), 1, "one shared ALB");
+    assert_eq!(rule_paths(&elb).await.len(), 12);
+    for environment in ["test", "stage", "prod"] {
+        let plan = run(account.ecsdeploy(&["plan", "--env", environment, "--detailed-exitcode"]).current_dir(root()));
+        assert_eq!(plan.code, 0, "{environment} must be unchanged by the others: {}", plan.transcript());
+    }
+
+    let destroy = run(account.ecsdeploy(&["destroy", "--env", "test", "--yes"]).current_dir(root()));
+    assert_eq!(destroy.code, 0, "{}", destroy.transcript());
+    let names = service_names(&ecs).await;
+    assert_eq!(names.len(), 8, "{names:?}");
+    assert!(!names.iter().any(|name| name.starts_with("test-")), "{names:?}");
+    let paths = rule_paths(&elb).await;
+    assert_eq!(paths.len(), 8);
+    assert!(!paths.iter().any(|path| path.starts_with("/test/")), "{paths:?}");
+    let groups = elb.describe_target_groups().send().await.unwrap();
+    assert!(!groups.target_groups().iter().any(|g| g.target_group_name().unwrap().starts_with("acme-test-")));
+    let iam = aws_sdk_iam::Client::new(&config);
+    let roles = iam.list_roles().path_prefix("/ecsdeploy/").send().await.unwrap();
+    assert!(!roles.roles().iter().any(|role| role.role_name().starts_with("acme-test-")));
+    assert_eq!(roles.roles().len(), 16);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    let groups = logs.describe_log_groups().log_group_name_prefix("/ecs/acme/test/").send().await.unwrap();
+    assert!(groups.log_groups().is_empty());
+    let autoscaling = aws_sdk_applicationautoscaling::Client::new(&config);
+    let targets = autoscaling
+        .describe_scalable_targets()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .send()
+        .await
+        .unwrap();
+    assert!(!targets.scalable_targets().iter().any(|target| target.resource_id().contains("/test-")));
+    let definitions = ecs
+        .list_task_definitions()
+        .family_prefix("test-auth")
+        .status(aws_sdk_ecs::types::TaskDefinitionStatus::Active)
+        .send()
+        .await
+        .unwrap();
+    assert!(definitions.task_definition_arns().is_empty());
+    for environment in ["stage", "prod"] {
+        let plan = run(account.ecsdeploy(&["plan", "--env", environment, "--detailed-exitcode"]).current_dir(root()));
+        assert_eq!(plan.code, 0, "{environment} untouched by destroy test: {}", plan.transcript());
+    }
+}
+
+async fn service_names(ecs: &aws_sdk_ecs::Client) -> Vec<String> {
+    let arns = ecs.list_services().cluster("acme").send().await.unwrap().service_arns().to_vec();
+    arns.iter().map(|arn| arn.rsplit('/').next().unwrap().to_string()).collect()
+}
+
+async fn rule_paths(elb: &aws_sdk_elasticloadbalancingv2::Client) -> Vec<String> {
+    let load_balancer = elb.describe_load_balancers().names("acme").send().await.unwrap();
+    let arn = load_balancer.load_balancers()[0].load_balancer_arn().unwrap();
+    let listeners = elb.describe_listeners().load_balancer_arn(arn).send().await.unwrap();
+    let https = listeners.listeners().iter().find(|l| l.port() == Some(443)).unwrap();
+    let rules = elb.describe_rules().listener_arn(https.listener_arn().unwrap()).send().await.unwrap();
+    rules
+        .rules()
+        .iter()
+        .flat_map(|rule| {
+            rule.conditions()
+                .iter()
+                .flat_map(|c| c.path_pattern_config().map(|p| p.values().to_vec()).unwrap_or_default())
+        })
+        .collect()
+}

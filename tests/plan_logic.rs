@@ -1,0 +1,201 @@
+//! The planner on literal states (pure: no AWS): an actual state equal to the desired one plans
+//! nothing; one changed field changes one resource; missing prerequisites and resources that are
+//! not ecsdeploy's stop the plan; removed services and `destroy` delete what the environment owns.
+
+use ecsdeploy::actual::{ActualResource, ActualState, Missing, OtherRule, Owner};
+use ecsdeploy::checked;
+use ecsdeploy::desired::{self, Context, DesiredEnvironment, Reference};
+use ecsdeploy::plan::address::{Address, ServicePart};
+use ecsdeploy::plan::resources::desired_resources;
+use ecsdeploy::plan::{Action, Goal, PlanError, plan};
+
+fn desired(environment: &str) -> DesiredEnvironment {
+    let checked = checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let environment = checked.manifest.environment(environment).unwrap();
+    desired::build(&checked.manifest, environment, &Context::new("us-east-1", Some("123456789012".into())))
+}
+
+/// An actual state holding exactly the desired resources, with every reference known.
+fn converged(desired: &DesiredEnvironment) -> ActualState {
+    let mut actual = ActualState { account_id: "123456789012".into(), ..ActualState::default() };
+    let values = &mut actual.values;
+    values.set(&Reference::Vpc, "vpc-1");
+    values.set_many(&Reference::PublicSubnets, vec!["subnet-a".into(), "subnet-b".into()]);
+    values.set_many(&Reference::PrivateSubnets, vec!["subnet-c".into(), "subnet-d".into()]);
+    values.set(&Reference::CertificateArn, "arn:aws:acm:us-east-1:123456789012:certificate/1");
+    for resource in desired_resources(desired, true) {
+        let json = resource.payload.to_json();
+        for placeholder in ecsdeploy::plan::values::unresolved(&json) {
+            if actual.values.get_placeholder(&placeholder).is_none() {
+                actual.values.set_placeholder(
+                    &placeholder,
+                    format!("known:{}", placeholder.trim_matches(['<', '>']).replace(' ', "/")),
+                );
+            }
+        }
+    }
+    for resource in desired_resources(desired, true) {
+        let json = actual.values.resolve(&resource.payload.to_json());
+        let id = format!("id:{}", resource.address);
+        actual.resources.insert(resource.address, ActualResource { id, json, owner: Owner::This });
+    }
+    actual
+}
+
+#[test]
+fn a_converged_environment_plans_nothing() {
+    let desired = desired("stage");
+    let plan = plan(&desired, &converged(&desired), Goal::Converge).unwrap();
+    assert!(!plan.has_changes(), "{:#?}", plan.changes.iter().filter(|c| c.action != Action::NoOp).collect::<Vec<_>>());
+}
+
+#[test]
+fn an_empty_account_creates_everything_in_dependency_order() {
+    let desired = desired("stage");
+    let mut actual = converged(&desired);
+    actual.resources.clear();
+    let plan = plan(&desired, &actual, Goal::Converge).unwrap();
+    assert!(plan.changes.iter().all(|change| change.action == Action::Create));
+    let addresses: Vec<String> = plan.changes.iter().map(|change| change.address.to_string()).collect();
+    assert_eq!(addresses[0], "cluster");
+    let position = |address: &str| addresses.iter().position(|a| a == address).unwrap();
+    assert!(position("load_balancer") < position("listener.443"));
+    assert!(position("service.auth.task_definition") < position("service.auth.ecs_service"));
+    assert!(position("service.auth.target_group") < position("service.auth.listener_rule"));
+    assert_eq!(addresses.last().unwrap(), "dns_record.stage.api.acme.example.");
+    let summary = plan.summary();
+    assert_eq!((summary.add, summary.change, summary.destroy), (addresses.len(), 0, 0));
+}
+
+#[test]
+fn one_changed_field_changes_only_what_depends_on_it() {
+    let desired = desired("stage");
+    let mut actual = converged(&desired);
+    let address = Address::service("auth", ServicePart::TaskDefinition);
+    let definition = actual.resources.get_mut(&address).unwrap();
+    definition.json["containerDefinitions"][0]["environment"][0]["value"] = "debug".into();
+    let plan = plan(&desired, &actual, Goal::Converge).unwrap();
+    let changed: Vec<(String, Action)> = plan
+        .changes
+        .iter()
+        .filter(|change| change.action != Action::NoOp)
+        .map(|change| (change.address.to_string(), change.action))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            ("service.auth.task_definition".to_string(), Action::Create),
+            ("service.auth.ecs_service".to_string(), Action::Update)
+        ]
+    );
+    let definition = plan.changes.iter().find(|change| change.address == address).unwrap();
+    assert_eq!(definition.reason.as_deref(), Some("new revision"));
+    assert_eq!(definition.fields[0].path, "containerDefinitions[0].environment[0].value");
+}
+
+#[test]
+fn the_task_count_is_left_to_autoscaling() {
+    let desired = desired("stage");
+    let mut actual = converged(&desired);
+    let service = actual.resources.get_mut(&Address::service("auth", ServicePart::EcsService)).unwrap();
+    service.json["desiredCount"] = 4.into();
+    assert!(!plan(&desired, &actual, Goal::Converge).unwrap().has_changes());
+}
+
+#[test]
+fn an_immutable_field_means_replacement() {
+    let desired = desired("stage");
+    let mut actual = converged(&desired);
+    let group = actual.resources.get_mut(&Address::service("gmail", ServicePart::TargetGroup)).unwrap();
+    group.json["TargetType"] = "instance".into();
+    let plan = plan(&desired, &actual, Goal::Converge).unwrap();
+    let change =
+        plan.changes.iter().find(|c| c.address == Address::service("gmail", ServicePart::TargetGroup)).unwrap();
+    assert_eq!(change.action, Action::Replace);
+}
+
+#[test]
+fn missing_prerequisites_stop_the_plan_naming_them_all() {
+    let desired = desired("stage");
+    let mut actual = converged(&desired);
+    actual.missing = vec![
+        Missing { what: "secret stage/auth/db".into(), hint: "create it".into() },
+        Missing { what: "image acme/auth:latest".into(), hint: "push it".into() },
+    ];
+    match plan(&desired, &actual, Goal::Converge) {
+        Err(PlanError::Missing(missing)) => assert_eq!(missing.len(), 2),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn resources_that_are_not_ecsdeploys_are_refused() {
+    let desired = desired("stage");
+    let mut actual = converged(&desired);
+    actual.resources.get_mut(&Address::service("auth", ServicePart::TargetGroup)).unwrap().owner = Owner::Foreign;
+    actual.other_rules.push(OtherRule {
+        priority: desired.service("gmail").unwrap().listener_rule.priority,
+        arn: "rule/x".into(),
+        owner: Owner::Foreign,
+    });
+    match plan(&desired, &actual, Goal::Converge) {
+        Err(PlanError::NotOwned(resources)) => {
+            let addresses: Vec<String> = resources.iter().map(|r| r.address.to_string()).collect();
+            assert_eq!(addresses, ["service.auth.target_group", "service.gmail.listener_rule"]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_removed_service_is_deleted() {
+    let desired = desired("stage");
+    let mut actual = converged(&desired);
+    let address = Address::service("billing", ServicePart::EcsService);
+    actual.resources.insert(
+        address.clone(),
+        ActualResource { id: "arn:billing".into(), json: serde_json::json!({}), owner: Owner::This },
+    );
+    let foreign = Address::service("legacy", ServicePart::EcsService);
+    actual.resources.insert(
+        foreign.clone(),
+        ActualResource { id: "arn:legacy".into(), json: serde_json::json!({}), owner: Owner::Foreign },
+    );
+    let plan = plan(&desired, &actual, Goal::Converge).unwrap();
+    let deleted: Vec<&Address> =
+        plan.changes.iter().filter(|c| c.action == Action::Delete).map(|c| &c.address).collect();
+    assert_eq!(deleted, [&address]);
+}
+
+#[test]
+fn destroy_keeps_shared_resources_while_another_environment_uses_them() {
+    let desired = desired("test");
+    let mut actual = converged(&desired);
+    actual.other_environments = vec!["stage".into()];
+    let plan = plan(&desired, &actual, Goal::Destroy).unwrap();
+    assert!(plan.changes.iter().all(|change| change.action == Action::Delete));
+    assert!(plan.changes.iter().all(|change| !change.address.is_shared()), "shared resources stay");
+    assert!(plan.changes.iter().any(|change| change.address == Address::DnsRecord("test.api.acme.example.".into())));
+
+    actual.other_environments.clear();
+    let last = ecsdeploy::plan::plan(&desired, &actual, Goal::Destroy).unwrap();
+    let shared: Vec<String> =
+        last.changes.iter().filter(|c| c.address.is_shared()).map(|c| c.address.to_string()).collect();
+    assert!(shared.contains(&"cluster".to_string()) && shared.contains(&"load_balancer".to_string()), "{shared:?}");
+    assert!(!shared.iter().any(|address| address.starts_with("repository.")), "repositories hold the images: kept");
+}
+
+/// Apply turns resolved JSON back into typed payloads: every kind must survive the round trip.
+#[test]
+fn every_payload_survives_the_json_round_trip() {
+    for environment in ["test", "stage", "prod"] {
+        for resource in desired_resources(&desired(environment), true) {
+            let json = resource.payload.to_json();
+            let back = resource
+                .payload
+                .same_kind_from_json(json.clone())
+                .unwrap_or_else(|error| panic!("{}: {error}", resource.address));
+            assert_eq!(back.to_json(), json, "{}", resource.address);
+        }
+    }
+}
