@@ -102,7 +102,9 @@ fn render_text_shows_each_request_with_its_api_operation() {
         assert!(result.stdout.contains(heading), "missing {heading}");
     }
     assert!(
-        result.stdout.contains("\"executionRoleArn\": \"arn:aws:iam::123456789012:role/ecsdeploy/acme-prod-auth-execution\"")
+        result
+            .stdout
+            .contains("\"executionRoleArn\": \"arn:aws:iam::123456789012:role/ecsdeploy/acme-prod-auth-execution\"")
     );
     assert!(!result.stdout.contains("<account-id>"));
 }

@@ -106,6 +106,8 @@ async fn up_creates_the_environment_and_a_second_up_changes_nothing() {
     assert_eq!(group.target_type().map(|t| t.as_str()), Some("ip"));
     assert_eq!(group.health_check_path(), Some("/health"));
 
+    check_wiring(&config, &account.account_id, load_balancer.dns_name().unwrap()).await;
+
     let revisions_before = revisions(&ecs, "stage-auth").await;
     let plan = run(account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode"]).current_dir(root()));
     assert_eq!(plan.code, 0, "a second plan must be empty:\n{}", plan.transcript());
@@ -327,4 +329,125 @@ async fn rule_paths(elb: &aws_sdk_elasticloadbalancingv2::Client) -> Vec<String>
                 .flat_map(|c| c.path_pattern_config().map(|p| p.values().to_vec()).unwrap_or_default())
         })
         .collect()
+}
+
+/// Security groups, roles, logs, scaling and DNS as the architecture wants them.
+async fn check_wiring(config: &aws_config::SdkConfig, account_id: &str, load_balancer_dns: &str) {
+    let ec2 = aws_sdk_ec2::Client::new(config);
+    let groups = ec2
+        .describe_security_groups()
+        .filters(
+            aws_sdk_ec2::types::Filter::builder().name("group-name").values("acme-alb").values("acme-services").build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let group = |name: &str| groups.security_groups().iter().find(|g| g.group_name() == Some(name)).unwrap().clone();
+    let (alb, services) = (group("acme-alb"), group("acme-services"));
+    let mut alb_ports: Vec<i32> = alb.ip_permissions().iter().filter_map(|p| p.from_port()).collect();
+    alb_ports.sort();
+    assert_eq!(alb_ports, [80, 443]);
+    let ingress = &services.ip_permissions()[0];
+    assert_eq!(ingress.from_port(), Some(8080));
+    assert!(ingress.ip_ranges().is_empty(), "services admit only the ALB");
+    assert_eq!(ingress.user_id_group_pairs()[0].group_id(), alb.group_id());
+
+    let iam = aws_sdk_iam::Client::new(config);
+    let role = iam.get_role().role_name("acme-stage-auth-execution").send().await.unwrap();
+    assert_eq!(role.role().unwrap().path(), "/ecsdeploy/");
+    let policy =
+        iam.get_role_policy().role_name("acme-stage-auth-execution").policy_name("ecsdeploy").send().await.unwrap();
+    let document = percent_decode(policy.policy_document());
+    assert!(
+        document.contains(&format!("arn:aws:secretsmanager:us-east-1:{account_id}:secret:stage/auth/db-??????")),
+        "{document}"
+    );
+    assert!(document.contains(&format!("arn:aws:ecr:us-east-1:{account_id}:repository/acme/auth")), "{document}");
+    assert!(!document.contains("stage/gmail"), "only its own secrets: {document}");
+    let task_role_policy =
+        iam.get_role_policy().role_name("acme-stage-auth-task").policy_name("ecsdeploy").send().await;
+    assert!(task_role_policy.is_err(), "the task role has no permission by default");
+
+    let logs = aws_sdk_cloudwatchlogs::Client::new(config);
+    let groups = logs.describe_log_groups().log_group_name_prefix("/ecs/acme/stage/").send().await.unwrap();
+    assert_eq!(groups.log_groups().len(), 4);
+    assert!(groups.log_groups().iter().all(|group| group.retention_in_days() == Some(30)));
+
+    let autoscaling = aws_sdk_applicationautoscaling::Client::new(config);
+    let targets = autoscaling
+        .describe_scalable_targets()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .resource_ids("service/acme/stage-auth")
+        .send()
+        .await
+        .unwrap();
+    let target = &targets.scalable_targets()[0];
+    assert_eq!((target.min_capacity(), target.max_capacity()), (1, 5));
+    let policies = autoscaling
+        .describe_scaling_policies()
+        .service_namespace(aws_sdk_applicationautoscaling::types::ServiceNamespace::Ecs)
+        .resource_id("service/acme/stage-auth")
+        .send()
+        .await
+        .unwrap();
+    let tracking = policies.scaling_policies()[0].target_tracking_scaling_policy_configuration().unwrap();
+    assert_eq!(
+        (tracking.target_value(), tracking.scale_in_cooldown(), tracking.scale_out_cooldown()),
+        (60.0, Some(60), Some(60))
+    );
+
+    let route53 = aws_sdk_route53::Client::new(config);
+    let zones = route53.list_hosted_zones_by_name().dns_name("acme.example").send().await.unwrap();
+    let zone = zones.hosted_zones()[0].id();
+    let records = route53.list_resource_record_sets().hosted_zone_id(zone).send().await.unwrap();
+    let record =
+        records.resource_record_sets().iter().find(|r| r.name() == "stage.api.acme.example.").expect("DNS record");
+    let alias = record.alias_target().unwrap();
+    assert_eq!(alias.dns_name().trim_end_matches('.').to_lowercase(), load_balancer_dns.to_lowercase());
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%'
+            && index + 2 < bytes.len()
+            && let Ok(byte) = u8::from_str_radix(&text[index + 1..index + 3], 16)
+        {
+            out.push(byte);
+            index += 3;
+        } else {
+            out.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn a_service_removed_from_an_environment_is_deleted_by_up() {
+    let (account, config) = prepared_account().await;
+    let directory = support::manifest_copy();
+    let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f"]).arg(directory.path()));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let stage = std::fs::read_to_string(directory.path().join("environments/stage.toml")).unwrap();
+    support::write(
+        directory.path(),
+        "environments/stage.toml",
+        &format!("{stage}\n[services.calendar]\nenabled = false\n"),
+    );
+    let plan = run(account.ecsdeploy(&["plan", "--env", "stage", "-f"]).arg(directory.path()));
+    assert!(plan.stdout.contains("  - service.calendar.ecs_service"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("  - service.calendar.listener_rule"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("0 to add, 0 to change, 9 to destroy."), "{}", plan.stdout);
+    let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f"]).arg(directory.path()));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    let names = service_names(&ecs).await;
+    assert!(!names.contains(&"stage-calendar".to_string()) && names.len() == 3, "{names:?}");
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    assert!(!rule_paths(&elb).await.contains(&"/stage/calendar/*".to_string()));
+    let again = run(account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode", "-f"]).arg(directory.path()));
+    assert_eq!(again.code, 0, "{}", again.transcript());
 }

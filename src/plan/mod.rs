@@ -214,8 +214,7 @@ fn change_for(resource: &DesiredResource, actual: &ActualState) -> ResourceChang
     change.id = Some(existing.id.clone());
     change.before = Some(existing.json.clone());
     let rules = change_rules(&resource.payload);
-    change.fields =
-        diff(&existing.json, &desired_json, rules.ignored).into_iter().map(show_unknown).collect();
+    change.fields = diff(&existing.json, &desired_json, rules.ignored).into_iter().map(show_unknown).collect();
     change.action = match () {
         _ if change.fields.is_empty() => Action::NoOp,
         _ if matches!(resource.payload, Payload::TaskDefinition(_)) => {
