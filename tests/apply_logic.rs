@@ -45,7 +45,7 @@ async fn apply_then_plan_again_is_empty() {
     let actual = cloud.read(&scope).await.unwrap();
     let first = plan(&desired, &actual, Goal::Converge).unwrap();
     assert!(first.has_changes());
-    let outcome = apply::apply(&cloud, &first, actual.values, 4, &|_| {}).await;
+    let outcome = apply::apply(&cloud, &first, 4, &|_| {}).await;
     assert!(outcome.failed().is_empty(), "{:?}", outcome.failed());
     assert_eq!(outcome.steps.len(), first.changes.len());
     let again = plan(&desired, &cloud.read(&scope).await.unwrap(), Goal::Converge).unwrap();
@@ -61,7 +61,7 @@ async fn each_service_is_created_in_dependency_order() {
     let (desired, scope, cloud) = setup();
     let actual = cloud.read(&scope).await.unwrap();
     let plan = plan(&desired, &actual, Goal::Converge).unwrap();
-    apply::apply(&cloud, &plan, actual.values, 2, &|_| {}).await;
+    apply::apply(&cloud, &plan, 2, &|_| {}).await;
     let calls = cloud.calls();
     let position =
         |call: &str| calls.iter().position(|c| c == call).unwrap_or_else(|| panic!("{call} not in {calls:?}"));
@@ -92,7 +92,7 @@ async fn a_failure_stops_new_steps_and_is_reported() {
     let actual = cloud.read(&scope).await.unwrap();
     let plan = plan(&desired, &actual, Goal::Converge).unwrap();
     let events = std::sync::Mutex::new(Vec::new());
-    let outcome = apply::apply(&cloud, &plan, actual.values, 1, &|event| {
+    let outcome = apply::apply(&cloud, &plan, 1, &|event| {
         if let ApplyEvent::Finished(step) = event {
             events.lock().unwrap().push(step.address.to_string());
         }

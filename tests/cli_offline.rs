@@ -41,7 +41,7 @@ fn validate_reports_every_problem_with_its_position_and_exits_1() {
         .collect();
     assert_eq!(
         positions,
-        ["services.toml:33:8", "services.toml:100:10", "environments/stage.toml:3:12", "environments/stage.toml:4:11"]
+        ["services.toml:33:8", "services.toml:106:10", "environments/stage.toml:3:12", "environments/stage.toml:4:11"]
     );
 }
 

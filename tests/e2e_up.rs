@@ -396,6 +396,27 @@ async fn check_wiring(config: &aws_config::SdkConfig, account_id: &str, load_bal
         (60.0, Some(60), Some(60))
     );
 
+    let cloudwatch = aws_sdk_cloudwatch::Client::new(config);
+    let alarms = cloudwatch.describe_alarms().alarm_name_prefix("acme-stage-auth-").send().await.unwrap();
+    let mut names: Vec<&str> = alarms.metric_alarms().iter().filter_map(|alarm| alarm.alarm_name()).collect();
+    names.sort();
+    assert_eq!(names, ["acme-stage-auth-cpu", "acme-stage-auth-http-5xx", "acme-stage-auth-memory"]);
+    let errors =
+        alarms.metric_alarms().iter().find(|alarm| alarm.alarm_name() == Some("acme-stage-auth-http-5xx")).unwrap();
+    let dimensions: Vec<(&str, &str)> =
+        errors.dimensions().iter().map(|d| (d.name().unwrap(), d.value().unwrap())).collect();
+    assert!(
+        dimensions.iter().any(|(name, value)| *name == "LoadBalancer" && value.starts_with("app/acme/")),
+        "{dimensions:?}"
+    );
+    assert!(
+        dimensions
+            .iter()
+            .any(|(name, value)| *name == "TargetGroup" && value.starts_with("targetgroup/acme-stage-auth/")),
+        "{dimensions:?}"
+    );
+    assert_eq!(errors.threshold(), Some(10.0));
+
     let route53 = aws_sdk_route53::Client::new(config);
     let zones = route53.list_hosted_zones_by_name().dns_name("acme.example").send().await.unwrap();
     let zone = zones.hosted_zones()[0].id();
@@ -440,7 +461,7 @@ async fn a_service_removed_from_an_environment_is_deleted_by_up() {
     let plan = run(account.ecsdeploy(&["plan", "--env", "stage", "-f"]).arg(directory.path()));
     assert!(plan.stdout.contains("  - service.calendar.ecs_service"), "{}", plan.stdout);
     assert!(plan.stdout.contains("  - service.calendar.listener_rule"), "{}", plan.stdout);
-    assert!(plan.stdout.contains("0 to add, 0 to change, 9 to destroy."), "{}", plan.stdout);
+    assert!(plan.stdout.contains("0 to add, 0 to change, 12 to destroy."), "{}", plan.stdout);
     let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f"]).arg(directory.path()));
     assert_eq!(up.code, 0, "{}", up.transcript());
     let ecs = aws_sdk_ecs::Client::new(&config);

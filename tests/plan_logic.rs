@@ -103,18 +103,6 @@ fn the_task_count_is_left_to_autoscaling() {
 }
 
 #[test]
-fn an_immutable_field_means_replacement() {
-    let desired = desired("stage");
-    let mut actual = converged(&desired);
-    let group = actual.resources.get_mut(&Address::service("gmail", ServicePart::TargetGroup)).unwrap();
-    group.json["TargetType"] = "instance".into();
-    let plan = plan(&desired, &actual, Goal::Converge).unwrap();
-    let change =
-        plan.changes.iter().find(|c| c.address == Address::service("gmail", ServicePart::TargetGroup)).unwrap();
-    assert_eq!(change.action, Action::Replace);
-}
-
-#[test]
 fn missing_prerequisites_stop_the_plan_naming_them_all() {
     let desired = desired("stage");
     let mut actual = converged(&desired);
@@ -198,4 +186,59 @@ fn every_payload_survives_the_json_round_trip() {
             assert_eq!(back.to_json(), json, "{}", resource.address);
         }
     }
+}
+
+#[test]
+fn a_change_that_needs_replacement_is_left_to_a_person() {
+    let desired = desired("stage");
+    let mut actual = converged(&desired);
+    let group = actual.resources.get_mut(&Address::service("gmail", ServicePart::TargetGroup)).unwrap();
+    group.json["TargetType"] = "instance".into();
+    match plan(&desired, &actual, Goal::Converge) {
+        Err(PlanError::Replacement(resources)) => {
+            assert_eq!(resources.len(), 1);
+            assert_eq!(resources[0].address, Address::service("gmail", ServicePart::TargetGroup));
+            assert_eq!(resources[0].fields, ["TargetType"]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn after_a_rollback_the_newest_revision_is_reused_not_registered_again() {
+    let desired = desired("stage");
+    let mut actual = converged(&desired);
+    let address = Address::service("auth", ServicePart::TaskDefinition);
+    // The service runs an older revision (ECS rolled back); the newest holds the desired content.
+    let newest = actual.resources.get(&address).unwrap().clone();
+    let newest =
+        ActualResource { id: "arn:aws:ecs:us-east-1:123456789012:task-definition/stage-auth:2".into(), ..newest };
+    actual.newest_revisions.insert(address.clone(), newest);
+    let running = actual.resources.get_mut(&address).unwrap();
+    running.id = "arn:aws:ecs:us-east-1:123456789012:task-definition/stage-auth:1".into();
+    running.json["containerDefinitions"][0]["image"] = "old@sha256:1".into();
+    let plan = plan(&desired, &actual, Goal::Converge).unwrap();
+    let changed: Vec<(String, Action)> = plan
+        .changes
+        .iter()
+        .filter(|change| change.action != Action::NoOp)
+        .map(|change| (change.address.to_string(), change.action))
+        .collect();
+    assert_eq!(changed, [("service.auth.ecs_service".to_string(), Action::Update)], "no new revision");
+    let service = plan.changes.iter().find(|c| c.address == Address::service("auth", ServicePart::EcsService)).unwrap();
+    assert_eq!(service.fields[0].path, "taskDefinition");
+    assert_eq!(service.fields[0].after, Some("arn:aws:ecs:us-east-1:123456789012:task-definition/stage-auth:2".into()));
+}
+
+#[test]
+fn a_revision_someone_else_registered_does_not_block_a_new_one() {
+    let desired = desired("stage");
+    let mut actual = converged(&desired);
+    let definition = actual.resources.get_mut(&Address::service("auth", ServicePart::TaskDefinition)).unwrap();
+    definition.owner = Owner::Foreign;
+    definition.json["tags"] = serde_json::json!([]);
+    let plan = plan(&desired, &actual, Goal::Converge).unwrap();
+    let change =
+        plan.changes.iter().find(|c| c.address == Address::service("auth", ServicePart::TaskDefinition)).unwrap();
+    assert_eq!(change.action, Action::Create);
 }

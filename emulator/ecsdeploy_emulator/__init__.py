@@ -13,6 +13,9 @@ every load-balancer target is always healthy. This package layers onto moto's ba
 - `patches`       wires the above into moto's classes
 - `control_api`   the test-only `/_ecsdeploy/` HTTP endpoints
 - `accounts`      fresh isolated accounts with an access key
+- `cbor_gateway`  CloudWatch over Smithy RPC v2 CBOR (the AWS SDK for Rust), answered by moto
+- `rpcv2_cbor`    that wire protocol; `cbor_values` its values typed by the botocore model
+- `cloudwatch_alarms` DescribeAlarms types/order/pages, alarm tags on update and delete
 - `world`         the standard test world (VPC, subnets, certificate, zone, secrets)
 - `server`        the WSGI app and the HTTP server
 

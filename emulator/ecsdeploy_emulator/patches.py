@@ -12,16 +12,20 @@ Each patch wraps moto's own method and runs it unchanged; the extension only add
 - ListServices: leaves out INACTIVE services.
 - Account lookup by access key: no longer creates IAM backends as a side effect (see `accounts`).
 - ELBv2 target groups: per-target health overrides (see `targets`).
+- CloudWatch DescribeAlarms (alarm types, name order, MaxRecords/NextToken pages), PutMetricAlarm
+  (an update ignores tags), DeleteAlarms (drops the alarm's tags): see `cloudwatch_alarms`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from moto.cloudwatch.models import CloudWatchBackend
+from moto.cloudwatch.responses import CloudWatchResponse
 from moto.ecs.models import EC2ContainerServiceBackend, Service
 from moto.ecs.responses import EC2ContainerServiceResponse
 
-from . import accounts, rollout, service_fields, targets
+from . import accounts, cloudwatch_alarms, rollout, service_fields, targets
 from .locking import EXTENSION_LOCK
 
 _installed = False
@@ -39,6 +43,9 @@ def install() -> None:
     _wrap(EC2ContainerServiceBackend, "describe_services", _describe_services)
     _wrap(EC2ContainerServiceBackend, "delete_service", _delete_service)
     _wrap(EC2ContainerServiceBackend, "list_services", _list_services)
+    _wrap(CloudWatchResponse, "describe_alarms", cloudwatch_alarms.describe_alarms)
+    _wrap(CloudWatchBackend, "put_metric_alarm", cloudwatch_alarms.put_metric_alarm)
+    _wrap(CloudWatchBackend, "delete_alarms", cloudwatch_alarms.delete_alarms)
 
 
 def _wrap(cls: type, name: str, replacement: Any) -> None:

@@ -1,6 +1,8 @@
 """The HTTP server: moto's own WSGI app, with the control API in front of `/_ecsdeploy/`.
 
-Everything except `/_ecsdeploy/` goes to moto's `DomainDispatcherApplication` exactly as
+`/_ecsdeploy/` goes to the control API; CloudWatch's Smithy RPC v2 CBOR requests
+(`/service/GraniteServiceVersion20100801/operation/...`) to the CBOR gateway, which answers them
+through moto's app; everything else to moto's `DomainDispatcherApplication` exactly as
 `moto_server` serves it (same request handler, threaded), after `patches.install()` has layered
 the extension onto moto's classes.
 """
@@ -17,20 +19,24 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from . import patches
+from . import cbor_gateway, patches
 from .control_api import PREFIX, ControlApi
 
 
 class EmulatorApp:
-    """Routes `/_ecsdeploy/` to the control API and everything else to moto."""
+    """Routes `/_ecsdeploy/` to the control API, rpcv2Cbor to the CBOR gateway, the rest to moto."""
 
     def __init__(self, endpoint: Callable[[], str]) -> None:
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.control = ControlApi(endpoint)
+        self.cbor = cbor_gateway.CborGateway(self.moto)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "").startswith(PREFIX):
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(PREFIX):
             return self.control(environ, start_response)
+        if cbor_gateway.handles(path):
+            return self.cbor(environ, start_response)
         return self.moto(environ, start_response)
 
 

@@ -62,4 +62,7 @@ pub struct ActualState {
     /// Other environments of this project with services on the shared cluster: shared resources
     /// stay while any remain.
     pub other_environments: Vec<String>,
+    /// Per task definition address, the family's newest active revision when the service runs
+    /// an older one (after a rollback): reused when it holds the desired content.
+    pub newest_revisions: BTreeMap<Address, ActualResource>,
 }

@@ -14,6 +14,7 @@ pub struct ServiceScope {
     pub name: String,
     pub names: ServiceNames,
     pub scaling_policies: Vec<String>,
+    pub alarms: Vec<String>,
 }
 
 /// An image to resolve to its digest.
@@ -86,6 +87,10 @@ impl ReadScope {
                     scaling_policies: desired
                         .service(&service.name.value)
                         .map(|d| d.scaling_policies.iter().map(|p| p.policy_name.clone()).collect())
+                        .unwrap_or_default(),
+                    alarms: desired
+                        .service(&service.name.value)
+                        .map(|d| d.alarms.iter().map(|alarm| alarm.alarm_name.clone()).collect())
                         .unwrap_or_default(),
                 })
                 .collect(),

@@ -52,16 +52,20 @@ pub enum ApplyEvent {
     Finished(StepResult),
 }
 
-/// Carries out `plan`. `values` are the references plan resolved; `report` sees progress.
+/// Carries out `plan`, starting from the references plan resolved; `report` sees progress.
 pub async fn apply<C: Cloud>(
     cloud: &C,
     plan: &Plan,
-    values: Values,
     parallelism: usize,
     report: &(dyn Fn(ApplyEvent) + Sync),
 ) -> ApplyOutcome {
-    let run =
-        Run { cloud, values: Mutex::new(values), steps: Mutex::new(Vec::new()), failed: Mutex::new(false), report };
+    let run = Run {
+        cloud,
+        values: Mutex::new(plan.values.clone()),
+        steps: Mutex::new(Vec::new()),
+        failed: Mutex::new(false),
+        report,
+    };
     let changing: Vec<&ResourceChange> = plan.changes.iter().filter(|change| change.action != Action::NoOp).collect();
     let (deletions, upserts): (Vec<&ResourceChange>, Vec<&ResourceChange>) =
         changing.into_iter().partition(|change| change.action == Action::Delete);
@@ -138,6 +142,8 @@ impl<C: Cloud> Run<'_, C> {
             Ok(values) => {
                 if let Ok(mut known) = self.values.lock() {
                     known.extend(values);
+                    // A new target group or ALB makes their CloudWatch names known too.
+                    known.derive_request_count_labels();
                 }
             }
             Err(_) => {

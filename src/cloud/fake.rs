@@ -4,6 +4,7 @@
 use super::{Api, CallerIdentity, Cloud, CloudError, CloudErrorKind};
 use crate::actual::scope::ReadScope;
 use crate::actual::{ActualResource, ActualState, Owner};
+use crate::desired::Reference;
 use crate::plan::address::Address;
 use crate::plan::resources::Payload;
 use crate::plan::values::Values;
@@ -53,13 +54,52 @@ impl FakeCloud {
         }
     }
 
+    /// Keeps the resource and mints the IDs and ARNs AWS would return for it.
     fn store(&self, address: &Address, payload: &Payload) -> Values {
         let id = format!("fake:{address}");
+        let values = minted_values(payload);
         if let Ok(mut state) = self.state.lock() {
             state.resources.insert(address.clone(), ActualResource { id, json: payload.to_json(), owner: Owner::This });
+            state.values.extend(values.clone());
+            state.values.derive_request_count_labels();
         }
-        Values::default()
+        values
     }
+}
+
+/// What creating `payload` makes known, in AWS's formats.
+fn minted_values(payload: &Payload) -> Values {
+    let mut values = Values::default();
+    let arn = |kind: &str, name: &str| {
+        format!("arn:aws:elasticloadbalancing:us-east-1:123456789012:{kind}/{name}/0123456789abcdef")
+    };
+    match payload {
+        Payload::SecurityGroup(group) => {
+            values.set(&Reference::SecurityGroupId(group.group_name.clone()), format!("sg-{}", group.group_name))
+        }
+        Payload::LoadBalancer(load_balancer) => {
+            let name = load_balancer.name.clone();
+            values.set(&Reference::LoadBalancerArn { load_balancer: name.clone() }, arn("loadbalancer/app", &name));
+            values.set(&Reference::LoadBalancerDnsName { load_balancer: name.clone() }, format!("{name}.elb.example"));
+            values.set(&Reference::LoadBalancerZoneId { load_balancer: name }, "ZFAKE");
+        }
+        Payload::Listener(listener) if listener.port == 443 => {
+            let name = listener.load_balancer_arn.to_string().split('/').nth(2).unwrap_or_default().to_string();
+            values.set(&Reference::HttpsListenerArn { load_balancer: name.clone() }, arn("listener/app", &name));
+        }
+        Payload::TargetGroup(group) => {
+            values.set(&Reference::TargetGroupArn(group.group.name.clone()), arn("targetgroup", &group.group.name))
+        }
+        Payload::TaskDefinition(definition) => {
+            let family = definition.family.clone();
+            values.set(
+                &Reference::TaskDefinitionArn { family: family.clone() },
+                format!("arn:aws:ecs:us-east-1:123456789012:task-definition/{family}:1"),
+            );
+        }
+        _ => {}
+    }
+    values
 }
 
 impl Cloud for FakeCloud {

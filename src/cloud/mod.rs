@@ -40,10 +40,11 @@ pub enum Api {
     SecretsManager,
     Route53,
     Acm,
+    CloudWatch,
 }
 
 impl Api {
-    pub const ALL: [Api; 11] = [
+    pub const ALL: [Api; 12] = [
         Api::Sts,
         Api::Ecs,
         Api::ElasticLoadBalancing,
@@ -55,6 +56,7 @@ impl Api {
         Api::SecretsManager,
         Api::Route53,
         Api::Acm,
+        Api::CloudWatch,
     ];
 
     /// The read-only operation `doctor` calls, named as its IAM permission.
@@ -71,6 +73,7 @@ impl Api {
             Api::SecretsManager => "secretsmanager:ListSecrets",
             Api::Route53 => "route53:ListHostedZones",
             Api::Acm => "acm:ListCertificates",
+            Api::CloudWatch => "cloudwatch:DescribeAlarms",
         }
     }
 
@@ -88,6 +91,7 @@ impl Api {
             Api::SecretsManager => "secret references",
             Api::Route53 => "DNS records",
             Api::Acm => "the HTTPS certificate",
+            Api::CloudWatch => "alarms",
         }
     }
 }

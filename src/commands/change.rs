@@ -21,7 +21,7 @@ pub async fn run(
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
     let mut session = Session::open(global, &args.env, printer).await?;
-    let (plan, actual) = session.plan(goal).await?;
+    let (plan, _) = session.plan(goal).await?;
     if !plan.has_changes() {
         finish(printer, &session, args, &plan, None);
         return Ok(ExitStatus::Success);
@@ -36,7 +36,7 @@ pub async fn run(
             printer.info(&plan_view::event_text(&event));
         }
     };
-    let outcome = apply::apply(&session.cloud, &plan, actual.values, args.parallelism, &report).await;
+    let outcome = apply::apply(&session.cloud, &plan, args.parallelism, &report).await;
     session.time("apply", started);
     let ok = outcome.failed().is_empty();
     if !printer.is_json() {
@@ -84,6 +84,12 @@ fn finish(
 fn confirm(args: &ChangeArgs, goal: Goal, environment: &str, printer: &Printer) -> Result<(), CommandError> {
     if args.yes {
         return Ok(());
+    }
+    if printer.is_json() {
+        return Err(CommandError::usage(
+            "--output json does not ask: the plan would not be shown before the question",
+            vec!["pass --yes, or run `ecsdeploy plan --output json` first and then `up --yes`".into()],
+        ));
     }
     let verb = match goal {
         Goal::Converge | Goal::Repositories => "apply these changes to",

@@ -83,6 +83,21 @@ pub struct DeploymentController {
     pub controller_type: String,
 }
 
+/// The strategy sorted by provider: ECS does not keep the order, and it carries no meaning.
+fn capacity_strategy(environment: &Environment) -> Vec<CapacityProviderStrategyItem> {
+    let mut strategy: Vec<CapacityProviderStrategyItem> = environment
+        .capacity
+        .iter()
+        .map(|provider| CapacityProviderStrategyItem {
+            capacity_provider: provider.provider.clone(),
+            weight: provider.weight,
+            base: provider.base,
+        })
+        .collect();
+    strategy.sort_by(|a, b| a.capacity_provider.cmp(&b.capacity_provider));
+    strategy
+}
+
 pub fn ecs_service(
     project: &Project,
     environment: &Environment,
@@ -95,15 +110,7 @@ pub fn ecs_service(
         service_name: names.full_name.clone(),
         task_definition: Reference::TaskDefinitionArn { family: names.full_name.clone() },
         desired_count: service.scaling.min.value.max(1),
-        capacity_provider_strategy: environment
-            .capacity
-            .iter()
-            .map(|provider| CapacityProviderStrategyItem {
-                capacity_provider: provider.provider.clone(),
-                weight: provider.weight,
-                base: provider.base,
-            })
-            .collect(),
+        capacity_provider_strategy: capacity_strategy(environment),
         platform_version: "LATEST".into(),
         network_configuration: NetworkConfiguration {
             awsvpc_configuration: AwsVpcConfiguration {

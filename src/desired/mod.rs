@@ -3,6 +3,7 @@
 //!
 //! Values only AWS can tell (ARNs, IDs, image digests) appear as [`Reference`]s that plan resolves.
 
+pub mod alarms;
 pub mod checks;
 pub mod context;
 pub mod dns;
@@ -60,6 +61,7 @@ pub struct DesiredService {
     pub service: ecs_service::EcsService,
     pub scalable_target: scaling::ScalableTarget,
     pub scaling_policies: Vec<scaling::ScalingPolicy>,
+    pub alarms: Vec<alarms::MetricAlarm>,
 }
 
 impl DesiredEnvironment {
@@ -141,6 +143,7 @@ fn build_service(
         service: ecs_service::ecs_service(project, environment, service, &names, &tags),
         scalable_target: scaling::scalable_target(service, &names, &tags),
         scaling_policies: scaling::scaling_policies(load_balancer, service, &names),
+        alarms: alarms::alarms(project, &environment.name.value, &service.alarms, &names, &tags),
         task_definition,
     }
 }

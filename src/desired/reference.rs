@@ -43,6 +43,10 @@ pub enum Reference {
     SecretArn(String),
     /// The ID of the Route53 hosted zone with this name.
     HostedZoneId { zone: String },
+    /// `app/<name>/<id>`: the ALB as CloudWatch names it in dimensions.
+    LoadBalancerDimension { load_balancer: String },
+    /// `targetgroup/<name>/<id>`: the target group as CloudWatch names it in dimensions.
+    TargetGroupDimension(String),
     /// The ARN of the task definition revision a service should run: the one it runs when the
     /// content is unchanged, else the revision apply registers.
     TaskDefinitionArn { family: String },
@@ -80,6 +84,10 @@ impl fmt::Display for Reference {
             Reference::SecretArn(name) => write!(f, "<secret-arn {name}>"),
             Reference::HostedZoneId { zone } => write!(f, "<hosted-zone-id {zone}>"),
             Reference::TaskDefinitionArn { family } => write!(f, "<task-definition-arn {family}>"),
+            Reference::LoadBalancerDimension { load_balancer } => {
+                write!(f, "<load-balancer-dimension {load_balancer}>")
+            }
+            Reference::TargetGroupDimension(name) => write!(f, "<target-group-dimension {name}>"),
         }
     }
 }

@@ -135,7 +135,8 @@ pub fn shared_resources(manifest: &Manifest) -> SharedResources {
             tags: tags.clone(),
         },
         load_balancer_security_group: SecurityGroup {
-            description: format!("ALB {load_balancer_name} of {project_name} (managed by ecsdeploy)"),
+            // No names that may change in a description: AWS cannot change it in place.
+            description: format!("load balancer of {project_name}, open on 80 and 443 (managed by ecsdeploy)"),
             group_name: load_balancer_group.clone(),
             vpc_id: Reference::Vpc,
             ingress: [80, 443]

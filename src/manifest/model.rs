@@ -166,6 +166,7 @@ pub struct Service {
     pub deregistration_delay_seconds: i64,
     pub log_retention_days: Located<i64>,
     pub permissions: Vec<Permission>,
+    pub alarms: Alarms,
     pub tags: Vec<Tag>,
     pub target_group_name: Option<Located<String>>,
     /// Settings that were given but unusable (reported): `cpu`, `memory`, `log_retention_days`,
@@ -241,6 +242,19 @@ pub struct Deployment {
     pub poll_interval_seconds: i64,
     /// The `deployment` table, or the service when it has none.
     pub span: Span,
+}
+
+/// CloudWatch alarms of a service; each is created only when its threshold is set.
+#[derive(Debug, Clone)]
+pub struct Alarms {
+    /// Average CPU above this percent for five minutes.
+    pub cpu_above: Option<i64>,
+    /// Average memory above this percent for five minutes.
+    pub memory_above: Option<i64>,
+    /// More than this many 5xx answers from the service's targets per minute, three minutes long.
+    pub http_5xx_above: Option<i64>,
+    /// SNS topics told when an alarm fires and when it clears.
+    pub actions: Located<Vec<String>>,
 }
 
 /// One statement of the task role's policy.

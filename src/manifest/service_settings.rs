@@ -2,7 +2,7 @@
 //! override) into a typed [`Service`], with the built-in defaults documented in `docs/manifest.md`.
 
 use super::model::{
-    ContainerHealthCheck, Deployment, HealthCheck, Image, Permission, Scaling, SecretReference, Service, Tag,
+    Alarms, ContainerHealthCheck, Deployment, HealthCheck, Image, Permission, Scaling, SecretReference, Service, Tag,
 };
 use super::node::{Node, Value};
 use super::problem::{Problem, Problems};
@@ -33,6 +33,7 @@ pub const SERVICE_KEYS: &[&str] = &[
     "deregistration_delay",
     "log_retention_days",
     "permissions",
+    "alarms",
     "tags",
     "target_group_name",
 ];
@@ -42,6 +43,7 @@ const HEALTH_CHECK_KEYS: &[&str] =
 const CONTAINER_HEALTH_CHECK_KEYS: &[&str] = &["command", "interval", "timeout", "retries", "start_period"];
 const SCALING_KEYS: &[&str] =
     &["min", "max", "cpu_target", "requests_per_target", "scale_in_cooldown", "scale_out_cooldown"];
+const ALARM_KEYS: &[&str] = &["cpu_above", "memory_above", "http_5xx_above", "actions"];
 const DEPLOYMENT_KEYS: &[&str] =
     &["minimum_healthy_percent", "maximum_percent", "circuit_breaker", "timeout", "poll_interval"];
 
@@ -83,6 +85,7 @@ pub fn read_service(name: &Located<String>, node: &Node, project: &str, problems
             .integer("log_retention_days", i64::MIN..=i64::MAX, "days")
             .unwrap_or_else(|| Located::new(30, node.span)),
         permissions: read_permissions(&reader),
+        alarms: read_alarms(&reader),
         tags: read_tags(&reader, "tags"),
         target_group_name: reader.string("target_group_name"),
         unusable: Vec::new(),
@@ -355,6 +358,22 @@ fn read_permissions(reader: &TableReader<'_>) -> Vec<Permission> {
             Some(Permission { actions: actions?, resources: resources? })
         })
         .collect()
+}
+
+fn read_alarms(reader: &TableReader<'_>) -> Alarms {
+    let Some(table) = reader.table("alarms") else {
+        let actions = Located::new(Vec::new(), reader.span());
+        return Alarms { cpu_above: None, memory_above: None, http_5xx_above: None, actions };
+    };
+    let percent = |key: &str| table.integer(key, 1..=100, "percent").map(|value| value.value);
+    let alarms = Alarms {
+        cpu_above: percent("cpu_above"),
+        memory_above: percent("memory_above"),
+        http_5xx_above: table.integer("http_5xx_above", 1..=1_000_000, "responses per minute").map(|value| value.value),
+        actions: table.string_list("actions").unwrap_or_else(|| Located::new(Vec::new(), table.span())),
+    };
+    table.finish(ALARM_KEYS);
+    alarms
 }
 
 /// A required list of strings that may not be empty (IAM refuses empty `Action`/`Resource`).

@@ -347,6 +347,14 @@ fn check_service(project: &Project, environment: &Environment, service: &Service
             );
         }
     }
+    for action in &service.alarms.actions.value {
+        if !action.starts_with("arn:") || !action.contains(":sns:") {
+            problems.push(
+                Problem::error(service.alarms.actions.span, format!("alarm action `{action}` is not an SNS topic ARN"))
+                    .with_help("name SNS topics by ARN: arn:aws:sns:REGION:ACCOUNT:TOPIC"),
+            );
+        }
+    }
     check_tags(&service.tags, problems);
 }
 

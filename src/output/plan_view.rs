@@ -57,6 +57,20 @@ pub fn error_text(error: &PlanError) -> (String, Vec<String>) {
             format!("nothing was changed: {} prerequisite(s) do not exist", missing.len()),
             missing.iter().map(|item| format!("{}: {}", item.what, item.hint)).collect(),
         ),
+        PlanError::Replacement(resources) => (
+            format!("nothing was changed: {} resource(s) would have to be deleted and created again", resources.len()),
+            resources
+                .iter()
+                .map(|resource| {
+                    format!(
+                        "{} ({}) cannot change {} in place; ecsdeploy does not replace it (what depends on it would break or lose traffic): undo the change, or delete the resource by hand and run up again",
+                        resource.address,
+                        resource.id,
+                        resource.fields.join(", ")
+                    )
+                })
+                .collect(),
+        ),
         PlanError::NotOwned(resources) => (
             format!("nothing was changed: {} resource(s) with the names ecsdeploy would use are not ecsdeploy's", resources.len()),
             resources

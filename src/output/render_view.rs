@@ -80,6 +80,9 @@ fn service_text(service: &DesiredService) -> String {
     for policy in &service.scaling_policies {
         section(&mut out, "scaling policy (application-autoscaling:PutScalingPolicy)", policy);
     }
+    for alarm in &service.alarms {
+        section(&mut out, "alarm (cloudwatch:PutMetricAlarm)", alarm);
+    }
     out
 }
 

@@ -16,6 +16,7 @@ pub enum ServicePart {
     EcsService,
     ScalableTarget,
     ScalingPolicy,
+    Alarm,
 }
 
 impl ServicePart {
@@ -30,6 +31,7 @@ impl ServicePart {
             ServicePart::EcsService => "ecs_service",
             ServicePart::ScalableTarget => "scalable_target",
             ServicePart::ScalingPolicy => "scaling_policy",
+            ServicePart::Alarm => "alarm",
         }
     }
 }

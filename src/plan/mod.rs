@@ -71,6 +71,9 @@ pub struct Plan {
     pub project: String,
     pub environment: String,
     pub changes: Vec<ResourceChange>,
+    /// The references known when planning: apply starts from these, and only these.
+    #[serde(skip)]
+    pub values: values::Values,
 }
 
 /// Counts for the summary line.
@@ -113,6 +116,19 @@ pub enum PlanError {
     /// Resources with the names ecsdeploy would use that it does not own.
     #[error("{} resource(s) with ecsdeploy's names are not ecsdeploy's", .0.len())]
     NotOwned(Vec<NotOwned>),
+    /// Changes AWS can only make by deleting and creating the resource again, which would cut
+    /// traffic or orphan what depends on it; ecsdeploy leaves the decision to a person.
+    #[error("{} resource(s) would have to be replaced", .0.len())]
+    Replacement(Vec<Replacement>),
+}
+
+/// A resource that cannot change in place.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Replacement {
+    pub address: Address,
+    pub id: String,
+    /// The fields AWS cannot change in place.
+    pub fields: Vec<String>,
 }
 
 /// A resource ecsdeploy would create or change but does not own.
@@ -141,9 +157,11 @@ pub fn plan(desired: &DesiredEnvironment, actual: &ActualState, goal: Goal) -> R
     if goal == Goal::Converge && !actual.missing.is_empty() {
         return Err(PlanError::Missing(actual.missing.clone()));
     }
-    // Shared resources stay while another environment uses them; when the last environment
-    // goes, they go too, except the image repositories, which hold what was built.
-    let keep_shared = goal != Goal::Destroy || !actual.other_environments.is_empty();
+    // Shared resources stay while another environment (or anyone else's rule on the ALB) uses
+    // them; when the last environment goes, they go too, except the image repositories, which
+    // hold what was built.
+    let keep_shared = goal != Goal::Destroy || !actual.other_environments.is_empty() || !actual.other_rules.is_empty();
+    let values = reuse_newest_revisions(desired, actual);
     let wanted: Vec<DesiredResource> = match goal {
         Goal::Converge => desired_resources(desired, true),
         Goal::Repositories => desired_resources(desired, true)
@@ -159,12 +177,19 @@ pub fn plan(desired: &DesiredEnvironment, actual: &ActualState, goal: Goal) -> R
             // A repository someone else made (a build pipeline, say) is used as it is, never
             // changed: images are read from it, its settings stay theirs.
             Some(existing) if existing.owner != Owner::This && matches!(resource.address, Address::Repository(_)) => {}
+            // A revision someone else registered is never changed either: a new one is
+            // registered beside it.
+            Some(existing)
+                if existing.owner != Owner::This && resource.address.part() == Some(ServicePart::TaskDefinition) =>
+            {
+                changes.push(change_for(resource, actual, &values))
+            }
             Some(existing) if existing.owner != Owner::This => not_owned.push(NotOwned {
                 address: resource.address.clone(),
                 id: existing.id.clone(),
                 owner: existing.owner.clone(),
             }),
-            _ => changes.push(change_for(resource, actual)),
+            _ => changes.push(change_for(resource, actual, &values)),
         }
     }
     not_owned.extend(rule_priority_conflicts(&wanted, actual));
@@ -187,6 +212,18 @@ pub fn plan(desired: &DesiredEnvironment, actual: &ActualState, goal: Goal) -> R
             before: Some(existing.json.clone()),
         });
     }
+    let replacements: Vec<Replacement> = changes
+        .iter()
+        .filter(|change| change.action == Action::Replace)
+        .map(|change| Replacement {
+            address: change.address.clone(),
+            id: change.id.clone().unwrap_or_default(),
+            fields: change.fields.iter().map(|field| field.path.clone()).collect(),
+        })
+        .collect();
+    if !replacements.is_empty() {
+        return Err(PlanError::Replacement(replacements));
+    }
     propagate_new_revisions(&mut changes);
     changes.sort_by(|a, b| a.address.cmp(&b.address));
     Ok(Plan {
@@ -194,11 +231,33 @@ pub fn plan(desired: &DesiredEnvironment, actual: &ActualState, goal: Goal) -> R
         project: desired.project.clone(),
         environment: desired.environment.clone(),
         changes,
+        values,
     })
 }
 
-fn change_for(resource: &DesiredResource, actual: &ActualState) -> ResourceChange {
-    let desired_json = actual.values.resolve(&resource.payload.to_json());
+/// The values to plan with: a task definition whose family's newest revision already holds the
+/// desired content (the service runs an older one after a rollback) reuses that revision.
+fn reuse_newest_revisions(desired: &DesiredEnvironment, actual: &ActualState) -> values::Values {
+    let mut values = actual.values.clone();
+    for resource in desired_resources(desired, false) {
+        let (Payload::TaskDefinition(definition), Some(newest)) =
+            (&resource.payload, actual.newest_revisions.get(&resource.address))
+        else {
+            continue;
+        };
+        let wanted = actual.values.resolve(&resource.payload.to_json());
+        if diff(&newest.json, &wanted, &[]).is_empty() {
+            values.set(
+                &crate::desired::Reference::TaskDefinitionArn { family: definition.family.clone() },
+                newest.id.clone(),
+            );
+        }
+    }
+    values
+}
+
+fn change_for(resource: &DesiredResource, actual: &ActualState, values: &values::Values) -> ResourceChange {
+    let desired_json = values.resolve(&resource.payload.to_json());
     let mut change = ResourceChange {
         address: resource.address.clone(),
         action: Action::Create,
@@ -208,7 +267,11 @@ fn change_for(resource: &DesiredResource, actual: &ActualState) -> ResourceChang
         payload: Some(resource.payload.clone()),
         before: None,
     };
-    let Some(existing) = actual.resources.get(&resource.address) else {
+    let reused = match &resource.payload {
+        Payload::TaskDefinition(definition) => reused_revision(actual, values, &resource.address, &definition.family),
+        _ => None,
+    };
+    let Some(existing) = reused.or_else(|| actual.resources.get(&resource.address)) else {
         return change;
     };
     change.id = Some(existing.id.clone());
@@ -225,6 +288,18 @@ fn change_for(resource: &DesiredResource, actual: &ActualState) -> ResourceChang
         _ => Action::Update,
     };
     change
+}
+
+/// The family's newest revision when plan decided to reuse it.
+fn reused_revision<'a>(
+    actual: &'a ActualState,
+    values: &values::Values,
+    address: &Address,
+    family: &str,
+) -> Option<&'a crate::actual::ActualResource> {
+    let newest = actual.newest_revisions.get(address)?;
+    let chosen = values.one(&crate::desired::Reference::TaskDefinitionArn { family: family.to_string() })?;
+    (chosen == newest.id).then_some(newest)
 }
 
 /// A field whose new value is still an unresolved reference shows as `(known after apply)`.

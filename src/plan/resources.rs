@@ -4,6 +4,7 @@
 
 use super::address::{Address, ServicePart};
 use crate::desired::DesiredEnvironment;
+use crate::desired::alarms::MetricAlarm;
 use crate::desired::dns::DnsChange;
 use crate::desired::ecs_service::EcsService;
 use crate::desired::iam::Role;
@@ -32,6 +33,7 @@ pub enum Payload {
     ScalableTarget(ScalableTarget),
     ScalingPolicy(ScalingPolicy),
     DnsRecord(DnsChange),
+    Alarm(MetricAlarm),
 }
 
 /// One resource of the desired state.
@@ -58,6 +60,7 @@ impl Payload {
             Payload::ScalableTarget(payload) => serde_json::to_value(payload),
             Payload::ScalingPolicy(payload) => serde_json::to_value(payload),
             Payload::DnsRecord(payload) => serde_json::to_value(payload),
+            Payload::Alarm(payload) => serde_json::to_value(payload),
         };
         value.unwrap_or(serde_json::Value::Null)
     }
@@ -82,6 +85,7 @@ impl Payload {
             Payload::ScalableTarget(_) => Payload::ScalableTarget(typed(json)?),
             Payload::ScalingPolicy(_) => Payload::ScalingPolicy(typed(json)?),
             Payload::DnsRecord(_) => Payload::DnsRecord(typed(json)?),
+            Payload::Alarm(_) => Payload::Alarm(typed(json)?),
         })
     }
 }
@@ -116,6 +120,7 @@ pub fn change_rules(payload: &Payload) -> ChangeRules {
         Payload::ScalableTarget(_) => (&["Tags"], &[]),
         Payload::ScalingPolicy(_) => (&[], &[]),
         Payload::DnsRecord(_) => (&[], &[]),
+        Payload::Alarm(_) => (&[], &[]),
     };
     ChangeRules { ignored, immutable }
 }
@@ -161,6 +166,9 @@ pub fn desired_resources(desired: &DesiredEnvironment, include_shared: bool) -> 
         for policy in &service.scaling_policies {
             let address = Address::service_named(name, ServicePart::ScalingPolicy, &policy.policy_name);
             add(address, Payload::ScalingPolicy(policy.clone()));
+        }
+        for alarm in &service.alarms {
+            add(Address::service_named(name, ServicePart::Alarm, &alarm.alarm_name), Payload::Alarm(alarm.clone()));
         }
     }
     for record in &desired.dns_records {

@@ -70,7 +70,10 @@ impl Values {
                     target_group: target_group.clone(),
                 };
                 self.set(&reference, format!("{load_balancer_part}/{target_group_part}"));
+                self.set(&Reference::TargetGroupDimension(target_group.clone()), target_group_part);
             }
+            let dimension = Reference::LoadBalancerDimension { load_balancer: load_balancer.clone() };
+            self.set(&dimension, load_balancer_part);
         }
     }
 
@@ -164,6 +167,7 @@ const PLACEHOLDER_KINDS: &[&str] = &[
     "https-listener-arn",
     "image",
     "load-balancer-arn",
+    "load-balancer-dimension",
     "load-balancer-dns-name",
     "load-balancer-zone-id",
     "private-subnet-ids",
@@ -172,6 +176,7 @@ const PLACEHOLDER_KINDS: &[&str] = &[
     "secret-arn",
     "security-group-id",
     "target-group-arn",
+    "target-group-dimension",
     "task-definition-arn",
     "vpc-id",
 ];

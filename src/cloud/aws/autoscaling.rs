@@ -29,14 +29,22 @@ const READ_CONCURRENCY: usize = 4;
 const DEFAULT_COOLDOWN_SECONDS: i64 = 300;
 const NOT_FOUND: &[&str] = &["ObjectNotFoundException"];
 
+/// Policies carry no tags: ecsdeploy's are the ones with the names it gives
+/// (`<service>-cpu`, `<service>-requests`); any other (added by hand) is left alone.
+fn policy_owner(resource_id: &str, policy_name: &str) -> Owner {
+    let service = resource_id.rsplit('/').next().unwrap_or_default();
+    let ours = [format!("{service}-cpu"), format!("{service}-requests")];
+    if ours.iter().any(|name| name == policy_name) { Owner::This } else { Owner::Foreign }
+}
+
 impl AwsCloud {
     /// The scalable targets of `services` (`(service name, scaling resource ID)`: the scope's and
     /// any discovered ones) and the scaling policies of those that have one.
     ///
-    /// Every target and policy is read as this environment's ([`Owner::This`]): their tags cannot
-    /// be read (Application Auto Scaling's `ListTagsForResource` answers HTTP 500 in the
-    /// emulator, and policies carry no tags at all), and the resource IDs name ECS services that
-    /// ecsdeploy owns, which ownership of the service already established.
+    /// Every target is read as this environment's ([`Owner::This`]): its tags cannot be read
+    /// (Application Auto Scaling's `ListTagsForResource` answers HTTP 500 in the emulator), and
+    /// the resource IDs name ECS services that ecsdeploy owns, which ownership of the service
+    /// already established. Policies are ecsdeploy's only by the names it gives them.
     pub(super) async fn read_scaling(
         &self,
         _scope: &ReadScope,
@@ -60,7 +68,8 @@ impl AwsCloud {
             for policy in policies {
                 let json = to_json(&policy, "application-autoscaling:DescribeScalingPolicies", &policy.policy_name)?;
                 let address = Address::service_named(service, ServicePart::ScalingPolicy, &policy.policy_name);
-                partial.resource(address, &policy.policy_name, json, Owner::This);
+                let owner = policy_owner(&target.resource_id, &policy.policy_name);
+                partial.resource(address, &policy.policy_name, json, owner);
             }
         }
         Ok(partial)

@@ -15,6 +15,7 @@ pub struct Partial {
     pub missing: Vec<Missing>,
     pub other_rules: Vec<OtherRule>,
     pub other_environments: Vec<String>,
+    pub newest_revisions: Vec<(Address, ActualResource)>,
 }
 
 impl Partial {
@@ -32,7 +33,61 @@ impl Partial {
         state.missing.extend(self.missing);
         state.other_rules.extend(self.other_rules);
         state.other_environments.extend(self.other_environments);
+        state.newest_revisions.extend(self.newest_revisions);
     }
+}
+
+/// How long deletes wait for AWS to let go of a resource (ENIs of a deleted ALB or of stopped
+/// tasks keep a security group "in use" for minutes; a draining service keeps its cluster busy).
+pub const RELEASE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Runs `attempt` until it succeeds, fails with something other than `busy_codes`, or
+/// `RELEASE_DEADLINE` passes; waits 2 s, 4 s, ... (at most 30 s) between attempts.
+pub async fn retry_while_busy<T, F, Fut>(busy_codes: &[&str], attempt: F) -> Result<T, CloudError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, CloudError>>,
+{
+    retry_while(RELEASE_DEADLINE, |error| is_busy(error, busy_codes), attempt).await
+}
+
+/// How long a call that uses a just-created IAM role is retried: IAM is eventually consistent,
+/// and ECS may refuse a role for some seconds after `CreateRole` returned.
+pub const ROLE_PROPAGATION_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Whether an ECS error says a role cannot be used (yet).
+pub fn is_role_not_ready(error: &CloudError) -> bool {
+    let text = error.kind.to_string().to_ascii_lowercase();
+    text.contains("role is not valid") || text.contains("unable to assume") || text.contains("iam:passrole")
+}
+
+/// Runs `attempt` until it succeeds, fails in a way `retryable` does not accept, or `deadline`
+/// passes; waits 2 s, 4 s, ... (at most 30 s) between attempts.
+pub async fn retry_while<T, F, Fut>(
+    deadline: std::time::Duration,
+    retryable: impl Fn(&CloudError) -> bool,
+    mut attempt: F,
+) -> Result<T, CloudError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, CloudError>>,
+{
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_secs(2);
+    loop {
+        match attempt().await {
+            Err(error) if retryable(&error) && started.elapsed() + pause < deadline => {
+                tracing::debug!(%error, "not ready; retrying in {pause:?}");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_secs(30));
+            }
+            result => return result,
+        }
+    }
+}
+
+fn is_busy(error: &CloudError, codes: &[&str]) -> bool {
+    matches!(&error.kind, CloudErrorKind::Service { code, .. } if codes.contains(&code.as_str()))
 }
 
 /// A request the SDK refused to build (a required field left empty), so it was never sent.

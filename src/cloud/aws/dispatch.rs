@@ -40,6 +40,7 @@ impl Cloud for AwsCloud {
             Payload::ScalableTarget(target) => self.put_scalable_target(target).await,
             Payload::ScalingPolicy(policy) => self.put_scaling_policy(policy).await,
             Payload::DnsRecord(record) => self.upsert_dns_record(record).await,
+            Payload::Alarm(alarm) => self.put_alarm(alarm, None).await,
         }
     }
 
@@ -66,6 +67,7 @@ impl Cloud for AwsCloud {
             Payload::ScalableTarget(target) => self.put_scalable_target(target).await,
             Payload::ScalingPolicy(policy) => self.put_scaling_policy(policy).await,
             Payload::DnsRecord(record) => self.upsert_dns_record(record).await,
+            Payload::Alarm(alarm) => self.put_alarm(alarm, Some(before)).await,
         }
     }
 
@@ -92,6 +94,7 @@ impl Cloud for AwsCloud {
                 ServicePart::ListenerRule => self.delete_rule(id).await,
                 ServicePart::EcsService => self.delete_service(id, before).await,
                 ServicePart::ScalableTarget => self.delete_scalable_target(id).await,
+                ServicePart::Alarm => self.delete_alarm(id).await,
                 ServicePart::ScalingPolicy => {
                     let resource_id = before.get("ResourceId").and_then(serde_json::Value::as_str).unwrap_or_default();
                     self.delete_scaling_policy(id, resource_id).await

@@ -2,7 +2,10 @@
 //! once per cluster and described ten at a time (the API's limit), with their tags.
 
 use super::AwsCloud;
-use super::common::{Partial, owner_of, shared_owner_of, tag_changes, tags_from, tags_in, unsent};
+use super::common::{
+    Partial, ROLE_PROPAGATION_DEADLINE, is_role_not_ready, owner_of, retry_while, shared_owner_of, tag_changes,
+    tags_from, tags_in, unsent,
+};
 use crate::actual::Owner;
 use crate::actual::scope::ReadScope;
 use crate::cloud::{CloudError, is_not_found};
@@ -48,7 +51,7 @@ impl AwsCloud {
             if !partial.resources.iter().any(|(existing, _)| existing == &address) {
                 // No service runs it yet: the family's newest active revision may already hold
                 // the desired content (an earlier run stopped after registering it).
-                self.read_task_definition(scope, &service.name, &service.names.full_name, &mut partial).await?;
+                self.read_task_definition(scope, &service.name, &service.names.full_name, None, &mut partial).await?;
             }
         }
         Ok(EcsRead { partial, scaled_services })
@@ -149,20 +152,19 @@ impl AwsCloud {
         );
         if owner == Owner::This {
             scaled_services.push((service_name.clone(), format!("service/{}/{name}", scope.cluster)));
-            let task_definition = service.task_definition().unwrap_or_default();
-            self.read_task_definition(scope, &service_name, task_definition, partial).await?;
+            self.read_task_definition(scope, &service_name, name, service.task_definition(), partial).await?;
         }
         Ok(())
     }
 
     /// The task definition `name` (an ARN, or a family for its newest active revision).
-    async fn read_task_definition(
+    /// The task definition `name` (an ARN, or a family for its newest active revision), as
+    /// `(ARN, desired-shaped JSON, owner)`.
+    async fn describe_revision(
         &self,
         scope: &ReadScope,
-        service: &str,
         name: &str,
-        partial: &mut Partial,
-    ) -> Result<(), CloudError> {
+    ) -> Result<Option<(String, serde_json::Value, Owner)>, CloudError> {
         let output = match self
             .ecs
             .describe_task_definition()
@@ -172,23 +174,50 @@ impl AwsCloud {
             .await
         {
             Ok(output) => output,
-            Err(error) if is_not_found(&error, &["ClientException"]) => return Ok(()),
+            Err(error) if is_not_found(&error, &["ClientException"]) => return Ok(None),
             Err(error) => {
                 return Err(self.error("ecs:DescribeTaskDefinition", format!("task definition {name}"), &error));
             }
         };
-        let Some(definition) = output.task_definition() else { return Ok(()) };
+        let Some(definition) = output.task_definition() else { return Ok(None) };
         if definition.status() != Some(&ecs::TaskDefinitionStatus::Active) {
-            return Ok(());
+            return Ok(None);
         }
         let tags =
             tags_from(output.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())));
         let owner = owner_of(&tags, &scope.project, &scope.environment);
-        let arn = definition.task_definition_arn().unwrap_or_default();
-        let family = definition.family().unwrap_or_default().to_string();
-        partial.values.set(&Reference::TaskDefinitionArn { family }, arn);
-        let actual = task_definition_of(definition, tags);
-        partial.resource(Address::service(service, ServicePart::TaskDefinition), arn, json_of(&actual), owner);
+        let arn = definition.task_definition_arn().unwrap_or_default().to_string();
+        Ok(Some((arn, json_of(&task_definition_of(definition, tags)), owner)))
+    }
+
+    /// The revision a service runs (the one plan compares with) and, when the family has a newer
+    /// active one, that too: after ECS rolled a deployment back, the newer revision may already
+    /// hold the desired content, and re-registering it would pile up identical revisions.
+    /// In the steady state (the service runs the newest revision) this is one call.
+    async fn read_task_definition(
+        &self,
+        scope: &ReadScope,
+        service: &str,
+        family: &str,
+        running: Option<&str>,
+        partial: &mut Partial,
+    ) -> Result<(), CloudError> {
+        let address = Address::service(service, ServicePart::TaskDefinition);
+        let newest = self.describe_revision(scope, family).await?;
+        let current = match (&newest, running) {
+            (Some((arn, ..)), Some(running)) if arn != running => self.describe_revision(scope, running).await?,
+            (None, Some(running)) => self.describe_revision(scope, running).await?,
+            _ => newest.clone(),
+        };
+        if let Some((arn, json, owner)) = current.clone() {
+            partial.values.set(&Reference::TaskDefinitionArn { family: family.to_string() }, arn.clone());
+            partial.resource(address.clone(), arn, json, owner);
+        }
+        if let Some((arn, json, owner)) = newest
+            && current.as_ref().is_none_or(|(current_arn, ..)| *current_arn != arn)
+        {
+            partial.newest_revisions.push((address, crate::actual::ActualResource { id: arn, json, owner }));
+        }
         Ok(())
     }
 
@@ -212,11 +241,24 @@ impl AwsCloud {
     ) -> Result<Values, CloudError> {
         let resource = format!("cluster {}", cluster.cluster_name);
         if before.get("capacityProviders") != Some(&json_of(&cluster.capacity_providers)) {
+            // The call replaces the default strategy too: keep whatever is set.
+            let current = self
+                .ecs
+                .describe_clusters()
+                .clusters(&cluster.cluster_name)
+                .send()
+                .await
+                .map_err(|error| self.error("ecs:DescribeClusters", &resource, &error))?;
+            let default_strategy = current
+                .clusters()
+                .first()
+                .map(|found| found.default_capacity_provider_strategy().to_vec())
+                .unwrap_or_default();
             self.ecs
                 .put_cluster_capacity_providers()
                 .cluster(&cluster.cluster_name)
                 .set_capacity_providers(Some(cluster.capacity_providers.clone()))
-                .set_default_capacity_provider_strategy(Some(Vec::new()))
+                .set_default_capacity_provider_strategy(Some(default_strategy))
                 .send()
                 .await
                 .map_err(|error| self.error("ecs:PutClusterCapacityProviders", &resource, &error))?;
@@ -225,12 +267,17 @@ impl AwsCloud {
         Ok(Values::default())
     }
 
+    /// Deletes the cluster, waiting while services deleted just before still drain.
     pub(super) async fn delete_cluster(&self, arn: &str) -> Result<(), CloudError> {
-        match self.ecs.delete_cluster().cluster(arn).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, &["ClusterNotFoundException"]) => Ok(()),
-            Err(error) => Err(self.error("ecs:DeleteCluster", format!("cluster {arn}"), &error)),
-        }
+        let busy = ["ClusterContainsServicesException", "ClusterContainsTasksException"];
+        super::common::retry_while_busy(&busy, || async move {
+            match self.ecs.delete_cluster().cluster(arn).send().await {
+                Ok(_) => Ok(()),
+                Err(error) if is_not_found(&error, &["ClusterNotFoundException"]) => Ok(()),
+                Err(error) => Err(self.error("ecs:DeleteCluster", format!("cluster {arn}"), &error)),
+            }
+        })
+        .await
     }
 
     pub(super) async fn register_task_definition(&self, definition: &TaskDefinition) -> Result<Values, CloudError> {
@@ -242,7 +289,7 @@ impl AwsCloud {
                 container_of(container).map_err(|message| unsent("ecs:RegisterTaskDefinition", &resource, message))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let output = self
+        let request = self
             .ecs
             .register_task_definition()
             .family(&definition.family)
@@ -263,10 +310,16 @@ impl AwsCloud {
                     .build(),
             )
             .set_container_definitions(Some(containers))
-            .set_tags(Some(ecs_tags(&definition.tags)))
-            .send()
-            .await
-            .map_err(|error| self.error("ecs:RegisterTaskDefinition", &resource, &error))?;
+            .set_tags(Some(ecs_tags(&definition.tags)));
+        let output =
+            retry_while(ROLE_PROPAGATION_DEADLINE, is_role_not_ready, || {
+                let request = request.clone();
+                let resource = &resource;
+                async move {
+                    request.send().await.map_err(|error| self.error("ecs:RegisterTaskDefinition", resource, &error))
+                }
+            })
+            .await?;
         let arn = output.task_definition().and_then(|created| created.task_definition_arn()).unwrap_or_default();
         let mut values = Values::default();
         values.set(&Reference::TaskDefinitionArn { family: definition.family.clone() }, arn);
@@ -281,15 +334,24 @@ impl AwsCloud {
     ) -> Result<(), CloudError> {
         let family = before.get("family").and_then(serde_json::Value::as_str).unwrap_or_default();
         let resource = format!("task definition family {family}");
-        let output = self
-            .ecs
-            .list_task_definitions()
-            .family_prefix(family)
-            .status(ecs::TaskDefinitionStatus::Active)
-            .send()
-            .await
-            .map_err(|error| self.error("ecs:ListTaskDefinitions", &resource, &error))?;
-        let mut revisions: Vec<String> = output.task_definition_arns().to_vec();
+        let mut revisions: Vec<String> = Vec::new();
+        let mut next = None;
+        loop {
+            let output = self
+                .ecs
+                .list_task_definitions()
+                .family_prefix(family)
+                .status(ecs::TaskDefinitionStatus::Active)
+                .set_next_token(next)
+                .send()
+                .await
+                .map_err(|error| self.error("ecs:ListTaskDefinitions", &resource, &error))?;
+            revisions.extend(output.task_definition_arns().iter().cloned());
+            next = output.next_token().map(str::to_string);
+            if next.is_none() {
+                break;
+            }
+        }
         if !revisions.iter().any(|revision| revision == arn) {
             revisions.push(arn.to_string());
         }
@@ -304,7 +366,8 @@ impl AwsCloud {
     pub(super) async fn create_service(&self, service: &EcsService) -> Result<Values, CloudError> {
         let resource = format!("service {} in cluster {}", service.service_name, service.cluster);
         let parts = service_parts(service).map_err(|message| unsent("ecs:CreateService", &resource, message))?;
-        self.ecs
+        let request = self
+            .ecs
             .create_service()
             .cluster(&service.cluster)
             .service_name(&service.service_name)
@@ -319,10 +382,14 @@ impl AwsCloud {
             .deployment_controller(parts.controller)
             .propagate_tags(ecs::PropagateTags::from(service.propagate_tags.as_str()))
             .enable_ecs_managed_tags(service.enable_ecs_managed_tags)
-            .set_tags(Some(ecs_tags(&service.tags)))
-            .send()
-            .await
-            .map_err(|error| self.error("ecs:CreateService", &resource, &error))?;
+            .set_tags(Some(ecs_tags(&service.tags)));
+        // The execution role may be minutes old: ECS can refuse it until IAM has spread it.
+        retry_while(ROLE_PROPAGATION_DEADLINE, is_role_not_ready, || {
+            let request = request.clone();
+            let resource = &resource;
+            async move { request.send().await.map_err(|error| self.error("ecs:CreateService", resource, &error)) }
+        })
+        .await?;
         Ok(Values::default())
     }
 
@@ -334,12 +401,32 @@ impl AwsCloud {
         before: &serde_json::Value,
     ) -> Result<Values, CloudError> {
         let resource = format!("service {} in cluster {}", service.service_name, service.cluster);
-        let parts = service_parts(service).map_err(|message| unsent("ecs:UpdateService", &resource, message))?;
+        // Only tags differ: UpdateService would be a needless (and on AWS, deploying) call.
+        let settings_differ =
+            without(before, &["tags", "desiredCount"]) != without(&json_of(service), &["tags", "desiredCount"]);
+        if settings_differ {
+            self.send_service_update(service, before, &resource).await?;
+        }
+        self.retag_ecs_resource(arn, &tags_in(before, "tags"), &service.tags, &resource).await?;
+        Ok(Values::default())
+    }
+
+    async fn send_service_update(
+        &self,
+        service: &EcsService,
+        before: &serde_json::Value,
+        resource: &str,
+    ) -> Result<(), CloudError> {
+        let parts = service_parts(service).map_err(|message| unsent("ecs:UpdateService", resource, message))?;
+        // AWS starts new tasks only when told to after a capacity-provider strategy change.
+        let strategy_changed =
+            before.get("capacityProviderStrategy") != Some(&json_of(&service.capacity_provider_strategy));
         self.ecs
             .update_service()
             .cluster(&service.cluster)
             .service(&service.service_name)
             .task_definition(service.task_definition.to_string())
+            .force_new_deployment(strategy_changed)
             .set_capacity_provider_strategy(Some(parts.capacity))
             .platform_version(&service.platform_version)
             .network_configuration(parts.network)
@@ -350,9 +437,8 @@ impl AwsCloud {
             .enable_ecs_managed_tags(service.enable_ecs_managed_tags)
             .send()
             .await
-            .map_err(|error| self.error("ecs:UpdateService", &resource, &error))?;
-        self.retag_ecs_resource(arn, &tags_in(before, "tags"), &service.tags, &resource).await?;
-        Ok(Values::default())
+            .map_err(|error| self.error("ecs:UpdateService", resource, &error))?;
+        Ok(())
     }
 
     pub(super) async fn delete_service(&self, arn: &str, before: &serde_json::Value) -> Result<(), CloudError> {
@@ -398,6 +484,17 @@ impl AwsCloud {
 
 fn ecs_tags(tags: &Tags) -> Vec<ecs::Tag> {
     tags.0.iter().map(|(key, value)| ecs::Tag::builder().key(key).value(value).build()).collect()
+}
+
+/// `json` without the top-level `keys`.
+fn without(json: &serde_json::Value, keys: &[&str]) -> serde_json::Value {
+    let mut json = json.clone();
+    if let Some(object) = json.as_object_mut() {
+        for key in keys {
+            object.remove(*key);
+        }
+    }
+    json
 }
 
 /// The parts of a service request that the SDK builds with validation.

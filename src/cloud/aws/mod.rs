@@ -5,6 +5,7 @@
 //! (normalised) and applying creates, updates and deletes to it.
 
 mod acm;
+mod alarms;
 mod autoscaling;
 mod common;
 mod dispatch;
@@ -44,6 +45,7 @@ pub struct AwsCloud {
     pub(crate) secrets: aws_sdk_secretsmanager::Client,
     pub(crate) route53: aws_sdk_route53::Client,
     pub(crate) acm: aws_sdk_acm::Client,
+    pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
 }
 
 /// `Client::from_conf` of an SDK crate, with the call counter installed.
@@ -71,6 +73,7 @@ impl AwsCloud {
             secrets: client!(aws_sdk_secretsmanager, sdk_config, calls),
             route53: client!(aws_sdk_route53, sdk_config, calls),
             acm: client!(aws_sdk_acm, sdk_config, calls),
+            cloudwatch: client!(aws_sdk_cloudwatch, sdk_config, calls),
             calls,
         }
     }

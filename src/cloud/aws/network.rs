@@ -23,18 +23,24 @@ impl AwsCloud {
             return Ok(partial);
         };
         partial.values.set(&Reference::Vpc, vpc.clone());
-        for (lookup, reference, what, minimum) in [
+        // An ALB needs subnets in two Availability Zones at least, and takes one per zone.
+        for (lookup, reference, what, zones_needed) in [
             (&scope.public_subnets, Reference::PublicSubnets, "public subnets", 2),
             (&scope.private_subnets, Reference::PrivateSubnets, "private subnets", 1),
         ] {
             let subnets = self.find_subnets(lookup, &vpc).await?;
-            if subnets.len() < minimum {
+            let mut zones: Vec<&str> = subnets.iter().map(|(_, zone)| zone.as_str()).collect();
+            zones.sort_unstable();
+            let zone_count = zones.len();
+            zones.dedup();
+            let one_per_zone = zones.len() == zone_count || reference == Reference::PrivateSubnets;
+            if zones.len() < zones_needed || !one_per_zone {
                 partial.missing(
-                    format!("{what} ({} found in {vpc}, {minimum} needed)", subnets.len()),
+                    format!("{what} in {zones_needed} or more Availability Zones, one each ({} subnets in {} zones found in {vpc})", zone_count, zones.len()),
                     format!("check `network.{}` in [project.network] of services.toml", what.replace(' ', "_")),
                 );
             }
-            partial.values.set_many(&reference, subnets);
+            partial.values.set_many(&reference, subnets.into_iter().map(|(id, _)| id).collect());
         }
         self.read_security_groups(scope, &vpc, &mut partial).await?;
         Ok(partial)
@@ -71,7 +77,8 @@ impl AwsCloud {
         }
     }
 
-    async fn find_subnets(&self, lookup: &Lookup, vpc: &str) -> Result<Vec<String>, CloudError> {
+    /// `(subnet ID, Availability Zone)` of the subnets `lookup` names in `vpc`, sorted.
+    async fn find_subnets(&self, lookup: &Lookup, vpc: &str) -> Result<Vec<(String, String)>, CloudError> {
         let mut request = self.ec2.describe_subnets().filters(filter("vpc-id", [vpc.to_string()]));
         request = match lookup {
             Lookup::Ids(ids) => request.set_subnet_ids(Some(ids.iter().map(|id| id.value.clone()).collect())),
@@ -84,8 +91,13 @@ impl AwsCloud {
             Err(error) if super::super::is_not_found(&error, &["InvalidSubnetID.NotFound"]) => return Ok(Vec::new()),
             Err(error) => return Err(self.error("ec2:DescribeSubnets", describe_lookup("subnets", lookup), &error)),
         };
-        let mut subnets: Vec<String> =
-            output.subnets().iter().filter_map(|subnet| subnet.subnet_id().map(str::to_string)).collect();
+        let mut subnets: Vec<(String, String)> = output
+            .subnets()
+            .iter()
+            .filter_map(|subnet| {
+                Some((subnet.subnet_id()?.to_string(), subnet.availability_zone().unwrap_or_default().to_string()))
+            })
+            .collect();
         subnets.sort();
         Ok(subnets)
     }
@@ -216,12 +228,17 @@ impl AwsCloud {
         Ok(())
     }
 
+    /// Deletes the group, waiting while network interfaces of a deleted ALB or of stopped tasks
+    /// still use it (AWS releases them minutes later).
     pub(super) async fn delete_security_group(&self, id: &str) -> Result<(), CloudError> {
-        match self.ec2.delete_security_group().group_id(id).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if super::super::is_not_found(&error, &["InvalidGroup.NotFound"]) => Ok(()),
-            Err(error) => Err(self.error("ec2:DeleteSecurityGroup", format!("security group {id}"), &error)),
-        }
+        super::common::retry_while_busy(&["DependencyViolation"], || async move {
+            match self.ec2.delete_security_group().group_id(id).send().await {
+                Ok(_) => Ok(()),
+                Err(error) if super::super::is_not_found(&error, &["InvalidGroup.NotFound"]) => Ok(()),
+                Err(error) => Err(self.error("ec2:DeleteSecurityGroup", format!("security group {id}"), &error)),
+            }
+        })
+        .await
     }
 }
 

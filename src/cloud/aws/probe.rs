@@ -102,6 +102,14 @@ impl AwsCloud {
                 .await
                 .map(|_| ())
                 .map_err(|e| self.error(api.probe_operation(), self.region_resource(), &e)),
+            Api::CloudWatch => self
+                .cloudwatch
+                .describe_alarms()
+                .max_records(1)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| self.error(api.probe_operation(), self.region_resource(), &e)),
         }
     }
 

@@ -34,9 +34,14 @@ impl AwsCloud {
             .values
             .one(&Reference::LoadBalancerDnsName { load_balancer: scope.load_balancer.clone() })
             .map(str::to_string);
-        let (scaling, dns) = tokio::join!(self.read_scaling(scope, &scaled), self.read_dns(scope, dns_name.as_deref()));
+        let (scaling, dns, alarms) = tokio::join!(
+            self.read_scaling(scope, &scaled),
+            self.read_dns(scope, dns_name.as_deref()),
+            self.read_alarms(scope),
+        );
         scaling?.merge_into(&mut state);
         dns?.merge_into(&mut state);
+        alarms?.merge_into(&mut state);
         state.values.derive_request_count_labels();
         state.other_environments.sort();
         state.other_environments.dedup();
