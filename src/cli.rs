@@ -56,14 +56,70 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Read the environment from AWS and show what `up` would change. Changes nothing.
     Plan(PlanArgs),
-    /// Make the environment match the manifest: show the plan, ask (or take --yes), apply it.
-    Up(ChangeArgs),
+    /// Make the environment match the manifest: show the plan, ask (or take --yes), apply it,
+    /// and gate every rollout on health, rolling back to the last good revision on failure.
+    Up(UpArgs),
     /// Remove everything the environment owns (shared resources stay while another environment
     /// uses them).
     Destroy(ChangeArgs),
     /// Create the ECR repositories the environment's images come from (scan on push, immutable
     /// tags, lifecycle policy), so that images can be pushed before the first `up`.
     Repositories(ChangeArgs),
+    /// Put services back on their last good deploy (or the one named by --to), gated like `up`.
+    Rollback(RollbackArgs),
+    /// Show the deployment history of an environment (from AWS, the same for every operator).
+    History(HistoryArgs),
+    /// Show each service's tasks, revision, images, rollout, target health, last deploy and
+    /// whether the live state drifted from the manifest.
+    Status(StatusArgs),
+}
+
+/// Arguments of `rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The environment (a file name under environments/ without .toml).
+    #[arg(short, long)]
+    pub env: String,
+    /// Only these services (manifest names, e.g. auth); repeatable. Default: every service.
+    #[arg(short, long)]
+    pub service: Vec<String>,
+    /// The history record to go back to (its ID from `ecsdeploy history`), instead of the last
+    /// good deploy before the one running.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Roll back without asking. Required when not run from a terminal.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// How many services to roll back at once.
+    #[arg(long, default_value_t = crate::apply::DEFAULT_PARALLELISM)]
+    pub parallelism: usize,
+    #[command(flatten)]
+    pub gate: GateArgs,
+}
+
+/// Arguments of `history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The environment (a file name under environments/ without .toml).
+    #[arg(short, long)]
+    pub env: String,
+    /// Only these services (manifest names); repeatable. Default: every service.
+    #[arg(short, long)]
+    pub service: Vec<String>,
+    /// At most this many records per service, newest first.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+}
+
+/// Arguments of `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The environment (a file name under environments/ without .toml).
+    #[arg(short, long)]
+    pub env: String,
+    /// Print AWS API calls per service and operation and the time of each phase (stderr).
+    #[arg(long)]
+    pub stats: bool,
 }
 
 /// Arguments of `plan`.
@@ -78,6 +134,34 @@ pub struct PlanArgs {
     /// Print AWS API calls per service and operation and the time of each phase (stderr).
     #[arg(long)]
     pub stats: bool,
+}
+
+/// Arguments of `up`.
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    #[command(flatten)]
+    pub change: ChangeArgs,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// Leave a failed rollout as it is instead of rolling back (also on Ctrl-C).
+    #[arg(long)]
+    pub no_rollback: bool,
+    /// When one service fails its gate, roll back every service this run changed.
+    #[arg(long, conflicts_with = "no_rollback")]
+    pub atomic: bool,
+}
+
+/// How rollouts are watched (`up`, `rollback`).
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// How often to look at a rollout, e.g. "5s" or "500ms" (default: the manifest's
+    /// deployment.poll_interval).
+    #[arg(long, env = "ECSDEPLOY_POLL_INTERVAL")]
+    pub poll_interval: Option<String>,
+    /// Base URL of the services' HTTP checks instead of https://<environment domain>, e.g. to
+    /// check through a tunnel or a local stand-in.
+    #[arg(long, env = "ECSDEPLOY_HEALTH_CHECK_BASE_URL")]
+    pub health_check_base_url: Option<String>,
 }
 
 /// Arguments of `up` and `destroy`.

@@ -5,6 +5,8 @@ use super::{Api, CallerIdentity, Cloud, CloudError, CloudErrorKind};
 use crate::actual::scope::ReadScope;
 use crate::actual::{ActualResource, ActualState, Owner};
 use crate::desired::Reference;
+use crate::history::{DeployRecord, HistoryScope, Outcome};
+use crate::rollout::{ServiceObservation, TargetView};
 use crate::plan::address::Address;
 use crate::plan::resources::Payload;
 use crate::plan::values::Values;
@@ -21,6 +23,15 @@ pub struct FakeCloud {
     pub state: Mutex<ActualState>,
     /// Addresses whose create, update or delete fails, and how.
     pub failing_changes: BTreeMap<Address, CloudErrorKind>,
+    /// Per ECS service name, the observations the gate will see, in order (the last repeats).
+    pub observations: Mutex<BTreeMap<String, Vec<(ServiceObservation, Vec<TargetView>)>>>,
+    /// Per ECS service name, what the gate sees once `deploy_revision` was called (it replaces
+    /// the service's `observations`): a rollback's deployment.
+    pub observations_after_deploy: Mutex<BTreeMap<String, Vec<(ServiceObservation, Vec<TargetView>)>>>,
+    /// Task definitions that are no longer registered.
+    pub inactive_revisions: Vec<String>,
+    /// History records by partition, newest first.
+    pub history: Mutex<BTreeMap<String, Vec<DeployRecord>>>,
     calls: Mutex<Vec<String>>,
 }
 
@@ -65,6 +76,10 @@ impl FakeCloud {
         }
         values
     }
+}
+
+fn poisoned(what: &str) -> CloudError {
+    CloudError::new(what, "fake", CloudErrorKind::Service { code: "poisoned".into(), message: String::new() })
 }
 
 /// What creating `payload` makes known, in AWS's formats.
@@ -143,6 +158,62 @@ impl Cloud for FakeCloud {
         self.record(format!("update {address}"));
         self.fail_if_scripted("update", address)?;
         Ok(self.store(address, payload))
+    }
+
+    async fn observe_service(
+        &self,
+        _cluster: &str,
+        service: &str,
+        _target_group_arn: Option<&str>,
+    ) -> Result<(ServiceObservation, Vec<TargetView>), CloudError> {
+        self.record(format!("observe {service}"));
+        let mut scripts = self.observations.lock().map_err(|_| poisoned("observe"))?;
+        let script = scripts.entry(service.to_string()).or_default();
+        let next = if script.len() > 1 { script.remove(0) } else { script.first().cloned().unwrap_or_default() };
+        Ok(next)
+    }
+
+    async fn deploy_revision(&self, _cluster: &str, service: &str, task_definition: &str) -> Result<String, CloudError> {
+        self.record(format!("deploy {service} {task_definition}"));
+        let after = self.observations_after_deploy.lock().map_err(|_| poisoned("deploy"))?.remove(service);
+        if let Some(after) = after {
+            self.observations.lock().map_err(|_| poisoned("deploy"))?.insert(service.to_string(), after);
+        }
+        Ok(format!("ecs-svc/rollback-{task_definition}"))
+    }
+
+    async fn is_revision_active(&self, task_definition: &str) -> Result<bool, CloudError> {
+        Ok(!self.inactive_revisions.iter().any(|inactive| inactive == task_definition))
+    }
+
+    async fn history_append(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError> {
+        self.record(format!("history append {} {:?}", record.service, record.kind));
+        let mut history = self.history.lock().map_err(|_| poisoned("history"))?;
+        let records = history.entry(scope.partition(&record.service)).or_default();
+        if records.iter().any(|existing| existing.id == record.id) {
+            return Err(CloudError::new("dynamodb:PutItem", "history", CloudErrorKind::Service { code: "ConditionalCheckFailedException".into(), message: String::new() }));
+        }
+        records.insert(0, record.clone());
+        records.sort_by(|a, b| b.id.cmp(&a.id));
+        Ok(())
+    }
+
+    async fn history_finish(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError> {
+        self.record(format!("history finish {} {:?}", record.service, record.outcome));
+        let mut history = self.history.lock().map_err(|_| poisoned("history"))?;
+        let records = history.entry(scope.partition(&record.service)).or_default();
+        match records.iter_mut().find(|existing| existing.id == record.id && existing.outcome == Outcome::InProgress) {
+            Some(existing) => {
+                *existing = record.clone();
+                Ok(())
+            }
+            None => Err(CloudError::new("dynamodb:PutItem", "history", CloudErrorKind::Service { code: "ConditionalCheckFailedException".into(), message: String::new() })),
+        }
+    }
+
+    async fn history_list(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError> {
+        let history = self.history.lock().map_err(|_| poisoned("history"))?;
+        Ok(history.get(&scope.partition(service)).cloned().unwrap_or_default())
     }
 
     async fn delete(&self, address: &Address, _id: &str, _before: &serde_json::Value) -> Result<(), CloudError> {

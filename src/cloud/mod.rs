@@ -11,6 +11,8 @@ pub mod stats;
 pub use error::{CloudError, CloudErrorKind, classify, is_not_found};
 
 use crate::actual::ActualState;
+use crate::history::{DeployRecord, HistoryScope};
+use crate::rollout::{ServiceObservation, TargetView};
 use crate::actual::scope::ReadScope;
 use crate::plan::address::Address;
 use crate::plan::resources::Payload;
@@ -119,4 +121,24 @@ pub trait Cloud {
     ) -> Result<Values, CloudError>;
     /// Deletes the resource `id` (whose content was `before`).
     async fn delete(&self, address: &Address, id: &str, before: &serde_json::Value) -> Result<(), CloudError>;
+
+    /// One look at a service for the gate: its deployments and events, and the health of the
+    /// targets in its target group.
+    async fn observe_service(
+        &self,
+        cluster: &str,
+        service: &str,
+        target_group_arn: Option<&str>,
+    ) -> Result<(ServiceObservation, Vec<TargetView>), CloudError>;
+    /// Points the service at another task definition (a rollback); returns the deployment's ID.
+    async fn deploy_revision(&self, cluster: &str, service: &str, task_definition: &str) -> Result<String, CloudError>;
+    /// Whether a task definition revision is still registered (ACTIVE): only those can be
+    /// rolled back to.
+    async fn is_revision_active(&self, task_definition: &str) -> Result<bool, CloudError>;
+    /// Adds a record (fails rather than overwrite one with the same ID).
+    async fn history_append(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError>;
+    /// Finishes a record that is still in progress.
+    async fn history_finish(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError>;
+    /// A service's records, newest first.
+    async fn history_list(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError>;
 }

@@ -6,7 +6,7 @@
 use super::CommandError;
 use super::session::{Session, print_plan};
 use crate::apply::{self, ApplyEvent};
-use crate::cli::{ChangeArgs, GlobalOptions};
+use crate::cli::{ChangeArgs, GlobalOptions, UpArgs};
 use crate::exit_status::ExitStatus;
 use crate::output::{Printer, plan_view};
 use crate::plan::Goal;
@@ -14,16 +14,32 @@ use serde_json::json;
 use std::io::{BufRead, IsTerminal};
 use std::time::Instant;
 
+/// `up`: converge the environment, then gate every rollout the run started.
+pub async fn up(global: &GlobalOptions, args: &UpArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
+    run_with_gate(global, &args.change, Goal::Converge, Some(args), printer).await
+}
+
+/// `destroy` and `repositories`: no rollouts to follow.
 pub async fn run(
     global: &GlobalOptions,
     args: &ChangeArgs,
     goal: Goal,
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
+    run_with_gate(global, args, goal, None, printer).await
+}
+
+async fn run_with_gate(
+    global: &GlobalOptions,
+    args: &ChangeArgs,
+    goal: Goal,
+    up: Option<&UpArgs>,
+    printer: &Printer,
+) -> Result<ExitStatus, CommandError> {
     let mut session = Session::open(global, &args.env, printer).await?;
     let (plan, _) = session.plan(goal).await?;
     if !plan.has_changes() {
-        finish(printer, &session, args, &plan, None);
+        finish(printer, &session, args, &plan, None, &[]);
         return Ok(ExitStatus::Success);
     }
     if !printer.is_json() {
@@ -38,12 +54,21 @@ pub async fn run(
     };
     let outcome = apply::apply(&session.cloud, &plan, args.parallelism, &report).await;
     session.time("apply", started);
-    let ok = outcome.failed().is_empty();
+    let applied = outcome.failed().is_empty();
     if !printer.is_json() {
         printer.data(&plan_view::outcome_text(&plan, &outcome));
     }
-    finish(printer, &session, args, &plan, Some(&outcome));
-    Ok(if ok { ExitStatus::Success } else { ExitStatus::Failure })
+    let mut rollouts = Vec::new();
+    if let Some(up) = up {
+        let started = Instant::now();
+        let started_rollouts = super::rollouts::started_rollouts(&session, &plan, &outcome, &up.gate)?;
+        let policy = super::rollouts::FailurePolicy { roll_back: !up.no_rollback, atomic: up.atomic };
+        rollouts = super::rollouts::run_rollouts(&session, &started_rollouts, policy, args.parallelism, printer).await?;
+        session.time("rollouts", started);
+    }
+    finish(printer, &session, args, &plan, Some(&outcome), &rollouts);
+    let gated = super::rollouts::exit_status(&rollouts);
+    Ok(if !applied && gated == ExitStatus::Success { ExitStatus::Failure } else { gated })
 }
 
 /// The JSON document (plan and steps) or, in text, the no-change line; `--stats` either way.
@@ -53,6 +78,7 @@ fn finish(
     args: &ChangeArgs,
     plan: &crate::plan::Plan,
     outcome: Option<&apply::ApplyOutcome>,
+    rollouts: &[(String, crate::rollout::runner::ServiceOutcome)],
 ) {
     if printer.is_json() {
         let steps = outcome.map(|outcome| outcome.steps.clone()).unwrap_or_default();
@@ -62,7 +88,8 @@ fn finish(
             "environment": plan.environment,
             "plan": plan_view::json(plan),
             "applied": steps,
-            "ok": ok,
+            "rollouts": rollouts.iter().map(|(service, outcome)| json!({"service": service, "outcome": outcome})).collect::<Vec<_>>(),
+            "ok": ok && super::rollouts::exit_status(rollouts) == ExitStatus::Success,
         });
         if args.stats
             && let Some(object) = document.as_object_mut()

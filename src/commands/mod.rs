@@ -1,10 +1,15 @@
 //! One module per command. Each turns its arguments into a result value and hands it to `output`.
 
 pub mod change;
+pub mod deployer;
+pub mod rollouts;
 pub mod doctor;
+pub mod history;
 pub mod plan;
 pub mod render;
+pub mod rollback;
 pub mod session;
+pub mod status;
 pub mod validate;
 
 use crate::checked::{self, CheckedManifest};
@@ -42,9 +47,12 @@ pub async fn run(cli: &Cli, printer: &Printer) -> ExitStatus {
         Command::Render(args) => render::run(&cli.global, args, printer),
         Command::Doctor(args) => doctor::run(&cli.global, args, printer).await,
         Command::Plan(args) => plan::run(&cli.global, args, printer).await,
-        Command::Up(args) => change::run(&cli.global, args, crate::plan::Goal::Converge, printer).await,
+        Command::Up(args) => change::up(&cli.global, args, printer).await,
         Command::Destroy(args) => change::run(&cli.global, args, crate::plan::Goal::Destroy, printer).await,
         Command::Repositories(args) => change::run(&cli.global, args, crate::plan::Goal::Repositories, printer).await,
+        Command::Rollback(args) => rollback::run(&cli.global, args, printer).await,
+        Command::History(args) => history::run(&cli.global, args, printer).await,
+        Command::Status(args) => status::run(&cli.global, args, printer).await,
     };
     result.unwrap_or_else(|error| {
         report(printer, &error);

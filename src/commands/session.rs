@@ -20,9 +20,12 @@ pub struct Session {
     pub environment: String,
     pub cloud: AwsCloud,
     pub account_id: String,
+    /// The caller's ARN (the operator, in the history).
+    pub identity_arn: String,
     pub desired: DesiredEnvironment,
     pub scope: ReadScope,
     pub phases: Vec<(String, Duration)>,
+    pub manifest_dir: std::path::PathBuf,
 }
 
 impl Session {
@@ -76,11 +79,13 @@ impl Session {
         Ok(Session {
             environment: environment_name.to_string(),
             account_id: identity.account_id,
+            identity_arn: identity.arn,
             cloud,
             desired,
             scope,
             phases,
             checked,
+            manifest_dir: global.manifest_dir.clone(),
         })
     }
 
@@ -93,6 +98,11 @@ impl Session {
         let plan = plan::plan(&self.desired, &actual, goal).map_err(CommandError::Plan)?;
         self.phases.push(("plan".into(), started.elapsed()));
         Ok((plan, actual))
+    }
+
+    /// The manifest directory (for its git commit).
+    pub fn checked_dir(&self) -> std::path::PathBuf {
+        self.manifest_dir.clone()
     }
 
     pub fn time(&mut self, phase: &str, started: Instant) {

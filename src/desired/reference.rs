@@ -43,6 +43,9 @@ pub enum Reference {
     SecretArn(String),
     /// The ID of the Route53 hosted zone with this name.
     HostedZoneId { zone: String },
+    /// The ID of the service's PRIMARY deployment (read before a run, or started by it). Never
+    /// part of a payload: apply reports it so the gate can follow the deployment it started.
+    DeploymentId { service: String },
     /// `app/<name>/<id>`: the ALB as CloudWatch names it in dimensions.
     LoadBalancerDimension { load_balancer: String },
     /// `targetgroup/<name>/<id>`: the target group as CloudWatch names it in dimensions.
@@ -84,6 +87,7 @@ impl fmt::Display for Reference {
             Reference::SecretArn(name) => write!(f, "<secret-arn {name}>"),
             Reference::HostedZoneId { zone } => write!(f, "<hosted-zone-id {zone}>"),
             Reference::TaskDefinitionArn { family } => write!(f, "<task-definition-arn {family}>"),
+            Reference::DeploymentId { service } => write!(f, "<deployment-id {service}>"),
             Reference::LoadBalancerDimension { load_balancer } => {
                 write!(f, "<load-balancer-dimension {load_balancer}>")
             }

@@ -36,6 +36,15 @@ fn scaled(number: &str, factor: i64) -> Option<i64> {
     (product.is_finite() && product >= 0.0 && product.fract() == 0.0 && product < 1e12).then_some(product as i64)
 }
 
+/// Milliseconds from `"500ms"`, or any [`parse_duration`] form.
+pub fn parse_duration_millis(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if let Some(millis) = text.strip_suffix("ms") {
+        return millis.trim().parse().ok();
+    }
+    parse_duration(text).and_then(|seconds| u64::try_from(seconds).ok()?.checked_mul(1000))
+}
+
 /// Seconds from `"30s"`, `"10m"`, `"1h30m"` or `"90"`.
 pub fn parse_duration(text: &str) -> Option<i64> {
     let text = text.trim();
@@ -95,6 +104,13 @@ mod tests {
         ] {
             assert_eq!(parse_memory(text), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn durations_in_milliseconds() {
+        assert_eq!(parse_duration_millis("250ms"), Some(250));
+        assert_eq!(parse_duration_millis("2s"), Some(2000));
+        assert_eq!(parse_duration_millis("fast"), None);
     }
 
     #[test]

@@ -3,9 +3,12 @@
 
 pub mod diagnostics;
 pub mod doctor_view;
+pub mod history_view;
 pub mod plan_view;
 pub mod render_view;
+pub mod rollout_view;
 pub mod stats_view;
+pub mod status_view;
 
 use std::io::{IsTerminal, Write};
 

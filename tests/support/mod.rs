@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod http_server;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -139,8 +140,10 @@ fn start_private_emulator() -> String {
 }
 
 /// An emulator account of this test's own, with an access key that maps to it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TestAccount {
+    /// The service stand-in the gate's HTTP check reaches (answers 200 until told otherwise).
+    pub stand_in: http_server::StandIn,
     pub endpoint: String,
     pub account_id: String,
     pub access_key_id: String,
@@ -155,6 +158,7 @@ impl TestAccount {
         let account: serde_json::Value = serde_json::from_str(&body).expect("account JSON");
         let field = |name: &str| account[name].as_str().unwrap_or_else(|| panic!("{name} in {body}")).to_string();
         TestAccount {
+            stand_in: http_server::StandIn::start(),
             account_id: field("account_id"),
             access_key_id: field("access_key_id"),
             secret_access_key: field("secret_access_key"),
@@ -171,8 +175,18 @@ impl TestAccount {
             .env("AWS_ACCESS_KEY_ID", &self.access_key_id)
             .env("AWS_SECRET_ACCESS_KEY", &self.secret_access_key)
             .env("AWS_REGION", "us-east-1")
-            .env("AWS_MAX_ATTEMPTS", "2");
+            .env("AWS_MAX_ATTEMPTS", "2")
+            // Rollouts in the emulator progress per poll: poll fast; check the stand-in service.
+            .env("ECSDEPLOY_POLL_INTERVAL", "50ms")
+            .env("ECSDEPLOY_HEALTH_CHECK_BASE_URL", &self.stand_in.base_url);
         command
+    }
+
+    /// Scripts the next rollout(s) of the emulator (see emulator/README.md, control API).
+    pub fn script_rollout(&self, body: serde_json::Value) {
+        let path = format!("/_ecsdeploy/accounts/{}/ecs/rollouts", self.account_id);
+        let (status, answer) = http::post(&self.endpoint, &path, &body.to_string()).expect("script a rollout");
+        assert!((200..300).contains(&status), "scripting a rollout ({status}): {answer}");
     }
 
     /// Creates the standard test world (VPC, subnets, certificate, zone, secrets) in the account.

@@ -4,6 +4,8 @@ use super::AwsCloud;
 use crate::actual::ActualState;
 use crate::actual::scope::ReadScope;
 use crate::cloud::{Api, CallerIdentity, Cloud, CloudError, CloudErrorKind};
+use crate::history::{DeployRecord, HistoryScope};
+use crate::rollout::{ServiceObservation, TargetView};
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::Payload;
 use crate::plan::values::Values;
@@ -101,6 +103,35 @@ impl Cloud for AwsCloud {
                 }
             },
         }
+    }
+
+    async fn observe_service(
+        &self,
+        cluster: &str,
+        service: &str,
+        target_group_arn: Option<&str>,
+    ) -> Result<(ServiceObservation, Vec<TargetView>), CloudError> {
+        self.observe(cluster, service, target_group_arn).await
+    }
+
+    async fn deploy_revision(&self, cluster: &str, service: &str, task_definition: &str) -> Result<String, CloudError> {
+        self.point_service_at(cluster, service, task_definition).await
+    }
+
+    async fn is_revision_active(&self, task_definition: &str) -> Result<bool, CloudError> {
+        self.revision_is_active(task_definition).await
+    }
+
+    async fn history_append(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError> {
+        self.append_record(scope, record).await
+    }
+
+    async fn history_finish(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError> {
+        self.finish_record(scope, record).await
+    }
+
+    async fn history_list(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError> {
+        self.list_records(scope, service).await
     }
 }
 

@@ -150,6 +150,9 @@ impl AwsCloud {
             json_of(&actual),
             owner.clone(),
         );
+        if let Some(id) = super::rollout::primary_deployment(Some(service)) {
+            partial.values.set(&Reference::DeploymentId { service: name.to_string() }, id);
+        }
         if owner == Owner::This {
             scaled_services.push((service_name.clone(), format!("service/{}/{name}", scope.cluster)));
             self.read_task_definition(scope, &service_name, name, service.task_definition(), partial).await?;
@@ -384,13 +387,13 @@ impl AwsCloud {
             .enable_ecs_managed_tags(service.enable_ecs_managed_tags)
             .set_tags(Some(ecs_tags(&service.tags)));
         // The execution role may be minutes old: ECS can refuse it until IAM has spread it.
-        retry_while(ROLE_PROPAGATION_DEADLINE, is_role_not_ready, || {
+        let output = retry_while(ROLE_PROPAGATION_DEADLINE, is_role_not_ready, || {
             let request = request.clone();
             let resource = &resource;
             async move { request.send().await.map_err(|error| self.error("ecs:CreateService", resource, &error)) }
         })
         .await?;
-        Ok(Values::default())
+        Ok(deployment_value(&service.service_name, output.service()))
     }
 
     /// Everything but the task count, which autoscaling owns once the service exists.
@@ -404,11 +407,12 @@ impl AwsCloud {
         // Only tags differ: UpdateService would be a needless (and on AWS, deploying) call.
         let settings_differ =
             without(before, &["tags", "desiredCount"]) != without(&json_of(service), &["tags", "desiredCount"]);
+        let mut values = Values::default();
         if settings_differ {
-            self.send_service_update(service, before, &resource).await?;
+            values = self.send_service_update(service, before, &resource).await?;
         }
         self.retag_ecs_resource(arn, &tags_in(before, "tags"), &service.tags, &resource).await?;
-        Ok(Values::default())
+        Ok(values)
     }
 
     async fn send_service_update(
@@ -416,12 +420,13 @@ impl AwsCloud {
         service: &EcsService,
         before: &serde_json::Value,
         resource: &str,
-    ) -> Result<(), CloudError> {
+    ) -> Result<Values, CloudError> {
         let parts = service_parts(service).map_err(|message| unsent("ecs:UpdateService", resource, message))?;
         // AWS starts new tasks only when told to after a capacity-provider strategy change.
         let strategy_changed =
             before.get("capacityProviderStrategy") != Some(&json_of(&service.capacity_provider_strategy));
-        self.ecs
+        let output = self
+            .ecs
             .update_service()
             .cluster(&service.cluster)
             .service(&service.service_name)
@@ -438,7 +443,7 @@ impl AwsCloud {
             .send()
             .await
             .map_err(|error| self.error("ecs:UpdateService", resource, &error))?;
-        Ok(())
+        Ok(deployment_value(&service.service_name, output.service()))
     }
 
     pub(super) async fn delete_service(&self, arn: &str, before: &serde_json::Value) -> Result<(), CloudError> {
@@ -484,6 +489,15 @@ impl AwsCloud {
 
 fn ecs_tags(tags: &Tags) -> Vec<ecs::Tag> {
     tags.0.iter().map(|(key, value)| ecs::Tag::builder().key(key).value(value).build()).collect()
+}
+
+/// The service's PRIMARY deployment as a value: the gate follows it.
+fn deployment_value(service_name: &str, service: Option<&ecs::Service>) -> Values {
+    let mut values = Values::default();
+    if let Some(id) = super::rollout::primary_deployment(service) {
+        values.set(&Reference::DeploymentId { service: service_name.to_string() }, id);
+    }
+    values
 }
 
 /// `json` without the top-level `keys`.

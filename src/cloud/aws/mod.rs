@@ -11,12 +11,14 @@ mod common;
 mod dispatch;
 mod ecr;
 mod ecs;
+mod history;
 mod iam;
 mod load_balancing;
 mod logs;
 mod network;
 mod probe;
 mod read;
+mod rollout;
 mod route53;
 mod secrets;
 #[cfg(test)]
@@ -46,6 +48,7 @@ pub struct AwsCloud {
     pub(crate) route53: aws_sdk_route53::Client,
     pub(crate) acm: aws_sdk_acm::Client,
     pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
+    pub(crate) dynamodb: aws_sdk_dynamodb::Client,
 }
 
 /// `Client::from_conf` of an SDK crate, with the call counter installed.
@@ -74,6 +77,7 @@ impl AwsCloud {
             route53: client!(aws_sdk_route53, sdk_config, calls),
             acm: client!(aws_sdk_acm, sdk_config, calls),
             cloudwatch: client!(aws_sdk_cloudwatch, sdk_config, calls),
+            dynamodb: client!(aws_sdk_dynamodb, sdk_config, calls),
             calls,
         }
     }

@@ -1,0 +1,143 @@
+//! The deployment history in DynamoDB (see `crate::history` for why DynamoDB): one table per
+//! project, a partition per environment and service, a record per deploy, written only with
+//! conditions so that two writers never overwrite each other.
+
+use super::AwsCloud;
+use super::common::{RELEASE_DEADLINE, unsent};
+use crate::cloud::{CloudError, is_not_found};
+use crate::desired::tags::{ENVIRONMENT_TAG, PROJECT_TAG, SHARED_ENVIRONMENT};
+use crate::history::{DeployRecord, HistoryScope, Outcome};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus, Tag,
+};
+use std::collections::HashMap;
+
+const IN_PROGRESS: &str = "in-progress";
+
+impl AwsCloud {
+    pub(super) async fn append_record(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError> {
+        match self.put_record(scope, record).await {
+            Err(error) if error.to_string().contains("ResourceNotFoundException") => {
+                self.create_history_table(scope).await?;
+                self.put_record(scope, record).await
+            }
+            result => result,
+        }
+    }
+
+    async fn put_record(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError> {
+        let item = item(scope, record)?;
+        self.dynamodb
+            .put_item()
+            .table_name(&scope.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(sk)")
+            .send()
+            .await
+            .map_err(|error| self.error("dynamodb:PutItem", format!("history table {}", scope.table), &error))?;
+        Ok(())
+    }
+
+    /// Creates the table (pay per request, tagged as the project's shared resource) and waits
+    /// until DynamoDB says it is active.
+    async fn create_history_table(&self, scope: &HistoryScope) -> Result<(), CloudError> {
+        let resource = format!("history table {}", scope.table);
+        let key = |name: &str, kind: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
+        let attribute = |name: &str| AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build();
+        let tag = |key: &str, value: &str| Tag::builder().key(key).value(value).build();
+        let request = self
+            .dynamodb
+            .create_table()
+            .table_name(&scope.table)
+            .key_schema(key("pk", KeyType::Hash).map_err(|error| unsent("dynamodb:CreateTable", &resource, error))?)
+            .key_schema(key("sk", KeyType::Range).map_err(|error| unsent("dynamodb:CreateTable", &resource, error))?)
+            .attribute_definitions(attribute("pk").map_err(|error| unsent("dynamodb:CreateTable", &resource, error))?)
+            .attribute_definitions(attribute("sk").map_err(|error| unsent("dynamodb:CreateTable", &resource, error))?)
+            .billing_mode(BillingMode::PayPerRequest)
+            .tags(tag(PROJECT_TAG, &scope.project).map_err(|error| unsent("dynamodb:CreateTable", &resource, error))?)
+            .tags(tag(ENVIRONMENT_TAG, SHARED_ENVIRONMENT).map_err(|error| unsent("dynamodb:CreateTable", &resource, error))?);
+        match request.send().await {
+            Ok(_) => {}
+            // Another run created it at the same moment: fine.
+            Err(error) if is_not_found(&error, &["ResourceInUseException"]) => {}
+            Err(error) => return Err(self.error("dynamodb:CreateTable", &resource, &error)),
+        }
+        let started = std::time::Instant::now();
+        loop {
+            let output = self
+                .dynamodb
+                .describe_table()
+                .table_name(&scope.table)
+                .send()
+                .await
+                .map_err(|error| self.error("dynamodb:DescribeTable", &resource, &error))?;
+            let active = output.table().and_then(|table| table.table_status()) == Some(&TableStatus::Active);
+            if active || started.elapsed() > RELEASE_DEADLINE {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+
+    pub(super) async fn finish_record(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError> {
+        let item = item(scope, record)?;
+        self.dynamodb
+            .put_item()
+            .table_name(&scope.table)
+            .set_item(Some(item))
+            .condition_expression("outcome = :in_progress")
+            .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.into()))
+            .send()
+            .await
+            .map_err(|error| self.error("dynamodb:PutItem", format!("history record {} of {}", record.id, record.service), &error))?;
+        Ok(())
+    }
+
+    pub(super) async fn list_records(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError> {
+        let resource = format!("history of {service} in {}", scope.table);
+        let mut records = Vec::new();
+        let mut start = None;
+        loop {
+            let output = match self
+                .dynamodb
+                .query()
+                .table_name(&scope.table)
+                .key_condition_expression("pk = :partition")
+                .expression_attribute_values(":partition", AttributeValue::S(scope.partition(service)))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+            {
+                Ok(output) => output,
+                // No table yet: no history yet.
+                Err(error) if is_not_found(&error, &["ResourceNotFoundException"]) => return Ok(Vec::new()),
+                Err(error) => return Err(self.error("dynamodb:Query", &resource, &error)),
+            };
+            for item in output.items() {
+                if let Some(AttributeValue::S(text)) = item.get("record")
+                    && let Ok(record) = serde_json::from_str::<DeployRecord>(text)
+                {
+                    records.push(record);
+                }
+            }
+            start = output.last_evaluated_key().cloned();
+            if start.is_none() {
+                return Ok(records);
+            }
+        }
+    }
+}
+
+/// The DynamoDB item of a record: keys, the outcome (for conditions) and the record as JSON.
+fn item(scope: &HistoryScope, record: &DeployRecord) -> Result<HashMap<String, AttributeValue>, CloudError> {
+    let text = serde_json::to_string(record).map_err(|error| unsent("dynamodb:PutItem", "history record", error))?;
+    let outcome = serde_json::to_value(record.outcome).ok().and_then(|value| value.as_str().map(str::to_string)).unwrap_or_default();
+    debug_assert!(record.outcome != Outcome::InProgress || outcome == IN_PROGRESS);
+    Ok(HashMap::from([
+        ("pk".to_string(), AttributeValue::S(scope.partition(&record.service))),
+        ("sk".to_string(), AttributeValue::S(record.id.clone())),
+        ("outcome".to_string(), AttributeValue::S(outcome)),
+        ("record".to_string(), AttributeValue::S(text)),
+    ]))
+}

@@ -1,0 +1,21 @@
+//! Who deploys what, for the history: the operator (local user and AWS identity) and the git
+//! commit of the manifest directory (marked `-dirty` with uncommitted changes).
+
+use crate::rollout::runner::Deployer;
+use std::path::Path;
+use std::process::Command;
+
+pub fn deployer(identity_arn: &str, manifest_dir: &Path) -> Deployer {
+    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+    Deployer { operator: format!("{user} ({identity_arn})"), git_commit: git_commit(manifest_dir) }
+}
+
+fn git_commit(directory: &Path) -> Option<String> {
+    let run = |args: &[&str]| {
+        let output = Command::new("git").arg("-C").arg(directory).args(args).output().ok()?;
+        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    };
+    let commit = run(&["rev-parse", "HEAD"])?;
+    let dirty = run(&["status", "--porcelain"]).is_some_and(|status| !status.is_empty());
+    Some(if dirty { format!("{commit}-dirty") } else { commit })
+}

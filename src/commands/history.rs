@@ -1,0 +1,37 @@
+//! `ecsdeploy history`: the deploys of an environment's services, newest first, as every
+//! operator and CI see them (the history lives in AWS).
+
+use super::CommandError;
+use super::rollouts::RunnerParts;
+use super::session::Session;
+use crate::cli::{GlobalOptions, HistoryArgs};
+use crate::cloud::Cloud;
+use crate::exit_status::ExitStatus;
+use crate::history::HISTORY_SCHEMA_VERSION;
+use crate::output::{Printer, history_view};
+use serde_json::json;
+
+pub async fn run(global: &GlobalOptions, args: &HistoryArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
+    let session = Session::open(global, &args.env, printer).await?;
+    let services = super::rollback::selected_services(&session, &args.service)?;
+    let parts = RunnerParts::new(&session)?;
+    let mut records = Vec::new();
+    for service in &services {
+        let mut list = session.cloud.history_list(parts.history(), service).await?;
+        list.truncate(args.limit);
+        records.extend(list);
+    }
+    // Newest first over all services: IDs start with the time.
+    records.sort_by(|a, b| b.id.cmp(&a.id));
+    if printer.is_json() {
+        printer.json(&json!({
+            "schema_version": HISTORY_SCHEMA_VERSION,
+            "environment": args.env,
+            "table": parts.history().table,
+            "records": records,
+        }));
+    } else {
+        printer.data(&history_view::text(&records));
+    }
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,273 @@
+//! After `up` applied a plan: the rollouts it started, gated in parallel, rolled back on
+//! failure, with progress on stderr and one result per service.
+
+use super::CommandError;
+use super::session::Session;
+use crate::apply::ApplyOutcome;
+use crate::cli::GateArgs;
+use crate::desired::{DesiredService, Reference};
+use crate::exit_status::ExitStatus;
+use crate::history::{self, DeployRecord, HistoryScope, RecordKind};
+use crate::http_check::HyperHttpCheck;
+use crate::manifest::units::parse_duration_millis;
+use crate::manifest::{Environment, Service};
+use crate::output::{Printer, rollout_view};
+use crate::plan::address::ServicePart;
+use crate::plan::values::Values;
+use crate::plan::{Action, Plan};
+use crate::cloud::aws::AwsCloud;
+use crate::rollout::runner::{Deployer, GateTimings, Rollout, RolloutEvent, Runner, ServiceOutcome};
+use futures_util::StreamExt;
+use std::time::Duration;
+
+/// The rollouts `outcome` started: services whose ECS service was created or got a new PRIMARY
+/// deployment (a settings- or tag-only change starts none and is not gated).
+pub fn started_rollouts(session: &Session, plan: &Plan, outcome: &ApplyOutcome, gate: &GateArgs) -> Result<Vec<Rollout>, CommandError> {
+    let environment = session
+        .checked
+        .manifest
+        .environment(&session.environment)
+        .ok_or_else(|| CommandError::usage("the environment vanished from the manifest", Vec::new()))?;
+    let mut rollouts = Vec::new();
+    for change in &plan.changes {
+        let applied = outcome.steps.iter().any(|step| step.address == change.address && step.error.is_none());
+        let is_service = change.address.part() == Some(ServicePart::EcsService);
+        if !is_service || !applied || !matches!(change.action, Action::Create | Action::Update) {
+            continue;
+        }
+        let Some(name) = change.address.service_name() else { continue };
+        let (Some(desired), Some(manifest)) = (session.desired.service(name), environment.service(name)) else { continue };
+        let deployment = Reference::DeploymentId { service: desired.full_name.clone() };
+        let Some(started) = outcome.values.one(&deployment) else { continue };
+        if plan.values.one(&deployment) == Some(started) {
+            continue;
+        }
+        rollouts.push(rollout(environment, manifest, desired, started, change.before.as_ref(), &outcome.values, gate)?);
+    }
+    Ok(rollouts)
+}
+
+/// The rollout that puts `service` back on `record`'s task definition (a rollback, gated like
+/// a deploy).
+pub fn rollback_rollout(
+    session: &Session,
+    values: &Values,
+    service: &str,
+    record: &DeployRecord,
+    gate: &GateArgs,
+) -> Result<Rollout, CommandError> {
+    let environment = session
+        .checked
+        .manifest
+        .environment(&session.environment)
+        .ok_or_else(|| CommandError::usage("the environment vanished from the manifest", Vec::new()))?;
+    let (Some(desired), Some(manifest)) = (session.desired.service(service), environment.service(service)) else {
+        return Err(CommandError::usage(format!("no service `{service}` in environment {}", session.environment), Vec::new()));
+    };
+    Ok(Rollout {
+        service: desired.name.clone(),
+        full_name: desired.full_name.clone(),
+        cluster: desired.service.cluster.clone(),
+        target_group_arn: values.one(&Reference::TargetGroupArn(desired.target_group.name.clone())).map(str::to_string),
+        deployment_id: String::new(),
+        task_definition: record.task_definition.clone(),
+        previous_task_definition: None,
+        image_digests: record.image_digests.clone(),
+        config_hash: record.config_hash.clone(),
+        http_url: health_url(environment, manifest, gate),
+        timings: timings(manifest, gate)?,
+        kind: RecordKind::Rollback,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn rollout(
+    environment: &Environment,
+    manifest: &Service,
+    desired: &DesiredService,
+    deployment_id: &str,
+    before: Option<&serde_json::Value>,
+    values: &Values,
+    gate: &GateArgs,
+) -> Result<Rollout, CommandError> {
+    let family = desired.task_definition.family.clone();
+    let task_definition = values.one(&Reference::TaskDefinitionArn { family }).unwrap_or_default().to_string();
+    let resolved = values.resolve(&serde_json::to_value(&desired.task_definition).unwrap_or_default());
+    let image_digests = resolved["containerDefinitions"]
+        .as_array()
+        .map(|containers| containers.iter().filter_map(|c| c["image"].as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    Ok(Rollout {
+        service: desired.name.clone(),
+        full_name: desired.full_name.clone(),
+        cluster: desired.service.cluster.clone(),
+        target_group_arn: values.one(&Reference::TargetGroupArn(desired.target_group.name.clone())).map(str::to_string),
+        deployment_id: deployment_id.to_string(),
+        task_definition,
+        previous_task_definition: before.and_then(|before| before["taskDefinition"].as_str()).map(str::to_string),
+        image_digests,
+        config_hash: history::config_hash(&resolved),
+        http_url: health_url(environment, manifest, gate),
+        timings: timings(manifest, gate)?,
+        kind: RecordKind::Deploy,
+    })
+}
+
+/// `<base>/<path prefix>/<service path>/<health path>`: the check goes through the ALB, so it
+/// takes the route the rule matches (`/stage/auth/health` for `/auth/*` in stage).
+pub fn health_url(environment: &Environment, service: &Service, gate: &GateArgs) -> Option<String> {
+    let base = match (&gate.health_check_base_url, &environment.domain) {
+        (Some(base), _) => base.trim_end_matches('/').to_string(),
+        (None, Some(domain)) => format!("https://{}", domain.value.trim_end_matches('.')),
+        (None, None) => return None,
+    };
+    let route = service.path.value.trim_end_matches('*').trim_end_matches('/');
+    Some(format!("{base}{}{route}{}", environment.path_prefix.value, service.health_check.path.value))
+}
+
+pub fn timings(service: &Service, gate: &GateArgs) -> Result<GateTimings, CommandError> {
+    let interval = match &gate.poll_interval {
+        Some(text) => parse_duration_millis(text).map(Duration::from_millis).ok_or_else(|| {
+            CommandError::usage(format!("`{text}` is not a duration"), vec!["write e.g. --poll-interval 5s or 500ms".into()])
+        })?,
+        None => Duration::from_secs(service.deployment.poll_interval_seconds.max(1) as u64),
+    };
+    let check = &service.health_check;
+    Ok(GateTimings {
+        deadline: Duration::from_secs(service.deployment.timeout_seconds.max(1) as u64),
+        interval,
+        grace_period: Duration::from_secs(check.grace_period_seconds.max(0) as u64),
+        matcher: check.matcher.value.clone(),
+        healthy_threshold: check.healthy_threshold.max(1) as u32,
+        unhealthy_threshold: check.unhealthy_threshold.max(1) as u32,
+    })
+}
+
+/// What to do when a gate fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailurePolicy {
+    /// Return the service to its last good revision (off with `--no-rollback`).
+    pub roll_back: bool,
+    /// A failure rolls back every service of the run (`--atomic`).
+    pub atomic: bool,
+}
+
+/// What a [`Runner`] borrows, made once per command.
+pub struct RunnerParts {
+    http: HyperHttpCheck,
+    history: HistoryScope,
+    deployer: Deployer,
+}
+
+impl RunnerParts {
+    pub fn new(session: &Session) -> Result<Self, CommandError> {
+        let http = HyperHttpCheck::new(Duration::from_secs(5))
+            .ok_or_else(|| CommandError::usage("cannot read the system's TLS certificates for the HTTP check", Vec::new()))?;
+        Ok(RunnerParts {
+            http,
+            history: HistoryScope::new(&session.checked.manifest.project.name.value, &session.environment),
+            deployer: super::deployer::deployer(&session.identity_arn, &session.checked_dir()),
+        })
+    }
+
+    pub fn history(&self) -> &HistoryScope {
+        &self.history
+    }
+
+    pub fn runner<'a>(
+        &'a self,
+        session: &'a Session,
+        report: &'a (dyn Fn(RolloutEvent) + Sync),
+    ) -> Runner<'a, AwsCloud, HyperHttpCheck> {
+        Runner {
+            cloud: &session.cloud,
+            http: &self.http,
+            history: &self.history,
+            deployer: &self.deployer,
+            report,
+            now: &history::time::now,
+        }
+    }
+}
+
+/// Gates every rollout (in parallel, bounded), rolling back failures as `policy` says. Returns
+/// each outcome. Ctrl-C ends the waits (and, unless `--no-rollback`, rolls back).
+pub async fn run_rollouts(
+    session: &Session,
+    rollouts: &[Rollout],
+    policy: FailurePolicy,
+    parallelism: usize,
+    printer: &Printer,
+) -> Result<Vec<(String, ServiceOutcome)>, CommandError> {
+    let parts = RunnerParts::new(session)?;
+    let report = |event: RolloutEvent| rollout_view::show_event(printer, &event);
+    let runner = parts.runner(session, &report);
+    let (interrupt_sender, interrupt_receiver) = tokio::sync::watch::channel(false);
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = interrupt_sender.send(true);
+        }
+    });
+    let results: Vec<Result<(String, ServiceOutcome), CommandError>> = futures_util::stream::iter(rollouts)
+        .map(|rollout| {
+            let mut receiver = interrupt_receiver.clone();
+            let runner = &runner;
+            async move {
+                let interrupted = async move {
+                    let _ = receiver.wait_for(|interrupted| *interrupted).await;
+                };
+                let outcome = runner.run(rollout, policy.roll_back, interrupted).await?;
+                Ok((rollout.service.clone(), outcome))
+            }
+        })
+        .buffer_unordered(parallelism.max(1))
+        .collect()
+        .await;
+    watcher.abort();
+    let mut outcomes = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let failed = outcomes.iter().any(|(_, outcome)| !matches!(outcome, ServiceOutcome::Passed { .. }));
+    if policy.atomic && failed && policy.roll_back {
+        for (service, outcome) in outcomes.iter_mut().filter(|(_, outcome)| matches!(outcome, ServiceOutcome::Passed { .. })) {
+            if let Some(rollout) = rollouts.iter().find(|rollout| &rollout.service == service) {
+                *outcome = roll_back_passed(&runner, rollout).await?;
+            }
+        }
+    }
+    for (service, outcome) in &outcomes {
+        report(RolloutEvent::Finished { service: service.clone(), outcome: outcome.clone() });
+    }
+    Ok(outcomes)
+}
+
+/// `--atomic`: a service that passed goes back to its good revision before this run.
+async fn roll_back_passed(
+    runner: &Runner<'_, AwsCloud, HyperHttpCheck>,
+    rollout: &Rollout,
+) -> Result<ServiceOutcome, CommandError> {
+    use crate::cloud::Cloud;
+    let records = runner.cloud.history_list(runner.history, &rollout.service).await?;
+    let newest = records.first().map(|record| record.id.clone()).unwrap_or_default();
+    let failure = crate::rollout::Failure::DeploymentFailed { reason: "another service of this run failed (--atomic)".into() };
+    let Some(good) = runner.last_good(&records, &newest).await? else {
+        return Ok(ServiceOutcome::RollbackFailed { failure, reason: "no earlier good revision".into() });
+    };
+    let back = Rollout { task_definition: good.task_definition.clone(), kind: RecordKind::Rollback, ..rollout.clone() };
+    Ok(match runner.redeploy(&back).await? {
+        crate::rollout::Verdict::Passed => ServiceOutcome::RolledBack { failure, to: good.task_definition },
+        _ => ServiceOutcome::RollbackFailed { failure, reason: "the rollback failed its gate".into() },
+    })
+}
+
+/// 0 all passed; 3 something was rolled back; 4 a rollback failed; 1 a failure was left as is.
+pub fn exit_status(outcomes: &[(String, ServiceOutcome)]) -> ExitStatus {
+    let any = |test: fn(&ServiceOutcome) -> bool| outcomes.iter().any(|(_, outcome)| test(outcome));
+    if any(|outcome| matches!(outcome, ServiceOutcome::RollbackFailed { .. })) {
+        ExitStatus::RollbackFailed
+    } else if any(|outcome| matches!(outcome, ServiceOutcome::Failed { .. })) {
+        ExitStatus::Failure
+    } else if any(|outcome| matches!(outcome, ServiceOutcome::RolledBack { .. })) {
+        ExitStatus::RolledBack
+    } else {
+        ExitStatus::Success
+    }
+}

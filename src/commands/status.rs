@@ -1,0 +1,153 @@
+//! `ecsdeploy status`: what each service of an environment runs and how it is doing, its last
+//! deploy from the history, and whether the live state drifted from the manifest (the planner's
+//! own diff, so "drift" means exactly what the next `up` would change).
+
+use super::CommandError;
+use super::rollouts::RunnerParts;
+use super::session::Session;
+use crate::cli::{GlobalOptions, StatusArgs};
+use crate::cloud::Cloud;
+use crate::desired::Reference;
+use crate::exit_status::ExitStatus;
+use crate::history::DeployRecord;
+use crate::output::{Printer, status_view};
+use crate::plan::address::{Address, ServicePart};
+use crate::plan::{self, Action, Goal};
+use futures_util::StreamExt;
+use serde::Serialize;
+use std::time::Instant;
+
+/// Version of the JSON shape of `status --output json`.
+pub const STATUS_SCHEMA_VERSION: u32 = 1;
+
+/// One service as `status` reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceStatus {
+    pub service: String,
+    pub ecs_service: String,
+    /// Whether the ECS service exists.
+    pub deployed: bool,
+    pub running: i64,
+    pub desired: i64,
+    pub task_definition: Option<String>,
+    pub images: Vec<String>,
+    /// The PRIMARY deployment's rollout state (`COMPLETED`, `IN_PROGRESS`, `FAILED`).
+    pub rollout_state: Option<String>,
+    pub deployments: usize,
+    pub targets: TargetCounts,
+    pub last_deploy: Option<DeployRecord>,
+    /// What the next `up` would change for this service (`task-definition update`, ...).
+    pub drift: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TargetCounts {
+    pub healthy: usize,
+    pub total: usize,
+    /// Each target that is not healthy: `10.0.10.7:8080 unhealthy (Target.FailedHealthChecks)`.
+    pub not_healthy: Vec<String>,
+}
+
+pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
+    let mut session = Session::open(global, &args.env, printer).await?;
+    let started = Instant::now();
+    let actual = session.cloud.read(&session.scope).await?;
+    session.time("read actual state", started);
+    // A plan that cannot be made (a missing secret, say) still leaves the live state to show.
+    let (changes, plan_error) = match plan::plan(&session.desired, &actual, Goal::Converge) {
+        Ok(plan) => (plan.changes, None),
+        Err(error) => (Vec::new(), Some(crate::output::plan_view::error_text(&error).0)),
+    };
+    let parts = RunnerParts::new(&session)?;
+    let started = Instant::now();
+    let session_ref = &session;
+    let (actual_ref, changes_ref, parts_ref) = (&actual, &changes, &parts);
+    let results: Vec<Result<ServiceStatus, CommandError>> = futures_util::stream::iter(&session.desired.services)
+        .map(|desired| async move {
+            let address = Address::service(&desired.name, ServicePart::EcsService);
+            let ecs_service = actual_ref.resources.get(&address);
+            let mut status = ServiceStatus {
+                service: desired.name.clone(),
+                ecs_service: desired.full_name.clone(),
+                deployed: ecs_service.is_some(),
+                running: 0,
+                desired: 0,
+                task_definition: None,
+                images: Vec::new(),
+                rollout_state: None,
+                deployments: 0,
+                targets: TargetCounts::default(),
+                last_deploy: None,
+                drift: changes_ref
+                    .iter()
+                    .filter(|change| change.action != Action::NoOp && change.address.service_name() == Some(desired.name.as_str()))
+                    .map(|change| format!("{} {}", change.action.symbol(), change.address))
+                    .collect(),
+            };
+            let records = session_ref.cloud.history_list(parts_ref.history(), &desired.name).await?;
+            status.last_deploy = records.into_iter().next();
+            if ecs_service.is_none() {
+                return Ok(status);
+            }
+            let target_group = actual_ref.values.one(&Reference::TargetGroupArn(desired.target_group.name.clone()));
+            let (service, targets) =
+                session_ref.cloud.observe_service(&desired.service.cluster, &desired.full_name, target_group).await?;
+            status.running = service.running_count;
+            status.desired = service.desired_count;
+            status.task_definition = Some(service.task_definition.clone());
+            status.deployments = service.deployments.len();
+            status.rollout_state =
+                service.deployments.iter().find(|deployment| deployment.status == "PRIMARY").map(|d| d.rollout_state.clone());
+            let definition = actual_ref.resources.get(&Address::service(&desired.name, ServicePart::TaskDefinition));
+            if let Some(definition) = definition.filter(|definition| definition.id == service.task_definition) {
+                status.images = definition.json["containerDefinitions"]
+                    .as_array()
+                    .map(|containers| containers.iter().filter_map(|c| c["image"].as_str().map(str::to_string)).collect())
+                    .unwrap_or_default();
+            }
+            status.targets = TargetCounts {
+                healthy: targets.iter().filter(|target| target.state == "healthy").count(),
+                total: targets.len(),
+                not_healthy: targets
+                    .iter()
+                    .filter(|target| target.state != "healthy")
+                    .map(|target| {
+                        let reason = if target.reason.is_empty() { String::new() } else { format!(" ({})", target.reason) };
+                        format!("{}:{} {}{reason}", target.id, target.port, target.state)
+                    })
+                    .collect(),
+            };
+            Ok(status)
+        })
+        .buffered(4)
+        .collect()
+        .await;
+    let services = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    session.time("observe services", started);
+    let shared_drift: Vec<String> = changes
+        .iter()
+        .filter(|change| change.action != Action::NoOp && change.address.service_name().is_none())
+        .map(|change| format!("{} {}", change.action.symbol(), change.address))
+        .collect();
+    if printer.is_json() {
+        let mut document = serde_json::json!({
+            "schema_version": STATUS_SCHEMA_VERSION,
+            "environment": args.env,
+            "services": services,
+            "shared_drift": shared_drift,
+            "plan_error": plan_error,
+        });
+        if args.stats
+            && let Some(object) = document.as_object_mut()
+        {
+            object.insert("stats".into(), session.stats_json());
+        }
+        printer.json(&document);
+    } else {
+        printer.data(&status_view::text(&args.env, &services, &shared_drift, plan_error.as_deref()));
+        if args.stats {
+            printer.stderr(&session.stats_text());
+        }
+    }
+    Ok(ExitStatus::Success)
+}

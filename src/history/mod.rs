@@ -1,0 +1,154 @@
+//! Deployment history: per environment and service, every deploy's time, operator, git commit,
+//! task definition, image digests, configuration hash and outcome.
+//!
+//! The store is a DynamoDB table per project (`ecsdeploy-history-<project>`), created on first
+//! use. DynamoDB because every operator and CI must see the same history (so not a local file),
+//! and because its conditional writes make it safe under two writers: a record is created only
+//! if its key is new, and finished only while it is still in progress, so two runs can never
+//! overwrite each other's records. The emulator models those conditions faithfully.
+
+pub mod time;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the JSON shape of `history --output json`.
+pub const HISTORY_SCHEMA_VERSION: u32 = 1;
+
+/// What kind of change a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecordKind {
+    /// `up` deployed a new revision.
+    Deploy,
+    /// A rollback (automatic, or `ecsdeploy rollback`).
+    Rollback,
+    /// The revision a service ran before ecsdeploy kept history for it: a known-good starting
+    /// point, so that the first gated deploy has somewhere to roll back to.
+    Baseline,
+}
+
+/// How a deploy ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    InProgress,
+    /// The gate passed: this revision is known good.
+    Succeeded,
+    /// The gate failed and the service went back to its last good revision.
+    RolledBack,
+    /// The gate failed and so did the rollback (or there was nothing to roll back to).
+    RollbackFailed,
+    /// The gate failed and the operator asked not to roll back.
+    Failed,
+}
+
+/// One deploy of one service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeployRecord {
+    /// Unique and time-ordered: `<milliseconds since 1970, 13 digits>-<random>`.
+    pub id: String,
+    pub service: String,
+    pub kind: RecordKind,
+    pub started_at: String,
+    #[serde(default)]
+    pub finished_at: Option<String>,
+    pub operator: String,
+    #[serde(default)]
+    pub git_commit: Option<String>,
+    pub task_definition: String,
+    pub image_digests: Vec<String>,
+    /// SHA-256 of the task definition as registered: equal hashes, equal configuration.
+    pub config_hash: String,
+    pub outcome: Outcome,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Where a project's history lives, and whose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryScope {
+    pub table: String,
+    pub project: String,
+    pub environment: String,
+}
+
+impl HistoryScope {
+    pub fn new(project: &str, environment: &str) -> Self {
+        HistoryScope { table: format!("ecsdeploy-history-{project}"), project: project.into(), environment: environment.into() }
+    }
+
+    /// The partition of one service's records.
+    pub fn partition(&self, service: &str) -> String {
+        format!("{}/{}/{service}", self.project, self.environment)
+    }
+}
+
+/// The newest record that succeeded (records come newest first), other than `excluding`, whose
+/// task definition `is_usable` (still registered).
+pub fn last_good<'a>(
+    records: &'a [DeployRecord],
+    excluding: Option<&str>,
+    is_usable: impl Fn(&str) -> bool,
+) -> Option<&'a DeployRecord> {
+    records.iter().find(|record| {
+        record.outcome == Outcome::Succeeded && Some(record.id.as_str()) != excluding && is_usable(&record.task_definition)
+    })
+}
+
+/// A new record ID from the time and a random part.
+pub fn new_id(unix_millis: u128) -> String {
+    use std::hash::BuildHasher;
+    let random = std::collections::hash_map::RandomState::new().hash_one(unix_millis) & 0xff_ffff;
+    format!("{unix_millis:013}-{random:06x}")
+}
+
+/// SHA-256 (hex) of a task definition's JSON.
+pub fn config_hash(task_definition: &serde_json::Value) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(task_definition.to_string().as_bytes());
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(id: &str, outcome: Outcome, task_definition: &str) -> DeployRecord {
+        DeployRecord {
+            id: id.into(),
+            service: "auth".into(),
+            kind: RecordKind::Deploy,
+            started_at: String::new(),
+            finished_at: None,
+            operator: "me".into(),
+            git_commit: None,
+            task_definition: task_definition.into(),
+            image_digests: Vec::new(),
+            config_hash: String::new(),
+            outcome,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn last_good_is_the_newest_success_still_registered() {
+        let records = vec![
+            record("4", Outcome::InProgress, "td:4"),
+            record("3", Outcome::RolledBack, "td:3"),
+            record("2", Outcome::Succeeded, "td:2"),
+            record("1", Outcome::Succeeded, "td:1"),
+        ];
+        assert_eq!(last_good(&records, Some("4"), |_| true).map(|r| r.id.as_str()), Some("2"));
+        assert_eq!(last_good(&records, Some("2"), |_| true).map(|r| r.id.as_str()), Some("1"));
+        assert_eq!(last_good(&records, None, |td| td != "td:2").map(|r| r.id.as_str()), Some("1"));
+        assert!(last_good(&records[..2], None, |_| true).is_none());
+    }
+
+    #[test]
+    fn ids_sort_by_time() {
+        let (a, b) = (new_id(1_700_000_000_000), new_id(1_700_000_000_001));
+        assert!(a < b, "{a} {b}");
+        assert_eq!(a.len(), 20);
+        assert_eq!(config_hash(&serde_json::json!({"a": 1})).len(), 64);
+    }
+}

@@ -1,0 +1,63 @@
+//! `ecsdeploy history` as a table: one line per deploy, newest first.
+
+use crate::history::{DeployRecord, Outcome, RecordKind};
+
+pub fn text(records: &[DeployRecord]) -> String {
+    if records.is_empty() {
+        return "No deploys recorded yet.".into();
+    }
+    let rows: Vec<[String; 7]> = records
+        .iter()
+        .map(|record| {
+            [
+                record.id.clone(),
+                record.service.clone(),
+                kind(record.kind).into(),
+                outcome(record.outcome).into(),
+                revision(&record.task_definition).into(),
+                record.git_commit.as_deref().map(|commit| commit.get(..12).unwrap_or(commit)).unwrap_or("-").into(),
+                format!("{} by {}", record.started_at, record.operator),
+            ]
+        })
+        .collect();
+    let header = ["ID", "SERVICE", "KIND", "OUTCOME", "REVISION", "COMMIT", "STARTED"].map(String::from);
+    let mut widths = [0usize; 7];
+    for row in std::iter::once(&header).chain(&rows) {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut text = String::new();
+    for row in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = row.iter().zip(widths).map(|(cell, width)| format!("{cell:width$}")).collect();
+        text.push_str(line.join("  ").trim_end());
+        text.push('\n');
+    }
+    for record in records.iter().filter(|record| record.reason.is_some()) {
+        text.push_str(&format!("\n{} ({}): {}", record.id, record.service, record.reason.as_deref().unwrap_or_default()));
+    }
+    text.trim_end().to_string()
+}
+
+/// `stage-auth:3` from a task definition ARN.
+pub fn revision(task_definition: &str) -> &str {
+    task_definition.rsplit('/').next().unwrap_or(task_definition)
+}
+
+pub fn kind(kind: RecordKind) -> &'static str {
+    match kind {
+        RecordKind::Deploy => "deploy",
+        RecordKind::Rollback => "rollback",
+        RecordKind::Baseline => "baseline",
+    }
+}
+
+pub fn outcome(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::InProgress => "in-progress",
+        Outcome::Succeeded => "succeeded",
+        Outcome::RolledBack => "rolled-back",
+        Outcome::RollbackFailed => "rollback-failed",
+        Outcome::Failed => "failed",
+    }
+}

@@ -1,0 +1,47 @@
+//! Rollouts as they run: one progress line per poll and ECS's new events on stderr (or one JSON
+//! object per line with `--output json`), and one result line per service.
+
+use super::Printer;
+use crate::rollout::Stage;
+use crate::rollout::runner::{RolloutEvent, ServiceOutcome};
+
+pub fn show_event(printer: &Printer, event: &RolloutEvent) {
+    if printer.is_json() {
+        if let Ok(line) = serde_json::to_string(event) {
+            printer.stderr(&line);
+        }
+        return;
+    }
+    match event {
+        RolloutEvent::Progress { service, rollback, progress } => {
+            for event in &progress.new_events {
+                printer.info(&format!("{service}: {}", event.message));
+            }
+            let stage = match progress.stage {
+                Some(Stage::Deploying) => "deploying",
+                Some(Stage::Targets) => "waiting for healthy targets",
+                Some(Stage::HttpCheck) => "HTTP check",
+                None => "done",
+            };
+            let what = if *rollback { "rollback" } else { "rollout" };
+            printer.info(&format!(
+                "{service}: {what} {stage}: {}/{} running, {}/{} targets healthy ({:.0}s)",
+                progress.running, progress.desired, progress.healthy_targets, progress.targets, progress.elapsed_seconds
+            ));
+        }
+        RolloutEvent::Failed { service, failure } => printer.warning(&format!("{service}: rollout failed: {failure}")),
+        RolloutEvent::RollingBack { service, to } => printer.info(&format!("{service}: rolling back to {to}")),
+        RolloutEvent::Finished { service, outcome } => printer.data(&outcome_line(service, outcome)),
+    }
+}
+
+pub fn outcome_line(service: &str, outcome: &ServiceOutcome) -> String {
+    match outcome {
+        ServiceOutcome::Passed { task_definition } => format!("{service}: healthy on {task_definition}"),
+        ServiceOutcome::RolledBack { failure, to } => format!("{service}: ROLLED BACK to {to} ({failure})"),
+        ServiceOutcome::RollbackFailed { failure, reason } => {
+            format!("{service}: FAILED AND NOT ROLLED BACK: {failure}; {reason}. A person is needed: see `ecsdeploy status` and `ecsdeploy history`, then `ecsdeploy rollback --to <id>` or fix and deploy again")
+        }
+        ServiceOutcome::Failed { failure } => format!("{service}: FAILED, left as it is (--no-rollback): {failure}"),
+    }
+}

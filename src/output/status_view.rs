@@ -1,0 +1,57 @@
+//! `ecsdeploy status` as text: a block per service.
+
+use super::history_view;
+use crate::commands::status::ServiceStatus;
+
+pub fn text(environment: &str, services: &[ServiceStatus], shared_drift: &[String], plan_error: Option<&str>) -> String {
+    let mut text = String::new();
+    for status in services {
+        text.push_str(&format!("{} ({})\n", status.service, status.ecs_service));
+        if !status.deployed {
+            text.push_str("  not deployed\n");
+        } else {
+            let revision = status.task_definition.as_deref().map(history_view::revision).unwrap_or("-");
+            let rollout = status.rollout_state.as_deref().unwrap_or("-");
+            let deployments =
+                if status.deployments > 1 { format!(" ({} deployments)", status.deployments) } else { String::new() };
+            text.push_str(&format!("  tasks        {} running / {} desired\n", status.running, status.desired));
+            text.push_str(&format!("  revision     {revision}\n"));
+            for image in &status.images {
+                text.push_str(&format!("  image        {image}\n"));
+            }
+            text.push_str(&format!("  rollout      {rollout}{deployments}\n"));
+            text.push_str(&format!("  targets      {} healthy of {}\n", status.targets.healthy, status.targets.total));
+            for target in &status.targets.not_healthy {
+                text.push_str(&format!("               {target}\n"));
+            }
+        }
+        match &status.last_deploy {
+            Some(record) => text.push_str(&format!(
+                "  last deploy  {} {} {} of {} at {} by {}\n",
+                record.id,
+                history_view::kind(record.kind),
+                history_view::outcome(record.outcome),
+                history_view::revision(&record.task_definition),
+                record.started_at,
+                record.operator
+            )),
+            None => text.push_str("  last deploy  none recorded\n"),
+        }
+        if status.drift.is_empty() {
+            text.push_str("  drift        none\n");
+        } else {
+            text.push_str(&format!("  drift        {}\n", status.drift.join(", ")));
+        }
+        text.push('\n');
+    }
+    if let Some(error) = plan_error {
+        text.push_str(&format!("drift unknown: {error}\n"));
+    } else if !shared_drift.is_empty() {
+        text.push_str(&format!("shared drift: {}\n", shared_drift.join(", ")));
+    }
+    let drifted = services.iter().any(|status| !status.drift.is_empty()) || !shared_drift.is_empty();
+    if drifted {
+        text.push_str(&format!("Run `ecsdeploy plan --env {environment}` for the details; `up` would converge it."));
+    }
+    text.trim_end().to_string()
+}

@@ -1,0 +1,178 @@
+//! The gate's pure conditions: given what was seen so far, is the rollout still going, passed,
+//! or failed? No clock and no I/O: the elapsed time comes in as a value, which is what lets
+//! the tests run every path with paused time.
+//!
+//! A rollout passes when, in this order:
+//! 1. the deployment this run started (by ID) is COMPLETED with running == desired,
+//! 2. every target in the service's target group that is not draining is healthy, and at least
+//!    as many as the desired count,
+//! 3. the service's own HTTP check answers an expected status `healthy_threshold` times in a row.
+//!
+//! It fails when the deployment is FAILED, when ECS rolled it back (another deployment became
+//! PRIMARY with another task definition: ECS's circuit breaker, never a success), when targets
+//! stay unhealthy past the grace period, when the HTTP check fails `unhealthy_threshold` times in
+//! a row, or at the deadline.
+
+use super::observation::{HttpResult, Observation};
+use serde::Serialize;
+use std::time::Duration;
+
+/// What the gate waits for, from the manifest and flags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GateSettings {
+    pub deployment_id: String,
+    pub task_definition: String,
+    pub deadline: Duration,
+    /// How long targets may be unhealthy once the deployment completed.
+    pub grace_period: Duration,
+    /// Whether there is an HTTP check at all.
+    pub http_check: bool,
+    /// HTTP statuses that count as healthy (`200-299`, `200,204`).
+    pub matcher: String,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
+}
+
+/// Which stage a rollout is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    Deploying,
+    Targets,
+    HttpCheck,
+}
+
+/// Why a rollout failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Failure {
+    /// ECS marked the deployment FAILED.
+    DeploymentFailed { reason: String },
+    /// ECS rolled the deployment back to another task definition (its circuit breaker).
+    RolledBackByEcs { task_definition: String },
+    /// Targets stayed unhealthy past the grace period.
+    TargetsUnhealthy { unhealthy: Vec<String> },
+    /// The service's HTTP check kept failing.
+    HttpCheckFailing { last: String },
+    /// The deadline passed.
+    Deadline { stage: Stage },
+    /// The operator interrupted the wait.
+    Interrupted,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::DeploymentFailed { reason } => write!(f, "the ECS deployment failed: {reason}"),
+            Failure::RolledBackByEcs { task_definition } => {
+                write!(f, "ECS rolled the deployment back (circuit breaker) to {task_definition}")
+            }
+            Failure::TargetsUnhealthy { unhealthy } => {
+                write!(f, "targets stayed unhealthy past the grace period: {}", unhealthy.join(", "))
+            }
+            Failure::HttpCheckFailing { last } => write!(f, "the service's HTTP check kept failing (last: {last})"),
+            Failure::Deadline { stage } => write!(f, "the deadline passed while {}", match stage {
+                Stage::Deploying => "ECS was still deploying",
+                Stage::Targets => "waiting for healthy targets",
+                Stage::HttpCheck => "waiting for the HTTP check to pass",
+            }),
+            Failure::Interrupted => f.write_str("interrupted"),
+        }
+    }
+}
+
+/// The gate's answer after one observation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Waiting(Stage),
+    Passed,
+    Failed(Failure),
+}
+
+/// What the gate remembers between observations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GateState {
+    /// When the deployment was first seen completed (targets get the grace period from then).
+    pub completed_at: Option<Duration>,
+    pub http_successes: u32,
+    pub http_failures: u32,
+}
+
+/// Judges one observation made `elapsed` after the rollout started.
+pub fn evaluate(settings: &GateSettings, state: &mut GateState, observation: &Observation, elapsed: Duration) -> Verdict {
+    let verdict = judge(settings, state, observation, elapsed);
+    match verdict {
+        Verdict::Waiting(stage) if elapsed >= settings.deadline => Verdict::Failed(Failure::Deadline { stage }),
+        other => other,
+    }
+}
+
+fn judge(settings: &GateSettings, state: &mut GateState, observation: &Observation, elapsed: Duration) -> Verdict {
+    let service = &observation.service;
+    if let Some(primary) = service.primary()
+        && primary.id != settings.deployment_id
+        && primary.task_definition != settings.task_definition
+    {
+        return Verdict::Failed(Failure::RolledBackByEcs { task_definition: primary.task_definition.clone() });
+    }
+    let Some(deployment) = service.deployment(&settings.deployment_id) else {
+        // Gone without a newer primary of another revision: ECS replaced it; treat as rolled back.
+        return Verdict::Failed(Failure::RolledBackByEcs { task_definition: service.task_definition.clone() });
+    };
+    match deployment.rollout_state.as_str() {
+        "FAILED" => {
+            return Verdict::Failed(Failure::DeploymentFailed { reason: deployment.rollout_state_reason.clone() });
+        }
+        "COMPLETED" if deployment.running_count >= deployment.desired_count => {}
+        _ => return Verdict::Waiting(Stage::Deploying),
+    }
+    let completed_at = *state.completed_at.get_or_insert(elapsed);
+    let serving: Vec<_> = observation.targets.iter().filter(|target| target.state != "draining").collect();
+    let unhealthy: Vec<String> = serving
+        .iter()
+        .filter(|target| target.state != "healthy")
+        .map(|target| format!("{}:{} {} ({})", target.id, target.port, target.state, target.reason))
+        .collect();
+    if !unhealthy.is_empty() || (serving.len() as i64) < deployment.desired_count {
+        if elapsed.saturating_sub(completed_at) > settings.grace_period {
+            return Verdict::Failed(Failure::TargetsUnhealthy { unhealthy });
+        }
+        return Verdict::Waiting(Stage::Targets);
+    }
+    http_stage(settings, state, observation.http.as_ref())
+}
+
+fn http_stage(settings: &GateSettings, state: &mut GateState, http: Option<&HttpResult>) -> Verdict {
+    if !settings.http_check {
+        return Verdict::Passed;
+    }
+    match http {
+        Some(HttpResult::Status(status)) if status_matches(&settings.matcher, *status) => {
+            state.http_successes += 1;
+            state.http_failures = 0;
+        }
+        Some(result) => {
+            state.http_successes = 0;
+            state.http_failures += 1;
+            if state.http_failures >= settings.unhealthy_threshold {
+                let last = match result {
+                    HttpResult::Status(status) => format!("HTTP {status}"),
+                    HttpResult::Unreachable(reason) => reason.clone(),
+                };
+                return Verdict::Failed(Failure::HttpCheckFailing { last });
+            }
+        }
+        None => {}
+    }
+    if state.http_successes >= settings.healthy_threshold { Verdict::Passed } else { Verdict::Waiting(Stage::HttpCheck) }
+}
+
+/// Whether `status` is in an ALB-style matcher (`200`, `200,204`, `200-299`).
+pub fn status_matches(matcher: &str, status: u16) -> bool {
+    matcher.split(',').any(|part| match part.trim().split_once('-') {
+        Some((low, high)) => {
+            matches!((low.trim().parse::<u16>(), high.trim().parse::<u16>()), (Ok(low), Ok(high)) if (low..=high).contains(&status))
+        }
+        None => part.trim().parse::<u16>() == Ok(status),
+    })
+}

@@ -1,0 +1,77 @@
+//! The one poll loop every gate uses: observe, judge with the pure conditions, report progress,
+//! sleep, until a verdict, the deadline, or an interrupt. Time comes from tokio, so tests run
+//! it with paused time.
+
+use super::gate::{evaluate, Failure, GateSettings, GateState, Stage, Verdict};
+use super::observation::{Observation, ServiceEvent};
+use crate::cloud::CloudError;
+use serde::Serialize;
+use std::future::Future;
+use std::time::Duration;
+
+/// What a waiting rollout looks like, for the progress display.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Progress {
+    pub stage: Option<Stage>,
+    pub running: i64,
+    pub desired: i64,
+    pub healthy_targets: usize,
+    pub targets: usize,
+    /// Events ECS reported since the previous poll, oldest first.
+    pub new_events: Vec<ServiceEvent>,
+    pub elapsed_seconds: f64,
+}
+
+/// Polls `observe` every `interval` until the gate decides. An error from `observe` ends the
+/// wait (the caller decides what it means); `interrupted` resolving ends it as interrupted.
+pub async fn wait_for_rollout<Observe, Fut>(
+    settings: &GateSettings,
+    interval: Duration,
+    mut observe: Observe,
+    interrupted: impl Future<Output = ()>,
+    report: &(dyn Fn(&Progress) + Sync),
+) -> Result<Verdict, CloudError>
+where
+    Observe: FnMut() -> Fut,
+    Fut: Future<Output = Result<Observation, CloudError>>,
+{
+    let started = tokio::time::Instant::now();
+    let mut state = GateState::default();
+    let mut seen_events: Option<Vec<String>> = None;
+    tokio::pin!(interrupted);
+    loop {
+        let observation = observe().await?;
+        let elapsed = started.elapsed();
+        let verdict = evaluate(settings, &mut state, &observation, elapsed);
+        report(&progress(&observation, &verdict, &mut seen_events, elapsed));
+        if !matches!(verdict, Verdict::Waiting(_)) {
+            return Ok(verdict);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = &mut interrupted => return Ok(Verdict::Failed(Failure::Interrupted)),
+        }
+    }
+}
+
+fn progress(observation: &Observation, verdict: &Verdict, seen: &mut Option<Vec<String>>, elapsed: Duration) -> Progress {
+    let events = &observation.service.events;
+    // The first poll shows only what happened since the deployment began: nothing before it.
+    let new_events: Vec<ServiceEvent> = match seen {
+        Some(seen) => events.iter().filter(|event| !seen.contains(&event.id)).rev().cloned().collect(),
+        None => Vec::new(),
+    };
+    *seen = Some(events.iter().map(|event| event.id.clone()).collect());
+    Progress {
+        stage: match verdict {
+            Verdict::Waiting(stage) => Some(*stage),
+            _ => None,
+        },
+        running: observation.service.running_count,
+        desired: observation.service.desired_count,
+        healthy_targets: observation.targets.iter().filter(|target| target.state == "healthy").count(),
+        targets: observation.targets.iter().filter(|target| target.state != "draining").count(),
+        new_events,
+        elapsed_seconds: elapsed.as_secs_f64(),
+    }
+}
