@@ -25,12 +25,8 @@ pub struct HyperHttpCheck {
 impl HyperHttpCheck {
     /// `None` when the system's certificate store cannot be read.
     pub fn new(timeout: Duration) -> Option<Self> {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .ok()?
-            .https_or_http()
-            .enable_http1()
-            .build();
+        let connector =
+            hyper_rustls::HttpsConnectorBuilder::new().with_native_roots().ok()?.https_or_http().enable_http1().build();
         Some(HyperHttpCheck { client: Client::builder(TokioExecutor::new()).build(connector), timeout })
     }
 }

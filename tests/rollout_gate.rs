@@ -5,8 +5,8 @@
 use ecsdeploy::rollout::gate::status_matches;
 use ecsdeploy::rollout::wait::wait_for_rollout;
 use ecsdeploy::rollout::{
-    DeploymentView, Failure, GateSettings, HttpResult, Observation, ServiceEvent, ServiceObservation, Stage, TargetView,
-    Verdict,
+    DeploymentView, Failure, GateSettings, HttpResult, Observation, ServiceEvent, ServiceObservation, Stage,
+    TargetView, Verdict,
 };
 use std::sync::Mutex;
 use std::time::Duration;
@@ -33,7 +33,11 @@ fn deployment(id: &str, status: &str, task_definition: &str, state: &str, runnin
         status: status.into(),
         task_definition: task_definition.into(),
         rollout_state: state.into(),
-        rollout_state_reason: if state == "FAILED" { "ECS deployment circuit breaker: tasks failed to start.".into() } else { String::new() },
+        rollout_state_reason: if state == "FAILED" {
+            "ECS deployment circuit breaker: tasks failed to start.".into()
+        } else {
+            String::new()
+        },
         desired_count: 1,
         running_count: running,
         failed_tasks: 0,
@@ -45,16 +49,33 @@ fn target(state: &str) -> TargetView {
 }
 
 fn observation(deployments: Vec<DeploymentView>, targets: Vec<TargetView>, http: Option<HttpResult>) -> Observation {
-    let events = vec![ServiceEvent { id: format!("e{}", deployments.len()), created_at: String::new(), message: "(service stage-auth) has started 1 tasks.".into() }];
+    let events = vec![ServiceEvent {
+        id: format!("e{}", deployments.len()),
+        created_at: String::new(),
+        message: "(service stage-auth) has started 1 tasks.".into(),
+    }];
     Observation {
-        service: ServiceObservation { deployments, task_definition: NEW.into(), desired_count: 1, running_count: 1, events },
+        service: ServiceObservation {
+            deployments,
+            task_definition: NEW.into(),
+            desired_count: 1,
+            running_count: 1,
+            events,
+        },
         targets,
         http,
     }
 }
 
 fn in_progress() -> Observation {
-    observation(vec![deployment("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0), deployment("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 1)], vec![target("initial")], None)
+    observation(
+        vec![
+            deployment("ecs-svc/2", "PRIMARY", NEW, "IN_PROGRESS", 0),
+            deployment("ecs-svc/1", "ACTIVE", OLD, "COMPLETED", 1),
+        ],
+        vec![target("initial")],
+        None,
+    )
 }
 
 fn completed(target_state: &str, http: Option<HttpResult>) -> Observation {
@@ -63,7 +84,11 @@ fn completed(target_state: &str, http: Option<HttpResult>) -> Observation {
 
 /// Runs the loop over `script` (the last observation repeats) and returns the verdict, the
 /// number of observations made and the paused-clock time it took.
-async fn run(settings: &GateSettings, script: Vec<Observation>, interrupt_after: Option<Duration>) -> (Verdict, usize, Duration) {
+async fn run(
+    settings: &GateSettings,
+    script: Vec<Observation>,
+    interrupt_after: Option<Duration>,
+) -> (Verdict, usize, Duration) {
     let index = Mutex::new(0usize);
     let started = tokio::time::Instant::now();
     let interrupted = async move {
@@ -93,7 +118,13 @@ async fn run(settings: &GateSettings, script: Vec<Observation>, interrupt_after:
 #[tokio::test(start_paused = true)]
 async fn passes_when_deployed_healthy_and_answering() {
     let ok = Some(HttpResult::Status(200));
-    let script = vec![in_progress(), in_progress(), completed("initial", None), completed("healthy", ok.clone()), completed("healthy", ok)];
+    let script = vec![
+        in_progress(),
+        in_progress(),
+        completed("initial", None),
+        completed("healthy", ok.clone()),
+        completed("healthy", ok),
+    ];
     let (verdict, polls, elapsed) = run(&settings(true), script, None).await;
     assert_eq!(verdict, Verdict::Passed);
     assert_eq!(polls, 5, "two consecutive HTTP successes");
@@ -110,14 +141,20 @@ async fn passes_without_an_http_check_once_targets_are_healthy() {
 async fn fails_when_the_deployment_fails() {
     let failed = observation(vec![deployment("ecs-svc/2", "PRIMARY", NEW, "FAILED", 0)], vec![], None);
     let (verdict, ..) = run(&settings(true), vec![in_progress(), failed], None).await;
-    assert!(matches!(verdict, Verdict::Failed(Failure::DeploymentFailed { ref reason }) if reason.contains("circuit breaker")), "{verdict:?}");
+    assert!(
+        matches!(verdict, Verdict::Failed(Failure::DeploymentFailed { ref reason }) if reason.contains("circuit breaker")),
+        "{verdict:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_circuit_breaker_rollback_is_never_a_success() {
     // ECS's rollback: a new PRIMARY running the old revision completes, ours is gone or FAILED.
     let rolled_back = observation(
-        vec![deployment("ecs-svc/3", "PRIMARY", OLD, "COMPLETED", 1), deployment("ecs-svc/2", "ACTIVE", NEW, "IN_PROGRESS", 0)],
+        vec![
+            deployment("ecs-svc/3", "PRIMARY", OLD, "COMPLETED", 1),
+            deployment("ecs-svc/2", "ACTIVE", NEW, "IN_PROGRESS", 0),
+        ],
         vec![target("healthy")],
         Some(HttpResult::Status(200)),
     );

@@ -49,7 +49,12 @@ fn rollout(task_definition: &str, previous: Option<&str>) -> Rollout {
     }
 }
 
-fn observed(deployment: &str, task_definition: &str, state: &str, target: &str) -> (ServiceObservation, Vec<TargetView>) {
+fn observed(
+    deployment: &str,
+    task_definition: &str,
+    state: &str,
+    target: &str,
+) -> (ServiceObservation, Vec<TargetView>) {
     let view = DeploymentView {
         id: deployment.into(),
         status: "PRIMARY".into(),
@@ -103,10 +108,11 @@ type Script = Vec<(ServiceObservation, Vec<TargetView>)>;
 /// for the rollout, and once a revision is deployed again (a rollback), `after` (the last
 /// observation of each repeats).
 fn fake(history: Vec<DeployRecord>, script: Script) -> FakeCloud {
-    let (script, after) = match script.iter().position(|(service, _)| service.deployments[0].id.starts_with("ecs-svc/rollback-")) {
-        Some(split) => (script[..split].to_vec(), script[split..].to_vec()),
-        None => (script, Vec::new()),
-    };
+    let (script, after) =
+        match script.iter().position(|(service, _)| service.deployments[0].id.starts_with("ecs-svc/rollback-")) {
+            Some(split) => (script[..split].to_vec(), script[split..].to_vec()),
+            None => (script, Vec::new()),
+        };
     let fake = FakeCloud::with_account("123456789012");
     fake.history.lock().unwrap().insert(scope().partition("auth"), history);
     fake.observations.lock().unwrap().insert("stage-auth".into(), script);
@@ -123,7 +129,13 @@ struct Result {
     calls: Vec<String>,
 }
 
-async fn run(fake: &FakeCloud, rollout: &Rollout, http: Vec<u16>, roll_back: bool, interrupt_after: Option<Duration>) -> Result {
+async fn run(
+    fake: &FakeCloud,
+    rollout: &Rollout,
+    http: Vec<u16>,
+    roll_back: bool,
+    interrupt_after: Option<Duration>,
+) -> Result {
     let http = ScriptedHttp(Mutex::new(http));
     let scope = scope();
     let deployer = Deployer { operator: "tester".into(), git_commit: Some("abc123".into()) };
@@ -153,12 +165,21 @@ fn deploys(calls: &[String]) -> Vec<&String> {
 
 #[tokio::test(start_paused = true)]
 async fn a_healthy_rollout_is_recorded_as_succeeded() {
-    let fake = fake(vec![], vec![observed("ecs-svc/new", &td(2), "IN_PROGRESS", "initial"), observed("ecs-svc/new", &td(2), "COMPLETED", "healthy")]);
+    let fake = fake(
+        vec![],
+        vec![
+            observed("ecs-svc/new", &td(2), "IN_PROGRESS", "initial"),
+            observed("ecs-svc/new", &td(2), "COMPLETED", "healthy"),
+        ],
+    );
     let result = run(&fake, &rollout(&td(2), None), vec![200], true, None).await;
     assert_eq!(result.outcome, ServiceOutcome::Passed { task_definition: td(2) });
     assert_eq!(result.history.len(), 1);
     let record = &result.history[0];
-    assert_eq!((record.kind, record.outcome, record.task_definition.as_str()), (RecordKind::Deploy, Outcome::Succeeded, td(2).as_str()));
+    assert_eq!(
+        (record.kind, record.outcome, record.task_definition.as_str()),
+        (RecordKind::Deploy, Outcome::Succeeded, td(2).as_str())
+    );
     assert_eq!(record.git_commit.as_deref(), Some("abc123"));
     assert_eq!(record.image_digests.len(), 1);
     assert!(record.finished_at.is_some());
@@ -169,14 +190,21 @@ async fn a_healthy_rollout_is_recorded_as_succeeded() {
 #[tokio::test(start_paused = true)]
 async fn a_failed_rollout_goes_back_to_the_last_good_revision_not_the_previous_number() {
     // td:3 failed before (rolled back), td:1 is the last good one; the new td:4 fails too.
-    let history = vec![record("0000000000003-aaaaaa", &td(3), Outcome::RolledBack), record("0000000000001-aaaaaa", &td(1), Outcome::Succeeded)];
+    let history = vec![
+        record("0000000000003-aaaaaa", &td(3), Outcome::RolledBack),
+        record("0000000000001-aaaaaa", &td(1), Outcome::Succeeded),
+    ];
     let script = vec![
         observed("ecs-svc/new", &td(4), "FAILED", "initial"),
         observed(&rollback_id(&td(1)), &td(1), "COMPLETED", "healthy"),
     ];
     let fake = fake(history, script);
     let result = run(&fake, &rollout(&td(4), Some(&td(3))), vec![200], true, None).await;
-    assert!(matches!(&result.outcome, ServiceOutcome::RolledBack { to, failure: Failure::DeploymentFailed { .. } } if *to == td(1)), "{:?}", result.outcome);
+    assert!(
+        matches!(&result.outcome, ServiceOutcome::RolledBack { to, failure: Failure::DeploymentFailed { .. } } if *to == td(1)),
+        "{:?}",
+        result.outcome
+    );
     assert_eq!(deploys(&result.calls), [&format!("deploy stage-auth {}", td(1))]);
     // Newest first: the rollback (succeeded), then the failed deploy (rolled back).
     assert_eq!((result.history[0].kind, result.history[0].outcome), (RecordKind::Rollback, Outcome::Succeeded));
@@ -187,8 +215,14 @@ async fn a_failed_rollout_goes_back_to_the_last_good_revision_not_the_previous_n
 
 #[tokio::test(start_paused = true)]
 async fn a_deregistered_good_revision_is_skipped() {
-    let history = vec![record("0000000000002-aaaaaa", &td(2), Outcome::Succeeded), record("0000000000001-aaaaaa", &td(1), Outcome::Succeeded)];
-    let script = vec![observed("ecs-svc/new", &td(3), "FAILED", "initial"), observed(&rollback_id(&td(1)), &td(1), "COMPLETED", "healthy")];
+    let history = vec![
+        record("0000000000002-aaaaaa", &td(2), Outcome::Succeeded),
+        record("0000000000001-aaaaaa", &td(1), Outcome::Succeeded),
+    ];
+    let script = vec![
+        observed("ecs-svc/new", &td(3), "FAILED", "initial"),
+        observed(&rollback_id(&td(1)), &td(1), "COMPLETED", "healthy"),
+    ];
     let mut fake = fake(history, script);
     fake.inactive_revisions = vec![td(2)];
     let result = run(&fake, &rollout(&td(3), Some(&td(2))), vec![200], true, None).await;
@@ -203,7 +237,11 @@ async fn the_first_gated_deploy_of_a_running_service_can_go_back_to_what_ran_bef
     ];
     let fake = fake(vec![], script);
     let result = run(&fake, &rollout(&td(2), Some(&td(1))), vec![200], true, None).await;
-    assert!(matches!(&result.outcome, ServiceOutcome::RolledBack { to, failure: Failure::TargetsUnhealthy { .. } } if *to == td(1)), "{:?}", result.outcome);
+    assert!(
+        matches!(&result.outcome, ServiceOutcome::RolledBack { to, failure: Failure::TargetsUnhealthy { .. } } if *to == td(1)),
+        "{:?}",
+        result.outcome
+    );
     let baseline = result.history.iter().find(|record| record.kind == RecordKind::Baseline).expect("a baseline record");
     assert_eq!((baseline.task_definition.as_str(), baseline.outcome), (td(1).as_str(), Outcome::Succeeded));
 }
@@ -212,7 +250,11 @@ async fn the_first_gated_deploy_of_a_running_service_can_go_back_to_what_ran_bef
 async fn with_nowhere_good_to_go_the_rollback_fails() {
     let fake = fake(vec![], vec![observed("ecs-svc/new", &td(1), "FAILED", "initial")]);
     let result = run(&fake, &rollout(&td(1), None), vec![200], true, None).await;
-    assert!(matches!(&result.outcome, ServiceOutcome::RollbackFailed { reason, .. } if reason.contains("no earlier good revision")), "{:?}", result.outcome);
+    assert!(
+        matches!(&result.outcome, ServiceOutcome::RollbackFailed { reason, .. } if reason.contains("no earlier good revision")),
+        "{:?}",
+        result.outcome
+    );
     assert_eq!(result.history[0].outcome, Outcome::RollbackFailed);
     assert!(deploys(&result.calls).is_empty());
 }
@@ -221,10 +263,17 @@ async fn with_nowhere_good_to_go_the_rollback_fails() {
 async fn a_rollback_that_fails_its_own_gate_is_reported() {
     let history = vec![record("0000000000001-aaaaaa", &td(1), Outcome::Succeeded)];
     // The HTTP check fails for the new revision and for the rollback.
-    let script = vec![observed("ecs-svc/new", &td(2), "COMPLETED", "healthy"), observed(&rollback_id(&td(1)), &td(1), "COMPLETED", "healthy")];
+    let script = vec![
+        observed("ecs-svc/new", &td(2), "COMPLETED", "healthy"),
+        observed(&rollback_id(&td(1)), &td(1), "COMPLETED", "healthy"),
+    ];
     let fake = fake(history, script);
     let result = run(&fake, &rollout(&td(2), Some(&td(1))), vec![503], true, None).await;
-    assert!(matches!(&result.outcome, ServiceOutcome::RollbackFailed { failure: Failure::HttpCheckFailing { .. }, reason } if reason.contains("rollback failed its gate")), "{:?}", result.outcome);
+    assert!(
+        matches!(&result.outcome, ServiceOutcome::RollbackFailed { failure: Failure::HttpCheckFailing { .. }, reason } if reason.contains("rollback failed its gate")),
+        "{:?}",
+        result.outcome
+    );
     assert_eq!((result.history[0].kind, result.history[0].outcome), (RecordKind::Rollback, Outcome::RollbackFailed));
     assert_eq!(result.history[1].outcome, Outcome::RollbackFailed);
 }
@@ -232,19 +281,33 @@ async fn a_rollback_that_fails_its_own_gate_is_reported() {
 #[tokio::test(start_paused = true)]
 async fn an_http_check_that_recovers_after_the_rollback_passes_it() {
     let history = vec![record("0000000000001-aaaaaa", &td(1), Outcome::Succeeded)];
-    let script = vec![observed("ecs-svc/new", &td(2), "COMPLETED", "healthy"), observed(&rollback_id(&td(1)), &td(1), "COMPLETED", "healthy")];
+    let script = vec![
+        observed("ecs-svc/new", &td(2), "COMPLETED", "healthy"),
+        observed(&rollback_id(&td(1)), &td(1), "COMPLETED", "healthy"),
+    ];
     let fake = fake(history, script);
     let result = run(&fake, &rollout(&td(2), Some(&td(1))), vec![503, 503, 503, 200], true, None).await;
-    assert!(matches!(&result.outcome, ServiceOutcome::RolledBack { failure: Failure::HttpCheckFailing { .. }, .. }), "{:?}", result.outcome);
+    assert!(
+        matches!(&result.outcome, ServiceOutcome::RolledBack { failure: Failure::HttpCheckFailing { .. }, .. }),
+        "{:?}",
+        result.outcome
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_interrupt_rolls_back_what_the_run_started() {
     let history = vec![record("0000000000001-aaaaaa", &td(1), Outcome::Succeeded)];
-    let script = vec![observed("ecs-svc/new", &td(2), "IN_PROGRESS", "initial"), observed(&rollback_id(&td(1)), &td(1), "COMPLETED", "healthy")];
+    let script = vec![
+        observed("ecs-svc/new", &td(2), "IN_PROGRESS", "initial"),
+        observed(&rollback_id(&td(1)), &td(1), "COMPLETED", "healthy"),
+    ];
     let fake = fake(history, script);
     let result = run(&fake, &rollout(&td(2), Some(&td(1))), vec![200], true, Some(Duration::from_secs(12))).await;
-    assert!(matches!(&result.outcome, ServiceOutcome::RolledBack { failure: Failure::Interrupted, to } if *to == td(1)), "{:?}", result.outcome);
+    assert!(
+        matches!(&result.outcome, ServiceOutcome::RolledBack { failure: Failure::Interrupted, to } if *to == td(1)),
+        "{:?}",
+        result.outcome
+    );
 }
 
 #[tokio::test(start_paused = true)]

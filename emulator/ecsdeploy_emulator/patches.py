@@ -10,6 +10,8 @@ Each patch wraps moto's own method and runs it unchanged; the extension only add
 - DescribeServices: every service returned advances its rollout one step (the "poll").
 - DeleteService: deregisters the service's targets.
 - ListServices: leaves out INACTIVE services.
+- Response `include` switches (DescribeServices include=TAGS) per request, not per class: see
+  `response_keys`.
 - Account lookup by access key: no longer creates IAM backends as a side effect (see `accounts`).
 - ELBv2 target groups: per-target health overrides (see `targets`).
 - CloudWatch DescribeAlarms (alarm types, name order, MaxRecords/NextToken pages), PutMetricAlarm
@@ -25,7 +27,7 @@ from moto.cloudwatch.responses import CloudWatchResponse
 from moto.ecs.models import EC2ContainerServiceBackend, Service
 from moto.ecs.responses import EC2ContainerServiceResponse
 
-from . import accounts, cloudwatch_alarms, rollout, service_fields, targets
+from . import accounts, cloudwatch_alarms, response_keys, rollout, service_fields, targets
 from .locking import EXTENSION_LOCK
 
 _installed = False
@@ -37,6 +39,7 @@ def install() -> None:
         return
     _installed = True
     accounts.install_fast_key_lookup()
+    response_keys.install()
     targets.install()
     _wrap(EC2ContainerServiceResponse, "create_service", _create_service)
     _wrap(EC2ContainerServiceBackend, "update_service", _update_service)

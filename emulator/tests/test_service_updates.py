@@ -192,3 +192,21 @@ def test_duplicate_create_is_refused_until_the_service_is_deleted(ecs_world: Ecs
     recreated = ecs_world.create_service(taskDefinition="auth:2")
     assert recreated["taskDefinition"] == ecs_world.task_definition_arns[1]
     assert len(ecs_world.ecs.list_services(cluster="acme")["serviceArns"]) == 1
+
+
+def test_include_tags_is_per_request_under_concurrency(ecs_world: EcsWorld) -> None:
+    """moto kept `include` on the class: a concurrent describe without it stripped the tags."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ecs_world.create_service(tags=[{"key": "owner", "value": "me"}])
+
+    def describe(index: int) -> bool:
+        if index % 2:
+            ecs_world.ecs.describe_services(cluster="acme", services=["auth"])
+            return True
+        answer = ecs_world.ecs.describe_services(cluster="acme", services=["auth"], include=["TAGS"])
+        return answer["services"][0].get("tags") == [{"key": "owner", "value": "me"}]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(describe, range(200)))
+    assert all(results), f"{results.count(False)} of 100 described without their tags"

@@ -6,10 +6,10 @@ use crate::actual::scope::ReadScope;
 use crate::actual::{ActualResource, ActualState, Owner};
 use crate::desired::Reference;
 use crate::history::{DeployRecord, HistoryScope, Outcome};
-use crate::rollout::{ServiceObservation, TargetView};
 use crate::plan::address::Address;
 use crate::plan::resources::Payload;
 use crate::plan::values::Values;
+use crate::rollout::{ServiceObservation, TargetView};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -173,7 +173,12 @@ impl Cloud for FakeCloud {
         Ok(next)
     }
 
-    async fn deploy_revision(&self, _cluster: &str, service: &str, task_definition: &str) -> Result<String, CloudError> {
+    async fn deploy_revision(
+        &self,
+        _cluster: &str,
+        service: &str,
+        task_definition: &str,
+    ) -> Result<String, CloudError> {
         self.record(format!("deploy {service} {task_definition}"));
         let after = self.observations_after_deploy.lock().map_err(|_| poisoned("deploy"))?.remove(service);
         if let Some(after) = after {
@@ -191,7 +196,11 @@ impl Cloud for FakeCloud {
         let mut history = self.history.lock().map_err(|_| poisoned("history"))?;
         let records = history.entry(scope.partition(&record.service)).or_default();
         if records.iter().any(|existing| existing.id == record.id) {
-            return Err(CloudError::new("dynamodb:PutItem", "history", CloudErrorKind::Service { code: "ConditionalCheckFailedException".into(), message: String::new() }));
+            return Err(CloudError::new(
+                "dynamodb:PutItem",
+                "history",
+                CloudErrorKind::Service { code: "ConditionalCheckFailedException".into(), message: String::new() },
+            ));
         }
         records.insert(0, record.clone());
         records.sort_by(|a, b| b.id.cmp(&a.id));
@@ -207,7 +216,11 @@ impl Cloud for FakeCloud {
                 *existing = record.clone();
                 Ok(())
             }
-            None => Err(CloudError::new("dynamodb:PutItem", "history", CloudErrorKind::Service { code: "ConditionalCheckFailedException".into(), message: String::new() })),
+            None => Err(CloudError::new(
+                "dynamodb:PutItem",
+                "history",
+                CloudErrorKind::Service { code: "ConditionalCheckFailedException".into(), message: String::new() },
+            )),
         }
     }
 

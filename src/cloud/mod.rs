@@ -11,12 +11,12 @@ pub mod stats;
 pub use error::{CloudError, CloudErrorKind, classify, is_not_found};
 
 use crate::actual::ActualState;
-use crate::history::{DeployRecord, HistoryScope};
-use crate::rollout::{ServiceObservation, TargetView};
 use crate::actual::scope::ReadScope;
+use crate::history::{DeployRecord, HistoryScope};
 use crate::plan::address::Address;
 use crate::plan::resources::Payload;
 use crate::plan::values::Values;
+use crate::rollout::{ServiceObservation, TargetView};
 use serde::Serialize;
 
 /// Who the calls run as (STS `GetCallerIdentity`).

@@ -63,7 +63,8 @@ async fn run_with_gate(
         let started = Instant::now();
         let started_rollouts = super::rollouts::started_rollouts(&session, &plan, &outcome, &up.gate)?;
         let policy = super::rollouts::FailurePolicy { roll_back: !up.no_rollback, atomic: up.atomic };
-        rollouts = super::rollouts::run_rollouts(&session, &started_rollouts, policy, args.parallelism, printer).await?;
+        rollouts =
+            super::rollouts::run_rollouts(&session, &started_rollouts, policy, args.parallelism, printer).await?;
         session.time("rollouts", started);
     }
     finish(printer, &session, args, &plan, Some(&outcome), &rollouts);

@@ -2,12 +2,12 @@
 
 pub mod change;
 pub mod deployer;
-pub mod rollouts;
 pub mod doctor;
 pub mod history;
 pub mod plan;
 pub mod render;
 pub mod rollback;
+pub mod rollouts;
 pub mod session;
 pub mod status;
 pub mod validate;

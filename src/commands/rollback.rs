@@ -11,10 +11,10 @@ use super::rollouts::{self, RunnerParts};
 use super::session::Session;
 use crate::cli::{GlobalOptions, RollbackArgs};
 use crate::cloud::Cloud;
-use crate::plan::address::{Address, ServicePart};
 use crate::exit_status::ExitStatus;
 use crate::history::{DeployRecord, Outcome};
 use crate::output::{Printer, history_view, rollout_view};
+use crate::plan::address::{Address, ServicePart};
 use crate::rollout::runner::{Rollout, RolloutEvent, ServiceOutcome};
 use crate::rollout::{Failure, Verdict};
 use futures_util::StreamExt;
@@ -146,7 +146,11 @@ async fn choose(
         let Some(record) = records.iter().find(|record| record.id == id) else { return Ok(None) };
         if record.outcome != Outcome::Succeeded {
             return Err(CommandError::usage(
-                format!("deploy {id} of {} never passed its gate ({})", record.service, history_view::outcome(record.outcome)),
+                format!(
+                    "deploy {id} of {} never passed its gate ({})",
+                    record.service,
+                    history_view::outcome(record.outcome)
+                ),
                 vec!["choose a deploy whose outcome is succeeded (see `ecsdeploy history`)".into()],
             ));
         }
@@ -158,7 +162,9 @@ async fn choose(
         }
         return Ok(Some(record.clone()));
     }
-    for record in records.iter().filter(|record| record.outcome == Outcome::Succeeded && record.task_definition != current) {
+    for record in
+        records.iter().filter(|record| record.outcome == Outcome::Succeeded && record.task_definition != current)
+    {
         if session.cloud.is_revision_active(&record.task_definition).await? {
             return Ok(Some(record.clone()));
         }

@@ -5,6 +5,7 @@ use super::CommandError;
 use super::session::Session;
 use crate::apply::ApplyOutcome;
 use crate::cli::GateArgs;
+use crate::cloud::aws::AwsCloud;
 use crate::desired::{DesiredService, Reference};
 use crate::exit_status::ExitStatus;
 use crate::history::{self, DeployRecord, HistoryScope, RecordKind};
@@ -15,14 +16,18 @@ use crate::output::{Printer, rollout_view};
 use crate::plan::address::ServicePart;
 use crate::plan::values::Values;
 use crate::plan::{Action, Plan};
-use crate::cloud::aws::AwsCloud;
 use crate::rollout::runner::{Deployer, GateTimings, Rollout, RolloutEvent, Runner, ServiceOutcome};
 use futures_util::StreamExt;
 use std::time::Duration;
 
 /// The rollouts `outcome` started: services whose ECS service was created or got a new PRIMARY
 /// deployment (a settings- or tag-only change starts none and is not gated).
-pub fn started_rollouts(session: &Session, plan: &Plan, outcome: &ApplyOutcome, gate: &GateArgs) -> Result<Vec<Rollout>, CommandError> {
+pub fn started_rollouts(
+    session: &Session,
+    plan: &Plan,
+    outcome: &ApplyOutcome,
+    gate: &GateArgs,
+) -> Result<Vec<Rollout>, CommandError> {
     let environment = session
         .checked
         .manifest
@@ -36,7 +41,9 @@ pub fn started_rollouts(session: &Session, plan: &Plan, outcome: &ApplyOutcome, 
             continue;
         }
         let Some(name) = change.address.service_name() else { continue };
-        let (Some(desired), Some(manifest)) = (session.desired.service(name), environment.service(name)) else { continue };
+        let (Some(desired), Some(manifest)) = (session.desired.service(name), environment.service(name)) else {
+            continue;
+        };
         let deployment = Reference::DeploymentId { service: desired.full_name.clone() };
         let Some(started) = outcome.values.one(&deployment) else { continue };
         if plan.values.one(&deployment) == Some(started) {
@@ -62,7 +69,10 @@ pub fn rollback_rollout(
         .environment(&session.environment)
         .ok_or_else(|| CommandError::usage("the environment vanished from the manifest", Vec::new()))?;
     let (Some(desired), Some(manifest)) = (session.desired.service(service), environment.service(service)) else {
-        return Err(CommandError::usage(format!("no service `{service}` in environment {}", session.environment), Vec::new()));
+        return Err(CommandError::usage(
+            format!("no service `{service}` in environment {}", session.environment),
+            Vec::new(),
+        ));
     };
     Ok(Rollout {
         service: desired.name.clone(),
@@ -128,7 +138,10 @@ pub fn health_url(environment: &Environment, service: &Service, gate: &GateArgs)
 pub fn timings(service: &Service, gate: &GateArgs) -> Result<GateTimings, CommandError> {
     let interval = match &gate.poll_interval {
         Some(text) => parse_duration_millis(text).map(Duration::from_millis).ok_or_else(|| {
-            CommandError::usage(format!("`{text}` is not a duration"), vec!["write e.g. --poll-interval 5s or 500ms".into()])
+            CommandError::usage(
+                format!("`{text}` is not a duration"),
+                vec!["write e.g. --poll-interval 5s or 500ms".into()],
+            )
         })?,
         None => Duration::from_secs(service.deployment.poll_interval_seconds.max(1) as u64),
     };
@@ -161,8 +174,9 @@ pub struct RunnerParts {
 
 impl RunnerParts {
     pub fn new(session: &Session) -> Result<Self, CommandError> {
-        let http = HyperHttpCheck::new(Duration::from_secs(5))
-            .ok_or_else(|| CommandError::usage("cannot read the system's TLS certificates for the HTTP check", Vec::new()))?;
+        let http = HyperHttpCheck::new(Duration::from_secs(5)).ok_or_else(|| {
+            CommandError::usage("cannot read the system's TLS certificates for the HTTP check", Vec::new())
+        })?;
         Ok(RunnerParts {
             http,
             history: HistoryScope::new(&session.checked.manifest.project.name.value, &session.environment),
@@ -227,7 +241,9 @@ pub async fn run_rollouts(
     let mut outcomes = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     let failed = outcomes.iter().any(|(_, outcome)| !matches!(outcome, ServiceOutcome::Passed { .. }));
     if policy.atomic && failed && policy.roll_back {
-        for (service, outcome) in outcomes.iter_mut().filter(|(_, outcome)| matches!(outcome, ServiceOutcome::Passed { .. })) {
+        for (service, outcome) in
+            outcomes.iter_mut().filter(|(_, outcome)| matches!(outcome, ServiceOutcome::Passed { .. }))
+        {
             if let Some(rollout) = rollouts.iter().find(|rollout| &rollout.service == service) {
                 *outcome = roll_back_passed(&runner, rollout).await?;
             }
@@ -247,7 +263,8 @@ async fn roll_back_passed(
     use crate::cloud::Cloud;
     let records = runner.cloud.history_list(runner.history, &rollout.service).await?;
     let newest = records.first().map(|record| record.id.clone()).unwrap_or_default();
-    let failure = crate::rollout::Failure::DeploymentFailed { reason: "another service of this run failed (--atomic)".into() };
+    let failure =
+        crate::rollout::Failure::DeploymentFailed { reason: "another service of this run failed (--atomic)".into() };
     let Some(good) = runner.last_good(&records, &newest).await? else {
         return Ok(ServiceOutcome::RollbackFailed { failure, reason: "no earlier good revision".into() });
     };

@@ -80,7 +80,9 @@ pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -
                 last_deploy: None,
                 drift: changes_ref
                     .iter()
-                    .filter(|change| change.action != Action::NoOp && change.address.service_name() == Some(desired.name.as_str()))
+                    .filter(|change| {
+                        change.action != Action::NoOp && change.address.service_name() == Some(desired.name.as_str())
+                    })
                     .map(|change| format!("{} {}", change.action.symbol(), change.address))
                     .collect(),
             };
@@ -96,13 +98,18 @@ pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -
             status.desired = service.desired_count;
             status.task_definition = Some(service.task_definition.clone());
             status.deployments = service.deployments.len();
-            status.rollout_state =
-                service.deployments.iter().find(|deployment| deployment.status == "PRIMARY").map(|d| d.rollout_state.clone());
+            status.rollout_state = service
+                .deployments
+                .iter()
+                .find(|deployment| deployment.status == "PRIMARY")
+                .map(|d| d.rollout_state.clone());
             let definition = actual_ref.resources.get(&Address::service(&desired.name, ServicePart::TaskDefinition));
             if let Some(definition) = definition.filter(|definition| definition.id == service.task_definition) {
                 status.images = definition.json["containerDefinitions"]
                     .as_array()
-                    .map(|containers| containers.iter().filter_map(|c| c["image"].as_str().map(str::to_string)).collect())
+                    .map(|containers| {
+                        containers.iter().filter_map(|c| c["image"].as_str().map(str::to_string)).collect()
+                    })
                     .unwrap_or_default();
             }
             status.targets = TargetCounts {
@@ -112,7 +119,8 @@ pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -
                     .iter()
                     .filter(|target| target.state != "healthy")
                     .map(|target| {
-                        let reason = if target.reason.is_empty() { String::new() } else { format!(" ({})", target.reason) };
+                        let reason =
+                            if target.reason.is_empty() { String::new() } else { format!(" ({})", target.reason) };
                         format!("{}:{} {}{reason}", target.id, target.port, target.state)
                     })
                     .collect(),

@@ -74,7 +74,11 @@ pub struct HistoryScope {
 
 impl HistoryScope {
     pub fn new(project: &str, environment: &str) -> Self {
-        HistoryScope { table: format!("ecsdeploy-history-{project}"), project: project.into(), environment: environment.into() }
+        HistoryScope {
+            table: format!("ecsdeploy-history-{project}"),
+            project: project.into(),
+            environment: environment.into(),
+        }
     }
 
     /// The partition of one service's records.
@@ -91,7 +95,9 @@ pub fn last_good<'a>(
     is_usable: impl Fn(&str) -> bool,
 ) -> Option<&'a DeployRecord> {
     records.iter().find(|record| {
-        record.outcome == Outcome::Succeeded && Some(record.id.as_str()) != excluding && is_usable(&record.task_definition)
+        record.outcome == Outcome::Succeeded
+            && Some(record.id.as_str()) != excluding
+            && is_usable(&record.task_definition)
     })
 }
 

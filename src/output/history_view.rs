@@ -34,7 +34,12 @@ pub fn text(records: &[DeployRecord]) -> String {
         text.push('\n');
     }
     for record in records.iter().filter(|record| record.reason.is_some()) {
-        text.push_str(&format!("\n{} ({}): {}", record.id, record.service, record.reason.as_deref().unwrap_or_default()));
+        text.push_str(&format!(
+            "\n{} ({}): {}",
+            record.id,
+            record.service,
+            record.reason.as_deref().unwrap_or_default()
+        ));
     }
     text.trim_end().to_string()
 }

@@ -26,7 +26,11 @@ pub fn show_event(printer: &Printer, event: &RolloutEvent) {
             let what = if *rollback { "rollback" } else { "rollout" };
             printer.info(&format!(
                 "{service}: {what} {stage}: {}/{} running, {}/{} targets healthy ({:.0}s)",
-                progress.running, progress.desired, progress.healthy_targets, progress.targets, progress.elapsed_seconds
+                progress.running,
+                progress.desired,
+                progress.healthy_targets,
+                progress.targets,
+                progress.elapsed_seconds
             ));
         }
         RolloutEvent::Failed { service, failure } => printer.warning(&format!("{service}: rollout failed: {failure}")),
@@ -40,7 +44,9 @@ pub fn outcome_line(service: &str, outcome: &ServiceOutcome) -> String {
         ServiceOutcome::Passed { task_definition } => format!("{service}: healthy on {task_definition}"),
         ServiceOutcome::RolledBack { failure, to } => format!("{service}: ROLLED BACK to {to} ({failure})"),
         ServiceOutcome::RollbackFailed { failure, reason } => {
-            format!("{service}: FAILED AND NOT ROLLED BACK: {failure}; {reason}. A person is needed: see `ecsdeploy status` and `ecsdeploy history`, then `ecsdeploy rollback --to <id>` or fix and deploy again")
+            format!(
+                "{service}: FAILED AND NOT ROLLED BACK: {failure}; {reason}. A person is needed: see `ecsdeploy status` and `ecsdeploy history`, then `ecsdeploy rollback --to <id>` or fix and deploy again"
+            )
         }
         ServiceOutcome::Failed { failure } => format!("{service}: FAILED, left as it is (--no-rollback): {failure}"),
     }

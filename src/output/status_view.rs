@@ -3,7 +3,12 @@
 use super::history_view;
 use crate::commands::status::ServiceStatus;
 
-pub fn text(environment: &str, services: &[ServiceStatus], shared_drift: &[String], plan_error: Option<&str>) -> String {
+pub fn text(
+    environment: &str,
+    services: &[ServiceStatus],
+    shared_drift: &[String],
+    plan_error: Option<&str>,
+) -> String {
     let mut text = String::new();
     for status in services {
         text.push_str(&format!("{} ({})\n", status.service, status.ecs_service));

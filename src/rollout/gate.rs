@@ -71,11 +71,15 @@ impl std::fmt::Display for Failure {
                 write!(f, "targets stayed unhealthy past the grace period: {}", unhealthy.join(", "))
             }
             Failure::HttpCheckFailing { last } => write!(f, "the service's HTTP check kept failing (last: {last})"),
-            Failure::Deadline { stage } => write!(f, "the deadline passed while {}", match stage {
-                Stage::Deploying => "ECS was still deploying",
-                Stage::Targets => "waiting for healthy targets",
-                Stage::HttpCheck => "waiting for the HTTP check to pass",
-            }),
+            Failure::Deadline { stage } => write!(
+                f,
+                "the deadline passed while {}",
+                match stage {
+                    Stage::Deploying => "ECS was still deploying",
+                    Stage::Targets => "waiting for healthy targets",
+                    Stage::HttpCheck => "waiting for the HTTP check to pass",
+                }
+            ),
             Failure::Interrupted => f.write_str("interrupted"),
         }
     }
@@ -99,7 +103,12 @@ pub struct GateState {
 }
 
 /// Judges one observation made `elapsed` after the rollout started.
-pub fn evaluate(settings: &GateSettings, state: &mut GateState, observation: &Observation, elapsed: Duration) -> Verdict {
+pub fn evaluate(
+    settings: &GateSettings,
+    state: &mut GateState,
+    observation: &Observation,
+    elapsed: Duration,
+) -> Verdict {
     let verdict = judge(settings, state, observation, elapsed);
     match verdict {
         Verdict::Waiting(stage) if elapsed >= settings.deadline => Verdict::Failed(Failure::Deadline { stage }),
@@ -164,7 +173,11 @@ fn http_stage(settings: &GateSettings, state: &mut GateState, http: Option<&Http
         }
         None => {}
     }
-    if state.http_successes >= settings.healthy_threshold { Verdict::Passed } else { Verdict::Waiting(Stage::HttpCheck) }
+    if state.http_successes >= settings.healthy_threshold {
+        Verdict::Passed
+    } else {
+        Verdict::Waiting(Stage::HttpCheck)
+    }
 }
 
 /// Whether `status` is in an ALB-style matcher (`200`, `200,204`, `200-299`).

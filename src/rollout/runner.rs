@@ -55,11 +55,21 @@ pub struct Deployer {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "result", rename_all = "kebab-case")]
 pub enum ServiceOutcome {
-    Passed { task_definition: String },
-    RolledBack { failure: Failure, to: String },
-    RollbackFailed { failure: Failure, reason: String },
+    Passed {
+        task_definition: String,
+    },
+    RolledBack {
+        failure: Failure,
+        to: String,
+    },
+    RollbackFailed {
+        failure: Failure,
+        reason: String,
+    },
     /// Failed and left as it is (`--no-rollback`).
-    Failed { failure: Failure },
+    Failed {
+        failure: Failure,
+    },
 }
 
 /// Something worth showing while rollouts run.
@@ -85,7 +95,12 @@ pub struct Runner<'a, C, H> {
 impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
     /// Gates `rollout`; on failure (unless `roll_back` is false) returns the service to its last
     /// good revision and gates that. `interrupted` ends the first wait (Ctrl-C).
-    pub async fn run(&self, rollout: &Rollout, roll_back: bool, interrupted: impl Future<Output = ()>) -> Result<ServiceOutcome, CloudError> {
+    pub async fn run(
+        &self,
+        rollout: &Rollout,
+        roll_back: bool,
+        interrupted: impl Future<Output = ()>,
+    ) -> Result<ServiceOutcome, CloudError> {
         let records = self.history_with_baseline(rollout).await?;
         let mut record = self.begin(rollout).await?;
         let verdict = self.gate(rollout, &rollout.deployment_id, &rollout.task_definition, false, interrupted).await?;
@@ -114,7 +129,8 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
         failure: Failure,
     ) -> Result<ServiceOutcome, CloudError> {
         let Some(good) = self.last_good(records, &record.id).await? else {
-            let reason = "there is no earlier good revision to return to (the service has never passed a gate)".to_string();
+            let reason =
+                "there is no earlier good revision to return to (the service has never passed a gate)".to_string();
             self.finish(record, Outcome::RollbackFailed, Some(format!("{failure}; {reason}"))).await?;
             return Ok(ServiceOutcome::RollbackFailed { failure, reason });
         };
@@ -129,7 +145,9 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
         let outcome = self.redeploy(&back).await;
         let (outcome, reason) = match outcome {
             Ok(Verdict::Passed) => (Outcome::RolledBack, None),
-            Ok(verdict) => (Outcome::RollbackFailed, Some(format!("the rollback failed its gate too: {}", describe(&verdict)))),
+            Ok(verdict) => {
+                (Outcome::RollbackFailed, Some(format!("the rollback failed its gate too: {}", describe(&verdict))))
+            }
             Err(error) => (Outcome::RollbackFailed, Some(format!("the rollback failed: {error}"))),
         };
         self.finish(record, outcome, Some(failure.to_string())).await?;
@@ -142,9 +160,12 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
     /// Points the service at `rollout.task_definition`, gates it, and records it.
     pub async fn redeploy(&self, rollout: &Rollout) -> Result<Verdict, CloudError> {
         let mut record = self.begin(rollout).await?;
-        let deployment = self.cloud.deploy_revision(&rollout.cluster, &rollout.full_name, &rollout.task_definition).await;
+        let deployment =
+            self.cloud.deploy_revision(&rollout.cluster, &rollout.full_name, &rollout.task_definition).await;
         let verdict = match deployment {
-            Ok(deployment) => self.gate(rollout, &deployment, &rollout.task_definition, true, std::future::pending()).await,
+            Ok(deployment) => {
+                self.gate(rollout, &deployment, &rollout.task_definition, true, std::future::pending()).await
+            }
             Err(error) => Err(error),
         };
         let (outcome, reason) = match &verdict {
@@ -176,8 +197,10 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
             unhealthy_threshold: timings.unhealthy_threshold,
         };
         let observe = || async {
-            let (service, targets) =
-                self.cloud.observe_service(&rollout.cluster, &rollout.full_name, rollout.target_group_arn.as_deref()).await?;
+            let (service, targets) = self
+                .cloud
+                .observe_service(&rollout.cluster, &rollout.full_name, rollout.target_group_arn.as_deref())
+                .await?;
             let http = match &rollout.http_url {
                 Some(url) if targets_ready(&service, &targets, deployment_id) => Some(self.http.get(url).await),
                 _ => None,
@@ -185,7 +208,11 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
             Ok(Observation { service, targets, http })
         };
         let report = |progress: &Progress| {
-            (self.report)(RolloutEvent::Progress { service: rollout.service.clone(), rollback, progress: progress.clone() })
+            (self.report)(RolloutEvent::Progress {
+                service: rollout.service.clone(),
+                rollback,
+                progress: progress.clone(),
+            })
         };
         wait_for_rollout(&settings, timings.interval, observe, interrupted, &report).await
     }
@@ -239,7 +266,12 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
         Ok(record)
     }
 
-    async fn finish(&self, record: &mut DeployRecord, outcome: Outcome, reason: Option<String>) -> Result<(), CloudError> {
+    async fn finish(
+        &self,
+        record: &mut DeployRecord,
+        outcome: Outcome,
+        reason: Option<String>,
+    ) -> Result<(), CloudError> {
         record.outcome = outcome;
         record.reason = reason;
         record.finished_at = Some((self.now)().0);
@@ -247,7 +279,11 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
     }
 
     /// The newest good record other than `excluding` whose revision is still registered.
-    pub async fn last_good(&self, records: &[DeployRecord], excluding: &str) -> Result<Option<DeployRecord>, CloudError> {
+    pub async fn last_good(
+        &self,
+        records: &[DeployRecord],
+        excluding: &str,
+    ) -> Result<Option<DeployRecord>, CloudError> {
         for record in records.iter().filter(|record| record.outcome == Outcome::Succeeded && record.id != excluding) {
             if self.cloud.is_revision_active(&record.task_definition).await? {
                 return Ok(Some(record.clone()));

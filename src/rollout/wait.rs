@@ -2,7 +2,7 @@
 //! sleep, until a verdict, the deadline, or an interrupt. Time comes from tokio, so tests run
 //! it with paused time.
 
-use super::gate::{evaluate, Failure, GateSettings, GateState, Stage, Verdict};
+use super::gate::{Failure, GateSettings, GateState, Stage, Verdict, evaluate};
 use super::observation::{Observation, ServiceEvent};
 use crate::cloud::CloudError;
 use serde::Serialize;
@@ -54,7 +54,12 @@ where
     }
 }
 
-fn progress(observation: &Observation, verdict: &Verdict, seen: &mut Option<Vec<String>>, elapsed: Duration) -> Progress {
+fn progress(
+    observation: &Observation,
+    verdict: &Verdict,
+    seen: &mut Option<Vec<String>>,
+    elapsed: Duration,
+) -> Progress {
     let events = &observation.service.events;
     // The first poll shows only what happened since the deployment began: nothing before it.
     let new_events: Vec<ServiceEvent> = match seen {

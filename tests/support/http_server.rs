@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex};
 pub struct StandIn {
     pub base_url: String,
     status: Arc<AtomicU16>,
+    /// Statuses answered before `status`, one per request.
+    next: Arc<Mutex<Vec<u16>>>,
     paths: Arc<Mutex<Vec<String>>>,
 }
 
@@ -21,7 +23,8 @@ impl StandIn {
         let base_url = format!("http://{}", listener.local_addr().expect("address"));
         let status = Arc::new(AtomicU16::new(200));
         let paths = Arc::new(Mutex::new(Vec::new()));
-        let (answer, seen) = (status.clone(), paths.clone());
+        let next = Arc::new(Mutex::new(Vec::new()));
+        let (answer, seen, queued) = (status.clone(), paths.clone(), next.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let mut reader = BufReader::new(&stream);
@@ -35,16 +38,25 @@ impl StandIn {
                 while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
                     line.clear();
                 }
-                let status = answer.load(Ordering::SeqCst);
+                let queued = {
+                    let mut queued = queued.lock().unwrap();
+                    (!queued.is_empty()).then(|| queued.remove(0))
+                };
+                let status = queued.unwrap_or_else(|| answer.load(Ordering::SeqCst));
                 let _ = write!(&stream, "HTTP/1.1 {status} Stand-in\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             }
         });
-        StandIn { base_url, status, paths }
+        StandIn { base_url, status, next, paths }
     }
 
     /// Every later request answers `status`.
     pub fn answer(&self, status: u16) {
         self.status.store(status, Ordering::SeqCst);
+    }
+
+    /// The next `count` requests answer `status`, then the usual status again.
+    pub fn answer_next(&self, count: usize, status: u16) {
+        self.next.lock().unwrap().extend(std::iter::repeat_n(status, count));
     }
 
     /// The paths asked so far.

@@ -5,10 +5,10 @@ use crate::actual::ActualState;
 use crate::actual::scope::ReadScope;
 use crate::cloud::{Api, CallerIdentity, Cloud, CloudError, CloudErrorKind};
 use crate::history::{DeployRecord, HistoryScope};
-use crate::rollout::{ServiceObservation, TargetView};
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::Payload;
 use crate::plan::values::Values;
+use crate::rollout::{ServiceObservation, TargetView};
 
 impl Cloud for AwsCloud {
     async fn caller_identity(&self) -> Result<CallerIdentity, CloudError> {

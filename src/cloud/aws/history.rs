@@ -43,7 +43,9 @@ impl AwsCloud {
     async fn create_history_table(&self, scope: &HistoryScope) -> Result<(), CloudError> {
         let resource = format!("history table {}", scope.table);
         let key = |name: &str, kind: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
-        let attribute = |name: &str| AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build();
+        let attribute = |name: &str| {
+            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build()
+        };
         let tag = |key: &str, value: &str| Tag::builder().key(key).value(value).build();
         let request = self
             .dynamodb
@@ -55,7 +57,10 @@ impl AwsCloud {
             .attribute_definitions(attribute("sk").map_err(|error| unsent("dynamodb:CreateTable", &resource, error))?)
             .billing_mode(BillingMode::PayPerRequest)
             .tags(tag(PROJECT_TAG, &scope.project).map_err(|error| unsent("dynamodb:CreateTable", &resource, error))?)
-            .tags(tag(ENVIRONMENT_TAG, SHARED_ENVIRONMENT).map_err(|error| unsent("dynamodb:CreateTable", &resource, error))?);
+            .tags(
+                tag(ENVIRONMENT_TAG, SHARED_ENVIRONMENT)
+                    .map_err(|error| unsent("dynamodb:CreateTable", &resource, error))?,
+            );
         match request.send().await {
             Ok(_) => {}
             // Another run created it at the same moment: fine.
@@ -89,11 +94,17 @@ impl AwsCloud {
             .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.into()))
             .send()
             .await
-            .map_err(|error| self.error("dynamodb:PutItem", format!("history record {} of {}", record.id, record.service), &error))?;
+            .map_err(|error| {
+                self.error("dynamodb:PutItem", format!("history record {} of {}", record.id, record.service), &error)
+            })?;
         Ok(())
     }
 
-    pub(super) async fn list_records(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError> {
+    pub(super) async fn list_records(
+        &self,
+        scope: &HistoryScope,
+        service: &str,
+    ) -> Result<Vec<DeployRecord>, CloudError> {
         let resource = format!("history of {service} in {}", scope.table);
         let mut records = Vec::new();
         let mut start = None;
@@ -132,7 +143,10 @@ impl AwsCloud {
 /// The DynamoDB item of a record: keys, the outcome (for conditions) and the record as JSON.
 fn item(scope: &HistoryScope, record: &DeployRecord) -> Result<HashMap<String, AttributeValue>, CloudError> {
     let text = serde_json::to_string(record).map_err(|error| unsent("dynamodb:PutItem", "history record", error))?;
-    let outcome = serde_json::to_value(record.outcome).ok().and_then(|value| value.as_str().map(str::to_string)).unwrap_or_default();
+    let outcome = serde_json::to_value(record.outcome)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_string))
+        .unwrap_or_default();
     debug_assert!(record.outcome != Outcome::InProgress || outcome == IN_PROGRESS);
     Ok(HashMap::from([
         ("pk".to_string(), AttributeValue::S(scope.partition(&record.service))),

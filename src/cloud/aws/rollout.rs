@@ -32,13 +32,10 @@ impl AwsCloud {
     }
 
     async fn target_health(&self, arn: &str) -> Result<Vec<TargetView>, CloudError> {
-        let output = self
-            .load_balancing
-            .describe_target_health()
-            .target_group_arn(arn)
-            .send()
-            .await
-            .map_err(|error| self.error("elasticloadbalancing:DescribeTargetHealth", format!("target group {arn}"), &error))?;
+        let output =
+            self.load_balancing.describe_target_health().target_group_arn(arn).send().await.map_err(|error| {
+                self.error("elasticloadbalancing:DescribeTargetHealth", format!("target group {arn}"), &error)
+            })?;
         Ok(output
             .target_health_descriptions()
             .iter()
@@ -48,14 +45,25 @@ impl AwsCloud {
                 TargetView {
                     id: target.and_then(|target| target.id()).unwrap_or_default().to_string(),
                     port: i64::from(target.and_then(|target| target.port()).unwrap_or_default()),
-                    state: health.and_then(|health| health.state()).map(|state| state.as_str().to_string()).unwrap_or_default(),
-                    reason: health.and_then(|health| health.reason()).map(|reason| reason.as_str().to_string()).unwrap_or_default(),
+                    state: health
+                        .and_then(|health| health.state())
+                        .map(|state| state.as_str().to_string())
+                        .unwrap_or_default(),
+                    reason: health
+                        .and_then(|health| health.reason())
+                        .map(|reason| reason.as_str().to_string())
+                        .unwrap_or_default(),
                 }
             })
             .collect())
     }
 
-    pub(super) async fn point_service_at(&self, cluster: &str, service: &str, task_definition: &str) -> Result<String, CloudError> {
+    pub(super) async fn point_service_at(
+        &self,
+        cluster: &str,
+        service: &str,
+        task_definition: &str,
+    ) -> Result<String, CloudError> {
         let output = self
             .ecs
             .update_service()
@@ -64,7 +72,9 @@ impl AwsCloud {
             .task_definition(task_definition)
             .send()
             .await
-            .map_err(|error| self.error("ecs:UpdateService", format!("service {service} in cluster {cluster}"), &error))?;
+            .map_err(|error| {
+                self.error("ecs:UpdateService", format!("service {service} in cluster {cluster}"), &error)
+            })?;
         Ok(primary_deployment(output.service()).unwrap_or_default())
     }
 
@@ -74,7 +84,9 @@ impl AwsCloud {
                 .task_definition()
                 .is_some_and(|definition| definition.status() == Some(&ecs::TaskDefinitionStatus::Active))),
             Err(error) if is_not_found(&error, &["ClientException"]) => Ok(false),
-            Err(error) => Err(self.error("ecs:DescribeTaskDefinition", format!("task definition {task_definition}"), &error)),
+            Err(error) => {
+                Err(self.error("ecs:DescribeTaskDefinition", format!("task definition {task_definition}"), &error))
+            }
         }
     }
 }
