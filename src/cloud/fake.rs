@@ -13,6 +13,9 @@ use crate::rollout::{ServiceObservation, TargetView};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+/// One scripted `observe_service` answer.
+pub type Observed = (ServiceObservation, Vec<TargetView>);
+
 /// A cloud whose answers a test sets; it records the calls it receives.
 #[derive(Debug, Default)]
 pub struct FakeCloud {
@@ -24,10 +27,10 @@ pub struct FakeCloud {
     /// Addresses whose create, update or delete fails, and how.
     pub failing_changes: BTreeMap<Address, CloudErrorKind>,
     /// Per ECS service name, the observations the gate will see, in order (the last repeats).
-    pub observations: Mutex<BTreeMap<String, Vec<(ServiceObservation, Vec<TargetView>)>>>,
+    pub observations: Mutex<BTreeMap<String, Vec<Observed>>>,
     /// Per ECS service name, what the gate sees once `deploy_revision` was called (it replaces
     /// the service's `observations`): a rollback's deployment.
-    pub observations_after_deploy: Mutex<BTreeMap<String, Vec<(ServiceObservation, Vec<TargetView>)>>>,
+    pub observations_after_deploy: Mutex<BTreeMap<String, Vec<Observed>>>,
     /// Task definitions that are no longer registered.
     pub inactive_revisions: Vec<String>,
     /// History records by partition, newest first.
