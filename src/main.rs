@@ -17,7 +17,26 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(ecsdeploy::commands::run(&cli, &printer)).into()
+    runtime.block_on(async {
+        tokio::select! {
+            status = ecsdeploy::commands::run(&cli, &printer) => status.into(),
+            () = interrupted(&printer) => ExitCode::from(130),
+        }
+    })
+}
+
+/// Resolves when the run should stop at once: at Ctrl-C, or while rollouts are being gated
+/// (where the first Ctrl-C stops waiting and rolls back), at the second.
+async fn interrupted(printer: &Printer) {
+    while tokio::signal::ctrl_c().await.is_ok() {
+        if !ecsdeploy::interrupt::take() {
+            printer
+                .error("interrupted: stopped at once; what was in flight is left to ECS (see `ecsdeploy status`)", &[]);
+            return;
+        }
+        printer.warning("interrupted: rolling back what this run started; Ctrl-C again to stop at once");
+    }
+    std::future::pending::<()>().await;
 }
 
 /// Logs go to stderr: warnings by default, `-v` debug, `-vv` trace; `RUST_LOG` wins.

@@ -214,10 +214,37 @@ async fn each_failure_kind_rolls_back_to_the_last_good_revision_and_a_failing_ro
     assert_eq!(records[1]["outcome"], "rollback-failed", "{records:?}");
     account.stand_in.answer(200);
 
+    // Ctrl-C while waiting: the run stops waiting and rolls back what it started.
+    account.script_rollout(json!({"service": "stage-auth", "outcome": "stuck"}));
+    support::write(directory, "environments/stage.toml", &stage_overrides(&original, "v6"));
+    let mut command = account.ecsdeploy(&["up", "--env", "stage", "--yes", "--output", "json", "-f"]);
+    let mut child = command
+        .arg(directory)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the gate is waiting (its first progress event), not before.
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("\"event\":\"progress\"") {
+        line.clear();
+        assert!(std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0, "no progress before the end");
+    }
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{stdout}");
+    let document: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(document["rollouts"][0]["outcome"]["failure"]["kind"], "interrupted", "{document}");
+    assert_eq!(running_task_definition(&config, "stage-auth").await, good);
+
     // No failed revision was deregistered: every one is still there to inspect.
     let ecs = aws_sdk_ecs::Client::new(&config);
     let revisions = ecs.list_task_definitions().family_prefix("stage-auth").send().await.unwrap();
-    assert_eq!(revisions.task_definition_arns().len(), 6, "{:?}", revisions.task_definition_arns());
+    assert_eq!(revisions.task_definition_arns().len(), 7, "{:?}", revisions.task_definition_arns());
 }
 
 #[tokio::test]

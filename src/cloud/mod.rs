@@ -43,10 +43,11 @@ pub enum Api {
     Route53,
     Acm,
     CloudWatch,
+    DynamoDb,
 }
 
 impl Api {
-    pub const ALL: [Api; 12] = [
+    pub const ALL: [Api; 13] = [
         Api::Sts,
         Api::Ecs,
         Api::ElasticLoadBalancing,
@@ -59,6 +60,7 @@ impl Api {
         Api::Route53,
         Api::Acm,
         Api::CloudWatch,
+        Api::DynamoDb,
     ];
 
     /// The read-only operation `doctor` calls, named as its IAM permission.
@@ -76,6 +78,7 @@ impl Api {
             Api::Route53 => "route53:ListHostedZones",
             Api::Acm => "acm:ListCertificates",
             Api::CloudWatch => "cloudwatch:DescribeAlarms",
+            Api::DynamoDb => "dynamodb:ListTables",
         }
     }
 
@@ -94,6 +97,7 @@ impl Api {
             Api::Route53 => "DNS records",
             Api::Acm => "the HTTPS certificate",
             Api::CloudWatch => "alarms",
+            Api::DynamoDb => "the deployment history",
         }
     }
 }

@@ -6,7 +6,10 @@ use std::path::Path;
 use std::process::Command;
 
 pub fn deployer(identity_arn: &str, manifest_dir: &Path) -> Deployer {
-    let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+    let user = ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|user| !user.is_empty()))
+        .unwrap_or_else(|| "unknown".into());
     Deployer { operator: format!("{user} ({identity_arn})"), git_commit: git_commit(manifest_dir) }
 }
 

@@ -174,7 +174,11 @@ async fn choose(
 
 fn plan_line(step: &Step) -> String {
     let record = &step.record;
-    let commit = record.git_commit.as_deref().map(|commit| format!(", commit {}", short(commit))).unwrap_or_default();
+    let commit = record
+        .git_commit
+        .as_deref()
+        .map(|commit| format!(", commit {}", history_view::short_commit(commit)))
+        .unwrap_or_default();
     let kind = history_view::kind(record.kind);
     format!(
         "  ~ {}: {} -> {} ({kind} {} of {}{commit})",
@@ -184,10 +188,6 @@ fn plan_line(step: &Step) -> String {
         record.id,
         record.started_at
     )
-}
-
-fn short(commit: &str) -> &str {
-    commit.get(..12).unwrap_or(commit)
 }
 
 fn confirm(args: &RollbackArgs, printer: &Printer) -> Result<(), CommandError> {

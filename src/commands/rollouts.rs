@@ -216,28 +216,18 @@ pub async fn run_rollouts(
     let parts = RunnerParts::new(session)?;
     let report = |event: RolloutEvent| rollout_view::show_event(printer, &event);
     let runner = parts.runner(session, &report);
-    let (interrupt_sender, interrupt_receiver) = tokio::sync::watch::channel(false);
-    let watcher = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = interrupt_sender.send(true);
-        }
-    });
+    crate::interrupt::begin_gating();
     let results: Vec<Result<(String, ServiceOutcome), CommandError>> = futures_util::stream::iter(rollouts)
         .map(|rollout| {
-            let mut receiver = interrupt_receiver.clone();
             let runner = &runner;
             async move {
-                let interrupted = async move {
-                    let _ = receiver.wait_for(|interrupted| *interrupted).await;
-                };
-                let outcome = runner.run(rollout, policy.roll_back, interrupted).await?;
+                let outcome = runner.run(rollout, policy.roll_back, crate::interrupt::requested()).await?;
                 Ok((rollout.service.clone(), outcome))
             }
         })
         .buffer_unordered(parallelism.max(1))
         .collect()
         .await;
-    watcher.abort();
     let mut outcomes = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     let failed = outcomes.iter().any(|(_, outcome)| !matches!(outcome, ServiceOutcome::Passed { .. }));
     if policy.atomic && failed && policy.roll_back {

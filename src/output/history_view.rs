@@ -15,7 +15,7 @@ pub fn text(records: &[DeployRecord]) -> String {
                 kind(record.kind).into(),
                 outcome(record.outcome).into(),
                 revision(&record.task_definition).into(),
-                record.git_commit.as_deref().map(|commit| commit.get(..12).unwrap_or(commit)).unwrap_or("-").into(),
+                record.git_commit.as_deref().map(short_commit).unwrap_or_else(|| "-".into()),
                 format!("{} by {}", record.started_at, record.operator),
             ]
         })
@@ -42,6 +42,12 @@ pub fn text(records: &[DeployRecord]) -> String {
         ));
     }
     text.trim_end().to_string()
+}
+
+/// The first 12 characters of a commit, keeping the `-dirty` mark.
+pub fn short_commit(commit: &str) -> String {
+    let (hash, dirty) = commit.strip_suffix("-dirty").map_or((commit, ""), |hash| (hash, "-dirty"));
+    format!("{}{dirty}", hash.get(..12).unwrap_or(hash))
 }
 
 /// `stage-auth:3` from a task definition ARN.

@@ -2,6 +2,7 @@
 //! object per line with `--output json`), and one result line per service.
 
 use super::Printer;
+use super::history_view::revision;
 use crate::rollout::Stage;
 use crate::rollout::runner::{RolloutEvent, ServiceOutcome};
 
@@ -34,15 +35,17 @@ pub fn show_event(printer: &Printer, event: &RolloutEvent) {
             ));
         }
         RolloutEvent::Failed { service, failure } => printer.warning(&format!("{service}: rollout failed: {failure}")),
-        RolloutEvent::RollingBack { service, to } => printer.info(&format!("{service}: rolling back to {to}")),
+        RolloutEvent::RollingBack { service, to } => {
+            printer.info(&format!("{service}: rolling back to {}", revision(to)))
+        }
         RolloutEvent::Finished { service, outcome } => printer.data(&outcome_line(service, outcome)),
     }
 }
 
 pub fn outcome_line(service: &str, outcome: &ServiceOutcome) -> String {
     match outcome {
-        ServiceOutcome::Passed { task_definition } => format!("{service}: healthy on {task_definition}"),
-        ServiceOutcome::RolledBack { failure, to } => format!("{service}: ROLLED BACK to {to} ({failure})"),
+        ServiceOutcome::Passed { task_definition } => format!("{service}: healthy on {}", revision(task_definition)),
+        ServiceOutcome::RolledBack { failure, to } => format!("{service}: ROLLED BACK to {} ({failure})", revision(to)),
         ServiceOutcome::RollbackFailed { failure, reason } => {
             format!(
                 "{service}: FAILED AND NOT ROLLED BACK: {failure}; {reason}. A person is needed: see `ecsdeploy status` and `ecsdeploy history`, then `ecsdeploy rollback --to <id>` or fix and deploy again"

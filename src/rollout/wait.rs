@@ -22,6 +22,14 @@ pub struct Progress {
     pub elapsed_seconds: f64,
 }
 
+impl Progress {
+    /// Equal but for the time and events: nothing new to show.
+    fn same_state(&self, other: &Progress) -> bool {
+        (self.stage, self.running, self.desired, self.healthy_targets, self.targets)
+            == (other.stage, other.running, other.desired, other.healthy_targets, other.targets)
+    }
+}
+
 /// Polls `observe` every `interval` until the gate decides. An error from `observe` ends the
 /// wait (the caller decides what it means); `interrupted` resolving ends it as interrupted.
 pub async fn wait_for_rollout<Observe, Fut>(
@@ -38,12 +46,19 @@ where
     let started = tokio::time::Instant::now();
     let mut state = GateState::default();
     let mut seen_events: Option<Vec<String>> = None;
+    let mut shown: Option<Progress> = None;
     tokio::pin!(interrupted);
     loop {
         let observation = observe().await?;
         let elapsed = started.elapsed();
         let verdict = evaluate(settings, &mut state, &observation, elapsed);
-        report(&progress(&observation, &verdict, &mut seen_events, elapsed));
+        let now = progress(&observation, &verdict, &mut seen_events, elapsed);
+        // A line per change, not per poll; a failure is reported by the caller, not as "done".
+        let changed = shown.as_ref().is_none_or(|shown| !shown.same_state(&now)) || !now.new_events.is_empty();
+        if changed && !matches!(verdict, Verdict::Failed(_)) {
+            report(&now);
+            shown = Some(now);
+        }
         if !matches!(verdict, Verdict::Waiting(_)) {
             return Ok(verdict);
         }

@@ -110,6 +110,14 @@ impl AwsCloud {
                 .await
                 .map(|_| ())
                 .map_err(|e| self.error(api.probe_operation(), self.region_resource(), &e)),
+            Api::DynamoDb => self
+                .dynamodb
+                .list_tables()
+                .limit(1)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| self.error(api.probe_operation(), self.region_resource(), &e)),
         }
     }
 
