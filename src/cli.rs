@@ -158,6 +158,10 @@ pub struct GateArgs {
     /// deployment.poll_interval).
     #[arg(long, env = "ECSDEPLOY_POLL_INTERVAL")]
     pub poll_interval: Option<String>,
+    /// How long each rollout (and each rollback) may take before it counts as failed, e.g.
+    /// "15m" (default: the manifest's deployment.timeout).
+    #[arg(long, env = "ECSDEPLOY_ROLLOUT_TIMEOUT")]
+    pub rollout_timeout: Option<String>,
     /// Base URL of the services' HTTP checks instead of https://<environment domain>, e.g. to
     /// check through a tunnel or a local stand-in.
     #[arg(long, env = "ECSDEPLOY_HEALTH_CHECK_BASE_URL")]

@@ -35,7 +35,8 @@ impl HttpCheck for HyperHttpCheck {
     async fn get(&self, url: &str) -> HttpResult {
         let uri: hyper::Uri = match url.parse() {
             Ok(uri) => uri,
-            Err(error) => return HttpResult::Unreachable(format!("invalid URL {url}: {error}")),
+            // Not the URL itself: a base URL may carry credentials.
+            Err(error) => return HttpResult::Unreachable(format!("invalid health check URL: {error}")),
         };
         match tokio::time::timeout(self.timeout, self.client.get(uri)).await {
             Ok(Ok(response)) => HttpResult::Status(response.status().as_u16()),

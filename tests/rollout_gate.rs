@@ -18,6 +18,7 @@ fn settings(http_check: bool) -> GateSettings {
     GateSettings {
         deployment_id: "ecs-svc/2".into(),
         task_definition: NEW.into(),
+        previous_task_definition: Some(OLD.into()),
         deadline: Duration::from_secs(600),
         grace_period: Duration::from_secs(30),
         http_check,
@@ -160,6 +161,50 @@ async fn a_circuit_breaker_rollback_is_never_a_success() {
     );
     let (verdict, ..) = run(&settings(true), vec![in_progress(), rolled_back], None).await;
     assert_eq!(verdict, Verdict::Failed(Failure::RolledBackByEcs { task_definition: OLD.into() }));
+}
+
+#[tokio::test(start_paused = true)]
+async fn another_runs_deployment_taking_over_is_superseded_not_rolled_back_by_ecs() {
+    const OTHER: &str = "arn:aws:ecs:us-east-1:1:task-definition/stage-auth:3";
+    let taken_over = observation(
+        vec![
+            deployment("ecs-svc/3", "PRIMARY", OTHER, "IN_PROGRESS", 0),
+            deployment("ecs-svc/2", "ACTIVE", NEW, "COMPLETED", 1),
+        ],
+        vec![target("healthy")],
+        None,
+    );
+    let (verdict, ..) = run(&settings(true), vec![in_progress(), taken_over], None).await;
+    assert_eq!(
+        verdict,
+        Verdict::Failed(Failure::Superseded { deployment: "ecs-svc/3".into(), task_definition: OTHER.into() })
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deployment_not_visible_yet_is_waited_for() {
+    // DescribeServices may lag behind UpdateService: only the old deployment at first.
+    let before =
+        observation(vec![deployment("ecs-svc/1", "PRIMARY", NEW, "COMPLETED", 1)], vec![target("healthy")], None);
+    let ok = Some(HttpResult::Status(200));
+    let script = vec![before, in_progress(), completed("healthy", ok.clone()), completed("healthy", ok)];
+    let (verdict, polls, _) = run(&settings(true), script, None).await;
+    assert_eq!((verdict, polls), (Verdict::Passed, 4));
+}
+
+#[tokio::test(start_paused = true)]
+async fn http_successes_count_only_in_a_row_with_healthy_targets() {
+    let ok = Some(HttpResult::Status(200));
+    // One success, then a target turns unhealthy (within the grace period), then healthy again:
+    // the earlier success does not count towards the two in a row.
+    let script = vec![
+        completed("healthy", ok.clone()),
+        completed("unhealthy", None),
+        completed("healthy", ok.clone()),
+        completed("healthy", ok),
+    ];
+    let (verdict, polls, _) = run(&settings(true), script, None).await;
+    assert_eq!((verdict, polls), (Verdict::Passed, 4));
 }
 
 #[tokio::test(start_paused = true)]

@@ -319,3 +319,35 @@ async fn no_rollback_leaves_the_failure_as_it_is() {
     assert!(deploys(&result.calls).is_empty());
     assert_eq!(result.history[0].outcome, Outcome::Failed);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_rollback_never_goes_to_the_revision_that_failed() {
+    // The only good record runs the very revision that now fails (a settings-only change).
+    let history = vec![record("0000000000001-aaaaaa", &td(1), Outcome::Succeeded)];
+    let fake = fake(history, vec![observed("ecs-svc/new", &td(1), "FAILED", "initial")]);
+    let result = run(&fake, &rollout(&td(1), Some(&td(1))), vec![200], true, None).await;
+    assert!(matches!(result.outcome, ServiceOutcome::RollbackFailed { .. }), "{:?}", result.outcome);
+    assert!(deploys(&result.calls).is_empty(), "{:?}", result.calls);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_revision_left_running_by_a_failed_deploy_is_not_taken_as_a_good_baseline() {
+    let history = vec![record("0000000000001-aaaaaa", &td(1), Outcome::RollbackFailed)];
+    let fake = fake(history, vec![observed("ecs-svc/new", &td(2), "FAILED", "initial")]);
+    let result = run(&fake, &rollout(&td(2), Some(&td(1))), vec![200], true, None).await;
+    assert!(matches!(result.outcome, ServiceOutcome::RollbackFailed { .. }), "{:?}", result.outcome);
+    assert!(result.history.iter().all(|record| record.kind != RecordKind::Baseline));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deployment_someone_else_started_is_not_rolled_back_over() {
+    let history = vec![record("0000000000001-aaaaaa", &td(1), Outcome::Succeeded)];
+    let fake = fake(history, vec![observed("ecs-svc/theirs", &td(3), "IN_PROGRESS", "initial")]);
+    let result = run(&fake, &rollout(&td(2), Some(&td(1))), vec![200], true, None).await;
+    assert!(
+        matches!(result.outcome, ServiceOutcome::Failed { failure: Failure::Superseded { .. } }),
+        "{:?}",
+        result.outcome
+    );
+    assert!(deploys(&result.calls).is_empty());
+}

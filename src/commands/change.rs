@@ -45,6 +45,9 @@ async fn run_with_gate(
     if !printer.is_json() {
         printer.data(&plan_view::text(&plan));
     }
+    if up.is_some() {
+        super::rollouts::check_history_reachable(&session, &plan).await?;
+    }
     confirm(args, goal, &session.environment, printer)?;
     let started = Instant::now();
     let report = |event: ApplyEvent| {

@@ -12,7 +12,7 @@ use super::session::Session;
 use crate::cli::{GlobalOptions, RollbackArgs};
 use crate::cloud::Cloud;
 use crate::exit_status::ExitStatus;
-use crate::history::{DeployRecord, Outcome};
+use crate::history::{self, DeployRecord, Outcome};
 use crate::output::{Printer, history_view, rollout_view};
 use crate::plan::address::{Address, ServicePart};
 use crate::rollout::runner::{Rollout, RolloutEvent, ServiceOutcome};
@@ -31,8 +31,9 @@ struct Step {
 }
 
 pub async fn run(global: &GlobalOptions, args: &RollbackArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
-    let mut session = Session::open(global, &args.env, printer).await?;
-    let (_, actual) = session.plan(crate::plan::Goal::Converge).await?;
+    let session = Session::open(global, &args.env, printer).await?;
+    // Only the live state: a manifest that cannot be planned must not block the way back.
+    let actual = session.cloud.read(&session.scope).await?;
     let parts = RunnerParts::new(&session)?;
     let services = selected_services(&session, &args.service)?;
     let mut steps = Vec::new();
@@ -60,7 +61,8 @@ pub async fn run(global: &GlobalOptions, args: &RollbackArgs, printer: &Printer)
             unchanged.push(format!("{service}: already runs {current} (deploy {})", record.id));
             continue;
         }
-        let rollout = rollouts::rollback_rollout(&session, &actual.values, service, &record, &args.gate)?;
+        let mut rollout = rollouts::rollback_rollout(&session, &actual.values, service, &record, &args.gate)?;
+        rollout.previous_task_definition = Some(current.clone());
         steps.push(Step { rollout, current, record });
     }
     if let Some(id) = &args.to
@@ -135,7 +137,7 @@ pub fn selected_services(session: &Session, named: &[String]) -> Result<Vec<Stri
 }
 
 /// The record to go back to: `--to ID` (which must have passed its gate and still be
-/// registered), or the newest good deploy of another task definition than `current`.
+/// registered), or the newest good deploy from before the running revision was deployed.
 async fn choose(
     session: &Session,
     records: &[DeployRecord],
@@ -162,9 +164,7 @@ async fn choose(
         }
         return Ok(Some(record.clone()));
     }
-    for record in
-        records.iter().filter(|record| record.outcome == Outcome::Succeeded && record.task_definition != current)
-    {
+    for record in history::rollback_candidates(records, current) {
         if session.cloud.is_revision_active(&record.task_definition).await? {
             return Ok(Some(record.clone()));
         }

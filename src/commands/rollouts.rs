@@ -136,24 +136,45 @@ pub fn health_url(environment: &Environment, service: &Service, gate: &GateArgs)
 }
 
 pub fn timings(service: &Service, gate: &GateArgs) -> Result<GateTimings, CommandError> {
-    let interval = match &gate.poll_interval {
-        Some(text) => parse_duration_millis(text).map(Duration::from_millis).ok_or_else(|| {
-            CommandError::usage(
-                format!("`{text}` is not a duration"),
-                vec!["write e.g. --poll-interval 5s or 500ms".into()],
-            )
-        })?,
-        None => Duration::from_secs(service.deployment.poll_interval_seconds.max(1) as u64),
-    };
+    let interval = duration_flag(gate.poll_interval.as_deref(), "poll-interval")?
+        .unwrap_or_else(|| Duration::from_secs(service.deployment.poll_interval_seconds.max(1) as u64));
+    let deadline = duration_flag(gate.rollout_timeout.as_deref(), "rollout-timeout")?
+        .unwrap_or_else(|| Duration::from_secs(service.deployment.timeout_seconds.max(1) as u64));
     let check = &service.health_check;
     Ok(GateTimings {
-        deadline: Duration::from_secs(service.deployment.timeout_seconds.max(1) as u64),
+        deadline,
         interval,
         grace_period: Duration::from_secs(check.grace_period_seconds.max(0) as u64),
         matcher: check.matcher.value.clone(),
         healthy_threshold: check.healthy_threshold.max(1) as u32,
         unhealthy_threshold: check.unhealthy_threshold.max(1) as u32,
     })
+}
+
+/// A duration flag's value (`500ms`, `5s`, `10m`), when given; zero is refused.
+fn duration_flag(text: Option<&str>, flag: &str) -> Result<Option<Duration>, CommandError> {
+    let Some(text) = text else { return Ok(None) };
+    match parse_duration_millis(text).filter(|millis| *millis > 0) {
+        Some(millis) => Ok(Some(Duration::from_millis(millis))),
+        None => Err(CommandError::usage(
+            format!("--{flag} `{text}` is not a duration"),
+            vec![format!("write e.g. --{flag} 500ms, 5s or 10m")],
+        )),
+    }
+}
+
+/// Before `up` changes a service: the history must be readable, or a failed rollout would have
+/// nowhere known to go back to. (A missing table is fine: the first record creates it.)
+pub async fn check_history_reachable(session: &Session, plan: &Plan) -> Result<(), CommandError> {
+    use crate::cloud::Cloud;
+    let changes_a_service = plan.changes.iter().find(|change| {
+        change.address.part() == Some(ServicePart::EcsService)
+            && matches!(change.action, Action::Create | Action::Update)
+    });
+    let Some(service) = changes_a_service.and_then(|change| change.address.service_name()) else { return Ok(()) };
+    let scope = HistoryScope::new(&session.checked.manifest.project.name.value, &session.environment);
+    session.cloud.history_list(&scope, service).await?;
+    Ok(())
 }
 
 /// What to do when a gate fails.
@@ -214,28 +235,33 @@ pub async fn run_rollouts(
     printer: &Printer,
 ) -> Result<Vec<(String, ServiceOutcome)>, CommandError> {
     let parts = RunnerParts::new(session)?;
+    for rollout in rollouts.iter().filter(|rollout| rollout.http_url.is_none()) {
+        printer.warning(&format!(
+            "{}: no HTTP check (the environment has no domain and no --health-check-base-url was given): the gate judges ECS and target health only",
+            rollout.service
+        ));
+    }
     let report = |event: RolloutEvent| rollout_view::show_event(printer, &event);
     let runner = parts.runner(session, &report);
     crate::interrupt::begin_gating();
-    let results: Vec<Result<(String, ServiceOutcome), CommandError>> = futures_util::stream::iter(rollouts)
+    let mut outcomes: Vec<(String, ServiceOutcome)> = futures_util::stream::iter(rollouts)
         .map(|rollout| {
             let runner = &runner;
             async move {
-                let outcome = runner.run(rollout, policy.roll_back, crate::interrupt::requested()).await?;
-                Ok((rollout.service.clone(), outcome))
+                let outcome = runner.run(rollout, policy.roll_back, crate::interrupt::requested()).await;
+                (rollout.service.clone(), outcome.unwrap_or_else(unjudged))
             }
         })
         .buffer_unordered(parallelism.max(1))
         .collect()
         .await;
-    let mut outcomes = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     let failed = outcomes.iter().any(|(_, outcome)| !matches!(outcome, ServiceOutcome::Passed { .. }));
     if policy.atomic && failed && policy.roll_back {
         for (service, outcome) in
             outcomes.iter_mut().filter(|(_, outcome)| matches!(outcome, ServiceOutcome::Passed { .. }))
         {
             if let Some(rollout) = rollouts.iter().find(|rollout| &rollout.service == service) {
-                *outcome = roll_back_passed(&runner, rollout).await?;
+                *outcome = runner.roll_back_passed(rollout).await.unwrap_or_else(unjudged);
             }
         }
     }
@@ -245,24 +271,13 @@ pub async fn run_rollouts(
     Ok(outcomes)
 }
 
-/// `--atomic`: a service that passed goes back to its good revision before this run.
-async fn roll_back_passed(
-    runner: &Runner<'_, AwsCloud, HyperHttpCheck>,
-    rollout: &Rollout,
-) -> Result<ServiceOutcome, CommandError> {
-    use crate::cloud::Cloud;
-    let records = runner.cloud.history_list(runner.history, &rollout.service).await?;
-    let newest = records.first().map(|record| record.id.clone()).unwrap_or_default();
-    let failure =
-        crate::rollout::Failure::DeploymentFailed { reason: "another service of this run failed (--atomic)".into() };
-    let Some(good) = runner.last_good(&records, &newest).await? else {
-        return Ok(ServiceOutcome::RollbackFailed { failure, reason: "no earlier good revision".into() });
-    };
-    let back = Rollout { task_definition: good.task_definition.clone(), kind: RecordKind::Rollback, ..rollout.clone() };
-    Ok(match runner.redeploy(&back).await? {
-        crate::rollout::Verdict::Passed => ServiceOutcome::RolledBack { failure, to: good.task_definition },
-        _ => ServiceOutcome::RollbackFailed { failure, reason: "the rollback failed its gate".into() },
-    })
+/// An AWS error stopped the runner (after its own retries): the service was neither judged nor
+/// rolled back, and a person must look.
+fn unjudged(error: crate::cloud::CloudError) -> ServiceOutcome {
+    ServiceOutcome::RollbackFailed {
+        failure: crate::rollout::Failure::Unobserved { error: error.to_string() },
+        reason: "ecsdeploy could not finish following it, so it was not rolled back".into(),
+    }
 }
 
 /// 0 all passed; 3 something was rolled back; 4 a rollback failed; 1 a failure was left as is.

@@ -87,18 +87,16 @@ impl HistoryScope {
     }
 }
 
-/// The newest record that succeeded (records come newest first), other than `excluding`, whose
-/// task definition `is_usable` (still registered).
-pub fn last_good<'a>(
-    records: &'a [DeployRecord],
-    excluding: Option<&str>,
-    is_usable: impl Fn(&str) -> bool,
-) -> Option<&'a DeployRecord> {
-    records.iter().find(|record| {
-        record.outcome == Outcome::Succeeded
-            && Some(record.id.as_str()) != excluding
-            && is_usable(&record.task_definition)
-    })
+/// Where `rollback` (without `--to`) may go, best first: good records older than the deploy
+/// that put the running revision `current` in place, of another revision. Anchoring on that
+/// deploy (not on a later rollback to it) makes a second `rollback` go further back instead of
+/// forward again.
+pub fn rollback_candidates<'a>(records: &'a [DeployRecord], current: &str) -> impl Iterator<Item = &'a DeployRecord> {
+    let anchor = records.iter().position(|record| {
+        record.task_definition == current && record.outcome == Outcome::Succeeded && record.kind != RecordKind::Rollback
+    });
+    let older = anchor.map_or(records, |anchor| &records[anchor + 1..]);
+    older.iter().filter(move |record| record.outcome == Outcome::Succeeded && record.task_definition != current)
 }
 
 /// A new record ID from the time and a random part.
@@ -137,17 +135,22 @@ mod tests {
     }
 
     #[test]
-    fn last_good_is_the_newest_success_still_registered() {
-        let records = vec![
-            record("4", Outcome::InProgress, "td:4"),
-            record("3", Outcome::RolledBack, "td:3"),
-            record("2", Outcome::Succeeded, "td:2"),
-            record("1", Outcome::Succeeded, "td:1"),
+    fn a_second_rollback_goes_further_back() {
+        let mut rollback = record("6", Outcome::Succeeded, "td:4");
+        rollback.kind = RecordKind::Rollback;
+        let mut records = vec![
+            record("5", Outcome::Succeeded, "td:5"),
+            record("4", Outcome::Succeeded, "td:4"),
+            record("3", Outcome::RolledBack, "td:3b"),
+            record("2", Outcome::Succeeded, "td:3"),
         ];
-        assert_eq!(last_good(&records, Some("4"), |_| true).map(|r| r.id.as_str()), Some("2"));
-        assert_eq!(last_good(&records, Some("2"), |_| true).map(|r| r.id.as_str()), Some("1"));
-        assert_eq!(last_good(&records, None, |td| td != "td:2").map(|r| r.id.as_str()), Some("1"));
-        assert!(last_good(&records[..2], None, |_| true).is_none());
+        let first: Vec<&str> = rollback_candidates(&records, "td:5").map(|r| r.id.as_str()).collect();
+        assert_eq!(first, ["4", "2"]);
+        records.insert(0, rollback);
+        let second: Vec<&str> = rollback_candidates(&records, "td:4").map(|r| r.id.as_str()).collect();
+        assert_eq!(second, ["2"], "not forward to td:5 again");
+        let unknown: Vec<&str> = rollback_candidates(&records, "td:9").map(|r| r.id.as_str()).collect();
+        assert_eq!(unknown, ["6", "5", "4", "2"]);
     }
 
     #[test]

@@ -22,6 +22,9 @@ use std::time::Duration;
 pub struct GateSettings {
     pub deployment_id: String,
     pub task_definition: String,
+    /// What the service ran before: where ECS's circuit breaker rolls back to. Another
+    /// deployment of any other revision taking over is someone else's (superseded).
+    pub previous_task_definition: Option<String>,
     pub deadline: Duration,
     /// How long targets may be unhealthy once the deployment completed.
     pub grace_period: Duration,
@@ -58,6 +61,11 @@ pub enum Failure {
     Deadline { stage: Stage },
     /// The operator interrupted the wait.
     Interrupted,
+    /// AWS errors kept ecsdeploy from following the rollout.
+    Unobserved { error: String },
+    /// Another deployment (another run, another tool) replaced this one: not ours to judge or
+    /// to roll back.
+    Superseded { deployment: String, task_definition: String },
 }
 
 impl std::fmt::Display for Failure {
@@ -81,6 +89,11 @@ impl std::fmt::Display for Failure {
                 }
             ),
             Failure::Interrupted => f.write_str("interrupted"),
+            Failure::Unobserved { error } => write!(f, "could not follow the rollout: {error}"),
+            Failure::Superseded { deployment, task_definition } => write!(
+                f,
+                "another deployment ({deployment}, {task_definition}) replaced this one; not rolling back over it"
+            ),
         }
     }
 }
@@ -96,6 +109,8 @@ pub enum Verdict {
 /// What the gate remembers between observations.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GateState {
+    /// Whether the deployment was seen at all (DescribeServices may lag behind UpdateService).
+    pub seen: bool,
     /// When the deployment was first seen completed (targets get the grace period from then).
     pub completed_at: Option<Duration>,
     pub http_successes: u32,
@@ -118,15 +133,25 @@ pub fn evaluate(
 
 fn judge(settings: &GateSettings, state: &mut GateState, observation: &Observation, elapsed: Duration) -> Verdict {
     let service = &observation.service;
-    if let Some(primary) = service.primary()
-        && primary.id != settings.deployment_id
-        && primary.task_definition != settings.task_definition
+    let ours = service.deployment(&settings.deployment_id);
+    state.seen |= ours.is_some();
+    if let Some(deployment) = ours
+        && deployment.rollout_state == "FAILED"
     {
-        return Verdict::Failed(Failure::RolledBackByEcs { task_definition: primary.task_definition.clone() });
+        return Verdict::Failed(Failure::DeploymentFailed { reason: deployment.rollout_state_reason.clone() });
     }
-    let Some(deployment) = service.deployment(&settings.deployment_id) else {
-        // Gone without a newer primary of another revision: ECS replaced it; treat as rolled back.
-        return Verdict::Failed(Failure::RolledBackByEcs { task_definition: service.task_definition.clone() });
+    let taken_over = service
+        .primary()
+        .filter(|primary| primary.id != settings.deployment_id && primary.task_definition != settings.task_definition);
+    if let Some(primary) = taken_over {
+        return taken_over_by(settings, &primary.id, &primary.task_definition);
+    }
+    let Some(deployment) = ours else {
+        if !state.seen {
+            // Not visible yet: wait (the deadline bounds it).
+            return Verdict::Waiting(Stage::Deploying);
+        }
+        return taken_over_by(settings, "", &service.task_definition);
     };
     match deployment.rollout_state.as_str() {
         "FAILED" => {
@@ -143,12 +168,28 @@ fn judge(settings: &GateSettings, state: &mut GateState, observation: &Observati
         .map(|target| format!("{}:{} {} ({})", target.id, target.port, target.state, target.reason))
         .collect();
     if !unhealthy.is_empty() || (serving.len() as i64) < deployment.desired_count {
+        // Successes of the HTTP check count only in a row with healthy targets.
+        state.http_successes = 0;
+        state.http_failures = 0;
         if elapsed.saturating_sub(completed_at) > settings.grace_period {
             return Verdict::Failed(Failure::TargetsUnhealthy { unhealthy });
         }
         return Verdict::Waiting(Stage::Targets);
     }
     http_stage(settings, state, observation.http.as_ref())
+}
+
+/// Another deployment replaced ours: ECS's circuit breaker when it went back to what ran
+/// before (never a success), someone else otherwise.
+fn taken_over_by(settings: &GateSettings, deployment: &str, task_definition: &str) -> Verdict {
+    if settings.previous_task_definition.as_deref() == Some(task_definition) {
+        Verdict::Failed(Failure::RolledBackByEcs { task_definition: task_definition.to_string() })
+    } else {
+        Verdict::Failed(Failure::Superseded {
+            deployment: deployment.to_string(),
+            task_definition: task_definition.to_string(),
+        })
+    }
 }
 
 fn http_stage(settings: &GateSettings, state: &mut GateState, http: Option<&HttpResult>) -> Verdict {

@@ -103,7 +103,15 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
     ) -> Result<ServiceOutcome, CloudError> {
         let records = self.history_with_baseline(rollout).await?;
         let mut record = self.begin(rollout).await?;
-        let verdict = self.gate(rollout, &rollout.deployment_id, &rollout.task_definition, false, interrupted).await?;
+        let verdict = match self.gate(rollout, &rollout.deployment_id, false, interrupted).await {
+            Ok(verdict) => verdict,
+            Err(error) => {
+                // Best effort: the record should not stay "in progress" for ever.
+                let reason = format!("could not follow the rollout: {error}");
+                let _ = self.finish(&mut record, Outcome::RollbackFailed, Some(reason)).await;
+                return Err(error);
+            }
+        };
         let failure = match verdict {
             Verdict::Passed => {
                 self.finish(&mut record, Outcome::Succeeded, None).await?;
@@ -113,7 +121,7 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
             Verdict::Waiting(_) => Failure::Interrupted,
         };
         (self.report)(RolloutEvent::Failed { service: rollout.service.clone(), failure: failure.clone() });
-        if !roll_back {
+        if !roll_back || matches!(failure, Failure::Superseded { .. }) {
             self.finish(&mut record, Outcome::Failed, Some(failure.to_string())).await?;
             return Ok(ServiceOutcome::Failed { failure });
         }
@@ -128,7 +136,7 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
         record: &mut DeployRecord,
         failure: Failure,
     ) -> Result<ServiceOutcome, CloudError> {
-        let Some(good) = self.last_good(records, &record.id).await? else {
+        let Some(good) = self.last_good(records, &record.id, &rollout.task_definition).await? else {
             let reason =
                 "there is no earlier good revision to return to (the service has never passed a gate)".to_string();
             self.finish(record, Outcome::RollbackFailed, Some(format!("{failure}; {reason}"))).await?;
@@ -137,6 +145,7 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
         (self.report)(RolloutEvent::RollingBack { service: rollout.service.clone(), to: good.task_definition.clone() });
         let back = Rollout {
             task_definition: good.task_definition.clone(),
+            previous_task_definition: Some(rollout.task_definition.clone()),
             image_digests: good.image_digests.clone(),
             config_hash: good.config_hash.clone(),
             kind: RecordKind::Rollback,
@@ -157,15 +166,41 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
         })
     }
 
+    /// `--atomic`: `rollout` passed, but another service of the run failed: back to the good
+    /// revision before it.
+    pub async fn roll_back_passed(&self, rollout: &Rollout) -> Result<ServiceOutcome, CloudError> {
+        let records = self.cloud.history_list(self.history, &rollout.service).await?;
+        let passed = records.iter().find(|record| record.task_definition == rollout.task_definition);
+        let passed_id = passed.map(|record| record.id.clone()).unwrap_or_default();
+        let failure = Failure::DeploymentFailed { reason: "another service of this run failed (--atomic)".into() };
+        let Some(good) = self.last_good(&records, &passed_id, &rollout.task_definition).await? else {
+            return Ok(ServiceOutcome::RollbackFailed { failure, reason: "there is no earlier good revision".into() });
+        };
+        (self.report)(RolloutEvent::RollingBack { service: rollout.service.clone(), to: good.task_definition.clone() });
+        let back = Rollout {
+            task_definition: good.task_definition.clone(),
+            previous_task_definition: Some(rollout.task_definition.clone()),
+            image_digests: good.image_digests.clone(),
+            config_hash: good.config_hash.clone(),
+            kind: RecordKind::Rollback,
+            ..rollout.clone()
+        };
+        Ok(match self.redeploy(&back).await? {
+            Verdict::Passed => ServiceOutcome::RolledBack { failure, to: good.task_definition },
+            verdict => ServiceOutcome::RollbackFailed {
+                failure,
+                reason: format!("the rollback failed its gate: {}", describe(&verdict)),
+            },
+        })
+    }
+
     /// Points the service at `rollout.task_definition`, gates it, and records it.
     pub async fn redeploy(&self, rollout: &Rollout) -> Result<Verdict, CloudError> {
         let mut record = self.begin(rollout).await?;
         let deployment =
             self.cloud.deploy_revision(&rollout.cluster, &rollout.full_name, &rollout.task_definition).await;
         let verdict = match deployment {
-            Ok(deployment) => {
-                self.gate(rollout, &deployment, &rollout.task_definition, true, std::future::pending()).await
-            }
+            Ok(deployment) => self.gate(rollout, &deployment, true, std::future::pending()).await,
             Err(error) => Err(error),
         };
         let (outcome, reason) = match &verdict {
@@ -181,14 +216,14 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
         &self,
         rollout: &Rollout,
         deployment_id: &str,
-        task_definition: &str,
         rollback: bool,
         interrupted: impl Future<Output = ()>,
     ) -> Result<Verdict, CloudError> {
         let timings = &rollout.timings;
         let settings = GateSettings {
             deployment_id: deployment_id.to_string(),
-            task_definition: task_definition.to_string(),
+            task_definition: rollout.task_definition.clone(),
+            previous_task_definition: rollout.previous_task_definition.clone(),
             deadline: timings.deadline,
             grace_period: timings.grace_period,
             http_check: rollout.http_url.is_some(),
@@ -221,8 +256,9 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
     /// that revision is recorded first as the baseline to return to.
     async fn history_with_baseline(&self, rollout: &Rollout) -> Result<Vec<DeployRecord>, CloudError> {
         let records = self.cloud.history_list(self.history, &rollout.service).await?;
-        let has_good = records.iter().any(|record| record.outcome == Outcome::Succeeded);
-        let Some(previous) = rollout.previous_task_definition.as_ref().filter(|_| !has_good) else {
+        // Only for a service with no history at all: a revision still running after a failed
+        // deploy is not known to be good.
+        let Some(previous) = rollout.previous_task_definition.as_ref().filter(|_| records.is_empty()) else {
             return Ok(records);
         };
         let (started_at, millis) = (self.now)();
@@ -278,13 +314,18 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
         self.cloud.history_finish(self.history, record).await
     }
 
-    /// The newest good record other than `excluding` whose revision is still registered.
+    /// The newest good record other than `excluding` whose revision is not `failed_revision`
+    /// (the one being rolled back from) and is still registered.
     pub async fn last_good(
         &self,
         records: &[DeployRecord],
         excluding: &str,
+        failed_revision: &str,
     ) -> Result<Option<DeployRecord>, CloudError> {
-        for record in records.iter().filter(|record| record.outcome == Outcome::Succeeded && record.id != excluding) {
+        let candidates = records.iter().filter(|record| {
+            record.outcome == Outcome::Succeeded && record.id != excluding && record.task_definition != failed_revision
+        });
+        for record in candidates {
             if self.cloud.is_revision_active(&record.task_definition).await? {
                 return Ok(Some(record.clone()));
             }

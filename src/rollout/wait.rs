@@ -9,6 +9,9 @@ use serde::Serialize;
 use std::future::Future;
 use std::time::Duration;
 
+/// How many failed observations in a row end the wait with the error.
+pub const OBSERVE_ERRORS_TOLERATED: u32 = 3;
+
 /// What a waiting rollout looks like, for the progress display.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Progress {
@@ -48,8 +51,27 @@ where
     let mut seen_events: Option<Vec<String>> = None;
     let mut shown: Option<Progress> = None;
     tokio::pin!(interrupted);
+    let mut errors_in_a_row = 0;
     loop {
-        let observation = observe().await?;
+        // The SDK already retried each call; a few failed looks in a row are still tolerated
+        // (a rollout in flight should not be abandoned for one bad answer).
+        let observation = match observe().await {
+            Ok(observation) => {
+                errors_in_a_row = 0;
+                observation
+            }
+            Err(error) => {
+                errors_in_a_row += 1;
+                if errors_in_a_row >= OBSERVE_ERRORS_TOLERATED {
+                    return Err(error);
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(interval) => {}
+                    _ = &mut interrupted => return Ok(Verdict::Failed(Failure::Interrupted)),
+                }
+                continue;
+            }
+        };
         let elapsed = started.elapsed();
         let verdict = evaluate(settings, &mut state, &observation, elapsed);
         let now = progress(&observation, &verdict, &mut seen_events, elapsed);

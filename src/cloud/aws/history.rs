@@ -116,6 +116,8 @@ impl AwsCloud {
                 .key_condition_expression("pk = :partition")
                 .expression_attribute_values(":partition", AttributeValue::S(scope.partition(service)))
                 .scan_index_forward(false)
+                // A record finished a moment ago must be seen by the run that decides on it.
+                .consistent_read(true)
                 .set_exclusive_start_key(start)
                 .send()
                 .await

@@ -83,7 +83,15 @@ impl AwsCloud {
             Ok(output) => Ok(output
                 .task_definition()
                 .is_some_and(|definition| definition.status() == Some(&ecs::TaskDefinitionStatus::Active))),
-            Err(error) if is_not_found(&error, &["ClientException"]) => Ok(false),
+            // ECS answers a revision that never existed with this ClientException; any other
+            // ClientException (access, throttling of the control plane) is an error, not "gone".
+            Err(error)
+                if is_not_found(&error, &["ClientException"])
+                    && aws_sdk_ecs::error::ProvideErrorMetadata::message(&error)
+                        .is_some_and(|message| message.contains("Unable to describe task definition")) =>
+            {
+                Ok(false)
+            }
             Err(error) => {
                 Err(self.error("ecs:DescribeTaskDefinition", format!("task definition {task_definition}"), &error))
             }
