@@ -143,14 +143,7 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
             return Ok(ServiceOutcome::RollbackFailed { failure, reason });
         };
         (self.report)(RolloutEvent::RollingBack { service: rollout.service.clone(), to: good.task_definition.clone() });
-        let back = Rollout {
-            task_definition: good.task_definition.clone(),
-            previous_task_definition: Some(rollout.task_definition.clone()),
-            image_digests: good.image_digests.clone(),
-            config_hash: good.config_hash.clone(),
-            kind: RecordKind::Rollback,
-            ..rollout.clone()
-        };
+        let back = back_to(rollout, &good);
         let outcome = self.redeploy(&back).await;
         let (outcome, reason) = match outcome {
             Ok(Verdict::Passed) => (Outcome::RolledBack, None),
@@ -177,14 +170,7 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
             return Ok(ServiceOutcome::RollbackFailed { failure, reason: "there is no earlier good revision".into() });
         };
         (self.report)(RolloutEvent::RollingBack { service: rollout.service.clone(), to: good.task_definition.clone() });
-        let back = Rollout {
-            task_definition: good.task_definition.clone(),
-            previous_task_definition: Some(rollout.task_definition.clone()),
-            image_digests: good.image_digests.clone(),
-            config_hash: good.config_hash.clone(),
-            kind: RecordKind::Rollback,
-            ..rollout.clone()
-        };
+        let back = back_to(rollout, &good);
         Ok(match self.redeploy(&back).await? {
             Verdict::Passed => ServiceOutcome::RolledBack { failure, to: good.task_definition },
             verdict => ServiceOutcome::RollbackFailed {
@@ -331,6 +317,18 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
             }
         }
         Ok(None)
+    }
+}
+
+/// The rollout that returns `rollout`'s service to `good` (its digests and configuration).
+fn back_to(rollout: &Rollout, good: &DeployRecord) -> Rollout {
+    Rollout {
+        task_definition: good.task_definition.clone(),
+        previous_task_definition: Some(rollout.task_definition.clone()),
+        image_digests: good.image_digests.clone(),
+        config_hash: good.config_hash.clone(),
+        kind: RecordKind::Rollback,
+        ..rollout.clone()
     }
 }
 
