@@ -341,6 +341,7 @@ async fn two_writers_never_overwrite_a_history_record() {
         git_commit: None,
         task_definition: "arn:aws:ecs:us-east-1:1:task-definition/stage-auth:1".into(),
         image_digests: Vec::new(),
+        secret_versions: Default::default(),
         config_hash: String::new(),
         outcome: Outcome::InProgress,
         reason: None,

@@ -35,6 +35,7 @@ fn rollout(task_definition: &str, previous: Option<&str>) -> Rollout {
         task_definition: task_definition.into(),
         previous_task_definition: previous.map(str::to_string),
         image_digests: vec!["1.dkr.ecr.us-east-1.amazonaws.com/acme/auth@sha256:ab".into()],
+        secret_versions: Default::default(),
         config_hash: "hash".into(),
         http_url: Some("http://stand-in/stage/auth/health".into()),
         timings: GateTimings {
@@ -92,6 +93,7 @@ fn record(id: &str, task_definition: &str, outcome: Outcome) -> DeployRecord {
         git_commit: None,
         task_definition: task_definition.into(),
         image_digests: Vec::new(),
+        secret_versions: Default::default(),
         config_hash: String::new(),
         outcome,
         reason: None,

@@ -15,6 +15,9 @@ pub struct ServiceScope {
     pub names: ServiceNames,
     pub scaling_policies: Vec<String>,
     pub alarms: Vec<String>,
+    /// The secrets its containers use (their current versions make the service's
+    /// secret-versions digest).
+    pub secrets: Vec<SecretIdentity>,
 }
 
 /// An image to resolve to its digest.
@@ -91,6 +94,13 @@ impl ReadScope {
                     alarms: desired
                         .service(&service.name.value)
                         .map(|d| d.alarms.iter().map(|alarm| alarm.alarm_name.clone()).collect())
+                        .unwrap_or_default(),
+                    secrets: desired
+                        .service(&service.name.value)
+                        .map(|d| {
+                            let containers = &d.task_definition.container_definitions;
+                            containers.iter().flat_map(|c| c.secrets.iter().map(|s| s.secret.clone())).collect()
+                        })
                         .unwrap_or_default(),
                 })
                 .collect(),

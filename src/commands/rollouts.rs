@@ -6,6 +6,7 @@ use super::session::Session;
 use crate::apply::ApplyOutcome;
 use crate::cli::GateArgs;
 use crate::cloud::aws::AwsCloud;
+use crate::desired::task_definition::SecretIdentity;
 use crate::desired::{DesiredService, Reference};
 use crate::exit_status::ExitStatus;
 use crate::history::{self, DeployRecord, HistoryScope, RecordKind};
@@ -83,6 +84,7 @@ pub fn rollback_rollout(
         task_definition: record.task_definition.clone(),
         previous_task_definition: None,
         image_digests: record.image_digests.clone(),
+        secret_versions: secret_versions(desired, values),
         config_hash: record.config_hash.clone(),
         http_url: health_url(environment, manifest, gate),
         timings: timings(manifest, gate)?,
@@ -116,6 +118,7 @@ fn rollout(
         task_definition,
         previous_task_definition: before.and_then(|before| before["taskDefinition"].as_str()).map(str::to_string),
         image_digests,
+        secret_versions: secret_versions(desired, values),
         config_hash: history::config_hash(&resolved),
         http_url: health_url(environment, manifest, gate),
         timings: timings(manifest, gate)?,
@@ -125,6 +128,20 @@ fn rollout(
 
 /// `<base>/<path prefix>/<service path>/<health path>`: the check goes through the ALB, so it
 /// takes the route the rule matches (`/stage/auth/health` for `/auth/*` in stage).
+/// The current version of each secret `service` uses, as read before the run.
+fn secret_versions(service: &DesiredService, values: &Values) -> std::collections::BTreeMap<String, String> {
+    let secrets = service.task_definition.container_definitions.iter().flat_map(|container| &container.secrets);
+    secrets
+        .filter_map(|secret| {
+            let key = match &secret.secret {
+                SecretIdentity::Name(key) | SecretIdentity::Arn(key) => key.clone(),
+            };
+            let version = values.one(&Reference::SecretVersionId(key.clone()))?;
+            Some((key, version.to_string()))
+        })
+        .collect()
+}
+
 pub fn health_url(environment: &Environment, service: &Service, gate: &GateArgs) -> Option<String> {
     let base = match (&gate.health_check_base_url, &environment.domain) {
         (Some(base), _) => base.trim_end_matches('/').to_string(),

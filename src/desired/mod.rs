@@ -94,6 +94,24 @@ pub fn build(manifest: &Manifest, environment: &Environment, context: &Context) 
     }
 }
 
+/// The ECS service's tags: the service's, plus, when it uses secrets, the digest of their
+/// current versions (so that a rotation shows in the plan and restarts the service).
+fn secret_versions_tagged(
+    tags: &Tags,
+    task_definition: &task_definition::TaskDefinition,
+    names: &names::ServiceNames,
+) -> Tags {
+    let uses_secrets = task_definition.container_definitions.iter().any(|container| !container.secrets.is_empty());
+    let mut tagged = tags.clone();
+    if uses_secrets {
+        let digest = Reference::SecretVersions { service: names.full_name.clone() };
+        // Where the readers' order puts it (ecsdeploy's tags by key): before ecsdeploy:service.
+        let at = tagged.0.iter().position(|(key, _)| key == tags::SERVICE_TAG).unwrap_or(tagged.0.len());
+        tagged.0.insert(at, (tags::SECRET_VERSIONS_TAG.to_string(), digest.to_string()));
+    }
+    tagged
+}
+
 /// Tags of a service's resources: ownership, then project, environment and service tags.
 pub fn service_tags(manifest: &Manifest, environment: &Environment, service: &Service) -> Tags {
     let extra = manifest
@@ -140,7 +158,13 @@ fn build_service(
             &names,
             &tags,
         ),
-        service: ecs_service::ecs_service(project, environment, service, &names, &tags),
+        service: ecs_service::ecs_service(
+            project,
+            environment,
+            service,
+            &names,
+            &secret_versions_tagged(&tags, &task_definition, &names),
+        ),
         scalable_target: scaling::scalable_target(service, &names, &tags),
         scaling_policies: scaling::scaling_policies(load_balancer, service, &names),
         alarms: alarms::alarms(project, &environment.name.value, &service.alarms, &names, &tags),

@@ -50,6 +50,11 @@ pub enum Reference {
     LoadBalancerDimension { load_balancer: String },
     /// `targetgroup/<name>/<id>`: the target group as CloudWatch names it in dimensions.
     TargetGroupDimension(String),
+    /// A digest of the current (AWSCURRENT) version IDs of the secrets a service uses, never
+    /// their values: a rotation changes it, and `up` restarts the service to pick it up.
+    SecretVersions { service: String },
+    /// The current (AWSCURRENT) version ID of the secret with this name or ARN.
+    SecretVersionId(String),
     /// The ARN of the task definition revision a service should run: the one it runs when the
     /// content is unchanged, else the revision apply registers.
     TaskDefinitionArn { family: String },
@@ -92,6 +97,8 @@ impl fmt::Display for Reference {
                 write!(f, "<load-balancer-dimension {load_balancer}>")
             }
             Reference::TargetGroupDimension(name) => write!(f, "<target-group-dimension {name}>"),
+            Reference::SecretVersions { service } => write!(f, "<secret-versions {service}>"),
+            Reference::SecretVersionId(secret) => write!(f, "<secret-version-id {secret}>"),
         }
     }
 }

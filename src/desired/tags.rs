@@ -13,6 +13,8 @@ pub const PROJECT_TAG: &str = "ecsdeploy:project";
 pub const ENVIRONMENT_TAG: &str = "ecsdeploy:environment";
 /// The tag naming the owning service.
 pub const SERVICE_TAG: &str = "ecsdeploy:service";
+/// On an ECS service: the digest of the secret versions its running deployment started with.
+pub const SECRET_VERSIONS_TAG: &str = "ecsdeploy:secret-versions";
 /// The environment tag value of resources shared by every environment.
 pub const SHARED_ENVIRONMENT: &str = crate::manifest::SHARED_ENVIRONMENT_NAME;
 

@@ -57,6 +57,10 @@ pub struct DeployRecord {
     pub git_commit: Option<String>,
     pub task_definition: String,
     pub image_digests: Vec<String>,
+    /// The current version ID of each secret the service uses (by name or ARN), never a value:
+    /// what the deploy's tasks started with.
+    #[serde(default)]
+    pub secret_versions: std::collections::BTreeMap<String, String>,
     /// SHA-256 of the task definition as registered: equal hashes, equal configuration.
     pub config_hash: String,
     pub outcome: Outcome,
@@ -128,6 +132,7 @@ mod tests {
             git_commit: None,
             task_definition: task_definition.into(),
             image_digests: Vec::new(),
+            secret_versions: Default::default(),
             config_hash: String::new(),
             outcome,
             reason: None,

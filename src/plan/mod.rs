@@ -287,7 +287,20 @@ fn change_for(resource: &DesiredResource, actual: &ActualState, values: &values:
         _ if change.fields.iter().any(|field| rules.immutable.contains(&top_level(&field.path))) => Action::Replace,
         _ => Action::Update,
     };
+    if change.action == Action::Update && secrets_rotated(&existing.json, &desired_json) {
+        change.reason = Some("a secret it uses has a new version: new tasks start to read it".into());
+    }
     change
+}
+
+/// The secret-versions tag changed from a known digest (not added for the first time).
+fn secrets_rotated(before: &serde_json::Value, after: &serde_json::Value) -> bool {
+    let digest = |json: &serde_json::Value| -> Option<String> {
+        let tags = json.get("tags")?.as_array()?;
+        let tag = tags.iter().find(|tag| tag["key"] == crate::desired::tags::SECRET_VERSIONS_TAG)?;
+        tag["value"].as_str().map(str::to_string)
+    };
+    matches!((digest(before), digest(after)), (Some(old), Some(new)) if old != new)
 }
 
 /// The family's newest revision when plan decided to reuse it.

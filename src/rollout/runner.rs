@@ -37,6 +37,8 @@ pub struct Rollout {
     /// What the service ran before this run (a starting point when there is no history yet).
     pub previous_task_definition: Option<String>,
     pub image_digests: Vec<String>,
+    /// Secret name or ARN -> the current version ID the tasks start with.
+    pub secret_versions: std::collections::BTreeMap<String, String>,
     pub config_hash: String,
     /// The service's health URL through the ALB; `None`: no HTTP check.
     pub http_url: Option<String>,
@@ -258,6 +260,7 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
             git_commit: None,
             task_definition: previous.clone(),
             image_digests: Vec::new(),
+            secret_versions: Default::default(),
             config_hash: String::new(),
             outcome: Outcome::Succeeded,
             reason: Some("running before ecsdeploy kept history for this service".into()),
@@ -280,6 +283,7 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
             git_commit: self.deployer.git_commit.clone(),
             task_definition: rollout.task_definition.clone(),
             image_digests: rollout.image_digests.clone(),
+            secret_versions: rollout.secret_versions.clone(),
             config_hash: rollout.config_hash.clone(),
             outcome: Outcome::InProgress,
             reason: None,

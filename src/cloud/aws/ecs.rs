@@ -16,7 +16,7 @@ use crate::desired::ecs_service::{
     DeploymentController, EcsService, LoadBalancerBinding, NetworkConfiguration,
 };
 use crate::desired::shared::Cluster;
-use crate::desired::tags::{SERVICE_TAG, Tags};
+use crate::desired::tags::{SECRET_VERSIONS_TAG, SERVICE_TAG, Tags};
 use crate::desired::task_definition::{
     ContainerDefinition, ContainerHealthCheck, ImageReference, KeyValue, LogConfiguration, LogOptions, PortMapping,
     RuntimePlatform, SecretValueFrom, SecretVariable, TaskDefinition,
@@ -407,11 +407,16 @@ impl AwsCloud {
         // Only tags differ: UpdateService would be a needless (and on AWS, deploying) call.
         let settings_differ =
             without(before, &["tags", "desiredCount"]) != without(&json_of(service), &["tags", "desiredCount"]);
+        // A secret the service uses has a new current version: new tasks read it at start.
+        let before_tags = tags_in(before, "tags");
+        let secrets_rotated = before_tags
+            .get(SECRET_VERSIONS_TAG)
+            .is_some_and(|old| service.tags.get(SECRET_VERSIONS_TAG).is_some_and(|new| new != old));
         let mut values = Values::default();
-        if settings_differ {
-            values = self.send_service_update(service, before, &resource).await?;
+        if settings_differ || secrets_rotated {
+            values = self.send_service_update(service, before, &resource, secrets_rotated).await?;
         }
-        self.retag_ecs_resource(arn, &tags_in(before, "tags"), &service.tags, &resource).await?;
+        self.retag_ecs_resource(arn, &before_tags, &service.tags, &resource).await?;
         Ok(values)
     }
 
@@ -420,6 +425,7 @@ impl AwsCloud {
         service: &EcsService,
         before: &serde_json::Value,
         resource: &str,
+        secrets_rotated: bool,
     ) -> Result<Values, CloudError> {
         let parts = service_parts(service).map_err(|message| unsent("ecs:UpdateService", resource, message))?;
         // AWS starts new tasks only when told to after a capacity-provider strategy change.
@@ -431,7 +437,7 @@ impl AwsCloud {
             .cluster(&service.cluster)
             .service(&service.service_name)
             .task_definition(service.task_definition.to_string())
-            .force_new_deployment(strategy_changed)
+            .force_new_deployment(strategy_changed || secrets_rotated)
             .set_capacity_provider_strategy(Some(parts.capacity))
             .platform_version(&service.platform_version)
             .network_configuration(parts.network)

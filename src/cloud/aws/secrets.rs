@@ -31,26 +31,36 @@ impl AwsCloud {
                 SecretIdentity::Arn(_) => None,
             })
             .collect();
-        let arns = self.secret_arns(&names).await?;
+        let found = self.secret_arns(&names).await?;
         for name in names {
-            match arns.get(name) {
-                Some(arn) => partial.values.set(&Reference::SecretArn(name.to_string()), arn.clone()),
+            match found.get(name) {
+                Some((arn, version)) => {
+                    partial.values.set(&Reference::SecretArn(name.to_string()), arn.clone());
+                    partial.values.set(&Reference::SecretVersionId(name.to_string()), version.clone());
+                }
                 None => partial.missing(format!("secret {name}"), self.create_secret_hint(name)),
             }
         }
         for secret in &scope.secrets {
-            if let SecretIdentity::Arn(arn) = secret
-                && let Some(problem) = self.secret_arn_problem(arn).await?
-            {
-                partial.missing(format!("secret {arn}"), problem);
+            if let SecretIdentity::Arn(arn) = secret {
+                match self.secret_arn_state(arn).await? {
+                    Ok(version) => partial.values.set(&Reference::SecretVersionId(arn.clone()), version),
+                    Err(problem) => partial.missing(format!("secret {arn}"), problem),
+                }
+            }
+        }
+        for service in &scope.services {
+            if let Some(digest) = secret_versions_digest(&service.secrets, &partial.values) {
+                partial.values.set(&Reference::SecretVersions { service: service.names.full_name.clone() }, digest);
             }
         }
         Ok(partial)
     }
 
-    /// Name -> full ARN of the secrets named exactly `names` (the name filter matches prefixes,
-    /// so `stage/auth` also finds `stage/auth/db`: only exact names are kept).
-    async fn secret_arns(&self, names: &[&str]) -> Result<BTreeMap<String, String>, CloudError> {
+    /// Name -> (full ARN, current version ID) of the secrets named exactly `names` (the name
+    /// filter matches prefixes, so `stage/auth` also finds `stage/auth/db`: only exact names are
+    /// kept). ListSecrets carries the versions' stages: no value is read.
+    async fn secret_arns(&self, names: &[&str]) -> Result<BTreeMap<String, (String, String)>, CloudError> {
         let mut arns = BTreeMap::new();
         for batch in names.chunks(NAMES_PER_FILTER) {
             let values = batch.iter().map(|name| name.to_string()).collect();
@@ -64,7 +74,8 @@ impl AwsCloud {
                     if let (Some(name), Some(arn)) = (secret.name(), secret.arn())
                         && batch.contains(&name)
                     {
-                        arns.insert(name.to_string(), arn.to_string());
+                        let version = current_version(secret.secret_versions_to_stages());
+                        arns.insert(name.to_string(), (arn.to_string(), version));
                     }
                 }
             }
@@ -72,15 +83,16 @@ impl AwsCloud {
         Ok(arns)
     }
 
-    /// What is wrong with the secret `arn`: absent, or scheduled for deletion; `None` when usable.
-    async fn secret_arn_problem(&self, arn: &str) -> Result<Option<String>, CloudError> {
+    /// The secret `arn`'s current version ID when usable, else what is wrong with it (absent,
+    /// or scheduled for deletion).
+    async fn secret_arn_state(&self, arn: &str) -> Result<Result<String, String>, CloudError> {
         match self.secrets.describe_secret().secret_id(arn).send().await {
-            Ok(secret) if secret.deleted_date().is_some() => Ok(Some(format!(
+            Ok(secret) if secret.deleted_date().is_some() => Ok(Err(format!(
                 "it is scheduled for deletion: restore it (aws secretsmanager restore-secret --secret-id {arn}) \
                  or name another secret ({NEVER_READS_VALUES})"
             ))),
-            Ok(_) => Ok(None),
-            Err(error) if is_not_found(&error, SECRET_NOT_FOUND) => Ok(Some(format!(
+            Ok(secret) => Ok(Ok(current_version(secret.version_ids_to_stages()))),
+            Err(error) if is_not_found(&error, SECRET_NOT_FOUND) => Ok(Err(format!(
                 "no secret with this ARN is visible in region {} with these credentials: check the ARN in services.toml, \
                  or create the secret and use its ARN ({NEVER_READS_VALUES})",
                 self.region
@@ -96,6 +108,32 @@ impl AwsCloud {
             self.region
         )
     }
+}
+
+/// The version ID that carries the AWSCURRENT stage (empty when none does).
+fn current_version(versions: Option<&std::collections::HashMap<String, Vec<String>>>) -> String {
+    versions
+        .and_then(|versions| versions.iter().find(|(_, stages)| stages.iter().any(|stage| stage == "AWSCURRENT")))
+        .map(|(version, _)| version.clone())
+        .unwrap_or_default()
+}
+
+/// SHA-256 (first 16 hex digits) over `secret=version` of each secret, sorted; `None` when a
+/// version is unknown (the secret is missing, and the plan stops on that anyway).
+fn secret_versions_digest(secrets: &[SecretIdentity], values: &crate::plan::values::Values) -> Option<String> {
+    use sha2::Digest;
+    let mut lines: Vec<String> = Vec::new();
+    for secret in secrets {
+        let key = match secret {
+            SecretIdentity::Name(name) | SecretIdentity::Arn(name) => name,
+        };
+        let version = values.one(&Reference::SecretVersionId(key.clone()))?;
+        lines.push(format!("{key}={version}"));
+    }
+    lines.sort();
+    lines.dedup();
+    let digest = sha2::Sha256::digest(lines.join("\n").as_bytes());
+    Some(digest.iter().take(8).map(|byte| format!("{byte:02x}")).collect())
 }
 
 #[cfg(test)]
