@@ -72,6 +72,42 @@ pub enum Command {
     /// Show each service's tasks, revision, images, rollout, target health, last deploy and
     /// whether the live state drifted from the manifest.
     Status(StatusArgs),
+    /// The secrets the environment's services use: list them (never their values), or set one
+    /// from stdin or a file (never from the command line).
+    Secrets(SecretsArgs),
+}
+
+/// Arguments of `secrets`.
+#[derive(Debug, Args)]
+pub struct SecretsArgs {
+    #[command(subcommand)]
+    pub command: SecretsCommand,
+}
+
+/// `secrets list` and `secrets set`.
+#[derive(Debug, clap::Subcommand)]
+pub enum SecretsCommand {
+    /// Every secret the environment's services use: current version, versions, last change,
+    /// rotation and which services use it. Never a value.
+    List {
+        /// The environment (a file name under environments/ without .toml).
+        #[arg(short, long)]
+        env: String,
+    },
+    /// Set a secret's value, read from stdin (one trailing newline dropped) or --from-file
+    /// (as is): creates the secret, tagged as ecsdeploy's, or adds a new current version to one
+    /// ecsdeploy created. `up` then restarts the services that use it.
+    Set {
+        /// The environment (a file name under environments/ without .toml).
+        #[arg(short, long)]
+        env: String,
+        /// The secret as services.toml names it (`auth/jwt`); the environment's secret_prefix
+        /// applies (`stage/auth/jwt`).
+        name: String,
+        /// Read the value from this file instead of stdin.
+        #[arg(long)]
+        from_file: Option<std::path::PathBuf>,
+    },
 }
 
 /// Arguments of `rollback`.

@@ -105,3 +105,111 @@ async fn a_rotated_secret_restarts_only_the_services_that_use_it() {
     let again = run(account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode"]).current_dir(root()));
     assert_eq!(again.code, 0, "{}", again.transcript());
 }
+
+/// Runs `command` with `input` on stdin.
+fn run_with_stdin(command: &mut std::process::Command, input: &str) -> support::Run {
+    use std::io::Write;
+    let mut child = command
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    support::Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[tokio::test]
+async fn secrets_set_reads_stdin_or_a_file_changes_only_its_own_secrets_and_never_shows_a_value() {
+    let account = TestAccount::new();
+    account.create_world();
+    let config = account.sdk_config().await;
+    let directory = support::manifest_copy();
+    let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
+    let services = services
+        .replace("JWT_SIGNING_KEY = \"auth/jwt\"", "JWT_SIGNING_KEY = \"auth/jwt\"\nAPI_KEY = \"auth/api-key\"");
+    support::write(directory.path(), "services.toml", &services);
+    let dir = directory.path().to_str().unwrap();
+
+    let listed = run(&mut account.ecsdeploy(&["secrets", "list", "--env", "stage", "--output", "json", "-f", dir]));
+    assert_eq!(listed.code, 0, "{}", listed.transcript());
+    let listed = listed.json();
+    let find = |document: &serde_json::Value, name: &str| {
+        document["secrets"].as_array().unwrap().iter().find(|s| s["secret"] == name).cloned().unwrap()
+    };
+    assert!(find(&listed, "stage/auth/api-key")["details"].is_null(), "missing before set: {listed}");
+    assert_eq!(find(&listed, "stage/auth/api-key")["used_by"], serde_json::json!(["auth: API_KEY"]));
+    assert_eq!(find(&listed, "stage/auth/jwt")["details"]["owned"], false);
+
+    const VALUE: &str = "s3cr3t-value-91";
+    let set = run_with_stdin(
+        &mut account.ecsdeploy(&["secrets", "set", "--env", "stage", "auth/api-key", "-vv", "-f", dir]),
+        &format!("{VALUE}\n"),
+    );
+    assert_eq!(set.code, 0, "{}", set.transcript());
+    assert!(
+        !set.stdout.contains(VALUE) && !set.stderr.contains(VALUE),
+        "the value must never show: {}",
+        set.transcript()
+    );
+    assert!(set.stdout.contains("stage/auth/api-key: created"), "{}", set.stdout);
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    let stored = secrets.get_secret_value().secret_id("stage/auth/api-key").send().await.unwrap();
+    assert_eq!(stored.secret_string(), Some(VALUE), "one trailing newline dropped");
+    let described = secrets.describe_secret().secret_id("stage/auth/api-key").send().await.unwrap();
+    let tags: Vec<(&str, &str)> = described.tags().iter().map(|t| (t.key().unwrap(), t.value().unwrap())).collect();
+    assert!(
+        tags.contains(&("ecsdeploy:project", "acme")) && tags.contains(&("ecsdeploy:environment", "stage")),
+        "{tags:?}"
+    );
+    let first_version = stored.version_id().unwrap().to_string();
+
+    let file = directory.path().join("new-value");
+    std::fs::write(&file, "from-a-file\n").unwrap();
+    let again = run(&mut account.ecsdeploy(&[
+        "secrets",
+        "set",
+        "--env",
+        "stage",
+        "auth/api-key",
+        "--from-file",
+        file.to_str().unwrap(),
+        "-f",
+        dir,
+    ]));
+    assert_eq!(again.code, 0, "{}", again.transcript());
+    let stored = secrets.get_secret_value().secret_id("stage/auth/api-key").send().await.unwrap();
+    assert_eq!(stored.secret_string(), Some("from-a-file\n"), "a file is taken as is");
+    assert_ne!(stored.version_id().unwrap(), first_version);
+
+    // The world's secret was not created by ecsdeploy: refused, unchanged.
+    let before = secrets.get_secret_value().secret_id("stage/auth/jwt").send().await.unwrap();
+    let refused =
+        run_with_stdin(&mut account.ecsdeploy(&["secrets", "set", "--env", "stage", "auth/jwt", "-f", dir]), "x");
+    assert_eq!(refused.code, 1, "{}", refused.transcript());
+    assert!(refused.stderr.contains("is not ecsdeploy's"), "{}", refused.stderr);
+    let after = secrets.get_secret_value().secret_id("stage/auth/jwt").send().await.unwrap();
+    assert_eq!(after.version_id(), before.version_id());
+
+    let unknown =
+        run_with_stdin(&mut account.ecsdeploy(&["secrets", "set", "--env", "stage", "auth/typo", "-f", dir]), "x");
+    assert_eq!(unknown.code, 1);
+    assert!(unknown.stderr.contains("no service in stage uses a secret `auth/typo`"), "{}", unknown.stderr);
+    let empty =
+        run_with_stdin(&mut account.ecsdeploy(&["secrets", "set", "--env", "stage", "auth/api-key", "-f", dir]), "\n");
+    assert_eq!(empty.code, 1, "{}", empty.transcript());
+
+    let text = run(&mut account.ecsdeploy(&["secrets", "list", "--env", "stage", "-f", dir]));
+    assert!(
+        text.stdout.contains("stage/auth/api-key") && text.stdout.contains("used by      auth: API_KEY"),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("2 version(s)"), "{}", text.stdout);
+    assert!(!text.stdout.contains(VALUE) && !text.stdout.contains("from-a-file"), "{}", text.stdout);
+}

@@ -1,6 +1,7 @@
 //! An in-memory [`Cloud`] for tests of the logic above the seam: resources kept as the JSON of
 //! their payloads, scripted identity and failures, and a record of every call.
 
+use super::secret_info::{SecretDetails, SecretValue, SecretWritten};
 use super::{Api, CallerIdentity, Cloud, CloudError, CloudErrorKind};
 use crate::actual::scope::ReadScope;
 use crate::actual::{ActualResource, ActualState, Owner};
@@ -225,6 +226,32 @@ impl Cloud for FakeCloud {
                 CloudErrorKind::Service { code: "ConditionalCheckFailedException".into(), message: String::new() },
             )),
         }
+    }
+
+    async fn describe_secret(
+        &self,
+        id: &str,
+        _project: &str,
+        _environment: &str,
+    ) -> Result<Option<SecretDetails>, CloudError> {
+        self.record(format!("describe secret {id}"));
+        Ok(None)
+    }
+
+    async fn write_secret(
+        &self,
+        name: &str,
+        existing: Option<&SecretDetails>,
+        _value: &SecretValue,
+        _tags: &crate::desired::tags::Tags,
+    ) -> Result<SecretWritten, CloudError> {
+        self.record(format!("write secret {name}"));
+        Ok(SecretWritten {
+            name: name.into(),
+            arn: format!("arn:fake:secret:{name}"),
+            version_id: "v1".into(),
+            created: existing.is_none(),
+        })
     }
 
     async fn history_list(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError> {

@@ -6,6 +6,7 @@ pub mod credentials;
 mod error;
 pub mod fake;
 pub mod sdk_config;
+pub mod secret_info;
 pub mod stats;
 
 pub use error::{CloudError, CloudErrorKind, classify, is_not_found};
@@ -17,6 +18,7 @@ use crate::plan::address::Address;
 use crate::plan::resources::Payload;
 use crate::plan::values::Values;
 use crate::rollout::{ServiceObservation, TargetView};
+use secret_info::{SecretDetails, SecretValue, SecretWritten};
 use serde::Serialize;
 
 /// Who the calls run as (STS `GetCallerIdentity`).
@@ -145,4 +147,22 @@ pub trait Cloud {
     async fn history_finish(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError>;
     /// A service's records, newest first.
     async fn history_list(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError>;
+
+    /// A secret's metadata (`None` when it does not exist); never its value. `project` and
+    /// `environment` decide whether ecsdeploy owns it.
+    async fn describe_secret(
+        &self,
+        id: &str,
+        project: &str,
+        environment: &str,
+    ) -> Result<Option<SecretDetails>, CloudError>;
+    /// Creates the secret `name` with `value` and `tags`, or, when `existing` is given, adds
+    /// `value` as its new current version.
+    async fn write_secret(
+        &self,
+        name: &str,
+        existing: Option<&SecretDetails>,
+        value: &SecretValue,
+        tags: &crate::desired::tags::Tags,
+    ) -> Result<SecretWritten, CloudError>;
 }

@@ -8,6 +8,7 @@ pub mod plan;
 pub mod render;
 pub mod rollback;
 pub mod rollouts;
+pub mod secrets;
 pub mod session;
 pub mod status;
 pub mod validate;
@@ -53,6 +54,7 @@ pub async fn run(cli: &Cli, printer: &Printer) -> ExitStatus {
         Command::Rollback(args) => rollback::run(&cli.global, args, printer).await,
         Command::History(args) => history::run(&cli.global, args, printer).await,
         Command::Status(args) => status::run(&cli.global, args, printer).await,
+        Command::Secrets(args) => secrets::run(&cli.global, args, printer).await,
     };
     result.unwrap_or_else(|error| {
         report(printer, &error);

@@ -3,7 +3,9 @@
 use super::AwsCloud;
 use crate::actual::ActualState;
 use crate::actual::scope::ReadScope;
+use crate::cloud::secret_info::{SecretDetails, SecretValue, SecretWritten};
 use crate::cloud::{Api, CallerIdentity, Cloud, CloudError, CloudErrorKind};
+use crate::desired::tags::Tags;
 use crate::history::{DeployRecord, HistoryScope};
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::Payload;
@@ -132,6 +134,25 @@ impl Cloud for AwsCloud {
 
     async fn history_list(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError> {
         self.list_records(scope, service).await
+    }
+
+    async fn describe_secret(
+        &self,
+        id: &str,
+        project: &str,
+        environment: &str,
+    ) -> Result<Option<SecretDetails>, CloudError> {
+        self.secret_details(id, project, environment).await
+    }
+
+    async fn write_secret(
+        &self,
+        name: &str,
+        existing: Option<&SecretDetails>,
+        value: &SecretValue,
+        tags: &Tags,
+    ) -> Result<SecretWritten, CloudError> {
+        self.put_secret(name, existing, value, tags).await
     }
 }
 

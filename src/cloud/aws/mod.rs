@@ -20,6 +20,7 @@ mod probe;
 mod read;
 mod rollout;
 mod route53;
+mod secret_admin;
 mod secrets;
 #[cfg(test)]
 pub(crate) mod test_support;

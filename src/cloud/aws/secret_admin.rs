@@ -1,0 +1,92 @@
+//! `ecsdeploy secrets`: a secret's metadata (DescribeSecret) and the one place ecsdeploy writes a
+//! secret value (CreateSecret or PutSecretValue), taken from the operator's stdin or a file.
+
+use super::AwsCloud;
+use super::common::{owner_of, tags_from};
+use crate::actual::Owner;
+use crate::cloud::secret_info::{SecretDetails, SecretValue, SecretWritten};
+use crate::cloud::{CloudError, is_not_found};
+use crate::desired::tags::Tags;
+use aws_sdk_secretsmanager::types::Tag;
+
+impl AwsCloud {
+    pub(super) async fn secret_details(
+        &self,
+        id: &str,
+        project: &str,
+        environment: &str,
+    ) -> Result<Option<SecretDetails>, CloudError> {
+        let secret = match self.secrets.describe_secret().secret_id(id).send().await {
+            Ok(secret) if secret.deleted_date().is_some() => return Ok(None),
+            Ok(secret) => secret,
+            Err(error) if is_not_found(&error, &["ResourceNotFoundException"]) => return Ok(None),
+            Err(error) => return Err(self.error("secretsmanager:DescribeSecret", format!("secret {id}"), &error)),
+        };
+        let versions = secret.version_ids_to_stages();
+        let current = versions
+            .and_then(|versions| versions.iter().find(|(_, stages)| stages.iter().any(|stage| stage == "AWSCURRENT")))
+            .map(|(version, _)| version.clone());
+        let tags =
+            tags_from(secret.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())));
+        let rules = secret.rotation_rules();
+        let schedule = rules.and_then(|rules| {
+            rules
+                .schedule_expression()
+                .map(str::to_string)
+                .or_else(|| rules.automatically_after_days().map(|days| format!("every {days} days")))
+        });
+        Ok(Some(SecretDetails {
+            name: secret.name().unwrap_or(id).to_string(),
+            arn: secret.arn().unwrap_or_default().to_string(),
+            current_version: current,
+            versions: versions.map_or(0, |versions| versions.len()),
+            last_changed: secret.last_changed_date().map(|date| date.to_string()),
+            rotation_enabled: secret.rotation_enabled().unwrap_or(false),
+            rotation_lambda_arn: secret.rotation_lambda_arn().map(str::to_string),
+            rotation_schedule: schedule,
+            owned: owner_of(&tags, project, environment) == Owner::This,
+        }))
+    }
+
+    pub(super) async fn put_secret(
+        &self,
+        name: &str,
+        existing: Option<&SecretDetails>,
+        value: &SecretValue,
+        tags: &Tags,
+    ) -> Result<SecretWritten, CloudError> {
+        let resource = format!("secret {name}");
+        if let Some(existing) = existing {
+            let output = self
+                .secrets
+                .put_secret_value()
+                .secret_id(&existing.arn)
+                .secret_string(value.expose())
+                .send()
+                .await
+                .map_err(|error| self.error("secretsmanager:PutSecretValue", &resource, &error))?;
+            return Ok(SecretWritten {
+                name: name.to_string(),
+                arn: existing.arn.clone(),
+                version_id: output.version_id().unwrap_or_default().to_string(),
+                created: false,
+            });
+        }
+        let tags: Vec<Tag> = tags.0.iter().map(|(key, value)| Tag::builder().key(key).value(value).build()).collect();
+        let output = self
+            .secrets
+            .create_secret()
+            .name(name)
+            .secret_string(value.expose())
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(|error| self.error("secretsmanager:CreateSecret", &resource, &error))?;
+        Ok(SecretWritten {
+            name: name.to_string(),
+            arn: output.arn().unwrap_or_default().to_string(),
+            version_id: output.version_id().unwrap_or_default().to_string(),
+            created: true,
+        })
+    }
+}

@@ -1,0 +1,47 @@
+//! `ecsdeploy secrets` as text. Only metadata ever reaches here.
+
+use crate::cloud::secret_info::SecretWritten;
+use crate::commands::secrets::SecretUse;
+
+pub fn list_text(secrets: &[SecretUse]) -> String {
+    if secrets.is_empty() {
+        return "No service of this environment uses a secret.".into();
+    }
+    let mut text = String::new();
+    for secret in secrets {
+        text.push_str(&format!("{}\n", secret.secret));
+        match &secret.details {
+            None => text.push_str("  MISSING: `ecsdeploy secrets set` creates it (plan and up stop until it exists)\n"),
+            Some(details) => {
+                let current = details.current_version.as_deref().unwrap_or("-");
+                text.push_str(&format!("  current      {current} ({} version(s))\n", details.versions));
+                text.push_str(&format!("  last change  {}\n", details.last_changed.as_deref().unwrap_or("-")));
+                let rotation = match (&details.rotation_enabled, &details.rotation_schedule) {
+                    (true, Some(schedule)) => format!("on, {schedule}"),
+                    (true, None) => "on".into(),
+                    (false, _) => "off".into(),
+                };
+                text.push_str(&format!("  rotation     {rotation}\n"));
+                let owner = if details.owned {
+                    "ecsdeploy (can be set with `secrets set`)"
+                } else {
+                    "not ecsdeploy (used as is)"
+                };
+                text.push_str(&format!("  managed by   {owner}\n"));
+            }
+        }
+        text.push_str(&format!("  used by      {}\n\n", secret.used_by.join(", ")));
+    }
+    text.trim_end().to_string()
+}
+
+pub fn set_text(written: &SecretWritten, used_by: &[String], environment: &str) -> String {
+    let what = if written.created { "created" } else { "new current version" };
+    let services: Vec<&str> = used_by.iter().filter_map(|user| user.split(':').next()).collect();
+    format!(
+        "{}: {what} {} (the value is not shown)\nused by {}: `ecsdeploy up --env {environment}` restarts them to read it",
+        written.name,
+        written.version_id,
+        services.join(", ")
+    )
+}
