@@ -185,6 +185,10 @@ pub struct UpArgs {
     /// When one service fails its gate, roll back every service this run changed.
     #[arg(long, conflicts_with = "no_rollback")]
     pub atomic: bool,
+    /// Deploy images whose scan findings reach the environment's block_findings_at (each is
+    /// still listed as a warning).
+    #[arg(long)]
+    pub allow_vulnerable: bool,
 }
 
 /// How rollouts are watched (`up`, `rollback`).

@@ -5,6 +5,7 @@
     POST /_ecsdeploy/accounts/{account_id}/elbv2/target-health set target health directly
     GET  /_ecsdeploy/accounts/{account_id}/ecs/state           debug dump: services, deployments, queue
     POST /_ecsdeploy/accounts/{account_id}/world               create the standard test world
+    POST /_ecsdeploy/accounts/{account_id}/ecr/scan-findings   set one image's scan findings
 
 Bad input answers 400 `{"error": "..."}`; an unknown target group or target 404. See README.md.
 """
@@ -20,7 +21,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import accounts, rollout, scripts, targets, world
+from . import accounts, rollout, scan_findings, scripts, targets, world
 from .locking import EXTENSION_LOCK
 
 PREFIX = "/_ecsdeploy/"
@@ -55,6 +56,11 @@ class ControlApi:
                 ),
                 Rule("/_ecsdeploy/accounts/<account_id>/ecs/state", methods=["GET"], endpoint=self.ecs_state),
                 Rule("/_ecsdeploy/accounts/<account_id>/world", methods=["POST"], endpoint=self.create_world),
+                Rule(
+                    "/_ecsdeploy/accounts/<account_id>/ecr/scan-findings",
+                    methods=["POST"],
+                    endpoint=self.set_scan_findings,
+                ),
             ],
             strict_slashes=False,
         )
@@ -130,6 +136,15 @@ class ControlApi:
                 "services": services,
                 "queue": scripts.queue_for(account_id).to_json(),
             }
+
+    def set_scan_findings(self, request: Request, account_id: str) -> tuple[int, Any]:
+        try:
+            repository, digest, findings = scan_findings.parse(_json_body(request))
+        except scan_findings.FindingsError as error:
+            raise BadRequest(str(error)) from error
+        with EXTENSION_LOCK:
+            scan_findings.set_findings(account_id, repository, digest, findings)
+        return 200, findings.response(account_id, repository, digest)
 
     def create_world(self, request: Request, account_id: str) -> tuple[int, Any]:
         if _json_body(request):

@@ -12,6 +12,8 @@ Each patch wraps moto's own method and runs it unchanged; the extension only add
 - ListServices: leaves out INACTIVE services.
 - Response `include` switches (DescribeServices include=TAGS) per request, not per class: see
   `response_keys`.
+- ECR DescribeImageScanFindings: per-account findings set through the control API (see
+  `scan_findings`).
 - Account lookup by access key: no longer creates IAM backends as a side effect (see `accounts`).
 - ELBv2 target groups: per-target health overrides (see `targets`).
 - CloudWatch DescribeAlarms (alarm types, name order, MaxRecords/NextToken pages), PutMetricAlarm
@@ -27,7 +29,7 @@ from moto.cloudwatch.responses import CloudWatchResponse
 from moto.ecs.models import EC2ContainerServiceBackend, Service
 from moto.ecs.responses import EC2ContainerServiceResponse
 
-from . import accounts, cloudwatch_alarms, response_keys, rollout, service_fields, targets
+from . import accounts, cloudwatch_alarms, response_keys, rollout, scan_findings, service_fields, targets
 from .locking import EXTENSION_LOCK
 
 _installed = False
@@ -40,6 +42,7 @@ def install() -> None:
     _installed = True
     accounts.install_fast_key_lookup()
     response_keys.install()
+    scan_findings.install()
     targets.install()
     _wrap(EC2ContainerServiceResponse, "create_service", _create_service)
     _wrap(EC2ContainerServiceBackend, "update_service", _update_service)

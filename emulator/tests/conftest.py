@@ -142,6 +142,13 @@ def account(emulator: Emulator) -> Account:
     return Account(emulator, created["account_id"], created["access_key_id"], created["secret_access_key"])
 
 
+@pytest.fixture
+def other_account(emulator: Emulator) -> Account:
+    """A second fresh account, for tests of isolation."""
+    created = emulator.post("/_ecsdeploy/accounts", {})
+    return Account(emulator, created["account_id"], created["access_key_id"], created["secret_access_key"])
+
+
 @dataclass
 class EcsWorld:
     """A cluster `acme`, task definitions auth:1 and auth:2, a target group, subnets and a security group."""

@@ -5,6 +5,7 @@ pub mod aws;
 pub mod credentials;
 mod error;
 pub mod fake;
+pub mod image_scan;
 pub mod sdk_config;
 pub mod secret_info;
 pub mod stats;
@@ -148,6 +149,8 @@ pub trait Cloud {
     /// A service's records, newest first.
     async fn history_list(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError>;
 
+    /// The scan of the image `repository@digest` in ECR.
+    async fn image_scan(&self, repository: &str, digest: &str) -> Result<image_scan::ImageScan, CloudError>;
     /// A secret's metadata (`None` when it does not exist); never its value. `project` and
     /// `environment` decide whether ecsdeploy owns it.
     async fn describe_secret(

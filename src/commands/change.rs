@@ -45,7 +45,8 @@ async fn run_with_gate(
     if !printer.is_json() {
         printer.data(&plan_view::text(&plan));
     }
-    if up.is_some() {
+    if let Some(up) = up {
+        super::scan_gate::check(&session, &plan, up.allow_vulnerable, printer).await?;
         super::rollouts::check_history_reachable(&session, &plan).await?;
     }
     confirm(args, goal, &session.environment, printer)?;

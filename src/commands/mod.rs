@@ -8,6 +8,7 @@ pub mod plan;
 pub mod render;
 pub mod rollback;
 pub mod rollouts;
+pub mod scan_gate;
 pub mod secrets;
 pub mod session;
 pub mod status;

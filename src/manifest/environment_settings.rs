@@ -8,8 +8,20 @@ use super::reader::{TableReader, closest, type_problem};
 use super::service_settings::{read_service, read_tags};
 use super::source::{FileId, Located, Span};
 
-const ENVIRONMENT_KEYS: &[&str] =
-    &["prefix", "path_prefix", "domain", "branch", "capacity", "secret_prefix", "tags", "services"];
+const ENVIRONMENT_KEYS: &[&str] = &[
+    "prefix",
+    "path_prefix",
+    "domain",
+    "branch",
+    "capacity",
+    "secret_prefix",
+    "block_findings_at",
+    "tags",
+    "services",
+];
+
+/// ECR's finding severities, most severe first.
+pub const SEVERITIES: [&str; 6] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED"];
 
 /// The parts of `services.toml` every environment builds on.
 pub struct ServiceSources<'a> {
@@ -49,6 +61,7 @@ pub fn read_environment(
         branch: text("branch", name.to_string()),
         secret_prefix: text("secret_prefix", format!("{name}/")),
         capacity: read_capacity(&reader, file_start),
+        block_findings_at: read_block_findings_at(&reader, name),
         tags: read_tags(&reader, "tags"),
         services: read_services(&reader, name, project, sources),
     };
@@ -106,6 +119,25 @@ fn report_unknown_services(overrides: &TableReader<'_>, services: &[(Located<Str
 const CAPACITY_HELP: &str = "write capacity = \"spot\", capacity = \"on-demand\", or a list of { provider = \"FARGATE_SPOT\", weight = 1, base = 0 }";
 
 /// `capacity = "spot" | "on-demand"` or `[{ provider = "FARGATE_SPOT", weight = 3, base = 0 }, ...]`.
+/// The severity at or above which image scan findings stop a deploy: `"off"`, or one of
+/// [`SEVERITIES`]; by default CRITICAL in prod and off elsewhere.
+fn read_block_findings_at(reader: &TableReader<'_>, name: &str) -> Option<String> {
+    let default = (name == "prod").then(|| "CRITICAL".to_string());
+    let Some(text) = reader.string("block_findings_at") else { return default };
+    let value = text.value.to_ascii_uppercase();
+    if value == "OFF" {
+        return None;
+    }
+    if SEVERITIES.contains(&value.as_str()) {
+        return Some(value);
+    }
+    reader.report(
+        Problem::error(text.span, format!("unknown severity `{}`", text.value))
+            .with_help("write one of \"CRITICAL\", \"HIGH\", \"MEDIUM\", \"LOW\", \"INFORMATIONAL\", or \"off\""),
+    );
+    default
+}
+
 fn read_capacity(reader: &TableReader<'_>, file_start: Span) -> Vec<CapacityProvider> {
     let simple = |provider: &str, span: Span| {
         vec![CapacityProvider { provider: provider.to_string(), weight: 1, base: 0, span }]

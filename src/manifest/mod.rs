@@ -17,6 +17,7 @@ pub mod source;
 pub mod units;
 mod validate;
 
+pub use environment_settings::SEVERITIES;
 pub use load::{Loaded, load, load_from_texts};
 pub use model::*;
 pub use problem::{Problem, Problems, Severity};

@@ -109,6 +109,8 @@ pub struct Environment {
     pub capacity: Vec<CapacityProvider>,
     /// Prefix of the Secrets Manager names this environment's secret references resolve under.
     pub secret_prefix: Located<String>,
+    /// Image scan findings at or above this severity stop a deploy (`None`: off).
+    pub block_findings_at: Option<String>,
     pub tags: Vec<Tag>,
     /// Every service of `services.toml`, merged with this environment's overrides, in manifest
     /// order, including those the environment disables.

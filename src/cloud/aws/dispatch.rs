@@ -136,6 +136,14 @@ impl Cloud for AwsCloud {
         self.list_records(scope, service).await
     }
 
+    async fn image_scan(
+        &self,
+        repository: &str,
+        digest: &str,
+    ) -> Result<crate::cloud::image_scan::ImageScan, CloudError> {
+        self.scan_findings(repository, digest).await
+    }
+
     async fn describe_secret(
         &self,
         id: &str,

@@ -13,6 +13,7 @@ mod ecr;
 mod ecs;
 mod history;
 mod iam;
+mod image_scan;
 mod load_balancing;
 mod logs;
 mod network;

@@ -1,0 +1,64 @@
+//! ECR DescribeImageScanFindings for the scan gate.
+
+use super::AwsCloud;
+use crate::cloud::image_scan::{Finding, ImageScan, ScanStatus};
+use crate::cloud::{CloudError, is_not_found};
+use aws_sdk_ecr::types::{ImageIdentifier, ScanStatus as EcrScanStatus};
+
+impl AwsCloud {
+    pub(super) async fn scan_findings(&self, repository: &str, digest: &str) -> Result<ImageScan, CloudError> {
+        let image = ImageIdentifier::builder().image_digest(digest).build();
+        let result = self.ecr.describe_image_scan_findings().repository_name(repository).image_id(image).send().await;
+        let output = match result {
+            Ok(output) => output,
+            Err(error) if is_not_found(&error, &["ScanNotFoundException"]) => {
+                return Ok(ImageScan { status: ScanStatus::Missing, counts: Vec::new(), findings: Vec::new() });
+            }
+            Err(error) => {
+                return Err(self.error(
+                    "ecr:DescribeImageScanFindings",
+                    format!("image {repository}@{digest}"),
+                    &error,
+                ));
+            }
+        };
+        let status = output.image_scan_status();
+        let status = match status.and_then(|status| status.status()) {
+            Some(EcrScanStatus::Complete) => ScanStatus::Complete,
+            Some(EcrScanStatus::InProgress | EcrScanStatus::Pending) => ScanStatus::InProgress,
+            other => ScanStatus::Failed(
+                status
+                    .and_then(|status| status.description())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| other.map(|status| status.as_str().to_string()).unwrap_or_default()),
+            ),
+        };
+        let findings = output.image_scan_findings();
+        let mut counts: Vec<(String, i64)> = findings
+            .and_then(|findings| findings.finding_severity_counts())
+            .map(|counts| {
+                counts.iter().map(|(severity, count)| (severity.as_str().to_string(), i64::from(*count))).collect()
+            })
+            .unwrap_or_default();
+        counts.sort();
+        let findings = findings
+            .map(|findings| {
+                findings
+                    .findings()
+                    .iter()
+                    .map(|finding| Finding {
+                        name: finding.name().unwrap_or_default().to_string(),
+                        severity: finding.severity().map(|severity| severity.as_str().to_string()).unwrap_or_default(),
+                        package: finding
+                            .attributes()
+                            .iter()
+                            .find(|attribute| attribute.key() == "package_name")
+                            .and_then(|attribute| attribute.value())
+                            .map(str::to_string),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(ImageScan { status, counts, findings })
+    }
+}
