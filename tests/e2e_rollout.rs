@@ -285,6 +285,13 @@ async fn rollback_goes_to_the_last_good_deploy_or_a_chosen_one() {
     let records = stored_history(&config, "auth").await;
     assert_eq!((&records[0]["kind"], &records[0]["outcome"]), (&json!("rollback"), &json!("succeeded")));
     assert_eq!(records[0]["task_definition"], first.as_str());
+    // Exactly the bytes that ran before: the revision it returned to pins the recorded digest.
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    let definition = ecs.describe_task_definition().task_definition(&first).send().await.unwrap();
+    let image = definition.task_definition().unwrap().container_definitions()[0].image().unwrap().to_string();
+    let first_deploy = records.iter().rev().find(|record| record["kind"] == "deploy").unwrap();
+    assert_eq!(first_deploy["image_digests"][0], image.as_str(), "{first_deploy}");
+    assert!(image.contains("@sha256:"), "{image}");
 
     // The live state now differs from the manifest, and status says so.
     let status = ecsdeploy(&account, directory.path(), &["status", "--env", "stage", "--output", "json"]).json();
