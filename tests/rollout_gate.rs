@@ -208,6 +208,27 @@ async fn http_successes_count_only_in_a_row_with_healthy_targets() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_target_that_appears_later_gets_its_own_grace_period() {
+    let second =
+        |state: &str| TargetView { id: "10.0.11.9".into(), port: 8080, state: state.into(), reason: String::new() };
+    let with = |state: &str, http: Option<HttpResult>| {
+        observation(
+            vec![deployment("ecs-svc/2", "PRIMARY", NEW, "COMPLETED", 1)],
+            vec![target("healthy"), second(state)],
+            http,
+        )
+    };
+    let ok = Some(HttpResult::Status(200));
+    // Completed at 0 s; a second task (a scale-out) registers at 20 s and is healthy at 50 s:
+    // past the first target's grace period, within its own.
+    let mut script = vec![completed("healthy", None); 4];
+    script.extend(vec![with("initial", None); 6]);
+    script.extend([with("healthy", ok.clone()), with("healthy", ok)]);
+    let (verdict, polls, elapsed) = run(&settings(true), script, None).await;
+    assert_eq!((verdict, polls, elapsed), (Verdict::Passed, 12, Duration::from_secs(55)));
+}
+
+#[tokio::test(start_paused = true)]
 async fn fails_when_targets_stay_unhealthy_past_the_grace_period() {
     let (verdict, polls, elapsed) = run(&settings(true), vec![in_progress(), completed("unhealthy", None)], None).await;
     assert!(matches!(verdict, Verdict::Failed(Failure::TargetsUnhealthy { .. })), "{verdict:?}");

@@ -66,7 +66,8 @@ async fn run_with_gate(
     if let Some(up) = up {
         let started = Instant::now();
         let started_rollouts = super::rollouts::started_rollouts(&session, &plan, &outcome, &up.gate)?;
-        let policy = super::rollouts::FailurePolicy { roll_back: !up.no_rollback, atomic: up.atomic };
+        let policy =
+            super::rollouts::FailurePolicy { roll_back: !up.no_rollback, atomic: up.atomic, apply_failed: !applied };
         rollouts =
             super::rollouts::run_rollouts(&session, &started_rollouts, policy, args.parallelism, printer).await?;
         session.time("rollouts", started);

@@ -201,6 +201,8 @@ pub struct FailurePolicy {
     pub roll_back: bool,
     /// A failure rolls back every service of the run (`--atomic`).
     pub atomic: bool,
+    /// Part of the apply failed: with `atomic`, that too rolls back the services that passed.
+    pub apply_failed: bool,
 }
 
 /// What a [`Runner`] borrows, made once per command.
@@ -272,7 +274,8 @@ pub async fn run_rollouts(
         .buffer_unordered(parallelism.max(1))
         .collect()
         .await;
-    let failed = outcomes.iter().any(|(_, outcome)| !matches!(outcome, ServiceOutcome::Passed { .. }));
+    let failed =
+        policy.apply_failed || outcomes.iter().any(|(_, outcome)| !matches!(outcome, ServiceOutcome::Passed { .. }));
     if policy.atomic && failed && policy.roll_back {
         for (service, outcome) in
             outcomes.iter_mut().filter(|(_, outcome)| matches!(outcome, ServiceOutcome::Passed { .. }))

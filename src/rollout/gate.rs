@@ -115,6 +115,8 @@ pub struct GateState {
     pub completed_at: Option<Duration>,
     pub http_successes: u32,
     pub http_failures: u32,
+    /// When each target (`ip:port`) was first seen after the deployment completed.
+    pub targets_first_seen: std::collections::BTreeMap<String, Duration>,
 }
 
 /// Judges one observation made `elapsed` after the rollout started.
@@ -162,17 +164,28 @@ fn judge(settings: &GateSettings, state: &mut GateState, observation: &Observati
     }
     let completed_at = *state.completed_at.get_or_insert(elapsed);
     let serving: Vec<_> = observation.targets.iter().filter(|target| target.state != "draining").collect();
-    let unhealthy: Vec<String> = serving
-        .iter()
-        .filter(|target| target.state != "healthy")
-        .map(|target| format!("{}:{} {} ({})", target.id, target.port, target.state, target.reason))
-        .collect();
-    if !unhealthy.is_empty() || (serving.len() as i64) < deployment.desired_count {
+    // Each target gets the grace period from when the gate first saw it (a task started later,
+    // say by a scale-out, is not judged on the first one's clock).
+    for target in &serving {
+        state.targets_first_seen.entry(format!("{}:{}", target.id, target.port)).or_insert(elapsed);
+    }
+    let unhealthy: Vec<_> = serving.iter().filter(|target| target.state != "healthy").collect();
+    let too_few = (serving.len() as i64) < deployment.desired_count;
+    if !unhealthy.is_empty() || too_few {
         // Successes of the HTTP check count only in a row with healthy targets.
         state.http_successes = 0;
         state.http_failures = 0;
-        if elapsed.saturating_sub(completed_at) > settings.grace_period {
-            return Verdict::Failed(Failure::TargetsUnhealthy { unhealthy });
+        let overdue = |since: Duration| elapsed.saturating_sub(since) > settings.grace_period;
+        let overdue_targets: Vec<String> = unhealthy
+            .iter()
+            .filter(|target| {
+                let key = format!("{}:{}", target.id, target.port);
+                overdue(state.targets_first_seen.get(&key).copied().unwrap_or(completed_at))
+            })
+            .map(|target| format!("{}:{} {} ({})", target.id, target.port, target.state, target.reason))
+            .collect();
+        if !overdue_targets.is_empty() || (too_few && overdue(completed_at)) {
+            return Verdict::Failed(Failure::TargetsUnhealthy { unhealthy: overdue_targets });
         }
         return Verdict::Waiting(Stage::Targets);
     }
