@@ -47,7 +47,13 @@ fn init_tracing(verbose: u8, quiet: bool, color: bool) {
         (false, 1) => "ecsdeploy=debug,warn",
         (false, _) => "ecsdeploy=trace,aws=debug,info",
     };
+    // Whatever RUST_LOG says, the SDK's request traces (which carry request bodies, such as a
+    // secret value on its way to PutSecretValue) never print.
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let filter = match "aws_smithy_runtime=debug".parse() {
+        Ok(cap) => filter.add_directive(cap),
+        Err(_) => filter,
+    };
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

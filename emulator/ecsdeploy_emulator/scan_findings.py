@@ -20,6 +20,8 @@ from typing import Any
 
 from moto.ecr.models import ECRBackend
 
+from .locking import EXTENSION_LOCK
+
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNDEFINED")
 
 
@@ -62,7 +64,10 @@ def parse(body: dict[str, Any]) -> tuple[str, str, ImageFindings]:
     if not isinstance(repository, str) or not isinstance(digest, str) or not digest.startswith("sha256:"):
         raise FindingsError("repository (a name) and image_digest (sha256:...) are required")
     findings = []
-    for finding in body.get("findings", []):
+    given = body.get("findings", [])
+    if not isinstance(given, list) or not all(isinstance(finding, dict) for finding in given):
+        raise FindingsError("findings must be a list of objects")
+    for finding in given:
         severity = str(finding.get("severity", "")).upper()
         if severity not in SEVERITIES or not finding.get("name"):
             raise FindingsError(f"each finding needs a name and a severity of {', '.join(SEVERITIES)}")
@@ -92,11 +97,11 @@ def install() -> None:
     original = ECRBackend.describe_image_scan_findings
 
     def describe_image_scan_findings(self: ECRBackend, registry_id: str, repository_name: str, image_id: dict[str, Any]) -> Any:
-        digest = image_id.get("imageDigest")
-        if digest is None and image_id.get("imageTag"):
-            repository = self._get_repository(repository_name, registry_id)
-            digest = repository._get_image(image_id.get("imageTag"), None).image_digest
-        findings = _FINDINGS.get((self.account_id, repository_name, digest or ""))
+        # As ECR: the repository and the image must exist (raises RepositoryNotFound/ImageNotFound).
+        repository = self._get_repository(repository_name, registry_id)
+        digest = repository._get_image(image_id.get("imageTag"), image_id.get("imageDigest")).image_digest
+        with EXTENSION_LOCK:
+            findings = _FINDINGS.get((self.account_id, repository_name, digest or ""))
         if findings is None:
             return original(self, registry_id, repository_name, image_id)
         return findings.response(registry_id or self.account_id, repository_name, digest or "")

@@ -28,9 +28,19 @@ pub async fn check(
     let Some(threshold) = environment.block_findings_at.as_deref() else { return Ok(()) };
     let mut problems = Vec::new();
     for image in deployed_images(session, plan) {
-        let Some((repository, digest)) = ecr_image(&image) else { continue };
-        let scan = settled_scan(session, &repository, &digest).await?;
-        problems.extend(judge(&repository, &digest, &scan, threshold));
+        let Some((registry, repository, digest)) = ecr_image(&image) else {
+            problems.push(format!("{image}: not an ECR image of this account by digest, so no scan is known"));
+            continue;
+        };
+        if !registry.starts_with(&format!("{}.", session.account_id)) {
+            problems.push(format!("{image}: in another account's registry ({registry}): its scan is not readable here"));
+            continue;
+        }
+        match settled_scan(session, &repository, &digest).await {
+            Ok(scan) => problems.extend(judge(&repository, &digest, &scan, threshold)),
+            // Not readable (no permission, another region): unknown, which the gate does not pass.
+            Err(error) => problems.push(format!("{repository}@{digest}: cannot read its scan: {error}")),
+        }
     }
     if problems.is_empty() {
         return Ok(());
@@ -77,16 +87,16 @@ fn deployed_images(session: &Session, plan: &Plan) -> Vec<String> {
     images
 }
 
-/// `(repository, digest)` of an ECR image named by digest
+/// `(registry, repository, digest)` of an ECR image named by digest
 /// (`<account>.dkr.ecr.<region>.amazonaws.com/<repository>@sha256:...`).
-fn ecr_image(image: &str) -> Option<(String, String)> {
+fn ecr_image(image: &str) -> Option<(String, String, String)> {
     let (name, digest) = image.split_once('@')?;
     let (registry, repository) = name.split_once('/')?;
-    registry.contains(".dkr.ecr.").then(|| (repository.to_string(), digest.to_string()))
+    registry.contains(".dkr.ecr.").then(|| (registry.to_string(), repository.to_string(), digest.to_string()))
 }
 
 /// The scan, waiting a bounded time while it is still running.
-async fn settled_scan(session: &Session, repository: &str, digest: &str) -> Result<ImageScan, CommandError> {
+async fn settled_scan(session: &Session, repository: &str, digest: &str) -> Result<ImageScan, crate::cloud::CloudError> {
     let started = tokio::time::Instant::now();
     loop {
         let scan = session.cloud.image_scan(repository, digest).await?;
@@ -135,7 +145,8 @@ mod tests {
     #[test]
     fn only_ecr_images_by_digest_are_judged() {
         let image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/auth@sha256:abc";
-        assert_eq!(ecr_image(image), Some(("acme/auth".into(), "sha256:abc".into())));
+        let registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com".to_string();
+        assert_eq!(ecr_image(image), Some((registry, "acme/auth".into(), "sha256:abc".into())));
         assert_eq!(ecr_image("public.ecr.aws/nginx/nginx:1.27"), None);
         assert_eq!(ecr_image("docker.io/library/nginx@sha256:abc"), None);
     }

@@ -174,6 +174,8 @@ const PLACEHOLDER_KINDS: &[&str] = &[
     "public-subnet-ids",
     "request-count-label",
     "secret-arn",
+    "secret-version-id",
+    "secret-versions",
     "security-group-id",
     "target-group-arn",
     "target-group-dimension",

@@ -138,6 +138,15 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
         record: &mut DeployRecord,
         failure: Failure,
     ) -> Result<ServiceOutcome, CloudError> {
+        if rollout.previous_task_definition.as_deref() == Some(rollout.task_definition.as_str()) {
+            // Same revision restarted (a secret's new version): older code would not help.
+            let reason = "the revision did not change (a restart to read new secret versions), so there is no revision to go back to: \
+                 make the previous secret version current again (aws secretsmanager update-secret-version-stage; \
+                 the history records the versions each deploy started with) and run up"
+                .to_string();
+            self.finish(record, Outcome::RollbackFailed, Some(format!("{failure}; {reason}"))).await?;
+            return Ok(ServiceOutcome::RollbackFailed { failure, reason });
+        }
         let Some(good) = self.last_good(records, &record.id, &rollout.task_definition).await? else {
             let reason =
                 "there is no earlier good revision to return to (the service has never passed a gate)".to_string();
@@ -164,6 +173,11 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
     /// `--atomic`: `rollout` passed, but another service of the run failed: back to the good
     /// revision before it.
     pub async fn roll_back_passed(&self, rollout: &Rollout) -> Result<ServiceOutcome, CloudError> {
+        if rollout.previous_task_definition.as_deref() == Some(rollout.task_definition.as_str()) {
+            // A restart on the same revision (new secret versions): there is no older code to
+            // return to, and it passed.
+            return Ok(ServiceOutcome::Passed { task_definition: rollout.task_definition.clone() });
+        }
         let records = self.cloud.history_list(self.history, &rollout.service).await?;
         let passed = records.iter().find(|record| record.task_definition == rollout.task_definition);
         let passed_id = passed.map(|record| record.id.clone()).unwrap_or_default();

@@ -24,7 +24,8 @@ impl AwsCloud {
         };
         let status = output.image_scan_status();
         let status = match status.and_then(|status| status.status()) {
-            Some(EcrScanStatus::Complete) => ScanStatus::Complete,
+            // ACTIVE: enhanced scanning (Amazon Inspector) watches the image continuously.
+            Some(EcrScanStatus::Complete | EcrScanStatus::Active) => ScanStatus::Complete,
             Some(EcrScanStatus::InProgress | EcrScanStatus::Pending) => ScanStatus::InProgress,
             other => ScanStatus::Failed(
                 status
@@ -59,6 +60,24 @@ impl AwsCloud {
                     .collect()
             })
             .unwrap_or_default();
+        let mut findings: Vec<Finding> = findings;
+        if let Some(enhanced) = output.image_scan_findings().map(|scan| scan.enhanced_findings()) {
+            findings.extend(enhanced.iter().map(|finding| {
+                let details = finding.package_vulnerability_details();
+                Finding {
+                    name: details
+                        .and_then(|details| details.vulnerability_id())
+                        .or(finding.title())
+                        .unwrap_or_default()
+                        .to_string(),
+                    severity: finding.severity().unwrap_or_default().to_string(),
+                    package: details
+                        .and_then(|details| details.vulnerable_packages().first())
+                        .and_then(|package| package.name())
+                        .map(str::to_string),
+                }
+            }));
+        }
         Ok(ImageScan { status, counts, findings })
     }
 }

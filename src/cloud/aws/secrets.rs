@@ -34,9 +34,13 @@ impl AwsCloud {
         let found = self.secret_arns(&names).await?;
         for name in names {
             match found.get(name) {
-                Some((arn, version)) => {
+                Some(arn) => {
                     partial.values.set(&Reference::SecretArn(name.to_string()), arn.clone());
-                    partial.values.set(&Reference::SecretVersionId(name.to_string()), version.clone());
+                    // ListSecrets may lag minutes behind a new version (AWS documents it);
+                    // DescribeSecret does not, and a restart must not wait for, or flap on, it.
+                    if let Ok(version) = self.secret_arn_state(arn).await? {
+                        partial.values.set(&Reference::SecretVersionId(name.to_string()), version);
+                    }
                 }
                 None => partial.missing(format!("secret {name}"), self.create_secret_hint(name)),
             }
@@ -57,10 +61,9 @@ impl AwsCloud {
         Ok(partial)
     }
 
-    /// Name -> (full ARN, current version ID) of the secrets named exactly `names` (the name
-    /// filter matches prefixes, so `stage/auth` also finds `stage/auth/db`: only exact names are
-    /// kept). ListSecrets carries the versions' stages: no value is read.
-    async fn secret_arns(&self, names: &[&str]) -> Result<BTreeMap<String, (String, String)>, CloudError> {
+    /// Name -> full ARN of the secrets named exactly `names` (the name filter matches prefixes,
+    /// so `stage/auth` also finds `stage/auth/db`: only exact names are kept).
+    async fn secret_arns(&self, names: &[&str]) -> Result<BTreeMap<String, String>, CloudError> {
         let mut arns = BTreeMap::new();
         for batch in names.chunks(NAMES_PER_FILTER) {
             let values = batch.iter().map(|name| name.to_string()).collect();
@@ -74,8 +77,7 @@ impl AwsCloud {
                     if let (Some(name), Some(arn)) = (secret.name(), secret.arn())
                         && batch.contains(&name)
                     {
-                        let version = current_version(secret.secret_versions_to_stages());
-                        arns.insert(name.to_string(), (arn.to_string(), version));
+                        arns.insert(name.to_string(), arn.to_string());
                     }
                 }
             }
