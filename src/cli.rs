@@ -75,6 +75,23 @@ pub enum Command {
     /// The secrets the environment's services use: list them (never their values), or set one
     /// from stdin or a file (never from the command line).
     Secrets(SecretsArgs),
+    /// Build the images of the services with a build section with the container CLI, tag them
+    /// with the git commit and push them to ECR (a tag ECR already has is not rebuilt).
+    Build(BuildArgs),
+}
+
+/// Arguments of `build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The environment (a file name under environments/ without .toml).
+    #[arg(short, long)]
+    pub env: String,
+    /// Only these services (manifest names); repeatable. Default: every service with a build.
+    #[arg(short, long)]
+    pub service: Vec<String>,
+    /// Allow uncommitted changes in prod (the tag is marked -dirty).
+    #[arg(long)]
+    pub allow_dirty: bool,
 }
 
 /// Arguments of `secrets`.
@@ -189,6 +206,13 @@ pub struct UpArgs {
     /// still listed as a warning).
     #[arg(long)]
     pub allow_vulnerable: bool,
+    /// First build and push the images of the services with a build section (tagged with the
+    /// git commit; a tag ECR has is not rebuilt), then deploy those tags.
+    #[arg(long)]
+    pub build: bool,
+    /// With --build: allow uncommitted changes in prod (the tag is marked -dirty).
+    #[arg(long, requires = "build")]
+    pub allow_dirty: bool,
 }
 
 /// How rollouts are watched (`up`, `rollback`).

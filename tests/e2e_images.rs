@@ -78,3 +78,172 @@ fn an_unknown_severity_is_a_located_manifest_error() {
     assert!(validate.stderr.contains("unknown severity `SEVERE`"), "{}", validate.stderr);
     assert!(validate.stderr.contains("stage.toml:1:"), "{}", validate.stderr);
 }
+
+/// A stand-in `docker` on PATH: records each call (never a password) in `log`, "builds" by
+/// remembering the context's content (failing when it holds FAIL_BUILD), and "pushes" by putting
+/// an image manifest into the emulator's ECR with the credentials ecsdeploy passed down.
+fn stand_in_docker(directory: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let bin = directory.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = directory.join("docker.log");
+    let python = support::root().join(".emulator/venv/bin/python");
+    let script = format!(
+        r#"#!{python}
+import hashlib, json, os, sys
+args = sys.argv[1:]
+state_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "built.json")
+state = json.load(open(state_path)) if os.path.exists(state_path) else {{}}
+entry = {{"args": args}}
+def record():
+    with open({log:?}, "a") as log:
+        log.write(json.dumps(entry) + "\n")
+if args[0] == "login":
+    entry["password_on_stdin"] = bool(sys.stdin.read())
+elif args[0] == "build":
+    context = args[-1]
+    if os.path.exists(os.path.join(context, "FAIL_BUILD")):
+        print("step 2/2: RUN make: exit status 2", file=sys.stderr)
+        entry["failed"] = True
+        record()
+        sys.exit(1)
+    content = hashlib.sha256()
+    for root, _, files in sorted(os.walk(context)):
+        for name in sorted(files):
+            content.update(open(os.path.join(root, name), "rb").read())
+    state[args[args.index("--tag") + 1]] = content.hexdigest()
+    json.dump(state, open(state_path, "w"))
+    print("Successfully built " + content.hexdigest()[:12])
+elif args[0] == "push":
+    import boto3
+    reference = args[1]
+    _, rest = reference.split("/", 1)
+    repository, tag = rest.rsplit(":", 1)
+    manifest = {{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {{"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1,
+                           "digest": "sha256:" + state[reference]}}, "layers": []}}
+    ecr = boto3.client("ecr", endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name=os.environ["AWS_REGION"])
+    ecr.put_image(repositoryName=repository, imageTag=tag, imageManifest=json.dumps(manifest),
+                  imageManifestMediaType="application/vnd.docker.distribution.manifest.v2+json")
+record()
+"#,
+        python = python.display(),
+        log = log.to_str().unwrap(),
+    );
+    let path = bin.join("docker");
+    std::fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (bin, log)
+}
+
+fn docker_calls(log: &std::path::Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    text.lines().map(|line| serde_json::from_str(line).unwrap()).collect()
+}
+
+fn git(directory: &std::path::Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .arg("-C")
+        .arg(directory)
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+#[tokio::test]
+async fn up_build_tags_with_the_commit_pushes_once_and_deploys_that_digest() {
+    let account = TestAccount::new();
+    account.create_world();
+    let directory = support::manifest_copy();
+    let root = directory.path();
+    let services = std::fs::read_to_string(root.join("services.toml")).unwrap();
+    support::write(root, "services.toml", &format!("{services}\n[services.auth.build]\ncontext = \"services/auth\"\n"));
+    support::write(root, "services/auth/Dockerfile", "FROM scratch\nCOPY app.txt /\n");
+    support::write(root, "services/auth/app.txt", "version 1\n");
+    git(root, &["init", "-q"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "first"]);
+    let commit = git(root, &["rev-parse", "HEAD"]);
+    let tag = &commit[..12];
+    let docker_directory = tempfile::tempdir().unwrap();
+    let (bin, log) = stand_in_docker(docker_directory.path());
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let ecsdeploy = |args: &[&str]| {
+        let mut command = account.ecsdeploy(args);
+        command.arg("-f").arg(root).env("PATH", &path);
+        run(&mut command)
+    };
+    assert_eq!(ecsdeploy(&["repositories", "--env", "stage", "--yes"]).code, 0);
+    let config = account.sdk_config().await;
+    for service in &SERVICES[1..] {
+        push_image(&config, &format!("acme/{service}"), "latest").await;
+    }
+
+    let up = ecsdeploy(&["up", "--env", "stage", "--build", "--yes"]);
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let calls = docker_calls(&log);
+    let verbs: Vec<&str> = calls.iter().map(|call| call["args"][0].as_str().unwrap()).collect();
+    assert_eq!(verbs, ["build", "login", "push"], "{calls:?}");
+    let registry = format!("{}.dkr.ecr.us-east-1.amazonaws.com", account.account_id);
+    assert_eq!(
+        calls[0]["args"],
+        serde_json::json!(["build", "--tag", format!("{registry}/acme/auth:{tag}"), "services/auth"])
+    );
+    assert_eq!(calls[1]["args"], serde_json::json!(["login", "--username", "AWS", "--password-stdin", registry]));
+    assert_eq!(calls[1]["password_on_stdin"], true);
+    let password = format!("{}-auth-token", account.account_id);
+    assert!(!std::fs::read_to_string(&log).unwrap().contains(&password), "the password is never an argument");
+    assert!(!up.stdout.contains(&password) && !up.stderr.contains(&password));
+    assert!(up.stderr.contains("Successfully built"), "the build's output streams to stderr: {}", up.stderr);
+
+    let ecr = aws_sdk_ecr::Client::new(&config);
+    let pushed = ecr
+        .describe_images()
+        .repository_name("acme/auth")
+        .image_ids(aws_sdk_ecr::types::ImageIdentifier::builder().image_tag(tag).build())
+        .send()
+        .await
+        .unwrap();
+    let digest = pushed.image_details()[0].image_digest().unwrap().to_string();
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    let service = ecs.describe_services().cluster("acme").services("stage-auth").send().await.unwrap();
+    let running = service.services()[0].task_definition().unwrap().to_string();
+    let definition = ecs.describe_task_definition().task_definition(&running).send().await.unwrap();
+    let image = definition.task_definition().unwrap().container_definitions()[0].image().unwrap().to_string();
+    assert_eq!(image, format!("{registry}/acme/auth@{digest}"), "pinned to the pushed digest");
+
+    // The same commit again: nothing is built or pushed, nothing changes.
+    let again = ecsdeploy(&["up", "--env", "stage", "--build", "--yes"]);
+    assert_eq!(again.code, 0, "{}", again.transcript());
+    assert_eq!(docker_calls(&log).len(), 3, "not rebuilt: {:?}", docker_calls(&log));
+    assert!(again.stderr.contains("already in ECR: not rebuilt"), "{}", again.stderr);
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+
+    // A commit whose build fails: nothing is pushed, nothing in AWS changes.
+    support::write(root, "services/auth/FAIL_BUILD", "");
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "broken"]);
+    let broken_tag = git(root, &["rev-parse", "HEAD"])[..12].to_string();
+    let failed = ecsdeploy(&["up", "--env", "stage", "--build", "--yes"]);
+    assert_eq!(failed.code, 1, "{}", failed.transcript());
+    assert!(failed.stderr.contains("nothing was pushed and nothing in AWS changed"), "{}", failed.stderr);
+    let tags = ecr.list_images().repository_name("acme/auth").send().await.unwrap();
+    assert!(tags.image_ids().iter().all(|id| id.image_tag() != Some(broken_tag.as_str())), "not pushed");
+    let service = ecs.describe_services().cluster("acme").services("stage-auth").send().await.unwrap();
+    assert_eq!(service.services()[0].task_definition(), Some(running.as_str()), "still on the good revision");
+
+    // Uncommitted changes: prod refuses, stage warns and tags them apart.
+    std::fs::remove_file(root.join("services/auth/FAIL_BUILD")).unwrap();
+    let prod = ecsdeploy(&["build", "--env", "prod"]);
+    assert_eq!(prod.code, 1, "{}", prod.transcript());
+    assert!(prod.stderr.contains("uncommitted changes"), "{}", prod.stderr);
+    let stage = ecsdeploy(&["build", "--env", "stage", "--output", "json"]);
+    assert_eq!(stage.code, 0, "{}", stage.transcript());
+    let built = stage.json();
+    let dirty_tag = built["images"][0]["tag"].as_str().unwrap();
+    assert!(dirty_tag.starts_with(&format!("{broken_tag}-dirty-")), "{built}");
+    assert!(stage.stderr.contains("uncommitted changes"), "{}", stage.stderr);
+}

@@ -228,6 +228,16 @@ impl Cloud for FakeCloud {
         }
     }
 
+    async fn image_tag_digest(&self, repository: &str, tag: &str) -> Result<Option<String>, CloudError> {
+        self.record(format!("image tag {repository}:{tag}"));
+        Ok(None)
+    }
+
+    async fn registry_login(&self) -> Result<(String, SecretValue), CloudError> {
+        self.record("registry login".into());
+        Ok(("123456789012.dkr.ecr.us-east-1.amazonaws.com".into(), SecretValue::new("fake".into())))
+    }
+
     async fn image_scan(&self, repository: &str, digest: &str) -> Result<super::image_scan::ImageScan, CloudError> {
         self.record(format!("image scan {repository}@{digest}"));
         Ok(super::image_scan::ImageScan {

@@ -149,6 +149,10 @@ pub trait Cloud {
     /// A service's records, newest first.
     async fn history_list(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError>;
 
+    /// The digest of `repository:tag` in ECR, `None` when the tag is not there.
+    async fn image_tag_digest(&self, repository: &str, tag: &str) -> Result<Option<String>, CloudError>;
+    /// `(registry host, password)` for the container CLI's `login --password-stdin`.
+    async fn registry_login(&self) -> Result<(String, SecretValue), CloudError>;
     /// The scan of the image `repository@digest` in ECR.
     async fn image_scan(&self, repository: &str, digest: &str) -> Result<image_scan::ImageScan, CloudError>;
     /// A secret's metadata (`None` when it does not exist); never its value. `project` and

@@ -37,6 +37,12 @@ async fn run_with_gate(
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
     let mut session = Session::open(global, &args.env, printer).await?;
+    if let Some(up) = up.filter(|up| up.build) {
+        let started = Instant::now();
+        let images = super::build::build_and_push(&session, &[], up.allow_dirty, printer).await?;
+        session.use_image_tags(&super::build::tags_of(&images));
+        session.time("build and push", started);
+    }
     let (plan, _) = session.plan(goal).await?;
     if !plan.has_changes() {
         finish(printer, &session, args, &plan, None, &[]);

@@ -1,5 +1,6 @@
 //! One module per command. Each turns its arguments into a result value and hands it to `output`.
 
+pub mod build;
 pub mod change;
 pub mod deployer;
 pub mod doctor;
@@ -56,6 +57,7 @@ pub async fn run(cli: &Cli, printer: &Printer) -> ExitStatus {
         Command::History(args) => history::run(&cli.global, args, printer).await,
         Command::Status(args) => status::run(&cli.global, args, printer).await,
         Command::Secrets(args) => secrets::run(&cli.global, args, printer).await,
+        Command::Build(args) => build::run(&cli.global, args, printer).await,
     };
     result.unwrap_or_else(|error| {
         report(printer, &error);

@@ -33,7 +33,8 @@ pub async fn check(
             continue;
         };
         if !registry.starts_with(&format!("{}.", session.account_id)) {
-            problems.push(format!("{image}: in another account's registry ({registry}): its scan is not readable here"));
+            problems
+                .push(format!("{image}: in another account's registry ({registry}): its scan is not readable here"));
             continue;
         }
         match settled_scan(session, &repository, &digest).await {
@@ -96,7 +97,11 @@ fn ecr_image(image: &str) -> Option<(String, String, String)> {
 }
 
 /// The scan, waiting a bounded time while it is still running.
-async fn settled_scan(session: &Session, repository: &str, digest: &str) -> Result<ImageScan, crate::cloud::CloudError> {
+async fn settled_scan(
+    session: &Session,
+    repository: &str,
+    digest: &str,
+) -> Result<ImageScan, crate::cloud::CloudError> {
     let started = tokio::time::Instant::now();
     loop {
         let scan = session.cloud.image_scan(repository, digest).await?;

@@ -26,6 +26,8 @@ pub struct Session {
     pub scope: ReadScope,
     pub phases: Vec<(String, Duration)>,
     pub manifest_dir: std::path::PathBuf,
+    /// The region and account the desired state was built for.
+    pub context: Context,
 }
 
 impl Session {
@@ -86,7 +88,25 @@ impl Session {
             phases,
             checked,
             manifest_dir: global.manifest_dir.clone(),
+            context,
         })
+    }
+
+    /// Deploys `tags` (service -> image tag) instead of the manifest's tags: what `up --build`
+    /// just built and pushed. Rebuilds the desired state and what is read.
+    pub fn use_image_tags(&mut self, tags: &std::collections::BTreeMap<String, String>) {
+        let manifest = &self.checked.manifest;
+        let Some(environment) = manifest.environment(&self.environment) else { return };
+        let mut environment = environment.clone();
+        for service in &mut environment.services {
+            if let (Some(tag), crate::manifest::Image::Ecr { tag: manifest_tag, .. }) =
+                (tags.get(&service.name.value), &mut service.image)
+            {
+                manifest_tag.value = tag.clone();
+            }
+        }
+        self.desired = desired::build(manifest, &environment, &self.context);
+        self.scope = ReadScope::new(manifest, &environment, &self.desired);
     }
 
     /// Reads the environment and plans toward `goal`.

@@ -163,6 +163,8 @@ pub struct Service {
     pub secrets: Vec<SecretReference>,
     pub health_check: HealthCheck,
     pub container_health_check: Option<ContainerHealthCheck>,
+    /// How to build the image (`ecsdeploy build`, `up --build`); `None`: built elsewhere.
+    pub build: Option<Build>,
     pub scaling: Scaling,
     pub deployment: Deployment,
     pub deregistration_delay_seconds: i64,
@@ -176,6 +178,17 @@ pub struct Service {
     pub unusable: Vec<String>,
     /// Where the merged service settings start (for problems about the service as a whole).
     pub span: Span,
+}
+
+/// How a service's image is built: `<command...> build --tag <image> [--file <dockerfile>]
+/// <context>`, then pushed with `<command...> push`; `command` may be `["podman"]`,
+/// `["docker", "buildx"]` or a wrapper.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Build {
+    /// The build context, relative to the manifest directory.
+    pub context: Located<String>,
+    pub dockerfile: Option<String>,
+    pub command: Vec<String>,
 }
 
 /// Where the container image comes from.

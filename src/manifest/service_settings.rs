@@ -2,7 +2,8 @@
 //! override) into a typed [`Service`], with the built-in defaults documented in `docs/manifest.md`.
 
 use super::model::{
-    Alarms, ContainerHealthCheck, Deployment, HealthCheck, Image, Permission, Scaling, SecretReference, Service, Tag,
+    Alarms, Build, ContainerHealthCheck, Deployment, HealthCheck, Image, Permission, Scaling, SecretReference, Service,
+    Tag,
 };
 use super::node::{Node, Value};
 use super::problem::{Problem, Problems};
@@ -16,6 +17,7 @@ pub const SERVICE_KEYS: &[&str] = &[
     "repository",
     "tag",
     "image",
+    "build",
     "port",
     "path",
     "priority",
@@ -76,6 +78,7 @@ pub fn read_service(name: &Located<String>, node: &Node, project: &str, problems
         secrets: read_secrets(&reader),
         health_check,
         container_health_check: read_container_health_check(&reader),
+        build: read_build(&reader),
         scaling,
         deployment,
         deregistration_delay_seconds: reader
@@ -263,6 +266,17 @@ fn read_health_check(reader: &TableReader<'_>, unusable: &mut Vec<String>) -> He
 /// Adds `section.key` to `unusable` for each of `keys` whose value `table` could not use.
 fn collect_failed(table: &TableReader<'_>, section: &str, keys: &[&str], unusable: &mut Vec<String>) {
     unusable.extend(keys.iter().filter(|key| table.failed(key)).map(|key| format!("{section}.{key}")));
+}
+
+/// `[services.<name>.build]`: how `ecsdeploy build` and `up --build` make the image.
+fn read_build(reader: &TableReader<'_>) -> Option<Build> {
+    let table = reader.table("build")?;
+    let context = table.string("context");
+    let context = table.required("context", context, "give the build context, e.g. context = \"services/auth\"");
+    let dockerfile = table.string("dockerfile").map(|file| file.value);
+    let command = table.string_list("command").map(|list| list.value).filter(|command| !command.is_empty());
+    table.finish(&["context", "dockerfile", "command"]);
+    Some(Build { context: context?, dockerfile, command: command.unwrap_or_else(|| vec!["docker".into()]) })
 }
 
 fn read_container_health_check(reader: &TableReader<'_>) -> Option<ContainerHealthCheck> {

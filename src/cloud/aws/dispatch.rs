@@ -136,6 +136,14 @@ impl Cloud for AwsCloud {
         self.list_records(scope, service).await
     }
 
+    async fn image_tag_digest(&self, repository: &str, tag: &str) -> Result<Option<String>, CloudError> {
+        self.tag_digest(repository, tag).await
+    }
+
+    async fn registry_login(&self) -> Result<(String, SecretValue), CloudError> {
+        self.login().await
+    }
+
     async fn image_scan(
         &self,
         repository: &str,

@@ -19,6 +19,7 @@ mod logs;
 mod network;
 mod probe;
 mod read;
+mod registry;
 mod rollout;
 mod route53;
 mod secret_admin;

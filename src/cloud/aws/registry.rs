@@ -1,0 +1,44 @@
+//! What `ecsdeploy build` asks of ECR: whether a tag is already there, and a login for the
+//! container CLI (GetAuthorizationToken; the password only ever goes to the CLI's stdin).
+
+use super::AwsCloud;
+use crate::cloud::secret_info::SecretValue;
+use crate::cloud::{CloudError, CloudErrorKind, is_not_found};
+use aws_sdk_ecr::types::ImageIdentifier;
+
+impl AwsCloud {
+    pub(super) async fn tag_digest(&self, repository: &str, tag: &str) -> Result<Option<String>, CloudError> {
+        let image = ImageIdentifier::builder().image_tag(tag).build();
+        match self.ecr.describe_images().repository_name(repository).image_ids(image).send().await {
+            Ok(output) => {
+                Ok(output.image_details().first().and_then(|detail| detail.image_digest()).map(str::to_string))
+            }
+            Err(error) if is_not_found(&error, &["ImageNotFoundException"]) => Ok(None),
+            Err(error) => Err(self.error("ecr:DescribeImages", format!("image {repository}:{tag}"), &error)),
+        }
+    }
+
+    /// `(registry host, password)` for `docker login --username AWS --password-stdin`.
+    pub(super) async fn login(&self) -> Result<(String, SecretValue), CloudError> {
+        let resource = format!("the registry of region {}", self.region);
+        let output = self
+            .ecr
+            .get_authorization_token()
+            .send()
+            .await
+            .map_err(|error| self.error("ecr:GetAuthorizationToken", &resource, &error))?;
+        let data = output.authorization_data().first();
+        let token = data.and_then(|data| data.authorization_token()).unwrap_or_default();
+        let endpoint = data.and_then(|data| data.proxy_endpoint()).unwrap_or_default();
+        let decoded = aws_smithy_types::base64::decode(token).ok().and_then(|bytes| String::from_utf8(bytes).ok());
+        let Some(password) = decoded.as_deref().and_then(|text| text.strip_prefix("AWS:")) else {
+            let kind = CloudErrorKind::Service {
+                code: "BadToken".into(),
+                message: "the authorization token is not AWS:<password> in base64".into(),
+            };
+            return Err(CloudError::new("ecr:GetAuthorizationToken", resource, kind));
+        };
+        let host = endpoint.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/');
+        Ok((host.to_string(), SecretValue::new(password.to_string())))
+    }
+}

@@ -1,0 +1,208 @@
+//! `ecsdeploy build` and `up --build`: build each service's image with the container CLI the
+//! manifest names (`docker` by default; `podman`, `docker buildx` or a wrapper work too), tag it
+//! with the git commit, log in to ECR and push it.
+//!
+//! Every image is built before anything is pushed, so a failed build changes nothing in AWS. A
+//! tag ECR already has is neither built nor pushed again (tags are immutable and name a commit).
+//! The registry password goes to the CLI's stdin, never its arguments. A tree with uncommitted
+//! changes gets a distinct tag and a warning; prod refuses it unless `--allow-dirty`.
+
+use super::CommandError;
+use super::session::Session;
+use crate::cloud::Cloud;
+use crate::cloud::secret_info::SecretValue;
+use crate::exit_status::ExitStatus;
+use crate::manifest::{Build, Image};
+use crate::output::Printer;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Version of the JSON shape of `build --output json`.
+pub const BUILD_SCHEMA_VERSION: u32 = 1;
+
+/// One service's image after `build`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuiltImage {
+    pub service: String,
+    pub repository: String,
+    pub tag: String,
+    pub digest: String,
+    /// False when ECR already had the tag (nothing was built or pushed).
+    pub built: bool,
+}
+
+pub async fn run(
+    global: &crate::cli::GlobalOptions,
+    args: &crate::cli::BuildArgs,
+    printer: &Printer,
+) -> Result<ExitStatus, CommandError> {
+    let session = Session::open(global, &args.env, printer).await?;
+    let images = build_and_push(&session, &args.service, args.allow_dirty, printer).await?;
+    if printer.is_json() {
+        printer.json(
+            &serde_json::json!({"schema_version": BUILD_SCHEMA_VERSION, "environment": args.env, "images": images}),
+        );
+    } else {
+        for image in &images {
+            let what = if image.built { "built and pushed" } else { "already in ECR, not rebuilt" };
+            printer.data(&format!("{}: {}:{} {what} ({})", image.service, image.repository, image.tag, image.digest));
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Builds and pushes the images of the environment's services that have a `build` section
+/// (only `only`, when given). Returns each with its tag and digest.
+pub async fn build_and_push(
+    session: &Session,
+    only: &[String],
+    allow_dirty: bool,
+    printer: &Printer,
+) -> Result<Vec<BuiltImage>, CommandError> {
+    let environment = super::environment(&session.checked, &session.environment)?;
+    let buildable: Vec<(String, String, Build)> = environment
+        .enabled_services()
+        .filter(|service| only.is_empty() || only.contains(&service.name.value))
+        .filter_map(|service| match (&service.build, &service.image) {
+            (Some(build), Image::Ecr { repository, .. }) => {
+                Some((service.name.value.clone(), repository.value.clone(), build.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    if buildable.is_empty() {
+        return Err(CommandError::usage(
+            format!(
+                "no service of {} has a [services.<name>.build] section (with an ECR repository)",
+                session.environment
+            ),
+            vec!["add one, e.g. [services.auth.build] context = \"services/auth\" (see docs/manifest.md)".into()],
+        ));
+    }
+    let tag = image_tag(&session.manifest_dir, &session.environment, allow_dirty, printer)?;
+    let (registry, password) = session.cloud.registry_login().await?;
+    let mut images = Vec::new();
+    let mut to_build = Vec::new();
+    for (service, repository, build) in buildable {
+        match session.cloud.image_tag_digest(&repository, &tag).await? {
+            Some(digest) => {
+                printer.info(&format!("{service}: {repository}:{tag} is already in ECR: not rebuilt"));
+                images.push(BuiltImage { service, repository, tag: tag.clone(), digest, built: false });
+            }
+            None => to_build.push((service, repository, build)),
+        }
+    }
+    // Every build first: a failure here has changed nothing in AWS.
+    for (service, repository, build) in &to_build {
+        printer.info(&format!("{service}: building {repository}:{tag}"));
+        let reference = format!("{registry}/{repository}:{tag}");
+        let mut arguments = vec!["build".to_string(), "--tag".into(), reference];
+        if let Some(dockerfile) = &build.dockerfile {
+            arguments.extend(["--file".into(), dockerfile.clone()]);
+        }
+        arguments.push(build.context.value.clone());
+        run_cli(&session.manifest_dir, &build.command, &arguments, None)
+            .map_err(|why| build_failed(service, &why, "nothing was pushed and nothing in AWS changed"))?;
+    }
+    let mut logged_in: Vec<&Vec<String>> = Vec::new();
+    for (service, repository, build) in &to_build {
+        if !logged_in.contains(&&build.command) {
+            let arguments = ["login", "--username", "AWS", "--password-stdin", registry.as_str()].map(str::to_string);
+            run_cli(&session.manifest_dir, &build.command, &arguments, Some(&password))
+                .map_err(|why| build_failed(service, &why, "logging in to ECR failed; nothing was pushed"))?;
+            logged_in.push(&build.command);
+        }
+        let reference = format!("{registry}/{repository}:{tag}");
+        run_cli(&session.manifest_dir, &build.command, &["push".to_string(), reference], None)
+            .map_err(|why| build_failed(service, &why, "pushing failed; images pushed before it stay in ECR"))?;
+        let digest = session.cloud.image_tag_digest(repository, &tag).await?.ok_or_else(|| {
+            CommandError::usage(format!("{service}: pushed {repository}:{tag}, but ECR does not have it"), Vec::new())
+        })?;
+        images.push(BuiltImage {
+            service: service.clone(),
+            repository: repository.clone(),
+            tag: tag.clone(),
+            digest,
+            built: true,
+        });
+    }
+    Ok(images)
+}
+
+/// Service -> tag of what `build_and_push` produced, for the desired state.
+pub fn tags_of(images: &[BuiltImage]) -> BTreeMap<String, String> {
+    images.iter().map(|image| (image.service.clone(), image.tag.clone())).collect()
+}
+
+fn build_failed(service: &str, why: &str, consequence: &str) -> CommandError {
+    CommandError::usage(format!("{service}: {why}: {consequence}"), vec!["the CLI's own output is above".into()])
+}
+
+/// Runs the container CLI in `directory`; its output goes to stderr (stdout would be ecsdeploy's
+/// results); `stdin` (a password) is written to its stdin.
+fn run_cli(
+    directory: &Path,
+    command: &[String],
+    arguments: &[String],
+    stdin: Option<&SecretValue>,
+) -> Result<(), String> {
+    let (program, prefix) = command.split_first().ok_or_else(|| "the build command is empty".to_string())?;
+    let shown = format!("{} {}", command.join(" "), arguments.first().map(String::as_str).unwrap_or_default());
+    let mut child = Command::new(program)
+        .args(prefix)
+        .args(arguments)
+        .current_dir(directory)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(std::io::stderr())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|error| format!("cannot run `{program}`: {error}"))?;
+    if let (Some(value), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        use std::io::Write;
+        pipe.write_all(value.expose().as_bytes())
+            .map_err(|error| format!("`{shown}`: cannot write its stdin: {error}"))?;
+    }
+    let status = child.wait().map_err(|error| format!("`{shown}`: {error}"))?;
+    if status.success() { Ok(()) } else { Err(format!("`{shown}` failed ({status})")) }
+}
+
+/// The tag for this build: the commit (12 hex digits); with uncommitted changes
+/// `<commit>-dirty-<seconds since 1970>` (so it never clashes with the clean build), refused in
+/// prod unless `allow_dirty`.
+fn image_tag(
+    directory: &Path,
+    environment: &str,
+    allow_dirty: bool,
+    printer: &Printer,
+) -> Result<String, CommandError> {
+    let git = |args: &[&str]| -> Option<String> {
+        let output = Command::new("git").arg("-C").arg(directory).args(args).output().ok()?;
+        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse", "HEAD"]).filter(|commit| commit.len() >= 12).ok_or_else(|| {
+        CommandError::usage(
+            format!(
+                "images are tagged with the git commit, and {} is not in a git repository with a commit",
+                directory.display()
+            ),
+            vec!["commit the manifest and the build contexts to git first".into()],
+        )
+    })?;
+    let short = &commit[..12];
+    let dirty = git(&["status", "--porcelain"]).is_some_and(|status| !status.is_empty());
+    if !dirty {
+        return Ok(short.to_string());
+    }
+    if environment == "prod" && !allow_dirty {
+        return Err(CommandError::usage(
+            "refusing to build for prod from a tree with uncommitted changes: what runs in prod must be a commit",
+            vec!["commit (or stash) the changes, or pass --allow-dirty".into()],
+        ));
+    }
+    let seconds = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_secs();
+    let tag = format!("{short}-dirty-{seconds}");
+    printer.warning(&format!("the tree has uncommitted changes: the images are tagged {tag}, not a commit"));
+    Ok(tag)
+}
