@@ -4,19 +4,10 @@
 
 mod support;
 
-use support::{TestAccount, push_image, root, run};
-
-const SERVICES: [&str; 4] = ["auth", "gmail", "calendar", "ai-router"];
+use support::{TestAccount, prepared_account, root, run};
 
 async fn deployed_stage() -> (TestAccount, aws_config::SdkConfig) {
-    let account = TestAccount::new();
-    account.create_world();
-    let repositories = run(account.ecsdeploy(&["repositories", "--env", "stage", "--yes"]).current_dir(root()));
-    assert_eq!(repositories.code, 0, "{}", repositories.transcript());
-    let config = account.sdk_config().await;
-    for service in SERVICES {
-        push_image(&config, &format!("acme/{service}"), "latest").await;
-    }
+    let (account, config) = prepared_account().await;
     let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(root()));
     assert_eq!(up.code, 0, "{}", up.transcript());
     (account, config)

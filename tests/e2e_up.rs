@@ -3,23 +3,7 @@
 
 mod support;
 
-use support::{TestAccount, push_image, root, run};
-
-const SERVICES: [&str; 4] = ["auth", "gmail", "calendar", "ai-router"];
-
-/// An account with the test world, the repositories created by ecsdeploy and an image pushed
-/// for every service.
-async fn prepared_account() -> (TestAccount, aws_config::SdkConfig) {
-    let account = TestAccount::new();
-    account.create_world();
-    let repositories = run(account.ecsdeploy(&["repositories", "--env", "stage", "--yes"]).current_dir(root()));
-    assert_eq!(repositories.code, 0, "{}", repositories.transcript());
-    let config = account.sdk_config().await;
-    for service in SERVICES {
-        push_image(&config, &format!("acme/{service}"), "latest").await;
-    }
-    (account, config)
-}
+use support::{SERVICES, prepared_account, root, run};
 
 #[tokio::test]
 async fn repositories_are_created_scanned_immutable_and_tagged() {

@@ -211,6 +211,23 @@ impl TestAccount {
     }
 }
 
+/// The shipped manifest's services.
+pub const SERVICES: [&str; 4] = ["auth", "gmail", "calendar", "ai-router"];
+
+/// An account with the test world, the repositories created by ecsdeploy (from the shipped
+/// manifest) and an image `latest` pushed for every service.
+pub async fn prepared_account() -> (TestAccount, aws_config::SdkConfig) {
+    let account = TestAccount::new();
+    account.create_world();
+    let repositories = run(account.ecsdeploy(&["repositories", "--env", "stage", "--yes"]).current_dir(root()));
+    assert_eq!(repositories.code, 0, "{}", repositories.transcript());
+    let config = account.sdk_config().await;
+    for service in SERVICES {
+        push_image(&config, &format!("acme/{service}"), "latest").await;
+    }
+    (account, config)
+}
+
 /// Pushes a small image manifest as `repository:tag` through the ECR API (the second client);
 /// returns the digest ECR reports.
 pub async fn push_image(config: &aws_config::SdkConfig, repository: &str, tag: &str) -> String {
