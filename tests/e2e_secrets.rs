@@ -162,18 +162,16 @@ async fn secrets_set_reads_stdin_or_a_file_changes_only_its_own_secrets_and_neve
 
     let file = directory.path().join("new-value");
     std::fs::write(&file, "from-a-file\n").unwrap();
-    let again = run(&mut account.ecsdeploy(&[
-        "secrets",
-        "set",
-        "--env",
-        "stage",
-        "auth/api-key",
-        "--from-file",
-        file.to_str().unwrap(),
-        "-f",
-        dir,
-    ]));
-    assert_eq!(again.code, 0, "{}", again.transcript());
+    // Even with every trace turned on, the value never shows (the SDK's request traces are cut).
+    let from_file =
+        ["secrets", "set", "--env", "stage", "auth/api-key", "--from-file", file.to_str().unwrap(), "-f", dir];
+    let traced = run(account.ecsdeploy(&from_file).env("RUST_LOG", "trace"));
+    assert_eq!(traced.code, 0, "{}", traced.transcript());
+    assert!(traced.stderr.contains("TRACE"), "traces were on");
+    assert!(
+        !traced.stderr.contains("from-a-file") && !traced.stdout.contains("from-a-file"),
+        "the value must never show"
+    );
     let stored = secrets.get_secret_value().secret_id("stage/auth/api-key").send().await.unwrap();
     assert_eq!(stored.secret_string(), Some("from-a-file\n"), "a file is taken as is");
     assert_ne!(stored.version_id().unwrap(), first_version);
@@ -196,6 +194,7 @@ async fn secrets_set_reads_stdin_or_a_file_changes_only_its_own_secrets_and_neve
     assert_eq!(empty.code, 1, "{}", empty.transcript());
 
     let text = run(&mut account.ecsdeploy(&["secrets", "list", "--env", "stage", "-f", dir]));
+    assert!(!text.stderr.contains("DEBUG"), "no SDK logs by default: {}", text.stderr);
     assert!(
         text.stdout.contains("stage/auth/api-key") && text.stdout.contains("used by      auth: API_KEY"),
         "{}",
