@@ -124,6 +124,9 @@ pub enum SecretsCommand {
         /// Read the value from this file instead of stdin.
         #[arg(long)]
         from_file: Option<std::path::PathBuf>,
+        /// Set it even though it rotates automatically (its rotation function may not know).
+        #[arg(long)]
+        while_rotating: bool,
     },
 }
 

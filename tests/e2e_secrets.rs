@@ -202,4 +202,29 @@ async fn secrets_set_reads_stdin_or_a_file_changes_only_its_own_secrets_and_neve
     );
     assert!(text.stdout.contains("2 version(s)"), "{}", text.stdout);
     assert!(!text.stdout.contains(VALUE) && !text.stdout.contains("from-a-file"), "{}", text.stdout);
+
+    // A secret that rotates automatically is set by hand only when asked to.
+    let rules = aws_sdk_secretsmanager::types::RotationRulesType::builder().automatically_after_days(30).build();
+    secrets
+        .rotate_secret()
+        .secret_id("stage/auth/api-key")
+        .rotation_rules(rules)
+        .rotate_immediately(false)
+        .send()
+        .await
+        .unwrap();
+    let set_api_key = ["secrets", "set", "--env", "stage", "auth/api-key", "-f", dir];
+    let rotating = run_with_stdin(&mut account.ecsdeploy(&set_api_key), "by-hand");
+    assert_eq!(rotating.code, 1, "{}", rotating.transcript());
+    assert!(rotating.stderr.contains("rotates automatically"), "{}", rotating.stderr);
+    let forced = run_with_stdin(account.ecsdeploy(&set_api_key).arg("--while-rotating"), "by-hand");
+    assert_eq!(forced.code, 0, "{}", forced.transcript());
+
+    // Scheduled for deletion: listed as such, and not set.
+    secrets.delete_secret().secret_id("stage/auth/api-key").recovery_window_in_days(7).send().await.unwrap();
+    let listed = run(&mut account.ecsdeploy(&["secrets", "list", "--env", "stage", "-f", dir]));
+    assert!(listed.stdout.contains("SCHEDULED FOR DELETION"), "{}", listed.stdout);
+    let deleted = run_with_stdin(&mut account.ecsdeploy(&set_api_key), "again");
+    assert_eq!(deleted.code, 1, "{}", deleted.transcript());
+    assert!(deleted.stderr.contains("scheduled for deletion"), "{}", deleted.stderr);
 }

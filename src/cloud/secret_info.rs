@@ -18,6 +18,8 @@ pub struct SecretDetails {
     pub rotation_schedule: Option<String>,
     /// Whether ecsdeploy's tags say this project and environment own it.
     pub owned: bool,
+    /// When it is scheduled for deletion (ECS can no longer read it), the date it was deleted.
+    pub deleted: Option<String>,
 }
 
 /// A secret value on its way to Secrets Manager.

@@ -35,7 +35,9 @@ pub struct SecretUse {
 pub async fn run(global: &GlobalOptions, args: &SecretsArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
     match &args.command {
         SecretsCommand::List { env } => list(global, env, printer).await,
-        SecretsCommand::Set { env, name, from_file } => set(global, env, name, from_file.as_deref(), printer).await,
+        SecretsCommand::Set { env, name, from_file, while_rotating } => {
+            set(global, env, name, from_file.as_deref(), *while_rotating, printer).await
+        }
     }
 }
 
@@ -76,6 +78,7 @@ async fn set(
     env: &str,
     name: &str,
     from_file: Option<&std::path::Path>,
+    while_rotating: bool,
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
     let session = Session::open(global, env, printer).await?;
@@ -110,6 +113,28 @@ async fn set(
                 "change it where it is managed, e.g. aws secretsmanager put-secret-value --secret-id {} --secret-string file://<file>",
                 existing.arn
             )],
+        ));
+    }
+    if let Some(existing) = &existing
+        && existing.deleted.is_some()
+    {
+        return Err(CommandError::usage(
+            format!("secret {full_name} is scheduled for deletion: nothing was changed"),
+            vec![format!("restore it first: aws secretsmanager restore-secret --secret-id {}", existing.arn)],
+        ));
+    }
+    if let Some(existing) = existing.as_ref().filter(|existing| existing.rotation_enabled && !while_rotating) {
+        return Err(CommandError::usage(
+            format!(
+                "secret {full_name} rotates automatically: a value set by hand can leave what it guards (a database password, say) out of step"
+            ),
+            vec![
+                format!(
+                    "let its rotation function set it (aws secretsmanager rotate-secret --secret-id {})",
+                    existing.arn
+                ),
+                "or pass --while-rotating to set it anyway".into(),
+            ],
         ));
     }
     let extra = session.checked.manifest.project.tags.iter().chain(&environment.tags);

@@ -12,6 +12,11 @@ pub fn list_text(secrets: &[SecretUse]) -> String {
         text.push_str(&format!("{}\n", secret.secret));
         match &secret.details {
             None => text.push_str("  MISSING: `ecsdeploy secrets set` creates it (plan and up stop until it exists)\n"),
+            Some(details) if details.deleted.is_some() => text.push_str(&format!(
+                "  SCHEDULED FOR DELETION since {}: restore it (aws secretsmanager restore-secret --secret-id {}); plan and up stop until then\n",
+                details.deleted.as_deref().unwrap_or_default(),
+                details.arn
+            )),
             Some(details) => {
                 let current = details.current_version.as_deref().unwrap_or("-");
                 text.push_str(&format!("  current      {current} ({} version(s))\n", details.versions));

@@ -17,7 +17,6 @@ impl AwsCloud {
         environment: &str,
     ) -> Result<Option<SecretDetails>, CloudError> {
         let secret = match self.secrets.describe_secret().secret_id(id).send().await {
-            Ok(secret) if secret.deleted_date().is_some() => return Ok(None),
             Ok(secret) => secret,
             Err(error) if is_not_found(&error, &["ResourceNotFoundException"]) => return Ok(None),
             Err(error) => return Err(self.error("secretsmanager:DescribeSecret", format!("secret {id}"), &error)),
@@ -45,6 +44,7 @@ impl AwsCloud {
             rotation_lambda_arn: secret.rotation_lambda_arn().map(str::to_string),
             rotation_schedule: schedule,
             owned: owner_of(&tags, project, environment) == Owner::This,
+            deleted: secret.deleted_date().map(|date| date.to_string()),
         }))
     }
 
