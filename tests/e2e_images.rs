@@ -182,18 +182,23 @@ async fn up_build_tags_with_the_commit_pushes_once_and_deploys_that_digest() {
         push_image(&config, &format!("acme/{service}"), "latest").await;
     }
 
+    let unconfirmed = ecsdeploy(&["up", "--env", "stage", "--build"]);
+    assert_eq!(unconfirmed.code, 1, "{}", unconfirmed.transcript());
+    assert!(docker_calls(&log).is_empty(), "without --yes a script builds and pushes nothing");
+
     let up = ecsdeploy(&["up", "--env", "stage", "--build", "--yes"]);
     assert_eq!(up.code, 0, "{}", up.transcript());
     let calls = docker_calls(&log);
     let verbs: Vec<&str> = calls.iter().map(|call| call["args"][0].as_str().unwrap()).collect();
-    assert_eq!(verbs, ["build", "login", "push"], "{calls:?}");
+    assert_eq!(verbs, ["login", "build", "push"], "logged in first (a FROM may name this registry): {calls:?}");
     let registry = format!("{}.dkr.ecr.us-east-1.amazonaws.com", account.account_id);
+    assert_eq!(calls[0]["args"], serde_json::json!(["login", "--username", "AWS", "--password-stdin", registry]));
+    assert_eq!(calls[0]["password_on_stdin"], true);
+    let tagged = format!("{registry}/acme/auth:{tag}");
     assert_eq!(
-        calls[0]["args"],
-        serde_json::json!(["build", "--tag", format!("{registry}/acme/auth:{tag}"), "services/auth"])
+        calls[1]["args"],
+        serde_json::json!(["build", "--platform", "linux/amd64", "--tag", tagged, "services/auth"])
     );
-    assert_eq!(calls[1]["args"], serde_json::json!(["login", "--username", "AWS", "--password-stdin", registry]));
-    assert_eq!(calls[1]["password_on_stdin"], true);
     let password = format!("{}-auth-token", account.account_id);
     assert!(!std::fs::read_to_string(&log).unwrap().contains(&password), "the password is never an argument");
     assert!(!up.stdout.contains(&password) && !up.stderr.contains(&password));

@@ -53,26 +53,127 @@ pub async fn run(
     Ok(ExitStatus::Success)
 }
 
+/// One image to build: every service of the environment that names this repository.
+struct Job {
+    services: Vec<String>,
+    repository: String,
+    build: Build,
+    /// `linux/amd64` or `linux/arm64`, from the service's `architecture`.
+    platform: String,
+}
+
 /// Builds and pushes the images of the environment's services that have a `build` section
-/// (only `only`, when given). Returns each with its tag and digest.
+/// (only `only`, when given). Returns each service with its tag and digest.
 pub async fn build_and_push(
     session: &Session,
     only: &[String],
     allow_dirty: bool,
     printer: &Printer,
 ) -> Result<Vec<BuiltImage>, CommandError> {
-    let environment = super::environment(&session.checked, &session.environment)?;
-    let buildable: Vec<(String, String, Build)> = environment
-        .enabled_services()
-        .filter(|service| only.is_empty() || only.contains(&service.name.value))
-        .filter_map(|service| match (&service.build, &service.image) {
-            (Some(build), Image::Ecr { repository, .. }) => {
-                Some((service.name.value.clone(), repository.value.clone(), build.clone()))
+    let jobs = jobs(session, only)?;
+    let contexts: Vec<&str> = jobs.iter().map(|job| job.build.context.value.as_str()).collect();
+    let tag = image_tag(&session.manifest_dir, &contexts, &session.environment, allow_dirty, printer)?;
+    // Logging in is a read, and a Dockerfile may start FROM an image in this registry.
+    let (registry, password) = session.cloud.registry_login().await?;
+    let mut logged_in: Vec<&str> = Vec::new();
+    let mut images = Vec::new();
+    let mut to_build = Vec::new();
+    for job in &jobs {
+        let digest = session.cloud.image_tag_digest(&job.repository, &tag).await.map_err(|error| {
+            let hint = format!("create the repositories first: ecsdeploy repositories --env {}", session.environment);
+            CommandError::usage(error.to_string(), vec![hint])
+        })?;
+        match digest {
+            Some(digest) => {
+                printer.info(&format!(
+                    "{}: {}:{tag} is already in ECR: not rebuilt",
+                    job.services.join(", "),
+                    job.repository
+                ));
+                images.extend(built(job, &tag, &digest, false));
             }
-            _ => None,
-        })
-        .collect();
-    if buildable.is_empty() {
+            None => to_build.push(job),
+        }
+    }
+    // Every build before any push: a failure here has changed nothing in AWS.
+    for job in &to_build {
+        let cli = cli_of(&job.build);
+        if !logged_in.contains(&cli) {
+            let arguments = ["login", "--username", "AWS", "--password-stdin", registry.as_str()].map(str::to_string);
+            run_cli(&session.manifest_dir, &[cli.to_string()], &arguments, Some(&password))
+                .map_err(|why| build_failed(&job.services, &why, "logging in to ECR failed; nothing changed in AWS"))?;
+            logged_in.push(cli);
+        }
+        printer.info(&format!("{}: building {}:{tag} for {}", job.services.join(", "), job.repository, job.platform));
+        let mut arguments = vec!["build".to_string(), "--platform".into(), job.platform.clone()];
+        arguments.extend(["--tag".into(), format!("{registry}/{}:{tag}", job.repository)]);
+        if job.build.command.iter().any(|word| word == "buildx") {
+            // buildx keeps a non-default builder's result out of the local store unless asked.
+            arguments.push("--load".into());
+        }
+        if let Some(dockerfile) = &job.build.dockerfile {
+            arguments.extend(["--file".into(), dockerfile.clone()]);
+        }
+        arguments.push(job.build.context.value.clone());
+        run_cli(&session.manifest_dir, &job.build.command, &arguments, None)
+            .map_err(|why| build_failed(&job.services, &why, "nothing was pushed and nothing in AWS changed"))?;
+    }
+    for job in &to_build {
+        let reference = format!("{registry}/{}:{tag}", job.repository);
+        run_cli(&session.manifest_dir, &[cli_of(&job.build).to_string()], &["push".to_string(), reference], None)
+            .map_err(|why| build_failed(&job.services, &why, "pushing failed; images pushed before it stay in ECR"))?;
+        let digest = session.cloud.image_tag_digest(&job.repository, &tag).await?.ok_or_else(|| {
+            CommandError::usage(format!("pushed {}:{tag}, but ECR does not have it", job.repository), Vec::new())
+        })?;
+        images.extend(built(job, &tag, &digest, true));
+    }
+    Ok(images)
+}
+
+/// The jobs for the environment's services with a build section, one per repository; named
+/// services must exist, be enabled and have one.
+fn jobs(session: &Session, only: &[String]) -> Result<Vec<Job>, CommandError> {
+    let environment = super::environment(&session.checked, &session.environment)?;
+    for name in only {
+        let known =
+            environment.enabled_services().any(|service| &service.name.value == name && service.build.is_some());
+        if !known {
+            return Err(CommandError::usage(
+                format!("service `{name}` is not deployed in {} with a build section", session.environment),
+                vec!["name a service that has [services.<name>.build] and is enabled in this environment".into()],
+            ));
+        }
+    }
+    let mut jobs: Vec<Job> = Vec::new();
+    for service in
+        environment.enabled_services().filter(|service| only.is_empty() || only.contains(&service.name.value))
+    {
+        let (Some(build), Image::Ecr { repository, .. }) = (&service.build, &service.image) else { continue };
+        let platform = if service.architecture == "ARM64" { "linux/arm64" } else { "linux/amd64" }.to_string();
+        match jobs.iter_mut().find(|job| job.repository == repository.value) {
+            Some(job) if job.build == *build && job.platform == platform => {
+                job.services.push(service.name.value.clone())
+            }
+            Some(job) => {
+                return Err(CommandError::usage(
+                    format!(
+                        "services {} and {} share repository {} but build it differently",
+                        job.services.join(", "),
+                        service.name.value,
+                        job.repository
+                    ),
+                    vec!["give each its own repository, or the same build section and architecture".into()],
+                ));
+            }
+            None => jobs.push(Job {
+                services: vec![service.name.value.clone()],
+                repository: repository.value.clone(),
+                build: build.clone(),
+                platform,
+            }),
+        }
+    }
+    if jobs.is_empty() {
         return Err(CommandError::usage(
             format!(
                 "no service of {} has a [services.<name>.build] section (with an ECR repository)",
@@ -81,54 +182,25 @@ pub async fn build_and_push(
             vec!["add one, e.g. [services.auth.build] context = \"services/auth\" (see docs/manifest.md)".into()],
         ));
     }
-    let tag = image_tag(&session.manifest_dir, &session.environment, allow_dirty, printer)?;
-    let (registry, password) = session.cloud.registry_login().await?;
-    let mut images = Vec::new();
-    let mut to_build = Vec::new();
-    for (service, repository, build) in buildable {
-        match session.cloud.image_tag_digest(&repository, &tag).await? {
-            Some(digest) => {
-                printer.info(&format!("{service}: {repository}:{tag} is already in ECR: not rebuilt"));
-                images.push(BuiltImage { service, repository, tag: tag.clone(), digest, built: false });
-            }
-            None => to_build.push((service, repository, build)),
-        }
-    }
-    // Every build first: a failure here has changed nothing in AWS.
-    for (service, repository, build) in &to_build {
-        printer.info(&format!("{service}: building {repository}:{tag}"));
-        let reference = format!("{registry}/{repository}:{tag}");
-        let mut arguments = vec!["build".to_string(), "--tag".into(), reference];
-        if let Some(dockerfile) = &build.dockerfile {
-            arguments.extend(["--file".into(), dockerfile.clone()]);
-        }
-        arguments.push(build.context.value.clone());
-        run_cli(&session.manifest_dir, &build.command, &arguments, None)
-            .map_err(|why| build_failed(service, &why, "nothing was pushed and nothing in AWS changed"))?;
-    }
-    let mut logged_in: Vec<&Vec<String>> = Vec::new();
-    for (service, repository, build) in &to_build {
-        if !logged_in.contains(&&build.command) {
-            let arguments = ["login", "--username", "AWS", "--password-stdin", registry.as_str()].map(str::to_string);
-            run_cli(&session.manifest_dir, &build.command, &arguments, Some(&password))
-                .map_err(|why| build_failed(service, &why, "logging in to ECR failed; nothing was pushed"))?;
-            logged_in.push(&build.command);
-        }
-        let reference = format!("{registry}/{repository}:{tag}");
-        run_cli(&session.manifest_dir, &build.command, &["push".to_string(), reference], None)
-            .map_err(|why| build_failed(service, &why, "pushing failed; images pushed before it stay in ECR"))?;
-        let digest = session.cloud.image_tag_digest(repository, &tag).await?.ok_or_else(|| {
-            CommandError::usage(format!("{service}: pushed {repository}:{tag}, but ECR does not have it"), Vec::new())
-        })?;
-        images.push(BuiltImage {
+    Ok(jobs)
+}
+
+/// The CLI that logs in and pushes: the command's first word (`docker` for `docker buildx`).
+fn cli_of(build: &Build) -> &str {
+    build.command.first().map(String::as_str).unwrap_or("docker")
+}
+
+fn built(job: &Job, tag: &str, digest: &str, built: bool) -> Vec<BuiltImage> {
+    job.services
+        .iter()
+        .map(|service| BuiltImage {
             service: service.clone(),
-            repository: repository.clone(),
-            tag: tag.clone(),
-            digest,
-            built: true,
-        });
-    }
-    Ok(images)
+            repository: job.repository.clone(),
+            tag: tag.to_string(),
+            digest: digest.to_string(),
+            built,
+        })
+        .collect()
 }
 
 /// Service -> tag of what `build_and_push` produced, for the desired state.
@@ -136,8 +208,11 @@ pub fn tags_of(images: &[BuiltImage]) -> BTreeMap<String, String> {
     images.iter().map(|image| (image.service.clone(), image.tag.clone())).collect()
 }
 
-fn build_failed(service: &str, why: &str, consequence: &str) -> CommandError {
-    CommandError::usage(format!("{service}: {why}: {consequence}"), vec!["the CLI's own output is above".into()])
+fn build_failed(services: &[String], why: &str, consequence: &str) -> CommandError {
+    CommandError::usage(
+        format!("{}: {why}: {consequence}", services.join(", ")),
+        vec!["the CLI's own output is above; the CLI is [services.<name>.build].command (default docker)".into()],
+    )
 }
 
 /// Runs the container CLI in `directory`; its output goes to stderr (stdout would be ecsdeploy's
@@ -173,6 +248,7 @@ fn run_cli(
 /// prod unless `allow_dirty`.
 fn image_tag(
     directory: &Path,
+    contexts: &[&str],
     environment: &str,
     allow_dirty: bool,
     printer: &Printer,
@@ -191,7 +267,10 @@ fn image_tag(
         )
     })?;
     let short = &commit[..12];
-    let dirty = git(&["status", "--porcelain"]).is_some_and(|status| !status.is_empty());
+    // Only what goes into the deploy counts: the manifest directory and the build contexts.
+    let mut status = vec!["status", "--porcelain", "--", "."];
+    status.extend(contexts);
+    let dirty = git(&status).is_some_and(|status| !status.is_empty());
     if !dirty {
         return Ok(short.to_string());
     }

@@ -38,6 +38,7 @@ async fn run_with_gate(
 ) -> Result<ExitStatus, CommandError> {
     let mut session = Session::open(global, &args.env, printer).await?;
     if let Some(up) = up.filter(|up| up.build) {
+        can_confirm(args, goal, &session.environment, printer)?;
         let started = Instant::now();
         let images = super::build::build_and_push(&session, &[], up.allow_dirty, printer).await?;
         session.use_image_tags(&super::build::tags_of(&images));
@@ -124,24 +125,39 @@ fn confirm(args: &ChangeArgs, goal: Goal, environment: &str, printer: &Printer) 
     if args.yes {
         return Ok(());
     }
+    can_confirm(args, goal, environment, printer)?;
+    let verb = verb(goal);
+    printer.stderr(&format!("\nDo you want to {verb} environment {environment}? Only 'yes' will be accepted: "));
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).ok();
+    if answer.trim() == "yes" { Ok(()) } else { Err(CommandError::usage("cancelled: nothing was changed", Vec::new())) }
+}
+
+fn verb(goal: Goal) -> &'static str {
+    match goal {
+        Goal::Converge | Goal::Repositories => "apply these changes to",
+        Goal::Destroy => "destroy",
+    }
+}
+
+/// Whether the run will be able to confirm (`--yes`, or a terminal without JSON): checked
+/// before anything is built or pushed, so that a script without `--yes` changes nothing.
+fn can_confirm(args: &ChangeArgs, goal: Goal, environment: &str, printer: &Printer) -> Result<(), CommandError> {
+    if args.yes {
+        return Ok(());
+    }
     if printer.is_json() {
         return Err(CommandError::usage(
             "--output json does not ask: the plan would not be shown before the question",
             vec!["pass --yes, or run `ecsdeploy plan --output json` first and then `up --yes`".into()],
         ));
     }
-    let verb = match goal {
-        Goal::Converge | Goal::Repositories => "apply these changes to",
-        Goal::Destroy => "destroy",
-    };
+    let verb = verb(goal);
     if !std::io::stdin().is_terminal() {
         return Err(CommandError::usage(
             format!("refusing to {verb} environment {environment} without confirmation: not run from a terminal"),
             vec!["pass --yes to change the environment from a script or CI".into()],
         ));
     }
-    printer.stderr(&format!("\nDo you want to {verb} environment {environment}? Only 'yes' will be accepted: "));
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).ok();
-    if answer.trim() == "yes" { Ok(()) } else { Err(CommandError::usage("cancelled: nothing was changed", Vec::new())) }
+    Ok(())
 }
