@@ -2,7 +2,6 @@
 //! operator and CI see them (the history lives in AWS).
 
 use super::CommandError;
-use super::rollouts::RunnerParts;
 use super::session::Session;
 use crate::cli::{GlobalOptions, HistoryArgs};
 use crate::cloud::Cloud;
@@ -14,10 +13,10 @@ use serde_json::json;
 pub async fn run(global: &GlobalOptions, args: &HistoryArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
     let session = Session::open(global, &args.env, printer).await?;
     let services = super::rollback::selected_services(&session, &args.service)?;
-    let parts = RunnerParts::new(&session)?;
+    let scope = session.history_scope();
     let mut records = Vec::new();
     for service in &services {
-        let mut list = session.cloud.history_list(parts.history(), service).await?;
+        let mut list = session.cloud.history_list(&scope, service).await?;
         list.truncate(args.limit);
         records.extend(list);
     }
@@ -27,7 +26,7 @@ pub async fn run(global: &GlobalOptions, args: &HistoryArgs, printer: &Printer) 
         printer.json(&json!({
             "schema_version": HISTORY_SCHEMA_VERSION,
             "environment": args.env,
-            "table": parts.history().table,
+            "table": scope.table,
             "records": records,
         }));
     } else {

@@ -6,7 +6,7 @@ use super::session::Session;
 use crate::apply::ApplyOutcome;
 use crate::cli::GateArgs;
 use crate::cloud::aws::AwsCloud;
-use crate::desired::task_definition::SecretIdentity;
+use crate::desired::task_definition::{SecretIdentity, container_images};
 use crate::desired::{DesiredService, Reference};
 use crate::exit_status::ExitStatus;
 use crate::history::{self, DeployRecord, HistoryScope, RecordKind};
@@ -76,19 +76,37 @@ pub fn rollback_rollout(
         ));
     };
     Ok(Rollout {
+        task_definition: record.task_definition.clone(),
+        image_digests: record.image_digests.clone(),
+        config_hash: record.config_hash.clone(),
+        kind: RecordKind::Rollback,
+        ..service_rollout(environment, manifest, desired, values, gate)?
+    })
+}
+
+/// What every rollout of `desired` shares (its service, target group, secrets, health URL and
+/// timings); the revision, deployment and record fields are the caller's.
+fn service_rollout(
+    environment: &Environment,
+    manifest: &Service,
+    desired: &DesiredService,
+    values: &Values,
+    gate: &GateArgs,
+) -> Result<Rollout, CommandError> {
+    Ok(Rollout {
         service: desired.name.clone(),
         full_name: desired.full_name.clone(),
         cluster: desired.service.cluster.clone(),
         target_group_arn: values.one(&Reference::TargetGroupArn(desired.target_group.name.clone())).map(str::to_string),
         deployment_id: String::new(),
-        task_definition: record.task_definition.clone(),
+        task_definition: String::new(),
         previous_task_definition: None,
-        image_digests: record.image_digests.clone(),
+        image_digests: Vec::new(),
         secret_versions: secret_versions(desired, values),
-        config_hash: record.config_hash.clone(),
+        config_hash: String::new(),
         http_url: health_url(environment, manifest, gate),
         timings: timings(manifest, gate)?,
-        kind: RecordKind::Rollback,
+        kind: RecordKind::Deploy,
     })
 }
 
@@ -105,29 +123,16 @@ fn rollout(
     let family = desired.task_definition.family.clone();
     let task_definition = values.one(&Reference::TaskDefinitionArn { family }).unwrap_or_default().to_string();
     let resolved = values.resolve(&serde_json::to_value(&desired.task_definition).unwrap_or_default());
-    let image_digests = resolved["containerDefinitions"]
-        .as_array()
-        .map(|containers| containers.iter().filter_map(|c| c["image"].as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
     Ok(Rollout {
-        service: desired.name.clone(),
-        full_name: desired.full_name.clone(),
-        cluster: desired.service.cluster.clone(),
-        target_group_arn: values.one(&Reference::TargetGroupArn(desired.target_group.name.clone())).map(str::to_string),
         deployment_id: deployment_id.to_string(),
         task_definition,
         previous_task_definition: before.and_then(|before| before["taskDefinition"].as_str()).map(str::to_string),
-        image_digests,
-        secret_versions: secret_versions(desired, values),
+        image_digests: container_images(&resolved),
         config_hash: history::config_hash(&resolved),
-        http_url: health_url(environment, manifest, gate),
-        timings: timings(manifest, gate)?,
-        kind: RecordKind::Deploy,
+        ..service_rollout(environment, manifest, desired, values, gate)?
     })
 }
 
-/// `<base>/<path prefix>/<service path>/<health path>`: the check goes through the ALB, so it
-/// takes the route the rule matches (`/stage/auth/health` for `/auth/*` in stage).
 /// The current version of each secret `service` uses, as read before the run.
 fn secret_versions(service: &DesiredService, values: &Values) -> std::collections::BTreeMap<String, String> {
     let secrets = service.task_definition.container_definitions.iter().flat_map(|container| &container.secrets);
@@ -142,6 +147,8 @@ fn secret_versions(service: &DesiredService, values: &Values) -> std::collection
         .collect()
 }
 
+/// `<base>/<path prefix>/<service path>/<health path>`: the check goes through the ALB, so it
+/// takes the route the rule matches (`/stage/auth/health` for `/auth/*` in stage).
 pub fn health_url(environment: &Environment, service: &Service, gate: &GateArgs) -> Option<String> {
     let base = match (&gate.health_check_base_url, &environment.domain) {
         (Some(base), _) => base.trim_end_matches('/').to_string(),
@@ -189,7 +196,7 @@ pub async fn check_history_reachable(session: &Session, plan: &Plan) -> Result<(
             && matches!(change.action, Action::Create | Action::Update)
     });
     let Some(service) = changes_a_service.and_then(|change| change.address.service_name()) else { return Ok(()) };
-    let scope = HistoryScope::new(&session.checked.manifest.project.name.value, &session.environment);
+    let scope = session.history_scope();
     session.cloud.history_list(&scope, service).await?;
     Ok(())
 }
@@ -219,7 +226,7 @@ impl RunnerParts {
         })?;
         Ok(RunnerParts {
             http,
-            history: HistoryScope::new(&session.checked.manifest.project.name.value, &session.environment),
+            history: session.history_scope(),
             deployer: super::deployer::deployer(&session.identity_arn, &session.checked_dir()),
         })
     }

@@ -7,6 +7,7 @@ use super::CommandError;
 use super::session::Session;
 use crate::cloud::Cloud;
 use crate::cloud::image_scan::{ImageScan, ScanStatus, blocking};
+use crate::desired::task_definition::container_images;
 use crate::output::Printer;
 use crate::plan::address::ServicePart;
 use crate::plan::{Action, Plan};
@@ -68,20 +69,14 @@ pub async fn check(
 fn deployed_images(session: &Session, plan: &Plan) -> Vec<String> {
     let mut images = Vec::new();
     for change in &plan.changes {
-        let is_new_revision =
-            change.address.part() == Some(ServicePart::TaskDefinition) && change.action == Action::Create;
+        if change.address.part() != Some(ServicePart::TaskDefinition) || change.action != Action::Create {
+            continue;
+        }
         let Some(desired) = change.address.service_name().and_then(|name| session.desired.service(name)) else {
             continue;
         };
-        if !is_new_revision {
-            continue;
-        }
         let resolved = plan.values.resolve(&serde_json::to_value(&desired.task_definition).unwrap_or_default());
-        for container in resolved["containerDefinitions"].as_array().into_iter().flatten() {
-            if let Some(image) = container["image"].as_str() {
-                images.push(image.to_string());
-            }
-        }
+        images.extend(container_images(&resolved));
     }
     images.sort();
     images.dedup();

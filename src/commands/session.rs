@@ -120,6 +120,11 @@ impl Session {
         Ok((plan, actual))
     }
 
+    /// Where this project's deployment history lives, for this environment.
+    pub fn history_scope(&self) -> crate::history::HistoryScope {
+        crate::history::HistoryScope::new(&self.checked.manifest.project.name.value, &self.environment)
+    }
+
     /// The manifest directory (for its git commit).
     pub fn checked_dir(&self) -> std::path::PathBuf {
         self.manifest_dir.clone()

@@ -3,7 +3,6 @@
 //! own diff, so "drift" means exactly what the next `up` would change).
 
 use super::CommandError;
-use super::rollouts::RunnerParts;
 use super::session::Session;
 use crate::cli::{GlobalOptions, StatusArgs};
 use crate::cloud::Cloud;
@@ -58,10 +57,10 @@ pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -
         Ok(plan) => (plan.changes, None),
         Err(error) => (Vec::new(), Some(crate::output::plan_view::error_text(&error).0)),
     };
-    let parts = RunnerParts::new(&session)?;
+    let scope = session.history_scope();
     let started = Instant::now();
     let session_ref = &session;
-    let (actual_ref, changes_ref, parts_ref) = (&actual, &changes, &parts);
+    let (actual_ref, changes_ref, scope_ref) = (&actual, &changes, &scope);
     let results: Vec<Result<ServiceStatus, CommandError>> = futures_util::stream::iter(&session.desired.services)
         .map(|desired| async move {
             let address = Address::service(&desired.name, ServicePart::EcsService);
@@ -86,7 +85,7 @@ pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -
                     .map(|change| format!("{} {}", change.action.symbol(), change.address))
                     .collect(),
             };
-            let records = session_ref.cloud.history_list(parts_ref.history(), &desired.name).await?;
+            let records = session_ref.cloud.history_list(scope_ref, &desired.name).await?;
             status.last_deploy = records.into_iter().next();
             if ecs_service.is_none() {
                 return Ok(status);
@@ -105,12 +104,7 @@ pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -
                 .map(|d| d.rollout_state.clone());
             let definition = actual_ref.resources.get(&Address::service(&desired.name, ServicePart::TaskDefinition));
             if let Some(definition) = definition.filter(|definition| definition.id == service.task_definition) {
-                status.images = definition.json["containerDefinitions"]
-                    .as_array()
-                    .map(|containers| {
-                        containers.iter().filter_map(|c| c["image"].as_str().map(str::to_string)).collect()
-                    })
-                    .unwrap_or_default();
+                status.images = crate::desired::task_definition::container_images(&definition.json);
             }
             status.targets = TargetCounts {
                 healthy: targets.iter().filter(|target| target.state == "healthy").count(),

@@ -233,6 +233,12 @@ fn image_reference(context: &Context, image: &Image) -> ImageReference {
     }
 }
 
+/// The images of a task definition's containers, from its JSON (as planned, or as read back).
+pub fn container_images(task_definition: &serde_json::Value) -> Vec<String> {
+    let containers = task_definition["containerDefinitions"].as_array().into_iter().flatten();
+    containers.filter_map(|container| container["image"].as_str().map(str::to_string)).collect()
+}
+
 /// A secret named in this account's Secrets Manager (resolved per environment), or given by ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretIdentity {

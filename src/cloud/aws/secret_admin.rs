@@ -22,9 +22,7 @@ impl AwsCloud {
             Err(error) => return Err(self.error("secretsmanager:DescribeSecret", format!("secret {id}"), &error)),
         };
         let versions = secret.version_ids_to_stages();
-        let current = versions
-            .and_then(|versions| versions.iter().find(|(_, stages)| stages.iter().any(|stage| stage == "AWSCURRENT")))
-            .map(|(version, _)| version.clone());
+        let current = super::secrets::current_version(versions);
         let tags =
             tags_from(secret.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())));
         let rules = secret.rotation_rules();

@@ -93,7 +93,7 @@ impl AwsCloud {
                 "it is scheduled for deletion: restore it (aws secretsmanager restore-secret --secret-id {arn}) \
                  or name another secret ({NEVER_READS_VALUES})"
             ))),
-            Ok(secret) => Ok(Ok(current_version(secret.version_ids_to_stages()))),
+            Ok(secret) => Ok(Ok(current_version(secret.version_ids_to_stages()).unwrap_or_default())),
             Err(error) if is_not_found(&error, SECRET_NOT_FOUND) => Ok(Err(format!(
                 "no secret with this ARN is visible in region {} with these credentials: check the ARN in services.toml, \
                  or create the secret and use its ARN ({NEVER_READS_VALUES})",
@@ -112,12 +112,11 @@ impl AwsCloud {
     }
 }
 
-/// The version ID that carries the AWSCURRENT stage (empty when none does).
-fn current_version(versions: Option<&std::collections::HashMap<String, Vec<String>>>) -> String {
+/// The version ID that carries the AWSCURRENT stage.
+pub(super) fn current_version(versions: Option<&std::collections::HashMap<String, Vec<String>>>) -> Option<String> {
     versions
         .and_then(|versions| versions.iter().find(|(_, stages)| stages.iter().any(|stage| stage == "AWSCURRENT")))
         .map(|(version, _)| version.clone())
-        .unwrap_or_default()
 }
 
 /// SHA-256 (first 16 hex digits) over `secret=version` of each secret, sorted; `None` when a
