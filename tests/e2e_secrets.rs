@@ -228,3 +228,80 @@ async fn secrets_set_reads_stdin_or_a_file_changes_only_its_own_secrets_and_neve
     assert_eq!(deleted.code, 1, "{}", deleted.transcript());
     assert!(deleted.stderr.contains("scheduled for deletion"), "{}", deleted.stderr);
 }
+
+/// The rotation block the tests add to services.toml.
+const ROTATION: &str = r#"
+[secrets."auth/session".rotation]
+function = "acme-secret-rotation"
+schedule = "rate(30 days)"
+window = "4h"
+"#;
+
+#[tokio::test]
+async fn rotation_settings_from_the_manifest_are_reconciled_by_up_on_owned_secrets_only() {
+    let (account, config) = prepared_account().await;
+    let function = format!("arn:aws:lambda:us-east-1:{}:function:acme-secret-rotation", account.account_id);
+    let directory = support::manifest_copy();
+    let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
+    let services = services
+        .replace("JWT_SIGNING_KEY = \"auth/jwt\"", "JWT_SIGNING_KEY = \"auth/jwt\"\nSESSION_KEY = \"auth/session\"");
+    support::write(directory.path(), "services.toml", &format!("{services}{ROTATION}"));
+    let dir = directory.path().to_str().unwrap();
+    let set =
+        run_with_stdin(&mut account.ecsdeploy(&["secrets", "set", "--env", "stage", "auth/session", "-f", dir]), "k1");
+    assert_eq!(set.code, 0, "{}", set.transcript());
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    let describe = || async { secrets.describe_secret().secret_id("stage/auth/session").send().await.unwrap() };
+    let versions_before = describe().await.version_ids_to_stages().cloned();
+
+    let plan = run(&mut account.ecsdeploy(&["plan", "--env", "stage", "-f", dir]));
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
+    assert!(plan.stdout.contains("+ secret_rotation.stage/auth/session"), "{}", plan.stdout);
+    let up = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let described = describe().await;
+    assert_eq!(described.rotation_enabled(), Some(true));
+    assert_eq!(described.rotation_lambda_arn(), Some(function.as_str()));
+    let rules = described.rotation_rules().unwrap();
+    assert_eq!((rules.schedule_expression(), rules.duration()), (Some("rate(30 days)"), Some("4h")));
+    assert_eq!(described.version_ids_to_stages().cloned(), versions_before, "configuring rotation rotates nothing");
+    let again = run(&mut account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode", "-f", dir]));
+    assert_eq!(again.code, 0, "a second plan is empty: {}", again.transcript());
+
+    // A new schedule in the manifest is an in-place update.
+    let weekly = format!("{services}{}", ROTATION.replace("rate(30 days)", "rate(7 days)"));
+    support::write(directory.path(), "services.toml", &weekly);
+    let plan = run(&mut account.ecsdeploy(&["plan", "--env", "stage", "-f", dir]));
+    assert!(plan.stdout.contains("~ secret_rotation.stage/auth/session"), "{}", plan.stdout);
+    let up = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    assert_eq!(describe().await.rotation_rules().unwrap().schedule_expression(), Some("rate(7 days)"));
+
+    // Turned off for stage: rotation stops, the secret stays.
+    let stage = std::fs::read_to_string(directory.path().join("environments/stage.toml")).unwrap();
+    support::write(
+        directory.path(),
+        "environments/stage.toml",
+        &format!("{stage}\n[secrets.\"auth/session\"]\nrotation = false\n"),
+    );
+    let plan = run(&mut account.ecsdeploy(&["plan", "--env", "stage", "-f", dir]));
+    assert!(plan.stdout.contains("- secret_rotation.stage/auth/session"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("rotation stops; the secret and its versions stay"), "{}", plan.stdout);
+    let up = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let described = describe().await;
+    assert_eq!(described.rotation_enabled(), Some(false));
+    assert_eq!(described.version_ids_to_stages().cloned(), versions_before);
+
+    // The world's secret is not ecsdeploy's: asking to rotate it stops the plan, nothing changes.
+    support::write(directory.path(), "environments/stage.toml", &stage);
+    let foreign = ROTATION.replace("auth/session", "auth/db");
+    support::write(directory.path(), "services.toml", &format!("{services}{foreign}"));
+    let refused = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
+    assert_eq!(refused.code, 1, "{}", refused.transcript());
+    assert!(refused.stderr.contains("secret_rotation.stage/auth/db"), "{}", refused.stderr);
+    let db = secrets.describe_secret().secret_id("stage/auth/db").send().await.unwrap();
+    assert_ne!(db.rotation_enabled(), Some(true));
+    let session = describe().await;
+    assert_eq!(session.rotation_enabled(), Some(false), "nothing else was applied either");
+}

@@ -284,3 +284,10 @@ fn alb_quotas_count_every_environment() {
     );
     assert!(output.ends_with("2 errors in the manifest"), "{output}");
 }
+broken!(
+    secret_rotation_settings,
+    with_services(
+        "\n[secrets.\"auth/db\".rotation]\nfunction = \"db rotation\"\nschedule = \"every 30 days\"\nwindow = \"90m\"\n\n[secrets.\"auth/jwt\"]\nrotation = { schedule = \"rate(7 days)\" }\n"
+    ),
+    [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\n\n[secrets.\"auth/api\"]\nrotation = true\n")]
+);

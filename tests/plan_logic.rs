@@ -242,3 +242,53 @@ fn a_revision_someone_else_registered_does_not_block_a_new_one() {
         plan.changes.iter().find(|c| c.address == Address::service("auth", ServicePart::TaskDefinition)).unwrap();
     assert_eq!(change.action, Action::Create);
 }
+
+/// Rotation is set for `stage/auth/db` in a manifest built in memory from the shipped one.
+fn desired_with_rotation() -> DesiredEnvironment {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let services = std::fs::read_to_string(root.join("services.toml")).unwrap()
+        + "\n[secrets.\"auth/db\".rotation]\nfunction = \"acme-rotation\"\nschedule = \"rate(30 days)\"\n";
+    let stage = std::fs::read_to_string(root.join("environments/stage.toml")).unwrap();
+    let loaded = ecsdeploy::manifest::load_from_texts(&services, &[("stage", &stage)]);
+    assert!(!loaded.problems.has_errors(), "{:?}", loaded.problems);
+    let manifest = loaded.manifest.unwrap();
+    let environment = manifest.environment("stage").unwrap();
+    desired::build(&manifest, environment, &Context::new("us-east-1", Some("123456789012".into())))
+}
+
+#[test]
+fn rotation_is_planned_for_owned_secrets_stopped_when_dropped_and_kept_by_destroy() {
+    let wanted = desired_with_rotation();
+    let rotation = &wanted.secret_rotations[0];
+    assert_eq!(rotation.secret_id, "stage/auth/db");
+    assert_eq!(
+        rotation.rotation_lambda_arn.to_string(),
+        "arn:aws:lambda:us-east-1:123456789012:function:acme-rotation"
+    );
+    let address = Address::SecretRotation("stage/auth/db".into());
+
+    // Converged: nothing to do. Not rotating yet (no actual resource): turned on.
+    let mut actual = converged(&wanted);
+    assert!(!plan(&wanted, &actual, Goal::Converge).unwrap().has_changes());
+    let enabled = actual.resources.remove(&address).unwrap();
+    let planned = plan(&wanted, &actual, Goal::Converge).unwrap();
+    let change = planned.changes.iter().find(|change| change.address == address).unwrap();
+    assert_eq!(change.action, Action::Create);
+
+    // Rotating but no longer in the manifest: stopped, and said so.
+    let without = desired("stage");
+    actual.resources.insert(address.clone(), enabled.clone());
+    let planned = plan(&without, &actual, Goal::Converge).unwrap();
+    let change = planned.changes.iter().find(|change| change.address == address).unwrap();
+    assert_eq!(change.action, Action::Delete);
+    assert_eq!(change.reason.as_deref(), Some("rotation stops; the secret and its versions stay"));
+    let destroy = plan(&wanted, &actual, Goal::Destroy).unwrap();
+    assert!(destroy.changes.iter().all(|change| change.address != address), "destroy leaves secrets alone");
+
+    // A secret someone else made is never given rotation.
+    actual.resources.insert(address.clone(), ActualResource { owner: Owner::Foreign, ..enabled });
+    match plan(&wanted, &actual, Goal::Converge) {
+        Err(PlanError::NotOwned(not_owned)) => assert_eq!(not_owned[0].address, address),
+        other => panic!("expected NotOwned, got {other:?}"),
+    }
+}

@@ -12,6 +12,8 @@ Each patch wraps moto's own method and runs it unchanged; the extension only add
 - ListServices: leaves out INACTIVE services.
 - Response `include` switches (DescribeServices include=TAGS) per request, not per class: see
   `response_keys`.
+- Secrets Manager RotateSecret with RotateImmediately=false: configure rotation without invoking
+  the function (moto's needs Docker), keep the rules as given (see `secret_rotation`).
 - ECR DescribeImageScanFindings: per-account findings set through the control API (see
   `scan_findings`).
 - Account lookup by access key: no longer creates IAM backends as a side effect (see `accounts`).
@@ -29,7 +31,16 @@ from moto.cloudwatch.responses import CloudWatchResponse
 from moto.ecs.models import EC2ContainerServiceBackend, Service
 from moto.ecs.responses import EC2ContainerServiceResponse
 
-from . import accounts, cloudwatch_alarms, response_keys, rollout, scan_findings, service_fields, targets
+from . import (
+    accounts,
+    cloudwatch_alarms,
+    response_keys,
+    rollout,
+    scan_findings,
+    secret_rotation,
+    service_fields,
+    targets,
+)
 from .locking import EXTENSION_LOCK
 
 _installed = False
@@ -43,6 +54,7 @@ def install() -> None:
     accounts.install_fast_key_lookup()
     response_keys.install()
     scan_findings.install()
+    secret_rotation.install()
     targets.install()
     _wrap(EC2ContainerServiceResponse, "create_service", _create_service)
     _wrap(EC2ContainerServiceBackend, "update_service", _update_service)

@@ -10,16 +10,19 @@ Creates, in us-east-1: a VPC 10.0.0.0/16 (Name=acme, DNS hostnames on) with an i
 two public subnets (acme-public-a/b, a route to the gateway) and two private subnets
 (acme-private-a/b) in us-east-1a/b; an issued ACM certificate for api.acme.example with SAN
 *.api.acme.example; a public Route53 hosted zone acme.example; Secrets Manager secrets
-E/auth/db, E/auth/jwt, E/gmail/oauth, E/calendar/api for E in test, stage, prod (random values).
+E/auth/db, E/auth/jwt, E/gmail/oauth, E/calendar/api for E in test, stage, prod (random values);
+a Lambda function acme-secret-rotation (with its role) that secrets' rotation can name.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import secrets
 import sys
 import uuid
+import zipfile
 from collections.abc import Callable
 from typing import Any
 
@@ -69,6 +72,7 @@ def build_world(client: ClientFactory) -> dict[str, Any]:
         "certificate_arn": _certificate(client("acm")),
         "hosted_zone_id": _hosted_zone(client("route53")),
         "secrets": _secrets(client("secretsmanager")),
+        "rotation_function_arn": _rotation_function(client("iam"), client("lambda")),
     }
 
 
@@ -124,6 +128,25 @@ def _certificate(acm: Any) -> str:
     if status != "ISSUED":
         raise RuntimeError(f"certificate {arn} is {status}, not ISSUED (MOTO_ACM_VALIDATION_WAIT unset?)")
     return arn
+
+
+def _rotation_function(iam: Any, lambda_client: Any) -> str:
+    """A function for rotation settings to name; the emulator never runs it (see secret_rotation)."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }
+    role_arn = iam.create_role(RoleName="acme-secret-rotation", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("rotate.py", "def handler(event, context):\n    return None\n")
+    return lambda_client.create_function(
+        FunctionName="acme-secret-rotation",
+        Runtime="python3.12",
+        Role=role_arn,
+        Handler="rotate.handler",
+        Code={"ZipFile": code.getvalue()},
+    )["FunctionArn"]
 
 
 def _hosted_zone(route53: Any) -> str:

@@ -61,6 +61,9 @@ impl ReadScope {
                 }
             }
         }
+        // A secret whose rotation the manifest sets is read even if no service uses it (yet).
+        secrets
+            .extend(desired.secret_rotations.iter().map(|rotation| SecretIdentity::Name(rotation.secret_id.clone())));
         secrets.sort_by_key(secret_key);
         secrets.dedup();
         images.sort();

@@ -41,9 +41,13 @@ pub async fn run(global: &GlobalOptions, args: &SecretsArgs, printer: &Printer) 
     }
 }
 
-/// Secret (name or ARN) -> `service: VARIABLE` users, from the desired state.
+/// Secret (name or ARN) -> `service: VARIABLE` users, from the desired state; a secret the
+/// manifest only sets rotation for is listed with no users.
 fn uses(session: &Session) -> BTreeMap<String, Vec<String>> {
     let mut uses: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for rotation in &session.desired.secret_rotations {
+        uses.entry(rotation.secret_id.clone()).or_default();
+    }
     for service in &session.desired.services {
         for container in &service.task_definition.container_definitions {
             for secret in &container.secrets {

@@ -15,6 +15,7 @@ pub mod names;
 pub mod reference;
 pub mod routing;
 pub mod scaling;
+pub mod secret_rotation;
 pub mod shared;
 pub mod tags;
 pub mod task_definition;
@@ -42,6 +43,9 @@ pub struct DesiredEnvironment {
     pub shared: shared::SharedResources,
     pub services: Vec<DesiredService>,
     pub dns_records: Vec<dns::DnsChange>,
+    /// Rotation settings of the environment's secrets (`[secrets."<name>".rotation]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_rotations: Vec<secret_rotation::SecretRotation>,
 }
 
 /// Everything one service of one environment should consist of.
@@ -91,6 +95,7 @@ pub fn build(manifest: &Manifest, environment: &Environment, context: &Context) 
         shared: shared::shared_resources(manifest),
         services,
         dns_records,
+        secret_rotations: secret_rotation::secret_rotations(context, environment),
     }
 }
 

@@ -1,10 +1,11 @@
 //! Reading one `environments/<name>.toml`: naming and routing prefixes, domain, branch, capacity,
 //! secret prefix, tags, and the per-service overrides merged into each service's settings.
 
-use super::model::{CapacityProvider, Environment, Project};
+use super::model::{CapacityProvider, Environment, Project, SecretRotation};
 use super::node::{Node, Value, merge};
 use super::problem::{Problem, Problems};
 use super::reader::{TableReader, closest, type_problem};
+use super::secret_settings::read_secret_settings;
 use super::service_settings::{read_service, read_tags};
 use super::source::{FileId, Located, Span};
 
@@ -16,6 +17,7 @@ const ENVIRONMENT_KEYS: &[&str] = &[
     "capacity",
     "secret_prefix",
     "block_findings_at",
+    "secrets",
     "tags",
     "services",
 ];
@@ -28,6 +30,8 @@ pub struct ServiceSources<'a> {
     pub defaults: Option<&'a Node>,
     /// `[services.<name>]` tables in file order.
     pub services: &'a [(Located<String>, Node)],
+    /// `[secrets]` of `services.toml`: settings of the secrets themselves (rotation).
+    pub secrets: Option<&'a Node>,
 }
 
 impl ServiceSources<'_> {
@@ -62,11 +66,23 @@ pub fn read_environment(
         secret_prefix: text("secret_prefix", format!("{name}/")),
         capacity: read_capacity(&reader, file_start),
         block_findings_at: read_block_findings_at(&reader, name),
+        secret_rotations: read_secret_rotations(&reader, sources),
         tags: read_tags(&reader, "tags"),
         services: read_services(&reader, name, project, sources),
     };
     reader.finish(ENVIRONMENT_KEYS);
     Some(environment)
+}
+
+/// `[secrets]` of `services.toml` with this environment's `[secrets]` merged over it.
+fn read_secret_rotations(reader: &TableReader<'_>, sources: &ServiceSources<'_>) -> Vec<SecretRotation> {
+    let merged = match (sources.secrets, reader.entry("secrets")) {
+        (Some(base), Some(over)) => Node { span: over.node.span, ..merge(base, &over.node) },
+        (Some(base), None) => base.clone(),
+        (None, Some(over)) => over.node.clone(),
+        (None, None) => return Vec::new(),
+    };
+    read_secret_settings(&merged, reader.problems())
 }
 
 /// Every service of `services.toml`, merged with this environment's override.

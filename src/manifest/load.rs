@@ -12,7 +12,7 @@ use super::source::{FileId, Located, SourceMap, Span};
 use super::validate::validate;
 use std::path::{Path, PathBuf};
 
-const ROOT_KEYS: &[&str] = &["project", "defaults", "services"];
+const ROOT_KEYS: &[&str] = &["project", "defaults", "services", "secrets"];
 /// The result of reading a manifest directory: the files, the manifest when `services.toml` was
 /// usable, and every problem found so far (parse errors and manifest-level checks).
 #[derive(Debug)]
@@ -97,8 +97,10 @@ fn parse(
     let project = read_project(project_reader.as_ref(), Span::new(services_file, 0..0));
     let defaults = reader.entry("defaults").and_then(|entry| known_defaults(&entry.node, problems));
     let services = service_nodes(&reader, problems);
+    let secrets = reader.entry("secrets").map(|entry| entry.node.clone());
     reader.finish(ROOT_KEYS);
-    let sources_of_services = ServiceSources { defaults: defaults.as_ref(), services: &services };
+    let sources_of_services =
+        ServiceSources { defaults: defaults.as_ref(), services: &services, secrets: secrets.as_ref() };
     if environment_files.is_empty() {
         problems.push(
             Problem::error(Span::new(services_file, 0..0), "the manifest has no environments").with_help(

@@ -12,6 +12,7 @@ pub mod node;
 pub mod problem;
 mod project_settings;
 pub mod reader;
+pub mod secret_settings;
 mod service_settings;
 pub mod source;
 pub mod units;

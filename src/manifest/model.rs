@@ -111,6 +111,9 @@ pub struct Environment {
     pub secret_prefix: Located<String>,
     /// Image scan findings at or above this severity stop a deploy (`None`: off).
     pub block_findings_at: Option<String>,
+    /// Rotation settings of the environment's secrets (`[secrets."<name>".rotation]`), those
+    /// turned off here left out.
+    pub secret_rotations: Vec<SecretRotation>,
     pub tags: Vec<Tag>,
     /// Every service of `services.toml`, merged with this environment's overrides, in manifest
     /// order, including those the environment disables.
@@ -208,6 +211,19 @@ pub struct SecretReference {
     pub secret: Located<String>,
     /// A key of a JSON secret; absent means the whole secret string.
     pub json_key: Option<String>,
+}
+
+/// `[secrets."<name>".rotation]`: how Secrets Manager rotates a secret ecsdeploy owns.
+#[derive(Debug, Clone)]
+pub struct SecretRotation {
+    /// The secret's name relative to the environment's `secret_prefix` (`auth/db`).
+    pub secret: Located<String>,
+    /// A Lambda function name (in the account and region deployed to) or ARN.
+    pub function: Located<String>,
+    /// `rate(30 days)`, `rate(12 hours)` or `cron(...)`, as Secrets Manager's ScheduleExpression.
+    pub schedule: Located<String>,
+    /// How long each rotation may take (Secrets Manager's `Duration`), such as `4h`.
+    pub window: Option<Located<String>>,
 }
 
 /// The ALB target-group health check (and the gate's HTTP check).

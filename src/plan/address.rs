@@ -51,6 +51,9 @@ pub enum Address {
     Listener(i64),
     /// An ECR repository, by name.
     Repository(String),
+    /// The rotation settings of a secret, by its full name. The secret itself is the
+    /// operator's data (`ecsdeploy secrets set`): a plan never creates or deletes it.
+    SecretRotation(String),
     /// A resource of a service (by its manifest name); `name` tells apart several of one part
     /// (scaling policies).
     Service {
@@ -107,6 +110,7 @@ impl fmt::Display for Address {
             Address::LoadBalancer => f.write_str("load_balancer"),
             Address::Listener(port) => write!(f, "listener.{port}"),
             Address::Repository(name) => write!(f, "repository.{name}"),
+            Address::SecretRotation(name) => write!(f, "secret_rotation.{name}"),
             Address::Service { service, part, name } if name.is_empty() => {
                 write!(f, "service.{service}.{}", part.as_str())
             }

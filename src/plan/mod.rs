@@ -199,13 +199,18 @@ pub fn plan(desired: &DesiredEnvironment, actual: &ActualState, goal: Goal) -> R
     for (address, existing) in actual.resources.iter().filter(|_| goal != Goal::Repositories) {
         let is_wanted = wanted.iter().any(|resource| &resource.address == address);
         let is_kept_shared = address.is_shared() && (keep_shared || matches!(address, Address::Repository(_)));
-        if is_wanted || is_kept_shared || existing.owner != Owner::This {
+        // Destroying an environment leaves its secrets as they are, rotation included: they
+        // hold the operator's data, not ecsdeploy's.
+        let is_secret_kept = goal == Goal::Destroy && matches!(address, Address::SecretRotation(_));
+        if is_wanted || is_kept_shared || is_secret_kept || existing.owner != Owner::This {
             continue;
         }
+        let reason = matches!(address, Address::SecretRotation(_))
+            .then(|| "rotation stops; the secret and its versions stay".to_string());
         changes.push(ResourceChange {
             address: address.clone(),
             action: Action::Delete,
-            reason: None,
+            reason,
             fields: Vec::new(),
             id: Some(existing.id.clone()),
             payload: None,

@@ -11,6 +11,7 @@ use crate::desired::iam::Role;
 use crate::desired::load_balancing::{ListenerRule, TargetGroupSettings};
 use crate::desired::logs::LogGroup;
 use crate::desired::scaling::{ScalableTarget, ScalingPolicy};
+use crate::desired::secret_rotation::SecretRotation;
 use crate::desired::shared::{Cluster, Listener, LoadBalancer, Repository, SecurityGroup};
 use crate::desired::task_definition::TaskDefinition;
 use serde::Serialize;
@@ -24,6 +25,7 @@ pub enum Payload {
     LoadBalancer(LoadBalancer),
     Listener(Listener),
     Repository(Repository),
+    SecretRotation(SecretRotation),
     LogGroup(LogGroup),
     Role(Role),
     TaskDefinition(TaskDefinition),
@@ -51,6 +53,7 @@ impl Payload {
             Payload::LoadBalancer(payload) => serde_json::to_value(payload),
             Payload::Listener(payload) => serde_json::to_value(payload),
             Payload::Repository(payload) => serde_json::to_value(payload),
+            Payload::SecretRotation(payload) => serde_json::to_value(payload),
             Payload::LogGroup(payload) => serde_json::to_value(payload),
             Payload::Role(payload) => serde_json::to_value(payload),
             Payload::TaskDefinition(payload) => serde_json::to_value(payload),
@@ -76,6 +79,7 @@ impl Payload {
             Payload::LoadBalancer(_) => Payload::LoadBalancer(typed(json)?),
             Payload::Listener(_) => Payload::Listener(typed(json)?),
             Payload::Repository(_) => Payload::Repository(typed(json)?),
+            Payload::SecretRotation(_) => Payload::SecretRotation(typed(json)?),
             Payload::LogGroup(_) => Payload::LogGroup(typed(json)?),
             Payload::Role(_) => Payload::Role(typed(json)?),
             Payload::TaskDefinition(_) => Payload::TaskDefinition(typed(json)?),
@@ -105,6 +109,8 @@ pub fn change_rules(payload: &Payload) -> ChangeRules {
         Payload::LoadBalancer(_) => (&[], &["Name", "Scheme", "Type"]),
         Payload::Listener(_) => (&[], &["LoadBalancerArn", "Port"]),
         Payload::Repository(_) => (&[], &["repositoryName"]),
+        // RotateSecret changes every field in place.
+        Payload::SecretRotation(_) => (&[], &[]),
         Payload::LogGroup(_) => (&[], &["logGroupName"]),
         Payload::Role(_) => (&[], &[]),
         // A task definition revision never changes: any difference registers a new revision.
@@ -142,6 +148,9 @@ pub fn desired_resources(desired: &DesiredEnvironment, include_shared: bool) -> 
         for repository in &shared.repositories {
             add(Address::Repository(repository.repository_name.clone()), Payload::Repository(repository.clone()));
         }
+    }
+    for rotation in &desired.secret_rotations {
+        add(Address::SecretRotation(rotation.secret_id.clone()), Payload::SecretRotation(rotation.clone()));
     }
     for service in &desired.services {
         let name = service.name.as_str();

@@ -35,6 +35,7 @@ impl Cloud for AwsCloud {
                 self.create_listener(&name, listener).await
             }
             Payload::Repository(repository) => self.create_repository(repository).await,
+            Payload::SecretRotation(rotation) => self.configure_secret_rotation(rotation).await,
             Payload::LogGroup(group) => self.create_log_group(group).await,
             Payload::Role(role) => self.create_role(role).await,
             Payload::TaskDefinition(definition) => self.register_task_definition(definition).await,
@@ -61,6 +62,7 @@ impl Cloud for AwsCloud {
             Payload::LoadBalancer(load_balancer) => self.update_load_balancer(id, load_balancer, before).await,
             Payload::Listener(listener) => self.update_listener(id, listener, before).await,
             Payload::Repository(repository) => self.update_repository(repository, before).await,
+            Payload::SecretRotation(rotation) => self.configure_secret_rotation(rotation).await,
             Payload::LogGroup(group) => self.update_log_group(group, before).await,
             Payload::Role(role) => self.update_role(role, before).await,
             // A revision never changes: a new content is a new revision.
@@ -90,6 +92,7 @@ impl Cloud for AwsCloud {
                 },
             )),
             Address::DnsRecord(_) => self.delete_dns_record(before).await,
+            Address::SecretRotation(_) => self.cancel_secret_rotation(id).await,
             Address::Service { part, .. } => match part {
                 ServicePart::LogGroup => self.delete_log_group(id).await,
                 ServicePart::ExecutionRole | ServicePart::TaskRole => self.delete_role(id).await,

@@ -23,6 +23,7 @@ mod registry;
 mod rollout;
 mod route53;
 mod secret_admin;
+mod secret_rotation;
 mod secrets;
 #[cfg(test)]
 pub(crate) mod test_support;

@@ -6,11 +6,14 @@
 //! has to be looked up; a secret scheduled for deletion counts as missing (ECS could not read it).
 
 use super::AwsCloud;
-use super::common::Partial;
+use super::common::{Partial, owner_of, tags_from};
+use crate::actual::Owner;
 use crate::actual::scope::ReadScope;
 use crate::cloud::{CloudError, is_not_found};
 use crate::desired::Reference;
 use crate::desired::task_definition::SecretIdentity;
+use crate::plan::address::Address;
+use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
 use std::collections::BTreeMap;
 
@@ -38,8 +41,11 @@ impl AwsCloud {
                     partial.values.set(&Reference::SecretArn(name.to_string()), arn.clone());
                     // ListSecrets may lag minutes behind a new version (AWS documents it);
                     // DescribeSecret does not, and a restart must not wait for, or flap on, it.
-                    if let Ok(version) = self.secret_arn_state(arn).await? {
-                        partial.values.set(&Reference::SecretVersionId(name.to_string()), version);
+                    if let Ok(secret) = self.secret_arn_state(arn).await? {
+                        partial.values.set(&Reference::SecretVersionId(name.to_string()), current_version_of(&secret));
+                        if let Some((json, owner)) = rotation_of(&secret, name, scope) {
+                            partial.resource(Address::SecretRotation(name.to_string()), arn.clone(), json, owner);
+                        }
                     }
                 }
                 None => partial.missing(format!("secret {name}"), self.create_secret_hint(name)),
@@ -48,7 +54,9 @@ impl AwsCloud {
         for secret in &scope.secrets {
             if let SecretIdentity::Arn(arn) = secret {
                 match self.secret_arn_state(arn).await? {
-                    Ok(version) => partial.values.set(&Reference::SecretVersionId(arn.clone()), version),
+                    Ok(secret) => {
+                        partial.values.set(&Reference::SecretVersionId(arn.clone()), current_version_of(&secret))
+                    }
                     Err(problem) => partial.missing(format!("secret {arn}"), problem),
                 }
             }
@@ -85,15 +93,15 @@ impl AwsCloud {
         Ok(arns)
     }
 
-    /// The secret `arn`'s current version ID when usable, else what is wrong with it (absent,
-    /// or scheduled for deletion).
-    async fn secret_arn_state(&self, arn: &str) -> Result<Result<String, String>, CloudError> {
+    /// The secret `arn`'s metadata when usable, else what is wrong with it (absent, or
+    /// scheduled for deletion).
+    async fn secret_arn_state(&self, arn: &str) -> Result<Result<DescribeSecretOutput, String>, CloudError> {
         match self.secrets.describe_secret().secret_id(arn).send().await {
             Ok(secret) if secret.deleted_date().is_some() => Ok(Err(format!(
                 "it is scheduled for deletion: restore it (aws secretsmanager restore-secret --secret-id {arn}) \
                  or name another secret ({NEVER_READS_VALUES})"
             ))),
-            Ok(secret) => Ok(Ok(current_version(secret.version_ids_to_stages()).unwrap_or_default())),
+            Ok(secret) => Ok(Ok(secret)),
             Err(error) if is_not_found(&error, SECRET_NOT_FOUND) => Ok(Err(format!(
                 "no secret with this ARN is visible in region {} with these credentials: check the ARN in services.toml, \
                  or create the secret and use its ARN ({NEVER_READS_VALUES})",
@@ -110,6 +118,41 @@ impl AwsCloud {
             self.region
         )
     }
+}
+
+fn current_version_of(secret: &DescribeSecretOutput) -> String {
+    current_version(secret.version_ids_to_stages()).unwrap_or_default()
+}
+
+/// The secret's rotation as the planner compares it (the shape of RotateSecret's input), with
+/// its owner; `None` for a secret of this environment that does not rotate (nothing to compare:
+/// turning rotation on is a creation). A secret ecsdeploy does not own is always returned, so
+/// that a manifest asking to rotate it is refused rather than applied.
+fn rotation_of(secret: &DescribeSecretOutput, name: &str, scope: &ReadScope) -> Option<(serde_json::Value, Owner)> {
+    let tags =
+        tags_from(secret.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())));
+    let owner = owner_of(&tags, &scope.project, &scope.environment);
+    let enabled = secret.rotation_enabled().unwrap_or(false);
+    if !enabled {
+        return (owner != Owner::This).then(|| (serde_json::json!({ "SecretId": name }), owner));
+    }
+    let rules = secret.rotation_rules();
+    // AWS reports a schedule given in days as AutomaticallyAfterDays; the manifest says rate(...).
+    let schedule = rules.and_then(|rules| rules.schedule_expression()).filter(|expression| !expression.is_empty());
+    let schedule = schedule.map(str::to_string).or_else(|| {
+        let days = rules.and_then(|rules| rules.automatically_after_days()).filter(|days| *days > 0)?;
+        Some(if days == 1 { "rate(1 day)".to_string() } else { format!("rate({days} days)") })
+    });
+    let mut rules_json = serde_json::json!({ "ScheduleExpression": schedule.unwrap_or_default() });
+    if let Some(duration) = rules.and_then(|rules| rules.duration()).filter(|duration| !duration.is_empty()) {
+        rules_json["Duration"] = serde_json::Value::String(duration.to_string());
+    }
+    let json = serde_json::json!({
+        "SecretId": name,
+        "RotationLambdaARN": secret.rotation_lambda_arn().unwrap_or_default(),
+        "RotationRules": rules_json,
+    });
+    Some((json, owner))
 }
 
 /// The version ID that carries the AWSCURRENT stage.
