@@ -237,6 +237,13 @@ schedule = "rate(30 days)"
 window = "4h"
 "#;
 
+/// Rotation of a secret no service uses.
+const SPARE_ROTATION: &str = r#"
+[secrets."auth/spare".rotation]
+function = "acme-secret-rotation"
+schedule = "rate(10 days)"
+"#;
+
 #[tokio::test]
 async fn rotation_settings_from_the_manifest_are_reconciled_by_up_on_owned_secrets_only() {
     let (account, config) = prepared_account().await;
@@ -245,11 +252,12 @@ async fn rotation_settings_from_the_manifest_are_reconciled_by_up_on_owned_secre
     let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
     let services = services
         .replace("JWT_SIGNING_KEY = \"auth/jwt\"", "JWT_SIGNING_KEY = \"auth/jwt\"\nSESSION_KEY = \"auth/session\"");
-    support::write(directory.path(), "services.toml", &format!("{services}{ROTATION}"));
+    support::write(directory.path(), "services.toml", &format!("{services}{ROTATION}{SPARE_ROTATION}"));
     let dir = directory.path().to_str().unwrap();
-    let set =
-        run_with_stdin(&mut account.ecsdeploy(&["secrets", "set", "--env", "stage", "auth/session", "-f", dir]), "k1");
-    assert_eq!(set.code, 0, "{}", set.transcript());
+    for name in ["auth/session", "auth/spare"] {
+        let set = run_with_stdin(&mut account.ecsdeploy(&["secrets", "set", "--env", "stage", name, "-f", dir]), "k1");
+        assert_eq!(set.code, 0, "{}", set.transcript());
+    }
     let secrets = aws_sdk_secretsmanager::Client::new(&config);
     let describe = || async { secrets.describe_secret().secret_id("stage/auth/session").send().await.unwrap() };
     let versions_before = describe().await.version_ids_to_stages().cloned();
@@ -257,8 +265,12 @@ async fn rotation_settings_from_the_manifest_are_reconciled_by_up_on_owned_secre
     let plan = run(&mut account.ecsdeploy(&["plan", "--env", "stage", "-f", dir]));
     assert_eq!(plan.code, 0, "{}", plan.transcript());
     assert!(plan.stdout.contains("+ secret_rotation.stage/auth/session"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("+ secret_rotation.stage/auth/spare"), "{}", plan.stdout);
     let up = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
     assert_eq!(up.code, 0, "{}", up.transcript());
+    let spare = secrets.describe_secret().secret_id("stage/auth/spare").send().await.unwrap();
+    assert_eq!(spare.rotation_enabled(), Some(true));
+    assert!(spare.tags().iter().any(|tag| tag.key() == Some("ecsdeploy:rotation")), "marked as ecsdeploy's rotation");
     let described = describe().await;
     assert_eq!(described.rotation_enabled(), Some(true));
     assert_eq!(described.rotation_lambda_arn(), Some(function.as_str()));
@@ -269,7 +281,7 @@ async fn rotation_settings_from_the_manifest_are_reconciled_by_up_on_owned_secre
     assert_eq!(again.code, 0, "a second plan is empty: {}", again.transcript());
 
     // A new schedule in the manifest is an in-place update.
-    let weekly = format!("{services}{}", ROTATION.replace("rate(30 days)", "rate(7 days)"));
+    let weekly = format!("{services}{}{SPARE_ROTATION}", ROTATION.replace("rate(30 days)", "rate(7 days)"));
     support::write(directory.path(), "services.toml", &weekly);
     let plan = run(&mut account.ecsdeploy(&["plan", "--env", "stage", "-f", dir]));
     assert!(plan.stdout.contains("~ secret_rotation.stage/auth/session"), "{}", plan.stdout);
@@ -277,7 +289,9 @@ async fn rotation_settings_from_the_manifest_are_reconciled_by_up_on_owned_secre
     assert_eq!(up.code, 0, "{}", up.transcript());
     assert_eq!(describe().await.rotation_rules().unwrap().schedule_expression(), Some("rate(7 days)"));
 
-    // Turned off for stage: rotation stops, the secret stays.
+    // Turned off for stage, and the spare block removed: rotation stops, the secrets stay.
+    let without_spare = format!("{services}{}", ROTATION.replace("rate(30 days)", "rate(7 days)"));
+    support::write(directory.path(), "services.toml", &without_spare);
     let stage = std::fs::read_to_string(directory.path().join("environments/stage.toml")).unwrap();
     support::write(
         directory.path(),
@@ -287,11 +301,17 @@ async fn rotation_settings_from_the_manifest_are_reconciled_by_up_on_owned_secre
     let plan = run(&mut account.ecsdeploy(&["plan", "--env", "stage", "-f", dir]));
     assert!(plan.stdout.contains("- secret_rotation.stage/auth/session"), "{}", plan.stdout);
     assert!(plan.stdout.contains("rotation stops; the secret and its versions stay"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("- secret_rotation.stage/auth/spare"), "{}", plan.stdout);
     let up = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
     assert_eq!(up.code, 0, "{}", up.transcript());
     let described = describe().await;
     assert_eq!(described.rotation_enabled(), Some(false));
     assert_eq!(described.version_ids_to_stages().cloned(), versions_before);
+    let spare = secrets.describe_secret().secret_id("stage/auth/spare").send().await.unwrap();
+    assert_eq!(spare.rotation_enabled(), Some(false));
+    assert!(!spare.tags().iter().any(|tag| tag.key() == Some("ecsdeploy:rotation")));
+    let again = run(&mut account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode", "-f", dir]));
+    assert_eq!(again.code, 0, "{}", again.transcript());
 
     // The world's secret is not ecsdeploy's: asking to rotate it stops the plan, nothing changes.
     support::write(directory.path(), "environments/stage.toml", &stage);

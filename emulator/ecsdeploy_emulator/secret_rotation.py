@@ -45,6 +45,10 @@ def install() -> None:
         rotate_immediately: bool = True,
     ) -> str:
         if rotate_immediately:
+            # moto's own path keeps only the day count: the rules stored here no longer apply.
+            secret = self.secrets.get(secret_id) if self._is_valid_identifier(secret_id) else None
+            if secret is not None and hasattr(secret, _RULES):
+                delattr(secret, _RULES)
             return original_rotate(
                 self, secret_id, client_request_token, rotation_lambda_arn, rotation_rules, rotate_immediately
             )

@@ -44,6 +44,11 @@ pub struct ReadScope {
     pub repositories: Vec<String>,
     pub services: Vec<ServiceScope>,
     pub secrets: Vec<SecretIdentity>,
+    /// Where the environment's secret names live (`stage/`): secrets under it whose rotation
+    /// ecsdeploy configured are read too, to stop rotation the manifest no longer asks for.
+    pub secret_prefix: String,
+    /// Full names of the secrets the manifest sets rotation for.
+    pub secret_rotations: Vec<String>,
     pub images: Vec<ImageTag>,
     pub dns_records: Vec<String>,
 }
@@ -108,6 +113,8 @@ impl ReadScope {
                 })
                 .collect(),
             secrets,
+            secret_prefix: environment.secret_prefix.value.clone(),
+            secret_rotations: desired.secret_rotations.iter().map(|rotation| rotation.secret_id.clone()).collect(),
             images,
             dns_records: desired.dns_records.iter().map(|record| record.record_name().to_string()).collect(),
         }

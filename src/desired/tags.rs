@@ -15,6 +15,10 @@ pub const ENVIRONMENT_TAG: &str = "ecsdeploy:environment";
 pub const SERVICE_TAG: &str = "ecsdeploy:service";
 /// On an ECS service: the digest of the secret versions its running deployment started with.
 pub const SECRET_VERSIONS_TAG: &str = "ecsdeploy:secret-versions";
+/// On a secret whose rotation `up` configured from the manifest (value `manifest`): only such
+/// rotation is stopped when the manifest no longer asks for it; rotation set up by hand on a
+/// secret ecsdeploy created is left alone.
+pub const ROTATION_TAG: &str = "ecsdeploy:rotation";
 /// The environment tag value of resources shared by every environment.
 pub const SHARED_ENVIRONMENT: &str = crate::manifest::SHARED_ENVIRONMENT_NAME;
 

@@ -109,14 +109,15 @@ fn is_schedule(text: &str) -> bool {
     let Some(body) = text.strip_prefix("rate(").and_then(|rest| rest.strip_suffix(')')) else {
         return false;
     };
-    let mut words = body.split_whitespace();
-    let (Some(count), Some(unit), None) = (words.next(), words.next(), words.next()) else {
+    // One canonical spelling: the plan compares the expression as written with what AWS keeps.
+    let Some((count, unit)) = body.split_once(' ') else { return false };
+    if count.starts_with('0') || !count.chars().all(|c| c.is_ascii_digit()) {
         return false;
-    };
+    }
     let Ok(count) = count.parse::<u32>() else { return false };
     match unit {
         "day" => count == 1,
-        "days" => (1..=1000).contains(&count),
+        "days" => (2..=1000).contains(&count),
         "hours" => (4..=23).contains(&count),
         _ => false,
     }

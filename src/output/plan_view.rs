@@ -80,6 +80,14 @@ pub fn error_text(error: &PlanError) -> (String, Vec<String>) {
                         crate::actual::Owner::OtherEnvironment(environment) => format!("environment {environment} of this project"),
                         _ => "someone else (no ecsdeploy tags of this project)".to_string(),
                     };
+                    if matches!(resource.address, crate::plan::address::Address::SecretRotation(_)) {
+                        return format!(
+                            "{} is {} and belongs to {owner}; ecsdeploy never changes it: remove its [secrets] rotation \
+                             from the manifest (and configure rotation where the secret is managed), or use a secret \
+                             created with `ecsdeploy secrets set`",
+                            resource.address, resource.id
+                        );
+                    }
                     format!(
                         "{} exists as {} and belongs to {owner}; ecsdeploy never changes it: rename it in the manifest or remove it by hand",
                         resource.address, resource.id

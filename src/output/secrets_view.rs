@@ -35,7 +35,12 @@ pub fn list_text(secrets: &[SecretUse]) -> String {
                 text.push_str(&format!("  managed by   {owner}\n"));
             }
         }
-        text.push_str(&format!("  used by      {}\n\n", secret.used_by.join(", ")));
+        let used_by = if secret.used_by.is_empty() {
+            "no service (the manifest sets its rotation)".to_string()
+        } else {
+            secret.used_by.join(", ")
+        };
+        text.push_str(&format!("  used by      {used_by}\n\n"));
     }
     text.trim_end().to_string()
 }

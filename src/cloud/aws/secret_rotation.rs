@@ -3,12 +3,15 @@
 //! RotateSecret is called with `RotateImmediately = false`: configuring rotation during a deploy
 //! must not change a value under running tasks. AWS then only runs the function's `testSecret`
 //! step; the first rotation happens on the schedule (or `aws secretsmanager rotate-secret`).
+//! The secret is tagged `ecsdeploy:rotation` so that a later plan knows this rotation is
+//! ecsdeploy's to stop (rotation set up by hand is left alone).
 
 use super::AwsCloud;
 use crate::cloud::CloudError;
 use crate::desired::secret_rotation::SecretRotation;
+use crate::desired::tags::ROTATION_TAG;
 use crate::plan::values::Values;
-use aws_sdk_secretsmanager::types::RotationRulesType;
+use aws_sdk_secretsmanager::types::{RotationRulesType, Tag};
 
 impl AwsCloud {
     pub(super) async fn configure_secret_rotation(&self, rotation: &SecretRotation) -> Result<Values, CloudError> {
@@ -29,6 +32,10 @@ impl AwsCloud {
                     format!("secret {} (rotation function {})", rotation.secret_id, rotation.rotation_lambda_arn);
                 self.error("secretsmanager:RotateSecret", resource, &error)
             })?;
+        let marker = Tag::builder().key(ROTATION_TAG).value("manifest").build();
+        self.secrets.tag_resource().secret_id(&rotation.secret_id).tags(marker).send().await.map_err(|error| {
+            self.error("secretsmanager:TagResource", format!("secret {}", rotation.secret_id), &error)
+        })?;
         Ok(Values::default())
     }
 
@@ -40,6 +47,13 @@ impl AwsCloud {
             .send()
             .await
             .map_err(|error| self.error("secretsmanager:CancelRotateSecret", format!("secret {id}"), &error))?;
+        self.secrets
+            .untag_resource()
+            .secret_id(id)
+            .tag_keys(ROTATION_TAG)
+            .send()
+            .await
+            .map_err(|error| self.error("secretsmanager:UntagResource", format!("secret {id}"), &error))?;
         Ok(())
     }
 }

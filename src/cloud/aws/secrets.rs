@@ -11,6 +11,7 @@ use crate::actual::Owner;
 use crate::actual::scope::ReadScope;
 use crate::cloud::{CloudError, is_not_found};
 use crate::desired::Reference;
+use crate::desired::tags::ROTATION_TAG;
 use crate::desired::task_definition::SecretIdentity;
 use crate::plan::address::Address;
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
@@ -35,20 +36,37 @@ impl AwsCloud {
             })
             .collect();
         let found = self.secret_arns(&names).await?;
-        for name in names {
+        for &name in &names {
             match found.get(name) {
                 Some(arn) => {
                     partial.values.set(&Reference::SecretArn(name.to_string()), arn.clone());
                     // ListSecrets may lag minutes behind a new version (AWS documents it);
                     // DescribeSecret does not, and a restart must not wait for, or flap on, it.
-                    if let Ok(secret) = self.secret_arn_state(arn).await? {
-                        partial.values.set(&Reference::SecretVersionId(name.to_string()), current_version_of(&secret));
-                        if let Some((json, owner)) = rotation_of(&secret, name, scope) {
-                            partial.resource(Address::SecretRotation(name.to_string()), arn.clone(), json, owner);
+                    match self.secret_arn_state(arn).await? {
+                        Ok(secret) => {
+                            let version = current_version_of(&secret);
+                            partial.values.set(&Reference::SecretVersionId(name.to_string()), version);
+                            if let Some((json, owner)) = rotation_of(&secret, name, scope) {
+                                partial.resource(Address::SecretRotation(name.to_string()), arn.clone(), json, owner);
+                            }
                         }
+                        // Deleted (or scheduled for deletion) since ListSecrets saw it.
+                        Err(problem) => partial.missing(format!("secret {name}"), problem),
                     }
                 }
                 None => partial.missing(format!("secret {name}"), self.create_secret_hint(name)),
+            }
+        }
+        // Rotation ecsdeploy configured on a secret no longer named anywhere: read, so that the
+        // plan stops it.
+        for (name, arn) in self.secrets_with_managed_rotation(&scope.secret_prefix).await? {
+            if names.contains(&name.as_str()) {
+                continue;
+            }
+            if let Ok(secret) = self.secret_arn_state(&arn).await?
+                && let Some((json, owner)) = rotation_of(&secret, &name, scope)
+            {
+                partial.resource(Address::SecretRotation(name), arn, json, owner);
             }
         }
         for secret in &scope.secrets {
@@ -93,6 +111,33 @@ impl AwsCloud {
         Ok(arns)
     }
 
+    /// Name -> ARN of the secrets under `prefix` tagged as having rotation configured by ecsdeploy.
+    async fn secrets_with_managed_rotation(&self, prefix: &str) -> Result<Vec<(String, String)>, CloudError> {
+        let filters = [(FilterNameStringType::TagKey, ROTATION_TAG), (FilterNameStringType::Name, prefix)]
+            .into_iter()
+            .map(|(key, value)| Filter::builder().key(key).values(value).build())
+            .collect();
+        let mut found = Vec::new();
+        let mut pages = self.secrets.list_secrets().set_filters(Some(filters)).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| {
+                self.error(
+                    "secretsmanager:ListSecrets",
+                    format!("secrets under {prefix} tagged {ROTATION_TAG}"),
+                    &error,
+                )
+            })?;
+            for secret in page.secret_list() {
+                if let (Some(name), Some(arn)) = (secret.name(), secret.arn())
+                    && name.starts_with(prefix)
+                {
+                    found.push((name.to_string(), arn.to_string()));
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// The secret `arn`'s metadata when usable, else what is wrong with it (absent, or
     /// scheduled for deletion).
     async fn secret_arn_state(&self, arn: &str) -> Result<Result<DescribeSecretOutput, String>, CloudError> {
@@ -125,19 +170,28 @@ fn current_version_of(secret: &DescribeSecretOutput) -> String {
 }
 
 /// The secret's rotation as the planner compares it (the shape of RotateSecret's input), with
-/// its owner; `None` for a secret of this environment that does not rotate (nothing to compare:
-/// turning rotation on is a creation). A secret ecsdeploy does not own is always returned, so
-/// that a manifest asking to rotate it is refused rather than applied.
+/// its owner, or `None` when there is nothing for the plan to see:
+/// - a secret of this environment that does not rotate (turning rotation on is a creation);
+/// - rotation set up by hand on a secret of this environment that the manifest says nothing
+///   about (only rotation ecsdeploy configured, tagged [`ROTATION_TAG`], is stopped).
+///
+/// A secret ecsdeploy does not own is always returned, so that a manifest asking to rotate it is
+/// refused rather than applied.
 fn rotation_of(secret: &DescribeSecretOutput, name: &str, scope: &ReadScope) -> Option<(serde_json::Value, Owner)> {
     let tags =
         tags_from(secret.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())));
     let owner = owner_of(&tags, &scope.project, &scope.environment);
     let enabled = secret.rotation_enabled().unwrap_or(false);
-    if !enabled {
-        return (owner != Owner::This).then(|| (serde_json::json!({ "SecretId": name }), owner));
+    if owner != Owner::This && !enabled {
+        return Some((serde_json::json!({ "SecretId": name }), owner));
+    }
+    let managed = tags.get(ROTATION_TAG).is_some() || scope.secret_rotations.iter().any(|wanted| wanted == name);
+    if !enabled || (owner == Owner::This && !managed) {
+        return None;
     }
     let rules = secret.rotation_rules();
-    // AWS reports a schedule given in days as AutomaticallyAfterDays; the manifest says rate(...).
+    // AWS may report AutomaticallyAfterDays beside (or, for a day count, instead of) the
+    // expression; the manifest says rate(...).
     let schedule = rules.and_then(|rules| rules.schedule_expression()).filter(|expression| !expression.is_empty());
     let schedule = schedule.map(str::to_string).or_else(|| {
         let days = rules.and_then(|rules| rules.automatically_after_days()).filter(|days| *days > 0)?;
@@ -185,6 +239,7 @@ mod tests {
     use super::*;
     use crate::cloud::aws::test_support::test_cloud;
     use crate::desired::{Context, build};
+    use aws_sdk_secretsmanager::types::{RotationRulesType, Tag};
     use std::path::Path;
 
     fn scope(environment: &str, account_id: &str) -> ReadScope {
@@ -192,6 +247,48 @@ mod tests {
         let environment = manifest.environment(environment).expect("environment").clone();
         let desired = build(&manifest, &environment, &Context::new("us-east-1", Some(account_id.to_string())));
         ReadScope::new(&manifest, &environment, &desired)
+    }
+
+    fn described(enabled: bool, tags: &[(&str, &str)], rules: Option<RotationRulesType>) -> DescribeSecretOutput {
+        let tags = tags.iter().map(|(key, value)| Tag::builder().key(*key).value(*value).build()).collect();
+        DescribeSecretOutput::builder()
+            .name("stage/auth/db")
+            .rotation_enabled(enabled)
+            .rotation_lambda_arn("arn:aws:lambda:us-east-1:123456789012:function:rotate")
+            .set_rotation_rules(rules)
+            .set_tags(Some(tags))
+            .build()
+    }
+
+    #[test]
+    fn rotation_is_seen_when_ecsdeploy_manages_it_or_the_secret_is_not_ours() {
+        let mut scope = scope("stage", "123456789012");
+        scope.secret_rotations.clear();
+        let ours = [("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "stage")];
+        let days = RotationRulesType::builder().automatically_after_days(30).build();
+        // Rotation set up by hand on our secret, which the manifest says nothing about: left alone.
+        assert_eq!(rotation_of(&described(true, &ours, Some(days.clone())), "stage/auth/db", &scope), None);
+        // Ours, not rotating: nothing to compare.
+        assert_eq!(rotation_of(&described(false, &ours, None), "stage/auth/db", &scope), None);
+        // Configured by ecsdeploy: seen, a day count read as the manifest writes it.
+        let managed = [ours[0], ours[1], (ROTATION_TAG, "manifest")];
+        let (json, owner) = rotation_of(&described(true, &managed, Some(days)), "stage/auth/db", &scope).unwrap();
+        assert_eq!(owner, Owner::This);
+        assert_eq!(json["RotationRules"], serde_json::json!({"ScheduleExpression": "rate(30 days)"}));
+        // Both forms reported: the expression wins; the window is kept.
+        let both = RotationRulesType::builder()
+            .automatically_after_days(7)
+            .schedule_expression("cron(0 4 ? * SUN *)")
+            .duration("3h")
+            .build();
+        let (json, _) = rotation_of(&described(true, &managed, Some(both)), "stage/auth/db", &scope).unwrap();
+        assert_eq!(
+            json["RotationRules"],
+            serde_json::json!({"ScheduleExpression": "cron(0 4 ? * SUN *)", "Duration": "3h"})
+        );
+        // Someone else's secret is always seen (so that asking to rotate it is refused).
+        let (_, owner) = rotation_of(&described(false, &[], None), "stage/auth/db", &scope).unwrap();
+        assert_eq!(owner, Owner::Foreign);
     }
 
     fn calls_of(cloud: &AwsCloud, operation: &str) -> u64 {
@@ -247,7 +344,7 @@ mod tests {
             operations.iter().all(|operation| operation == "ListSecrets" || operation == "DescribeSecret"),
             "{operations:?}"
         );
-        assert_eq!(calls_of(cloud, "ListSecrets"), 1, "four names take one call");
+        assert_eq!(calls_of(cloud, "ListSecrets"), 2, "four names take one call, plus one for managed rotation");
         assert!(cloud.calls().writes().is_empty());
     }
 
@@ -258,7 +355,7 @@ mod tests {
         let mut scope = scope("test", &test.account_id);
         scope.secrets.extend((0..8).map(|index| SecretIdentity::Name(format!("test/absent/{index}"))));
         let read = cloud.read_secrets(&scope).await.expect("read");
-        assert_eq!(calls_of(cloud, "ListSecrets"), 2, "12 names, at most 10 per filter");
+        assert_eq!(calls_of(cloud, "ListSecrets"), 3, "12 names, at most 10 per filter, plus one for managed rotation");
         assert!(
             read.values.one(&Reference::SecretArn("test/gmail/oauth".into())).is_some(),
             "found in the second batch"
