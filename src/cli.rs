@@ -78,6 +78,9 @@ pub enum Command {
     /// Build the images of the services with a build section with the container CLI, tag them
     /// with the git commit and push them to ECR (a tag ECR already has is not rebuilt).
     Build(BuildArgs),
+    /// The environment's deploy lock: who holds it (status), take it by hand (acquire), release
+    /// it (release).
+    Lock(LockArgs),
 }
 
 /// Arguments of `build`.
@@ -151,6 +154,8 @@ pub struct RollbackArgs {
     pub parallelism: usize,
     #[command(flatten)]
     pub gate: GateArgs,
+    #[command(flatten)]
+    pub lock: LockWaitArgs,
 }
 
 /// Arguments of `history`.
@@ -250,6 +255,57 @@ pub struct ChangeArgs {
     /// Print AWS API calls per service and operation and the time of each phase (stderr).
     #[arg(long)]
     pub stats: bool,
+    #[command(flatten)]
+    pub lock: LockWaitArgs,
+}
+
+/// How a changing command treats an environment another run has locked.
+#[derive(Debug, Args)]
+pub struct LockWaitArgs {
+    /// When another run holds the environment's deploy lock, wait up to this long for it (e.g.
+    /// "10m") instead of stopping at once with exit code 5.
+    #[arg(long, env = "ECSDEPLOY_LOCK_WAIT")]
+    pub lock_wait: Option<String>,
+}
+
+/// Arguments of `lock`.
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    #[command(subcommand)]
+    pub command: LockCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LockCommand {
+    /// Who holds the environment's deploy lock, since when and until when.
+    Status {
+        /// The environment (a file name under environments/ without .toml).
+        #[arg(short, long)]
+        env: String,
+    },
+    /// Take the lock by hand (a change freeze): `up`, `rollback` and `destroy` are refused until
+    /// it is released or expires. It is not renewed.
+    Acquire {
+        /// The environment (a file name under environments/ without .toml).
+        #[arg(short, long)]
+        env: String,
+        /// Why: shown to everyone the lock turns away.
+        #[arg(short, long)]
+        message: Option<String>,
+        /// How long it lasts, e.g. "2h" (default 1h).
+        #[arg(long)]
+        ttl: Option<String>,
+    },
+    /// Release the lock: one's own (same user and AWS identity), or anyone's with --force (for a
+    /// run that is known to be gone).
+    Release {
+        /// The environment (a file name under environments/ without .toml).
+        #[arg(short, long)]
+        env: String,
+        /// Release it whoever holds it.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Arguments of `render`.

@@ -13,6 +13,8 @@ pub enum ExitStatus {
     RolledBack,
     /// 4: a rollout failed and so did its rollback: a person is needed.
     RollbackFailed,
+    /// 5: another run holds the environment's deploy lock; nothing was changed.
+    Locked,
 }
 
 impl ExitStatus {
@@ -23,6 +25,7 @@ impl ExitStatus {
             ExitStatus::ChangesPending => 2,
             ExitStatus::RolledBack => 3,
             ExitStatus::RollbackFailed => 4,
+            ExitStatus::Locked => 5,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod checked;
 pub mod cli;
 pub mod cloud;
 pub mod commands;
+pub mod deploy_lock;
 pub mod desired;
 pub mod doctor;
 pub mod exit_status;

@@ -36,6 +36,8 @@ pub struct FakeCloud {
     pub inactive_revisions: Vec<String>,
     /// History records by partition, newest first.
     pub history: Mutex<BTreeMap<String, Vec<DeployRecord>>>,
+    /// Deploy locks by partition, with the same conditions as DynamoDB's.
+    pub locks: Mutex<BTreeMap<String, crate::deploy_lock::DeployLock>>,
     calls: Mutex<Vec<String>>,
 }
 
@@ -271,6 +273,45 @@ impl Cloud for FakeCloud {
             version_id: "v1".into(),
             created: existing.is_none(),
         })
+    }
+
+    async fn lock_acquire(
+        &self,
+        scope: &HistoryScope,
+        lock: &crate::deploy_lock::DeployLock,
+        now: u64,
+    ) -> Result<crate::deploy_lock::LockAttempt, CloudError> {
+        let mut locks = self.locks.lock().map_err(|_| poisoned("locks"))?;
+        let partition = scope.lock_partition();
+        match locks.get(&partition) {
+            Some(holder) if holder.is_held(now) => Ok(crate::deploy_lock::LockAttempt::Held(holder.clone())),
+            previous => {
+                let previous = previous.cloned().map(Box::new);
+                locks.insert(partition, lock.clone());
+                Ok(crate::deploy_lock::LockAttempt::Acquired { lock: lock.clone(), previous })
+            }
+        }
+    }
+
+    async fn lock_rewrite(
+        &self,
+        scope: &HistoryScope,
+        lock: &crate::deploy_lock::DeployLock,
+    ) -> Result<bool, CloudError> {
+        let mut locks = self.locks.lock().map_err(|_| poisoned("locks"))?;
+        let partition = scope.lock_partition();
+        match locks.get(&partition) {
+            Some(held) if held.token == lock.token && held.released_epoch.is_none() => {
+                locks.insert(partition, lock.clone());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn lock_read(&self, scope: &HistoryScope) -> Result<Option<crate::deploy_lock::DeployLock>, CloudError> {
+        let locks = self.locks.lock().map_err(|_| poisoned("locks"))?;
+        Ok(locks.get(&scope.lock_partition()).cloned())
     }
 
     async fn history_list(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError> {

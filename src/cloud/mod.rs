@@ -149,6 +149,24 @@ pub trait Cloud {
     /// A service's records, newest first.
     async fn history_list(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError>;
 
+    /// Takes the environment's deploy lock with `lock` when it is free at `now` (seconds since
+    /// 1970): never taken, released, or expired. Atomic: of two runs, one gets it.
+    async fn lock_acquire(
+        &self,
+        scope: &HistoryScope,
+        lock: &crate::deploy_lock::DeployLock,
+        now: u64,
+    ) -> Result<crate::deploy_lock::LockAttempt, CloudError>;
+    /// Replaces the holding with `lock`'s token by `lock` (renewed or released); false when that
+    /// holding is no longer there (released, or expired and taken over).
+    async fn lock_rewrite(
+        &self,
+        scope: &HistoryScope,
+        lock: &crate::deploy_lock::DeployLock,
+    ) -> Result<bool, CloudError>;
+    /// The environment's lock as stored (held, released or expired), `None` if never taken.
+    async fn lock_read(&self, scope: &HistoryScope) -> Result<Option<crate::deploy_lock::DeployLock>, CloudError>;
+
     /// The digest of `repository:tag` in ECR, `None` when the tag is not there.
     async fn image_tag_digest(&self, repository: &str, tag: &str) -> Result<Option<String>, CloudError>;
     /// `(registry host, password)` for the container CLI's `login --password-stdin`.

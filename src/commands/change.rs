@@ -44,17 +44,56 @@ async fn run_with_gate(
         session.use_image_tags(&super::build::tags_of(&images));
         session.time("build and push", started);
     }
+    let read_at = crate::deploy_lock::now_epoch();
     let (plan, _) = session.plan(goal).await?;
     if !plan.has_changes() {
         finish(printer, &session, args, &plan, None, &[]);
+        return Ok(ExitStatus::Success);
+    }
+    let command = match goal {
+        Goal::Converge => "up",
+        Goal::Destroy => "destroy",
+        Goal::Repositories => "repositories",
+    };
+    let lock = super::lock::hold(&session, command, &args.lock, printer).await?;
+    // A run that held the lock after this plan was read may have changed the environment.
+    let plan = match lock.previous.as_ref().filter(|previous| previous.ended_epoch() >= read_at) {
+        Some(_) => {
+            printer.info(&format!("another run changed {} meanwhile: planning again", session.environment));
+            match session.plan(goal).await {
+                Ok((plan, _)) => plan,
+                Err(error) => {
+                    lock.release(printer).await;
+                    return Err(error);
+                }
+            }
+        }
+        None => plan,
+    };
+    let result = apply_and_gate(&mut session, args, goal, up, plan, printer).await;
+    lock.release(printer).await;
+    result
+}
+
+/// Shows the plan, checks, confirms, applies, and gates the rollouts: all under the lock.
+async fn apply_and_gate(
+    session: &mut Session,
+    args: &ChangeArgs,
+    goal: Goal,
+    up: Option<&UpArgs>,
+    plan: crate::plan::Plan,
+    printer: &Printer,
+) -> Result<ExitStatus, CommandError> {
+    if !plan.has_changes() {
+        finish(printer, session, args, &plan, None, &[]);
         return Ok(ExitStatus::Success);
     }
     if !printer.is_json() {
         printer.data(&plan_view::text(&plan));
     }
     if let Some(up) = up {
-        super::scan_gate::check(&session, &plan, up.allow_vulnerable, printer).await?;
-        super::rollouts::check_history_reachable(&session, &plan).await?;
+        super::scan_gate::check(session, &plan, up.allow_vulnerable, printer).await?;
+        super::rollouts::check_history_reachable(session, &plan).await?;
     }
     confirm(args, goal, &session.environment, printer)?;
     let started = Instant::now();
@@ -72,14 +111,13 @@ async fn run_with_gate(
     let mut rollouts = Vec::new();
     if let Some(up) = up {
         let started = Instant::now();
-        let started_rollouts = super::rollouts::started_rollouts(&session, &plan, &outcome, &up.gate)?;
+        let started_rollouts = super::rollouts::started_rollouts(session, &plan, &outcome, &up.gate)?;
         let policy =
             super::rollouts::FailurePolicy { roll_back: !up.no_rollback, atomic: up.atomic, apply_failed: !applied };
-        rollouts =
-            super::rollouts::run_rollouts(&session, &started_rollouts, policy, args.parallelism, printer).await?;
+        rollouts = super::rollouts::run_rollouts(session, &started_rollouts, policy, args.parallelism, printer).await?;
         session.time("rollouts", started);
     }
-    finish(printer, &session, args, &plan, Some(&outcome), &rollouts);
+    finish(printer, session, args, &plan, Some(&outcome), &rollouts);
     let gated = super::rollouts::exit_status(&rollouts);
     Ok(if !applied && gated == ExitStatus::Success { ExitStatus::Failure } else { gated })
 }

@@ -5,6 +5,7 @@ pub mod change;
 pub mod deployer;
 pub mod doctor;
 pub mod history;
+pub mod lock;
 pub mod plan;
 pub mod render;
 pub mod rollback;
@@ -36,6 +37,9 @@ pub enum CommandError {
     /// No plan can be made (prerequisites missing, resources not ecsdeploy's).
     #[error(transparent)]
     Plan(crate::plan::PlanError),
+    /// Another run holds the environment's deploy lock.
+    #[error("environment {} is locked by another run", .0.environment)]
+    Locked(Box<crate::deploy_lock::DeployLock>),
 }
 
 impl CommandError {
@@ -58,10 +62,14 @@ pub async fn run(cli: &Cli, printer: &Printer) -> ExitStatus {
         Command::Status(args) => status::run(&cli.global, args, printer).await,
         Command::Secrets(args) => secrets::run(&cli.global, args, printer).await,
         Command::Build(args) => build::run(&cli.global, args, printer).await,
+        Command::Lock(args) => lock::run(&cli.global, args, printer).await,
     };
     result.unwrap_or_else(|error| {
         report(printer, &error);
-        ExitStatus::Failure
+        match error {
+            CommandError::Locked(_) => ExitStatus::Locked,
+            _ => ExitStatus::Failure,
+        }
     })
 }
 
@@ -94,6 +102,13 @@ pub fn report(printer: &Printer, error: &CommandError) {
         CommandError::Cloud(cloud) => printer.error(&cloud.to_string(), &cloud.hints()),
         CommandError::Plan(plan) => {
             let (message, hints) = crate::output::plan_view::error_text(plan);
+            printer.error(&message, &hints);
+        }
+        CommandError::Locked(holder) => {
+            if printer.is_json() {
+                printer.json(&crate::output::lock_view::json(&holder.environment, Some(holder)));
+            }
+            let (message, hints) = crate::output::lock_view::refused_text(holder);
             printer.error(&message, &hints);
         }
         other => printer.error(&other.to_string(), &[]),

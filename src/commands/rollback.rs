@@ -32,10 +32,18 @@ struct Step {
 
 pub async fn run(global: &GlobalOptions, args: &RollbackArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
     let session = Session::open(global, &args.env, printer).await?;
+    // Everything a rollback decides depends on what runs now: decided and done under the lock.
+    let lock = super::lock::hold(&session, "rollback", &args.lock, printer).await?;
+    let result = roll_back(&session, args, printer).await;
+    lock.release(printer).await;
+    result
+}
+
+async fn roll_back(session: &Session, args: &RollbackArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
     // Only the live state: a manifest that cannot be planned must not block the way back.
     let actual = session.cloud.read(&session.scope).await?;
-    let parts = RunnerParts::new(&session)?;
-    let services = selected_services(&session, &args.service)?;
+    let parts = RunnerParts::new(session)?;
+    let services = selected_services(session, &args.service)?;
     let mut steps = Vec::new();
     let mut unchanged = Vec::new();
     for service in &services {
@@ -51,7 +59,7 @@ pub async fn run(global: &GlobalOptions, args: &RollbackArgs, printer: &Printer)
             continue;
         };
         let records = session.cloud.history_list(parts.history(), service).await?;
-        let Some(record) = choose(&session, &records, &current, args.to.as_deref()).await? else {
+        let Some(record) = choose(session, &records, &current, args.to.as_deref()).await? else {
             if args.to.is_none() {
                 unchanged.push(format!("{service}: no earlier good deploy than the one running ({current})"));
             }
@@ -61,7 +69,7 @@ pub async fn run(global: &GlobalOptions, args: &RollbackArgs, printer: &Printer)
             unchanged.push(format!("{service}: already runs {current} (deploy {})", record.id));
             continue;
         }
-        let mut rollout = rollouts::rollback_rollout(&session, &actual.values, service, &record, &args.gate)?;
+        let mut rollout = rollouts::rollback_rollout(session, &actual.values, service, &record, &args.gate)?;
         rollout.previous_task_definition = Some(current.clone());
         steps.push(Step { rollout, current, record });
     }
@@ -88,7 +96,7 @@ pub async fn run(global: &GlobalOptions, args: &RollbackArgs, printer: &Printer)
     }
     confirm(args, printer)?;
     let report = |event: RolloutEvent| rollout_view::show_event(printer, &event);
-    let runner = parts.runner(&session, &report);
+    let runner = parts.runner(session, &report);
     let results: Vec<Result<(String, ServiceOutcome), CommandError>> = futures_util::stream::iter(&steps)
         .map(|step| {
             let runner = &runner;

@@ -85,6 +85,12 @@ impl HistoryScope {
         }
     }
 
+    /// The partition of the environment's deploy lock (its sort key is `lock`): apart from every
+    /// service's records, whose partitions have a third part.
+    pub fn lock_partition(&self) -> String {
+        format!("{}/{}", self.project, self.environment)
+    }
+
     /// The partition of one service's records.
     pub fn partition(&self, service: &str) -> String {
         format!("{}/{}/{service}", self.project, self.environment)

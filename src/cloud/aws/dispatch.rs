@@ -139,6 +139,27 @@ impl Cloud for AwsCloud {
         self.list_records(scope, service).await
     }
 
+    async fn lock_acquire(
+        &self,
+        scope: &HistoryScope,
+        lock: &crate::deploy_lock::DeployLock,
+        now: u64,
+    ) -> Result<crate::deploy_lock::LockAttempt, CloudError> {
+        self.acquire_lock(scope, lock, now).await
+    }
+
+    async fn lock_rewrite(
+        &self,
+        scope: &HistoryScope,
+        lock: &crate::deploy_lock::DeployLock,
+    ) -> Result<bool, CloudError> {
+        self.rewrite_lock(scope, lock).await
+    }
+
+    async fn lock_read(&self, scope: &HistoryScope) -> Result<Option<crate::deploy_lock::DeployLock>, CloudError> {
+        self.read_lock(scope).await
+    }
+
     async fn image_tag_digest(&self, repository: &str, tag: &str) -> Result<Option<String>, CloudError> {
         self.tag_digest(repository, tag).await
     }

@@ -40,7 +40,7 @@ impl AwsCloud {
 
     /// Creates the table (pay per request, tagged as the project's shared resource) and waits
     /// until DynamoDB says it is active.
-    async fn create_history_table(&self, scope: &HistoryScope) -> Result<(), CloudError> {
+    pub(super) async fn create_history_table(&self, scope: &HistoryScope) -> Result<(), CloudError> {
         let resource = format!("history table {}", scope.table);
         let key = |name: &str, kind: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
         let attribute = |name: &str| {

@@ -8,6 +8,7 @@ mod acm;
 mod alarms;
 mod autoscaling;
 mod common;
+mod deploy_lock;
 mod dispatch;
 mod ecr;
 mod ecs;

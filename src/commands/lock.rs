@@ -1,0 +1,218 @@
+//! `ecsdeploy lock status|acquire|release`, and [`hold`]: how `up`, `rollback` and `destroy`
+//! take the environment's deploy lock, keep it renewed while they run, and release it when
+//! everything they do is finished (see `crate::deploy_lock`).
+
+use super::CommandError;
+use super::session::Session;
+use crate::cli::{GlobalOptions, LockArgs, LockCommand, LockWaitArgs};
+use crate::cloud::Cloud;
+use crate::cloud::aws::AwsCloud;
+use crate::deploy_lock::{DEFAULT_MANUAL_TTL, DEFAULT_TTL, DeployLock, LockAttempt, LockRequest, now_epoch};
+use crate::exit_status::ExitStatus;
+use crate::history::HistoryScope;
+use crate::output::{Printer, lock_view};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How often a waiting run tries the lock again.
+const WAIT_POLL: Duration = Duration::from_secs(1);
+
+pub async fn run(global: &GlobalOptions, args: &LockArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
+    match &args.command {
+        LockCommand::Status { env } => {
+            let session = Session::open(global, env, printer).await?;
+            let lock = session.cloud.lock_read(&session.history_scope()).await?;
+            print_lock(printer, env, lock.as_ref());
+            Ok(ExitStatus::Success)
+        }
+        LockCommand::Acquire { env, message, ttl } => {
+            let ttl = match ttl {
+                Some(text) => parse_duration(text, "--ttl")?,
+                None => DEFAULT_MANUAL_TTL,
+            };
+            let session = Session::open(global, env, printer).await?;
+            let request = request(&session, "lock acquire", message.clone(), ttl);
+            let (lock, _) = take(&session, &request, None, printer).await?;
+            print_lock(printer, env, Some(&lock));
+            Ok(ExitStatus::Success)
+        }
+        LockCommand::Release { env, force } => release_by_hand(global, env, *force, printer).await,
+    }
+}
+
+fn print_lock(printer: &Printer, environment: &str, lock: Option<&DeployLock>) {
+    if printer.is_json() {
+        printer.json(&lock_view::json(environment, lock));
+    } else {
+        printer.data(&lock_view::status_text(environment, lock));
+    }
+}
+
+/// Releases a lock held now: the caller's own (same operator), or anyone's with `force`.
+async fn release_by_hand(
+    global: &GlobalOptions,
+    env: &str,
+    force: bool,
+    printer: &Printer,
+) -> Result<ExitStatus, CommandError> {
+    let session = Session::open(global, env, printer).await?;
+    let scope = session.history_scope();
+    let operator = super::deployer::deployer(&session.identity_arn, &session.checked_dir()).operator;
+    let Some(lock) = session.cloud.lock_read(&scope).await?.filter(|lock| lock.is_held(now_epoch())) else {
+        printer.info(&format!("{env} is not locked: nothing to release"));
+        print_lock(printer, env, None);
+        return Ok(ExitStatus::Success);
+    };
+    if lock.owner != operator && !force {
+        return Err(CommandError::usage(
+            format!("the lock of {env} is held by {}, not by you", lock_view::holder_line(&lock)),
+            vec![format!("release it anyway only if that run is gone: ecsdeploy lock release --env {env} --force")],
+        ));
+    }
+    let released = lock.released(now_epoch());
+    if !session.cloud.lock_rewrite(&scope, &released).await? {
+        printer.warning("the lock changed hands meanwhile: nothing was released");
+        let current = session.cloud.lock_read(&scope).await?;
+        print_lock(printer, env, current.as_ref());
+        return Ok(ExitStatus::Failure);
+    }
+    printer.info(&format!("released the lock of {env} held by {}", lock_view::holder_line(&lock)));
+    print_lock(printer, env, Some(&released));
+    Ok(ExitStatus::Success)
+}
+
+/// A deploy lock this run holds, renewed in the background until [`HeldLock::release`].
+pub struct HeldLock {
+    cloud: AwsCloud,
+    scope: HistoryScope,
+    current: Arc<Mutex<DeployLock>>,
+    lost: Arc<AtomicBool>,
+    renewer: tokio::task::JoinHandle<()>,
+    /// The holding this one replaced (released or expired), if any.
+    pub previous: Option<DeployLock>,
+}
+
+impl HeldLock {
+    /// Stops renewing and releases the lock (warning, not failing, when it was lost: the run's
+    /// own outcome is what its exit code reports).
+    pub async fn release(self, printer: &Printer) {
+        self.renewer.abort();
+        let current = self.current.lock().map(|lock| lock.clone());
+        let Ok(current) = current else { return };
+        match self.cloud.lock_rewrite(&self.scope, &current.released(now_epoch())).await {
+            Ok(true) if !self.lost.load(Ordering::SeqCst) => {}
+            Ok(_) => printer.warning(&format!(
+                "the deploy lock of {} was lost during this run (it expired and another run may have taken it)",
+                current.environment
+            )),
+            Err(error) => printer
+                .warning(&format!("could not release the deploy lock ({error}); it expires at {}", current.expires_at)),
+        }
+    }
+}
+
+/// Takes the environment's lock for `command` (waiting up to `--lock-wait`), and keeps it renewed.
+pub async fn hold(
+    session: &Session,
+    command: &str,
+    wait: &LockWaitArgs,
+    printer: &Printer,
+) -> Result<HeldLock, CommandError> {
+    let wait = match &wait.lock_wait {
+        Some(text) => Some(parse_duration(text, "--lock-wait")?),
+        None => None,
+    };
+    let message = Some(std::env::args().collect::<Vec<_>>().join(" "));
+    let request = request(session, command, message, DEFAULT_TTL);
+    let (lock, previous) = take(session, &request, wait, printer).await?;
+    let current = Arc::new(Mutex::new(lock));
+    let lost = Arc::new(AtomicBool::new(false));
+    let renewer = tokio::spawn(renew(session.cloud.clone(), session.history_scope(), current.clone(), lost.clone()));
+    Ok(HeldLock { cloud: session.cloud.clone(), scope: session.history_scope(), current, lost, renewer, previous })
+}
+
+fn request(session: &Session, command: &str, message: Option<String>, ttl: Duration) -> LockRequest {
+    let deployer = super::deployer::deployer(&session.identity_arn, &session.checked_dir());
+    LockRequest {
+        environment: session.environment.clone(),
+        owner: deployer.operator,
+        command: command.to_string(),
+        git_commit: deployer.git_commit,
+        message,
+        ttl,
+    }
+}
+
+/// One attempt, or attempts every second until `wait` is over.
+async fn take(
+    session: &Session,
+    request: &LockRequest,
+    wait: Option<Duration>,
+    printer: &Printer,
+) -> Result<(DeployLock, Option<DeployLock>), CommandError> {
+    let scope = session.history_scope();
+    let deadline = wait.map(|wait| tokio::time::Instant::now() + wait);
+    let mut told = false;
+    loop {
+        let now = now_epoch();
+        match session.cloud.lock_acquire(&scope, &request.holding(now), now).await? {
+            LockAttempt::Acquired { lock, previous } => {
+                if let Some(previous) = previous.as_ref().filter(|previous| previous.released_epoch.is_none()) {
+                    printer.warning(&format!(
+                        "took over the expired deploy lock of {} held by {}",
+                        request.environment,
+                        lock_view::holder_line(previous)
+                    ));
+                }
+                return Ok((lock, previous.map(|previous| *previous)));
+            }
+            LockAttempt::Held(holder) => match deadline {
+                Some(deadline) if tokio::time::Instant::now() + WAIT_POLL <= deadline => {
+                    if !told {
+                        printer.info(&format!(
+                            "waiting for the deploy lock of {}, held by {}",
+                            request.environment,
+                            lock_view::holder_line(&holder)
+                        ));
+                        told = true;
+                    }
+                    tokio::time::sleep(WAIT_POLL).await;
+                }
+                _ => return Err(CommandError::Locked(Box::new(holder))),
+            },
+        }
+    }
+}
+
+/// Renews the holding every third of its time to live; stops when it is lost.
+async fn renew(cloud: AwsCloud, scope: HistoryScope, current: Arc<Mutex<DeployLock>>, lost: Arc<AtomicBool>) {
+    let every = DEFAULT_TTL / 3;
+    loop {
+        tokio::time::sleep(every).await;
+        let Ok(lock) = current.lock().map(|lock| lock.clone()) else { return };
+        let renewed = lock.renewed(now_epoch(), DEFAULT_TTL);
+        match cloud.lock_rewrite(&scope, &renewed).await {
+            Ok(true) => {
+                if let Ok(mut current) = current.lock() {
+                    *current = renewed;
+                }
+            }
+            Ok(false) => {
+                lost.store(true, Ordering::SeqCst);
+                return;
+            }
+            // A failed renewal is tried again at the next turn; the lock lasts three turns.
+            Err(_) => {}
+        }
+    }
+}
+
+fn parse_duration(text: &str, flag: &str) -> Result<Duration, CommandError> {
+    crate::manifest::units::parse_duration_millis(text).map(Duration::from_millis).ok_or_else(|| {
+        CommandError::usage(
+            format!("{flag} {text} is not a duration"),
+            vec!["write e.g. \"90s\", \"10m\" or \"1h\"".into()],
+        )
+    })
+}

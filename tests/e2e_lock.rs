@@ -1,0 +1,146 @@
+//! The deploy lock against the emulator: two `up` runs on one environment at once (one turned
+//! away with exit code 5 naming the holder, one that waits with --lock-wait and proceeds after
+//! the first, planning again), a lock taken by hand, its expiry and takeover, and its release;
+//! the lock item is checked in DynamoDB with the SDK.
+
+mod support;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use support::{TestAccount, prepared_account, root, run};
+
+/// The stored lock of stage: `(released, record as JSON)`.
+async fn stored_lock(config: &aws_config::SdkConfig) -> Option<(bool, serde_json::Value)> {
+    let dynamodb = aws_sdk_dynamodb::Client::new(config);
+    let output = dynamodb
+        .get_item()
+        .table_name("ecsdeploy-history-acme")
+        .key("pk", AttributeValue::S("acme/stage".into()))
+        .key("sk", AttributeValue::S("lock".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .ok()?;
+    let item = output.item()?;
+    let released = *item["released"].as_bool().unwrap();
+    let record = serde_json::from_str(item["record"].as_s().unwrap()).unwrap();
+    Some((released, record))
+}
+
+/// A manifest copy whose auth service has a new environment variable (a change to deploy).
+fn changed_manifest() -> tempfile::TempDir {
+    let directory = support::manifest_copy();
+    let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
+    let services = services.replace("LOG_LEVEL = \"info\"\nTOKEN_TTL", "LOG_LEVEL = \"debug\"\nTOKEN_TTL");
+    assert!(services.contains("LOG_LEVEL = \"debug\""));
+    support::write(directory.path(), "services.toml", &services);
+    directory
+}
+
+fn spawn(account: &TestAccount, args: &[&str]) -> std::process::Child {
+    account
+        .ecsdeploy(args)
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finish(child: std::process::Child) -> support::Run {
+    let output = child.wait_with_output().unwrap();
+    support::Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+async fn auth_log_level(config: &aws_config::SdkConfig) -> String {
+    let ecs = aws_sdk_ecs::Client::new(config);
+    let service = ecs.describe_services().cluster("acme").services("stage-auth").send().await.unwrap();
+    let arn = service.services()[0].task_definition().unwrap().to_string();
+    let definition = ecs.describe_task_definition().task_definition(arn).send().await.unwrap();
+    let container = &definition.task_definition().unwrap().container_definitions()[0];
+    let variable = container.environment().iter().find(|pair| pair.name() == Some("LOG_LEVEL")).unwrap();
+    variable.value().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn of_two_concurrent_ups_one_is_refused_and_one_waits_for_the_first() {
+    let (account, config) = prepared_account().await;
+    // The first run's auth rollout takes a while (the emulator completes it after 60 polls).
+    account.script_rollout(serde_json::json!({"service": "stage-auth", "outcome": "complete", "steps": 60}));
+    let first = spawn(&account, &["up", "--env", "stage", "--yes"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while stored_lock(&config).await.is_none_or(|(released, _)| released) {
+        assert!(std::time::Instant::now() < deadline, "the first run never took the lock");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let changed = changed_manifest();
+    let dir = changed.path().to_str().unwrap();
+    let refused = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
+    assert_eq!(refused.code, 5, "{}", refused.transcript());
+    assert!(refused.stderr.contains("environment stage is locked by"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("for `up`"), "{}", refused.stderr);
+    assert!(refused.stderr.contains("--lock-wait"), "{}", refused.stderr);
+    let waiting = spawn(&account, &["up", "--env", "stage", "--yes", "--lock-wait", "120s", "-f", dir]);
+
+    let first = finish(first);
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    let waited = finish(waiting);
+    assert_eq!(waited.code, 0, "{}", waited.transcript());
+    assert!(waited.stderr.contains("waiting for the deploy lock of stage"), "{}", waited.stderr);
+    assert!(waited.stderr.contains("another run changed stage meanwhile: planning again"), "{}", waited.stderr);
+    assert_eq!(auth_log_level(&config).await, "debug", "the waiting run deployed its change");
+    let (released, record) = stored_lock(&config).await.unwrap();
+    assert!(released, "released at the end: {record}");
+    assert_eq!(record["command"], "up");
+}
+
+#[tokio::test]
+async fn a_lock_taken_by_hand_turns_runs_away_until_it_expires_or_is_released() {
+    let (account, config) = prepared_account().await;
+    let changed = changed_manifest();
+    let dir = changed.path().to_str().unwrap();
+    let acquire = ["lock", "acquire", "--env", "stage", "--ttl", "3s", "--message", "release freeze", "-f", dir];
+    let acquired = run(&mut account.ecsdeploy(&acquire));
+    assert_eq!(acquired.code, 0, "{}", acquired.transcript());
+    let status = run(&mut account.ecsdeploy(&["lock", "status", "--env", "stage", "--output", "json", "-f", dir]));
+    let status = status.json();
+    assert_eq!((status["schema_version"].as_u64(), status["held"].as_bool()), (Some(1), Some(true)), "{status}");
+    assert_eq!(status["lock"]["message"], "release freeze");
+    assert_eq!(status["lock"]["command"], "lock acquire");
+    let (released, _) = stored_lock(&config).await.unwrap();
+    assert!(!released);
+
+    let refused = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "--output", "json", "-f", dir]));
+    assert_eq!(refused.code, 5, "{}", refused.transcript());
+    assert!(refused.stderr.contains("its message: release freeze"), "{}", refused.stderr);
+    assert_eq!(refused.json()["lock"]["message"], "release freeze");
+    let rollback = run(&mut account.ecsdeploy(&["rollback", "--env", "stage", "--yes", "-f", dir]));
+    assert_eq!(rollback.code, 5, "rollback takes the lock too: {}", rollback.transcript());
+
+    // Nobody renews it: after its time to live the next run takes it over.
+    tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
+    let up = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    assert!(up.stderr.contains("took over the expired deploy lock of stage"), "{}", up.stderr);
+    let (released, record) = stored_lock(&config).await.unwrap();
+    assert!(released && record["command"] == "up", "{record}");
+
+    // Someone else's lock is released only with --force; one's own without.
+    let acquired = run(account.ecsdeploy(&acquire[..8]).arg("-f").arg(dir).env("USER", "alice"));
+    assert_eq!(acquired.code, 0, "{}", acquired.transcript());
+    let mine = run(&mut account.ecsdeploy(&["lock", "release", "--env", "stage", "-f", dir]));
+    assert_eq!(mine.code, 1, "{}", mine.transcript());
+    assert!(mine.stderr.contains("not by you"), "{}", mine.stderr);
+    assert!(!stored_lock(&config).await.unwrap().0);
+    let alice = run(account.ecsdeploy(&["lock", "release", "--env", "stage", "-f", dir]).env("USER", "alice"));
+    assert_eq!(alice.code, 0, "{}", alice.transcript());
+    assert!(stored_lock(&config).await.unwrap().0);
+    run(account.ecsdeploy(&acquire[..8]).arg("-f").arg(dir).env("USER", "alice"));
+    let forced = run(&mut account.ecsdeploy(&["lock", "release", "--env", "stage", "--force", "-f", dir]));
+    assert_eq!(forced.code, 0, "{}", forced.transcript());
+    assert!(stored_lock(&config).await.unwrap().0);
+}
