@@ -296,8 +296,8 @@ pub enum LockCommand {
         #[arg(long)]
         ttl: Option<String>,
     },
-    /// Release the lock: one's own (same user and AWS identity), or anyone's with --force (for a
-    /// run that is known to be gone).
+    /// Release a lock taken by hand with `lock acquire` by the same user and AWS identity, or any
+    /// lock with --force (for a run that is known to be gone).
     Release {
         /// The environment (a file name under environments/ without .toml).
         #[arg(short, long)]

@@ -134,7 +134,7 @@ async fn a_lock_taken_by_hand_turns_runs_away_until_it_expires_or_is_released() 
     assert_eq!(acquired.code, 0, "{}", acquired.transcript());
     let mine = run(&mut account.ecsdeploy(&["lock", "release", "--env", "stage", "-f", dir]));
     assert_eq!(mine.code, 1, "{}", mine.transcript());
-    assert!(mine.stderr.contains("not by you"), "{}", mine.stderr);
+    assert!(mine.stderr.contains("someone else, not by you"), "{}", mine.stderr);
     assert!(!stored_lock(&config).await.unwrap().0);
     let alice = run(account.ecsdeploy(&["lock", "release", "--env", "stage", "-f", dir]).env("USER", "alice"));
     assert_eq!(alice.code, 0, "{}", alice.transcript());

@@ -205,9 +205,11 @@ async fn secrets_set_reads_stdin_or_a_file_changes_only_its_own_secrets_and_neve
 
     // A secret that rotates automatically is set by hand only when asked to.
     let rules = aws_sdk_secretsmanager::types::RotationRulesType::builder().automatically_after_days(30).build();
+    let function = format!("arn:aws:lambda:us-east-1:{}:function:acme-secret-rotation", account.account_id);
     secrets
         .rotate_secret()
         .secret_id("stage/auth/api-key")
+        .rotation_lambda_arn(function)
         .rotation_rules(rules)
         .rotate_immediately(false)
         .send()

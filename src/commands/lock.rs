@@ -64,10 +64,16 @@ async fn release_by_hand(
         print_lock(printer, env, None);
         return Ok(ExitStatus::Success);
     };
-    if lock.owner != operator && !force {
+    // Without --force only a lock taken by hand, by the same operator: a running command's
+    // lock is released by that command when it is done.
+    if !force && (lock.owner != operator || lock.command != "lock acquire") {
+        let whose = if lock.owner == operator { "a running command of yours" } else { "someone else, not by you" };
         return Err(CommandError::usage(
-            format!("the lock of {env} is held by {}, not by you", lock_view::holder_line(&lock)),
-            vec![format!("release it anyway only if that run is gone: ecsdeploy lock release --env {env} --force")],
+            format!("the lock of {env} is held by {} ({whose})", lock_view::holder_line(&lock)),
+            vec![format!(
+                "a running command releases its lock when it is done; release it anyway only if that run is gone: \
+                 ecsdeploy lock release --env {env} --force"
+            )],
         ));
     }
     let released = lock.released(now_epoch());
