@@ -15,7 +15,7 @@ pub struct Cli {
 }
 
 /// Options every command takes.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GlobalOptions {
     /// Directory holding services.toml and environments/.
     #[arg(short = 'f', long, global = true, env = "ECSDEPLOY_MANIFEST_DIR", default_value = ".")]
@@ -61,10 +61,10 @@ pub enum Command {
     Up(UpArgs),
     /// Remove everything the environment owns (shared resources stay while another environment
     /// uses them).
-    Destroy(ChangeArgs),
+    Destroy(EnvironmentChangeArgs),
     /// Create the ECR repositories the environment's images come from (scan on push, immutable
     /// tags, lifecycle policy), so that images can be pushed before the first `up`.
-    Repositories(ChangeArgs),
+    Repositories(EnvironmentChangeArgs),
     /// Put services back on their last good deploy (or the one named by --to), gated like `up`.
     Rollback(RollbackArgs),
     /// Show the deployment history of an environment (from AWS, the same for every operator).
@@ -81,6 +81,24 @@ pub enum Command {
     /// The environment's deploy lock: who holds it (status), take it by hand (acquire), release
     /// it (release).
     Lock(LockArgs),
+    /// Git hooks: `install` a pre-push hook that deploys what is pushed to an environment's
+    /// branch (and fails the push when the deploy fails); `uninstall` it.
+    Hook(HookArgs),
+}
+
+/// Arguments of `hook`.
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    #[command(subcommand)]
+    pub command: HookCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Install the pre-push hook in the repository holding the manifest (-f DIR).
+    Install,
+    /// Remove it, putting back a hook it replaced.
+    Uninstall,
 }
 
 /// Arguments of `build`.
@@ -200,6 +218,18 @@ pub struct PlanArgs {
 /// Arguments of `up`.
 #[derive(Debug, Args)]
 pub struct UpArgs {
+    /// The environment (a file name under environments/ without .toml).
+    #[arg(short, long, required_unless_present = "git_ref")]
+    pub env: Option<String>,
+    /// Deploy what this git ref holds (a branch such as `stage` or `refs/heads/stage`): the
+    /// environment whose `branch` it is, with the manifest as of its commit. A branch no
+    /// environment deploys from is not an error: nothing happens. For git hooks.
+    #[arg(long)]
+    pub git_ref: Option<String>,
+    /// With --git-ref: the commit to deploy (what a hook was told is pushed) instead of the
+    /// commit the ref points at.
+    #[arg(long, requires = "git_ref")]
+    pub commit: Option<String>,
     #[command(flatten)]
     pub change: ChangeArgs,
     #[command(flatten)]
@@ -240,12 +270,19 @@ pub struct GateArgs {
     pub health_check_base_url: Option<String>,
 }
 
-/// Arguments of `up` and `destroy`.
+/// Arguments of `destroy` and `repositories`.
 #[derive(Debug, Args)]
-pub struct ChangeArgs {
+pub struct EnvironmentChangeArgs {
     /// The environment (a file name under environments/ without .toml).
     #[arg(short, long)]
     pub env: String,
+    #[command(flatten)]
+    pub change: ChangeArgs,
+}
+
+/// What every changing command (`up`, `destroy`, `repositories`) takes.
+#[derive(Debug, Args)]
+pub struct ChangeArgs {
     /// Apply without asking. Required when not run from a terminal.
     #[arg(short, long)]
     pub yes: bool,

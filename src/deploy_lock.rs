@@ -51,6 +51,9 @@ pub struct DeployLock {
     pub released_at: Option<String>,
     #[serde(default)]
     pub released_epoch: Option<u64>,
+    /// The release in milliseconds since 1970: whether it came after a plan was read.
+    #[serde(default)]
+    pub released_millis: Option<u128>,
 }
 
 impl DeployLock {
@@ -59,9 +62,10 @@ impl DeployLock {
         self.released_epoch.is_none() && self.expires_epoch > now
     }
 
-    /// When the holding stopped mattering: its release, else its expiry.
-    pub fn ended_epoch(&self) -> u64 {
-        self.released_epoch.unwrap_or(self.expires_epoch)
+    /// When the holding stopped mattering, in milliseconds since 1970: its release, else its
+    /// expiry.
+    pub fn ended_millis(&self) -> u128 {
+        self.released_millis.unwrap_or(u128::from(self.released_epoch.unwrap_or(self.expires_epoch)) * 1000)
     }
 
     /// The same holding, renewed until `now + ttl`.
@@ -70,9 +74,15 @@ impl DeployLock {
         DeployLock { expires_epoch, expires_at: crate::history::time::rfc3339(expires_epoch), ..self.clone() }
     }
 
-    /// The same holding, released at `now`.
-    pub fn released(&self, now: u64) -> DeployLock {
-        DeployLock { released_epoch: Some(now), released_at: Some(crate::history::time::rfc3339(now)), ..self.clone() }
+    /// The same holding, released now.
+    pub fn released(&self) -> DeployLock {
+        let (text, millis) = crate::history::time::now();
+        DeployLock {
+            released_epoch: Some((millis / 1000) as u64),
+            released_at: Some(text),
+            released_millis: Some(millis),
+            ..self.clone()
+        }
     }
 }
 
@@ -106,6 +116,7 @@ impl LockRequest {
             expires_epoch,
             released_at: None,
             released_epoch: None,
+            released_millis: None,
         }
     }
 }
@@ -155,10 +166,10 @@ mod tests {
         assert!(lock.is_held(1000) && lock.is_held(1119));
         assert!(!lock.is_held(1120), "expired");
         assert!(lock.renewed(1100, Duration::from_secs(120)).is_held(1200));
-        let released = lock.released(1010);
-        assert!(!released.is_held(1011));
-        assert_eq!(released.ended_epoch(), 1010);
-        assert_eq!(lock.ended_epoch(), 1120);
+        let released = lock.released();
+        assert!(!released.is_held(now_epoch()));
+        assert!(released.ended_millis() >= 1_000_000);
+        assert_eq!(lock.ended_millis(), 1_120_000);
     }
 
     #[test]

@@ -253,10 +253,7 @@ fn image_tag(
     allow_dirty: bool,
     printer: &Printer,
 ) -> Result<String, CommandError> {
-    let git = |args: &[&str]| -> Option<String> {
-        let output = Command::new("git").arg("-C").arg(directory).args(args).output().ok()?;
-        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
-    };
+    let git = |args: &[&str]| super::git::git(directory, args).ok();
     let commit = git(&["rev-parse", "HEAD"]).filter(|commit| commit.len() >= 12).ok_or_else(|| {
         CommandError::usage(
             format!(

@@ -16,27 +16,43 @@ use std::time::Instant;
 
 /// `up`: converge the environment, then gate every rollout the run started.
 pub async fn up(global: &GlobalOptions, args: &UpArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
-    run_with_gate(global, &args.change, Goal::Converge, Some(args), printer).await
+    let Some(git_ref) = &args.git_ref else {
+        let env = args.env.as_deref().unwrap_or_default();
+        return run_with_gate(global, env, &args.change, Goal::Converge, Some(args), printer).await;
+    };
+    let Some(checkout) = super::git_ref::checkout(global, git_ref, args.commit.as_deref(), printer)? else {
+        return Ok(ExitStatus::Success);
+    };
+    if let Some(env) = args.env.as_deref().filter(|env| *env != checkout.environment) {
+        return Err(CommandError::usage(
+            format!("{git_ref} deploys environment {}, not {env}", checkout.environment),
+            vec!["leave out --env with --git-ref: the branch names the environment".into()],
+        ));
+    }
+    let global = checkout.global(global);
+    run_with_gate(&global, &checkout.environment, &args.change, Goal::Converge, Some(args), printer).await
 }
 
 /// `destroy` and `repositories`: no rollouts to follow.
 pub async fn run(
     global: &GlobalOptions,
+    env: &str,
     args: &ChangeArgs,
     goal: Goal,
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
-    run_with_gate(global, args, goal, None, printer).await
+    run_with_gate(global, env, args, goal, None, printer).await
 }
 
 async fn run_with_gate(
     global: &GlobalOptions,
+    env: &str,
     args: &ChangeArgs,
     goal: Goal,
     up: Option<&UpArgs>,
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
-    let mut session = Session::open(global, &args.env, printer).await?;
+    let mut session = Session::open(global, env, printer).await?;
     if let Some(up) = up.filter(|up| up.build) {
         can_confirm(args, goal, &session.environment, printer)?;
         let started = Instant::now();
@@ -44,7 +60,7 @@ async fn run_with_gate(
         session.use_image_tags(&super::build::tags_of(&images));
         session.time("build and push", started);
     }
-    let read_at = crate::deploy_lock::now_epoch();
+    let (_, read_at) = crate::history::time::now();
     let (plan, _) = session.plan(goal).await?;
     if !plan.has_changes() {
         finish(printer, &session, args, &plan, None, &[]);
@@ -57,7 +73,7 @@ async fn run_with_gate(
     };
     let lock = super::lock::hold(&session, command, &args.lock, printer).await?;
     // A run that held the lock after this plan was read may have changed the environment.
-    let plan = match lock.previous.as_ref().filter(|previous| previous.ended_epoch() >= read_at) {
+    let plan = match lock.previous.as_ref().filter(|previous| previous.ended_millis() >= read_at) {
         Some(_) => {
             printer.info(&format!("another run changed {} meanwhile: planning again", session.environment));
             match session.plan(goal).await {

@@ -3,7 +3,6 @@
 
 use crate::rollout::runner::Deployer;
 use std::path::Path;
-use std::process::Command;
 
 pub fn deployer(identity_arn: &str, manifest_dir: &Path) -> Deployer {
     let user = ["USER", "LOGNAME", "USERNAME"]
@@ -14,10 +13,7 @@ pub fn deployer(identity_arn: &str, manifest_dir: &Path) -> Deployer {
 }
 
 fn git_commit(directory: &Path) -> Option<String> {
-    let run = |args: &[&str]| {
-        let output = Command::new("git").arg("-C").arg(directory).args(args).output().ok()?;
-        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
-    };
+    let run = |args: &[&str]| super::git::git(directory, args).ok();
     let commit = run(&["rev-parse", "HEAD"])?;
     let dirty = run(&["status", "--porcelain"]).is_some_and(|status| !status.is_empty());
     Some(if dirty { format!("{commit}-dirty") } else { commit })

@@ -76,7 +76,7 @@ async fn release_by_hand(
             )],
         ));
     }
-    let released = lock.released(now_epoch());
+    let released = lock.released();
     if !session.cloud.lock_rewrite(&scope, &released).await? {
         printer.warning("the lock changed hands meanwhile: nothing was released");
         let current = session.cloud.lock_read(&scope).await?;
@@ -106,7 +106,7 @@ impl HeldLock {
         self.renewer.abort();
         let current = self.current.lock().map(|lock| lock.clone());
         let Ok(current) = current else { return };
-        match self.cloud.lock_rewrite(&self.scope, &current.released(now_epoch())).await {
+        match self.cloud.lock_rewrite(&self.scope, &current.released()).await {
             Ok(true) if !self.lost.load(Ordering::SeqCst) => {}
             Ok(_) => printer.warning(&format!(
                 "the deploy lock of {} was lost during this run (it expired and another run may have taken it)",

@@ -4,7 +4,10 @@ pub mod build;
 pub mod change;
 pub mod deployer;
 pub mod doctor;
+pub mod git;
+pub mod git_ref;
 pub mod history;
+pub mod hook;
 pub mod lock;
 pub mod plan;
 pub mod render;
@@ -55,14 +58,19 @@ pub async fn run(cli: &Cli, printer: &Printer) -> ExitStatus {
         Command::Doctor(args) => doctor::run(&cli.global, args, printer).await,
         Command::Plan(args) => plan::run(&cli.global, args, printer).await,
         Command::Up(args) => change::up(&cli.global, args, printer).await,
-        Command::Destroy(args) => change::run(&cli.global, args, crate::plan::Goal::Destroy, printer).await,
-        Command::Repositories(args) => change::run(&cli.global, args, crate::plan::Goal::Repositories, printer).await,
+        Command::Destroy(args) => {
+            change::run(&cli.global, &args.env, &args.change, crate::plan::Goal::Destroy, printer).await
+        }
+        Command::Repositories(args) => {
+            change::run(&cli.global, &args.env, &args.change, crate::plan::Goal::Repositories, printer).await
+        }
         Command::Rollback(args) => rollback::run(&cli.global, args, printer).await,
         Command::History(args) => history::run(&cli.global, args, printer).await,
         Command::Status(args) => status::run(&cli.global, args, printer).await,
         Command::Secrets(args) => secrets::run(&cli.global, args, printer).await,
         Command::Build(args) => build::run(&cli.global, args, printer).await,
         Command::Lock(args) => lock::run(&cli.global, args, printer).await,
+        Command::Hook(args) => hook::run(&cli.global, args, printer),
     };
     result.unwrap_or_else(|error| {
         report(printer, &error);
