@@ -84,6 +84,22 @@ pub enum Command {
     /// Git hooks: `install` a pre-push hook that deploys what is pushed to an environment's
     /// branch (and fails the push when the deploy fails); `uninstall` it.
     Hook(HookArgs),
+    /// Print the shell completion script for SHELL (e.g. `ecsdeploy completions bash >
+    /// /etc/bash_completion.d/ecsdeploy`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command to --dir.
+    Man(ManArgs),
+}
+
+/// Arguments of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write ecsdeploy.1 and ecsdeploy-<command>.1 here instead of printing ecsdeploy.1.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 /// Arguments of `hook`.

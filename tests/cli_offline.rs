@@ -135,3 +135,25 @@ fn render_leaves_out_services_an_environment_disables() {
         .collect();
     assert_eq!(names, ["test-auth", "test-gmail", "test-ai-router"]);
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_cli_definition() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let completions = run(&mut ecsdeploy(&["completions", shell]));
+        assert_eq!(completions.code, 0, "{shell}: {}", completions.transcript());
+        for command in ["up", "rollback", "lock", "hook", "secrets"] {
+            assert!(completions.stdout.contains(command), "{shell} completes {command}");
+        }
+    }
+    let bash = run(&mut ecsdeploy(&["completions", "bash"])).stdout;
+    assert!(bash.contains("--lock-wait") && bash.contains("--git-ref"), "flags are completed too");
+    let page = run(&mut ecsdeploy(&["man"]));
+    assert_eq!(page.code, 0, "{}", page.transcript());
+    assert!(page.stdout.starts_with(".ie") && page.stdout.contains(".TH ecsdeploy 1"), "{}", page.stdout);
+    let directory = tempfile::tempdir().unwrap();
+    let pages = run(&mut ecsdeploy(&["man", "--dir", directory.path().to_str().unwrap()]));
+    assert_eq!(pages.code, 0, "{}", pages.transcript());
+    let up = std::fs::read_to_string(directory.path().join("ecsdeploy-up.1")).unwrap();
+    assert!(up.contains("lock\\-wait"), "{up}");
+    assert!(directory.path().join("ecsdeploy-lock-release.1").exists());
+}

@@ -10,6 +10,7 @@ pub mod history;
 pub mod hook;
 pub mod lock;
 pub mod plan;
+pub mod reference;
 pub mod render;
 pub mod rollback;
 pub mod rollouts;
@@ -71,6 +72,8 @@ pub async fn run(cli: &Cli, printer: &Printer) -> ExitStatus {
         Command::Build(args) => build::run(&cli.global, args, printer).await,
         Command::Lock(args) => lock::run(&cli.global, args, printer).await,
         Command::Hook(args) => hook::run(&cli.global, args, printer),
+        Command::Completions { shell } => reference::completions(*shell, printer),
+        Command::Man(args) => reference::man(args, printer),
     };
     result.unwrap_or_else(|error| {
         report(printer, &error);
