@@ -92,6 +92,31 @@ pub enum Command {
     },
     /// Print the man page (roff), or write one page per command to --dir.
     Man(ManArgs),
+    /// Write a commented starter manifest (services.toml and environments test, stage, prod) to
+    /// the manifest directory (-f DIR).
+    Init(InitArgs),
+}
+
+/// Arguments of `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project name (lower-case; goes into tags and the names of shared resources).
+    #[arg(long)]
+    pub project: String,
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+    /// The Route53 hosted zone (default: <project>.example).
+    #[arg(long)]
+    pub zone: Option<String>,
+    /// The production domain; other environments get <env>.<domain> (default: api.<zone>).
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// A service to start with; repeatable (default: web).
+    #[arg(long)]
+    pub service: Vec<String>,
+    /// Overwrite manifest files that exist.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `man`.

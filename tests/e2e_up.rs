@@ -456,3 +456,34 @@ async fn a_service_removed_from_an_environment_is_deleted_by_up() {
     let again = run(account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode", "-f"]).arg(directory.path()));
     assert_eq!(again.code, 0, "{}", again.transcript());
 }
+
+/// The README's walkthrough: `init`, `repositories`, push, `up`, against the emulator's world.
+#[tokio::test]
+async fn a_manifest_from_init_validates_and_deploys() {
+    let directory = tempfile::tempdir().unwrap();
+    let dir = directory.path().to_str().unwrap();
+    let account = support::TestAccount::new();
+    account.create_world();
+    let init = support::run(&mut account.ecsdeploy(&["init", "--project", "acme", "--service", "auth", "-f", dir]));
+    assert_eq!(init.code, 0, "{}", init.transcript());
+    let validate = support::run(&mut account.ecsdeploy(&["validate", "-f", dir]));
+    assert_eq!(validate.code, 0, "{}", validate.transcript());
+    assert!(!validate.stderr.contains("warning"), "{}", validate.stderr);
+    let written = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
+    let again = support::run(&mut account.ecsdeploy(&["init", "--project", "other", "-f", dir]));
+    assert_eq!(again.code, 1, "{}", again.transcript());
+    assert!(again.stderr.contains("nothing was written"), "{}", again.stderr);
+    assert_eq!(std::fs::read_to_string(directory.path().join("services.toml")).unwrap(), written);
+
+    let repositories = support::run(&mut account.ecsdeploy(&["repositories", "--env", "stage", "--yes", "-f", dir]));
+    assert_eq!(repositories.code, 0, "{}", repositories.transcript());
+    let config = account.sdk_config().await;
+    support::push_image(&config, "acme/auth", "latest").await;
+    let up = support::run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    let service = ecs.describe_services().cluster("acme").services("stage-auth").send().await.unwrap();
+    assert_eq!(service.services()[0].status(), Some("ACTIVE"));
+    let plan = support::run(&mut account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode", "-f", dir]));
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
+}

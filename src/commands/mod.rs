@@ -8,6 +8,7 @@ pub mod git;
 pub mod git_ref;
 pub mod history;
 pub mod hook;
+pub mod init;
 pub mod lock;
 pub mod plan;
 pub mod reference;
@@ -74,6 +75,7 @@ pub async fn run(cli: &Cli, printer: &Printer) -> ExitStatus {
         Command::Hook(args) => hook::run(&cli.global, args, printer),
         Command::Completions { shell } => reference::completions(*shell, printer),
         Command::Man(args) => reference::man(args, printer),
+        Command::Init(args) => init::run(&cli.global, args, printer),
     };
     result.unwrap_or_else(|error| {
         report(printer, &error);
