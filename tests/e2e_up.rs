@@ -487,3 +487,27 @@ async fn a_manifest_from_init_validates_and_deploys() {
     let plan = support::run(&mut account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode", "-f", dir]));
     assert_eq!(plan.code, 0, "{}", plan.transcript());
 }
+
+/// The README's walkthrough (docs/walkthrough.md) as its script runs it: init, repositories,
+/// push, plan, up, a second version, a failed third one rolled back (exit 3), history, status,
+/// a rollback by hand, and the deploy lock (exit 5). The script checks each exit code itself.
+#[test]
+fn the_walkthrough_runs_from_init_to_a_rollback() {
+    let template = support::ecsdeploy(&[]);
+    let mut command = std::process::Command::new(root().join("scripts/walkthrough"));
+    for (key, value) in template.get_envs() {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
+    command
+        .env("ECSDEPLOY", env!("CARGO_BIN_EXE_ecsdeploy"))
+        .env("ECSDEPLOY_EMULATOR_ENDPOINT", support::emulator_endpoint())
+        .stdin(std::process::Stdio::null());
+    let walkthrough = run(&mut command);
+    assert_eq!(walkthrough.code, 0, "{}", walkthrough.transcript());
+    assert!(walkthrough.stderr.contains("walkthrough: done"), "{}", walkthrough.stderr);
+    assert!(walkthrough.stdout.contains("ROLLED BACK to stage-auth:2"), "{}", walkthrough.stdout);
+    assert!(walkthrough.stdout.contains("healthy on stage-auth:1"), "{}", walkthrough.stdout);
+}
