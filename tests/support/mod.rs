@@ -8,6 +8,7 @@
 
 pub mod http;
 pub mod http_server;
+pub mod json_schema;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
