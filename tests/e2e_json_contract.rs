@@ -13,7 +13,8 @@ use std::path::Path;
 use support::{Run, TestAccount, json_schema, root, run};
 
 /// Every schema file, by document kind.
-const KINDS: [&str; 9] = ["plan", "up", "rollback", "status", "history", "secrets-list", "lock", "validate", "event"];
+const KINDS: [&str; 10] =
+    ["plan", "up", "rollback", "status", "history", "secrets-list", "lock", "validate", "event", "error"];
 
 fn schema(kind: &str) -> Value {
     let path = root().join(format!("docs/schemas/{kind}.v1.schema.json"));
@@ -237,9 +238,16 @@ async fn every_json_document_matches_its_schema() {
     assert!(problem["help"].is_string() && problem["related"][0]["label"].is_string(), "{problems}");
     checked("validate", &ecsdeploy(&["plan", "--env", "stage"], invalid.path()), 1);
 
+    // Any other error is the error document: a usage error, and (below) a plan that cannot be made.
+    let usage = checked("error", &ecsdeploy(&["plan", "--env", "nope"], &shipped), 1);
+    assert_eq!(usage["error"]["kind"], "usage", "{usage}");
+
     // repositories (the up document, nothing gated), then an image per service.
     let repositories = checked("up", &ecsdeploy(&["repositories", "--env", "stage", "--yes"], &shipped), 0);
     assert_eq!((array(&repositories["applied"]).len(), &repositories["rollouts"]), (4, &json!([])), "{repositories}");
+    let no_images = checked("error", &ecsdeploy(&["up", "--env", "stage", "--yes"], &shipped), 1);
+    assert_eq!(no_images["error"]["kind"], "plan", "{no_images}");
+    assert!(array(&no_images["error"]["hints"]).len() >= 4, "one hint per missing image: {no_images}");
     let config = account.sdk_config().await;
     for service in support::SERVICES {
         support::push_image(&config, &format!("acme/{service}"), "latest").await;

@@ -104,18 +104,19 @@ pub fn report(printer: &Printer, error: &CommandError) {
             }
             printer.stderr(diagnostics::render_text(sources, problems, printer.color).trim_end());
         }
-        CommandError::Manifest(ManifestError::NotFound { path }) => printer.error(
-            &error.to_string(),
-            &[format!(
+        CommandError::Manifest(ManifestError::NotFound { path }) => {
+            let hints = [format!(
                 "run ecsdeploy in the directory holding services.toml, or pass -f DIR (looked for {})",
                 path.display()
-            )],
-        ),
-        CommandError::Usage { message, hints } => printer.error(message, hints),
-        CommandError::Cloud(cloud) => printer.error(&cloud.to_string(), &cloud.hints()),
+            )];
+            error_out(printer, "manifest", &error.to_string(), &hints, None);
+        }
+        CommandError::Manifest(other) => error_out(printer, "manifest", &other.to_string(), &[], None),
+        CommandError::Usage { message, hints } => error_out(printer, "usage", message, hints, None),
+        CommandError::Cloud(cloud) => error_out(printer, "aws", &cloud.to_string(), &cloud.hints(), Some(cloud)),
         CommandError::Plan(plan) => {
             let (message, hints) = crate::output::plan_view::error_text(plan);
-            printer.error(&message, &hints);
+            error_out(printer, "plan", &message, &hints, None);
         }
         CommandError::Locked(holder) => {
             if printer.is_json() {
@@ -124,9 +125,31 @@ pub fn report(printer: &Printer, error: &CommandError) {
             let (message, hints) = crate::output::lock_view::refused_text(holder);
             printer.error(&message, &hints);
         }
-        other => printer.error(&other.to_string(), &[]),
     }
 }
+
+/// An error on stderr and, with `--output json`, as the error document on stdout, so that a
+/// script always gets one document: `{"schema_version": 1, "ok": false, "error": {kind, message,
+/// hints, operation, resource}}` (`kind`: manifest, usage, aws, plan).
+fn error_out(printer: &Printer, kind: &str, message: &str, hints: &[String], cloud: Option<&crate::cloud::CloudError>) {
+    if printer.is_json() {
+        printer.json(&serde_json::json!({
+            "schema_version": ERROR_SCHEMA_VERSION,
+            "ok": false,
+            "error": {
+                "kind": kind,
+                "message": message,
+                "hints": hints,
+                "operation": cloud.map(|cloud| cloud.operation.as_str()),
+                "resource": cloud.map(|cloud| cloud.resource.as_str()),
+            },
+        }));
+    }
+    printer.error(message, hints);
+}
+
+/// Version of the JSON shape of an error (any command, `--output json`, exit 1).
+pub const ERROR_SCHEMA_VERSION: u32 = 1;
 
 /// `{"schema_version": 1, "valid": false, "problems": [...]}`.
 pub fn diagnostics_json(
