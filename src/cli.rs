@@ -137,7 +137,11 @@ pub struct HookArgs {
 #[derive(Debug, Subcommand)]
 pub enum HookCommand {
     /// Install the pre-push hook in the repository holding the manifest (-f DIR).
-    Install,
+    Install {
+        /// Only pushes to this remote deploy (a push to a fork or a mirror deploys nothing).
+        #[arg(long, default_value = "origin")]
+        remote: String,
+    },
     /// Remove it, putting back a hook it replaced.
     Uninstall,
 }

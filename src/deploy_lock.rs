@@ -135,12 +135,19 @@ pub fn now_epoch() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |since| since.as_secs())
 }
 
-/// The machine's name, for telling operators where a lock's run is.
+/// The machine's name, for telling operators where a lock's run is: `HOSTNAME` when exported,
+/// else `/etc/hostname`, else the `hostname` command (macOS has no /etc/hostname).
 fn host_name() -> String {
+    let from_command = || {
+        let output = std::process::Command::new("hostname").output().ok()?;
+        output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+    };
     std::env::var("HOSTNAME")
         .ok()
         .filter(|name| !name.is_empty())
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok().map(|name| name.trim().to_string()))
+        .filter(|name| !name.is_empty())
+        .or_else(from_command)
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "unknown".into())
 }

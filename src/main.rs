@@ -22,7 +22,15 @@ fn main() -> ExitCode {
     runtime.block_on(async {
         tokio::select! {
             status = ecsdeploy::commands::run(&cli, &printer) => status.into(),
-            () = interrupted(&printer) => ExitCode::from(130),
+            () = interrupted(&printer) => {
+                ecsdeploy::commands::lock::release_at_exit(&printer).await;
+                ExitCode::from(130)
+            }
+            () = terminated() => {
+                printer.error("terminated: stopped at once; what was in flight is left to ECS (see `ecsdeploy status`)", &[]);
+                ecsdeploy::commands::lock::release_at_exit(&printer).await;
+                ExitCode::from(143)
+            }
         }
     })
 }
@@ -37,6 +45,17 @@ async fn interrupted(printer: &Printer) {
             return;
         }
         printer.warning("interrupted: rolling back what this run started; Ctrl-C again to stop at once");
+    }
+    std::future::pending::<()>().await;
+}
+
+/// Resolves at SIGTERM (a CI job cancelled, a container stopped): the run stops at once, but
+/// releases its deploy lock on the way out.
+async fn terminated() {
+    #[cfg(unix)]
+    if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        signal.recv().await;
+        return;
     }
     std::future::pending::<()>().await;
 }

@@ -33,6 +33,7 @@ port = 8080
 
 const STAGE: &str = "prefix = \"stage-\"\npath_prefix = \"/stage\"\n";
 const PROD: &str = "prefix = \"\"\npath_prefix = \"\"\n";
+const PROD_ON_MAIN: &str = "prefix = \"\"\npath_prefix = \"\"\nbranch = \"main\"\n";
 
 /// The rendered problems of a manifest that must be invalid.
 fn problems(services: &str, environments: &[(&str, &str)]) -> String {
@@ -291,3 +292,9 @@ broken!(
     ),
     [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\n\n[secrets.\"auth/api\"]\nrotation = true\n")]
 );
+broken!(
+    two_environments_deploy_from_one_branch,
+    with_services(""),
+    [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\nbranch = \"main\"\n"), ("prod", PROD_ON_MAIN)]
+);
+

@@ -72,10 +72,16 @@ async fn run_with_gate(
         Goal::Repositories => "repositories",
     };
     let lock = super::lock::hold(&session, command, &args.lock, printer).await?;
-    // A run that held the lock after this plan was read may have changed the environment.
-    let plan = match lock.previous.as_ref().filter(|previous| previous.ended_millis() >= read_at) {
+    // A run that held the lock after this plan was read may have changed the environment. Its
+    // release time comes from its own clock: any holding that ended less than the clock margin
+    // before this read counts, so a skewed clock costs at most a second read, never a stale plan.
+    let plan = match lock.previous.as_ref().filter(|previous| previous.ended_millis() + CLOCK_MARGIN_MILLIS >= read_at)
+    {
         Some(_) => {
-            printer.info(&format!("another run changed {} meanwhile: planning again", session.environment));
+            printer.info(&format!(
+                "another run held the deploy lock of {} since (or just before) this plan was read: planning again",
+                session.environment
+            ));
             match session.plan(goal).await {
                 Ok((plan, _)) => plan,
                 Err(error) => {
@@ -86,10 +92,13 @@ async fn run_with_gate(
         }
         None => plan,
     };
-    let result = apply_and_gate(&mut session, args, goal, up, plan, printer).await;
+    let result = apply_and_gate(&mut session, args, goal, up, plan, &lock, printer).await;
     lock.release(printer).await;
     result
 }
+
+/// How far apart two machines' clocks may be for the check above (ten minutes).
+const CLOCK_MARGIN_MILLIS: u128 = 10 * 60 * 1000;
 
 /// Shows the plan, checks, confirms, applies, and gates the rollouts: all under the lock.
 async fn apply_and_gate(
@@ -98,6 +107,7 @@ async fn apply_and_gate(
     goal: Goal,
     up: Option<&UpArgs>,
     plan: crate::plan::Plan,
+    lock: &super::lock::HeldLock,
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
     if !plan.has_changes() {
@@ -112,6 +122,7 @@ async fn apply_and_gate(
         super::rollouts::check_history_reachable(session, &plan).await?;
     }
     confirm(args, goal, &session.environment, printer)?;
+    lock.ensure_held()?;
     let started = Instant::now();
     let report = |event: ApplyEvent| {
         if !printer.is_json() {
@@ -126,6 +137,7 @@ async fn apply_and_gate(
     }
     let mut rollouts = Vec::new();
     if let Some(up) = up {
+        lock.ensure_held()?;
         let started = Instant::now();
         let started_rollouts = super::rollouts::started_rollouts(session, &plan, &outcome, &up.gate)?;
         let policy =

@@ -21,7 +21,7 @@ pub fn run(global: &GlobalOptions, args: &HookArgs, printer: &Printer) -> Result
     let directory = &global.manifest_dir;
     let hooks = hooks_dir(directory)?;
     match &args.command {
-        HookCommand::Install => install(directory, &hooks, printer),
+        HookCommand::Install { remote } => install(directory, &hooks, remote, printer),
         HookCommand::Uninstall => uninstall(&hooks, printer),
     }
 }
@@ -38,7 +38,7 @@ fn hooks_dir(directory: &Path) -> Result<PathBuf, CommandError> {
     Ok(if path.is_absolute() { path } else { directory.join(path) })
 }
 
-fn install(directory: &Path, hooks: &Path, printer: &Printer) -> Result<ExitStatus, CommandError> {
+fn install(directory: &Path, hooks: &Path, remote: &str, printer: &Printer) -> Result<ExitStatus, CommandError> {
     let io = |error: std::io::Error, what: &str| CommandError::usage(format!("{what}: {error}"), Vec::new());
     std::fs::create_dir_all(hooks).map_err(|error| io(error, &format!("cannot create {}", hooks.display())))?;
     let hook = hooks.join(HOOK);
@@ -56,11 +56,12 @@ fn install(directory: &Path, hooks: &Path, printer: &Printer) -> Result<ExitStat
     let prefix = git(directory, &["rev-parse", "--show-prefix"]).unwrap_or_default();
     let manifest = if prefix.is_empty() { ".".to_string() } else { prefix.trim_end_matches('/').to_string() };
     let executable = std::env::current_exe().map_err(|error| io(error, "cannot tell where ecsdeploy is"))?;
-    std::fs::write(&hook, script(&executable, &manifest)).map_err(|error| io(error, "cannot write the hook"))?;
+    std::fs::write(&hook, script(&executable, &manifest, remote))
+        .map_err(|error| io(error, "cannot write the hook"))?;
     make_executable(&hook).map_err(|error| io(error, "cannot make the hook executable"))?;
     printer.info(&format!(
-        "installed {}: pushing an environment's branch deploys the pushed commit there (manifest: {manifest}); \
-         a failed deploy fails the push",
+        "installed {}: pushing an environment's branch to {remote} deploys the pushed commit there (manifest: \
+         {manifest}); a failed deploy fails the push",
         hook.display()
     ));
     Ok(ExitStatus::Success)
@@ -91,23 +92,26 @@ fn is_ours(hook: &Path) -> bool {
     std::fs::read_to_string(hook).is_ok_and(|text| text.lines().any(|line| line == MARKER))
 }
 
-/// The hook: git gives one line per pushed ref on stdin, `<local ref> <local sha> <remote ref>
-/// <remote sha>`; each pushed branch is deployed (deletions are skipped), and the first failure
-/// stops the push.
-fn script(executable: &Path, manifest: &str) -> String {
+/// The hook: git passes the remote's name and URL as arguments and one line per pushed ref on
+/// stdin, `<local ref> <local sha> <remote ref> <remote sha>`; on a push to `remote` each pushed
+/// branch is deployed (deletions are skipped), and the first failure stops the push.
+fn script(executable: &Path, manifest: &str, remote: &str) -> String {
     let executable = shell_quote(&executable.to_string_lossy());
     let manifest = shell_quote(manifest);
+    let remote = shell_quote(remote);
     format!(
         r#"#!/bin/sh
 {MARKER}
 # Installed by `ecsdeploy hook install`; `ecsdeploy hook uninstall` removes it (and puts back a
 # hook it replaced). Pushing an environment's branch deploys the pushed commit to it with
-# `ecsdeploy up --git-ref`; a failed deploy fails the push. Other branches deploy nothing.
+# `ecsdeploy up --git-ref`; a failed deploy fails the push. Other branches, and pushes to other
+# remotes, deploy nothing. `git push --no-verify` skips it; note that `git push --dry-run` runs it.
 hooks_dir=$(dirname "$0")
 input=$(cat)
 if [ -x "$hooks_dir/{REPLACED}" ]; then
   printf '%s\n' "$input" | "$hooks_dir/{REPLACED}" "$@" || exit $?
 fi
+[ "$1" = {remote} ] || exit 0
 zero=0000000000000000000000000000000000000000
 printf '%s\n' "$input" | while read -r local_ref local_sha remote_ref remote_sha; do
   [ -n "$local_sha" ] || continue

@@ -144,7 +144,8 @@ LOG_LEVEL = "info"
 
 fn environment_toml(name: &str, domain: &str, capacity: &str) -> String {
     let (prefix, path_prefix, domain, branch) = match name {
-        "prod" => (String::new(), String::new(), domain.to_string(), "main".to_string()),
+        // A branch of its own: with the git hook installed, only a deliberate push deploys prod.
+        "prod" => (String::new(), String::new(), domain.to_string(), "prod".to_string()),
         _ => (format!("{name}-"), format!("/{name}"), format!("{name}.{domain}"), name.to_string()),
     };
     let scan = if name == "prod" {

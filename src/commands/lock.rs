@@ -66,8 +66,9 @@ async fn release_by_hand(
     };
     // Without --force only a lock taken by hand, by the same operator: a running command's
     // lock is released by that command when it is done.
-    if !force && (lock.owner != operator || lock.command != "lock acquire") {
-        let whose = if lock.owner == operator { "a running command of yours" } else { "someone else, not by you" };
+    let yours = same_operator(&lock.owner, &operator);
+    if !force && (!yours || lock.command != "lock acquire") {
+        let whose = if yours { "a running command of yours" } else { "someone else, not by you" };
         return Err(CommandError::usage(
             format!("the lock of {env} is held by {} ({whose})", lock_view::holder_line(&lock)),
             vec![format!(
@@ -88,6 +89,31 @@ async fn release_by_hand(
     Ok(ExitStatus::Success)
 }
 
+/// The lock this process holds, for [`release_at_exit`]: a run stopped at once (Ctrl-C outside
+/// the gate, or a second Ctrl-C) releases it instead of leaving it to expire.
+static HELD: Mutex<Option<Registered>> = Mutex::new(None);
+
+/// What releasing a held lock needs: the client, where it lives, and its current holding.
+type Registered = (AwsCloud, HistoryScope, Arc<Mutex<DeployLock>>);
+
+/// How long stopping at once waits for the release.
+const EXIT_RELEASE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Releases the lock this process holds, if any, on the way out of an interrupted run; what was
+/// in flight is left to ECS, but the next run need not wait for the lock to expire.
+pub async fn release_at_exit(printer: &Printer) {
+    let held = HELD.lock().ok().and_then(|mut held| held.take());
+    let Some((cloud, scope, current)) = held else { return };
+    let Ok(lock) = current.lock().map(|lock| lock.clone()) else { return };
+    match tokio::time::timeout(EXIT_RELEASE_TIMEOUT, cloud.lock_rewrite(&scope, &lock.released())).await {
+        Ok(Ok(true)) => printer.info(&format!("released the deploy lock of {}", lock.environment)),
+        _ => printer.warning(&format!(
+            "could not release the deploy lock of {}; it expires at {}",
+            lock.environment, lock.expires_at
+        )),
+    }
+}
+
 /// A deploy lock this run holds, renewed in the background until [`HeldLock::release`].
 pub struct HeldLock {
     cloud: AwsCloud,
@@ -100,10 +126,31 @@ pub struct HeldLock {
 }
 
 impl HeldLock {
+    /// Fails when this run no longer holds the lock: it expired (a laptop that slept through its
+    /// renewals) or another run took it over. Called before each phase that changes AWS, so a
+    /// run that lost its lock changes nothing more.
+    pub fn ensure_held(&self) -> Result<(), CommandError> {
+        let current = self.current.lock().map(|lock| lock.clone()).ok();
+        let held = current.as_ref().is_some_and(|lock| lock.is_held(now_epoch())) && !self.lost.load(Ordering::SeqCst);
+        if held {
+            return Ok(());
+        }
+        let environment = current.map(|lock| lock.environment).unwrap_or_default();
+        Err(CommandError::usage(
+            format!(
+                "this run lost the deploy lock of {environment} (it expired, or another run took it over): stopped before changing anything more"
+            ),
+            vec![format!("see who holds it: ecsdeploy lock status --env {environment}; then run again")],
+        ))
+    }
+
     /// Stops renewing and releases the lock (warning, not failing, when it was lost: the run's
     /// own outcome is what its exit code reports).
     pub async fn release(self, printer: &Printer) {
         self.renewer.abort();
+        if let Ok(mut held) = HELD.lock() {
+            held.take();
+        }
         let current = self.current.lock().map(|lock| lock.clone());
         let Ok(current) = current else { return };
         match self.cloud.lock_rewrite(&self.scope, &current.released()).await {
@@ -135,6 +182,9 @@ pub async fn hold(
     let current = Arc::new(Mutex::new(lock));
     let lost = Arc::new(AtomicBool::new(false));
     let renewer = tokio::spawn(renew(session.cloud.clone(), session.history_scope(), current.clone(), lost.clone()));
+    if let Ok(mut held) = HELD.lock() {
+        *held = Some((session.cloud.clone(), session.history_scope(), current.clone()));
+    }
     Ok(HeldLock { cloud: session.cloud.clone(), scope: session.history_scope(), current, lost, renewer, previous })
 }
 
@@ -208,17 +258,53 @@ async fn renew(cloud: AwsCloud, scope: HistoryScope, current: Arc<Mutex<DeployLo
                 lost.store(true, Ordering::SeqCst);
                 return;
             }
-            // A failed renewal is tried again at the next turn; the lock lasts three turns.
-            Err(_) => {}
+            // A failed renewal (AWS unreachable for a moment) is tried again soon: the lock lasts
+            // three turns, and the run checks it is still held before each change.
+            Err(_) => tokio::time::sleep(every / 4).await,
         }
     }
 }
 
+/// Whether two operators (`user (identity ARN)`) are the same person: an assumed role's session
+/// name differs from one process to the next, so it is left out.
+fn same_operator(a: &str, b: &str) -> bool {
+    fn without_session(operator: &str) -> String {
+        match operator.find(":assumed-role/") {
+            Some(start) => {
+                let (head, tail) = operator.split_at(start);
+                let role_end = tail.match_indices('/').nth(1).map_or(tail.len(), |(index, _)| index);
+                let close = tail.find(')').unwrap_or(tail.len());
+                format!("{head}{}{}", &tail[..role_end.min(close)], &tail[close..])
+            }
+            None => operator.to_string(),
+        }
+    }
+    without_session(a) == without_session(b)
+}
+
 fn parse_duration(text: &str, flag: &str) -> Result<Duration, CommandError> {
-    crate::manifest::units::parse_duration_millis(text).map(Duration::from_millis).ok_or_else(|| {
-        CommandError::usage(
-            format!("{flag} {text} is not a duration"),
-            vec!["write e.g. \"90s\", \"10m\" or \"1h\"".into()],
-        )
-    })
+    crate::manifest::units::parse_duration_millis(text)
+        .filter(|millis| *millis > 0)
+        .map(Duration::from_millis)
+        .ok_or_else(|| {
+            CommandError::usage(
+                format!("{flag} {text} is not a duration"),
+                vec!["write e.g. \"90s\", \"10m\" or \"1h\"".into()],
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_operator;
+
+    #[test]
+    fn an_assumed_role_is_the_same_operator_in_every_session() {
+        let first = "ana (arn:aws:sts::123456789012:assumed-role/Deployer/ana-1700000000)";
+        let second = "ana (arn:aws:sts::123456789012:assumed-role/Deployer/ana-1700000999)";
+        assert!(same_operator(first, second));
+        assert!(!same_operator(first, "bo (arn:aws:sts::123456789012:assumed-role/Deployer/ana-1700000000)"));
+        assert!(!same_operator(first, "ana (arn:aws:sts::123456789012:assumed-role/Admin/ana-1700000000)"));
+        assert!(same_operator("ana (arn:aws:iam::123456789012:user/ana)", "ana (arn:aws:iam::123456789012:user/ana)"));
+    }
 }

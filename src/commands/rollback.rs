@@ -34,12 +34,17 @@ pub async fn run(global: &GlobalOptions, args: &RollbackArgs, printer: &Printer)
     let session = Session::open(global, &args.env, printer).await?;
     // Everything a rollback decides depends on what runs now: decided and done under the lock.
     let lock = super::lock::hold(&session, "rollback", &args.lock, printer).await?;
-    let result = roll_back(&session, args, printer).await;
+    let result = roll_back(&session, args, &lock, printer).await;
     lock.release(printer).await;
     result
 }
 
-async fn roll_back(session: &Session, args: &RollbackArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
+async fn roll_back(
+    session: &Session,
+    args: &RollbackArgs,
+    lock: &super::lock::HeldLock,
+    printer: &Printer,
+) -> Result<ExitStatus, CommandError> {
     // Only the live state: a manifest that cannot be planned must not block the way back.
     let actual = session.cloud.read(&session.scope).await?;
     let parts = RunnerParts::new(session)?;
@@ -95,6 +100,7 @@ async fn roll_back(session: &Session, args: &RollbackArgs, printer: &Printer) ->
         }
     }
     confirm(args, printer)?;
+    lock.ensure_held()?;
     let report = |event: RolloutEvent| rollout_view::show_event(printer, &event);
     let runner = parts.runner(session, &report);
     let results: Vec<Result<(String, ServiceOutcome), CommandError>> = futures_util::stream::iter(&steps)

@@ -73,6 +73,7 @@ pub fn check(manifest: &Manifest, problems: &Problems) {
     }
     check_quotas(manifest, deployed.len(), problems);
     check_domains(manifest, problems);
+    check_branches(manifest, problems);
 }
 
 fn check_derived_names(item: &Deployed<'_>, problems: &Problems) {
@@ -232,6 +233,30 @@ fn check_domains(manifest: &Manifest, problems: &Problems) {
                     )
                     .with_related(a.span, "also used here")
                     .with_help("give each environment its own domain"),
+                );
+            }
+        }
+    }
+}
+
+/// A branch deploys one environment (`up --git-ref`, the git hooks): two environments naming
+/// the same branch would leave which one a push deploys to chance.
+fn check_branches(manifest: &Manifest, problems: &Problems) {
+    let environments = &manifest.environments;
+    for (index, first) in environments.iter().enumerate() {
+        for second in &environments[index + 1..] {
+            if first.branch.value == second.branch.value {
+                // A defaulted branch (the environment's name) has no span of its own: point at the file.
+                problems.push(
+                    Problem::error(
+                        second.branch.span,
+                        format!(
+                            "environments {} and {} both deploy from branch `{}`",
+                            first.name.value, second.name.value, second.branch.value
+                        ),
+                    )
+                    .with_related(first.branch.span, "also here")
+                    .with_help("give each environment its own branch = \"...\""),
                 );
             }
         }

@@ -40,8 +40,8 @@ impl AwsCloud {
             }
         }
         match self.read_lock(scope).await? {
-            Some(holder) => Ok(LockAttempt::Held(holder)),
-            None => Err(unsent(
+            Some(holder) if holder.is_held(now) => Ok(LockAttempt::Held(holder)),
+            _ => Err(unsent(
                 "dynamodb:PutItem",
                 self.lock_resource(scope),
                 "the lock changed hands twice while taking it",
