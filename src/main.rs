@@ -71,7 +71,7 @@ fn init_tracing(verbose: u8, quiet: bool, color: bool) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     // Defence in depth: whatever RUST_LOG says, the SDK's trace-level request logs never print
     // (a request may carry a secret value on its way to PutSecretValue; today's SDK does not log
-    // bodies, and tests/e2e_secrets.rs checks that a traced `secrets set` shows no value).
+    // bodies, and tests/e2e/secrets.rs checks that a traced `secrets set` shows no value).
     let no_request_traces = filter_fn(|metadata| {
         !(*metadata.level() == tracing::Level::TRACE && metadata.target().starts_with("aws_smithy_runtime"))
     });

@@ -2,7 +2,7 @@
 //! restarts exactly the services that use it, gated, without a new task definition revision and
 //! without a value anywhere; the history records the version IDs the tasks started with.
 
-mod support;
+use crate::support;
 
 use support::{TestAccount, prepared_account, root, run};
 

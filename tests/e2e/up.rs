@@ -1,7 +1,7 @@
 //! `plan`, `up` and `repositories` against the emulator, checked with a second client (the AWS
 //! SDK for Rust from the test).
 
-mod support;
+use crate::support;
 
 use support::{SERVICES, prepared_account, root, run};
 

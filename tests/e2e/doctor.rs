@@ -1,6 +1,6 @@
 //! `ecsdeploy doctor` against the emulator, checked with a second client (the AWS SDK for Rust).
 
-mod support;
+use crate::support;
 
 use support::{TestAccount, manifest_copy, root, run, write};
 

@@ -4,7 +4,7 @@
 //! a deploy that fails its gate fails the push (the remote keeps the old commit), and `hook
 //! uninstall` puts the old hook back.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::process::Command;

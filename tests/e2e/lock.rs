@@ -3,7 +3,7 @@
 //! the first, planning again), a lock taken by hand, its expiry and takeover, and its release;
 //! the lock item is checked in DynamoDB with the SDK.
 
-mod support;
+use crate::support;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use support::{TestAccount, prepared_account, root, run};

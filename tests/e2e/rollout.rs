@@ -3,7 +3,7 @@
 //! rolls back to the last good revision (exit 3); a failing rollback exits 4; `rollback`,
 //! `history` and `status` agree with what a second client reads from ECS, ELBv2 and DynamoDB.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use std::path::Path;

@@ -5,7 +5,7 @@
 //! a run refused by the lock (exit 5), a second deploy, rollback, and a rollout rolled back
 //! (exit 3).
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

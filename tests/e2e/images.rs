@@ -2,7 +2,7 @@
 //! above the environment's `block_findings_at` (before any change), and `--allow-vulnerable`
 //! deploys anyway.
 
-mod support;
+use crate::support;
 
 use support::{TestAccount, push_image, run};
 

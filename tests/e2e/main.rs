@@ -1,0 +1,17 @@
+//! End-to-end tests: the real `ecsdeploy` binary against the emulator, each test in an emulated
+//! account of its own, the resulting AWS state checked with a second client (the SDK).
+//!
+//! One test binary for all of them: every test binary links the whole AWS SDK, and on a two-core
+//! CI machine each one costs seconds of linking.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod doctor;
+mod hooks;
+mod images;
+mod json_contract;
+mod lock;
+mod rollout;
+mod secrets;
+mod up;
