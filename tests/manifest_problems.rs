@@ -297,4 +297,3 @@ broken!(
     with_services(""),
     [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\nbranch = \"main\"\n"), ("prod", PROD_ON_MAIN)]
 );
-

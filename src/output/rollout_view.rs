@@ -6,10 +6,17 @@ use super::history_view::revision;
 use crate::rollout::Stage;
 use crate::rollout::runner::{RolloutEvent, ServiceOutcome};
 
+/// Version of the JSON shape of the progress events on stderr.
+pub const EVENT_SCHEMA_VERSION: u32 = 1;
+
 pub fn show_event(printer: &Printer, event: &RolloutEvent) {
     if printer.is_json() {
-        if let Ok(line) = serde_json::to_string(event) {
-            printer.stderr(&line);
+        // Each line is a document of its own: it carries its version like the stdout ones.
+        if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(event) {
+            let mut line = serde_json::Map::new();
+            line.insert("schema_version".into(), EVENT_SCHEMA_VERSION.into());
+            line.extend(fields);
+            printer.stderr(&serde_json::Value::Object(line).to_string());
         }
         return;
     }

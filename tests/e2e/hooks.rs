@@ -38,17 +38,7 @@ fn git_ok(account: &TestAccount, directory: &Path, args: &[&str]) -> String {
 }
 
 async fn newest_history_commit(config: &aws_config::SdkConfig) -> Option<String> {
-    let dynamodb = aws_sdk_dynamodb::Client::new(config);
-    let output = dynamodb
-        .query()
-        .table_name("ecsdeploy-history-acme")
-        .key_condition_expression("pk = :pk")
-        .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S("acme/stage/auth".into()))
-        .scan_index_forward(false)
-        .send()
-        .await
-        .ok()?;
-    let record: serde_json::Value = serde_json::from_str(output.items().first()?["record"].as_s().ok()?).ok()?;
+    let record: serde_json::Value = serde_json::from_str(&support::newest_stage_record(config, "auth").await?).ok()?;
     record["git_commit"].as_str().map(str::to_string)
 }
 

@@ -26,6 +26,15 @@ async fn stored_lock(config: &aws_config::SdkConfig) -> Option<(bool, serde_json
     Some((released, record))
 }
 
+/// Waits until a run holds stage's lock (a minute at most).
+async fn until_locked(config: &aws_config::SdkConfig) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while stored_lock(config).await.is_none_or(|(released, _)| released) {
+        assert!(std::time::Instant::now() < deadline, "no run took the lock");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// A manifest copy whose auth service has a new environment variable (a change to deploy).
 fn changed_manifest() -> tempfile::TempDir {
     let directory = support::manifest_copy();
@@ -71,11 +80,7 @@ async fn of_two_concurrent_ups_one_is_refused_and_one_waits_for_the_first() {
     // The first run's auth rollout takes a while (the emulator completes it after 60 polls).
     account.script_rollout(serde_json::json!({"service": "stage-auth", "outcome": "complete", "steps": 60}));
     let first = spawn(&account, &["up", "--env", "stage", "--yes"]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while stored_lock(&config).await.is_none_or(|(released, _)| released) {
-        assert!(std::time::Instant::now() < deadline, "the first run never took the lock");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    until_locked(&config).await;
 
     let changed = changed_manifest();
     let dir = changed.path().to_str().unwrap();
@@ -150,11 +155,7 @@ async fn a_run_stopped_at_once_releases_its_lock() {
     let (account, config) = prepared_account().await;
     account.script_rollout(serde_json::json!({"service": "stage-auth", "outcome": "complete", "steps": 400}));
     let child = spawn(&account, &["up", "--env", "stage", "--yes"]);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while stored_lock(&config).await.is_none_or(|(released, _)| released) {
-        assert!(std::time::Instant::now() < deadline, "the run never took the lock");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    until_locked(&config).await;
     let terminated = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(terminated.success());
     let stopped = finish(child);

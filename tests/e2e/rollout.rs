@@ -162,7 +162,11 @@ async fn fails_and_rolls_back(
     assert_eq!(outcome["to"], good, "{level}: {outcome}");
     assert_eq!(running_task_definition(config, "stage-auth").await, good, "{level}: back on the last good revision");
     // Progress went to stderr, one JSON event per line.
-    assert!(up.stderr.lines().any(|line| line.starts_with("{\"event\":\"rolling-back\"")), "{}", up.stderr);
+    assert!(
+        up.stderr.lines().any(|line| line.starts_with("{\"schema_version\":1,\"event\":\"rolling-back\"")),
+        "{}",
+        up.stderr
+    );
     let records = stored_history(config, "auth").await;
     assert_eq!((&records[0]["kind"], &records[0]["outcome"]), (&json!("rollback"), &json!("succeeded")), "{records:?}");
     assert_eq!(records[0]["task_definition"], good);

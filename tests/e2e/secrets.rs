@@ -78,17 +78,8 @@ async fn a_rotated_secret_restarts_only_the_services_that_use_it() {
     assert_ne!(tag(&auth_after, "ecsdeploy:secret-versions"), Some(digest_before));
     assert_eq!(primary(&gmail_after), primary(&gmail_before), "gmail untouched");
 
-    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
-    let output = dynamodb
-        .query()
-        .table_name("ecsdeploy-history-acme")
-        .key_condition_expression("pk = :pk")
-        .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S("acme/stage/auth".into()))
-        .scan_index_forward(false)
-        .send()
-        .await
-        .unwrap();
-    let newest = output.items()[0]["record"].as_s().unwrap();
+    let newest = support::newest_stage_record(&config, "auth").await.expect("a history record");
+    let newest = newest.as_str();
     let record: serde_json::Value = serde_json::from_str(newest).unwrap();
     assert_eq!(record["secret_versions"]["stage/auth/jwt"], new_version.as_str(), "{record}");
     assert!(!newest.contains("rotated-signing-key"));

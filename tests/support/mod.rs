@@ -250,3 +250,20 @@ pub async fn push_image(config: &aws_config::SdkConfig, repository: &str, tag: &
         .unwrap_or_else(|error| panic!("push {repository}:{tag}: {error:?}"));
     output.image().and_then(|image| image.image_id()).and_then(|id| id.image_digest()).expect("digest").to_string()
 }
+
+/// The newest history record of `service` in stage (project acme) as stored, read with the SDK;
+/// `None` when there is none (or no table yet).
+pub async fn newest_stage_record(config: &aws_config::SdkConfig, service: &str) -> Option<String> {
+    let dynamodb = aws_sdk_dynamodb::Client::new(config);
+    let partition = aws_sdk_dynamodb::types::AttributeValue::S(format!("acme/stage/{service}"));
+    let output = dynamodb
+        .query()
+        .table_name("ecsdeploy-history-acme")
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", partition)
+        .scan_index_forward(false)
+        .send()
+        .await
+        .ok()?;
+    output.items().first()?.get("record")?.as_s().ok().cloned()
+}
