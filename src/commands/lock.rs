@@ -33,7 +33,7 @@ pub async fn run(global: &GlobalOptions, args: &LockArgs, printer: &Printer) -> 
             };
             let session = Session::open(global, env, printer).await?;
             let request = request(&session, "lock acquire", message.clone(), ttl);
-            let (lock, _) = take(&session, &request, None, printer).await?;
+            let (lock, _) = take(&session.cloud, &session.history_scope(), &request, None, printer).await?;
             print_lock(printer, env, Some(&lock));
             Ok(ExitStatus::Success)
         }
@@ -178,7 +178,7 @@ pub async fn hold(
     };
     let message = Some(std::env::args().collect::<Vec<_>>().join(" "));
     let request = request(session, command, message, DEFAULT_TTL);
-    let (lock, previous) = take(session, &request, wait, printer).await?;
+    let (lock, previous) = take(&session.cloud, &session.history_scope(), &request, wait, printer).await?;
     let current = Arc::new(Mutex::new(lock));
     let lost = Arc::new(AtomicBool::new(false));
     let renewer = tokio::spawn(renew(session.cloud.clone(), session.history_scope(), current.clone(), lost.clone()));
@@ -200,19 +200,20 @@ fn request(session: &Session, command: &str, message: Option<String>, ttl: Durat
     }
 }
 
-/// One attempt, or attempts every second until `wait` is over.
-async fn take(
-    session: &Session,
+/// Takes the lock: one attempt, or attempts every second until `wait` is over; the holding it
+/// replaced (released or expired), if any. Another run's live holding is [`CommandError::Locked`].
+pub async fn take<C: Cloud>(
+    cloud: &C,
+    scope: &HistoryScope,
     request: &LockRequest,
     wait: Option<Duration>,
     printer: &Printer,
 ) -> Result<(DeployLock, Option<DeployLock>), CommandError> {
-    let scope = session.history_scope();
     let deadline = wait.map(|wait| tokio::time::Instant::now() + wait);
     let mut told = false;
     loop {
         let now = now_epoch();
-        match session.cloud.lock_acquire(&scope, &request.holding(now), now).await? {
+        match cloud.lock_acquire(scope, &request.holding(now), now).await? {
             LockAttempt::Acquired { lock, previous } => {
                 if let Some(previous) = previous.as_ref().filter(|previous| previous.released_epoch.is_none()) {
                     printer.warning(&format!(

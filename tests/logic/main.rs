@@ -1,11 +1,12 @@
-//! Tests of the logic without AWS: the planner, apply and the rollout gate over the in-memory
-//! fake, the architecture rules, and the manifest reader on arbitrary input.
+//! Tests of the logic without AWS: the planner, apply, the rollout gate and the deploy lock over
+//! the in-memory fake, the architecture rules, and the manifest reader on arbitrary input.
 //!
 //! One test binary for all of them: every test binary links the whole AWS SDK, and on a two-core
 //! CI machine each one costs seconds of linking.
 
 mod apply;
 mod architecture;
+mod lock;
 mod manifest_never_panics;
 mod plan;
 mod rollout_gate;
