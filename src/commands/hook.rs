@@ -39,6 +39,23 @@ fn hooks_dir(directory: &Path) -> Result<PathBuf, CommandError> {
 }
 
 fn install(directory: &Path, hooks: &Path, remote: &str, printer: &Printer) -> Result<ExitStatus, CommandError> {
+    // A core.hooksPath outside the repository (often set globally) is shared by other
+    // repositories: their pushes run this hook too (it deploys nothing where there is no manifest).
+    let top = git(directory, &["rev-parse", "--show-toplevel"]).ok().map(PathBuf::from);
+    let common = git(directory, &["rev-parse", "--git-common-dir"]).ok().map(|dir| directory.join(dir));
+    let inside = |root: &Option<PathBuf>| {
+        root.as_ref().is_some_and(|root| {
+            let root = root.canonicalize().unwrap_or_else(|_| root.clone());
+            hooks.canonicalize().unwrap_or_else(|_| hooks.to_path_buf()).starts_with(root)
+        })
+    };
+    if !inside(&top) && !inside(&common) {
+        printer.warning(&format!(
+            "git runs hooks from {} (core.hooksPath), outside this repository: other repositories using that setting \
+             get this hook too",
+            hooks.display()
+        ));
+    }
     let io = |error: std::io::Error, what: &str| CommandError::usage(format!("{what}: {error}"), Vec::new());
     std::fs::create_dir_all(hooks).map_err(|error| io(error, &format!("cannot create {}", hooks.display())))?;
     let hook = hooks.join(HOOK);
@@ -112,6 +129,8 @@ if [ -x "$hooks_dir/{REPLACED}" ]; then
   printf '%s\n' "$input" | "$hooks_dir/{REPLACED}" "$@" || exit $?
 fi
 [ "$1" = {remote} ] || exit 0
+# A repository without this manifest (a core.hooksPath shared with others) deploys nothing.
+[ -f {manifest}/services.toml ] || exit 0
 zero=0000000000000000000000000000000000000000
 printf '%s\n' "$input" | while read -r local_ref local_sha remote_ref remote_sha; do
   [ -n "$local_sha" ] || continue
