@@ -365,8 +365,8 @@ pub enum LockCommand {
         #[arg(short, long)]
         env: String,
     },
-    /// Take the lock by hand (a change freeze): `up`, `rollback` and `destroy` are refused until
-    /// it is released or expires. It is not renewed.
+    /// Take the lock by hand (a change freeze): `up`, `rollback`, `destroy` and `repositories` are
+    /// refused until it is released or expires. It is not renewed.
     Acquire {
         /// The environment (a file name under environments/ without .toml).
         #[arg(short, long)]

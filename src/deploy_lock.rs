@@ -1,10 +1,10 @@
 //! The deploy lock: one run at a time changes an environment.
 //!
-//! `up`, `rollback` and `destroy` hold it from before their first change until everything they do
-//! is finished (rollouts gated, history written). It lives in AWS, beside the deployment history,
-//! because laptops, git hooks and CI must all see the same lock: one DynamoDB item per
-//! environment in the project's history table, taken with a conditional PutItem (the item is
-//! absent, released, or expired) so that of two runs exactly one wins. DynamoDB's condition
+//! `up`, `rollback`, `destroy` and `repositories` hold it from before their first change until
+//! everything they do is finished (rollouts gated, history written). It lives in AWS, beside the
+//! deployment history, because laptops, git hooks and CI must all see the same lock: one DynamoDB
+//! item per environment in the project's history table, taken with a conditional PutItem (the
+//! item is absent, released, or expired) so that of two runs exactly one wins. DynamoDB's condition
 //! expressions are the primitive because they are atomic in AWS and the emulator evaluates them
 //! the same way (the history's two-writer test relies on it too).
 //!
@@ -37,7 +37,7 @@ pub struct DeployLock {
     pub owner: String,
     pub host: String,
     pub pid: u32,
-    /// What holds it: `up`, `rollback`, `destroy` or `lock acquire`.
+    /// What holds it: `up`, `rollback`, `destroy`, `repositories` or `lock acquire`.
     pub command: String,
     #[serde(default)]
     pub git_commit: Option<String>,

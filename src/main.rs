@@ -22,42 +22,50 @@ fn main() -> ExitCode {
     runtime.block_on(async {
         tokio::select! {
             status = ecsdeploy::commands::run(&cli, &printer) => status.into(),
-            () = interrupted(&printer) => {
+            code = stopped(&printer) => {
                 ecsdeploy::commands::lock::release_at_exit(&printer).await;
-                ExitCode::from(130)
-            }
-            () = terminated() => {
-                printer.error("terminated: stopped at once; what was in flight is left to ECS (see `ecsdeploy status`)", &[]);
-                ecsdeploy::commands::lock::release_at_exit(&printer).await;
-                ExitCode::from(143)
+                ExitCode::from(code)
             }
         }
     })
 }
 
-/// Resolves when the run should stop at once: at Ctrl-C, or while rollouts are being gated
-/// (where the first Ctrl-C stops waiting and rolls back), at the second.
-async fn interrupted(printer: &Printer) {
-    while tokio::signal::ctrl_c().await.is_ok() {
-        if !ecsdeploy::interrupt::take() {
-            printer
-                .error("interrupted: stopped at once; what was in flight is left to ECS (see `ecsdeploy status`)", &[]);
-            return;
-        }
-        printer.warning("interrupted: rolling back what this run started; Ctrl-C again to stop at once");
-    }
-    std::future::pending::<()>().await;
-}
-
-/// Resolves at SIGTERM (a CI job cancelled, a container stopped): the run stops at once, but
-/// releases its deploy lock on the way out.
-async fn terminated() {
+/// Resolves, with the exit code, when the run should stop at once. Ctrl-C (SIGINT, 130) and
+/// SIGTERM (a CI job cancelled, a container stopped; 143) are treated alike: before rollouts are
+/// gated the first one stops the run; while they are gated the first one stops waiting and rolls
+/// back what the run started, and only a second one stops at once. Either way the deploy lock is
+/// released on the way out.
+async fn stopped(printer: &Printer) -> u8 {
     #[cfg(unix)]
-    if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        signal.recv().await;
-        return;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    loop {
+        #[cfg(unix)]
+        let (code, name) = tokio::select! {
+            result = tokio::signal::ctrl_c() => match result {
+                Ok(()) => (130, "interrupted"),
+                Err(_) => std::future::pending().await,
+            },
+            Some(()) = async {
+                match terminate.as_mut() {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => (143, "terminated"),
+        };
+        #[cfg(not(unix))]
+        let (code, name) = match tokio::signal::ctrl_c().await {
+            Ok(()) => (130, "interrupted"),
+            Err(_) => std::future::pending().await,
+        };
+        if !ecsdeploy::interrupt::take() {
+            printer.error(
+                &format!("{name}: stopped at once; what was in flight is left to ECS (see `ecsdeploy status`)"),
+                &[],
+            );
+            return code;
+        }
+        printer.warning(&format!("{name}: rolling back what this run started; Ctrl-C again to stop at once"));
     }
-    std::future::pending::<()>().await;
 }
 
 /// Logs go to stderr: warnings by default, `-v` debug, `-vv` trace; `RUST_LOG` wins.

@@ -71,6 +71,9 @@ async fn run_with_gate(
         Goal::Destroy => "destroy",
         Goal::Repositories => "repositories",
     };
+    // A run that could not apply anyway (no --yes, no terminal) is told so before it waits for,
+    // or is refused by, the lock.
+    can_confirm(args, goal, &session.environment, printer)?;
     let lock = super::lock::hold(&session, command, &args.lock, printer).await?;
     // A run that held the lock after this plan was read may have changed the environment. Its
     // release time comes from its own clock: any holding that ended less than the clock margin

@@ -39,8 +39,9 @@ fn hooks_dir(directory: &Path) -> Result<PathBuf, CommandError> {
 }
 
 fn install(directory: &Path, hooks: &Path, remote: &str, printer: &Printer) -> Result<ExitStatus, CommandError> {
-    // A core.hooksPath outside the repository (often set globally) is shared by other
-    // repositories: their pushes run this hook too (it deploys nothing where there is no manifest).
+    // A core.hooksPath outside the repository (often set globally) is shared with other
+    // repositories: installing there would make their pushes run this hook (and move their
+    // pre-push hook aside). Refused; the hook can be installed for this repository alone.
     let top = git(directory, &["rev-parse", "--show-toplevel"]).ok().map(PathBuf::from);
     let common = git(directory, &["rev-parse", "--git-common-dir"]).ok().map(|dir| directory.join(dir));
     let inside = |root: &Option<PathBuf>| {
@@ -50,10 +51,15 @@ fn install(directory: &Path, hooks: &Path, remote: &str, printer: &Printer) -> R
         })
     };
     if !inside(&top) && !inside(&common) {
-        printer.warning(&format!(
-            "git runs hooks from {} (core.hooksPath), outside this repository: other repositories using that setting \
-             get this hook too",
-            hooks.display()
+        return Err(CommandError::usage(
+            format!(
+                "git runs hooks from {} (core.hooksPath), outside this repository: other repositories share it",
+                hooks.display()
+            ),
+            vec![
+                "give this repository hooks of its own: git config --local core.hooksPath .git/hooks, then install again"
+                    .into(),
+            ],
         ));
     }
     let io = |error: std::io::Error, what: &str| CommandError::usage(format!("{what}: {error}"), Vec::new());
@@ -92,6 +98,10 @@ fn uninstall(hooks: &Path, printer: &Printer) -> Result<ExitStatus, CommandError
     }
     let io =
         |error: std::io::Error| CommandError::usage(format!("cannot change {}: {error}", hook.display()), Vec::new());
+    if !hook.exists() && !replaced.exists() {
+        printer.info(&format!("no ecsdeploy pre-push hook in {}: nothing to remove", hooks.display()));
+        return Ok(ExitStatus::Success);
+    }
     if hook.exists() {
         std::fs::remove_file(&hook).map_err(io)?;
     }

@@ -28,7 +28,13 @@ pub async fn run(global: &GlobalOptions, args: &LockArgs, printer: &Printer) -> 
         }
         LockCommand::Acquire { env, message, ttl } => {
             let ttl = match ttl {
-                Some(text) => parse_duration(text, "--ttl")?,
+                Some(text) => parse_duration(text, "--ttl").and_then(|ttl| {
+                    if ttl < Duration::from_secs(1) {
+                        Err(CommandError::usage(format!("--ttl {text} is shorter than a second"), Vec::new()))
+                    } else {
+                        Ok(ttl)
+                    }
+                })?,
                 None => DEFAULT_MANUAL_TTL,
             };
             let session = Session::open(global, env, printer).await?;
@@ -176,8 +182,9 @@ pub async fn hold(
         Some(text) => Some(parse_duration(text, "--lock-wait")?),
         None => None,
     };
-    let message = Some(std::env::args().collect::<Vec<_>>().join(" "));
-    let request = request(session, command, message, DEFAULT_TTL);
+    // No message: the holding names the command; the command line may carry what others need
+    // not see (a URL with credentials).
+    let request = request(session, command, None, DEFAULT_TTL);
     let (lock, previous) = take(&session.cloud, &session.history_scope(), &request, wait, printer).await?;
     let current = Arc::new(Mutex::new(lock));
     let lost = Arc::new(AtomicBool::new(false));
@@ -245,8 +252,9 @@ pub async fn take<C: Cloud>(
 /// Renews the holding every third of its time to live; stops when it is lost.
 async fn renew(cloud: AwsCloud, scope: HistoryScope, current: Arc<Mutex<DeployLock>>, lost: Arc<AtomicBool>) {
     let every = DEFAULT_TTL / 3;
+    let mut wait = every;
     loop {
-        tokio::time::sleep(every).await;
+        tokio::time::sleep(wait).await;
         let Ok(lock) = current.lock().map(|lock| lock.clone()) else { return };
         let renewed = lock.renewed(now_epoch(), DEFAULT_TTL);
         match cloud.lock_rewrite(&scope, &renewed).await {
@@ -254,14 +262,15 @@ async fn renew(cloud: AwsCloud, scope: HistoryScope, current: Arc<Mutex<DeployLo
                 if let Ok(mut current) = current.lock() {
                     *current = renewed;
                 }
+                wait = every;
             }
             Ok(false) => {
                 lost.store(true, Ordering::SeqCst);
                 return;
             }
-            // A failed renewal (AWS unreachable for a moment) is tried again soon: the lock lasts
-            // three turns, and the run checks it is still held before each change.
-            Err(_) => tokio::time::sleep(every / 4).await,
+            // A failed renewal (AWS unreachable for a moment) is tried again soon: the lock
+            // outlives several tries, and the run checks it still holds it before each change.
+            Err(_) => wait = every / 4,
         }
     }
 }

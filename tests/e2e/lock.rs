@@ -77,8 +77,9 @@ async fn auth_log_level(config: &aws_config::SdkConfig) -> String {
 #[tokio::test]
 async fn of_two_concurrent_ups_one_is_refused_and_one_waits_for_the_first() {
     let (account, config) = prepared_account().await;
-    // The first run's auth rollout takes a while (the emulator completes it after 60 polls).
-    account.script_rollout(serde_json::json!({"service": "stage-auth", "outcome": "complete", "steps": 60}));
+    // The first run's auth rollout takes a while (the emulator completes it after 200 polls, some
+    // 10 s): long enough for the other two runs to find the lock held.
+    account.script_rollout(serde_json::json!({"service": "stage-auth", "outcome": "complete", "steps": 200}));
     let first = spawn(&account, &["up", "--env", "stage", "--yes"]);
     until_locked(&config).await;
 
@@ -108,7 +109,7 @@ async fn a_lock_taken_by_hand_turns_runs_away_until_it_expires_or_is_released() 
     let (account, config) = prepared_account().await;
     let changed = changed_manifest();
     let dir = changed.path().to_str().unwrap();
-    let acquire = ["lock", "acquire", "--env", "stage", "--ttl", "3s", "--message", "release freeze", "-f", dir];
+    let acquire = ["lock", "acquire", "--env", "stage", "--ttl", "10m", "--message", "release freeze", "-f", dir];
     let acquired = run(&mut account.ecsdeploy(&acquire));
     assert_eq!(acquired.code, 0, "{}", acquired.transcript());
     let status = run(&mut account.ecsdeploy(&["lock", "status", "--env", "stage", "--output", "json", "-f", dir]));
@@ -126,8 +127,13 @@ async fn a_lock_taken_by_hand_turns_runs_away_until_it_expires_or_is_released() 
     let rollback = run(&mut account.ecsdeploy(&["rollback", "--env", "stage", "--yes", "-f", dir]));
     assert_eq!(rollback.code, 5, "rollback takes the lock too: {}", rollback.transcript());
 
-    // Nobody renews it: after its time to live the next run takes it over.
-    tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
+    // Released by its holder, then taken again for a second: nobody renews it, and after its
+    // time to live the next run takes it over.
+    let released = run(&mut account.ecsdeploy(&["lock", "release", "--env", "stage", "-f", dir]));
+    assert_eq!(released.code, 0, "{}", released.transcript());
+    let short = run(&mut account.ecsdeploy(&["lock", "acquire", "--env", "stage", "--ttl", "1s", "-f", dir]));
+    assert_eq!(short.code, 0, "{}", short.transcript());
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     let up = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
     assert_eq!(up.code, 0, "{}", up.transcript());
     assert!(up.stderr.contains("took over the expired deploy lock of stage"), "{}", up.stderr);
@@ -150,16 +156,29 @@ async fn a_lock_taken_by_hand_turns_runs_away_until_it_expires_or_is_released() 
     assert!(stored_lock(&config).await.unwrap().0);
 }
 
+/// SIGTERM (a cancelled CI job) is Ctrl-C: while rollouts are gated the first one rolls back,
+/// a second one stops at once (143). Either way the run releases its lock on the way out.
 #[tokio::test]
-async fn a_run_stopped_at_once_releases_its_lock() {
+async fn sigterm_rolls_back_then_stops_and_releases_the_lock() {
     let (account, config) = prepared_account().await;
-    account.script_rollout(serde_json::json!({"service": "stage-auth", "outcome": "complete", "steps": 400}));
-    let child = spawn(&account, &["up", "--env", "stage", "--yes"]);
+    let first = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(root()));
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    // The next deployment of auth and the rollback after it both take a long while.
+    let slow = serde_json::json!({"service": "stage-auth", "outcome": "complete", "steps": 400, "count": 2});
+    account.script_rollout(slow);
+    let changed = changed_manifest();
+    let child = spawn(&account, &["up", "--env", "stage", "--yes", "-f", changed.path().to_str().unwrap()]);
     until_locked(&config).await;
-    let terminated = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(terminated.success());
+    let terminate = || {
+        let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    };
+    terminate();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    terminate();
     let stopped = finish(child);
     assert_eq!(stopped.code, 143, "{}", stopped.transcript());
+    assert!(stopped.stderr.contains("terminated: stopped at once"), "{}", stopped.stderr);
     assert!(stopped.stderr.contains("released the deploy lock of stage"), "{}", stopped.stderr);
     let (released, record) = stored_lock(&config).await.unwrap();
     assert!(released, "the next run need not wait for the lock to expire: {record}");
