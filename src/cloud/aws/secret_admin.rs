@@ -2,7 +2,7 @@
 //! secret value (CreateSecret or PutSecretValue), taken from the operator's stdin or a file.
 
 use super::AwsCloud;
-use super::common::{owner_of, tags_from};
+use super::common::owner_of;
 use crate::actual::Owner;
 use crate::cloud::secret_info::{SecretDetails, SecretValue, SecretWritten};
 use crate::cloud::{CloudError, is_not_found};
@@ -23,8 +23,7 @@ impl AwsCloud {
         };
         let versions = secret.version_ids_to_stages();
         let current = super::secrets::current_version(versions);
-        let tags =
-            tags_from(secret.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())));
+        let tags = super::secrets::secret_tags(&secret);
         let rules = secret.rotation_rules();
         let schedule = rules.and_then(|rules| {
             rules

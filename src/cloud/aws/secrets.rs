@@ -178,8 +178,7 @@ fn current_version_of(secret: &DescribeSecretOutput) -> String {
 /// A secret ecsdeploy does not own is always returned, so that a manifest asking to rotate it is
 /// refused rather than applied.
 fn rotation_of(secret: &DescribeSecretOutput, name: &str, scope: &ReadScope) -> Option<(serde_json::Value, Owner)> {
-    let tags =
-        tags_from(secret.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())));
+    let tags = secret_tags(secret);
     let owner = owner_of(&tags, &scope.project, &scope.environment);
     let enabled = secret.rotation_enabled().unwrap_or(false);
     if owner != Owner::This && !enabled {
@@ -207,6 +206,11 @@ fn rotation_of(secret: &DescribeSecretOutput, name: &str, scope: &ReadScope) -> 
         "RotationRules": rules_json,
     });
     Some((json, owner))
+}
+
+/// A secret's tags as ecsdeploy reads ownership from them.
+pub(super) fn secret_tags(secret: &DescribeSecretOutput) -> crate::desired::tags::Tags {
+    tags_from(secret.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())))
 }
 
 /// The version ID that carries the AWSCURRENT stage.
