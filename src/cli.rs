@@ -95,6 +95,10 @@ pub enum Command {
     /// Write a commented starter manifest (services.toml and environments test, stage, prod) to
     /// the manifest directory (-f DIR).
     Init(InitArgs),
+    /// Bring a running ECS service (made in the console, by ecspresso or Terraform) under
+    /// ecsdeploy: write the manifest entry that reproduces it and tag its resources as the
+    /// environment's, so that the next plan is empty.
+    Import(ImportArgs),
 }
 
 /// Arguments of `init`.
@@ -217,6 +221,34 @@ pub struct RollbackArgs {
     pub parallelism: usize,
     #[command(flatten)]
     pub gate: GateArgs,
+    #[command(flatten)]
+    pub lock: LockWaitArgs,
+}
+
+/// Arguments of `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The environment the service belongs to; its name must start with the environment's
+    /// prefix (`stage-billing` in stage becomes service `billing`).
+    #[arg(short, long)]
+    pub env: String,
+    /// The ECS cluster the service runs in: the manifest's cluster (ecsdeploy deploys to one).
+    #[arg(long)]
+    pub cluster: String,
+    /// The ECS service's name.
+    #[arg(long)]
+    pub service: String,
+    /// Show the entry, the resources it would tag and the plan that would follow; change
+    /// nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import even when the entry cannot reproduce the service exactly (the next `up` then
+    /// makes the changes the preview lists).
+    #[arg(long)]
+    pub accept_differences: bool,
+    /// Write and tag without asking. Required when not run from a terminal.
+    #[arg(short, long)]
+    pub yes: bool,
     #[command(flatten)]
     pub lock: LockWaitArgs,
 }

@@ -17,6 +17,7 @@ pub mod doctor;
 pub mod exit_status;
 pub mod history;
 pub mod http_check;
+pub mod import;
 pub mod interrupt;
 pub mod manifest;
 pub mod output;

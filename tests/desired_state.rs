@@ -70,7 +70,7 @@ fn secrets_are_references_resolved_per_environment_never_values() {
 fn execution_role_reaches_only_its_own_repository_logs_and_secrets() {
     let stage = desired("stage");
     let auth = stage.service("auth").unwrap();
-    let policy = serde_json::to_value(&auth.execution_role.put_role_policy).unwrap();
+    let policy = serde_json::to_value(&auth.execution_role.as_ref().unwrap().put_role_policy).unwrap();
     // IAM takes policy documents as JSON strings.
     let document: serde_json::Value = serde_json::from_str(policy["PolicyDocument"].as_str().unwrap()).unwrap();
     let resources: Vec<String> = document["Statement"]
@@ -92,7 +92,7 @@ fn execution_role_reaches_only_its_own_repository_logs_and_secrets() {
     // The only "*" is ecr:GetAuthorizationToken, which AWS does not scope.
     assert_eq!(document["Statement"][0]["Action"], serde_json::json!(["ecr:GetAuthorizationToken"]));
     // No permissions in the manifest: the task role has no policy at all.
-    assert!(auth.task_role.put_role_policy.is_none());
+    assert!(auth.task_role.as_ref().unwrap().put_role_policy.is_none());
     // ai-router has no secrets: no Secrets Manager grant.
     let ai = stage.service("ai-router").unwrap();
     assert!(!serde_json::to_string(&ai.execution_role).unwrap().contains("secretsmanager"));
@@ -107,9 +107,9 @@ fn every_resource_carries_ownership_and_cost_allocation_tags() {
             &service.service.tags,
             &service.target_group.tags,
             &service.listener_rule.tags,
-            &service.log_group.tags,
-            &service.execution_role.create_role.tags,
-            &service.task_role.create_role.tags,
+            &service.log_group.as_ref().unwrap().tags,
+            &service.execution_role.as_ref().unwrap().create_role.tags,
+            &service.task_role.as_ref().unwrap().create_role.tags,
             &service.scalable_target.tags,
         ] {
             assert_eq!(tags.get("ecsdeploy:project"), Some("acme"));

@@ -36,6 +36,8 @@ pub struct FakeCloud {
     pub inactive_revisions: Vec<String>,
     /// History records by partition, newest first.
     pub history: Mutex<BTreeMap<String, Vec<DeployRecord>>>,
+    /// Services `read_import_source` finds, by name; `adopt` adds tags to them.
+    pub imports: Mutex<BTreeMap<String, crate::import::ImportSource>>,
     /// Deploy locks by partition, with the same conditions as DynamoDB's.
     pub locks: Mutex<BTreeMap<String, crate::deploy_lock::DeployLock>>,
     calls: Mutex<Vec<String>>,
@@ -273,6 +275,49 @@ impl Cloud for FakeCloud {
             version_id: "v1".into(),
             created: existing.is_none(),
         })
+    }
+
+    async fn read_import_source(
+        &self,
+        request: &crate::import::ImportRequest,
+    ) -> Result<Option<crate::import::ImportSource>, CloudError> {
+        self.record(format!("read import source {}", request.service));
+        Ok(self.imports.lock().ok().and_then(|imports| imports.get(&request.service).cloned()))
+    }
+
+    async fn adopt(&self, adoption: &crate::import::Adoption) -> Result<(), CloudError> {
+        use crate::import::AdoptedKind;
+        self.record(format!("adopt {}", adoption.arn));
+        let add = |tags: &mut crate::desired::tags::Tags| {
+            for (key, value) in &adoption.tags.0 {
+                tags.0.retain(|(existing, _)| existing != key);
+                tags.0.push((key.clone(), value.clone()));
+            }
+            tags.0.sort();
+        };
+        if let Ok(mut imports) = self.imports.lock() {
+            for source in imports.values_mut() {
+                match adoption.kind {
+                    AdoptedKind::EcsService if source.service_arn == adoption.arn => add(&mut source.service.tags),
+                    AdoptedKind::TaskDefinition if source.task_definition_arn == adoption.arn => {
+                        add(&mut source.task_definition.tags)
+                    }
+                    AdoptedKind::TargetGroup => {
+                        for (arn, group) in source.target_groups.iter_mut().filter(|(arn, _)| *arn == adoption.arn) {
+                            let _ = arn;
+                            add(&mut group.group.tags);
+                        }
+                    }
+                    AdoptedKind::ListenerRule => {
+                        for (_, rule) in source.listener_rules.iter_mut().filter(|(arn, _)| *arn == adoption.arn) {
+                            add(&mut rule.tags);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn lock_acquire(

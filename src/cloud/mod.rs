@@ -181,6 +181,15 @@ pub trait Cloud {
         project: &str,
         environment: &str,
     ) -> Result<Option<SecretDetails>, CloudError>;
+    /// The running service `request` names and what belongs to it, whoever made it (`None`
+    /// when the cluster has no such active service). Reads only.
+    async fn read_import_source(
+        &self,
+        request: &crate::import::ImportRequest,
+    ) -> Result<Option<crate::import::ImportSource>, CloudError>;
+    /// Adds the adoption's tags to its resource (none are removed).
+    async fn adopt(&self, adoption: &crate::import::Adoption) -> Result<(), CloudError>;
+
     /// Creates the secret `name` with `value` and `tags`, or, when `existing` is given, adds
     /// `value` as its new current version.
     async fn write_secret(

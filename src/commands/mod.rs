@@ -8,6 +8,7 @@ pub mod git;
 pub mod git_ref;
 pub mod history;
 pub mod hook;
+pub mod import;
 pub mod init;
 pub mod lock;
 pub mod plan;
@@ -76,6 +77,7 @@ pub async fn run(cli: &Cli, printer: &Printer) -> ExitStatus {
         Command::Completions { shell } => reference::completions(*shell, printer),
         Command::Man(args) => reference::man(args, printer),
         Command::Init(args) => init::run(&cli.global, args, printer),
+        Command::Import(args) => import::run(&cli.global, args, printer).await,
     };
     result.unwrap_or_else(|error| {
         report(printer, &error);

@@ -92,6 +92,15 @@ impl Session {
         })
     }
 
+    /// Plans with `checked` instead of the manifest on disk (what `import` is about to write).
+    pub fn use_manifest(&mut self, checked: CheckedManifest) -> Result<(), CommandError> {
+        let environment = environment(&checked, &self.environment)?;
+        self.desired = desired::build(&checked.manifest, environment, &self.context);
+        self.scope = ReadScope::new(&checked.manifest, environment, &self.desired);
+        self.checked = checked;
+        Ok(())
+    }
+
     /// Deploys `tags` (service -> image tag) instead of the manifest's tags: what `up --build`
     /// just built and pushed. Rebuilds the desired state and what is read.
     pub fn use_image_tags(&mut self, tags: &std::collections::BTreeMap<String, String>) {

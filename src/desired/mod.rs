@@ -55,9 +55,15 @@ pub struct DesiredService {
     pub name: String,
     /// The environment's name of it (`stage-auth`).
     pub full_name: String,
-    pub log_group: logs::LogGroup,
-    pub execution_role: iam::Role,
-    pub task_role: iam::Role,
+    /// `None` when the manifest names a log group ecsdeploy uses but does not manage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_group: Option<logs::LogGroup>,
+    /// `None` when the manifest names a role (`execution_role = "arn:..."`) ecsdeploy uses but
+    /// does not manage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_role: Option<iam::Role>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_role: Option<iam::Role>,
     pub task_definition: task_definition::TaskDefinition,
     pub target_group: load_balancing::TargetGroup,
     pub target_group_attributes: load_balancing::TargetGroupAttributes,
@@ -151,9 +157,12 @@ fn build_service(
     DesiredService {
         name: service.name.value.clone(),
         full_name: names.full_name.clone(),
-        log_group: logs::log_group(service, &names, &tags),
-        execution_role: iam::execution_role(context, &names, &task_definition, &tags),
-        task_role: iam::task_role(context, service, &names, &tags),
+        log_group: service.log_group.is_none().then(|| logs::log_group(service, &names, &tags)),
+        execution_role: service
+            .execution_role
+            .is_none()
+            .then(|| iam::execution_role(context, &names, &task_definition, &tags)),
+        task_role: service.task_role.is_none().then(|| iam::task_role(context, service, &names, &tags)),
         target_group: load_balancing::target_group(service, &names, &tags),
         target_group_attributes: load_balancing::target_group_attributes(service, &names),
         listener_rule: load_balancing::listener_rule(

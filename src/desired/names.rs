@@ -20,6 +20,9 @@ pub struct ServiceNames {
     pub task_role: String,
     /// `service/acme/stage-auth`: the Application Auto Scaling resource ID.
     pub scaling_resource_id: String,
+    /// The target-tracking policies: `stage-auth-cpu`, `stage-auth-requests` unless named.
+    pub cpu_policy: String,
+    pub requests_policy: String,
 }
 
 /// The IAM path of every role ecsdeploy creates: it finds its roles with one `ListRoles`.
@@ -34,17 +37,26 @@ pub fn service_names(project: &Project, environment: &Environment, service: &Ser
     let service_name = &service.name.value;
     let full_name = format!("{}{service_name}", environment.prefix.value);
     ServiceNames {
-        container: service_name.clone(),
+        container: service.container.as_ref().map_or_else(|| service_name.clone(), |name| name.value.clone()),
         target_group: service
             .target_group_name
             .as_ref()
             .map_or_else(|| format!("{project_name}-{full_name}"), |name| name.value.clone()),
-        log_group: format!("/ecs/{project_name}/{environment_name}/{service_name}"),
+        log_group: service.log_group.as_ref().map_or_else(
+            || format!("/ecs/{project_name}/{environment_name}/{service_name}"),
+            |name| name.value.clone(),
+        ),
         execution_role: format!("{project_name}-{environment_name}-{service_name}-execution"),
         task_role: format!("{project_name}-{environment_name}-{service_name}-task"),
         scaling_resource_id: format!("service/{}/{full_name}", project.cluster.value),
+        cpu_policy: named_or(&service.scaling.cpu_policy, || format!("{full_name}-cpu")),
+        requests_policy: named_or(&service.scaling.requests_policy, || format!("{full_name}-requests")),
         full_name,
     }
+}
+
+fn named_or(name: &Option<crate::manifest::source::Located<String>>, default: impl FnOnce() -> String) -> String {
+    name.as_ref().map_or_else(default, |name| name.value.clone())
 }
 
 /// The full ALB path pattern: the environment's prefix and the service's path.

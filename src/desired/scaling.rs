@@ -65,8 +65,8 @@ pub fn scalable_target(service: &Service, names: &ServiceNames, tags: &Tags) -> 
 /// Target tracking on CPU, and on ALB requests per target when the manifest sets a target.
 pub fn scaling_policies(load_balancer: &str, service: &Service, names: &ServiceNames) -> Vec<ScalingPolicy> {
     let scaling = &service.scaling;
-    let policy = |suffix: &str, target: i64, metric: PredefinedMetric| ScalingPolicy {
-        policy_name: format!("{}-{suffix}", names.full_name),
+    let policy = |name: &str, target: i64, metric: PredefinedMetric| ScalingPolicy {
+        policy_name: name.to_string(),
         service_namespace: NAMESPACE.into(),
         resource_id: names.scaling_resource_id.clone(),
         scalable_dimension: DIMENSION.into(),
@@ -80,13 +80,13 @@ pub fn scaling_policies(load_balancer: &str, service: &Service, names: &ServiceN
         },
     };
     let mut policies = vec![policy(
-        "cpu",
+        &names.cpu_policy,
         scaling.cpu_target,
         PredefinedMetric { predefined_metric_type: "ECSServiceAverageCPUUtilization".into(), resource_label: None },
     )];
     if let Some(requests) = scaling.requests_per_target {
         policies.push(policy(
-            "requests",
+            &names.requests_policy,
             requests,
             PredefinedMetric {
                 predefined_metric_type: "ALBRequestCountPerTarget".into(),

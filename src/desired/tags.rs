@@ -117,3 +117,23 @@ impl<'de> Deserialize<'de> for Tags {
         Ok(Tags(pairs))
     }
 }
+
+/// Tags from any SDK's key/value pairs, in ecsdeploy's order (ownership tags first, then by key),
+/// so that the same tags always compare equal.
+pub fn tags_from<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
+    let mut ownership = Vec::new();
+    let mut others = Vec::new();
+    for (key, value) in pairs {
+        let pair = (key.to_string(), value.to_string());
+        if key.starts_with("ecsdeploy:") { ownership.push(pair) } else { others.push(pair) }
+    }
+    let rank = |key: &str| match key {
+        PROJECT_TAG => 0,
+        ENVIRONMENT_TAG => 1,
+        _ => 2,
+    };
+    ownership.sort_by(|a, b| (rank(&a.0), &a.0).cmp(&(rank(&b.0), &b.0)));
+    others.sort();
+    ownership.extend(others);
+    Tags(ownership)
+}

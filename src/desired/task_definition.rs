@@ -160,8 +160,8 @@ pub fn task_definition(
 ) -> TaskDefinition {
     TaskDefinition {
         family: names.full_name.clone(),
-        task_role_arn: context.global_arn("iam", &format!("role{ROLE_PATH}{}", names.task_role)),
-        execution_role_arn: context.global_arn("iam", &format!("role{ROLE_PATH}{}", names.execution_role)),
+        task_role_arn: role_arn(context, &service.task_role, &names.task_role),
+        execution_role_arn: role_arn(context, &service.execution_role, &names.execution_role),
         network_mode: "awsvpc".into(),
         requires_compatibilities: vec!["FARGATE".into()],
         cpu: service.cpu.value.to_string(),
@@ -172,6 +172,14 @@ pub fn task_definition(
         },
         container_definitions: vec![container_definition(context, environment, service, names)],
         tags: tags.clone(),
+    }
+}
+
+/// The role the manifest names (used as written), or the one ecsdeploy creates.
+fn role_arn(context: &Context, external: &Option<crate::manifest::Located<String>>, name: &str) -> Template {
+    match external {
+        Some(arn) => Template::literal(&arn.value),
+        None => context.global_arn("iam", &format!("role{ROLE_PATH}{name}")),
     }
 }
 

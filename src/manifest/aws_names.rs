@@ -43,6 +43,35 @@ pub fn iam_role_name(name: &str) -> Result<(), String> {
     only(name, |c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c), "letters, digits and '+=,.@_-'")
 }
 
+/// IAM role ARNs: `arn:<partition>:iam::<account>:role/[<path>/]<name>`.
+pub fn iam_role_arn(arn: &str) -> Result<(), String> {
+    let shape = "it must look like arn:aws:iam::123456789012:role/NAME";
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(shape.into());
+    };
+    if !partition.starts_with("aws") {
+        return Err(shape.into());
+    }
+    account_id(account)?;
+    let name = resource.strip_prefix("role/").ok_or_else(|| shape.to_string())?;
+    iam_role_name(name.rsplit('/').next().unwrap_or_default())
+}
+
+/// CloudWatch Logs group names: 1-512 of letters, digits and `_-/.#`.
+pub fn log_group_name(name: &str) -> Result<(), String> {
+    limited(name, 512)?;
+    only(name, |c| c.is_ascii_alphanumeric() || "_-/.#".contains(c), "letters, digits and '_-/.#'")
+}
+
+/// Application Auto Scaling policy names: 1-256 printable characters.
+pub fn scaling_policy_name(name: &str) -> Result<(), String> {
+    limited(name, 256)?;
+    only(name, |c| !c.is_control(), "printable characters")
+}
+
 /// Names used to build other names (project, service, environment): lower-case, digits, `-`,
 /// starting with a letter, so that every derived name is valid for every AWS service.
 pub fn slug(name: &str, limit: usize) -> Result<(), String> {
@@ -191,6 +220,19 @@ fn only(text: &str, allowed: impl Fn(char) -> bool, description: &str) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn role_arns_log_groups_and_policies() {
+        assert!(iam_role_arn("arn:aws:iam::123456789012:role/billing-task").is_ok());
+        assert!(iam_role_arn("arn:aws:iam::123456789012:role/service-role/billing").is_ok());
+        assert!(iam_role_arn("billing-task").is_err());
+        assert!(iam_role_arn("arn:aws:iam::12345:role/x").is_err());
+        assert!(iam_role_arn("arn:aws:s3:::bucket").is_err());
+        assert!(log_group_name("/ecs/billing").is_ok());
+        assert!(log_group_name("/ecs/bill ing").is_err());
+        assert!(scaling_policy_name("billing-cpu").is_ok());
+        assert!(scaling_policy_name("").is_err());
+    }
 
     #[test]
     fn accepts_and_rejects() {

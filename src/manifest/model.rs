@@ -176,6 +176,18 @@ pub struct Service {
     pub alarms: Alarms,
     pub tags: Vec<Tag>,
     pub target_group_name: Option<Located<String>>,
+    /// The container's name in the task definition (default: the service name). Set by `import`
+    /// for a service whose container was named otherwise.
+    pub container: Option<Located<String>>,
+    /// An execution role ecsdeploy uses but does not manage (an ARN): none is created for the
+    /// service then. Set by `import` for a service that brings its own roles.
+    pub execution_role: Option<Located<String>>,
+    /// A task role ecsdeploy uses but does not manage (an ARN); `permissions` cannot be combined
+    /// with it, because ecsdeploy grants them on the role it creates.
+    pub task_role: Option<Located<String>>,
+    /// A log group ecsdeploy uses but does not manage (its name): none is created, and
+    /// `log_retention_days` does not apply.
+    pub log_group: Option<Located<String>>,
     /// Settings that were given but unusable (reported): `cpu`, `memory`, `log_retention_days`,
     /// `health_check.interval`, `scaling.min`, ... Checks combining them stand down.
     pub unusable: Vec<String>,
@@ -261,6 +273,11 @@ pub struct Scaling {
     pub requests_per_target: Option<i64>,
     pub scale_in_cooldown_seconds: i64,
     pub scale_out_cooldown_seconds: i64,
+    /// Name of the CPU target-tracking policy (default `<service>-cpu`), for a policy `import`
+    /// adopted under another name.
+    pub cpu_policy: Option<Located<String>>,
+    /// Name of the requests target-tracking policy (default `<service>-requests`).
+    pub requests_policy: Option<Located<String>>,
 }
 
 /// How ECS replaces tasks, and how long ecsdeploy waits for it.
@@ -275,7 +292,8 @@ pub struct Deployment {
     pub span: Span,
 }
 
-/// CloudWatch alarms of a service; each is created only when its threshold is set.
+/// CloudWatch alarms of a service; each is created only when its threshold is set (`false`
+/// turns off a threshold `[defaults]` sets).
 #[derive(Debug, Clone)]
 pub struct Alarms {
     /// Average CPU above this percent for five minutes.

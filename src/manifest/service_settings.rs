@@ -38,13 +38,25 @@ pub const SERVICE_KEYS: &[&str] = &[
     "alarms",
     "tags",
     "target_group_name",
+    "container",
+    "execution_role",
+    "task_role",
+    "log_group",
 ];
 
 const HEALTH_CHECK_KEYS: &[&str] =
     &["path", "interval", "timeout", "healthy_threshold", "unhealthy_threshold", "matcher", "grace_period"];
 const CONTAINER_HEALTH_CHECK_KEYS: &[&str] = &["command", "interval", "timeout", "retries", "start_period"];
-const SCALING_KEYS: &[&str] =
-    &["min", "max", "cpu_target", "requests_per_target", "scale_in_cooldown", "scale_out_cooldown"];
+const SCALING_KEYS: &[&str] = &[
+    "min",
+    "max",
+    "cpu_target",
+    "requests_per_target",
+    "scale_in_cooldown",
+    "scale_out_cooldown",
+    "cpu_policy",
+    "requests_policy",
+];
 const ALARM_KEYS: &[&str] = &["cpu_above", "memory_above", "http_5xx_above", "actions"];
 const DEPLOYMENT_KEYS: &[&str] =
     &["minimum_healthy_percent", "maximum_percent", "circuit_breaker", "timeout", "poll_interval"];
@@ -91,6 +103,10 @@ pub fn read_service(name: &Located<String>, node: &Node, project: &str, problems
         alarms: read_alarms(&reader),
         tags: read_tags(&reader, "tags"),
         target_group_name: reader.string("target_group_name"),
+        container: reader.string("container"),
+        execution_role: reader.string("execution_role"),
+        task_role: reader.string("task_role"),
+        log_group: reader.string("log_group"),
         unusable: Vec::new(),
         span: node.span,
     };
@@ -310,6 +326,8 @@ fn read_scaling(reader: &TableReader<'_>, unusable: &mut Vec<String>) -> Scaling
             .map(|requests| requests.value),
         scale_in_cooldown_seconds: integer("scale_in_cooldown", 0..=86_400, "seconds", 60).value,
         scale_out_cooldown_seconds: integer("scale_out_cooldown", 0..=86_400, "seconds", 60).value,
+        cpu_policy: table.as_ref().and_then(|table| table.string("cpu_policy")),
+        requests_policy: table.as_ref().and_then(|table| table.string("requests_policy")),
     };
     if let Some(table) = table {
         table.finish(SCALING_KEYS);
@@ -379,11 +397,18 @@ fn read_alarms(reader: &TableReader<'_>) -> Alarms {
         let actions = Located::new(Vec::new(), reader.span());
         return Alarms { cpu_above: None, memory_above: None, http_5xx_above: None, actions };
     };
-    let percent = |key: &str| table.integer(key, 1..=100, "percent").map(|value| value.value);
+    // `false` turns off a threshold that `[defaults]` sets.
+    let threshold = |key: &str, range: std::ops::RangeInclusive<i64>, unit: &str| match table
+        .entry(key)
+        .map(|entry| &entry.node.value)
+    {
+        Some(Value::Boolean(false)) => None,
+        _ => table.integer(key, range, unit).map(|value| value.value),
+    };
     let alarms = Alarms {
-        cpu_above: percent("cpu_above"),
-        memory_above: percent("memory_above"),
-        http_5xx_above: table.integer("http_5xx_above", 1..=1_000_000, "responses per minute").map(|value| value.value),
+        cpu_above: threshold("cpu_above", 1..=100, "percent"),
+        memory_above: threshold("memory_above", 1..=100, "percent"),
+        http_5xx_above: threshold("http_5xx_above", 1..=1_000_000, "responses per minute"),
         actions: table.string_list("actions").unwrap_or_else(|| Located::new(Vec::new(), table.span())),
     };
     table.finish(ALARM_KEYS);

@@ -74,6 +74,11 @@ impl SourceMap {
         FileId(self.files.len() - 1)
     }
 
+    /// Every file, `services.toml` first.
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
     pub fn file(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0)
     }

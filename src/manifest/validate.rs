@@ -355,7 +355,49 @@ fn check_service(project: &Project, environment: &Environment, service: &Service
             );
         }
     }
+    check_adopted_names(service, problems);
     check_tags(&service.tags, problems);
+}
+
+/// Names of resources the service uses but ecsdeploy does not name itself (set by `import`).
+fn check_adopted_names(service: &Service, problems: &Problems) {
+    if let Some(container) = &service.container {
+        named(problems, container, "container name", aws_names::ecs_name(&container.value), "e.g. container = \"app\"");
+    }
+    for role in [&service.execution_role, &service.task_role].into_iter().flatten() {
+        named(
+            problems,
+            role,
+            "role ARN",
+            aws_names::iam_role_arn(&role.value),
+            "give the role's ARN, or leave it out and ecsdeploy creates the role",
+        );
+    }
+    if let Some(group) = &service.log_group {
+        named(
+            problems,
+            group,
+            "log group name",
+            aws_names::log_group_name(&group.value),
+            "e.g. log_group = \"/ecs/billing\"",
+        );
+    }
+    for policy in [&service.scaling.cpu_policy, &service.scaling.requests_policy].into_iter().flatten() {
+        named(
+            problems,
+            policy,
+            "scaling policy name",
+            aws_names::scaling_policy_name(&policy.value),
+            "e.g. cpu_policy = \"billing-cpu\"",
+        );
+    }
+    if let (Some(role), Some(permission)) = (&service.task_role, service.permissions.first()) {
+        problems.push(
+            Problem::error(permission.actions.span, "`permissions` cannot be granted on a task role ecsdeploy does not manage")
+                .with_help("grant them on that role in IAM, or remove `task_role` and ecsdeploy creates a role with these permissions")
+                .with_related(role.span, "`task_role` set here"),
+        );
+    }
 }
 
 /// Whether `setting` was given but unusable (its problem is already reported).

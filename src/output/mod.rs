@@ -4,6 +4,7 @@
 pub mod diagnostics;
 pub mod doctor_view;
 pub mod history_view;
+pub mod import_view;
 pub mod lock_view;
 pub mod plan_view;
 pub mod render_view;

@@ -60,8 +60,11 @@ fn shared_text(shared: &SharedResources) -> String {
 
 fn service_text(service: &DesiredService) -> String {
     let mut out = format!("\n## service {} ({})\n", service.full_name, service.name);
-    section(&mut out, "log group (logs:CreateLogGroup, logs:PutRetentionPolicy)", &service.log_group);
+    if let Some(group) = &service.log_group {
+        section(&mut out, "log group (logs:CreateLogGroup, logs:PutRetentionPolicy)", group);
+    }
     for (title, role) in [("execution role", &service.execution_role), ("task role", &service.task_role)] {
+        let Some(role) = role else { continue };
         section(&mut out, &format!("{title} (iam:CreateRole)"), &role.create_role);
         if let Some(policy) = &role.put_role_policy {
             section(&mut out, &format!("{title} policy (iam:PutRolePolicy)"), policy);

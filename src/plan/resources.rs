@@ -154,9 +154,15 @@ pub fn desired_resources(desired: &DesiredEnvironment, include_shared: bool) -> 
     }
     for service in &desired.services {
         let name = service.name.as_str();
-        add(Address::service(name, ServicePart::LogGroup), Payload::LogGroup(service.log_group.clone()));
-        add(Address::service(name, ServicePart::ExecutionRole), Payload::Role(service.execution_role.clone()));
-        add(Address::service(name, ServicePart::TaskRole), Payload::Role(service.task_role.clone()));
+        if let Some(group) = &service.log_group {
+            add(Address::service(name, ServicePart::LogGroup), Payload::LogGroup(group.clone()));
+        }
+        if let Some(role) = &service.execution_role {
+            add(Address::service(name, ServicePart::ExecutionRole), Payload::Role(role.clone()));
+        }
+        if let Some(role) = &service.task_role {
+            add(Address::service(name, ServicePart::TaskRole), Payload::Role(role.clone()));
+        }
         add(
             Address::service(name, ServicePart::TaskDefinition),
             Payload::TaskDefinition(service.task_definition.clone()),

@@ -10,6 +10,7 @@ mod support;
 mod doctor;
 mod hooks;
 mod images;
+mod import;
 mod json_contract;
 mod lock;
 mod rollout;

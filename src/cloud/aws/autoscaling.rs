@@ -30,11 +30,13 @@ const DEFAULT_COOLDOWN_SECONDS: i64 = 300;
 const NOT_FOUND: &[&str] = &["ObjectNotFoundException"];
 
 /// Policies carry no tags: ecsdeploy's are the ones with the names it gives
-/// (`<service>-cpu`, `<service>-requests`); any other (added by hand) is left alone.
-fn policy_owner(resource_id: &str, policy_name: &str) -> Owner {
-    let service = resource_id.rsplit('/').next().unwrap_or_default();
-    let ours = [format!("{service}-cpu"), format!("{service}-requests")];
-    if ours.iter().any(|name| name == policy_name) { Owner::This } else { Owner::Foreign }
+/// (`<service>-cpu`, `<service>-requests`, or the names the manifest gives, for policies
+/// `import` adopted); any other (added by hand) is left alone.
+fn policy_owner(scope: &ReadScope, service: &str, resource_id: &str, policy_name: &str) -> Owner {
+    let full_name = resource_id.rsplit('/').next().unwrap_or_default();
+    let conventional = [format!("{full_name}-cpu"), format!("{full_name}-requests")];
+    let named = scope.service(service).is_some_and(|wanted| wanted.scaling_policies.iter().any(|n| n == policy_name));
+    if named || conventional.iter().any(|name| name == policy_name) { Owner::This } else { Owner::Foreign }
 }
 
 impl AwsCloud {
@@ -47,7 +49,7 @@ impl AwsCloud {
     /// already established. Policies are ecsdeploy's only by the names it gives them.
     pub(super) async fn read_scaling(
         &self,
-        _scope: &ReadScope,
+        scope: &ReadScope,
         services: &[(String, String)],
     ) -> Result<Partial, CloudError> {
         let targets = self.scalable_targets(services).await?;
@@ -68,7 +70,7 @@ impl AwsCloud {
             for policy in policies {
                 let json = to_json(&policy, "application-autoscaling:DescribeScalingPolicies", &policy.policy_name)?;
                 let address = Address::service_named(service, ServicePart::ScalingPolicy, &policy.policy_name);
-                let owner = policy_owner(&target.resource_id, &policy.policy_name);
+                let owner = policy_owner(scope, service, &target.resource_id, &policy.policy_name);
                 partial.resource(address, &policy.policy_name, json, owner);
             }
         }
@@ -76,7 +78,7 @@ impl AwsCloud {
     }
 
     /// `(service name, target)` for each of `services` that has a scalable target.
-    async fn scalable_targets(
+    pub(super) async fn scalable_targets(
         &self,
         services: &[(String, String)],
     ) -> Result<Vec<(String, ScalableTarget)>, CloudError> {
@@ -109,7 +111,7 @@ impl AwsCloud {
         Ok(targets)
     }
 
-    async fn scaling_policies(&self, resource_id: &str) -> Result<Vec<ScalingPolicy>, CloudError> {
+    pub(super) async fn scaling_policies(&self, resource_id: &str) -> Result<Vec<ScalingPolicy>, CloudError> {
         let found = self
             .autoscaling
             .describe_scaling_policies()

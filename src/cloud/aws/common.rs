@@ -3,6 +3,7 @@
 
 use crate::actual::{ActualResource, ActualState, Missing, OtherRule, Owner};
 use crate::cloud::{CloudError, CloudErrorKind};
+pub use crate::desired::tags::tags_from;
 use crate::desired::tags::{ENVIRONMENT_TAG, PROJECT_TAG, SHARED_ENVIRONMENT, Tags};
 use crate::plan::address::Address;
 use crate::plan::values::Values;
@@ -112,26 +113,6 @@ pub fn owner_of(tags: &Tags, project: &str, environment: &str) -> Owner {
 /// [`owner_of`] for a resource all environments share.
 pub fn shared_owner_of(tags: &Tags, project: &str) -> Owner {
     owner_of(tags, project, SHARED_ENVIRONMENT)
-}
-
-/// Tags from any SDK's key/value pairs, in ecsdeploy's order (ownership tags first, then by key),
-/// so that the same tags always compare equal.
-pub fn tags_from<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
-    let mut ownership = Vec::new();
-    let mut others = Vec::new();
-    for (key, value) in pairs {
-        let pair = (key.to_string(), value.to_string());
-        if key.starts_with("ecsdeploy:") { ownership.push(pair) } else { others.push(pair) }
-    }
-    let rank = |key: &str| match key {
-        PROJECT_TAG => 0,
-        ENVIRONMENT_TAG => 1,
-        _ => 2,
-    };
-    ownership.sort_by(|a, b| (rank(&a.0), &a.0).cmp(&(rank(&b.0), &b.0)));
-    others.sort();
-    ownership.extend(others);
-    Tags(ownership)
 }
 
 /// The tags to add and the keys to remove to turn `before` into `after`.

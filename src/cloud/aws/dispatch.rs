@@ -194,6 +194,17 @@ impl Cloud for AwsCloud {
     ) -> Result<SecretWritten, CloudError> {
         self.put_secret(name, existing, value, tags).await
     }
+
+    async fn read_import_source(
+        &self,
+        request: &crate::import::ImportRequest,
+    ) -> Result<Option<crate::import::ImportSource>, CloudError> {
+        self.read_service_to_import(request).await
+    }
+
+    async fn adopt(&self, adoption: &crate::import::Adoption) -> Result<(), CloudError> {
+        self.adopt_resource(adoption).await
+    }
 }
 
 /// The name in an ALB ARN (`...:loadbalancer/app/<name>/<id>`).

@@ -142,7 +142,7 @@ impl AwsCloud {
             },
             _ => return Ok(()),
         };
-        let actual = service_of(scope, service, tags);
+        let actual = service_of(&scope.cluster, service, tags);
         let arn = service.service_arn().unwrap_or_default();
         partial.resource(
             Address::service(&service_name, ServicePart::EcsService),
@@ -493,7 +493,7 @@ impl AwsCloud {
     }
 }
 
-fn ecs_tags(tags: &Tags) -> Vec<ecs::Tag> {
+pub(super) fn ecs_tags(tags: &Tags) -> Vec<ecs::Tag> {
     tags.0.iter().map(|(key, value)| ecs::Tag::builder().key(key).value(value).build()).collect()
 }
 
@@ -640,7 +640,7 @@ fn container_of(container: &ContainerDefinition) -> Result<ecs::ContainerDefinit
 
 /// A service in the desired shape: lists sorted, the cluster by name, the task count included
 /// (plan ignores it once the service exists).
-fn service_of(scope: &ReadScope, service: &ecs::Service, tags: Tags) -> EcsService {
+pub(super) fn service_of(cluster: &str, service: &ecs::Service, tags: Tags) -> EcsService {
     let mut capacity: Vec<CapacityProviderStrategyItem> = service
         .capacity_provider_strategy()
         .iter()
@@ -661,7 +661,7 @@ fn service_of(scope: &ReadScope, service: &ecs::Service, tags: Tags) -> EcsServi
     let deployment = service.deployment_configuration();
     let breaker = deployment.and_then(|deployment| deployment.deployment_circuit_breaker());
     EcsService {
-        cluster: scope.cluster.clone(),
+        cluster: cluster.to_string(),
         service_name: service.service_name().unwrap_or_default().to_string(),
         task_definition: Reference::known(service.task_definition().unwrap_or_default()),
         desired_count: i64::from(service.desired_count()),
@@ -709,7 +709,7 @@ fn service_of(scope: &ReadScope, service: &ecs::Service, tags: Tags) -> EcsServi
 
 /// A task definition in the desired shape: environment and secrets sorted, defaults ECS adds
 /// left out or written as the desired side writes them.
-fn task_definition_of(definition: &ecs::TaskDefinition, tags: Tags) -> TaskDefinition {
+pub(super) fn task_definition_of(definition: &ecs::TaskDefinition, tags: Tags) -> TaskDefinition {
     let platform = definition.runtime_platform();
     let mut compatibilities: Vec<String> =
         definition.requires_compatibilities().iter().map(|c| c.as_str().to_string()).collect();

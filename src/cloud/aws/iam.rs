@@ -430,7 +430,7 @@ mod tests {
     fn typed_documents_serialise_to_their_normalised_text() {
         let context = Context::new("us-east-1", Some("123456789012".into()));
         for service in desired_services(&context) {
-            for role in [&service.execution_role, &service.task_role] {
+            for role in [&service.execution_role, &service.task_role].into_iter().flatten() {
                 let trust = serde_json::to_string(&role.create_role.assume_role_policy_document).expect("serialise");
                 let read = read_document(&trust);
                 assert_eq!(read.document, role.create_role.assume_role_policy_document);
@@ -491,23 +491,25 @@ mod tests {
         let test = test_cloud(false).await;
         let (scope, services) = scope_of(&test.account_id);
         let auth = services.iter().find(|service| service.name == "auth").expect("auth");
+        let (auth_execution_role, auth_task_role) =
+            (auth.execution_role.clone().expect("managed"), auth.task_role.clone().expect("managed"));
         let execution = Address::service("auth", ServicePart::ExecutionRole);
         let task = Address::service("auth", ServicePart::TaskRole);
-        test.cloud.create_role(&auth.execution_role).await.expect("create execution role");
-        test.cloud.create_role(&auth.task_role).await.expect("create task role");
+        test.cloud.create_role(&auth_execution_role).await.expect("create execution role");
+        test.cloud.create_role(&auth_task_role).await.expect("create task role");
 
         let read = test.cloud.read_roles(&scope).await.expect("read");
         assert_eq!(read.resources.len(), 2);
         let actual = found(&read, &execution).expect("execution role read");
-        assert_eq!(actual.json, serde_json::to_value(&auth.execution_role).expect("json"));
-        assert_eq!(actual.id, auth.execution_role.name());
+        assert_eq!(actual.json, serde_json::to_value(&auth_execution_role).expect("json"));
+        assert_eq!(actual.id, auth_execution_role.name());
         assert_eq!(actual.owner, crate::actual::Owner::This);
         let actual_task = found(&read, &task).expect("task role read");
-        assert_eq!(actual_task.json, serde_json::to_value(&auth.task_role).expect("json"));
+        assert_eq!(actual_task.json, serde_json::to_value(&auth_task_role).expect("json"));
         assert!(actual_task.json["put_role_policy"].is_null(), "the task role has no permission by default");
 
         // Change the description, the policy (drop a statement), the trust policy and a tag.
-        let mut changed = auth.execution_role.clone();
+        let mut changed = auth_execution_role.clone();
         changed.create_role.description = "changed".into();
         changed.create_role.tags.0.retain(|(key, _)| key != "Owner");
         changed.create_role.tags.0.push(("Team".into(), "identity".into()));
@@ -522,7 +524,7 @@ mod tests {
         assert_eq!(actual.json, serde_json::to_value(&changed).expect("json"));
 
         // A task role that gains a policy, and loses it again.
-        let mut granted = auth.task_role.clone();
+        let mut granted = auth_task_role.clone();
         granted.put_role_policy = changed.put_role_policy.clone().map(|mut policy| {
             policy.role_name = granted.name().to_string();
             policy
@@ -531,13 +533,13 @@ mod tests {
         let read = test.cloud.read_roles(&scope).await.expect("read granted");
         let granted_json = found(&read, &task).expect("task role").json.clone();
         assert_eq!(granted_json, serde_json::to_value(&granted).expect("json"));
-        test.cloud.update_role(&auth.task_role, &granted_json).await.expect("revoke");
+        test.cloud.update_role(&auth_task_role, &granted_json).await.expect("revoke");
         let read = test.cloud.read_roles(&scope).await.expect("read revoked");
-        assert_eq!(found(&read, &task).expect("task role").json, serde_json::to_value(&auth.task_role).expect("json"));
+        assert_eq!(found(&read, &task).expect("task role").json, serde_json::to_value(&auth_task_role).expect("json"));
 
-        test.cloud.delete_role(auth.execution_role.name()).await.expect("delete");
-        test.cloud.delete_role(auth.task_role.name()).await.expect("delete");
-        test.cloud.delete_role(auth.task_role.name()).await.expect("deleting twice is not an error");
+        test.cloud.delete_role(auth_execution_role.name()).await.expect("delete");
+        test.cloud.delete_role(auth_task_role.name()).await.expect("delete");
+        test.cloud.delete_role(auth_task_role.name()).await.expect("deleting twice is not an error");
         let read = test.cloud.read_roles(&scope).await.expect("read after delete");
         assert!(read.resources.is_empty(), "{:?}", read.resources);
     }
@@ -547,13 +549,14 @@ mod tests {
         let test = test_cloud(false).await;
         let (mut scope, services) = scope_of(&test.account_id);
         let auth = services.iter().find(|service| service.name == "auth").expect("auth");
-        test.cloud.create_role(&auth.task_role).await.expect("create");
+        let auth_task_role = auth.task_role.clone().expect("managed");
+        test.cloud.create_role(&auth_task_role).await.expect("create");
         // Another environment whose name shares the prefix, and a role that is not ecsdeploy's.
-        let mut other = auth.task_role.clone();
+        let mut other = auth_task_role.clone();
         other.create_role.role_name = "acme-stage-eu-auth-task".into();
         other.create_role.tags.0[1].1 = "stage-eu".into();
         test.cloud.create_role(&other).await.expect("create other environment's role");
-        let mut foreign = auth.task_role.clone();
+        let mut foreign = auth_task_role.clone();
         foreign.create_role.role_name = "acme-stage-handmade".into();
         foreign.create_role.tags = Tags::default();
         test.cloud.create_role(&foreign).await.expect("create foreign role");

@@ -195,7 +195,7 @@ impl AwsCloud {
         Ok(by_name)
     }
 
-    async fn target_group_attributes(&self, arn: &str, name: &str) -> Result<Vec<Attribute>, CloudError> {
+    pub(super) async fn target_group_attributes(&self, arn: &str, name: &str) -> Result<Vec<Attribute>, CloudError> {
         let output = self
             .load_balancing
             .describe_target_group_attributes()
@@ -274,7 +274,7 @@ impl AwsCloud {
     }
 
     /// Tags of up to any number of ELBv2 resources, in calls of 20.
-    async fn tags_of(&self, arns: &[String]) -> Result<BTreeMap<String, Tags>, CloudError> {
+    pub(super) async fn tags_of(&self, arns: &[String]) -> Result<BTreeMap<String, Tags>, CloudError> {
         let mut tags = BTreeMap::new();
         for batch in arns.chunks(TAGS_PER_CALL) {
             let output =
@@ -609,7 +609,7 @@ impl AwsCloud {
     }
 }
 
-fn elb_tags(tags: &Tags) -> Vec<Tag> {
+pub(super) fn elb_tags(tags: &Tags) -> Vec<Tag> {
     tags.0.iter().map(|(key, value)| Tag::builder().key(key).value(value).build()).collect()
 }
 
@@ -706,7 +706,7 @@ fn paths(rule: &ListenerRule) -> String {
         .join(", ")
 }
 
-fn target_group_of(group: &aws_sdk_elasticloadbalancingv2::types::TargetGroup, tags: Tags) -> TargetGroup {
+pub(super) fn target_group_of(group: &aws_sdk_elasticloadbalancingv2::types::TargetGroup, tags: Tags) -> TargetGroup {
     let number = |value: Option<i32>| i64::from(value.unwrap_or_default());
     TargetGroup {
         name: group.target_group_name().unwrap_or_default().to_string(),
@@ -732,7 +732,7 @@ fn target_group_of(group: &aws_sdk_elasticloadbalancingv2::types::TargetGroup, t
 
 /// A rule in the desired shape: path patterns (from `PathPatternConfig`, or the older `Values`)
 /// and forward actions.
-fn rule_of(
+pub(super) fn rule_of(
     listener_arn: &str,
     priority: i64,
     rule: &aws_sdk_elasticloadbalancingv2::types::Rule,

@@ -234,7 +234,8 @@ mod tests {
     async fn log_groups_round_trip() {
         let test = test_cloud(false).await;
         let (scope, services) = scope_of(&test.account_id);
-        let auth = &services.iter().find(|service| service.name == "auth").expect("auth").log_group;
+        let auth =
+            services.iter().find(|service| service.name == "auth").expect("auth").log_group.as_ref().expect("managed");
         let address = Address::service("auth", ServicePart::LogGroup);
         test.cloud.create_log_group(auth).await.expect("create");
         // Neither a nested group nor another environment's is this environment's.

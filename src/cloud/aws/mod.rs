@@ -15,6 +15,7 @@ mod ecs;
 mod history;
 mod iam;
 mod image_scan;
+mod import;
 mod load_balancing;
 mod logs;
 mod network;

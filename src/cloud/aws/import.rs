@@ -1,0 +1,187 @@
+//! `import`: reading one running service and what belongs to it (its task definition, target
+//! groups, the HTTPS listener's rules forwarding to them, its autoscaling), whoever made it; and
+//! adopting those resources by adding ecsdeploy's tags.
+
+use super::AwsCloud;
+use super::common::tags_from;
+use super::ecs::{ecs_tags, service_of, task_definition_of};
+use super::load_balancing::{elb_tags, rule_of, target_group_of};
+use crate::cloud::{CloudError, is_not_found};
+use crate::desired::load_balancing::{ListenerRule, TargetGroupSettings};
+use crate::import::{AdoptedKind, Adoption, ImportRequest, ImportSource};
+use aws_sdk_ecs::types as ecs;
+
+impl AwsCloud {
+    pub(super) async fn read_service_to_import(
+        &self,
+        request: &ImportRequest,
+    ) -> Result<Option<ImportSource>, CloudError> {
+        let resource = format!("service {} in cluster {}", request.service, request.cluster);
+        let output = match self
+            .ecs
+            .describe_services()
+            .cluster(&request.cluster)
+            .services(&request.service)
+            .include(ecs::ServiceField::Tags)
+            .send()
+            .await
+        {
+            Ok(output) => output,
+            Err(error) if is_not_found(&error, &["ClusterNotFoundException"]) => return Ok(None),
+            Err(error) => return Err(self.error("ecs:DescribeServices", &resource, &error)),
+        };
+        let Some(service) = output.services().iter().find(|service| service.status() == Some("ACTIVE")) else {
+            return Ok(None);
+        };
+        let tags = tags_from(
+            service.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
+        );
+        let service_arn = service.service_arn().unwrap_or_default().to_string();
+        let task_definition_arn = service.task_definition().unwrap_or_default().to_string();
+        let described = self
+            .ecs
+            .describe_task_definition()
+            .task_definition(&task_definition_arn)
+            .include(ecs::TaskDefinitionField::Tags)
+            .send()
+            .await
+            .map_err(|error| {
+                self.error("ecs:DescribeTaskDefinition", format!("task definition {task_definition_arn}"), &error)
+            })?;
+        let definition_tags = tags_from(
+            described.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
+        );
+        let Some(definition) = described.task_definition() else {
+            return Ok(None);
+        };
+        let group_arns: Vec<String> = service
+            .load_balancers()
+            .iter()
+            .filter_map(|binding| binding.target_group_arn().map(str::to_string))
+            .collect();
+        let target_groups = self.import_target_groups(&group_arns).await?;
+        let listener_rules = self.import_rules(&request.load_balancer, &group_arns).await?;
+        let resource_id = format!("service/{}/{}", request.cluster, request.service);
+        let targets = self.scalable_targets(&[(request.service.clone(), resource_id.clone())]).await?;
+        let scalable_target = targets.into_iter().next().map(|(_, target)| target);
+        let scaling_policies =
+            if scalable_target.is_some() { self.scaling_policies(&resource_id).await? } else { Vec::new() };
+        Ok(Some(ImportSource {
+            service_arn,
+            service: service_of(&request.cluster, service, tags),
+            task_definition_arn: definition.task_definition_arn().unwrap_or(&task_definition_arn).to_string(),
+            task_definition: task_definition_of(definition, definition_tags),
+            target_groups,
+            listener_rules,
+            scalable_target,
+            scaling_policies,
+        }))
+    }
+
+    async fn import_target_groups(&self, arns: &[String]) -> Result<Vec<(String, TargetGroupSettings)>, CloudError> {
+        if arns.is_empty() {
+            return Ok(Vec::new());
+        }
+        let output = self
+            .load_balancing
+            .describe_target_groups()
+            .set_target_group_arns(Some(arns.to_vec()))
+            .send()
+            .await
+            .map_err(|error| {
+                self.error(
+                    "elasticloadbalancing:DescribeTargetGroups",
+                    format!("target groups {}", arns.join(", ")),
+                    &error,
+                )
+            })?;
+        let mut tags = self.tags_of(arns).await?;
+        let mut groups = Vec::new();
+        for group in output.target_groups() {
+            let (Some(arn), Some(name)) = (group.target_group_arn(), group.target_group_name()) else { continue };
+            let attributes = self.target_group_attributes(arn, name).await?;
+            let settings =
+                TargetGroupSettings { group: target_group_of(group, tags.remove(arn).unwrap_or_default()), attributes };
+            groups.push((arn.to_string(), settings));
+        }
+        Ok(groups)
+    }
+
+    /// The rules of `load_balancer`'s HTTPS listener that forward to any of `target_groups`.
+    async fn import_rules(
+        &self,
+        load_balancer: &str,
+        target_groups: &[String],
+    ) -> Result<Vec<(String, ListenerRule)>, CloudError> {
+        let resource = format!("load balancer {load_balancer}");
+        let balancers = match self.load_balancing.describe_load_balancers().names(load_balancer).send().await {
+            Ok(output) => output,
+            Err(error) if is_not_found(&error, &["LoadBalancerNotFound"]) => return Ok(Vec::new()),
+            Err(error) => return Err(self.error("elasticloadbalancing:DescribeLoadBalancers", &resource, &error)),
+        };
+        let Some(balancer_arn) = balancers.load_balancers().first().and_then(|found| found.load_balancer_arn()) else {
+            return Ok(Vec::new());
+        };
+        let listeners = self
+            .load_balancing
+            .describe_listeners()
+            .load_balancer_arn(balancer_arn)
+            .send()
+            .await
+            .map_err(|error| self.error("elasticloadbalancing:DescribeListeners", &resource, &error))?;
+        let Some(listener_arn) =
+            listeners.listeners().iter().find(|listener| listener.port() == Some(443)).and_then(|l| l.listener_arn())
+        else {
+            return Ok(Vec::new());
+        };
+        let rules = self.load_balancing.describe_rules().listener_arn(listener_arn).send().await.map_err(|error| {
+            self.error("elasticloadbalancing:DescribeRules", format!("HTTPS listener of {load_balancer}"), &error)
+        })?;
+        let forwarding: Vec<_> = rules
+            .rules()
+            .iter()
+            .filter(|rule| rule.is_default() != Some(true))
+            .filter(|rule| {
+                rule.actions()
+                    .iter()
+                    .any(|action| action.target_group_arn().is_some_and(|arn| target_groups.iter().any(|t| t == arn)))
+            })
+            .collect();
+        let arns: Vec<String> = forwarding.iter().filter_map(|rule| rule.rule_arn().map(str::to_string)).collect();
+        let mut tags = self.tags_of(&arns).await?;
+        Ok(forwarding
+            .into_iter()
+            .filter_map(|rule| {
+                let arn = rule.rule_arn()?;
+                let priority = rule.priority().and_then(|p| p.parse().ok()).unwrap_or_default();
+                let read = rule_of(listener_arn, priority, rule, tags.remove(arn).unwrap_or_default());
+                Some((arn.to_string(), read))
+            })
+            .collect())
+    }
+
+    /// Adds the adoption's tags (none removed): ECS `TagResource`, ELBv2 `AddTags`.
+    pub(super) async fn adopt_resource(&self, adoption: &Adoption) -> Result<(), CloudError> {
+        let resource = format!("{} {}", adoption.kind.noun(), adoption.arn);
+        match adoption.kind {
+            AdoptedKind::EcsService | AdoptedKind::TaskDefinition => self
+                .ecs
+                .tag_resource()
+                .resource_arn(&adoption.arn)
+                .set_tags(Some(ecs_tags(&adoption.tags)))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|error| self.error(adoption.kind.operation(), &resource, &error)),
+            AdoptedKind::TargetGroup | AdoptedKind::ListenerRule => self
+                .load_balancing
+                .add_tags()
+                .resource_arns(&adoption.arn)
+                .set_tags(Some(elb_tags(&adoption.tags)))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|error| self.error(adoption.kind.operation(), &resource, &error)),
+        }
+    }
+}

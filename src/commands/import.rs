@@ -1,0 +1,217 @@
+//! `ecsdeploy import --env E --cluster C --service S`: read a running service, write the
+//! manifest entry that reproduces it, and adopt its resources (tag them as the environment's),
+//! so that the next `plan` is empty.
+//!
+//! Nothing changes before the operator has seen the entry, the resources to tag and the plan
+//! that would follow (computed from the entry and the service as read, as if already adopted).
+//! An entry that cannot reproduce the service exactly is refused unless
+//! `--accept-differences`; the entry is written and the tags added under the deploy lock.
+
+use super::session::Session;
+use super::{CommandError, environment};
+use crate::cli::{GlobalOptions, ImportArgs};
+use crate::cloud::Cloud;
+use crate::exit_status::ExitStatus;
+use crate::import::adoption::{adopted_state, adoptions};
+use crate::import::toml_text::{appended, block};
+use crate::import::{Adoption, ImportRequest, ImportedEntry, imported_entry};
+use crate::output::{Printer, import_view};
+use crate::plan::{self, Action, Goal, Plan, ResourceChange};
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+
+pub async fn run(global: &GlobalOptions, args: &ImportArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
+    let mut session = Session::open(global, &args.env, printer).await?;
+    let project = session.checked.manifest.project.clone();
+    if args.cluster != project.cluster.value {
+        return Err(CommandError::usage(
+            format!("the manifest deploys to cluster {}, not {}", project.cluster.value, args.cluster),
+            vec!["ecsdeploy runs every service on the manifest's one cluster; move the service there first".into()],
+        ));
+    }
+    let request = ImportRequest {
+        cluster: args.cluster.clone(),
+        service: args.service.clone(),
+        load_balancer: project.load_balancer.name.value.clone(),
+    };
+    let source = session.cloud.read_import_source(&request).await?.ok_or_else(|| {
+        CommandError::usage(
+            format!("cluster {} has no active service {}", args.cluster, args.service),
+            vec![format!("list them with: aws ecs list-services --cluster {}", args.cluster)],
+        )
+    })?;
+    let entry = {
+        let environment = environment(&session.checked, &args.env)?;
+        imported_entry(&project, environment, &source).map_err(|refusal| {
+            CommandError::usage(format!("cannot import service {}: {refusal}", args.service), Vec::new())
+        })?
+    };
+    if session.checked.manifest.service_names.iter().any(|name| name.value == entry.name) {
+        return Err(CommandError::usage(
+            format!("the manifest already has a service `{}`", entry.name),
+            vec![format!("`ecsdeploy plan --env {}` shows how it differs from the running service", args.env)],
+        ));
+    }
+    let files = ManifestFiles::with_entry(&session, &entry)?;
+    let checked = crate::checked::load_from_texts(&files.services.1, &files.environment_texts())?;
+    session.use_manifest(checked)?;
+    let Some(desired) = session.desired.service(&entry.name).cloned() else {
+        return Err(CommandError::usage(
+            format!("service `{}` is not enabled in {}", entry.name, args.env),
+            Vec::new(),
+        ));
+    };
+    let actual = session.cloud.read(&session.scope).await?;
+    let adoptions = adoptions(&desired, &actual.values, &source);
+    let preview = adopted_state(actual, &desired, &source, &adoptions);
+    let plan = plan::plan(&session.desired, &preview, Goal::Converge).map_err(CommandError::Plan)?;
+    let differences = service_changes(&plan, &entry.name);
+    let report = import_view::Report {
+        environment: &args.env,
+        service: &args.service,
+        entry: &entry,
+        files: vec![
+            (files.services.0.clone(), block(&entry.service_sections)),
+            (files.environment.0.clone(), block(&entry.environment_sections)),
+        ],
+        adoptions: &adoptions,
+        differences: &differences,
+    };
+    if !printer.is_json() {
+        printer.data(&import_view::preview_text(&report));
+    }
+    if args.dry_run {
+        if printer.is_json() {
+            printer.json(&import_view::json(&report, false, None));
+        }
+        return Ok(ExitStatus::Success);
+    }
+    if !differences.is_empty() && !args.accept_differences {
+        return Err(CommandError::usage(
+            format!(
+                "the entry cannot reproduce {} exactly: the next `up` would change {} resource(s); nothing was written",
+                args.service,
+                differences.len()
+            ),
+            vec![
+                "pass --accept-differences to import it anyway and let the next `up` make these changes".into(),
+                "or change the service so that it fits (see docs/import.md), and import again".into(),
+            ],
+        ));
+    }
+    confirm(args, printer)?;
+    let lock = super::lock::hold(&session, "import", &args.lock, printer).await?;
+    let result = write_and_adopt(&session, &files, &adoptions, &lock, printer).await;
+    lock.release(printer).await;
+    result?;
+    // What the next `plan` will say, read back from AWS with the manifest now on disk.
+    let (plan, _) = session.plan(Goal::Converge).await?;
+    let remaining = service_changes(&plan, &entry.name);
+    if printer.is_json() {
+        printer.json(&import_view::json(&report, true, Some(&remaining)));
+    } else {
+        printer.data(&import_view::done_text(&report, &remaining));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The plan's changes to the imported service's resources.
+fn service_changes(plan: &Plan, name: &str) -> Vec<ResourceChange> {
+    plan.changes
+        .iter()
+        .filter(|change| change.action != Action::NoOp && change.address.service_name() == Some(name))
+        .cloned()
+        .collect()
+}
+
+/// Writes the manifest files, then tags the resources; the lock must still be held for both.
+async fn write_and_adopt(
+    session: &Session,
+    files: &ManifestFiles,
+    adoptions: &[Adoption],
+    lock: &super::lock::HeldLock,
+    printer: &Printer,
+) -> Result<(), CommandError> {
+    lock.ensure_held()?;
+    for (path, text) in [&files.services, &files.environment] {
+        let full = files.directory.join(path);
+        std::fs::write(&full, text).map_err(|error| {
+            CommandError::usage(format!("cannot write {}: {error}; nothing was tagged", full.display()), Vec::new())
+        })?;
+    }
+    for adoption in adoptions {
+        lock.ensure_held()?;
+        session.cloud.adopt(adoption).await?;
+        if !printer.is_json() {
+            printer.info(&import_view::adopted_line(adoption));
+        }
+    }
+    Ok(())
+}
+
+/// The manifest's files with the imported entry appended: `(path relative to the manifest
+/// directory, text)`.
+struct ManifestFiles {
+    directory: PathBuf,
+    services: (String, String),
+    environment: (String, String),
+    /// Every environment's `(name, text)`, the imported one's with the entry.
+    environments: Vec<(String, String)>,
+}
+
+impl ManifestFiles {
+    fn with_entry(session: &Session, entry: &ImportedEntry) -> Result<Self, CommandError> {
+        let sources = &session.checked.sources;
+        let mut services = None;
+        let mut environment = None;
+        let mut environments = Vec::new();
+        for file in sources.files() {
+            let text = file.text.as_str();
+            if file.name == "services.toml" {
+                services = Some((file.name.clone(), appended(text, &block(&entry.service_sections))));
+                continue;
+            }
+            let Some(name) = file.name.strip_prefix("environments/").and_then(|name| name.strip_suffix(".toml")) else {
+                continue;
+            };
+            if name == session.environment {
+                let text = appended(text, &block(&entry.environment_sections));
+                environment = Some((file.name.clone(), text.clone()));
+                environments.push((name.to_string(), text));
+            } else {
+                environments.push((name.to_string(), text.to_string()));
+            }
+        }
+        let missing = || CommandError::usage("the manifest's files could not be found again", Vec::new());
+        Ok(ManifestFiles {
+            directory: session.manifest_dir.clone(),
+            services: services.ok_or_else(missing)?,
+            environment: environment.ok_or_else(missing)?,
+            environments,
+        })
+    }
+
+    fn environment_texts(&self) -> Vec<(&str, &str)> {
+        self.environments.iter().map(|(name, text)| (name.as_str(), text.as_str())).collect()
+    }
+}
+
+/// `--yes`, or `yes` typed on a terminal.
+fn confirm(args: &ImportArgs, printer: &Printer) -> Result<(), CommandError> {
+    if args.yes {
+        return Ok(());
+    }
+    if printer.is_json() || !std::io::stdin().is_terminal() {
+        return Err(CommandError::usage(
+            "refusing to import without confirmation: not run from a terminal (or --output json)",
+            vec!["pass --yes to write the entry and tag the resources from a script".into()],
+        ));
+    }
+    printer.stderr(&format!(
+        "\nWrite this entry and tag these resources as environment {}'s? Only 'yes' will be accepted: ",
+        args.env
+    ));
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).ok();
+    if answer.trim() == "yes" { Ok(()) } else { Err(CommandError::usage("cancelled: nothing was changed", Vec::new())) }
+}
