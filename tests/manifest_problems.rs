@@ -297,3 +297,24 @@ broken!(
     with_services(""),
     [("stage", "prefix = \"stage-\"\npath_prefix = \"/stage\"\nbranch = \"main\"\n"), ("prod", PROD_ON_MAIN)]
 );
+
+broken!(
+    adopted_names_must_be_valid_and_permissions_need_ecsdeploys_task_role,
+    with_services(
+        "[services.billing]\npath = \"/billing/*\"\nport = 8080\ncontainer = \"app one\"\nexecution_role = \"billing-execution\"\ntask_role = \"arn:aws:iam::123456789012:role/billing-app\"\nlog_group = \"/ecs/bill ing\"\n\n[[services.billing.permissions]]\nactions = [\"s3:GetObject\"]\nresources = [\"arn:aws:s3:::billing/*\"]\n\n[services.billing.scaling]\ncpu_policy = \"\"\n"
+    ),
+    [("stage", STAGE)]
+);
+
+#[test]
+fn alarm_thresholds_from_defaults_can_be_turned_off() {
+    let services = with_services(
+        "[defaults.alarms]\ncpu_above = 80\nmemory_above = 80\n\n[services.billing]\npath = \"/billing/*\"\nport = 8080\nalarms = { cpu_above = false }\n",
+    );
+    let checked = load_from_texts(&services, &[("stage", STAGE)]).expect("valid");
+    let stage = checked.manifest.environment("stage").expect("stage");
+    let billing = stage.service("billing").expect("billing");
+    assert_eq!(billing.alarms.cpu_above, None);
+    assert_eq!(billing.alarms.memory_above, Some(80));
+    assert_eq!(stage.service("auth").expect("auth").alarms.cpu_above, Some(80));
+}

@@ -73,6 +73,25 @@ impl FakeCloud {
         }
     }
 
+    /// Applies `change` to the tags of the imported resource `arn`, wherever it is.
+    fn retag_import(&self, arn: &str, change: impl Fn(&mut crate::desired::tags::Tags)) {
+        let Ok(mut imports) = self.imports.lock() else { return };
+        for source in imports.values_mut() {
+            if source.service_arn == arn {
+                change(&mut source.service.tags);
+            }
+            if source.task_definition_arn == arn {
+                change(&mut source.task_definition.tags);
+            }
+            for (_, group) in source.target_groups.iter_mut().filter(|(group_arn, _)| group_arn == arn) {
+                change(&mut group.group.tags);
+            }
+            for (_, rule) in source.listener_rules.iter_mut().filter(|(rule_arn, _)| rule_arn == arn) {
+                change(&mut rule.tags);
+            }
+        }
+    }
+
     /// Keeps the resource and mints the IDs and ARNs AWS would return for it.
     fn store(&self, address: &Address, payload: &Payload) -> Values {
         let id = format!("fake:{address}");
@@ -286,37 +305,18 @@ impl Cloud for FakeCloud {
     }
 
     async fn adopt(&self, adoption: &crate::import::Adoption) -> Result<(), CloudError> {
-        use crate::import::AdoptedKind;
         self.record(format!("adopt {}", adoption.arn));
-        let add = |tags: &mut crate::desired::tags::Tags| {
-            for (key, value) in &adoption.tags.0 {
-                tags.0.retain(|(existing, _)| existing != key);
-                tags.0.push((key.clone(), value.clone()));
-            }
-            tags.0.sort();
-        };
-        if let Ok(mut imports) = self.imports.lock() {
-            for source in imports.values_mut() {
-                match adoption.kind {
-                    AdoptedKind::EcsService if source.service_arn == adoption.arn => add(&mut source.service.tags),
-                    AdoptedKind::TaskDefinition if source.task_definition_arn == adoption.arn => {
-                        add(&mut source.task_definition.tags)
-                    }
-                    AdoptedKind::TargetGroup => {
-                        for (arn, group) in source.target_groups.iter_mut().filter(|(arn, _)| *arn == adoption.arn) {
-                            let _ = arn;
-                            add(&mut group.group.tags);
-                        }
-                    }
-                    AdoptedKind::ListenerRule => {
-                        for (_, rule) in source.listener_rules.iter_mut().filter(|(arn, _)| *arn == adoption.arn) {
-                            add(&mut rule.tags);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
+        self.retag_import(&adoption.arn, |tags| {
+            let kept = tags.0.iter().filter(|(key, _)| adoption.tags.get(key).is_none());
+            *tags =
+                crate::import::adoption::tagged(&crate::desired::tags::Tags(kept.cloned().collect()), &adoption.tags);
+        });
+        Ok(())
+    }
+
+    async fn unadopt(&self, adoption: &crate::import::Adoption, keys: &[String]) -> Result<(), CloudError> {
+        self.record(format!("unadopt {} {}", adoption.arn, keys.join(",")));
+        self.retag_import(&adoption.arn, |tags| tags.0.retain(|(key, _)| !keys.contains(key)));
         Ok(())
     }
 

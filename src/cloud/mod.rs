@@ -189,6 +189,8 @@ pub trait Cloud {
     ) -> Result<Option<crate::import::ImportSource>, CloudError>;
     /// Adds the adoption's tags to its resource (none are removed).
     async fn adopt(&self, adoption: &crate::import::Adoption) -> Result<(), CloudError>;
+    /// Takes back an adoption: removes the tag `keys` it added.
+    async fn unadopt(&self, adoption: &crate::import::Adoption, keys: &[String]) -> Result<(), CloudError>;
 
     /// Creates the secret `name` with `value` and `tags`, or, when `existing` is given, adds
     /// `value` as its new current version.

@@ -12,7 +12,7 @@ use super::{CommandError, environment};
 use crate::cli::{GlobalOptions, ImportArgs};
 use crate::cloud::Cloud;
 use crate::exit_status::ExitStatus;
-use crate::import::adoption::{adopted_state, adoptions};
+use crate::import::adoption::{added_keys, adopted_state, adoptions};
 use crate::import::toml_text::{appended, block};
 use crate::import::{Adoption, ImportRequest, ImportedEntry, imported_entry};
 use crate::output::{Printer, import_view};
@@ -101,7 +101,7 @@ pub async fn run(global: &GlobalOptions, args: &ImportArgs, printer: &Printer) -
     }
     confirm(args, printer)?;
     let lock = super::lock::hold(&session, "import", &args.lock, printer).await?;
-    let result = write_and_adopt(&session, &files, &adoptions, &lock, printer).await;
+    let result = write_and_adopt(&session, &files, &source, &adoptions, &lock, printer).await;
     lock.release(printer).await;
     result?;
     // What the next `plan` will say, read back from AWS with the manifest now on disk.
@@ -125,23 +125,44 @@ fn service_changes(plan: &Plan, name: &str) -> Vec<ResourceChange> {
 }
 
 /// Writes the manifest files, then tags the resources; the lock must still be held for both.
+///
+/// All or nothing: a resource tagged as the environment's while the manifest lacks the service
+/// would be deleted by the next `up`, and one untagged while the manifest has it stops every
+/// plan. So when a tag cannot be added, the tags added so far are taken off again and the files
+/// get their old text back.
 async fn write_and_adopt(
     session: &Session,
     files: &ManifestFiles,
+    source: &crate::import::ImportSource,
     adoptions: &[Adoption],
     lock: &super::lock::HeldLock,
     printer: &Printer,
 ) -> Result<(), CommandError> {
     lock.ensure_held()?;
-    for (path, text) in [&files.services, &files.environment] {
-        let full = files.directory.join(path);
-        std::fs::write(&full, text).map_err(|error| {
-            CommandError::usage(format!("cannot write {}: {error}; nothing was tagged", full.display()), Vec::new())
-        })?;
-    }
+    files.write(false)?;
+    let mut done: Vec<&Adoption> = Vec::new();
     for adoption in adoptions {
-        lock.ensure_held()?;
-        session.cloud.adopt(adoption).await?;
+        let result = match lock.ensure_held() {
+            Ok(()) => session.cloud.adopt(adoption).await.map_err(CommandError::from),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = result {
+            let mut undone = Vec::new();
+            for adopted in done.iter().rev() {
+                let keys = added_keys(source, adopted);
+                if let Err(undo) = session.cloud.unadopt(adopted, &keys).await {
+                    undone.push(format!("{undo}"));
+                }
+            }
+            let restored = files.write(true);
+            if !undone.is_empty() || restored.is_err() {
+                printer.warning(&import_view::undo_failed_text(&undone, restored.err().as_ref()));
+            } else if !printer.is_json() {
+                printer.info("the tags added were taken off and the manifest files restored: nothing changed");
+            }
+            return Err(error);
+        }
+        done.push(adoption);
         if !printer.is_json() {
             printer.info(&import_view::adopted_line(adoption));
         }
@@ -155,6 +176,8 @@ struct ManifestFiles {
     directory: PathBuf,
     services: (String, String),
     environment: (String, String),
+    /// The texts of `services` and `environment` before the import.
+    originals: [String; 2],
     /// Every environment's `(name, text)`, the imported one's with the entry.
     environments: Vec<(String, String)>,
 }
@@ -165,16 +188,19 @@ impl ManifestFiles {
         let mut services = None;
         let mut environment = None;
         let mut environments = Vec::new();
+        let mut originals = [String::new(), String::new()];
         for file in sources.files() {
             let text = file.text.as_str();
             if file.name == "services.toml" {
                 services = Some((file.name.clone(), appended(text, &block(&entry.service_sections))));
+                originals[0] = text.to_string();
                 continue;
             }
             let Some(name) = file.name.strip_prefix("environments/").and_then(|name| name.strip_suffix(".toml")) else {
                 continue;
             };
             if name == session.environment {
+                originals[1] = text.to_string();
                 let text = appended(text, &block(&entry.environment_sections));
                 environment = Some((file.name.clone(), text.clone()));
                 environments.push((name.to_string(), text));
@@ -188,7 +214,21 @@ impl ManifestFiles {
             services: services.ok_or_else(missing)?,
             environment: environment.ok_or_else(missing)?,
             environments,
+            originals,
         })
+    }
+
+    /// Writes the texts with the entry, or (`restore`) the texts as they were.
+    fn write(&self, restore: bool) -> Result<(), CommandError> {
+        let files = [&self.services, &self.environment];
+        for (index, (path, text)) in files.into_iter().enumerate() {
+            let text = if restore { &self.originals[index] } else { text };
+            let full = self.directory.join(path);
+            std::fs::write(&full, text).map_err(|error| {
+                CommandError::usage(format!("cannot write {}: {error}; nothing was tagged", full.display()), Vec::new())
+            })?;
+        }
+        Ok(())
     }
 
     fn environment_texts(&self) -> Vec<(&str, &str)> {

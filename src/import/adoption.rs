@@ -41,6 +41,21 @@ pub fn adoptions(desired: &DesiredService, values: &Values, source: &ImportSourc
     adoptions
 }
 
+/// The tag keys `adoption` adds that its resource did not have (what undoing it removes).
+pub fn added_keys(source: &ImportSource, adoption: &Adoption) -> Vec<String> {
+    let arn = adoption.arn.as_str();
+    let before = if source.service_arn == arn {
+        Some(&source.service.tags)
+    } else if source.task_definition_arn == arn {
+        Some(&source.task_definition.tags)
+    } else {
+        let group = source.target_groups.iter().find(|(group, _)| group == arn).map(|(_, g)| &g.group.tags);
+        group.or_else(|| source.listener_rules.iter().find(|(rule, _)| rule == arn).map(|(_, rule)| &rule.tags))
+    };
+    let had = |key: &str| before.is_some_and(|tags| tags.get(key).is_some());
+    adoption.tags.0.iter().map(|(key, _)| key).filter(|key| !had(key)).cloned().collect()
+}
+
 /// `existing` with `added` put on (a key in both takes `added`'s value), in the readers' order.
 pub fn tagged(existing: &Tags, added: &Tags) -> Tags {
     let kept = existing.0.iter().filter(|(key, _)| added.get(key).is_none());

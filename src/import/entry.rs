@@ -290,3 +290,97 @@ fn describe_conditions(rule: &crate::desired::load_balancing::ListenerRule) -> S
         .collect();
     if conditions.is_empty() { "nothing".into() } else { conditions.join(" and ") }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::desired::{Context, build};
+    use crate::import::ImportSource;
+
+    fn shipped() -> crate::checked::CheckedManifest {
+        let environments = [
+            ("test", include_str!("../../environments/test.toml")),
+            ("stage", include_str!("../../environments/stage.toml")),
+            ("prod", include_str!("../../environments/prod.toml")),
+        ];
+        crate::checked::load_from_texts(include_str!("../../services.toml"), &environments).expect("valid")
+    }
+
+    /// Stage's `auth` as if someone else had made it under the name `stage-billing`.
+    fn source(manifest: &crate::manifest::Manifest) -> ImportSource {
+        let stage = manifest.environment("stage").expect("stage");
+        let desired = build(manifest, stage, &Context::new("us-east-1", Some("123456789012".into())));
+        let auth = desired.service("auth").expect("auth").clone();
+        let mut service = auth.service.clone();
+        service.service_name = "stage-billing".into();
+        ImportSource {
+            service_arn: "arn:aws:ecs:us-east-1:123456789012:service/acme/stage-billing".into(),
+            service,
+            task_definition_arn: "arn:aws:ecs:us-east-1:123456789012:task-definition/stage-billing:3".into(),
+            task_definition: auth.task_definition.clone(),
+            target_groups: vec![(
+                "arn:tg".into(),
+                crate::desired::load_balancing::TargetGroupSettings {
+                    group: auth.target_group.clone(),
+                    attributes: auth.target_group_attributes.attributes.clone(),
+                },
+            )],
+            listener_rules: vec![("arn:rule".into(), auth.listener_rule.clone())],
+            scalable_target: Some(auth.scalable_target.clone()),
+            scaling_policies: auth.scaling_policies.clone(),
+        }
+    }
+
+    fn text(sections: &[Section]) -> String {
+        crate::import::toml_text::block(sections)
+    }
+
+    #[test]
+    fn the_entry_names_only_what_differs_from_ecsdeploys_conventions() {
+        let checked = shipped();
+        let manifest = &checked.manifest;
+        let stage = manifest.environment("stage").expect("stage");
+        let entry = imported_entry(&manifest.project, stage, &source(manifest)).expect("importable");
+        assert_eq!(entry.name, "billing");
+        let services = text(&entry.service_sections);
+        assert!(services.contains("[services.billing]\nenabled = false\n"), "{services}");
+        assert!(services.contains("path = \"/auth/*\""), "the environment's path prefix is taken off: {services}");
+        assert!(services.contains("cpu_above = false"), "{services}");
+        let environment = text(&entry.environment_sections);
+        assert!(environment.contains("enabled = true"), "{environment}");
+        // auth's container, target group and policy names are auth's, not billing's conventional ones.
+        assert!(environment.contains("container = \"auth\""), "{environment}");
+        assert!(environment.contains("target_group_name = \"acme-stage-auth\""), "{environment}");
+        assert!(environment.contains("cpu_policy = \"stage-auth-cpu\""), "{environment}");
+        // Secrets by ARN with their JSON key, never a value.
+        assert!(environment.contains("[services.billing.secrets]"), "{environment}");
+    }
+
+    #[test]
+    fn services_outside_the_environment_or_shape_are_refused() {
+        let checked = shipped();
+        let manifest = &checked.manifest;
+        let stage = manifest.environment("stage").expect("stage");
+        let mut other = source(manifest);
+        other.service.service_name = "prod-billing".into();
+        assert!(matches!(imported_entry(&manifest.project, stage, &other), Err(ImportRefusal::Prefix { .. })));
+        let mut two = source(manifest);
+        let container = two.task_definition.container_definitions[0].clone();
+        two.task_definition.container_definitions.push(container);
+        assert_eq!(imported_entry(&manifest.project, stage, &two), Err(ImportRefusal::Containers { count: 2 }));
+        let mut unrouted = source(manifest);
+        unrouted.listener_rules.clear();
+        assert!(matches!(imported_entry(&manifest.project, stage, &unrouted), Err(ImportRefusal::NoRule { .. })));
+    }
+
+    #[test]
+    fn secret_value_froms_become_manifest_references() {
+        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:stage/billing/api-AbCdEf";
+        assert_eq!(secret_reference(arn), arn);
+        assert_eq!(secret_reference(&format!("{arn}:token::")), format!("{arn}#token"));
+        assert_eq!(
+            secret_reference("arn:aws:ssm:us-east-1:123456789012:parameter/x"),
+            "arn:aws:ssm:us-east-1:123456789012:parameter/x"
+        );
+    }
+}

@@ -49,6 +49,21 @@ pub fn adopted_line(adoption: &Adoption) -> String {
     format!("tagged {} {}", adoption.kind.noun(), adoption.arn)
 }
 
+/// Undoing a failed import did not fully work: what a person must clean up.
+pub fn undo_failed_text(untagged: &[String], restore: Option<&crate::commands::CommandError>) -> String {
+    let mut out = String::from("the import failed and could not be fully undone:");
+    for error in untagged {
+        out.push_str(&format!("\n  tags ecsdeploy added stay: {error}"));
+    }
+    if let Some(error) = restore {
+        out.push_str(&format!("\n  the manifest files keep the entry: {error}"));
+    }
+    out.push_str(
+        "\n  remove the ecsdeploy:* tags from those resources and the entry from the manifest before any `up`",
+    );
+    out
+}
+
 pub fn done_text(report: &Report<'_>, remaining: &[ResourceChange]) -> String {
     let files: Vec<&str> = report.files.iter().map(|(file, _)| file.as_str()).collect();
     let mut out = format!("\nImported {} as `{}`: wrote {}.\n", report.service, report.entry.name, files.join(" and "));

@@ -247,6 +247,21 @@ async fn a_service_made_by_another_client_is_imported_and_the_next_plan_is_empty
     assert!(dry_run.stdout.contains("no changes. The entry reproduces it"), "{}", dry_run.stdout);
     assert!(!dry_run.transcript().contains("not-printed"), "a secret value was printed");
     assert_eq!(std::fs::read_to_string(directory.path().join("services.toml")).unwrap(), services_before);
+    let json = run(account
+        .ecsdeploy(&[&import[..], &["--dry-run", "--output", "json"]].concat())
+        .current_dir(directory.path()));
+    assert_eq!(json.code, 0, "{}", json.transcript());
+    let document = json.json();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(support::root().join("docs/schemas/import.v1.schema.json")).unwrap(),
+    )
+    .unwrap();
+    if let Err(errors) = support::json_schema::validate(&schema, &document) {
+        panic!("import --output json does not match its schema:\n  {}\n{document}", errors.join("\n  "));
+    }
+    assert_eq!(document["service"], "billing");
+    assert_eq!(document["differences"], serde_json::json!([]));
+    assert_eq!(document["adopted"].as_array().map(Vec::len), Some(4));
 
     let imported = run(account.ecsdeploy(&[&import[..], &["--yes"]].concat()).current_dir(directory.path()));
     assert_eq!(imported.code, 0, "{}", imported.transcript());

@@ -13,8 +13,8 @@ use std::path::Path;
 use support::{Run, TestAccount, json_schema, root, run};
 
 /// Every schema file, by document kind.
-const KINDS: [&str; 10] =
-    ["plan", "up", "rollback", "status", "history", "secrets-list", "lock", "validate", "event", "error"];
+const KINDS: [&str; 11] =
+    ["plan", "up", "rollback", "status", "history", "secrets-list", "lock", "validate", "event", "error", "import"];
 
 fn schema(kind: &str) -> Value {
     let path = root().join(format!("docs/schemas/{kind}.v1.schema.json"));

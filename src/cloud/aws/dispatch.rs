@@ -205,6 +205,10 @@ impl Cloud for AwsCloud {
     async fn adopt(&self, adoption: &crate::import::Adoption) -> Result<(), CloudError> {
         self.adopt_resource(adoption).await
     }
+
+    async fn unadopt(&self, adoption: &crate::import::Adoption, keys: &[String]) -> Result<(), CloudError> {
+        self.unadopt_resource(adoption, keys).await
+    }
 }
 
 /// The name in an ALB ARN (`...:loadbalancer/app/<name>/<id>`).

@@ -184,4 +184,32 @@ impl AwsCloud {
                 .map_err(|error| self.error(adoption.kind.operation(), &resource, &error)),
         }
     }
+
+    /// Removes tag `keys` from the adopted resource: ECS `UntagResource`, ELBv2 `RemoveTags`.
+    pub(super) async fn unadopt_resource(&self, adoption: &Adoption, keys: &[String]) -> Result<(), CloudError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let resource = format!("{} {}", adoption.kind.noun(), adoption.arn);
+        match adoption.kind {
+            AdoptedKind::EcsService | AdoptedKind::TaskDefinition => self
+                .ecs
+                .untag_resource()
+                .resource_arn(&adoption.arn)
+                .set_tag_keys(Some(keys.to_vec()))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|error| self.error("ecs:UntagResource", &resource, &error)),
+            AdoptedKind::TargetGroup | AdoptedKind::ListenerRule => self
+                .load_balancing
+                .remove_tags()
+                .resource_arns(&adoption.arn)
+                .set_tag_keys(Some(keys.to_vec()))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|error| self.error("elasticloadbalancing:RemoveTags", &resource, &error)),
+        }
+    }
 }
