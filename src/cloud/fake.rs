@@ -38,6 +38,8 @@ pub struct FakeCloud {
     pub history: Mutex<BTreeMap<String, Vec<DeployRecord>>>,
     /// Services `read_import_source` finds, by name; `adopt` adds tags to them.
     pub imports: Mutex<BTreeMap<String, crate::import::ImportSource>>,
+    /// ARNs whose tagging (`adopt`) fails, and how.
+    pub failing_tags: BTreeMap<String, CloudErrorKind>,
     /// Deploy locks by partition, with the same conditions as DynamoDB's.
     pub locks: Mutex<BTreeMap<String, crate::deploy_lock::DeployLock>>,
     calls: Mutex<Vec<String>>,
@@ -306,6 +308,9 @@ impl Cloud for FakeCloud {
 
     async fn adopt(&self, adoption: &crate::import::Adoption) -> Result<(), CloudError> {
         self.record(format!("adopt {}", adoption.arn));
+        if let Some(kind) = self.failing_tags.get(&adoption.arn) {
+            return Err(CloudError::new(adoption.kind.operation(), &adoption.arn, kind.clone()));
+        }
         self.retag_import(&adoption.arn, |tags| {
             let kept = tags.0.iter().filter(|(key, _)| adoption.tags.get(key).is_none());
             *tags =

@@ -12,7 +12,8 @@ use super::{CommandError, environment};
 use crate::cli::{GlobalOptions, ImportArgs};
 use crate::cloud::Cloud;
 use crate::exit_status::ExitStatus;
-use crate::import::adoption::{added_keys, adopted_state, adoptions};
+use crate::import::adopt::adopt_all;
+use crate::import::adoption::{adopted_state, adoptions};
 use crate::import::toml_text::{appended, block};
 use crate::import::{Adoption, ImportRequest, ImportedEntry, imported_entry};
 use crate::output::{Printer, import_view};
@@ -124,12 +125,8 @@ fn service_changes(plan: &Plan, name: &str) -> Vec<ResourceChange> {
         .collect()
 }
 
-/// Writes the manifest files, then tags the resources; the lock must still be held for both.
-///
-/// All or nothing: a resource tagged as the environment's while the manifest lacks the service
-/// would be deleted by the next `up`, and one untagged while the manifest has it stops every
-/// plan. So when a tag cannot be added, the tags added so far are taken off again and the files
-/// get their old text back.
+/// Writes the manifest files, then tags the resources, under the lock. All or nothing (see
+/// [`adopt_all`]): when a tag cannot be added, the files get their old text back too.
 async fn write_and_adopt(
     session: &Session,
     files: &ManifestFiles,
@@ -140,34 +137,22 @@ async fn write_and_adopt(
 ) -> Result<(), CommandError> {
     lock.ensure_held()?;
     files.write(false)?;
-    let mut done: Vec<&Adoption> = Vec::new();
-    for adoption in adoptions {
-        let result = match lock.ensure_held() {
-            Ok(()) => session.cloud.adopt(adoption).await.map_err(CommandError::from),
-            Err(error) => Err(error),
-        };
-        if let Err(error) = result {
-            let mut undone = Vec::new();
-            for adopted in done.iter().rev() {
-                let keys = added_keys(source, adopted);
-                if let Err(undo) = session.cloud.unadopt(adopted, &keys).await {
-                    undone.push(format!("{undo}"));
-                }
-            }
-            let restored = files.write(true);
-            if !undone.is_empty() || restored.is_err() {
-                printer.warning(&import_view::undo_failed_text(&undone, restored.err().as_ref()));
-            } else if !printer.is_json() {
-                printer.info("the tags added were taken off and the manifest files restored: nothing changed");
-            }
-            return Err(error);
-        }
-        done.push(adoption);
+    let told = |adoption: &Adoption| {
         if !printer.is_json() {
             printer.info(&import_view::adopted_line(adoption));
         }
+    };
+    let Err(failure) = adopt_all(&session.cloud, source, adoptions, || lock.ensure_held(), told).await else {
+        return Ok(());
+    };
+    let restored = files.write(true);
+    if !failure.not_undone.is_empty() || restored.is_err() {
+        let not_undone: Vec<String> = failure.not_undone.iter().map(ToString::to_string).collect();
+        printer.warning(&import_view::undo_failed_text(&not_undone, restored.err().as_ref()));
+    } else if !printer.is_json() {
+        printer.info("the tags added were taken off and the manifest files restored: nothing changed");
     }
-    Ok(())
+    Err(failure.cause)
 }
 
 /// The manifest's files with the imported entry appended: `(path relative to the manifest

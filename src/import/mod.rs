@@ -3,6 +3,7 @@
 //! it ([`entry`], [`toml_text`]), and adopts its resources by tagging them, so that the next
 //! plan is empty.
 
+pub mod adopt;
 pub mod adoption;
 pub mod entry;
 pub mod source;

@@ -6,6 +6,7 @@
 
 mod apply;
 mod architecture;
+mod import;
 mod lock;
 mod manifest_never_panics;
 mod plan;
