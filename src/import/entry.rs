@@ -37,6 +37,10 @@ pub enum ImportRefusal {
     Ports { count: usize },
     #[error("no rule of load balancer `{load_balancer}`'s HTTPS listener forwards to it")]
     NoRule { load_balancer: String },
+    #[error("it is registered with {count} target groups; ecsdeploy puts a service behind one")]
+    TargetGroups { count: usize },
+    #[error("{count} rules of the HTTPS listener forward to it; ecsdeploy routes one path rule per service")]
+    Rules { count: usize },
     #[error("its listener rule matches {0}; ecsdeploy routes one path pattern per service")]
     RuleShape(String),
     #[error("its path `{path}` is not under environment `{environment}`'s path prefix `{prefix}`")]
@@ -69,11 +73,14 @@ pub fn imported_entry(
     let [port] = container.port_mappings.as_slice() else {
         return Err(ImportRefusal::Ports { count: container.port_mappings.len() });
     };
-    let (rule_arn, rule) = source
-        .listener_rules
-        .first()
-        .ok_or_else(|| ImportRefusal::NoRule { load_balancer: project.load_balancer.name.value.clone() })?;
-    let _ = rule_arn;
+    if source.target_groups.len() != 1 {
+        return Err(ImportRefusal::TargetGroups { count: source.target_groups.len() });
+    }
+    let (_, rule) = match source.listener_rules.as_slice() {
+        [] => return Err(ImportRefusal::NoRule { load_balancer: project.load_balancer.name.value.clone() }),
+        [rule] => rule,
+        rules => return Err(ImportRefusal::Rules { count: rules.len() }),
+    };
     let path = match rule.conditions.as_slice() {
         [condition] if condition.field == "path-pattern" && condition.path_pattern_config.values.len() == 1 => {
             condition.path_pattern_config.values[0].clone()
@@ -112,10 +119,9 @@ pub fn imported_entry(
     if let Some(entry_point) = &container.entry_point {
         service.set("entry_point", TomlValue::strings(entry_point));
     }
-    if let Some((_, group)) = source.target_groups.first() {
-        if let Some(delay) = group.attributes.iter().find(|a| a.key == "deregistration_delay.timeout_seconds") {
-            service.set("deregistration_delay", number_or_text(&delay.value));
-        }
+    let attributes = source.target_groups.first().map(|(_, group)| group.attributes.as_slice()).unwrap_or_default();
+    if let Some(delay) = attributes.iter().find(|a| a.key == "deregistration_delay.timeout_seconds") {
+        service.set("deregistration_delay", number_or_text(&delay.value));
     }
     let mut sections = vec![service];
 
@@ -371,6 +377,9 @@ mod tests {
         let mut unrouted = source(manifest);
         unrouted.listener_rules.clear();
         assert!(matches!(imported_entry(&manifest.project, stage, &unrouted), Err(ImportRefusal::NoRule { .. })));
+        let mut twice = source(manifest);
+        twice.listener_rules.push(twice.listener_rules[0].clone());
+        assert_eq!(imported_entry(&manifest.project, stage, &twice), Err(ImportRefusal::Rules { count: 2 }));
     }
 
     #[test]

@@ -298,7 +298,7 @@ async fn a_service_made_by_another_client_is_imported_and_the_next_plan_is_empty
         assert!(tags.contains(&(pair.0.to_string(), pair.1.to_string())), "{tags:?}");
     }
     let revisions = ecs.list_task_definitions().family_prefix("stage-billing").send().await.unwrap();
-    assert_eq!(revisions.task_definition_arns(), [definition_arn.clone()], "no new revision");
+    assert_eq!(revisions.task_definition_arns(), std::slice::from_ref(&definition_arn), "no new revision");
     let definition = ecs
         .describe_task_definition()
         .task_definition(&definition_arn)
