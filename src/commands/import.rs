@@ -23,7 +23,7 @@ use std::path::PathBuf;
 
 pub async fn run(global: &GlobalOptions, args: &ImportArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
     let mut session = Session::open(global, &args.env, printer).await?;
-    let project = session.checked.manifest.project.clone();
+    let project = &session.checked.manifest.project;
     if args.cluster != project.cluster.value {
         return Err(CommandError::usage(
             format!("the manifest deploys to cluster {}, not {}", project.cluster.value, args.cluster),
@@ -35,18 +35,7 @@ pub async fn run(global: &GlobalOptions, args: &ImportArgs, printer: &Printer) -
         service: args.service.clone(),
         load_balancer: project.load_balancer.name.value.clone(),
     };
-    let source = session.cloud.read_import_source(&request).await?.ok_or_else(|| {
-        CommandError::usage(
-            format!("cluster {} has no active service {}", args.cluster, args.service),
-            vec![format!("list them with: aws ecs list-services --cluster {}", args.cluster)],
-        )
-    })?;
-    let entry = {
-        let environment = environment(&session.checked, &args.env)?;
-        imported_entry(&project, environment, &source).map_err(|refusal| {
-            CommandError::usage(format!("cannot import service {}: {refusal}", args.service), Vec::new())
-        })?
-    };
+    let (source, entry) = read_and_map(&session, &request, args).await?;
     if session.checked.manifest.service_names.iter().any(|name| name.value == entry.name) {
         return Err(CommandError::usage(
             format!("the manifest already has a service `{}`", entry.name),
@@ -56,17 +45,7 @@ pub async fn run(global: &GlobalOptions, args: &ImportArgs, printer: &Printer) -
     let files = ManifestFiles::with_entry(&session, &entry)?;
     let checked = crate::checked::load_from_texts(&files.services.1, &files.environment_texts())?;
     session.use_manifest(checked)?;
-    let Some(desired) = session.desired.service(&entry.name).cloned() else {
-        return Err(CommandError::usage(
-            format!("service `{}` is not enabled in {}", entry.name, args.env),
-            Vec::new(),
-        ));
-    };
-    let actual = session.cloud.read(&session.scope).await?;
-    let adoptions = adoptions(&desired, &actual.values, &source);
-    let preview = adopted_state(actual, &desired, &source, &adoptions);
-    let plan = plan::plan(&session.desired, &preview, Goal::Converge).map_err(CommandError::Plan)?;
-    let differences = service_changes(&plan, &entry.name);
+    let (adoptions, differences) = preview(&session, &entry, &source).await?;
     let report = import_view::Report {
         environment: &args.env,
         service: &args.service,
@@ -80,6 +59,9 @@ pub async fn run(global: &GlobalOptions, args: &ImportArgs, printer: &Printer) -
     };
     if !printer.is_json() {
         printer.data(&import_view::preview_text(&report));
+        for name in import_view::secret_looking_variables(&entry) {
+            printer.warning(&import_view::secret_variable_text(&name, &entry.name));
+        }
     }
     if args.dry_run {
         if printer.is_json() {
@@ -87,22 +69,25 @@ pub async fn run(global: &GlobalOptions, args: &ImportArgs, printer: &Printer) -
         }
         return Ok(ExitStatus::Success);
     }
-    if !differences.is_empty() && !args.accept_differences {
-        return Err(CommandError::usage(
-            format!(
-                "the entry cannot reproduce {} exactly: the next `up` would change {} resource(s); nothing was written",
-                args.service,
-                differences.len()
-            ),
-            vec![
-                "pass --accept-differences to import it anyway and let the next `up` make these changes".into(),
-                "or change the service so that it fits (see docs/import.md), and import again".into(),
-            ],
-        ));
-    }
+    refuse_differences(args, &differences)?;
     confirm(args, printer)?;
     let lock = super::lock::hold(&session, "import", &args.lock, printer).await?;
-    let result = write_and_adopt(&session, &files, &source, &adoptions, &lock, printer).await;
+    let result = async {
+        // What was shown may have changed while the question or the lock waited: the files,
+        // the service, or (another run held the lock) the environment. Check all three again.
+        files.check_unchanged()?;
+        let (source, again) = read_and_map(&session, &request, args).await?;
+        if again != entry {
+            return Err(CommandError::usage(
+                format!("service {} changed while the import waited; nothing was written", args.service),
+                vec!["run the import again to see the entry for its new settings".into()],
+            ));
+        }
+        let (adoptions, differences) = preview(&session, &entry, &source).await?;
+        refuse_differences(args, &differences)?;
+        write_and_adopt(&session, &files, &source, &adoptions, &lock, printer).await
+    }
+    .await;
     lock.release(printer).await;
     result?;
     // What the next `plan` will say, read back from AWS with the manifest now on disk.
@@ -114,6 +99,65 @@ pub async fn run(global: &GlobalOptions, args: &ImportArgs, printer: &Printer) -
         printer.data(&import_view::done_text(&report, &remaining));
     }
     Ok(ExitStatus::Success)
+}
+
+/// The service as it runs now, and the entry that reproduces it.
+async fn read_and_map(
+    session: &Session,
+    request: &ImportRequest,
+    args: &ImportArgs,
+) -> Result<(crate::import::ImportSource, ImportedEntry), CommandError> {
+    let source = session.cloud.read_import_source(request).await?.ok_or_else(|| {
+        CommandError::usage(
+            format!("cluster {} has no active service {}", args.cluster, args.service),
+            vec![format!("list them with: aws ecs list-services --cluster {}", args.cluster)],
+        )
+    })?;
+    let environment = environment(&session.checked, &args.env)?;
+    let entry = imported_entry(&session.checked.manifest.project, environment, &source).map_err(|refusal| {
+        CommandError::usage(
+            format!("cannot import service {}: {refusal}", args.service),
+            vec!["see docs/import.md for what a service needs to be imported".into()],
+        )
+    })?;
+    Ok((source, entry))
+}
+
+/// The tags to add, and the plan that would follow for the service once they are on:
+/// `session` plans with the manifest that includes the entry.
+async fn preview(
+    session: &Session,
+    entry: &ImportedEntry,
+    source: &crate::import::ImportSource,
+) -> Result<(Vec<Adoption>, Vec<ResourceChange>), CommandError> {
+    let Some(desired) = session.desired.service(&entry.name).cloned() else {
+        return Err(CommandError::usage(
+            format!("service `{}` is not enabled in {}", entry.name, session.environment),
+            Vec::new(),
+        ));
+    };
+    let actual = session.cloud.read(&session.scope).await?;
+    let adoptions = adoptions(&desired, &actual.values, source);
+    let adopted = adopted_state(actual, &desired, source, &adoptions);
+    let plan = plan::plan(&session.desired, &adopted, Goal::Converge).map_err(CommandError::Plan)?;
+    Ok((adoptions, service_changes(&plan, &entry.name)))
+}
+
+fn refuse_differences(args: &ImportArgs, differences: &[ResourceChange]) -> Result<(), CommandError> {
+    if differences.is_empty() || args.accept_differences {
+        return Ok(());
+    }
+    Err(CommandError::usage(
+        format!(
+            "the entry cannot reproduce {} exactly: the next `up` would change {} resource(s); nothing was written",
+            args.service,
+            differences.len()
+        ),
+        vec![
+            "pass --accept-differences to import it anyway and let the next `up` make these changes".into(),
+            "or change the service so that it fits (see docs/import.md), and import again".into(),
+        ],
+    ))
 }
 
 /// The plan's changes to the imported service's resources.
@@ -203,15 +247,19 @@ impl ManifestFiles {
         })
     }
 
-    /// Writes the texts with the entry, or (`restore`) the texts as they were.
+    /// Writes the texts with the entry, or (`restore`) the texts as they were. Each file is
+    /// replaced whole (written beside it, then renamed); when the second cannot be written, the
+    /// first gets its old text back.
     fn write(&self, restore: bool) -> Result<(), CommandError> {
-        let files = [&self.services, &self.environment];
-        for (index, (path, text)) in files.into_iter().enumerate() {
-            let text = if restore { &self.originals[index] } else { text };
-            let full = self.directory.join(path);
-            std::fs::write(&full, text).map_err(|error| {
-                CommandError::usage(format!("cannot write {}: {error}; nothing was tagged", full.display()), Vec::new())
-            })?;
+        let texts =
+            if restore { [&self.originals[0], &self.originals[1]] } else { [&self.services.1, &self.environment.1] };
+        let paths = [&self.services.0, &self.environment.0];
+        replace_file(&self.directory.join(paths[0]), texts[0])?;
+        if let Err(error) = replace_file(&self.directory.join(paths[1]), texts[1]) {
+            if !restore {
+                let _ = replace_file(&self.directory.join(paths[0]), &self.originals[0]);
+            }
+            return Err(error);
         }
         Ok(())
     }
@@ -219,6 +267,38 @@ impl ManifestFiles {
     fn environment_texts(&self) -> Vec<(&str, &str)> {
         self.environments.iter().map(|(name, text)| (name.as_str(), text.as_str())).collect()
     }
+
+    /// Refuses when someone changed either file since the import read them: writing would lose
+    /// their edit.
+    fn check_unchanged(&self) -> Result<(), CommandError> {
+        for (index, path) in [&self.services.0, &self.environment.0].into_iter().enumerate() {
+            let full = self.directory.join(path);
+            let now = std::fs::read_to_string(&full).unwrap_or_default();
+            if now != self.originals[index] {
+                return Err(CommandError::usage(
+                    format!("{} changed while the import waited; nothing was written", full.display()),
+                    vec!["run the import again".into()],
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes `text` to `path` through a file beside it and a rename, so that a reader never sees
+/// half a manifest.
+fn replace_file(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
+    let failed = |error: std::io::Error| {
+        CommandError::usage(format!("cannot write {}: {error}; nothing was tagged", path.display()), Vec::new())
+    };
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".ecsdeploy-import");
+    let temporary = PathBuf::from(temporary);
+    std::fs::write(&temporary, text).map_err(failed)?;
+    std::fs::rename(&temporary, path).map_err(|error| {
+        let _ = std::fs::remove_file(&temporary);
+        failed(error)
+    })
 }
 
 /// `--yes`, or `yes` typed on a terminal.

@@ -15,6 +15,8 @@ pub struct ServiceNames {
     pub target_group: String,
     /// `/ecs/acme/stage/auth`.
     pub log_group: String,
+    /// The container's log streams: `<prefix>/<container>/<task id>`; the container name.
+    pub log_stream_prefix: String,
     /// Account-wide IAM names, so they carry project and environment: `acme-stage-auth-execution`.
     pub execution_role: String,
     pub task_role: String,
@@ -36,8 +38,10 @@ pub fn service_names(project: &Project, environment: &Environment, service: &Ser
     let environment_name = &environment.name.value;
     let service_name = &service.name.value;
     let full_name = format!("{}{service_name}", environment.prefix.value);
+    let container = named_or(&service.container, || service_name.clone());
     ServiceNames {
-        container: service.container.as_ref().map_or_else(|| service_name.clone(), |name| name.value.clone()),
+        log_stream_prefix: named_or(&service.log_stream_prefix, || container.clone()),
+        container,
         target_group: service
             .target_group_name
             .as_ref()

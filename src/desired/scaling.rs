@@ -51,6 +51,13 @@ pub struct PredefinedMetric {
     pub resource_label: Option<Reference>,
 }
 
+/// Whether the scaling policy `policy` of ECS service `full_name` is ecsdeploy's. Policies carry
+/// no tags: ecsdeploy's are those with the names the manifest gives (`named`) and those with its
+/// conventional names (`<service>-cpu`, `<service>-requests`); any other is left alone.
+pub fn is_own_policy(full_name: &str, named: &[&str], policy: &str) -> bool {
+    named.contains(&policy) || policy == format!("{full_name}-cpu") || policy == format!("{full_name}-requests")
+}
+
 pub fn scalable_target(service: &Service, names: &ServiceNames, tags: &Tags) -> ScalableTarget {
     ScalableTarget {
         service_namespace: NAMESPACE.into(),

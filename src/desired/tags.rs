@@ -119,11 +119,12 @@ impl<'de> Deserialize<'de> for Tags {
 }
 
 /// Tags from any SDK's key/value pairs, in ecsdeploy's order (ownership tags first, then by key),
-/// so that the same tags always compare equal.
+/// so that the same tags always compare equal. AWS's own tags (`aws:cloudformation:stack-name`,
+/// ...) are left out: nobody can set or remove them, so they are never a difference.
 pub fn tags_from<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Tags {
     let mut ownership = Vec::new();
     let mut others = Vec::new();
-    for (key, value) in pairs {
+    for (key, value) in pairs.into_iter().filter(|(key, _)| !key.starts_with("aws:")) {
         let pair = (key.to_string(), value.to_string());
         if key.starts_with("ecsdeploy:") { ownership.push(pair) } else { others.push(pair) }
     }

@@ -216,7 +216,7 @@ fn container_definition(
             options: LogOptions {
                 group: names.log_group.clone(),
                 region: context.region.clone(),
-                stream_prefix: names.container.clone(),
+                stream_prefix: names.log_stream_prefix.clone(),
             },
         },
         health_check: service.container_health_check.as_ref().map(|check| ContainerHealthCheck {

@@ -2,9 +2,10 @@
 //!
 //! A resource tagged as the environment's while the manifest lacks the service would be deleted
 //! by the next `up`; one left untagged while the manifest has it stops every plan. So when one
-//! tag cannot be added, the tags this run added are taken off again, newest first.
+//! tag cannot be added, the tags this run added are taken off again, newest first, and the values
+//! it overwrote are put back.
 
-use super::adoption::added_keys;
+use super::adoption::undoing;
 use super::source::{Adoption, ImportSource};
 use crate::cloud::{Cloud, CloudError};
 
@@ -33,8 +34,15 @@ pub async fn adopt_all<C: Cloud, E: From<CloudError>>(
         if let Err(cause) = result {
             let mut not_undone = Vec::new();
             for earlier in done.iter().rev() {
-                if let Err(error) = cloud.unadopt(earlier, &added_keys(source, earlier)).await {
+                let (added, overwritten) = undoing(source, earlier);
+                if let Err(error) = cloud.unadopt(earlier, &added).await {
                     not_undone.push(error);
+                }
+                if !overwritten.is_empty() {
+                    let restore = Adoption { tags: overwritten, ..(*earlier).clone() };
+                    if let Err(error) = cloud.adopt(&restore).await {
+                        not_undone.push(error);
+                    }
                 }
             }
             return Err(AdoptFailure { cause, not_undone });

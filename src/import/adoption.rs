@@ -4,6 +4,7 @@
 
 use super::source::{AdoptedKind, Adoption, ImportSource};
 use crate::actual::{ActualResource, ActualState, Owner};
+use crate::desired::scaling::is_own_policy;
 use crate::desired::tags::{Tags, tags_from};
 use crate::desired::{DesiredService, Reference};
 use crate::plan::address::{Address, ServicePart};
@@ -41,19 +42,33 @@ pub fn adoptions(desired: &DesiredService, values: &Values, source: &ImportSourc
     adoptions
 }
 
-/// The tag keys `adoption` adds that its resource did not have (what undoing it removes).
-pub fn added_keys(source: &ImportSource, adoption: &Adoption) -> Vec<String> {
+/// The tags `adoption`'s resource had before it: `source` as read.
+fn tags_before<'a>(source: &'a ImportSource, adoption: &Adoption) -> Option<&'a Tags> {
     let arn = adoption.arn.as_str();
-    let before = if source.service_arn == arn {
-        Some(&source.service.tags)
-    } else if source.task_definition_arn == arn {
-        Some(&source.task_definition.tags)
-    } else {
-        let group = source.target_groups.iter().find(|(group, _)| group == arn).map(|(_, g)| &g.group.tags);
-        group.or_else(|| source.listener_rules.iter().find(|(rule, _)| rule == arn).map(|(_, rule)| &rule.tags))
-    };
-    let had = |key: &str| before.is_some_and(|tags| tags.get(key).is_some());
-    adoption.tags.0.iter().map(|(key, _)| key).filter(|key| !had(key)).cloned().collect()
+    if source.service_arn == arn {
+        return Some(&source.service.tags);
+    }
+    if source.task_definition_arn == arn {
+        return Some(&source.task_definition.tags);
+    }
+    let group = source.target_groups.iter().find(|(group, _)| group == arn).map(|(_, g)| &g.group.tags);
+    group.or_else(|| source.listener_rules.iter().find(|(rule, _)| rule == arn).map(|(_, rule)| &rule.tags))
+}
+
+/// What undoing `adoption` takes: the keys it added that its resource did not have (to remove),
+/// and the old values of those it overwrote (to put back).
+pub fn undoing(source: &ImportSource, adoption: &Adoption) -> (Vec<String>, Tags) {
+    let before = tags_before(source, adoption);
+    let mut added = Vec::new();
+    let mut overwritten = Vec::new();
+    for (key, value) in &adoption.tags.0 {
+        match before.and_then(|tags| tags.get(key)) {
+            None => added.push(key.clone()),
+            Some(old) if old != value => overwritten.push((key.clone(), old.to_string())),
+            Some(_) => {}
+        }
+    }
+    (added, Tags(overwritten))
 }
 
 /// `existing` with `added` put on (a key in both takes `added`'s value), in the readers' order.
@@ -100,7 +115,8 @@ pub fn adopted_state(
     }
     let wanted: Vec<&str> = desired.scaling_policies.iter().map(|policy| policy.policy_name.as_str()).collect();
     for policy in &source.scaling_policies {
-        let owner = if wanted.contains(&policy.policy_name.as_str()) { Owner::This } else { Owner::Foreign };
+        let own = is_own_policy(&desired.full_name, &wanted, &policy.policy_name);
+        let owner = if own { Owner::This } else { Owner::Foreign };
         let address = Address::service_named(name, ServicePart::ScalingPolicy, &policy.policy_name);
         put(address, &policy.policy_name, json_of(policy), owner);
     }

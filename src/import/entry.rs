@@ -45,6 +45,14 @@ pub enum ImportRefusal {
     RuleShape(String),
     #[error("its path `{path}` is not under environment `{environment}`'s path prefix `{prefix}`")]
     PathPrefix { path: String, environment: String, prefix: String },
+    #[error("it has settings the manifest cannot express, which a new revision would drop: {}", .0.join(", "))]
+    Unsupported(Vec<String>),
+    #[error("its {what} carries ecsdeploy's tags for {owner}")]
+    OwnedElsewhere { what: String, owner: String },
+    #[error("its scaling policies {0}")]
+    Policies(String),
+    #[error("its environment variable `{name}` cannot be written in the manifest: {reason}")]
+    Variable { name: String, reason: String },
 }
 
 /// The manifest settings that reproduce `source` in `environment`.
@@ -56,6 +64,9 @@ pub fn imported_entry(
     let service_name = &source.service.service_name;
     let environment_name = &environment.name.value;
     let prefix = &environment.prefix.value;
+    if !source.unsupported.is_empty() {
+        return Err(ImportRefusal::Unsupported(source.unsupported.clone()));
+    }
     let name = service_name.strip_prefix(prefix.as_str()).ok_or_else(|| ImportRefusal::Prefix {
         service: service_name.clone(),
         environment: environment_name.clone(),
@@ -66,6 +77,7 @@ pub fn imported_entry(
         name: name.to_string(),
         reason,
     })?;
+    check_ownership_tags(project, environment, source, name)?;
     let definition = &source.task_definition;
     let [container] = definition.container_definitions.as_slice() else {
         return Err(ImportRefusal::Containers { count: definition.container_definitions.len() });
@@ -127,6 +139,8 @@ pub fn imported_entry(
 
     let mut variables = Section::new(format!("services.{name}.env"));
     for variable in &container.environment {
+        aws_names::environment_variable(&variable.name)
+            .map_err(|reason| ImportRefusal::Variable { name: variable.name.clone(), reason })?;
         variables.set(&variable.name, TomlValue::string(&variable.value));
     }
     sections.push(variables);
@@ -161,6 +175,7 @@ pub fn imported_entry(
         scaling.set("min", TomlValue::Integer(target.min_capacity));
         scaling.set("max", TomlValue::Integer(target.max_capacity));
         let mut cooldowns = None;
+        let mut mapped: Vec<&str> = Vec::new();
         for policy in &source.scaling_policies {
             let tracking = &policy.target_tracking_scaling_policy_configuration;
             let metric = tracking.predefined_metric_specification.predefined_metric_type.as_str();
@@ -176,11 +191,24 @@ pub fn imported_entry(
                     continue;
                 }
             };
+            if mapped.contains(&key) {
+                return Err(ImportRefusal::Policies(format!(
+                    "include two that ecsdeploy would both make its `{key}` policy; keep one"
+                )));
+            }
+            mapped.push(key);
             scaling.set(key, TomlValue::Integer(tracking.target_value.round() as i64));
             cooldowns.get_or_insert((tracking.scale_in_cooldown, tracking.scale_out_cooldown));
             if policy.policy_name != conventional {
                 policy_names.set(name_key, TomlValue::string(&policy.policy_name));
             }
+        }
+        // ecsdeploy owns its conventional names: a policy left alone must not carry one.
+        let conventional = [format!("{full_name}-cpu"), format!("{full_name}-requests")];
+        if let Some(name) = policies_left_alone.iter().find(|name| conventional.contains(name)) {
+            return Err(ImportRefusal::Policies(format!(
+                "include `{name}`, which is not target tracking on CPU or requests but has the name ecsdeploy gives its own; rename it"
+            )));
         }
         if let Some((scale_in, scale_out)) = cooldowns {
             scaling.set("scale_in_cooldown", TomlValue::Integer(scale_in));
@@ -224,6 +252,38 @@ pub fn imported_entry(
     })
 }
 
+/// A resource already tagged by ecsdeploy for another project, environment or service is
+/// refused: adopting it would take it from its owner.
+fn check_ownership_tags(
+    project: &Project,
+    environment: &Environment,
+    source: &ImportSource,
+    name: &str,
+) -> Result<(), ImportRefusal> {
+    use crate::desired::tags::{ENVIRONMENT_TAG, PROJECT_TAG, SERVICE_TAG};
+    let expected = [
+        (PROJECT_TAG, project.name.value.as_str()),
+        (ENVIRONMENT_TAG, environment.name.value.as_str()),
+        (SERVICE_TAG, name),
+    ];
+    let mut tagged = vec![("ECS service", &source.service.tags), ("task definition", &source.task_definition.tags)];
+    tagged.extend(source.target_groups.iter().map(|(_, group)| ("target group", &group.group.tags)));
+    tagged.extend(source.listener_rules.iter().map(|(_, rule)| ("listener rule", &rule.tags)));
+    for (what, tags) in tagged {
+        let differs = expected.iter().any(|(key, value)| tags.get(key).is_some_and(|found| found != *value));
+        if differs {
+            let owner: Vec<String> = tags
+                .0
+                .iter()
+                .filter(|(key, _)| key.starts_with("ecsdeploy:"))
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            return Err(ImportRefusal::OwnedElsewhere { what: what.to_string(), owner: owner.join(", ") });
+        }
+    }
+    Ok(())
+}
+
 /// The environment's `[services.<name>]`: it enables the service and names what it already has.
 fn environment_override(
     project: &Project,
@@ -252,6 +312,10 @@ fn environment_override(
         }
     }
     main.set("log_group", TomlValue::string(&container.log_configuration.options.group));
+    let stream_prefix = &container.log_configuration.options.stream_prefix;
+    if stream_prefix != &container.name {
+        main.set("log_stream_prefix", TomlValue::string(stream_prefix));
+    }
     let conventional_group = format!("{}-{}", project.name.value, source.service.service_name);
     if let Some((_, group)) = source.target_groups.first()
         && group.group.name != conventional_group
@@ -319,21 +383,35 @@ mod tests {
         let auth = desired.service("auth").expect("auth").clone();
         let mut service = auth.service.clone();
         service.service_name = "stage-billing".into();
+        // Made by someone else: none of ecsdeploy's tags.
+        let foreign = |tags: &crate::desired::tags::Tags| {
+            crate::desired::tags::Tags(
+                tags.0.iter().filter(|(key, _)| !key.starts_with("ecsdeploy:")).cloned().collect(),
+            )
+        };
+        service.tags = foreign(&service.tags);
+        let mut task_definition = auth.task_definition.clone();
+        task_definition.tags = foreign(&task_definition.tags);
+        let mut target_group = auth.target_group.clone();
+        target_group.tags = foreign(&target_group.tags);
+        let mut listener_rule = auth.listener_rule.clone();
+        listener_rule.tags = foreign(&listener_rule.tags);
         ImportSource {
             service_arn: "arn:aws:ecs:us-east-1:123456789012:service/acme/stage-billing".into(),
             service,
             task_definition_arn: "arn:aws:ecs:us-east-1:123456789012:task-definition/stage-billing:3".into(),
-            task_definition: auth.task_definition.clone(),
+            task_definition,
             target_groups: vec![(
                 "arn:tg".into(),
                 crate::desired::load_balancing::TargetGroupSettings {
-                    group: auth.target_group.clone(),
+                    group: target_group,
                     attributes: auth.target_group_attributes.attributes.clone(),
                 },
             )],
-            listener_rules: vec![("arn:rule".into(), auth.listener_rule.clone())],
+            listener_rules: vec![("arn:rule".into(), listener_rule)],
             scalable_target: Some(auth.scalable_target.clone()),
             scaling_policies: auth.scaling_policies.clone(),
+            unsupported: Vec::new(),
         }
     }
 
@@ -377,6 +455,20 @@ mod tests {
         let mut unrouted = source(manifest);
         unrouted.listener_rules.clear();
         assert!(matches!(imported_entry(&manifest.project, stage, &unrouted), Err(ImportRefusal::NoRule { .. })));
+        let mut unmodelled = source(manifest);
+        unmodelled.unsupported = vec!["container auth: mountPoints".into()];
+        assert!(matches!(imported_entry(&manifest.project, stage, &unmodelled), Err(ImportRefusal::Unsupported(_))));
+        let mut prods = source(manifest);
+        prods.target_groups[0].1.group.tags.0.push(("ecsdeploy:environment".into(), "prod".into()));
+        let refusal = imported_entry(&manifest.project, stage, &prods).unwrap_err();
+        assert_eq!(refusal.to_string(), "its target group carries ecsdeploy's tags for ecsdeploy:environment=prod");
+        let mut step = source(manifest);
+        step.scaling_policies[0].policy_type = "StepScaling".into();
+        step.scaling_policies[0].policy_name = "stage-billing-cpu".into();
+        assert!(
+            matches!(imported_entry(&manifest.project, stage, &step), Err(ImportRefusal::Policies(_))),
+            "a step policy named stage-billing-cpu"
+        );
         let mut twice = source(manifest);
         twice.listener_rules.push(twice.listener_rules[0].clone());
         assert_eq!(imported_entry(&manifest.project, stage, &twice), Err(ImportRefusal::Rules { count: 2 }));

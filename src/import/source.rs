@@ -29,6 +29,9 @@ pub struct ImportSource {
     pub listener_rules: Vec<(String, ListenerRule)>,
     pub scalable_target: Option<ScalableTarget>,
     pub scaling_policies: Vec<ScalingPolicy>,
+    /// Settings it has that the manifest cannot express (`container app: mountPoints`): the
+    /// readers do not compare them, so an entry would silently drop them.
+    pub unsupported: Vec<String>,
 }
 
 /// A resource `import` takes over by tagging it as this environment's.

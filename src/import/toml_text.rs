@@ -54,6 +54,11 @@ impl Section {
         self.entries.push((key.to_string(), value));
     }
 
+    /// The keys set, in order.
+    pub fn keys(&self) -> Vec<String> {
+        self.entries.iter().map(|(key, _)| key.clone()).collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -188,6 +188,8 @@ pub struct Service {
     /// A log group ecsdeploy uses but does not manage (its name): none is created, and
     /// `log_retention_days` does not apply.
     pub log_group: Option<Located<String>>,
+    /// The log stream prefix (default: the container name); the console's default is `ecs`.
+    pub log_stream_prefix: Option<Located<String>>,
     /// Settings that were given but unusable (reported): `cpu`, `memory`, `log_retention_days`,
     /// `health_check.interval`, `scaling.min`, ... Checks combining them stand down.
     pub unusable: Vec<String>,

@@ -42,6 +42,7 @@ pub const SERVICE_KEYS: &[&str] = &[
     "execution_role",
     "task_role",
     "log_group",
+    "log_stream_prefix",
 ];
 
 const HEALTH_CHECK_KEYS: &[&str] =
@@ -107,6 +108,7 @@ pub fn read_service(name: &Located<String>, node: &Node, project: &str, problems
         execution_role: reader.string("execution_role"),
         task_role: reader.string("task_role"),
         log_group: reader.string("log_group"),
+        log_stream_prefix: reader.string("log_stream_prefix"),
         unusable: Vec::new(),
         span: node.span,
     };

@@ -382,6 +382,24 @@ fn check_adopted_names(service: &Service, problems: &Problems) {
             "e.g. log_group = \"/ecs/billing\"",
         );
     }
+    if let Some(prefix) = &service.log_stream_prefix {
+        named(
+            problems,
+            prefix,
+            "log stream prefix",
+            aws_names::log_group_name(&prefix.value),
+            "e.g. log_stream_prefix = \"ecs\"",
+        );
+    }
+    if let (Some(cpu), Some(requests)) = (&service.scaling.cpu_policy, &service.scaling.requests_policy)
+        && cpu.value == requests.value
+    {
+        problems.push(
+            Problem::error(requests.span, format!("`{}` names both scaling policies", requests.value))
+                .with_help("give the CPU and the requests policy different names")
+                .with_related(cpu.span, "`cpu_policy` set here"),
+        );
+    }
     for policy in [&service.scaling.cpu_policy, &service.scaling.requests_policy].into_iter().flatten() {
         named(
             problems,

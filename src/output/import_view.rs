@@ -45,6 +45,26 @@ pub fn preview_text(report: &Report<'_>) -> String {
     out
 }
 
+/// Plain variables whose names suggest a credential (their values are now in the manifest).
+pub fn secret_looking_variables(entry: &ImportedEntry) -> Vec<String> {
+    const HINTS: [&str; 6] = ["PASSWORD", "SECRET", "TOKEN", "API_KEY", "PRIVATE", "CREDENTIAL"];
+    let header = format!("services.{}.env", entry.name);
+    entry
+        .service_sections
+        .iter()
+        .filter(|section| section.header == header)
+        .flat_map(|section| section.keys())
+        .filter(|name| HINTS.iter().any(|hint| name.to_ascii_uppercase().contains(hint)))
+        .collect()
+}
+
+pub fn secret_variable_text(variable: &str, service: &str) -> String {
+    format!(
+        "environment variable {variable} looks like a credential, and its value is now in services.toml: \
+         store it with `ecsdeploy secrets set` and move it to [services.{service}.secrets]"
+    )
+}
+
 pub fn adopted_line(adoption: &Adoption) -> String {
     format!("tagged {} {}", adoption.kind.noun(), adoption.arn)
 }
@@ -67,6 +87,12 @@ pub fn undo_failed_text(untagged: &[String], restore: Option<&crate::commands::C
 pub fn done_text(report: &Report<'_>, remaining: &[ResourceChange]) -> String {
     let files: Vec<&str> = report.files.iter().map(|(file, _)| file.as_str()).collect();
     let mut out = format!("\nImported {} as `{}`: wrote {}.\n", report.service, report.entry.name, files.join(" and "));
+    out.push_str(&format!(
+        "Commit these files and merge them before anyone deploys {} from another checkout: an `up` from a \
+         manifest without `{}` deletes the service, as it would any service the manifest drops. If \
+         Terraform, ecspresso or CloudFormation managed it, remove it from their state.\n",
+        report.environment, report.entry.name
+    ));
     if remaining.is_empty() {
         out.push_str(&format!(
             "`ecsdeploy plan --env {}`: no changes for `{}`.\n",

@@ -37,7 +37,7 @@ async fn create_billing(config: &aws_config::SdkConfig) -> (String, String, Stri
 
     let ecs = aws_sdk_ecs::Client::new(config);
     let log_options =
-        [("awslogs-group", "/ecs/billing-stage"), ("awslogs-region", "us-east-1"), ("awslogs-stream-prefix", "app")];
+        [("awslogs-group", "/ecs/billing-stage"), ("awslogs-region", "us-east-1"), ("awslogs-stream-prefix", "ecs")];
     let container = ecs::ContainerDefinition::builder()
         .name("app")
         .image("public.ecr.aws/nginx/nginx:1.27")
@@ -270,6 +270,7 @@ async fn a_service_made_by_another_client_is_imported_and_the_next_plan_is_empty
     assert!(services_toml.contains("[services.billing]"), "{services_toml}");
     let stage_toml = std::fs::read_to_string(directory.path().join("environments/stage.toml")).unwrap();
     assert!(stage_toml.contains("cpu_policy = \"billing-cpu-tracking\""), "{stage_toml}");
+    assert!(stage_toml.contains("log_stream_prefix = \"ecs\""), "the console's default prefix: {stage_toml}");
 
     let plan = run(account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode"]).current_dir(directory.path()));
     assert_eq!(plan.code, 0, "the plan after import is not empty:\n{}", plan.transcript());
@@ -351,4 +352,46 @@ async fn a_service_outside_the_environment_or_cluster_is_refused() {
         .current_dir(directory.path()));
     assert_eq!(missing.code, 1, "{}", missing.transcript());
     assert!(missing.stderr.contains("has no active service stage-nothing"), "{}", missing.stderr);
+
+    // Settings the manifest cannot express would be dropped by ecsdeploy's first revision.
+    let config = account.sdk_config().await;
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    ecs.create_cluster().cluster_name("acme").send().await.unwrap();
+    let container = ecs::ContainerDefinition::builder()
+        .name("files")
+        .image("public.ecr.aws/nginx/nginx:1.27")
+        .essential(true)
+        .working_directory("/srv")
+        .mount_points(ecs::MountPoint::builder().source_volume("data").container_path("/data").build())
+        .build();
+    let definition = ecs
+        .register_task_definition()
+        .family("stage-files")
+        .network_mode(ecs::NetworkMode::Awsvpc)
+        .requires_compatibilities(ecs::Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .volumes(ecs::Volume::builder().name("data").build())
+        .container_definitions(container)
+        .send()
+        .await
+        .unwrap();
+    let arn = definition.task_definition().unwrap().task_definition_arn().unwrap().to_string();
+    ecs.create_service()
+        .cluster("acme")
+        .service_name("stage-files")
+        .task_definition(arn)
+        .desired_count(1)
+        .send()
+        .await
+        .unwrap();
+    let unsupported = run(account
+        .ecsdeploy(&["import", "--env", "stage", "--cluster", "acme", "--service", "stage-files", "--yes"])
+        .current_dir(directory.path()));
+    assert_eq!(unsupported.code, 1, "{}", unsupported.transcript());
+    for setting in ["task definition: volumes", "container files: mountPoints", "container files: workingDirectory"] {
+        assert!(unsupported.stderr.contains(setting), "{setting}:\n{}", unsupported.stderr);
+    }
+    let services_toml = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
+    assert!(!services_toml.contains("files"), "nothing written");
 }

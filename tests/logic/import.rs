@@ -19,7 +19,8 @@ fn setup() -> (FakeCloud, ImportSource, Vec<Adoption>) {
     let stage = checked.manifest.environment("stage").unwrap();
     let desired = desired::build(&checked.manifest, stage, &Context::new("us-east-1", Some("123456789012".into())));
     let auth = desired.service("auth").unwrap().clone();
-    let foreign = Tags(vec![("team".into(), "identity".into())]);
+    // `Owner` is also a tag of the manifest's, with another value: adoption overwrites it.
+    let foreign = Tags(vec![("Owner".into(), "alice".into()), ("team".into(), "identity".into())]);
     let mut service = auth.service.clone();
     service.tags = foreign.clone();
     let mut definition = auth.task_definition.clone();
@@ -40,6 +41,7 @@ fn setup() -> (FakeCloud, ImportSource, Vec<Adoption>) {
         listener_rules: vec![("arn:rule".into(), rule)],
         scalable_target: None,
         scaling_policies: Vec::new(),
+        unsupported: Vec::new(),
     };
     let adoptions = adoptions(&auth, &Values::default(), &source);
     let cloud = FakeCloud::with_account("123456789012");
@@ -74,6 +76,7 @@ async fn every_resource_gets_the_environments_tags_and_keeps_its_own() {
         assert_eq!(tags.get("ecsdeploy:service"), Some("auth"), "{tags:?}");
     }
     assert_eq!(after.service.tags.get("team"), Some("identity"), "a tag of its own stays");
+    assert_eq!(after.service.tags.get("Owner"), Some("platform-team"), "the manifest's value");
 }
 
 #[tokio::test]
@@ -94,8 +97,10 @@ async fn a_tag_that_cannot_be_added_takes_back_the_ones_added_before() {
             "adopt arn:task-definition",
             "adopt arn:target-group",
             "unadopt arn:task-definition",
-            "unadopt arn:service"
-        ]
+            "unadopt arn:service",
+            "adopt arn:service",
+        ],
+        "the overwritten Owner tag of the service is put back"
     );
     assert_eq!(all_tags(&stored(&cloud)), all_tags(&source), "every resource has exactly its old tags again");
 }

@@ -10,7 +10,7 @@ use crate::actual::Owner;
 use crate::actual::scope::ReadScope;
 use crate::cloud::{CloudError, is_not_found};
 use crate::desired::Reference;
-use crate::desired::scaling::{PredefinedMetric, ScalableTarget, ScalingPolicy, TargetTracking};
+use crate::desired::scaling::{PredefinedMetric, ScalableTarget, ScalingPolicy, TargetTracking, is_own_policy};
 use crate::desired::tags::Tags;
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::values::Values;
@@ -29,14 +29,14 @@ const READ_CONCURRENCY: usize = 4;
 const DEFAULT_COOLDOWN_SECONDS: i64 = 300;
 const NOT_FOUND: &[&str] = &["ObjectNotFoundException"];
 
-/// Policies carry no tags: ecsdeploy's are the ones with the names it gives
-/// (`<service>-cpu`, `<service>-requests`, or the names the manifest gives, for policies
-/// `import` adopted); any other (added by hand) is left alone.
+/// Policies carry no tags: see [`is_own_policy`].
 fn policy_owner(scope: &ReadScope, service: &str, resource_id: &str, policy_name: &str) -> Owner {
     let full_name = resource_id.rsplit('/').next().unwrap_or_default();
-    let conventional = [format!("{full_name}-cpu"), format!("{full_name}-requests")];
-    let named = scope.service(service).is_some_and(|wanted| wanted.scaling_policies.iter().any(|n| n == policy_name));
-    if named || conventional.iter().any(|name| name == policy_name) { Owner::This } else { Owner::Foreign }
+    let named: Vec<&str> = scope
+        .service(service)
+        .map(|wanted| wanted.scaling_policies.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    if is_own_policy(full_name, &named, policy_name) { Owner::This } else { Owner::Foreign }
 }
 
 impl AwsCloud {

@@ -67,6 +67,7 @@ impl AwsCloud {
         let scaling_policies =
             if scalable_target.is_some() { self.scaling_policies(&resource_id).await? } else { Vec::new() };
         Ok(Some(ImportSource {
+            unsupported: unsupported_settings(service, definition),
             service_arn,
             service: service_of(&request.cluster, service, tags),
             task_definition_arn: definition.task_definition_arn().unwrap_or(&task_definition_arn).to_string(),
@@ -134,11 +135,31 @@ impl AwsCloud {
         else {
             return Ok(Vec::new());
         };
-        let rules = self.load_balancing.describe_rules().listener_arn(listener_arn).send().await.map_err(|error| {
-            self.error("elasticloadbalancing:DescribeRules", format!("HTTPS listener of {load_balancer}"), &error)
-        })?;
+        let mut rules = Vec::new();
+        let mut marker = None;
+        loop {
+            let page = self
+                .load_balancing
+                .describe_rules()
+                .listener_arn(listener_arn)
+                .set_marker(marker)
+                .page_size(400)
+                .send()
+                .await
+                .map_err(|error| {
+                    self.error(
+                        "elasticloadbalancing:DescribeRules",
+                        format!("HTTPS listener of {load_balancer}"),
+                        &error,
+                    )
+                })?;
+            rules.extend(page.rules().iter().cloned());
+            marker = page.next_marker().map(str::to_string);
+            if marker.is_none() {
+                break;
+            }
+        }
         let forwarding: Vec<_> = rules
-            .rules()
             .iter()
             .filter(|rule| rule.is_default() != Some(true))
             .filter(|rule| {
@@ -212,4 +233,78 @@ impl AwsCloud {
                 .map_err(|error| self.error("elasticloadbalancing:RemoveTags", &resource, &error)),
         }
     }
+}
+
+/// Settings of the service and its task definition that the manifest cannot express (and the
+/// readers therefore do not compare): set to anything but their default, they would be dropped
+/// by the first revision ecsdeploy registers, so `import` refuses them by name.
+fn unsupported_settings(service: &ecs::Service, definition: &ecs::TaskDefinition) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut check = |set: bool, name: &str| {
+        if set {
+            found.push(name.to_string());
+        }
+    };
+    check(!service.service_registries().is_empty(), "service: serviceRegistries (Cloud Map)");
+    check(service.enable_execute_command(), "service: enableExecuteCommand");
+    check(!service.placement_constraints().is_empty(), "service: placementConstraints");
+    check(!service.placement_strategy().is_empty(), "service: placementStrategy");
+    let deployment_alarms = service.deployment_configuration().and_then(|d| d.alarms()).is_some_and(|a| a.enable());
+    check(deployment_alarms, "service: deploymentConfiguration.alarms");
+    check(!definition.volumes().is_empty(), "task definition: volumes");
+    check(
+        definition.ephemeral_storage().is_some_and(|storage| storage.size_in_gib() > 21),
+        "task definition: ephemeralStorage",
+    );
+    check(definition.pid_mode().is_some(), "task definition: pidMode");
+    check(definition.ipc_mode().is_some(), "task definition: ipcMode");
+    check(definition.proxy_configuration().is_some(), "task definition: proxyConfiguration");
+    for container in definition.container_definitions() {
+        let name = container.name().unwrap_or_default();
+        let mut setting = |set: bool, field: &str| check(set, &format!("container {name}: {field}"));
+        setting(!container.environment_files().is_empty(), "environmentFiles");
+        setting(container.repository_credentials().is_some(), "repositoryCredentials");
+        setting(!container.mount_points().is_empty(), "mountPoints");
+        setting(!container.volumes_from().is_empty(), "volumesFrom");
+        setting(!container.ulimits().is_empty(), "ulimits");
+        setting(container.user().is_some_and(|user| !user.is_empty()), "user");
+        setting(container.working_directory().is_some_and(|dir| !dir.is_empty()), "workingDirectory");
+        setting(container.docker_labels().is_some_and(|labels| !labels.is_empty()), "dockerLabels");
+        setting(container.stop_timeout().is_some(), "stopTimeout");
+        setting(container.start_timeout().is_some(), "startTimeout");
+        setting(container.linux_parameters().is_some(), "linuxParameters");
+        setting(container.readonly_root_filesystem() == Some(true), "readonlyRootFilesystem");
+        setting(!container.depends_on().is_empty(), "dependsOn");
+        setting(container.firelens_configuration().is_some(), "firelensConfiguration");
+        setting(container.cpu() != 0, "cpu");
+        setting(container.memory().is_some(), "memory");
+        setting(container.memory_reservation().is_some(), "memoryReservation");
+        setting(!container.system_controls().is_empty(), "systemControls");
+        setting(!container.resource_requirements().is_empty(), "resourceRequirements");
+        setting(container.privileged() == Some(true), "privileged");
+        let log = container.log_configuration();
+        setting(log.is_none(), "logConfiguration (none: ecsdeploy sends logs to CloudWatch)");
+        if let Some(log) = log {
+            setting(
+                log.log_driver().as_str() != "awslogs",
+                &format!("logConfiguration.logDriver {}", log.log_driver().as_str()),
+            );
+            let known = ["awslogs-group", "awslogs-region", "awslogs-stream-prefix"];
+            for key in log.options().into_iter().flat_map(|options| options.keys()) {
+                setting(!known.contains(&key.as_str()), &format!("logConfiguration.options.{key}"));
+            }
+            setting(!log.secret_options().is_empty(), "logConfiguration.secretOptions");
+        }
+        for mapping in container.port_mappings() {
+            setting(mapping.name().is_some_and(|n| !n.is_empty()), "portMappings.name (Service Connect)");
+            setting(mapping.container_port_range().is_some(), "portMappings.containerPortRange");
+        }
+        for secret in container.secrets() {
+            setting(
+                !secret.value_from().contains(":secretsmanager:"),
+                &format!("secrets.{} (not a Secrets Manager ARN)", secret.name()),
+            );
+        }
+    }
+    found
 }
