@@ -318,3 +318,12 @@ fn alarm_thresholds_from_defaults_can_be_turned_off() {
     assert_eq!(billing.alarms.memory_above, Some(80));
     assert_eq!(stage.service("auth").expect("auth").alarms.cpu_above, Some(80));
 }
+
+#[test]
+fn an_unmanaged_name_may_not_be_one_ecsdeploy_manages() {
+    let services = with_services(
+        "[services.billing]\npath = \"/billing/*\"\nport = 8080\nlog_group = \"/ecs/acme/stage/billing\"\n",
+    );
+    let rendered = problems(&services, &[("stage", STAGE)]);
+    assert!(rendered.contains("`log_group` names what ecsdeploy creates and manages for this service"), "{rendered}");
+}

@@ -355,12 +355,33 @@ fn check_service(project: &Project, environment: &Environment, service: &Service
             );
         }
     }
-    check_adopted_names(service, problems);
+    check_adopted_names(project, environment, service, problems);
     check_tags(&service.tags, problems);
 }
 
 /// Names of resources the service uses but ecsdeploy does not name itself (set by `import`).
-fn check_adopted_names(service: &Service, problems: &Problems) {
+fn check_adopted_names(project: &Project, environment: &Environment, service: &Service, problems: &Problems) {
+    // A name ecsdeploy gives what it manages, declared unmanaged, would make the plan delete
+    // the group or role the service goes on using.
+    let base = format!("{}-{}-{}", project.name.value, environment.name.value, service.name.value);
+    let own_group = format!("/ecs/{}/{}/{}", project.name.value, environment.name.value, service.name.value);
+    let own = [
+        (&service.log_group, own_group.clone(), "log_group"),
+        (&service.execution_role, format!("{base}-execution"), "execution_role"),
+        (&service.task_role, format!("{base}-task"), "task_role"),
+    ];
+    for (value, own_name, key) in own {
+        let Some(value) = value else { continue };
+        if value.value == own_name || value.value.ends_with(&format!("/{own_name}")) {
+            problems.push(
+                Problem::error(
+                    value.span,
+                    format!("`{key}` names what ecsdeploy creates and manages for this service"),
+                )
+                .with_help(format!("leave `{key}` out: ecsdeploy manages {own_name} itself")),
+            );
+        }
+    }
     if let Some(container) = &service.container {
         named(problems, container, "container name", aws_names::ecs_name(&container.value), "e.g. container = \"app\"");
     }
