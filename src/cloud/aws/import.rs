@@ -135,33 +135,9 @@ impl AwsCloud {
         else {
             return Ok(Vec::new());
         };
-        let mut rules = Vec::new();
-        let mut marker = None;
-        loop {
-            let page = self
-                .load_balancing
-                .describe_rules()
-                .listener_arn(listener_arn)
-                .set_marker(marker)
-                .page_size(400)
-                .send()
-                .await
-                .map_err(|error| {
-                    self.error(
-                        "elasticloadbalancing:DescribeRules",
-                        format!("HTTPS listener of {load_balancer}"),
-                        &error,
-                    )
-                })?;
-            rules.extend(page.rules().iter().cloned());
-            marker = page.next_marker().map(str::to_string);
-            if marker.is_none() {
-                break;
-            }
-        }
+        let rules = self.listener_rules(listener_arn, load_balancer).await?;
         let forwarding: Vec<_> = rules
             .iter()
-            .filter(|rule| rule.is_default() != Some(true))
             .filter(|rule| {
                 rule.actions()
                     .iter()

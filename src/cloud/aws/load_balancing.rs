@@ -224,30 +224,7 @@ impl AwsCloud {
         target_groups: &BTreeMap<String, String>,
         partial: &mut Partial,
     ) -> Result<(), CloudError> {
-        let mut rules = Vec::new();
-        let mut marker = None;
-        loop {
-            let output = self
-                .load_balancing
-                .describe_rules()
-                .listener_arn(listener_arn)
-                .set_marker(marker)
-                .page_size(400)
-                .send()
-                .await
-                .map_err(|error| {
-                    self.error(
-                        "elasticloadbalancing:DescribeRules",
-                        format!("HTTPS listener of {}", scope.load_balancer),
-                        &error,
-                    )
-                })?;
-            rules.extend(output.rules().iter().filter(|rule| rule.is_default() != Some(true)).cloned());
-            marker = output.next_marker().map(str::to_string);
-            if marker.is_none() {
-                break;
-            }
-        }
+        let rules = self.listener_rules(listener_arn, &scope.load_balancer).await?;
         let arns: Vec<String> = rules.iter().filter_map(|rule| rule.rule_arn().map(str::to_string)).collect();
         let mut tags = self.tags_of(&arns).await?;
         for rule in &rules {
@@ -271,6 +248,40 @@ impl AwsCloud {
         }
         let _ = target_groups;
         Ok(())
+    }
+
+    /// The rules of listener `listener_arn` of `load_balancer`, its default rule left out: every
+    /// page, 400 rules per call.
+    pub(super) async fn listener_rules(
+        &self,
+        listener_arn: &str,
+        load_balancer: &str,
+    ) -> Result<Vec<aws_sdk_elasticloadbalancingv2::types::Rule>, CloudError> {
+        let mut rules = Vec::new();
+        let mut marker = None;
+        loop {
+            let output = self
+                .load_balancing
+                .describe_rules()
+                .listener_arn(listener_arn)
+                .set_marker(marker)
+                .page_size(400)
+                .send()
+                .await
+                .map_err(|error| {
+                    self.error(
+                        "elasticloadbalancing:DescribeRules",
+                        format!("HTTPS listener of {load_balancer}"),
+                        &error,
+                    )
+                })?;
+            rules.extend(output.rules().iter().filter(|rule| rule.is_default() != Some(true)).cloned());
+            marker = output.next_marker().map(str::to_string);
+            if marker.is_none() {
+                break;
+            }
+        }
+        Ok(rules)
     }
 
     /// Tags of up to any number of ELBv2 resources, in calls of 20.
