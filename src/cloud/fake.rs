@@ -311,11 +311,7 @@ impl Cloud for FakeCloud {
         if let Some(kind) = self.failing_tags.get(&adoption.arn) {
             return Err(CloudError::new(adoption.kind.operation(), &adoption.arn, kind.clone()));
         }
-        self.retag_import(&adoption.arn, |tags| {
-            let kept = tags.0.iter().filter(|(key, _)| adoption.tags.get(key).is_none());
-            *tags =
-                crate::import::adoption::tagged(&crate::desired::tags::Tags(kept.cloned().collect()), &adoption.tags);
-        });
+        self.retag_import(&adoption.arn, |tags| *tags = crate::import::adoption::tagged(tags, &adoption.tags));
         Ok(())
     }
 

@@ -42,14 +42,8 @@ pub fn service_names(project: &Project, environment: &Environment, service: &Ser
     ServiceNames {
         log_stream_prefix: named_or(&service.log_stream_prefix, || container.clone()),
         container,
-        target_group: service
-            .target_group_name
-            .as_ref()
-            .map_or_else(|| format!("{project_name}-{full_name}"), |name| name.value.clone()),
-        log_group: service.log_group.as_ref().map_or_else(
-            || format!("/ecs/{project_name}/{environment_name}/{service_name}"),
-            |name| name.value.clone(),
-        ),
+        target_group: named_or(&service.target_group_name, || format!("{project_name}-{full_name}")),
+        log_group: named_or(&service.log_group, || format!("/ecs/{project_name}/{environment_name}/{service_name}")),
         execution_role: format!("{project_name}-{environment_name}-{service_name}-execution"),
         task_role: format!("{project_name}-{environment_name}-{service_name}-task"),
         scaling_resource_id: format!("service/{}/{full_name}", project.cluster.value),

@@ -19,40 +19,21 @@ pub fn adoptions(desired: &DesiredService, values: &Values, source: &ImportSourc
         let pairs: Vec<(String, String)> = serde_json::from_value(json).unwrap_or_else(|_| tags.0.clone());
         Tags(pairs)
     };
-    let mut adoptions = vec![
-        Adoption {
-            kind: AdoptedKind::EcsService,
-            arn: source.service_arn.clone(),
-            tags: resolved(&desired.service.tags),
-        },
-        Adoption {
-            kind: AdoptedKind::TaskDefinition,
-            arn: source.task_definition_arn.clone(),
-            tags: resolved(&desired.task_definition.tags),
-        },
-    ];
-    for (arn, _) in &source.target_groups {
-        let tags = resolved(&desired.target_group.tags);
-        adoptions.push(Adoption { kind: AdoptedKind::TargetGroup, arn: arn.clone(), tags });
-    }
-    for (arn, _) in &source.listener_rules {
-        let tags = resolved(&desired.listener_rule.tags);
-        adoptions.push(Adoption { kind: AdoptedKind::ListenerRule, arn: arn.clone(), tags });
-    }
-    adoptions
+    let desired_tags = |kind: AdoptedKind| match kind {
+        AdoptedKind::EcsService => &desired.service.tags,
+        AdoptedKind::TaskDefinition => &desired.task_definition.tags,
+        AdoptedKind::TargetGroup => &desired.target_group.tags,
+        AdoptedKind::ListenerRule => &desired.listener_rule.tags,
+    };
+    let resources = source.tagged_resources().into_iter();
+    resources
+        .map(|(kind, arn, _)| Adoption { kind, arn: arn.to_string(), tags: resolved(desired_tags(kind)) })
+        .collect()
 }
 
 /// The tags `adoption`'s resource had before it: `source` as read.
 fn tags_before<'a>(source: &'a ImportSource, adoption: &Adoption) -> Option<&'a Tags> {
-    let arn = adoption.arn.as_str();
-    if source.service_arn == arn {
-        return Some(&source.service.tags);
-    }
-    if source.task_definition_arn == arn {
-        return Some(&source.task_definition.tags);
-    }
-    let group = source.target_groups.iter().find(|(group, _)| group == arn).map(|(_, g)| &g.group.tags);
-    group.or_else(|| source.listener_rules.iter().find(|(rule, _)| rule == arn).map(|(_, rule)| &rule.tags))
+    source.tagged_resources().into_iter().find(|(_, arn, _)| *arn == adoption.arn).map(|(_, _, tags)| tags)
 }
 
 /// What undoing `adoption` takes: the keys it added that its resource did not have (to remove),

@@ -266,10 +266,7 @@ fn check_ownership_tags(
         (ENVIRONMENT_TAG, environment.name.value.as_str()),
         (SERVICE_TAG, name),
     ];
-    let mut tagged = vec![("ECS service", &source.service.tags), ("task definition", &source.task_definition.tags)];
-    tagged.extend(source.target_groups.iter().map(|(_, group)| ("target group", &group.group.tags)));
-    tagged.extend(source.listener_rules.iter().map(|(_, rule)| ("listener rule", &rule.tags)));
-    for (what, tags) in tagged {
+    for (kind, _, tags) in source.tagged_resources() {
         let differs = expected.iter().any(|(key, value)| tags.get(key).is_some_and(|found| found != *value));
         if differs {
             let owner: Vec<String> = tags
@@ -278,7 +275,7 @@ fn check_ownership_tags(
                 .filter(|(key, _)| key.starts_with("ecsdeploy:"))
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect();
-            return Err(ImportRefusal::OwnedElsewhere { what: what.to_string(), owner: owner.join(", ") });
+            return Err(ImportRefusal::OwnedElsewhere { what: kind.noun().to_string(), owner: owner.join(", ") });
         }
     }
     Ok(())

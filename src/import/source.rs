@@ -34,6 +34,23 @@ pub struct ImportSource {
     pub unsupported: Vec<String>,
 }
 
+impl ImportSource {
+    /// The resources `import` adopts, with their ARNs and their tags as read.
+    pub fn tagged_resources(&self) -> Vec<(AdoptedKind, &str, &Tags)> {
+        let mut resources = vec![
+            (AdoptedKind::EcsService, self.service_arn.as_str(), &self.service.tags),
+            (AdoptedKind::TaskDefinition, self.task_definition_arn.as_str(), &self.task_definition.tags),
+        ];
+        let groups =
+            self.target_groups.iter().map(|(arn, group)| (AdoptedKind::TargetGroup, arn.as_str(), &group.group.tags));
+        resources.extend(groups);
+        resources.extend(
+            self.listener_rules.iter().map(|(arn, rule)| (AdoptedKind::ListenerRule, arn.as_str(), &rule.tags)),
+        );
+        resources
+    }
+}
+
 /// A resource `import` takes over by tagging it as this environment's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Adoption {
