@@ -9,7 +9,10 @@ use tracing_subscriber::prelude::*;
 use tracing_subscriber::{EnvFilter, fmt};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage_error(error),
+    };
     let printer = Printer::new(cli.global.output, cli.global.color, cli.global.quiet);
     init_tracing(cli.global.verbose, cli.global.quiet, printer.color);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -28,6 +31,22 @@ fn main() -> ExitCode {
             }
         }
     })
+}
+
+/// A command line clap refused: its message (with the usage line) on stderr, exit 1.
+///
+/// clap would exit 2, and 2 is `plan --detailed-exitcode`'s "changes pending": a typo in a CI
+/// script must never read as pending changes, so a usage error is an error like any other (as
+/// terraform's are). `--help` and `--version` print on stdout and exit 0, as clap does.
+fn usage_error(error: clap::Error) -> ExitCode {
+    let is_information =
+        matches!(error.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion);
+    // Printing to a closed pipe is the only way this fails; the exit code still tells.
+    let _ = error.print();
+    if is_information {
+        return ExitCode::SUCCESS;
+    }
+    ExitCode::from(ecsdeploy::exit_status::ExitStatus::Failure.code())
 }
 
 /// Resolves, with the exit code, when the run should stop at once. Ctrl-C (SIGINT, 130) and
@@ -68,11 +87,16 @@ async fn stopped(printer: &Printer) -> u8 {
     }
 }
 
-/// Logs go to stderr: warnings by default, `-v` debug, `-vv` trace; `RUST_LOG` wins.
+/// Logs go to stderr: ecsdeploy's warnings by default, `-v` debug (and the SDK's warnings), `-vv`
+/// trace; `RUST_LOG` wins.
+///
+/// The SDK's own warnings stay out of the default output: without credentials it logs one ~1 KB
+/// line per client and provider, and every failure it warns about reaches the user anyway as
+/// ecsdeploy's error naming the call.
 fn init_tracing(verbose: u8, quiet: bool, color: bool) {
     let default = match (quiet, verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn",
+        (true, _) => "ecsdeploy=error",
+        (false, 0) => "ecsdeploy=warn",
         (false, 1) => "ecsdeploy=debug,warn",
         (false, _) => "ecsdeploy=trace,aws=debug,info",
     };

@@ -157,3 +157,58 @@ fn completions_and_man_pages_come_from_the_cli_definition() {
     assert!(up.contains("lock\\-wait"), "{up}");
     assert!(directory.path().join("ecsdeploy-lock-release.1").exists());
 }
+
+/// Every command path of the CLI (`plan`, `lock status`, ...), from its own definition, so a new
+/// command is covered without editing this test.
+fn command_paths() -> Vec<Vec<String>> {
+    use clap::CommandFactory;
+    fn walk(command: &clap::Command, prefix: &[String], paths: &mut Vec<Vec<String>>) {
+        for sub in command.get_subcommands().filter(|sub| sub.get_name() != "help") {
+            let mut path = prefix.to_vec();
+            path.push(sub.get_name().to_string());
+            paths.push(path.clone());
+            walk(sub, &path, paths);
+        }
+    }
+    let mut paths = Vec::new();
+    walk(&ecsdeploy::cli::Cli::command(), &[], &mut paths);
+    paths
+}
+
+/// A usage error exits 1, never 2: 2 is `plan --detailed-exitcode`'s "changes pending", and a CI
+/// script must not read a typo as pending changes.
+#[test]
+fn usage_errors_exit_1_for_every_command() {
+    let paths = command_paths();
+    assert!(paths.len() > 20, "{paths:?}");
+    for path in &paths {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--no-such-flag");
+        let result = run(ecsdeploy(&args).current_dir(root()));
+        assert_eq!(result.code, 1, "{args:?}: {}", result.transcript());
+        assert!(result.stderr.contains("--no-such-flag"), "{args:?}: {}", result.stderr);
+        assert!(result.stdout.is_empty(), "{args:?}: {}", result.stdout);
+    }
+    for args in [
+        &["plan", "--detailed-exitcode", "--bogus"][..],
+        &["plan", "--detailed-exitcode"],
+        &["plan", "--env", "stage", "-o", "yaml"],
+        &["no-such-command"],
+        &[],
+    ] {
+        let result = run(ecsdeploy(args).current_dir(root()));
+        assert_eq!(result.code, 1, "{args:?}: {}", result.transcript());
+        // With no command at all clap shows the help, on stderr: an error like the others.
+        let expected_start = if args.is_empty() { "Plan, apply" } else { "error:" };
+        assert!(result.stderr.starts_with(expected_start), "{args:?}: {}", result.stderr);
+    }
+}
+
+#[test]
+fn help_and_version_still_exit_0() {
+    for args in [&["--help"][..], &["plan", "--help"], &["--version"]] {
+        let result = run(ecsdeploy(args).current_dir(root()));
+        assert_eq!(result.code, 0, "{args:?}: {}", result.transcript());
+        assert!(!result.stdout.is_empty(), "{args:?}");
+    }
+}
