@@ -41,6 +41,10 @@ pub struct GlobalOptions {
     /// Send every AWS call to this endpoint (a local emulator); AWS_ENDPOINT_URL works too.
     #[arg(long, global = true)]
     pub endpoint_url: Option<String>,
+    /// How long one AWS request may wait for its answer before it is retried, then reported as
+    /// timed out (e.g. 20s; default 20s). Connecting has 5 s, one call with its retries 2 min.
+    #[arg(long, global = true, env = "ECSDEPLOY_AWS_TIMEOUT")]
+    pub aws_timeout: Option<String>,
 }
 
 /// The commands; each is a verb.

@@ -2,7 +2,7 @@
 //! [`Cloud`] seam so that the logic is tested with the in-memory fake.
 
 use crate::cloud::sdk_config::RegionSource;
-use crate::cloud::{Api, CallerIdentity, Cloud, CloudError};
+use crate::cloud::{Api, CallerIdentity, Cloud, CloudError, CloudErrorKind};
 use serde::Serialize;
 
 /// Version of the JSON shape of [`DoctorReport`].
@@ -58,11 +58,27 @@ impl Check {
 }
 
 /// The identity, then one check per AWS API (run concurrently), then the account pin.
+///
+/// When the identity call shows that no call can succeed (no credentials, nothing listening, no
+/// answer), the other APIs are not probed: each would wait out the same retries and say the same.
 pub async fn diagnose<C: Cloud>(cloud: &C, expected_account: Option<&str>) -> (Option<CallerIdentity>, Vec<Check>) {
     let identity = cloud.caller_identity().await;
     let other_apis = Api::ALL.iter().filter(|api| **api != Api::Sts);
-    let probes =
-        futures_util::future::join_all(other_apis.map(|api| async move { (*api, cloud.probe(*api).await) })).await;
+    let hopeless = identity.as_ref().err().filter(|error| {
+        matches!(
+            error.kind,
+            CloudErrorKind::NoCredentials { .. } | CloudErrorKind::Unreachable { .. } | CloudErrorKind::TimedOut { .. }
+        )
+    });
+    let probes = match hopeless {
+        Some(error) => {
+            let skipped = CloudError::new("", "", error.kind.clone());
+            other_apis.map(|api| (*api, Err(skipped.clone()))).collect()
+        }
+        None => {
+            futures_util::future::join_all(other_apis.map(|api| async move { (*api, cloud.probe(*api).await) })).await
+        }
+    };
     let mut checks = vec![match &identity {
         Ok(identity) => {
             Check::passed(Api::Sts.probe_operation(), format!("account {} as {}", identity.account_id, identity.arn))
@@ -83,6 +99,10 @@ pub async fn diagnose<C: Cloud>(cloud: &C, expected_account: Option<&str>) -> (O
 }
 
 fn failed(api: Api, error: &CloudError) -> Check {
+    if error.operation.is_empty() {
+        let reason = format!("not tried: {}", error.kind);
+        return Check::failed(api.probe_operation(), api.purpose(), reason, Vec::new());
+    }
     Check::failed(api.probe_operation(), api.purpose(), error.kind.to_string(), error.hints())
 }
 
@@ -103,7 +123,6 @@ fn account_check(expected: &str, actual: &str) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloud::CloudErrorKind;
     use crate::cloud::fake::FakeCloud;
 
     #[tokio::test]
@@ -137,5 +156,7 @@ mod tests {
         assert!(identity.is_none());
         assert!(!checks[0].ok);
         assert!(checks[0].hints[0].contains("aws sso login"), "{:?}", checks[0].hints);
+        assert!(checks[1..].iter().all(|check| check.error.as_deref().is_some_and(|e| e.starts_with("not tried:"))));
+        assert_eq!(cloud.calls(), ["sts:GetCallerIdentity"], "no API probed once the identity showed none can succeed");
     }
 }

@@ -20,10 +20,15 @@ pub struct CloudError {
 pub enum CloudErrorKind {
     /// The caller lacks the IAM permission named by the operation.
     AccessDenied { message: String },
-    /// The credentials are missing, invalid or expired.
+    /// No credentials were found anywhere in the standard chain (nothing was sent).
+    NoCredentials { message: String },
+    /// AWS refused the credentials it was sent: invalid, expired or for another partition.
     Credentials { message: String },
     /// The endpoint could not be reached (network, DNS, emulator not running).
     Unreachable { endpoint: Option<String>, message: String },
+    /// The endpoint took a connection but did not answer in time (see `sdk_config` for the
+    /// timeouts); the request may or may not have been carried out.
+    TimedOut { endpoint: Option<String>, message: String },
     /// AWS kept throttling after the SDK's retries.
     Throttled,
     /// Anything else, with AWS's error code.
@@ -34,7 +39,12 @@ impl fmt::Display for CloudErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CloudErrorKind::AccessDenied { message } => write!(f, "access denied ({message})"),
+            CloudErrorKind::NoCredentials { message } => write!(f, "no AWS credentials were found ({message})"),
             CloudErrorKind::Credentials { message } => write!(f, "the credentials were refused ({message})"),
+            CloudErrorKind::TimedOut { endpoint: Some(endpoint), message } => {
+                write!(f, "{endpoint} did not answer in time ({message})")
+            }
+            CloudErrorKind::TimedOut { endpoint: None, message } => write!(f, "AWS did not answer in time ({message})"),
             CloudErrorKind::Unreachable { endpoint: Some(endpoint), message } => {
                 write!(f, "could not reach {endpoint} ({message})")
             }
@@ -57,8 +67,14 @@ impl CloudError {
             CloudErrorKind::AccessDenied { .. } => {
                 vec![format!("grant the IAM permission {} to the identity ecsdeploy runs as (see `ecsdeploy doctor`)", self.operation)]
             }
+            CloudErrorKind::NoCredentials { .. } => vec![
+                "set AWS_PROFILE / --profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`".into(),
+            ],
             CloudErrorKind::Credentials { .. } => vec![
                 "check AWS_PROFILE / --profile, AWS_ACCESS_KEY_ID, or run `aws sso login`; `ecsdeploy doctor` shows which credentials are used".into(),
+            ],
+            CloudErrorKind::TimedOut { .. } => vec![
+                "check the network and --endpoint-url / AWS_ENDPOINT_URL; a write that timed out may have been carried out: run `ecsdeploy plan` to see".into(),
             ],
             CloudErrorKind::Unreachable { .. } => vec![
                 "check the network, the region, and --endpoint-url / AWS_ENDPOINT_URL (for the local emulator: scripts/emulator-start)".into(),
@@ -102,17 +118,20 @@ where
     let kind = match error {
         // Missing credentials surface as a dispatch failure: the SDK resolves identity just
         // before sending.
-        SdkError::DispatchFailure(_) if mentions_credentials(error) => {
-            CloudErrorKind::Credentials { message: last_cause(error) }
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) if mentions_credentials(error) => {
+            CloudErrorKind::NoCredentials { message: cause_chain(error) }
         }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-            CloudErrorKind::Unreachable { endpoint: endpoint.map(str::to_string), message: last_cause(error) }
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            CloudErrorKind::TimedOut { endpoint: endpoint.map(str::to_string), message: cause_chain(error) }
         }
-        SdkError::ConstructionFailure(_) if mentions_credentials(error) => {
-            CloudErrorKind::Credentials { message: last_cause(error) }
+        SdkError::TimeoutError(_) => {
+            CloudErrorKind::TimedOut { endpoint: endpoint.map(str::to_string), message: cause_chain(error) }
+        }
+        SdkError::DispatchFailure(_) => {
+            CloudErrorKind::Unreachable { endpoint: endpoint.map(str::to_string), message: cause_chain(error) }
         }
         SdkError::ConstructionFailure(_) => {
-            CloudErrorKind::Service { code: "request not sent".into(), message: last_cause(error) }
+            CloudErrorKind::Service { code: "request not sent".into(), message: cause_chain(error) }
         }
         SdkError::ResponseError(_) => CloudErrorKind::Service {
             code: "unreadable response".into(),
@@ -140,10 +159,35 @@ fn mentions_credentials(error: &(dyn std::error::Error + 'static)) -> bool {
     text.contains("credential") || text.contains("resolve identity")
 }
 
-/// The innermost, most specific part of an error chain ("Connection refused (os error 111)").
-fn last_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let full = DisplayErrorContext(error).to_string();
-    full.rsplit(": ").next().unwrap_or(&full).trim().to_string()
+/// The error's chain of causes, outermost first, each said once: "io error: client error
+/// (Connect): tcp connect error: Connection refused (os error 111)".
+///
+/// Built from `source()` and each cause's `Display`, never from a `Debug` dump (which is how the
+/// SDK's own `DisplayErrorContext` ends). The SDK's outermost words ("dispatch failure") are left
+/// out: the kind of error already says that. Each message that merely repeats its cause's text
+/// is dropped, so a wrapper that prints its source does not say things twice.
+pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut messages: Vec<String> = Vec::new();
+    let mut cause = error.source();
+    while let Some(current) = cause {
+        messages.push(current.to_string());
+        cause = current.source();
+    }
+    if messages.is_empty() {
+        messages.push(error.to_string());
+    }
+    let mut kept: Vec<String> = Vec::new();
+    for (index, message) in messages.iter().enumerate() {
+        let message = message.trim();
+        let repeated_below = messages[index + 1..].iter().any(|inner| inner.trim() == message);
+        let is_new = !kept.last().is_some_and(|previous| previous.contains(message));
+        if !message.is_empty() && !repeated_below && is_new {
+            kept.push(message.to_string());
+        }
+    }
+    let chain = kept.join(": ");
+    // A chain can carry a whole response body; keep messages readable.
+    if chain.chars().count() > 400 { format!("{}...", chain.chars().take(400).collect::<String>()) } else { chain }
 }
 
 /// Whether an SDK error says the resource does not exist (so callers can return `Ok(None)`).

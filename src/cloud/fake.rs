@@ -153,7 +153,7 @@ impl Cloud for FakeCloud {
             CloudError::new(
                 "sts:GetCallerIdentity",
                 "region us-east-1",
-                CloudErrorKind::Credentials { message: "no credentials".into() },
+                CloudErrorKind::NoCredentials { message: "no providers in chain provided credentials".into() },
             )
         })
     }

@@ -4,10 +4,12 @@
 //! instance credentials; `AWS_ENDPOINT_URL` and per-service endpoint variables). Flags win over it.
 
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use std::time::Duration;
 
 /// What the command line and the manifest say about where to call AWS.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AwsOptions {
     /// `--region`.
     pub region_flag: Option<String>,
@@ -17,6 +19,26 @@ pub struct AwsOptions {
     pub profile: Option<String>,
     /// `--endpoint-url`.
     pub endpoint_url: Option<String>,
+    /// `--aws-timeout`: how long one attempt waits for an answer.
+    pub answer_timeout: Duration,
+}
+
+/// One attempt waits this long for an answer unless `--aws-timeout` says otherwise. No AWS API
+/// ecsdeploy calls takes seconds to answer; without a limit, a socket that accepts and never
+/// answers (a proxy, a firewall) hangs a run for ever.
+pub const DEFAULT_ANSWER_TIMEOUT: Duration = Duration::from_secs(20);
+/// Connecting: an endpoint that takes longer is not there.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// One call with all its retries (adaptive retry backs off for up to ~20 s between attempts).
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// `--aws-timeout`'s value: `500ms`, `20s`, `1m`; zero or over an hour is refused.
+pub fn answer_timeout(text: Option<&str>) -> Result<Duration, String> {
+    let Some(text) = text else { return Ok(DEFAULT_ANSWER_TIMEOUT) };
+    match crate::manifest::units::parse_duration_millis(text) {
+        Some(millis) if (1..=3_600_000).contains(&millis) => Ok(Duration::from_millis(millis)),
+        _ => Err(format!("--aws-timeout `{text}` is not a duration between 1ms and 1h")),
+    }
 }
 
 /// Where the region came from, for `doctor`.
@@ -44,6 +66,21 @@ impl LoadedConfig {
     pub fn endpoint_url(&self) -> Option<String> {
         self.sdk_config.endpoint_url().map(str::to_string)
     }
+
+    /// At most `attempts` per call (unless AWS_MAX_ATTEMPTS / AWS_RETRY_MODE say otherwise):
+    /// for `doctor`, which should answer in seconds when nothing can succeed (a closed port
+    /// costs the full backoff of five attempts, ~15 s).
+    pub fn limit_attempts(&mut self, attempts: u32) {
+        if has_retry_settings() {
+            return;
+        }
+        let retry = RetryConfig::standard().with_max_attempts(attempts);
+        self.sdk_config = self.sdk_config.to_builder().retry_config(retry).build();
+    }
+}
+
+fn has_retry_settings() -> bool {
+    std::env::var_os("AWS_RETRY_MODE").is_some() || std::env::var_os("AWS_MAX_ATTEMPTS").is_some()
 }
 
 pub async fn load(options: &AwsOptions) -> LoadedConfig {
@@ -65,9 +102,17 @@ pub async fn load(options: &AwsOptions) -> LoadedConfig {
     };
     // Adaptive retries back off under throttling, which a deploy of many services meets on busy
     // accounts; an explicit AWS_RETRY_MODE / AWS_MAX_ATTEMPTS (tests use 1) still wins.
-    if std::env::var_os("AWS_RETRY_MODE").is_none() && std::env::var_os("AWS_MAX_ATTEMPTS").is_none() {
+    if !has_retry_settings() {
         loader = loader.retry_config(RetryConfig::adaptive().with_max_attempts(5));
     }
+    loader = loader.timeout_config(
+        TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(options.answer_timeout)
+            .operation_attempt_timeout(options.answer_timeout + CONNECT_TIMEOUT)
+            .operation_timeout(OPERATION_TIMEOUT.max(options.answer_timeout * 2))
+            .build(),
+    );
     let sdk_config = loader.load().await;
     let region_source = if sdk_config.region().is_none() { RegionSource::Missing } else { region_source };
     LoadedConfig { sdk_config, region_source }

@@ -18,8 +18,10 @@ pub async fn run(global: &GlobalOptions, args: &DoctorArgs, printer: &Printer) -
         manifest_region: manifest.region.clone(),
         profile: global.profile.clone(),
         endpoint_url: global.endpoint_url.clone(),
+        answer_timeout: super::aws_timeout(global)?,
     };
-    let config = sdk_config::load(&options).await;
+    let mut config = sdk_config::load(&options).await;
+    config.limit_attempts(2);
     let credentials = credentials_source(&config).await;
     let cloud = AwsCloud::new(&config);
     let (identity, mut checks) = diagnose(&cloud, manifest.account_id.as_deref()).await;

@@ -54,6 +54,12 @@ impl CommandError {
     }
 }
 
+/// `--aws-timeout` / `ECSDEPLOY_AWS_TIMEOUT`, checked before any AWS call.
+pub fn aws_timeout(global: &crate::cli::GlobalOptions) -> Result<std::time::Duration, CommandError> {
+    crate::cloud::sdk_config::answer_timeout(global.aws_timeout.as_deref())
+        .map_err(|message| CommandError::usage(message, vec!["write e.g. --aws-timeout 20s".into()]))
+}
+
 pub async fn run(cli: &Cli, printer: &Printer) -> ExitStatus {
     let result = match &cli.command {
         Command::Validate => validate::run(&cli.global, printer),

@@ -46,6 +46,7 @@ impl Session {
             manifest_region: project.region.as_ref().map(|region| region.value.clone()),
             profile: global.profile.clone(),
             endpoint_url: global.endpoint_url.clone(),
+            answer_timeout: super::aws_timeout(global)?,
         };
         let config = sdk_config::load(&options).await;
         let region = config.region().ok_or_else(|| {

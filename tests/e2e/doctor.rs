@@ -71,6 +71,36 @@ fn doctor_names_the_operation_when_the_endpoint_is_unreachable() {
     assert!(result.stdout.contains("FAIL sts:GetCallerIdentity"), "{}", result.stdout);
     assert!(result.stdout.contains("could not reach http://127.0.0.1:9"), "{}", result.stdout);
     assert!(result.stdout.contains("hint: check the network, the region, and --endpoint-url"), "{}", result.stdout);
+    // The real cause from the error chain, not the tail of a Debug dump.
+    assert!(result.stdout.contains("Connection refused"), "{}", result.stdout);
+    assert!(!result.stdout.contains('}'), "{}", result.stdout);
+    // Nothing can succeed: the other APIs are not probed (each would wait out the same retries).
+    assert!(result.stdout.contains("not tried: could not reach"), "{}", result.stdout);
+}
+
+#[test]
+fn a_silent_endpoint_is_a_timeout_that_names_the_call() {
+    let account = TestAccount::new();
+    // Accepts connections and never answers, like a black-holing proxy.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    let mut command = account.ecsdeploy(&["plan", "--env", "stage", "--aws-timeout", "1s"]);
+    command.env("AWS_ENDPOINT_URL", &endpoint);
+    let result = run(command.current_dir(root()));
+    assert_eq!(result.code, 1, "{}", result.transcript());
+    assert!(result.stderr.contains("error: sts:GetCallerIdentity failed"), "{}", result.stderr);
+    assert!(result.stderr.contains(&format!("{endpoint} did not answer in time")), "{}", result.stderr);
+    assert!(result.stderr.contains("timeout"), "{}", result.stderr);
+
+    let bad = run(account.ecsdeploy(&["plan", "--env", "stage", "--aws-timeout", "0s"]).current_dir(root()));
+    assert_eq!(bad.code, 1, "{}", bad.transcript());
+    assert!(bad.stderr.contains("--aws-timeout `0s` is not a duration"), "{}", bad.stderr);
 }
 
 #[test]
@@ -82,5 +112,9 @@ fn doctor_without_credentials_says_so_and_how_to_fix_it() {
     assert_eq!(result.code, 1, "{}", result.transcript());
     assert!(result.stdout.contains("credentials: none found"), "{}", result.stdout);
     assert!(result.stdout.contains("FAIL sts:GetCallerIdentity"), "{}", result.stdout);
-    assert!(result.stdout.contains("hint: check AWS_PROFILE / --profile"), "{}", result.stdout);
+    assert!(result.stdout.contains("no AWS credentials were found"), "{}", result.stdout);
+    assert!(result.stdout.contains("hint: set AWS_PROFILE / --profile"), "{}", result.stdout);
+    assert!(!result.stdout.contains("were refused"), "missing is not refused: {}", result.stdout);
+    // The SDK's own warnings (one ~1 KB line per provider) stay out of the default output.
+    assert!(!result.stderr.contains("WARN"), "{}", result.stderr);
 }
