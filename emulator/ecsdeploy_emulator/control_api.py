@@ -6,6 +6,10 @@
     GET  /_ecsdeploy/accounts/{account_id}/ecs/state           debug dump: services, deployments, queue
     POST /_ecsdeploy/accounts/{account_id}/world               create the standard test world
     POST /_ecsdeploy/accounts/{account_id}/ecr/scan-findings   set one image's scan findings
+    POST /_ecsdeploy/accounts/{account_id}/apps                script what a service's tasks answer
+    GET  /_ecsdeploy/accounts/{account_id}/apps                the account's scripted apps
+
+The ALB data plane (`/_ecsdeploy/accounts/{account_id}/alb/...`) is `alb_data_plane`, not JSON.
 
 Bad input answers 400 `{"error": "..."}`; an unknown target group or target 404. See README.md.
 """
@@ -21,7 +25,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import accounts, rollout, scan_findings, scripts, targets, world
+from . import accounts, apps, rollout, scan_findings, scripts, targets, world
 from .locking import EXTENSION_LOCK
 
 PREFIX = "/_ecsdeploy/"
@@ -61,6 +65,8 @@ class ControlApi:
                     methods=["POST"],
                     endpoint=self.set_scan_findings,
                 ),
+                Rule("/_ecsdeploy/accounts/<account_id>/apps", methods=["POST"], endpoint=self.set_app),
+                Rule("/_ecsdeploy/accounts/<account_id>/apps", methods=["GET"], endpoint=self.list_apps),
             ],
             strict_slashes=False,
         )
@@ -145,6 +151,19 @@ class ControlApi:
         with EXTENSION_LOCK:
             scan_findings.set_findings(account_id, repository, digest, findings)
         return 200, findings.response(account_id, repository, digest)
+
+    def set_app(self, request: Request, account_id: str) -> tuple[int, Any]:
+        try:
+            app = apps.parse(_json_body(request))
+        except apps.AppError as error:
+            raise BadRequest(str(error)) from error
+        with EXTENSION_LOCK:
+            apps.set_app(account_id, app)
+            rollout.refresh_target_health(account_id)  # the ALB's next health check sees the new app
+            return 201, {"app": app.to_json(), **apps.to_json(account_id)}
+
+    def list_apps(self, request: Request, account_id: str) -> tuple[int, Any]:
+        return 200, apps.to_json(account_id)
 
     def create_world(self, request: Request, account_id: str) -> tuple[int, Any]:
         if _json_body(request):

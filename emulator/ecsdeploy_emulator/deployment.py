@@ -59,6 +59,9 @@ class SimulatedTask:
     registrations: list[TargetRegistration] = field(default_factory=list)
     # The `initial` health this task's targets got at registration; cleared once they settle.
     registration_health: Any = None
+    # The health the model last gave this task's target in each target group (by ARN): scripted or
+    # from the app's health check. Any other health there was set by the control API and stays.
+    model_health: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -36,6 +36,7 @@ from . import (
     cloudwatch_alarms,
     response_keys,
     rollout,
+    rule_transforms,
     scan_findings,
     secret_rotation,
     service_fields,
@@ -56,6 +57,7 @@ def install() -> None:
     scan_findings.install()
     secret_rotation.install()
     targets.install()
+    rule_transforms.install()
     _wrap(EC2ContainerServiceResponse, "create_service", _create_service)
     _wrap(EC2ContainerServiceBackend, "update_service", _update_service)
     _wrap(EC2ContainerServiceBackend, "describe_services", _describe_services)

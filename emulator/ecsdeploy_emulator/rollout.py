@@ -11,7 +11,8 @@ Here wall-clock time is replaced by polls: each DescribeServices that returns th
 the PRIMARY deployment one step, following its scripted outcome (see `scripts`):
 
 - complete: tasks launch over the first `steps - 1` polls (targets `initial` until the next poll,
-  then the scripted health); at poll `steps` all tasks run and the deployment is COMPLETED.
+  then the scripted health, or the app's health check when an app is scripted for the service:
+  see `apps`); at poll `steps` all tasks run and the deployment is COMPLETED.
 - fail: each poll the previous attempt's tasks fail (`failedTasks`) and new ones start; at poll
   `steps` the deployment is FAILED, followed by the rollback when the service asked for it.
 - stuck: tasks start and stop every poll; the deployment stays IN_PROGRESS for ever.
@@ -21,14 +22,15 @@ Targets drained at one poll are deregistered at the next poll of the same servic
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from moto.ec2 import ec2_backends
-from moto.ecs.models import Service
+from moto.ecs.models import Service, ecs_backends
 
-from . import events, targets
+from . import apps, events, targets
 from .deployment import (
     ACTIVE,
     CIRCUIT_BREAKER_REASON,
@@ -242,7 +244,8 @@ class ServiceRollout:
             for task in tasks:
                 health = targets.registration_in_progress()
                 if is_settled:
-                    health = _scripted_health(deployment)
+                    health = self._target_health(deployment, target_group)
+                    task.model_health[target_group_arn] = health
                 else:
                     task.registration_health = health
                 targets.register(target_group, task.private_ip, port, health)
@@ -287,22 +290,36 @@ class ServiceRollout:
             _USED_IPS.get(self.account_id, set()).discard(target_id)
         self.draining = []
 
-    def _settle_target_health(self) -> None:
-        """Targets registered at an earlier poll leave `initial` for their scripted health.
+    def _settle_target_health(self, settle_new: bool = True) -> None:
+        """Targets registered at an earlier poll leave `initial` for their health; settled ones follow it.
 
-        A target whose health the control API set in between keeps that health.
+        A target's health is its app's health check when an app is scripted for the service (see
+        `apps`), else the script's `target_health`. It is checked again at every poll (and when an
+        app is set), as the ALB keeps checking. A target whose health the control API set keeps
+        that health. With `settle_new` false, targets still registering are left alone.
         """
         for deployment in self.deployments:
             for task in deployment.tasks:
-                if task.registration_health is None:
+                settling = task.registration_health is not None
+                if settling and not settle_new:
                     continue
-                health = _scripted_health(deployment)
                 for registration in task.registrations:
                     target_group = targets.find_target_group(self.account_id, registration.target_group_arn)
                     if target_group is None:
                         continue
-                    if targets.health_of(target_group, task.private_ip) is not task.registration_health:
+                    current = targets.health_of(target_group, task.private_ip)
+                    ours = (
+                        task.registration_health
+                        if settling
+                        else task.model_health.get(registration.target_group_arn)
+                    )
+                    if current is None or current is not ours:
                         continue
+                    health = self._target_health(deployment, target_group)
+                    if health == current:  # unchanged: keep the object, it stays ours
+                        task.model_health[registration.target_group_arn] = current
+                        continue
+                    task.model_health[registration.target_group_arn] = health
                     targets.set_health(target_group, task.private_ip, health)
                     if health.state == "unhealthy":
                         self.event_log.add(
@@ -315,6 +332,16 @@ class ServiceRollout:
                             )
                         )
                 task.registration_health = None
+
+    def refresh_target_health(self) -> None:
+        """Settled targets follow a changed app at once (the control API set one)."""
+        self._settle_target_health(settle_new=False)
+
+    def _target_health(self, deployment: Deployment, target_group: Any) -> targets.TargetHealth:
+        app = apps.app_for(self.account_id, self.name, self.service.region_name, deployment.task_definition)
+        if app is not None:
+            return apps.health_check(app, target_group)
+        return dataclasses.replace(_scripted_health(deployment))  # a distinct object: see model_health
 
     def _target_groups(self) -> list[tuple[str, int]]:
         return [
@@ -361,6 +388,34 @@ def _jsonable(value: Any) -> Any:
 
 def rollout_of(service: Service) -> ServiceRollout | None:
     return getattr(service, "ecsdeploy_rollout", None)
+
+
+def find_task(
+    account_id: str, target_group_arn: str, target_id: str
+) -> tuple[ServiceRollout, Deployment, SimulatedTask] | None:
+    """The simulated task registered as `target_id` in the target group, with its service and deployment."""
+    for backend in list((dict.get(ecs_backends, account_id) or {}).values()):
+        for service in list(backend.services.values()):
+            model = rollout_of(service)
+            if model is None:
+                continue
+            for deployment in model.deployments:
+                for task in deployment.tasks:
+                    if task.private_ip == target_id and any(
+                        registration.target_group_arn == target_group_arn for registration in task.registrations
+                    ):
+                        return model, deployment, task
+    return None
+
+
+def refresh_target_health(account_id: str) -> None:
+    """Every service of the account re-checks its settled targets (after an app changed)."""
+    for backend in list((dict.get(ecs_backends, account_id) or {}).values()):
+        for service in list(backend.services.values()):
+            model = rollout_of(service)
+            if model is not None and service.status == "ACTIVE":
+                model.refresh_target_health()
+                model.sync()
 
 
 def attach(service: Service) -> ServiceRollout:

@@ -1,6 +1,7 @@
 """The HTTP server: moto's own WSGI app, with the control API in front of `/_ecsdeploy/`.
 
-`/_ecsdeploy/` goes to the control API; CloudWatch's Smithy RPC v2 CBOR requests
+`/_ecsdeploy/accounts/{id}/alb/` goes to the ALB data plane, the rest of `/_ecsdeploy/` to the
+control API; CloudWatch's Smithy RPC v2 CBOR requests
 (`/service/GraniteServiceVersion20100801/operation/...`) to the CBOR gateway, which answers them
 through moto's app; everything else to moto's `DomainDispatcherApplication` exactly as
 `moto_server` serves it (same request handler, threaded), after `patches.install()` has layered
@@ -19,20 +20,23 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from . import cbor_gateway, patches
+from . import alb_data_plane, cbor_gateway, patches
 from .control_api import PREFIX, ControlApi
 
 
 class EmulatorApp:
-    """Routes `/_ecsdeploy/` to the control API, rpcv2Cbor to the CBOR gateway, the rest to moto."""
+    """Routes the ALB data plane, `/_ecsdeploy/` to the control API, rpcv2Cbor to the CBOR gateway, the rest to moto."""
 
     def __init__(self, endpoint: Callable[[], str]) -> None:
         self.moto = DomainDispatcherApplication(create_backend_app)
         self.control = ControlApi(endpoint)
+        self.alb = alb_data_plane.AlbDataPlane()
         self.cbor = cbor_gateway.CborGateway(self.moto)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        if alb_data_plane.handles(path):
+            return self.alb(environ, start_response)
         if path.startswith(PREFIX):
             return self.control(environ, start_response)
         if cbor_gateway.handles(path):

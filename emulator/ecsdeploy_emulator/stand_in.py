@@ -1,8 +1,10 @@
 """A stand-in for the deployed services' health endpoints, for trying ecsdeploy locally.
 
 In AWS the rollout gate's HTTP check goes through the ALB (https://stage.api.acme.example/stage/
-auth/health); the emulator has no ALB data plane, so this server answers in the services' place:
-200 to every GET. Started by scripts/emulator-account and scripts/try:
+auth/health). This server answers in the services' place: 200 to every GET, whatever the rules,
+targets or images. (The emulator's ALB data plane, `alb_data_plane`, routes through the account's
+listener rules to apps a test scripts; this stand-in is the lenient one for trying things out.)
+Started by scripts/emulator-account and scripts/try:
 
     python -m ecsdeploy_emulator.stand_in --port-file FILE
 
