@@ -85,11 +85,24 @@ fn execution_role_reaches_only_its_own_repository_logs_and_secrets() {
             "*",
             "arn:aws:ecr:us-east-1:123456789012:repository/acme/auth",
             "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/acme/stage/auth:*",
+            "*",
             "arn:aws:secretsmanager:us-east-1:123456789012:secret:stage/auth/db-??????",
             "arn:aws:secretsmanager:us-east-1:123456789012:secret:stage/auth/jwt-??????",
         ]
     );
-    // The only "*" is ecr:GetAuthorizationToken, which AWS does not scope.
+    // kms:Decrypt names no key (which key a secret uses is not the manifest's to say), so its
+    // conditions hold it to Secrets Manager and to this service's own secrets.
+    let decrypt = &document["Statement"][3];
+    assert_eq!(decrypt["Action"], serde_json::json!(["kms:Decrypt"]));
+    assert_eq!(decrypt["Condition"]["StringEquals"]["kms:ViaService"], "secretsmanager.us-east-1.amazonaws.com");
+    assert_eq!(
+        decrypt["Condition"]["StringLike"]["kms:EncryptionContext:SecretARN"],
+        serde_json::json!([
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:stage/auth/db-??????",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:stage/auth/jwt-??????",
+        ])
+    );
+    // The other "*" is ecr:GetAuthorizationToken, which AWS does not scope.
     assert_eq!(document["Statement"][0]["Action"], serde_json::json!(["ecr:GetAuthorizationToken"]));
     // No permissions in the manifest: the task role has no policy at all.
     assert!(auth.task_role.as_ref().unwrap().put_role_policy.is_none());

@@ -4,6 +4,7 @@
 //! Readers normalise what AWS returns before it lands here: defaults AWS fills in are written
 //! out, lists AWS reorders are sorted, and units are AWS's own (`"256"` CPU units).
 
+pub mod egress;
 pub mod scope;
 
 use crate::plan::address::Address;

@@ -2,9 +2,9 @@
 //! manifest asks for, and the prerequisites to verify. Built from the manifest and the desired
 //! state; the readers need nothing else.
 
-use crate::desired::DesiredEnvironment;
 use crate::desired::names::{ServiceNames, service_names};
 use crate::desired::task_definition::{ImageReference, SecretIdentity};
+use crate::desired::{DesiredEnvironment, Reference};
 use crate::manifest::{Certificate, Environment, Lookup, Manifest};
 
 /// One service of the environment and the names of its resources.
@@ -18,6 +18,8 @@ pub struct ServiceScope {
     /// The secrets its containers use (their current versions make the service's
     /// secret-versions digest).
     pub secrets: Vec<SecretIdentity>,
+    /// Its ECR image by tag, whose digest ecsdeploy pins (`None`: another registry).
+    pub image: Option<ImageTag>,
 }
 
 /// An image to resolve to its digest.
@@ -110,6 +112,11 @@ impl ReadScope {
                             containers.iter().flat_map(|c| c.secrets.iter().map(|s| s.secret.clone())).collect()
                         })
                         .unwrap_or_default(),
+                    image: desired.service(&service.name.value).and_then(|d| {
+                        let pin = d.image_pin.as_ref()?;
+                        let Reference::ImagePinTag { repository, tag } = &pin.image_tag else { return None };
+                        Some(ImageTag { repository: repository.clone(), tag: tag.clone() })
+                    }),
                 })
                 .collect(),
             secrets,

@@ -12,7 +12,7 @@ use crate::exit_status::ExitStatus;
 use crate::history::{self, DeployRecord, HistoryScope, RecordKind};
 use crate::http_check::HyperHttpCheck;
 use crate::manifest::units::parse_duration_millis;
-use crate::manifest::{Environment, Service};
+use crate::manifest::{Environment, Service, path_rewrite};
 use crate::output::{Printer, rollout_view};
 use crate::plan::address::ServicePart;
 use crate::plan::values::Values;
@@ -147,16 +147,25 @@ fn secret_versions(service: &DesiredService, values: &Values) -> std::collection
         .collect()
 }
 
-/// `<base>/<path prefix>/<service path>/<health path>`: the check goes through the ALB, so it
-/// takes the route the rule matches (`/stage/auth/health` for `/auth/*` in stage).
+/// The gate's HTTP check URL: `<base>` and the public path that reaches the app as
+/// `health_check.path` through the rule's rewrite (`/stage/auth/health` for `/auth/*` in stage,
+/// which the app receives as `/health`), so that the gate and the target group ask the app for
+/// the same path. Where no public path does (validation warned, `path_rewrite = "none"`), the
+/// health path under the service's route, as the ALB forwards it.
 pub fn health_url(environment: &Environment, service: &Service, gate: &GateArgs) -> Option<String> {
     let base = match (&gate.health_check_base_url, &environment.domain) {
         (Some(base), _) => base.trim_end_matches('/').to_string(),
         (None, Some(domain)) => format!("https://{}", domain.value.trim_end_matches('.')),
         (None, None) => return None,
     };
-    let route = service.path.value.trim_end_matches('*').trim_end_matches('/');
-    Some(format!("{base}{}{route}{}", environment.path_prefix.value, service.health_check.path.value))
+    let prefix = &environment.path_prefix.value;
+    let health = &service.health_check.path.value;
+    let path = path_rewrite::public_health_path(service.path_rewrite.value, prefix, &service.path.value, health)
+        .unwrap_or_else(|_| {
+            let route = service.path.value.trim_end_matches('*').trim_end_matches('/');
+            format!("{prefix}{route}{health}")
+        });
+    Some(format!("{base}{path}"))
 }
 
 pub fn timings(service: &Service, gate: &GateArgs) -> Result<GateTimings, CommandError> {

@@ -136,6 +136,7 @@ pub fn execution_role(context: &Context, names: &ServiceNames, task_definition: 
     secret_arns.sort();
     secret_arns.dedup();
     if !secret_arns.is_empty() {
+        statements.push(decrypt_own_secrets(context, &secret_arns));
         statements.push(allow("ReadOwnSecrets", &["secretsmanager:GetSecretValue"], secret_arns));
     }
     role(
@@ -145,6 +146,24 @@ pub fn execution_role(context: &Context, names: &ServiceNames, task_definition: 
         statements,
         tags,
     )
+}
+
+/// `kms:Decrypt` for secrets encrypted with a customer managed key: Secrets Manager decrypts
+/// with the caller's permissions, so without it a task whose secret uses such a key fails to
+/// start (ResourceInitializationError). Which key a secret uses can change at any time (and is
+/// not the manifest's to say), so the grant names no key: it holds only through Secrets Manager
+/// (`kms:ViaService`) and only for this service's own secrets (Secrets Manager's encryption
+/// context carries the secret's ARN). With the AWS managed key `aws/secretsmanager` it grants
+/// nothing the key policy does not already allow.
+fn decrypt_own_secrets(context: &Context, secret_arns: &[Template]) -> Statement {
+    let arns: Vec<String> = secret_arns.iter().map(ToString::to_string).collect();
+    Statement {
+        condition: Some(serde_json::json!({
+            "StringEquals": { "kms:ViaService": format!("secretsmanager.{}.amazonaws.com", context.region) },
+            "StringLike": { "kms:EncryptionContext:SecretARN": arns },
+        })),
+        ..allow("DecryptOwnSecrets", &["kms:Decrypt"], vec![Template::literal("*")])
+    }
 }
 
 fn role(context: &Context, name: &str, description: String, statements: Vec<Statement>, tags: &Tags) -> Role {

@@ -4,7 +4,7 @@
 use super::names::ServiceNames;
 use super::reference::Reference;
 use super::tags::{Tags, pascal_style};
-use crate::manifest::Service;
+use crate::manifest::{Environment, PathRewrite, Service, path_rewrite};
 use serde::{Deserialize, Serialize};
 
 /// `CreateTargetGroup`: ip targets (Fargate tasks in awsvpc mode), HTTP, the manifest's health check.
@@ -69,8 +69,50 @@ pub struct ListenerRule {
     pub priority: i64,
     pub conditions: Vec<RuleCondition>,
     pub actions: Vec<RuleAction>,
+    /// What the rule takes off the path before forwarding (see `manifest::path_rewrite`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transforms: Vec<RuleTransform>,
     #[serde(serialize_with = "pascal_style")]
     pub tags: Tags,
+}
+
+/// A rule's transform, as `CreateRule`'s `Transforms` takes it: only `url-rewrite` here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuleTransform {
+    #[serde(rename = "Type")]
+    pub transform_type: String,
+    pub url_rewrite_config: UrlRewriteConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UrlRewriteConfig {
+    pub rewrites: Vec<RewriteConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RewriteConfig {
+    pub regex: String,
+    pub replace: String,
+}
+
+/// The service's url-rewrite in `environment` (none when nothing is taken off, or when the
+/// manifest's combination is invalid: validation reports that before anything is planned).
+pub fn rule_transforms(environment: &Environment, service: &Service) -> Vec<RuleTransform> {
+    transforms_for(service.path_rewrite.value, &environment.path_prefix.value, &service.path.value)
+}
+
+/// The transforms of a rule for `path` under `prefix` with `rewrite`.
+pub fn transforms_for(rewrite: PathRewrite, prefix: &str, path: &str) -> Vec<RuleTransform> {
+    let Ok(Some(rewrite)) = path_rewrite::url_rewrite(rewrite, prefix, path) else { return Vec::new() };
+    vec![RuleTransform {
+        transform_type: "url-rewrite".into(),
+        url_rewrite_config: UrlRewriteConfig {
+            rewrites: vec![RewriteConfig { regex: rewrite.regex, replace: rewrite.replace }],
+        },
+    }]
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,6 +173,7 @@ pub fn listener_rule(
     load_balancer: &str,
     path_pattern: String,
     priority: i64,
+    transforms: Vec<RuleTransform>,
     names: &ServiceNames,
     tags: &Tags,
 ) -> ListenerRule {
@@ -145,6 +188,7 @@ pub fn listener_rule(
             action_type: "forward".into(),
             target_group_arn: Reference::TargetGroupArn(names.target_group.clone()),
         }],
+        transforms,
         tags: tags.clone(),
     }
 }

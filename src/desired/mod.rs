@@ -9,6 +9,7 @@ pub mod context;
 pub mod dns;
 pub mod ecs_service;
 pub mod iam;
+pub mod image_pin;
 pub mod load_balancing;
 pub mod logs;
 pub mod names;
@@ -64,6 +65,9 @@ pub struct DesiredService {
     pub execution_role: Option<iam::Role>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_role: Option<iam::Role>,
+    /// The tag that keeps the service's ECR image (`None`: an image from another registry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_pin: Option<image_pin::ImagePin>,
     pub task_definition: task_definition::TaskDefinition,
     pub target_group: load_balancing::TargetGroup,
     pub target_group_attributes: load_balancing::TargetGroupAttributes,
@@ -169,6 +173,7 @@ fn build_service(
             load_balancer,
             names::path_pattern(environment, service),
             rule_priority(manifest, environment, service),
+            load_balancing::rule_transforms(environment, service),
             &names,
             &tags,
         ),
@@ -182,6 +187,7 @@ fn build_service(
         scalable_target: scaling::scalable_target(service, &names, &tags),
         scaling_policies: scaling::scaling_policies(load_balancer, service, &names),
         alarms: alarms::alarms(project, &environment.name.value, &service.alarms, &names, &tags),
+        image_pin: image_pin::image_pin(&task_definition),
         task_definition,
     }
 }

@@ -39,6 +39,8 @@ pub enum Reference {
     CertificateArn,
     /// The image's digest-pinned reference, resolved from the tag in ECR at plan time.
     ImageByDigest { repository: String, tag: String },
+    /// The tag ecsdeploy keeps on that digest (`ecsdeploy-<hex>`, see `desired::image_pin`).
+    ImagePinTag { repository: String, tag: String },
     /// The full ARN of the secret with this name (AWS appends six random characters to the name).
     SecretArn(String),
     /// The ID of the Route53 hosted zone with this name.
@@ -89,6 +91,7 @@ impl fmt::Display for Reference {
             Reference::LoadBalancerArn { load_balancer } => write!(f, "<load-balancer-arn {load_balancer}>"),
             Reference::CertificateArn => f.write_str("<certificate-arn>"),
             Reference::ImageByDigest { repository, tag } => write!(f, "<image {repository}:{tag} by digest>"),
+            Reference::ImagePinTag { repository, tag } => write!(f, "<image {repository}:{tag} pin tag>"),
             Reference::SecretArn(name) => write!(f, "<secret-arn {name}>"),
             Reference::HostedZoneId { zone } => write!(f, "<hosted-zone-id {zone}>"),
             Reference::TaskDefinitionArn { family } => write!(f, "<task-definition-arn {family}>"),

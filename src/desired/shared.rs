@@ -2,6 +2,7 @@
 //! group and listeners, the services' security group, and the ECR repositories. Each is shaped
 //! as its AWS create call receives it and tagged with environment `shared`.
 
+use super::load_balancing::Attribute;
 use super::names;
 use super::reference::Reference;
 use super::tags::{SHARED_ENVIRONMENT, Tags, ecs_style, pascal_style};
@@ -60,7 +61,9 @@ pub enum IngressSource {
     SecurityGroup(Reference),
 }
 
-/// `CreateLoadBalancer`: internet-facing, in the public subnets.
+/// `CreateLoadBalancer`: internet-facing, in the public subnets; then
+/// `ModifyLoadBalancerAttributes` with the attributes ecsdeploy manages (one resource in a plan,
+/// as a target group and its attributes are).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct LoadBalancer {
@@ -71,8 +74,26 @@ pub struct LoadBalancer {
     #[serde(rename = "Type")]
     pub load_balancer_type: String,
     pub ip_address_type: String,
+    /// Only the keys of [`MANAGED_LOAD_BALANCER_ATTRIBUTES`], sorted by key: AWS answers
+    /// DescribeLoadBalancerAttributes with every attribute, and the others are not ecsdeploy's to
+    /// compare (deletion protection, access logs... someone may have set them by hand).
+    pub attributes: Vec<Attribute>,
     #[serde(serialize_with = "pascal_style")]
     pub tags: Tags,
+}
+
+/// The load balancer attributes ecsdeploy sets and compares, sorted.
+pub const MANAGED_LOAD_BALANCER_ATTRIBUTES: [&str; 2] =
+    ["idle_timeout.timeout_seconds", "routing.http.drop_invalid_header_fields.enabled"];
+
+/// The attributes of the shared ALB: the manifest's idle timeout, and invalid header fields
+/// dropped (AWS's default keeps them, which lets request smuggling through to the apps).
+pub fn load_balancer_attributes(idle_timeout_seconds: i64) -> Vec<Attribute> {
+    let [idle_timeout, drop_invalid_headers] = MANAGED_LOAD_BALANCER_ATTRIBUTES;
+    vec![
+        Attribute { key: idle_timeout.into(), value: idle_timeout_seconds.to_string() },
+        Attribute { key: drop_invalid_headers.into(), value: "true".into() },
+    ]
 }
 
 /// `CreateListener`: HTTPS with a 404 default (only the services' rules route), or HTTP that
@@ -103,18 +124,36 @@ pub enum DefaultAction {
     Other(String),
 }
 
-/// `CreateRepository` with scanning and immutable tags, plus `PutLifecyclePolicy`.
+/// `CreateRepository` with scanning and immutable tags except `latest`, plus `PutLifecyclePolicy`.
+///
+/// Every tag but `latest` is immutable, so a tag a pipeline pushed (a commit, a version) always
+/// names the same image; `latest` may move, as the seed's way of working (push `latest`, deploy)
+/// needs. What a deploy ran is kept by digest, under its pin tag (`desired::image_pin`), so a
+/// moved `latest` never takes a rollback target away.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Repository {
     pub repository_name: String,
     pub image_tag_mutability: String,
+    /// The tags that stay mutable (`IMMUTABLE_WITH_EXCLUSION`), sorted.
+    pub image_tag_mutability_exclusion_filters: Vec<ExclusionFilter>,
     pub scan_on_push: bool,
     /// Untagged images (left behind by re-tagging) expire after this many days.
     pub expire_untagged_after_days: i64,
     #[serde(serialize_with = "ecs_style")]
     pub tags: Tags,
 }
+
+/// A tag pattern exempt from immutability (`*` wildcards).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExclusionFilter {
+    pub filter_type: String,
+    pub filter: String,
+}
+
+/// The tags that move: the seed's and `docker push`'s default.
+pub const MUTABLE_TAGS: [&str; 1] = ["latest"];
 
 pub fn shared_resources(manifest: &Manifest) -> SharedResources {
     let project = &manifest.project;
@@ -170,6 +209,7 @@ pub fn shared_resources(manifest: &Manifest) -> SharedResources {
             scheme: "internet-facing".into(),
             load_balancer_type: "application".into(),
             ip_address_type: "ipv4".into(),
+            attributes: load_balancer_attributes(project.load_balancer.idle_timeout_seconds),
             tags: tags.clone(),
         },
         https_listener: Listener {
@@ -228,7 +268,11 @@ fn repositories(manifest: &Manifest, tags: &Tags) -> Vec<Repository> {
         .into_iter()
         .map(|repository_name| Repository {
             repository_name,
-            image_tag_mutability: "IMMUTABLE".into(),
+            image_tag_mutability: "IMMUTABLE_WITH_EXCLUSION".into(),
+            image_tag_mutability_exclusion_filters: MUTABLE_TAGS
+                .iter()
+                .map(|tag| ExclusionFilter { filter_type: "WILDCARD".into(), filter: tag.to_string() })
+                .collect(),
             scan_on_push: true,
             expire_untagged_after_days: 14,
             tags: tags.clone(),

@@ -7,8 +7,9 @@
 
 use super::source::ImportSource;
 use super::toml_text::{Section, TomlValue};
+use crate::desired::load_balancing::{ListenerRule, transforms_for};
 use crate::desired::routing::default_priority;
-use crate::manifest::{Environment, Project, aws_names};
+use crate::manifest::{Environment, PathRewrite, Project, aws_names, path_rewrite};
 
 /// The manifest text an import adds, as sections.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +110,8 @@ pub fn imported_entry(
             }
         })?;
 
+    let path_rewrite = path_rewrite_of(rule, path_prefix, relative_path)?;
+
     let mut service = Section::new(format!("services.{name}"));
     service.comment(format!(
         "Imported by `ecsdeploy import` from ECS service {service_name} in cluster {}.",
@@ -119,6 +122,9 @@ pub fn imported_entry(
     service.set("image", TomlValue::string(container.image.to_reference_string()));
     service.set("port", TomlValue::Integer(port.container_port));
     service.set("path", TomlValue::string(relative_path));
+    if let Some(rewrite) = path_rewrite {
+        service.set("path_rewrite", TomlValue::string(rewrite));
+    }
     service.set("cpu", number_or_text(&definition.cpu));
     service.set("memory", number_or_text(&definition.memory));
     let architecture = &definition.runtime_platform.cpu_architecture;
@@ -250,6 +256,26 @@ pub fn imported_entry(
         environment_sections,
         policies_left_alone,
     })
+}
+
+/// The `path_rewrite` that reproduces the rule's transforms (`None`: the default, `service`); a
+/// transform no setting reproduces is refused.
+fn path_rewrite_of(rule: &ListenerRule, prefix: &str, path: &str) -> Result<Option<&'static str>, ImportRefusal> {
+    if rule.transforms.is_empty() {
+        return Ok(match path_rewrite::url_rewrite(PathRewrite::Service, prefix, path) {
+            // Nothing to take off (prod's `/*`): the default writes no transform either.
+            Ok(None) => None,
+            _ => Some("none"),
+        });
+    }
+    for (setting, rewrite) in [(None, PathRewrite::Service), (Some("environment"), PathRewrite::Environment)] {
+        if transforms_for(rewrite, prefix, path) == rule.transforms {
+            return Ok(setting);
+        }
+    }
+    Err(ImportRefusal::Unsupported(vec![
+        "listener rule: a transform other than the environment's or service's prefix rewrite".into(),
+    ]))
 }
 
 /// A resource already tagged by ecsdeploy for another project, environment or service is

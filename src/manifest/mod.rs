@@ -9,6 +9,7 @@ pub mod fargate;
 mod load;
 pub mod model;
 pub mod node;
+pub mod path_rewrite;
 pub mod problem;
 mod project_settings;
 pub mod reader;

@@ -153,6 +153,9 @@ pub struct Service {
     pub port: Located<i64>,
     /// The ALB path pattern before the environment's prefix, e.g. `/auth/*`.
     pub path: Located<String>,
+    /// What the ALB's listener rule takes off the path before forwarding (a url-rewrite
+    /// transform), so that one image serves the same paths in every environment.
+    pub path_rewrite: Located<PathRewrite>,
     /// Explicit listener-rule priority; derived from the names when absent.
     pub priority: Option<Located<i64>>,
     /// Fargate CPU units (1024 = 1 vCPU).
@@ -238,6 +241,26 @@ pub struct SecretRotation {
     pub schedule: Located<String>,
     /// How long each rotation may take (Secrets Manager's `Duration`), such as `4h`.
     pub window: Option<Located<String>>,
+}
+
+/// What the app sees of a request path that the ALB routed to it.
+///
+/// The ALB forwards the path unchanged unless the rule rewrites it; the target group's health
+/// check, though, asks the task for `health_check.path` directly. The gate's HTTP check goes
+/// through the ALB, so it asks for the public path that reaches the app as `health_check.path`:
+/// the rewrite decides which public path that is, and validation refuses a combination where
+/// none does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathRewrite {
+    /// Default. The environment's prefix and the service's path are taken off:
+    /// `/stage/auth/login` reaches the app as `/login` (and `/auth/login` in prod as `/login`).
+    Service,
+    /// Only the environment's prefix is taken off: the app sees `/auth/login` in every
+    /// environment, as prod's ALB forwards it; its health path must lie under its `path`.
+    Environment,
+    /// The path is forwarded as it came (`/stage/auth/login`): for apps that know their
+    /// environment's prefix, and services imported as they run.
+    None,
 }
 
 /// The ALB target-group health check (and the gate's HTTP check).

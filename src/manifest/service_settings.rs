@@ -2,8 +2,8 @@
 //! override) into a typed [`Service`], with the built-in defaults documented in `docs/manifest.md`.
 
 use super::model::{
-    Alarms, Build, ContainerHealthCheck, Deployment, HealthCheck, Image, Permission, Scaling, SecretReference, Service,
-    Tag,
+    Alarms, Build, ContainerHealthCheck, Deployment, HealthCheck, Image, PathRewrite, Permission, Scaling,
+    SecretReference, Service, Tag,
 };
 use super::node::{Node, Value};
 use super::problem::{Problem, Problems};
@@ -20,6 +20,7 @@ pub const SERVICE_KEYS: &[&str] = &[
     "build",
     "port",
     "path",
+    "path_rewrite",
     "priority",
     "cpu",
     "memory",
@@ -81,6 +82,7 @@ pub fn read_service(name: &Located<String>, node: &Node, project: &str, problems
         image: read_image(&reader, name, project),
         port: port.unwrap_or_else(|| Located::new(0, node.span)),
         path: path.unwrap_or_else(|| Located::new("/".to_string(), node.span)),
+        path_rewrite: read_path_rewrite(&reader, node),
         priority: reader.integer("priority", 1..=50000, "(ALB rule priorities)"),
         cpu: read_units(&reader, "cpu", parse_cpu, 256, "use CPU units (256, 512, 1024, ...) or \"0.25 vCPU\""),
         memory: read_units(&reader, "memory", parse_memory, 512, "use MiB (512, 1024, ...) or \"2 GB\""),
@@ -180,6 +182,18 @@ fn read_units(
 }
 
 /// A string that must be one of `choices`.
+/// `path_rewrite`: what the ALB takes off the request path before the app sees it.
+fn read_path_rewrite(reader: &TableReader<'_>, node: &Node) -> Located<PathRewrite> {
+    let span = reader.string("path_rewrite").map_or(node.span, |value| value.span);
+    let choice = read_choice(reader, "path_rewrite", &["service", "environment", "none"], "service");
+    let rewrite = match choice.as_str() {
+        "environment" => PathRewrite::Environment,
+        "none" => PathRewrite::None,
+        _ => PathRewrite::Service,
+    };
+    Located::new(rewrite, span)
+}
+
 fn read_choice(reader: &TableReader<'_>, key: &str, choices: &[&str], default: &str) -> String {
     let Some(value) = reader.string(key) else {
         return default.to_string();

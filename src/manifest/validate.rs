@@ -7,7 +7,8 @@
 
 use super::aws_names;
 use super::fargate;
-use super::model::{Certificate, Environment, Image, Lookup, Manifest, Project, Service, Tag};
+use super::model::{Certificate, Environment, Image, Lookup, Manifest, PathRewrite, Project, Service, Tag};
+use super::path_rewrite;
 use super::problem::{Problem, Problems};
 use super::source::{Located, Span};
 
@@ -305,6 +306,7 @@ fn check_service(project: &Project, environment: &Environment, service: &Service
     } else {
         (&service.path.value, Err("it must begin with '/'".to_string()))
     };
+    let is_valid_path = result.is_ok();
     if service.has_path
         && let Err(reason) = result
     {
@@ -312,6 +314,9 @@ fn check_service(project: &Project, environment: &Environment, service: &Service
             Problem::error(service.path.span, format!("path `{shown}` is not a valid ALB path pattern: {reason}"))
                 .with_help("write it like path = \"/auth/*\""),
         );
+    }
+    if service.has_path && is_valid_path {
+        check_path_rewrite(environment, service, problems);
     }
     check_health_checks(service, problems);
     check_scaling_and_deployment(service, problems);
@@ -357,6 +362,41 @@ fn check_service(project: &Project, environment: &Environment, service: &Service
     }
     check_adopted_names(project, environment, service, problems);
     check_tags(&service.tags, problems);
+}
+
+/// The rule's rewrite must be expressible, and the gate's check through the ALB must reach the
+/// app at the path the target group checks. With `none` (what `import` writes for a service whose
+/// rule rewrites nothing) a mismatch is a warning: the service ran that way before.
+fn check_path_rewrite(environment: &Environment, service: &Service, problems: &Problems) {
+    let prefix = &environment.path_prefix.value;
+    let rewrite = service.path_rewrite.value;
+    if let Err(reason) = path_rewrite::url_rewrite(rewrite, prefix, &service.path.value) {
+        problems.push(
+            Problem::error(service.path.span, reason)
+                .with_help("write the path like \"/auth/*\", or set path_rewrite = \"environment\" or \"none\""),
+        );
+        return;
+    }
+    let health = &service.health_check.path;
+    let Err(reason) = path_rewrite::public_health_path(rewrite, prefix, &service.path.value, &health.value) else {
+        return;
+    };
+    let help = match rewrite {
+        PathRewrite::Environment => format!(
+            "serve the health check under the service's path, e.g. health_check.path = \"{}health\", or leave path_rewrite at \"service\" (the app then sees `/health`)",
+            service.path.value.trim_end_matches('*')
+        ),
+        _ => "leave path_rewrite at \"service\": the ALB then takes the environment's prefix and the service's path off, and the app answers `health_check.path` to both checks".to_string(),
+    };
+    let message = format!(
+        "in environment {}, the rollout gate could not check `{}`: {reason}",
+        environment.name.value, health.value
+    );
+    let problem = match rewrite {
+        PathRewrite::None => Problem::warning(health.span, message),
+        _ => Problem::error(health.span, message),
+    };
+    problems.push(problem.with_help(help));
 }
 
 /// Names of resources the service uses but ecsdeploy does not name itself (set by `import`).

@@ -7,6 +7,8 @@ use std::fmt;
 /// The part of a service a resource is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ServicePart {
+    /// Before the task definition: a revision is registered only once its image is kept.
+    PinnedImage,
     LogGroup,
     ExecutionRole,
     TaskRole,
@@ -22,6 +24,7 @@ pub enum ServicePart {
 impl ServicePart {
     pub fn as_str(self) -> &'static str {
         match self {
+            ServicePart::PinnedImage => "pinned_image",
             ServicePart::LogGroup => "log_group",
             ServicePart::ExecutionRole => "execution_role",
             ServicePart::TaskRole => "task_role",

@@ -53,7 +53,11 @@ fn walk(
         }
         (Some(serde_json::Value::Array(old)), Some(serde_json::Value::Array(new))) if old.len() == new.len() => {
             for (index, (old, new)) in old.iter().zip(new).enumerate() {
-                walk(format!("{path}[{index}]"), Some(old), Some(new), changes);
+                let element = match (identity(old), identity(new)) {
+                    (Some(old_name), Some(new_name)) if old_name == new_name => old_name.to_string(),
+                    _ => index.to_string(),
+                };
+                walk(format!("{path}[{element}]"), Some(old), Some(new), changes);
             }
         }
         (before, after) if before != after => {
@@ -61,6 +65,13 @@ fn walk(
         }
         _ => {}
     }
+}
+
+/// What names a list element for people: its `Key` or `name` (an attribute, a tag, an
+/// environment variable), so that a change reads `Attributes[idle_timeout.timeout_seconds].Value`
+/// rather than `Attributes[0].Value`.
+fn identity(element: &serde_json::Value) -> Option<&str> {
+    ["Key", "key", "Name", "name"].iter().find_map(|field| element.get(*field)?.as_str())
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -80,9 +91,17 @@ mod tests {
             json!({"family": "a", "cpu": "512", "env": [{"name": "A", "value": "2"}], "new": true, "desiredCount": 1});
         let changes = diff(&before, &after, &["desiredCount"]);
         let paths: Vec<&str> = changes.iter().map(|change| change.path.as_str()).collect();
-        assert_eq!(paths, ["cpu", "env[0].value", "gone", "new"]);
+        assert_eq!(paths, ["cpu", "env[A].value", "gone", "new"]);
         assert_eq!(changes[2].after, None);
         assert_eq!(changes[3].before, None);
+    }
+
+    #[test]
+    fn list_elements_are_named_by_their_key_when_both_sides_agree() {
+        let before = json!({"Attributes": [{"Key": "idle", "Value": "60"}, {"Key": "drop", "Value": "false"}]});
+        let after = json!({"Attributes": [{"Key": "idle", "Value": "300"}, {"Key": "other", "Value": "false"}]});
+        let paths: Vec<String> = diff(&before, &after, &[]).into_iter().map(|change| change.path).collect();
+        assert_eq!(paths, ["Attributes[idle].Value", "Attributes[1].Key"]);
     }
 
     #[test]

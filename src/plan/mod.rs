@@ -173,6 +173,9 @@ pub fn plan(desired: &DesiredEnvironment, actual: &ActualState, goal: Goal) -> R
     let mut not_owned = Vec::new();
     let mut changes = Vec::new();
     for resource in &wanted {
+        if is_pin_in_foreign_repository(resource, actual) {
+            continue;
+        }
         match actual.resources.get(&resource.address) {
             // A repository someone else made (a build pipeline, say) is used as it is, never
             // changed: images are read from it, its settings stay theirs.
@@ -202,7 +205,9 @@ pub fn plan(desired: &DesiredEnvironment, actual: &ActualState, goal: Goal) -> R
         // Destroying an environment leaves its secrets as they are, rotation included: they
         // hold the operator's data, not ecsdeploy's.
         let is_secret_kept = goal == Goal::Destroy && matches!(address, Address::SecretRotation(_));
-        if is_wanted || is_kept_shared || is_secret_kept || existing.owner != Owner::This {
+        // The tag that keeps a deployed image stays with the image: the history may need it.
+        let is_pin = address.part() == Some(ServicePart::PinnedImage);
+        if is_wanted || is_kept_shared || is_secret_kept || is_pin || existing.owner != Owner::This {
             continue;
         }
         let reason = matches!(address, Address::SecretRotation(_))
@@ -238,6 +243,14 @@ pub fn plan(desired: &DesiredEnvironment, actual: &ActualState, goal: Goal) -> R
         changes,
         values,
     })
+}
+
+/// Images in a repository ecsdeploy does not own are used as they are: no tag is put on them
+/// (keeping them is their owner's lifecycle policy). A repository this plan creates is its own.
+fn is_pin_in_foreign_repository(resource: &DesiredResource, actual: &ActualState) -> bool {
+    let Payload::ImagePin(pin) = &resource.payload else { return false };
+    let repository = actual.resources.get(&Address::Repository(pin.repository_name.clone()));
+    repository.is_some_and(|repository| repository.owner != Owner::This)
 }
 
 /// The values to plan with: a task definition whose family's newest revision already holds the

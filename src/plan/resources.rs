@@ -8,6 +8,7 @@ use crate::desired::alarms::MetricAlarm;
 use crate::desired::dns::DnsChange;
 use crate::desired::ecs_service::EcsService;
 use crate::desired::iam::Role;
+use crate::desired::image_pin::ImagePin;
 use crate::desired::load_balancing::{ListenerRule, TargetGroupSettings};
 use crate::desired::logs::LogGroup;
 use crate::desired::scaling::{ScalableTarget, ScalingPolicy};
@@ -28,6 +29,7 @@ pub enum Payload {
     SecretRotation(SecretRotation),
     LogGroup(LogGroup),
     Role(Role),
+    ImagePin(ImagePin),
     TaskDefinition(TaskDefinition),
     TargetGroup(TargetGroupSettings),
     ListenerRule(ListenerRule),
@@ -56,6 +58,7 @@ impl Payload {
             Payload::SecretRotation(payload) => serde_json::to_value(payload),
             Payload::LogGroup(payload) => serde_json::to_value(payload),
             Payload::Role(payload) => serde_json::to_value(payload),
+            Payload::ImagePin(payload) => serde_json::to_value(payload),
             Payload::TaskDefinition(payload) => serde_json::to_value(payload),
             Payload::TargetGroup(payload) => serde_json::to_value(payload),
             Payload::ListenerRule(payload) => serde_json::to_value(payload),
@@ -82,6 +85,7 @@ impl Payload {
             Payload::SecretRotation(_) => Payload::SecretRotation(typed(json)?),
             Payload::LogGroup(_) => Payload::LogGroup(typed(json)?),
             Payload::Role(_) => Payload::Role(typed(json)?),
+            Payload::ImagePin(_) => Payload::ImagePin(typed(json)?),
             Payload::TaskDefinition(_) => Payload::TaskDefinition(typed(json)?),
             Payload::TargetGroup(_) => Payload::TargetGroup(typed(json)?),
             Payload::ListenerRule(_) => Payload::ListenerRule(typed(json)?),
@@ -113,6 +117,9 @@ pub fn change_rules(payload: &Payload) -> ChangeRules {
         Payload::SecretRotation(_) => (&[], &[]),
         Payload::LogGroup(_) => (&[], &["logGroupName"]),
         Payload::Role(_) => (&[], &[]),
+        // A pin's tag follows from its digest: the reader reports a pin only where the desired
+        // digest carries it, so it is created or left alone, never changed.
+        Payload::ImagePin(_) => (&[], &[]),
         // A task definition revision never changes: any difference registers a new revision.
         Payload::TaskDefinition(_) => (&[], &[]),
         // ECS registers each task with its container port; the group's own port is only a
@@ -154,6 +161,9 @@ pub fn desired_resources(desired: &DesiredEnvironment, include_shared: bool) -> 
     }
     for service in &desired.services {
         let name = service.name.as_str();
+        if let Some(pin) = &service.image_pin {
+            add(Address::service(name, ServicePart::PinnedImage), Payload::ImagePin(pin.clone()));
+        }
         if let Some(group) = &service.log_group {
             add(Address::service(name, ServicePart::LogGroup), Payload::LogGroup(group.clone()));
         }

@@ -28,8 +28,8 @@ pub struct GateSettings {
     pub deadline: Duration,
     /// How long targets may be unhealthy once the deployment completed.
     pub grace_period: Duration,
-    /// Whether there is an HTTP check at all.
-    pub http_check: bool,
+    /// The HTTP check's URL, if there is one (reported when the check fails).
+    pub http_url: Option<String>,
     /// HTTP statuses that count as healthy (`200-299`, `200,204`).
     pub matcher: String,
     pub healthy_threshold: u32,
@@ -56,7 +56,7 @@ pub enum Failure {
     /// Targets stayed unhealthy past the grace period.
     TargetsUnhealthy { unhealthy: Vec<String> },
     /// The service's HTTP check kept failing.
-    HttpCheckFailing { last: String },
+    HttpCheckFailing { url: String, last: String },
     /// The deadline passed.
     Deadline { stage: Stage },
     /// The operator interrupted the wait.
@@ -78,7 +78,9 @@ impl std::fmt::Display for Failure {
             Failure::TargetsUnhealthy { unhealthy } => {
                 write!(f, "targets stayed unhealthy past the grace period: {}", unhealthy.join(", "))
             }
-            Failure::HttpCheckFailing { last } => write!(f, "the service's HTTP check kept failing (last: {last})"),
+            Failure::HttpCheckFailing { url, last } => {
+                write!(f, "the service's HTTP check kept failing (GET {url}, last: {last})")
+            }
             Failure::Deadline { stage } => write!(
                 f,
                 "the deadline passed while {}",
@@ -206,9 +208,9 @@ fn taken_over_by(settings: &GateSettings, deployment: &str, task_definition: &st
 }
 
 fn http_stage(settings: &GateSettings, state: &mut GateState, http: Option<&HttpResult>) -> Verdict {
-    if !settings.http_check {
+    let Some(url) = &settings.http_url else {
         return Verdict::Passed;
-    }
+    };
     match http {
         Some(HttpResult::Status(status)) if status_matches(&settings.matcher, *status) => {
             state.http_successes += 1;
@@ -222,7 +224,7 @@ fn http_stage(settings: &GateSettings, state: &mut GateState, http: Option<&Http
                     HttpResult::Status(status) => format!("HTTP {status}"),
                     HttpResult::Unreachable(reason) => reason.clone(),
                 };
-                return Verdict::Failed(Failure::HttpCheckFailing { last });
+                return Verdict::Failed(Failure::HttpCheckFailing { url: url.clone(), last });
             }
         }
         None => {}

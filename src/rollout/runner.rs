@@ -228,7 +228,7 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
             previous_task_definition: rollout.previous_task_definition.clone(),
             deadline: timings.deadline,
             grace_period: timings.grace_period,
-            http_check: rollout.http_url.is_some(),
+            http_url: rollout.http_url.clone(),
             matcher: timings.matcher.clone(),
             healthy_threshold: timings.healthy_threshold,
             unhealthy_threshold: timings.unhealthy_threshold,

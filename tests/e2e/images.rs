@@ -252,3 +252,65 @@ async fn up_build_tags_with_the_commit_pushes_once_and_deploys_that_digest() {
     assert!(dirty_tag.starts_with(&format!("{broken_tag}-dirty-")), "{built}");
     assert!(stage.stderr.contains("uncommitted changes"), "{}", stage.stderr);
 }
+
+/// The seed's way of working: push `latest`, deploy; push a new `latest`, deploy again. Every
+/// other tag stays immutable, and each image a deploy ran keeps a tag of ecsdeploy's own, so the
+/// lifecycle policy (which expires untagged images) never takes a rollback target away.
+#[tokio::test]
+async fn latest_can_be_pushed_and_deployed_again_and_every_deployed_image_stays_tagged() {
+    let (account, config) = support::prepared_account().await;
+    let ecr = aws_sdk_ecr::Client::new(&config);
+    let repository = ecr.describe_repositories().repository_names("acme/auth").send().await.unwrap();
+    let repository = &repository.repositories()[0];
+    assert_eq!(repository.image_tag_mutability().map(|m| m.as_str()), Some("IMMUTABLE_WITH_EXCLUSION"));
+    let filters: Vec<&str> =
+        repository.image_tag_mutability_exclusion_filters().iter().map(|filter| filter.filter()).collect();
+    assert_eq!(filters, ["latest"]);
+
+    let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(support::root()));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let first = image_of(&config, "stage-auth").await;
+
+    let second_digest = support::push_build(&config, "acme/auth", "latest", "build 2").await;
+    assert!(!first.ends_with(&second_digest), "a new image");
+    let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(support::root()));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let second = image_of(&config, "stage-auth").await;
+    assert!(second.ends_with(&second_digest), "{second} runs the new latest");
+
+    // Both images carry their pin tag; the first one lost `latest` and stays tagged.
+    for image in [&first, &second] {
+        let digest = image.rsplit('@').next().unwrap();
+        let found = ecr
+            .describe_images()
+            .repository_name("acme/auth")
+            .image_ids(aws_sdk_ecr::types::ImageIdentifier::builder().image_digest(digest).build())
+            .send()
+            .await
+            .unwrap();
+        let tags = found.image_details()[0].image_tags().to_vec();
+        let pin = format!("ecsdeploy-{}", digest.trim_start_matches("sha256:"));
+        assert!(tags.contains(&pin), "{digest}: {tags:?}");
+    }
+    // Other tags stay immutable: a tag naming another image is refused.
+    let again = ecr
+        .put_image()
+        .repository_name("acme/auth")
+        .image_tag(format!("ecsdeploy-{}", second_digest.trim_start_matches("sha256:")))
+        .image_manifest(r#"{"schemaVersion": 2, "layers": []}"#)
+        .send()
+        .await;
+    assert!(again.is_err(), "a pin tag cannot be moved");
+
+    let plan = run(account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode"]).current_dir(support::root()));
+    assert_eq!(plan.code, 0, "a second plan must be empty:\n{}", plan.transcript());
+}
+
+/// The image the service's current task definition runs.
+async fn image_of(config: &aws_config::SdkConfig, service: &str) -> String {
+    let ecs = aws_sdk_ecs::Client::new(config);
+    let services = ecs.describe_services().cluster("acme").services(service).send().await.unwrap();
+    let task_definition = services.services()[0].task_definition().unwrap().to_string();
+    let definition = ecs.describe_task_definition().task_definition(task_definition).send().await.unwrap();
+    definition.task_definition().unwrap().container_definitions()[0].image().unwrap().to_string()
+}

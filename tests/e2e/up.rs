@@ -6,7 +6,7 @@ use crate::support;
 use support::{SERVICES, prepared_account, root, run};
 
 #[tokio::test]
-async fn repositories_are_created_scanned_immutable_and_tagged() {
+async fn repositories_are_created_scanned_immutable_but_latest_and_tagged() {
     let (_account, config) = prepared_account().await;
     let ecr = aws_sdk_ecr::Client::new(&config);
     let output = ecr.describe_repositories().send().await.unwrap();
@@ -14,7 +14,7 @@ async fn repositories_are_created_scanned_immutable_and_tagged() {
     names.sort();
     assert_eq!(names, ["acme/ai-router", "acme/auth", "acme/calendar", "acme/gmail"]);
     for repository in output.repositories() {
-        assert_eq!(repository.image_tag_mutability().map(|m| m.as_str()), Some("IMMUTABLE"));
+        assert_eq!(repository.image_tag_mutability().map(|m| m.as_str()), Some("IMMUTABLE_WITH_EXCLUSION"));
         assert_eq!(repository.image_scanning_configuration().map(|c| c.scan_on_push()), Some(true));
         let tags =
             ecr.list_tags_for_resource().resource_arn(repository.repository_arn().unwrap()).send().await.unwrap();

@@ -90,7 +90,7 @@ fn one_changed_field_changes_only_what_depends_on_it() {
     );
     let definition = plan.changes.iter().find(|change| change.address == address).unwrap();
     assert_eq!(definition.reason.as_deref(), Some("new revision"));
-    assert_eq!(definition.fields[0].path, "containerDefinitions[0].environment[0].value");
+    assert_eq!(definition.fields[0].path, "containerDefinitions[auth].environment[LOG_LEVEL].value");
 }
 
 #[test]

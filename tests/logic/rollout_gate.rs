@@ -21,7 +21,7 @@ fn settings(http_check: bool) -> GateSettings {
         previous_task_definition: Some(OLD.into()),
         deadline: Duration::from_secs(600),
         grace_period: Duration::from_secs(30),
-        http_check,
+        http_url: http_check.then(|| "https://stage.api.acme.example/stage/auth/health".to_string()),
         matcher: "200-299".into(),
         healthy_threshold: 2,
         unhealthy_threshold: 3,
@@ -241,7 +241,13 @@ async fn fails_when_targets_stay_unhealthy_past_the_grace_period() {
 async fn fails_when_the_http_check_keeps_failing() {
     let failing = completed("healthy", Some(HttpResult::Status(503)));
     let (verdict, polls, _) = run(&settings(true), vec![in_progress(), failing], None).await;
-    assert_eq!(verdict, Verdict::Failed(Failure::HttpCheckFailing { last: "HTTP 503".into() }));
+    assert_eq!(
+        verdict,
+        Verdict::Failed(Failure::HttpCheckFailing {
+            url: "https://stage.api.acme.example/stage/auth/health".into(),
+            last: "HTTP 503".into(),
+        })
+    );
     assert_eq!(polls, 4, "three failures in a row after the deployment completed");
 }
 
@@ -249,7 +255,13 @@ async fn fails_when_the_http_check_keeps_failing() {
 async fn an_unreachable_service_counts_as_failing() {
     let failing = completed("healthy", Some(HttpResult::Unreachable("connection refused".into())));
     let (verdict, ..) = run(&settings(true), vec![failing], None).await;
-    assert_eq!(verdict, Verdict::Failed(Failure::HttpCheckFailing { last: "connection refused".into() }));
+    assert_eq!(
+        verdict,
+        Verdict::Failed(Failure::HttpCheckFailing {
+            url: "https://stage.api.acme.example/stage/auth/health".into(),
+            last: "connection refused".into(),
+        })
+    );
 }
 
 #[tokio::test(start_paused = true)]

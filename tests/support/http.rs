@@ -14,7 +14,18 @@ pub fn post(endpoint: &str, path: &str, json: &str) -> std::io::Result<(u16, Str
     request(endpoint, "POST", path, Some(json))
 }
 
+/// `(status, header lines, body)` of a GET: for the emulator's ALB data plane, whose debug
+/// headers (`x-ecsdeploy-path`: what the app received) tell how a request was routed.
+pub fn get_with_headers(endpoint: &str, path: &str) -> std::io::Result<(u16, String, String)> {
+    let (status, head, body) = exchange(endpoint, "GET", path, None)?;
+    Ok((status, head.to_ascii_lowercase(), body))
+}
+
 fn request(endpoint: &str, method: &str, path: &str, body: Option<&str>) -> std::io::Result<(u16, String)> {
+    exchange(endpoint, method, path, body).map(|(status, _, body)| (status, body))
+}
+
+fn exchange(endpoint: &str, method: &str, path: &str, body: Option<&str>) -> std::io::Result<(u16, String, String)> {
     let address = endpoint.trim_start_matches("http://").trim_end_matches('/');
     let mut stream = TcpStream::connect(address)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
@@ -31,7 +42,7 @@ fn request(endpoint: &str, method: &str, path: &str, body: Option<&str>) -> std:
     let status = head.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
     let body =
         if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_string() };
-    Ok((status, body))
+    Ok((status, head.to_string(), body))
 }
 
 fn dechunk(mut text: &str) -> String {

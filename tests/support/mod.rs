@@ -192,9 +192,13 @@ impl TestAccount {
 
     /// Creates the standard test world (VPC, subnets, certificate, zone, secrets) in the account.
     pub fn create_world(&self) -> serde_json::Value {
-        let (status, body) =
-            http::post(&self.endpoint, &format!("/_ecsdeploy/accounts/{}/world", self.account_id), "{}")
-                .expect("world");
+        self.create_world_with(serde_json::json!({}))
+    }
+
+    /// The standard test world with options (`{"egress": "none"}`: see emulator/README.md).
+    pub fn create_world_with(&self, options: serde_json::Value) -> serde_json::Value {
+        let path = format!("/_ecsdeploy/accounts/{}/world", self.account_id);
+        let (status, body) = http::post(&self.endpoint, &path, &options.to_string()).expect("world");
         assert!((200..300).contains(&status), "creating the world ({status}): {body}");
         serde_json::from_str(&body).expect("world JSON")
     }
@@ -218,8 +222,13 @@ pub const SERVICES: [&str; 4] = ["auth", "gmail", "calendar", "ai-router"];
 /// An account with the test world, the repositories created by ecsdeploy (from the shipped
 /// manifest) and an image `latest` pushed for every service.
 pub async fn prepared_account() -> (TestAccount, aws_config::SdkConfig) {
+    prepared_account_with(serde_json::json!({})).await
+}
+
+/// [`prepared_account`] in a world made with `options` (see emulator/README.md).
+pub async fn prepared_account_with(options: serde_json::Value) -> (TestAccount, aws_config::SdkConfig) {
     let account = TestAccount::new();
-    account.create_world();
+    account.create_world_with(options);
     let repositories = run(account.ecsdeploy(&["repositories", "--env", "stage", "--yes"]).current_dir(root()));
     assert_eq!(repositories.code, 0, "{}", repositories.transcript());
     let config = account.sdk_config().await;
@@ -232,12 +241,33 @@ pub async fn prepared_account() -> (TestAccount, aws_config::SdkConfig) {
 /// Pushes a small image manifest as `repository:tag` through the ECR API (the second client);
 /// returns the digest ECR reports.
 pub async fn push_image(config: &aws_config::SdkConfig, repository: &str, tag: &str) -> String {
+    let config_digest = format!("sha256:{:064x}", repository.len() * 7919 + tag.len());
+    let layer_digest = format!("sha256:{:064x}", repository.len() * 104729 + tag.len());
+    put_image(config, repository, tag, &config_digest, &layer_digest).await
+}
+
+/// Pushes a build of its own (`build` tells builds apart) as `repository:tag`, as CI pushes a new
+/// `latest`; returns the digest ECR reports.
+pub async fn push_build(config: &aws_config::SdkConfig, repository: &str, tag: &str, build: &str) -> String {
+    use sha2::Digest;
+    let hash = sha2::Sha256::digest(format!("{repository}:{build}").as_bytes());
+    let layer = format!("sha256:{}", hash.iter().map(|byte| format!("{byte:02x}")).collect::<String>());
+    put_image(config, repository, tag, &layer, &layer).await
+}
+
+async fn put_image(
+    config: &aws_config::SdkConfig,
+    repository: &str,
+    tag: &str,
+    config_digest: &str,
+    layer_digest: &str,
+) -> String {
     let ecr = aws_sdk_ecr::Client::new(config);
     let manifest = serde_json::json!({
         "schemaVersion": 2,
         "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023, "digest": format!("sha256:{:064x}", repository.len() * 7919 + tag.len())},
-        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 32654, "digest": format!("sha256:{:064x}", repository.len() * 104729 + tag.len())}],
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023, "digest": config_digest},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 32654, "digest": layer_digest}],
     });
     let output = ecr
         .put_image()

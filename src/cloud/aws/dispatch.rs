@@ -38,6 +38,7 @@ impl Cloud for AwsCloud {
             Payload::SecretRotation(rotation) => self.configure_secret_rotation(rotation).await,
             Payload::LogGroup(group) => self.create_log_group(group).await,
             Payload::Role(role) => self.create_role(role).await,
+            Payload::ImagePin(pin) => self.pin_image(pin).await,
             Payload::TaskDefinition(definition) => self.register_task_definition(definition).await,
             Payload::TargetGroup(group) => self.create_target_group(group).await,
             Payload::ListenerRule(rule) => self.create_rule(rule).await,
@@ -65,6 +66,7 @@ impl Cloud for AwsCloud {
             Payload::SecretRotation(rotation) => self.configure_secret_rotation(rotation).await,
             Payload::LogGroup(group) => self.update_log_group(group, before).await,
             Payload::Role(role) => self.update_role(role, before).await,
+            Payload::ImagePin(pin) => self.pin_image(pin).await,
             // A revision never changes: a new content is a new revision.
             Payload::TaskDefinition(definition) => self.register_task_definition(definition).await,
             Payload::TargetGroup(group) => self.update_target_group(id, group, before).await,
@@ -94,6 +96,15 @@ impl Cloud for AwsCloud {
             Address::DnsRecord(_) => self.delete_dns_record(before).await,
             Address::SecretRotation(_) => self.cancel_secret_rotation(id).await,
             Address::Service { part, .. } => match part {
+                // Never planned (see plan::plan): the tag keeps an image the history may need.
+                ServicePart::PinnedImage => Err(CloudError::new(
+                    "ecr:BatchDeleteImage",
+                    format!("image {id}"),
+                    CloudErrorKind::Service {
+                        code: "refused".into(),
+                        message: "ecsdeploy never removes the tags that keep deployed images".into(),
+                    },
+                )),
                 ServicePart::LogGroup => self.delete_log_group(id).await,
                 ServicePart::ExecutionRole | ServicePart::TaskRole => self.delete_role(id).await,
                 ServicePart::TaskDefinition => self.deregister_task_definitions(id, before).await,

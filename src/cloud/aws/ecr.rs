@@ -7,17 +7,22 @@
 
 use super::AwsCloud;
 use super::common::{Partial, shared_owner_of, tag_changes, tags_from, tags_in, unsent};
+use crate::actual::Owner;
 use crate::actual::scope::{ImageTag, ReadScope};
-use crate::cloud::{CloudError, is_not_found};
+use crate::cloud::{CloudError, CloudErrorKind, is_not_found};
 use crate::desired::Reference;
-use crate::desired::shared::Repository;
+use crate::desired::image_pin::{ImagePin, pin_tag};
+use crate::desired::shared::{ExclusionFilter, Repository};
 use crate::desired::tags::Tags;
-use crate::plan::address::Address;
+use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::json_of;
 use crate::plan::values::Values;
 use aws_sdk_ecr::error::SdkError;
 use aws_sdk_ecr::operation::describe_images::DescribeImagesError;
-use aws_sdk_ecr::types::{ImageIdentifier, ImageScanningConfiguration, ImageTagMutability, Tag};
+use aws_sdk_ecr::types::{
+    ImageIdentifier, ImageScanningConfiguration, ImageTagMutability, ImageTagMutabilityExclusionFilter,
+    ImageTagMutabilityExclusionFilterType, Tag,
+};
 use aws_smithy_types::error::operation::BuildError;
 use std::collections::BTreeMap;
 
@@ -29,9 +34,16 @@ const IMAGE_NOT_FOUND: &[&str] = &["ImageNotFoundException"];
 
 /// What DescribeImages found for the tags of one repository.
 enum ImageLookup {
-    /// Tag -> digest of the tags that exist.
-    Digests(BTreeMap<String, String>),
+    /// Tag -> the digest and every tag of the image it names, for the tags that exist.
+    Digests(BTreeMap<String, FoundImage>),
     RepositoryMissing,
+}
+
+/// An image a tag names: its digest and all its tags (the pin tag among them, once pinned).
+#[derive(Debug, Clone)]
+struct FoundImage {
+    digest: String,
+    tags: Vec<String>,
 }
 
 impl AwsCloud {
@@ -67,6 +79,7 @@ impl AwsCloud {
             .create_repository()
             .repository_name(name)
             .image_tag_mutability(ImageTagMutability::from(repository.image_tag_mutability.as_str()))
+            .set_image_tag_mutability_exclusion_filters(exclusion_filters(repository))
             .image_scanning_configuration(scanning(repository.scan_on_push))
             .set_tags((!tags.is_empty()).then_some(tags))
             .send()
@@ -85,11 +98,15 @@ impl AwsCloud {
         before: &serde_json::Value,
     ) -> Result<Values, CloudError> {
         let name = &repository.repository_name;
-        if before["imageTagMutability"].as_str() != Some(repository.image_tag_mutability.as_str()) {
+        let filters = json_of(&repository.image_tag_mutability_exclusion_filters);
+        if before["imageTagMutability"].as_str() != Some(repository.image_tag_mutability.as_str())
+            || before["imageTagMutabilityExclusionFilters"] != filters
+        {
             self.ecr
                 .put_image_tag_mutability()
                 .repository_name(name)
                 .image_tag_mutability(ImageTagMutability::from(repository.image_tag_mutability.as_str()))
+                .set_image_tag_mutability_exclusion_filters(exclusion_filters(repository))
                 .send()
                 .await
                 .map_err(|error| self.error("ecr:PutImageTagMutability", format!("repository {name}"), &error))?;
@@ -110,6 +127,43 @@ impl AwsCloud {
         }
         self.retag_repository(name, &tags_in(before, "tags"), &repository.tags).await?;
         Ok(Values::default())
+    }
+
+    /// Puts the pin tag on the digest: `BatchGetImage` for the image's manifest, then `PutImage`
+    /// of that manifest under the tag. Idempotent: ECR answers a tag the digest already carries
+    /// with ImageAlreadyExistsException, which is success here.
+    pub(super) async fn pin_image(&self, pin: &ImagePin) -> Result<Values, CloudError> {
+        let repository = &pin.repository_name;
+        let (digest, tag) = (pin.image_digest.to_string(), pin.image_tag.to_string());
+        let resource = format!("image {repository}@{digest}");
+        let found = self
+            .ecr
+            .batch_get_image()
+            .repository_name(repository)
+            .image_ids(ImageIdentifier::builder().image_digest(&digest).build())
+            .send()
+            .await
+            .map_err(|error| self.error("ecr:BatchGetImage", &resource, &error))?;
+        let Some(image) = found.images().first() else {
+            let kind =
+                CloudErrorKind::Service { code: "ImageNotFoundException".into(), message: "the image is gone".into() };
+            return Err(CloudError::new("ecr:BatchGetImage", resource, kind));
+        };
+        let put = self
+            .ecr
+            .put_image()
+            .repository_name(repository)
+            .image_manifest(image.image_manifest().unwrap_or_default())
+            .set_image_manifest_media_type(image.image_manifest_media_type().map(str::to_string))
+            .image_digest(&digest)
+            .image_tag(&tag)
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(Values::default()),
+            Err(error) if is_not_found(&error, &["ImageAlreadyExistsException"]) => Ok(Values::default()),
+            Err(error) => Err(self.error("ecr:PutImage", format!("{resource} (tag {tag})"), &error)),
+        }
     }
 
     /// Every repository of the account named in `names` (DescribeRepositories with names fails
@@ -144,6 +198,18 @@ impl AwsCloud {
                 .image_tag_mutability()
                 .map_or("MUTABLE", |mutability| mutability.as_str())
                 .to_string(),
+            image_tag_mutability_exclusion_filters: {
+                let mut filters: Vec<ExclusionFilter> = repository
+                    .image_tag_mutability_exclusion_filters()
+                    .iter()
+                    .map(|filter| ExclusionFilter {
+                        filter_type: filter.filter_type().as_str().to_string(),
+                        filter: filter.filter().to_string(),
+                    })
+                    .collect();
+                filters.sort();
+                filters
+            },
             scan_on_push: repository.image_scanning_configuration().is_some_and(|scanning| scanning.scan_on_push()),
             expire_untagged_after_days,
             tags,
@@ -252,14 +318,18 @@ impl AwsCloud {
         &self,
         repository: &str,
         tags: &[&str],
-    ) -> Result<BTreeMap<String, String>, SdkError<DescribeImagesError>> {
+    ) -> Result<BTreeMap<String, FoundImage>, SdkError<DescribeImagesError>> {
         let image_ids = tags.iter().map(|tag| ImageIdentifier::builder().image_tag(*tag).build()).collect();
         let output =
             self.ecr.describe_images().repository_name(repository).set_image_ids(Some(image_ids)).send().await?;
         let mut digests = BTreeMap::new();
         for image in output.image_details() {
+            let found = FoundImage {
+                digest: image.image_digest().unwrap_or_default().to_string(),
+                tags: image.image_tags().to_vec(),
+            };
             for tag in image.image_tags().iter().filter(|tag| tags.contains(&tag.as_str())) {
-                digests.insert(tag.clone(), image.image_digest().unwrap_or_default().to_string());
+                digests.insert(tag.clone(), found.clone());
             }
         }
         Ok(digests)
@@ -304,9 +374,15 @@ fn record_images(
         );
         match lookup {
             ImageLookup::Digests(digests) => match digests.get(*tag) {
-                Some(digest) => {
+                Some(found) => {
                     let reference = Reference::ImageByDigest { repository: repository.to_string(), tag: tag.to_string() };
-                    partial.values.set(&reference, digest.clone());
+                    partial.values.set(&reference, found.digest.clone());
+                    let pin = pin_tag(&found.digest);
+                    let reference = Reference::ImagePinTag { repository: repository.to_string(), tag: tag.to_string() };
+                    partial.values.set(&reference, pin.clone());
+                    if found.tags.contains(&pin) {
+                        record_pins(partial, scope, repository, tag, &found.digest, &pin);
+                    }
                 }
                 None => partial.missing(image, format!("push it to ECR (docker push {uri}:{tag}) {change_tag} to a tag that exists")),
             },
@@ -319,6 +395,20 @@ fn record_images(
                 ),
             ),
         }
+    }
+}
+
+/// The pins of the services that deploy `repository:tag`, already on its digest.
+fn record_pins(partial: &mut Partial, scope: &ReadScope, repository: &str, tag: &str, digest: &str, pin: &str) {
+    let image = ImageTag { repository: repository.to_string(), tag: tag.to_string() };
+    for service in scope.services.iter().filter(|service| service.image.as_ref() == Some(&image)) {
+        let actual = ImagePin {
+            repository_name: repository.to_string(),
+            image_digest: Reference::known(digest),
+            image_tag: Reference::known(pin),
+        };
+        let address = Address::service(&service.name, ServicePart::PinnedImage);
+        partial.resource(address, format!("{repository}@{digest}"), json_of(&actual), Owner::This);
     }
 }
 
@@ -351,6 +441,26 @@ fn expiry_days_of(policy: &str) -> i64 {
             && rule["action"]["type"] == "expire"
     };
     rules.iter().find(expires_untagged).and_then(|rule| rule["selection"]["countNumber"].as_i64()).unwrap_or(0)
+}
+
+/// The exclusion filters to send (`None` when there are none: ECR refuses an empty list with
+/// `IMMUTABLE_WITH_EXCLUSION` and any list with the other settings).
+fn exclusion_filters(repository: &Repository) -> Option<Vec<ImageTagMutabilityExclusionFilter>> {
+    if !repository.image_tag_mutability.ends_with("_WITH_EXCLUSION") {
+        return None;
+    }
+    let filters: Vec<ImageTagMutabilityExclusionFilter> = repository
+        .image_tag_mutability_exclusion_filters
+        .iter()
+        .filter_map(|filter| {
+            ImageTagMutabilityExclusionFilter::builder()
+                .filter_type(ImageTagMutabilityExclusionFilterType::from(filter.filter_type.as_str()))
+                .filter(&filter.filter)
+                .build()
+                .ok()
+        })
+        .collect();
+    (!filters.is_empty()).then_some(filters)
 }
 
 fn scanning(scan_on_push: bool) -> ImageScanningConfiguration {
@@ -439,6 +549,7 @@ mod tests {
 
         let mut changed = repository.clone();
         changed.image_tag_mutability = "MUTABLE".into();
+        changed.image_tag_mutability_exclusion_filters = Vec::new();
         changed.expire_untagged_after_days = 30;
         let mut tags = changed.tags.0.clone();
         tags.retain(|(key, _)| key != "Owner");

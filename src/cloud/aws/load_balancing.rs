@@ -9,18 +9,20 @@ use crate::actual::{OtherRule, Owner};
 use crate::cloud::{CloudError, is_not_found};
 use crate::desired::Reference;
 use crate::desired::load_balancing::{
-    Attribute, ListenerRule, Matcher, PathPatternConfig, RuleAction, RuleCondition, TargetGroup, TargetGroupSettings,
+    Attribute, ListenerRule, Matcher, PathPatternConfig, RewriteConfig, RuleAction, RuleCondition, RuleTransform,
+    TargetGroup, TargetGroupSettings, UrlRewriteConfig,
 };
-use crate::desired::shared::{DefaultAction, Listener, LoadBalancer};
+use crate::desired::shared::{DefaultAction, Listener, LoadBalancer, MANAGED_LOAD_BALANCER_ATTRIBUTES};
 use crate::desired::tags::{SERVICE_TAG, Tags};
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::json_of;
 use crate::plan::values::Values;
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, IpAddressType, LoadBalancerSchemeEnum,
-    LoadBalancerTypeEnum, Matcher as SdkMatcher, PathPatternConditionConfig, ProtocolEnum, RedirectActionConfig,
-    RedirectActionStatusCodeEnum, RuleCondition as SdkRuleCondition, RulePriorityPair, Tag, TargetGroupAttribute,
-    TargetTypeEnum,
+    Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, IpAddressType, LoadBalancerAttribute,
+    LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher as SdkMatcher, PathPatternConditionConfig, ProtocolEnum,
+    RedirectActionConfig, RedirectActionStatusCodeEnum, RewriteConfig as SdkRewriteConfig,
+    RuleCondition as SdkRuleCondition, RulePriorityPair, RuleTransform as SdkRuleTransform, Tag, TargetGroupAttribute,
+    TargetTypeEnum, TransformTypeEnum, UrlRewriteConfig as SdkUrlRewriteConfig,
 };
 use std::collections::BTreeMap;
 
@@ -51,7 +53,11 @@ impl AwsCloud {
         };
         let Some(found) = output.load_balancers().first() else { return Ok(None) };
         let arn = found.load_balancer_arn().unwrap_or_default().to_string();
-        let tags = self.tags_of(std::slice::from_ref(&arn)).await?.remove(&arn).unwrap_or_default();
+        let (mut tags, attributes) = futures_util::try_join!(
+            self.tags_of(std::slice::from_ref(&arn)),
+            self.load_balancer_attributes(&arn, &resource)
+        )?;
+        let tags = tags.remove(&arn).unwrap_or_default();
         let mut subnets: Vec<Reference> =
             found.availability_zones().iter().filter_map(|zone| zone.subnet_id()).map(Reference::known).collect();
         subnets.sort();
@@ -64,6 +70,7 @@ impl AwsCloud {
             scheme: found.scheme().map(|scheme| scheme.as_str().to_string()).unwrap_or_default(),
             load_balancer_type: found.r#type().map(|kind| kind.as_str().to_string()).unwrap_or_default(),
             ip_address_type: found.ip_address_type().map(|kind| kind.as_str().to_string()).unwrap_or_default(),
+            attributes,
             tags: tags.clone(),
         };
         let name = &scope.load_balancer;
@@ -74,6 +81,50 @@ impl AwsCloud {
         partial.values.set(&Reference::LoadBalancerZoneId { load_balancer: name.clone() }, zone);
         partial.resource(Address::LoadBalancer, arn.clone(), json_of(&actual), shared_owner_of(&tags, &scope.project));
         Ok(Some(arn))
+    }
+
+    /// The attributes ecsdeploy manages, sorted by key (AWS answers with all of them).
+    async fn load_balancer_attributes(&self, arn: &str, resource: &str) -> Result<Vec<Attribute>, CloudError> {
+        let output = self
+            .load_balancing
+            .describe_load_balancer_attributes()
+            .load_balancer_arn(arn)
+            .send()
+            .await
+            .map_err(|error| self.error("elasticloadbalancing:DescribeLoadBalancerAttributes", resource, &error))?;
+        let mut attributes: Vec<Attribute> = output
+            .attributes()
+            .iter()
+            .filter_map(|attribute| Some((attribute.key()?, attribute.value()?)))
+            .filter(|(key, _)| MANAGED_LOAD_BALANCER_ATTRIBUTES.contains(key))
+            .map(|(key, value)| Attribute { key: key.to_string(), value: value.to_string() })
+            .collect();
+        attributes.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(attributes)
+    }
+
+    /// ModifyLoadBalancerAttributes with `attributes` (idempotent: it sets values, a retry sets
+    /// the same ones).
+    async fn set_load_balancer_attributes(&self, arn: &str, load_balancer: &LoadBalancer) -> Result<(), CloudError> {
+        let attributes = load_balancer
+            .attributes
+            .iter()
+            .map(|attribute| LoadBalancerAttribute::builder().key(&attribute.key).value(&attribute.value).build())
+            .collect();
+        self.load_balancing
+            .modify_load_balancer_attributes()
+            .load_balancer_arn(arn)
+            .set_attributes(Some(attributes))
+            .send()
+            .await
+            .map_err(|error| {
+                self.error(
+                    "elasticloadbalancing:ModifyLoadBalancerAttributes",
+                    format!("load balancer {}", load_balancer.name),
+                    &error,
+                )
+            })?;
+        Ok(())
     }
 
     /// The listeners; returns the HTTPS listener's ARN.
@@ -327,6 +378,7 @@ impl AwsCloud {
             })?;
         let mut values = Values::default();
         if let Some(created) = output.load_balancers().first() {
+            self.set_load_balancer_attributes(created.load_balancer_arn().unwrap_or_default(), load_balancer).await?;
             let name = load_balancer.name.clone();
             values.set(
                 &Reference::LoadBalancerArn { load_balancer: name.clone() },
@@ -369,6 +421,9 @@ impl AwsCloud {
                 .send()
                 .await
                 .map_err(|error| self.error("elasticloadbalancing:SetSecurityGroups", &resource, &error))?;
+        }
+        if current.as_ref().is_none_or(|current| current.attributes != load_balancer.attributes) {
+            self.set_load_balancer_attributes(arn, load_balancer).await?;
         }
         self.retag_load_balancing_resource(arn, &tags_in(before, "Tags"), &load_balancer.tags, &resource).await?;
         Ok(Values::default())
@@ -540,6 +595,7 @@ impl AwsCloud {
             .priority(rule.priority as i32)
             .set_conditions(Some(conditions(rule)))
             .set_actions(Some(actions(rule)))
+            .set_transforms((!rule.transforms.is_empty()).then(|| transforms(rule)))
             .set_tags(Some(elb_tags(&rule.tags)))
             .send()
             .await
@@ -560,14 +616,19 @@ impl AwsCloud {
         before: &serde_json::Value,
     ) -> Result<Values, CloudError> {
         let resource = format!("rule {} (priority {})", paths(rule), rule.priority);
-        self.load_balancing
+        // Without `Transforms` ModifyRule keeps the rule's transforms; `ResetTransforms` drops them.
+        let modify = self
+            .load_balancing
             .modify_rule()
             .rule_arn(arn)
             .set_conditions(Some(conditions(rule)))
-            .set_actions(Some(actions(rule)))
-            .send()
-            .await
-            .map_err(|error| self.error("elasticloadbalancing:ModifyRule", &resource, &error))?;
+            .set_actions(Some(actions(rule)));
+        let modify = if rule.transforms.is_empty() {
+            modify.reset_transforms(true)
+        } else {
+            modify.set_transforms(Some(transforms(rule)))
+        };
+        modify.send().await.map_err(|error| self.error("elasticloadbalancing:ModifyRule", &resource, &error))?;
         if before.get("Priority").and_then(serde_json::Value::as_i64) != Some(rule.priority) {
             self.load_balancing
                 .set_rule_priorities()
@@ -709,6 +770,47 @@ fn actions(rule: &ListenerRule) -> Vec<Action> {
         .collect()
 }
 
+fn transforms(rule: &ListenerRule) -> Vec<SdkRuleTransform> {
+    rule.transforms
+        .iter()
+        .map(|transform| {
+            let rewrites = transform
+                .url_rewrite_config
+                .rewrites
+                .iter()
+                .map(|rewrite| SdkRewriteConfig::builder().regex(&rewrite.regex).replace(&rewrite.replace).build())
+                .collect();
+            SdkRuleTransform::builder()
+                .r#type(TransformTypeEnum::from(transform.transform_type.as_str()))
+                .url_rewrite_config(SdkUrlRewriteConfig::builder().set_rewrites(Some(rewrites)).build())
+                .build()
+        })
+        .collect()
+}
+
+/// A rule's url-rewrite transforms as read back; any other transform is kept by its type with no
+/// rewrites, so the plan shows it as a difference.
+fn transforms_of(rule: &aws_sdk_elasticloadbalancingv2::types::Rule) -> Vec<RuleTransform> {
+    rule.transforms()
+        .iter()
+        .map(|transform| RuleTransform {
+            transform_type: transform.r#type().map(|kind| kind.as_str().to_string()).unwrap_or_default(),
+            url_rewrite_config: UrlRewriteConfig {
+                rewrites: transform
+                    .url_rewrite_config()
+                    .map(|config| config.rewrites())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|rewrite| RewriteConfig {
+                        regex: rewrite.regex().unwrap_or_default().to_string(),
+                        replace: rewrite.replace().unwrap_or_default().to_string(),
+                    })
+                    .collect(),
+            },
+        })
+        .collect()
+}
+
 fn paths(rule: &ListenerRule) -> String {
     rule.conditions
         .iter()
@@ -772,5 +874,6 @@ pub(super) fn rule_of(
             target_group_arn: Reference::known(action.target_group_arn().unwrap_or_default()),
         })
         .collect();
-    ListenerRule { listener_arn: Reference::known(listener_arn), priority, conditions, actions, tags }
+    let transforms = transforms_of(rule);
+    ListenerRule { listener_arn: Reference::known(listener_arn), priority, conditions, actions, transforms, tags }
 }

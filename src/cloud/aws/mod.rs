@@ -12,6 +12,7 @@ mod deploy_lock;
 mod dispatch;
 mod ecr;
 mod ecs;
+mod egress;
 mod history;
 mod iam;
 mod image_scan;

@@ -40,6 +40,12 @@ impl AwsCloud {
                     format!("check `network.{}` in [project.network] of services.toml", what.replace(' ', "_")),
                 );
             }
+            if reference == Reference::PrivateSubnets {
+                let uses_secrets = !scope.secrets.is_empty();
+                for problem in self.egress_problems(&vpc, &subnets, uses_secrets).await? {
+                    partial.missing(problem.what, problem.hint);
+                }
+            }
             partial.values.set_many(&reference, subnets.into_iter().map(|(id, _)| id).collect());
         }
         self.read_security_groups(scope, &vpc, &mut partial).await?;
