@@ -55,6 +55,9 @@ pub enum Command {
     /// Show the desired state of an environment exactly as the AWS APIs would receive it, without
     /// calling AWS.
     Render(RenderArgs),
+    /// Print the least-privilege IAM policy of the principal that deploys this environment (for
+    /// CI's role), without calling AWS.
+    Policy(PolicyArgs),
     /// Show which account, region, endpoint and credentials would be used, and check each AWS API
     /// ecsdeploy needs is reachable.
     Doctor(DoctorArgs),
@@ -436,6 +439,17 @@ pub struct RenderArgs {
     #[arg(short, long)]
     pub service: Option<String>,
     /// Account ID to put in ARNs (default: the manifest's project.account_id, else a placeholder).
+    #[arg(long)]
+    pub account_id: Option<String>,
+}
+
+/// Arguments of `policy`.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// The environment (a file name under environments/ without .toml).
+    #[arg(short, long)]
+    pub env: String,
+    /// Account ID to put in ARNs (default: the manifest's project.account_id, else `*`).
     #[arg(long)]
     pub account_id: Option<String>,
 }

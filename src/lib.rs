@@ -12,6 +12,7 @@ pub mod cli;
 pub mod cloud;
 pub mod commands;
 pub mod deploy_lock;
+pub mod deployer_policy;
 pub mod desired;
 pub mod doctor;
 pub mod exit_status;

@@ -148,3 +148,59 @@ fn spot_capacity_for_test_and_stage_on_demand_base_in_prod() {
     assert_eq!(strategy("stage"), [("FARGATE_SPOT".to_string(), 1, 0)]);
     assert_eq!(strategy("prod"), [("FARGATE".to_string(), 1, 1), ("FARGATE_SPOT".to_string(), 1, 0)]);
 }
+
+/// `ecsdeploy policy` grants every AWS action the deployer's code names as the operation of a
+/// call (each `self.error("service:Action", ...)` in src/cloud/aws), except the ones that belong
+/// to other principals or commands (listed, with why).
+#[test]
+fn the_deployer_policy_grants_every_action_ecsdeploy_calls() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let checked = checked::load(root).unwrap();
+    let stage = checked.manifest.environment("stage").unwrap();
+    let context = Context::new("us-east-1", Some("123456789012".into()));
+    let desired = desired::build(&checked.manifest, stage, &context);
+    let policy = ecsdeploy::deployer_policy::deployer_policy(&checked.manifest, stage, &desired, &context);
+    assert!(ecsdeploy::deployer_policy::policy_size(&policy) <= ecsdeploy::deployer_policy::MANAGED_POLICY_LIMIT);
+    let granted: Vec<&String> = policy.statement.iter().flat_map(|statement| &statement.action).collect();
+    let is_granted = |action: &str| {
+        granted.iter().any(|grant| match grant.strip_suffix('*') {
+            Some(prefix) => action.starts_with(prefix),
+            None => grant.as_str() == action,
+        })
+    };
+    // Not the deployer's: the execution role's (pulling, logging, reading secrets at task start),
+    // trust policies, `secrets set` and refusals ecsdeploy never sends.
+    let elsewhere = [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:GetDownloadUrlForLayer",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "secretsmanager:GetSecretValue",
+        "kms:Decrypt",
+        "kms:ViaService",
+        "sts:AssumeRole",
+        "sts:GetCallerIdentity",
+        "secretsmanager:CreateSecret",
+        "secretsmanager:PutSecretValue",
+        "ecr:DeleteRepository",
+        "ecr:BatchDeleteImage",
+    ];
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(root.join("src/cloud/aws")).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for quoted in text.split('"').skip(1).step_by(2) {
+            let Some((service, action)) = quoted.split_once(':') else { continue };
+            // Service prefixes are lower case with digits and dashes (`ec2`, `application-autoscaling`).
+            let is_operation = service.len() > 2
+                && service.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && action.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && action.chars().all(|c| c.is_ascii_alphanumeric());
+            if is_operation && !elsewhere.contains(&quoted) && !is_granted(quoted) {
+                missing.push(quoted.to_string());
+            }
+        }
+    }
+    missing.sort();
+    missing.dedup();
+    assert!(missing.is_empty(), "not in the deployer policy: {missing:?}");
+}

@@ -64,8 +64,11 @@ impl CloudError {
     /// What the operator can do about it.
     pub fn hints(&self) -> Vec<String> {
         match &self.kind {
-            CloudErrorKind::AccessDenied { .. } => {
-                vec![format!("grant the IAM permission {} to the identity ecsdeploy runs as (see `ecsdeploy doctor`)", self.operation)]
+            CloudErrorKind::AccessDenied { message } => {
+                let permission = denied_action(message).unwrap_or(&self.operation);
+                vec![format!(
+                    "grant the IAM permission {permission} to the identity ecsdeploy runs as (`ecsdeploy policy --env E` prints all it needs)"
+                )]
             }
             CloudErrorKind::NoCredentials { .. } => vec![
                 "set AWS_PROFILE / --profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws sso login`".into(),
@@ -87,6 +90,14 @@ impl CloudError {
     pub fn is_access_denied(&self) -> bool {
         matches!(self.kind, CloudErrorKind::AccessDenied { .. })
     }
+}
+
+/// The action AWS says was denied ("... is not authorized to perform: iam:PassRole on resource:
+/// ..."): for a call that needs a second permission, that one, not the call's own.
+fn denied_action(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once("to perform: ")?;
+    let action = rest.split(|c: char| c.is_whitespace() || c == ',').next()?;
+    action.contains(':').then_some(action)
 }
 
 const ACCESS_DENIED_CODES: &[&str] =
@@ -193,4 +204,44 @@ pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
 /// Whether an SDK error says the resource does not exist (so callers can return `Ok(None)`).
 pub fn is_not_found<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>, codes: &[&str]) -> bool {
     error.code().is_some_and(|code| codes.contains(&code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_denied_names_the_permission_aws_names() {
+        let message = "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:PassRole on resource: arn:aws:iam::123456789012:role/ecsdeploy/acme-stage-auth-execution";
+        let error = CloudError::new(
+            "ecs:CreateService",
+            "service stage-auth in cluster acme",
+            CloudErrorKind::AccessDenied { message: message.into() },
+        );
+        assert!(error.hints()[0].starts_with("grant the IAM permission iam:PassRole "), "{:?}", error.hints());
+        let plain =
+            CloudError::new("ecs:CreateService", "x", CloudErrorKind::AccessDenied { message: "denied".into() });
+        assert!(plain.hints()[0].starts_with("grant the IAM permission ecs:CreateService "), "{:?}", plain.hints());
+    }
+
+    #[test]
+    fn a_cause_chain_says_each_cause_once() {
+        #[derive(Debug)]
+        struct Layer(&'static str, Option<Box<Layer>>);
+        impl std::fmt::Display for Layer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        impl std::error::Error for Layer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                self.1.as_deref().map(|inner| inner as &(dyn std::error::Error + 'static))
+            }
+        }
+        let refused = Layer("Connection refused (os error 111)", None);
+        let connect = Layer("tcp connect error: Connection refused (os error 111)", Some(Box::new(refused)));
+        let io = Layer("io error", Some(Box::new(connect)));
+        let top = Layer("dispatch failure", Some(Box::new(io)));
+        assert_eq!(cause_chain(&top), "io error: tcp connect error: Connection refused (os error 111)");
+    }
 }

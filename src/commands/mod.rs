@@ -12,6 +12,7 @@ pub mod import;
 pub mod init;
 pub mod lock;
 pub mod plan;
+pub mod policy;
 pub mod reference;
 pub mod render;
 pub mod rollback;
@@ -64,6 +65,7 @@ pub async fn run(cli: &Cli, printer: &Printer) -> ExitStatus {
     let result = match &cli.command {
         Command::Validate => validate::run(&cli.global, printer),
         Command::Render(args) => render::run(&cli.global, args, printer),
+        Command::Policy(args) => policy::run(&cli.global, args, printer),
         Command::Doctor(args) => doctor::run(&cli.global, args, printer).await,
         Command::Plan(args) => plan::run(&cli.global, args, printer).await,
         Command::Up(args) => change::up(&cli.global, args, printer).await,

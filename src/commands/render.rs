@@ -8,10 +8,13 @@ use crate::desired::{self, Context};
 use crate::exit_status::ExitStatus;
 use crate::output::{Printer, render_view};
 
-pub fn run(global: &GlobalOptions, args: &RenderArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
-    let checked = load_manifest(global, printer)?;
-    let manifest = &checked.manifest;
-    let environment = environment(&checked, &args.env)?;
+/// Region and account for ARNs without calling AWS: `--region`, the manifest, the AWS
+/// environment; `--account-id`, the manifest's `account_id`, else a placeholder.
+pub(super) fn offline_context(
+    global: &GlobalOptions,
+    manifest: &crate::manifest::Manifest,
+    account_flag: Option<&str>,
+) -> Result<Context, CommandError> {
     let region = global
         .region
         .clone()
@@ -24,14 +27,23 @@ pub fn run(global: &GlobalOptions, args: &RenderArgs, printer: &Printer) -> Resu
                 vec!["set region in [project] of services.toml, or pass --region".into()],
             )
         })?;
-    if let Some(account) = &args.account_id
+    if let Some(account) = account_flag
         && let Err(reason) = crate::manifest::aws_names::account_id(account)
     {
         return Err(CommandError::usage(format!("`{account}` is not an AWS account ID"), vec![reason]));
     }
-    let account =
-        args.account_id.clone().or_else(|| manifest.project.account_id.as_ref().map(|account| account.value.clone()));
-    let mut desired = desired::build(manifest, environment, &Context::new(region, account));
+    let account = account_flag
+        .map(str::to_string)
+        .or_else(|| manifest.project.account_id.as_ref().map(|account| account.value.clone()));
+    Ok(Context::new(region, account))
+}
+
+pub fn run(global: &GlobalOptions, args: &RenderArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
+    let checked = load_manifest(global, printer)?;
+    let manifest = &checked.manifest;
+    let environment = environment(&checked, &args.env)?;
+    let context = offline_context(global, manifest, args.account_id.as_deref())?;
+    let mut desired = desired::build(manifest, environment, &context);
     if let Some(name) = &args.service {
         let Some(service) = desired.service(name).cloned() else {
             let known: Vec<_> = environment.enabled_services().map(|service| service.name.value.clone()).collect();

@@ -7,6 +7,7 @@ pub mod history_view;
 pub mod import_view;
 pub mod lock_view;
 pub mod plan_view;
+pub mod policy_view;
 pub mod render_view;
 pub mod rollout_view;
 pub mod secrets_view;

@@ -56,8 +56,12 @@ where
 /// and ECS may refuse a role for some seconds after `CreateRole` returned.
 pub const ROLE_PROPAGATION_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Whether an ECS error says a role cannot be used (yet).
+/// Whether an ECS error says a role cannot be used (yet). Access denied (to `iam:PassRole`,
+/// say) is final: the caller lacks a permission, and waiting does not grant it.
 pub fn is_role_not_ready(error: &CloudError) -> bool {
+    if error.is_access_denied() {
+        return false;
+    }
     let text = error.kind.to_string().to_ascii_lowercase();
     text.contains("role is not valid") || text.contains("unable to assume") || text.contains("iam:passrole")
 }
