@@ -194,9 +194,11 @@ async fn each_failure_kind_rolls_back_to_the_last_good_revision_and_a_failing_ro
     // The deployment never finishes: the deadline (4 s in this manifest).
     account.script_rollout(json!({"service": "stage-auth", "outcome": "stuck"}));
     fails_and_rolls_back(&account, &config, directory, &original, "v2", &good, &["deadline"]).await;
-    // ECS completes but the ALB finds the new targets unhealthy (grace period 0).
+    // The ALB finds the new targets unhealthy: as on AWS, ECS replaces them and never completes
+    // the deployment, so its circuit breaker fails it (or the gate sees the targets first).
     account.script_rollout(json!({"service": "stage-auth", "outcome": "complete", "target_health": "unhealthy"}));
-    fails_and_rolls_back(&account, &config, directory, &original, "v3", &good, &["targets-unhealthy"]).await;
+    let unhealthy = ["targets-unhealthy", "deployment-failed", "rolled-back-by-ecs"];
+    fails_and_rolls_back(&account, &config, directory, &original, "v3", &good, &unhealthy).await;
     // Everything looks fine to ECS and the ALB, but the service's own check fails three times.
     account.stand_in.answer_next(3, 503);
     fails_and_rolls_back(&account, &config, directory, &original, "v4", &good, &["http-check-failing"]).await;

@@ -209,7 +209,7 @@ async fn one_changed_variable_registers_one_revision_and_updates_one_service() {
     assert!(plan.stdout.contains("+ service.gmail.task_definition  (new revision)"), "{}", plan.stdout);
     assert!(plan.stdout.contains("~ service.gmail.ecs_service"), "{}", plan.stdout);
     assert!(
-        plan.stdout.contains("containerDefinitions[0].environment[0].value: \"info\" -> \"debug\""),
+        plan.stdout.contains("containerDefinitions[gmail].environment[LOG_LEVEL].value: \"info\" -> \"debug\""),
         "{}",
         plan.stdout
     );

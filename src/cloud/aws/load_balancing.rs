@@ -6,7 +6,7 @@ use super::AwsCloud;
 use super::common::{Partial, owner_of, shared_owner_of, tag_changes, tags_from, tags_in};
 use crate::actual::scope::ReadScope;
 use crate::actual::{OtherRule, Owner};
-use crate::cloud::{CloudError, is_not_found};
+use crate::cloud::{CloudError, CloudErrorKind, is_not_found};
 use crate::desired::Reference;
 use crate::desired::load_balancing::{
     Attribute, ListenerRule, Matcher, PathPatternConfig, RewriteConfig, RuleAction, RuleCondition, RuleTransform,
@@ -378,7 +378,9 @@ impl AwsCloud {
             })?;
         let mut values = Values::default();
         if let Some(created) = output.load_balancers().first() {
-            self.set_load_balancer_attributes(created.load_balancer_arn().unwrap_or_default(), load_balancer).await?;
+            let arn = created.load_balancer_arn().unwrap_or_default();
+            self.set_load_balancer_attributes(arn, load_balancer).await?;
+            self.wait_until_active(arn, &load_balancer.name).await?;
             let name = load_balancer.name.clone();
             values.set(
                 &Reference::LoadBalancerArn { load_balancer: name.clone() },
@@ -394,6 +396,43 @@ impl AwsCloud {
             );
         }
         Ok(values)
+    }
+
+    /// A new ALB is `provisioning` for minutes and routes nothing until it is `active`; rollouts
+    /// behind it would be judged by a load balancer that does not answer yet. Polls
+    /// DescribeLoadBalancers (every 5 s, up to 10 minutes) as the SDK's `LoadBalancerAvailable`
+    /// waiter does; `failed` ends the wait with an error.
+    async fn wait_until_active(&self, arn: &str, name: &str) -> Result<(), CloudError> {
+        let resource = format!("load balancer {name}");
+        let started = std::time::Instant::now();
+        loop {
+            let output = self
+                .load_balancing
+                .describe_load_balancers()
+                .load_balancer_arns(arn)
+                .send()
+                .await
+                .map_err(|error| self.error("elasticloadbalancing:DescribeLoadBalancers", &resource, &error))?;
+            let state = output.load_balancers().first().and_then(|found| found.state()).and_then(|state| state.code());
+            match state.map(|code| code.as_str()) {
+                Some("active") => return Ok(()),
+                Some("failed") => {
+                    let kind = CloudErrorKind::Service {
+                        code: "LoadBalancerFailed".into(),
+                        message: "AWS could not provision the load balancer".into(),
+                    };
+                    return Err(CloudError::new("elasticloadbalancing:CreateLoadBalancer", resource, kind));
+                }
+                _ if started.elapsed() > std::time::Duration::from_secs(600) => {
+                    let kind = CloudErrorKind::Service {
+                        code: "LoadBalancerNotActive".into(),
+                        message: "still provisioning after 10 minutes; run up again to continue".into(),
+                    };
+                    return Err(CloudError::new("elasticloadbalancing:DescribeLoadBalancers", resource, kind));
+                }
+                _ => tokio::time::sleep(std::time::Duration::from_secs(5)).await,
+            }
+        }
     }
 
     pub(super) async fn update_load_balancer(
