@@ -13,6 +13,8 @@ every load-balancer target is always healthy. This package layers onto moto's ba
 - `patches`       wires the above into moto's classes
 - `control_api`   the test-only `/_ecsdeploy/` HTTP endpoints
 - `accounts`      fresh isolated accounts with an access key
+- `iam_enforcement` `--enforce-iam`: every AWS request authorized against the caller's policies
+- `iam_resources` the actions, resource ARNs and context keys a request is authorized on
 - `cbor_gateway`  CloudWatch over Smithy RPC v2 CBOR (the AWS SDK for Rust), answered by moto
 - `rpcv2_cbor`    that wire protocol; `cbor_values` its values typed by the botocore model
 - `cloudwatch_alarms` DescribeAlarms types/order/pages, alarm tags on update and delete

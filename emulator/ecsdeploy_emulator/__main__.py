@@ -4,6 +4,7 @@
 once the socket is bound, so a caller that waits for the file has no race with other processes.
 --parent-pid PID makes the server exit by itself within a second of that process going away, so a
 test harness that starts a private emulator cannot leak it.
+--enforce-iam authorizes every AWS request against the caller's IAM policies (`iam_enforcement`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 = a free one (default)")
     parser.add_argument("--port-file", type=Path, help="write the bound port here once listening")
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
+    parser.add_argument(
+        "--enforce-iam",
+        action="store_true",
+        help="authorize every AWS request against the calling user's IAM policies (default: allow all)",
+    )
     return parser.parse_args(argv)
 
 
@@ -73,13 +79,19 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
-    server = make_emulator_server(args.host, args.port)
+    server = make_emulator_server(args.host, args.port, enforce_iam=args.enforce_iam)
     port = server.server_port
     if args.port_file:
         write_port_file(args.port_file, port)
     if args.parent_pid:
         threading.Thread(target=watch_parent, args=(args.parent_pid,), daemon=True).start()
-    log.info("ecsdeploy emulator (moto %s) listening on http://%s:%s", moto_version, args.host, port)
+    log.info(
+        "ecsdeploy emulator (moto %s) listening on http://%s:%s%s",
+        moto_version,
+        args.host,
+        port,
+        " (IAM enforced)" if args.enforce_iam else "",
+    )
     try:
         server.serve_forever()
     finally:

@@ -10,7 +10,10 @@ GraniteServiceVersion20100801.<Operation>`), and moto's answer is re-encoded as 
 - Account and region: the SigV4 `Authorization` header is passed on unchanged, so moto resolves
   them exactly as for every other request: the access key's account (see `accounts`), the
   credential scope's region. The operation runs in `cloudwatch_backends[account][region]`, the
-  same state boto3 sees. The signature itself is not checked (moto does not check it either).
+  same state boto3 sees. The signature itself is not checked (moto does not check it either),
+  except with `--enforce-iam`: then the original rpcv2Cbor request is authenticated and authorized
+  here (`iam_enforcement.authorize_cbor_request`: signature, cloudwatch:<Operation> on the alarm
+  ARNs) before it is re-issued, and a refusal is answered as an rpcv2Cbor error.
 - Values: typed by the botocore model (`cbor_values`); errors get CloudWatch's absolute shape id in
   `__type` and the awsQuery code in `x-amzn-query-error` (CloudWatch is `awsQueryCompatible`).
 - Operations: only `OPERATIONS` (what ecsdeploy calls, each covered by the emulator's tests). Any
@@ -32,7 +35,7 @@ from typing import Any
 
 from werkzeug.wsgi import get_input_stream
 
-from . import cbor_values, rpcv2_cbor
+from . import cbor_values, iam_enforcement, rpcv2_cbor
 from .rpcv2_cbor import CborResponse, ProtocolError
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -111,11 +114,19 @@ class CborGateway:
                     f"Operation {operation} is not supported by the emulator's rpc-v2-cbor layer "
                     f"for {service.smithy_name}.",
                 )
-            members = cbor_values.input_to_json(rpcv2_cbor.decode_input(get_input_stream(environ).read()))
+            raw_body = get_input_stream(environ).read()
+            members = cbor_values.input_to_json(rpcv2_cbor.decode_input(raw_body))
             json_body = _json_input(members)
         except ProtocolError as problem:
             return rpcv2_cbor.error(problem.status, problem.error_type, str(problem))
-        status, headers, body = self._call_moto(environ, service, operation, json_body)
+        if iam_enforcement.enabled():
+            refusal = iam_enforcement.authorize_cbor_request(environ, raw_body, operation, members)
+            if refusal is not None:
+                status, error_type, message, query_error = iam_enforcement.cbor_denial(refusal)
+                return rpcv2_cbor.error(status, error_type, message, query_error=query_error)
+        # Authorized above (the re-issued awsJson request no longer carries a verifiable signature).
+        with iam_enforcement.already_authorized():
+            status, headers, body = self._call_moto(environ, service, operation, json_body)
         request_id = headers.get("x-amzn-requestid")
         if 200 <= status < 300:
             return _success(service, operation, body, request_id)

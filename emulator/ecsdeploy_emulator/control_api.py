@@ -1,6 +1,7 @@
 """The test-only control API: JSON endpoints under `/_ecsdeploy/`, scoped per account.
 
     POST /_ecsdeploy/accounts                                  a fresh account and access key
+    POST /_ecsdeploy/accounts/{account_id}/principals          a user holding only a given policy
     POST /_ecsdeploy/accounts/{account_id}/ecs/rollouts        queue scripted rollout outcomes
     POST /_ecsdeploy/accounts/{account_id}/elbv2/target-health set target health directly
     GET  /_ecsdeploy/accounts/{account_id}/ecs/state           debug dump: services, deployments, queue
@@ -25,7 +26,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import accounts, apps, rollout, scan_findings, scripts, targets, world
+from . import accounts, apps, iam_enforcement, rollout, scan_findings, scripts, targets, world
 from .locking import EXTENSION_LOCK
 
 PREFIX = "/_ecsdeploy/"
@@ -48,6 +49,11 @@ class ControlApi:
         self._routes = Map(
             [
                 Rule("/_ecsdeploy/accounts", methods=["POST"], endpoint=self.create_account),
+                Rule(
+                    "/_ecsdeploy/accounts/<account_id>/principals",
+                    methods=["POST"],
+                    endpoint=self.create_principal,
+                ),
                 Rule(
                     "/_ecsdeploy/accounts/<account_id>/ecs/rollouts",
                     methods=["POST"],
@@ -101,6 +107,18 @@ class ControlApi:
         except accounts.AccountError as error:
             raise BadRequest(str(error)) from error
         return 201, credentials.to_json()
+
+    def create_principal(self, request: Request, account_id: str) -> tuple[int, Any]:
+        body = _json_body(request)
+        problems = [f"unknown field {name!r}" for name in sorted(set(body) - {"name", "policy"})]
+        problems += [f"{name} is required" for name in ("name", "policy") if name not in body]
+        if problems:
+            raise BadRequest("; ".join(problems))
+        try:
+            credentials = accounts.create_principal(account_id, body["name"], body["policy"])
+        except accounts.AccountError as error:
+            raise BadRequest(str(error)) from error
+        return 201, {**credentials.to_json(), "iam_enforced": iam_enforcement.enabled()}
 
     def queue_rollouts(self, request: Request, account_id: str) -> tuple[int, Any]:
         try:
@@ -166,10 +184,20 @@ class ControlApi:
         return 200, apps.to_json(account_id)
 
     def create_world(self, request: Request, account_id: str) -> tuple[int, Any]:
-        if _json_body(request):
-            raise BadRequest("the world takes no parameters; send {} or nothing")
+        try:
+            options = world.parse_options(_json_body(request))
+        except ValueError as error:
+            raise BadRequest(str(error)) from error
         # Through the HTTP API, in other server threads: never hold the extension lock here.
-        created = world.build_world(world.clients_for(self._endpoint(), account_id=account_id))
+        if iam_enforcement.enabled():
+            # Every request is authorized: the world is built with the account's administrator key.
+            admin = accounts.admin_credentials(account_id)
+            clients = world.clients_for(
+                self._endpoint(), access_key_id=admin.access_key_id, secret_access_key=admin.secret_access_key
+            )
+        else:
+            clients = world.clients_for(self._endpoint(), account_id=account_id)
+        created = world.build_world(clients, **options)
         return 201, {"account_id": account_id, **created}
 
 

@@ -24,6 +24,10 @@ PENDING, RUNNING = "PENDING", "RUNNING"
 # "ECS deployment circuit breaker: tasks failed to start." is the rolloutStateReason AWS sets when
 # the circuit breaker fails a deployment (Developer Guide, "deployment circuit breaker").
 CIRCUIT_BREAKER_REASON = "ECS deployment circuit breaker: tasks failed to start."
+# The rolloutStateReason of the COMPLETED deployment the breaker goes back to, once IN_PROGRESS again
+# (EventBridge "ECS Deployment State Change" example and real DescribeServices output).
+ROLLBACK_REASON = "ECS deployment circuit breaker: rolling back to deploymentId {deployment_id}."
+MAX_STOPPED_TASKS = 50
 # The Fargate platform version that LATEST resolves to for Linux tasks.
 FARGATE_LATEST_PLATFORM_VERSION = "1.4.0"
 
@@ -51,11 +55,21 @@ class TargetRegistration:
 
 @dataclass
 class SimulatedTask:
-    """A task of a deployment: an id, a private IP, and where it is registered."""
+    """A task of a deployment: an id, a private IP in one subnet, its start, where it is registered.
+
+    Times are service polls (see `rollout`): the task was launched at `launched_poll`, its start
+    ends at `ready_poll` (None: never, a `stuck` script) by running or by stopping with
+    `start_failure` (or the scripted failure), and it has been RUNNING since `running_since`."""
 
     task_id: str
     private_ip: str
     status: str = PENDING
+    subnet_id: str | None = None
+    launched_poll: int = 0
+    ready_poll: int | None = None
+    running_since: int | None = None
+    start_failure: Any = None  # task_start.StartFailure: why it will not start
+    scripted_failure: bool = False  # the `fail` script: its essential container exits before RUNNING
     registrations: list[TargetRegistration] = field(default_factory=list)
     # The `initial` health this task's targets got at registration; cleared once they settle.
     registration_health: Any = None
@@ -86,6 +100,13 @@ class Deployment:
     failed_tasks: int = 0
     step: int = 0
     tasks: list[SimulatedTask] = field(default_factory=list)
+    # Tasks that stopped (newest last, at most MAX_STOPPED_TASKS): id, stoppedReason, stopCode.
+    stopped_tasks: list[dict[str, Any]] = field(default_factory=list)
+    # Causes of start failures already reported as service events since the last healthy task
+    # (ECS omits duplicate event messages "until either the cause is resolved or six hours passes").
+    reported_causes: set[str] = field(default_factory=set)
+    start_failures_in_a_row: int = 0
+    launches: int = 0
     created_at: datetime = field(default_factory=now)
     updated_at: datetime = field(default_factory=now)
 
@@ -107,6 +128,19 @@ class Deployment:
             return self.launch_type == "FARGATE"
         providers = [item.get("capacityProvider") for item in self.capacity_provider_strategy or []]
         return any(provider in ("FARGATE", "FARGATE_SPOT") for provider in providers)
+
+    def record_stop(self, task: SimulatedTask, reason: str, stop_code: str) -> None:
+        """Remembers a stopped task with its stoppedReason (for the control API's state dump)."""
+        self.stopped_tasks.append(
+            {
+                "task_id": task.task_id,
+                "private_ip": task.private_ip,
+                "subnet_id": task.subnet_id,
+                "stopped_reason": reason,
+                "stop_code": stop_code,
+            }
+        )
+        del self.stopped_tasks[:-MAX_STOPPED_TASKS]
 
     def finish(self, state: str, reason: str) -> None:
         self.rollout_state = state

@@ -71,3 +71,18 @@ def deployment_failed(service: str, deployment_id: str) -> str:
 
 def rolling_back(service: str, deployment_id: str) -> str:
     return f"(service {service}) rolling back to deployment {deployment_id}."
+
+
+def unable_to_place_task(service: str, reason: str) -> str:
+    """A task that stopped before RUNNING (e.g. ResourceInitializationError, CannotPullContainerError)."""
+    return f"(service {service}) was unable to place a task. Reason: {reason}."
+
+
+def failed_to_launch_task(service: str, error: str) -> str:
+    """ECS could not launch the task at all (e.g. it could not assume the task execution role)."""
+    return f"(service {service}) failed to launch a task with (error {error})."
+
+
+def unable_to_consistently_start(service: str) -> str:
+    """Developer Guide, "Service throttle logic": tasks repeatedly fail to enter the RUNNING state."""
+    return f"(service {service}) is unable to consistently start tasks successfully."

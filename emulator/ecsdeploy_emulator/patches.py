@@ -20,6 +20,10 @@ Each patch wraps moto's own method and runs it unchanged; the extension only add
 - ELBv2 target groups: per-target health overrides (see `targets`).
 - CloudWatch DescribeAlarms (alarm types, name order, MaxRecords/NextToken pages), PutMetricAlarm
   (an update ignores tags), DeleteAlarms (drops the alarm's tags): see `cloudwatch_alarms`.
+- Application Load Balancer attributes: AWS's defaults, validated changes (see `alb_attributes`).
+- Validation AWS does and moto does not (rule priorities and condition limits, Fargate task sizes,
+  secret references, load balancer bindings, role names, policy sizes, log retention, `aws:` tag
+  keys): see `validation`. Registered last, so the checks run before any other wrap.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from moto.ecs.responses import EC2ContainerServiceResponse
 
 from . import (
     accounts,
+    alb_attributes,
     cloudwatch_alarms,
     response_keys,
     rollout,
@@ -41,6 +46,7 @@ from . import (
     secret_rotation,
     service_fields,
     targets,
+    validation,
 )
 from .locking import EXTENSION_LOCK
 
@@ -66,6 +72,8 @@ def install() -> None:
     _wrap(CloudWatchResponse, "describe_alarms", cloudwatch_alarms.describe_alarms)
     _wrap(CloudWatchBackend, "put_metric_alarm", cloudwatch_alarms.put_metric_alarm)
     _wrap(CloudWatchBackend, "delete_alarms", cloudwatch_alarms.delete_alarms)
+    for cls, name, replacement in [*alb_attributes.WRAPS, *validation.WRAPS]:
+        _wrap(cls, name, replacement)
 
 
 def _wrap(cls: type, name: str, replacement: Any) -> None:
@@ -77,6 +85,7 @@ def _wrap(cls: type, name: str, replacement: Any) -> None:
 
     wrapper.__name__ = name
     wrapper.__doc__ = replacement.__doc__
+    wrapper.__wrapped__ = original  # type: ignore[attr-defined]  # inspect.signature sees moto's
     setattr(cls, name, wrapper)
 
 

@@ -2,20 +2,52 @@
 
 AWS: Developer Guide, "Deploy Amazon ECS services by replacing tasks" (rolling update) and "How the
 Amazon ECS deployment circuit breaker detects failures". A new deployment becomes PRIMARY, the old
-PRIMARY becomes ACTIVE. The PRIMARY launches tasks; when it reaches a steady state it is COMPLETED
-and the older deployments' tasks are stopped and their targets drained. When the circuit breaker
-trips the deployment is FAILED; with `rollback` on, ECS starts a new deployment of the task
-definition of the last COMPLETED deployment.
+PRIMARY becomes ACTIVE. The PRIMARY launches tasks; when all its tasks run and pass their load
+balancer health checks it is COMPLETED ("When the service reaches a steady state, the deployment
+transitions to a COMPLETED state") and the older deployments' tasks are stopped and their targets
+drained.
 
-Here wall-clock time is replaced by polls: each DescribeServices that returns the service advances
-the PRIMARY deployment one step, following its scripted outcome (see `scripts`):
+Time. Wall-clock time is replaced by polls: each DescribeServices that returns the service is one
+poll of that service. A task's start takes one poll (launched PENDING at one poll, RUNNING or
+stopped at the next); a poll stands for `SECONDS_PER_POLL` seconds where AWS counts seconds, which
+is only the service's `healthCheckGracePeriodSeconds` (a grace period of 30 s lasts 3 polls).
 
-- complete: tasks launch over the first `steps - 1` polls (targets `initial` until the next poll,
-  then the scripted health, or the app's health check when an app is scripted for the service:
-  see `apps`); at poll `steps` all tasks run and the deployment is COMPLETED.
-- fail: each poll the previous attempt's tasks fail (`failedTasks`) and new ones start; at poll
-  `steps` the deployment is FAILED, followed by the rollback when the service asked for it.
-- stuck: tasks start and stop every poll; the deployment stays IN_PROGRESS for ever.
+Task starts. Every task a deployment launches goes through `task_start` (Fargate: network egress,
+execution role, image, secrets, logs). A task that cannot start stops before RUNNING: it counts as a
+failed task of the deployment (`failedTasks`), ECS says "(service X) was unable to place a task.
+Reason: <stoppedReason>." (once per cause until a task is healthy again), and after two such
+failures in a row "is unable to consistently start tasks successfully" (Developer Guide, "Service
+throttle logic"). The deployment launches a replacement at the next poll.
+
+Health. A RUNNING task whose target is `unhealthy` in a target group of the service, once the grace
+period has passed since it started, is stopped ("Task failed ELB health checks in (target-group
+...)") and replaced; it counts as a failed task. The deployment is not COMPLETED while any of its
+tasks' targets is not `healthy`.
+
+Circuit breaker (`circuit_breaker`). Only when `deploymentCircuitBreaker.enable` is true: when the
+deployment's failed tasks reach the threshold it is FAILED ("ECS deployment circuit breaker: tasks
+failed to start.") and launches nothing more. A task that is healthy (RUNNING, every target healthy)
+resets the count to 0 unless `resetOnHealthyTask` is false (API Reference, `Deployment.failedTasks`:
+"Once a service deployment has one or more successfully running tasks, the failed task count resets
+to zero"). Without the breaker a failing deployment stays IN_PROGRESS and keeps replacing tasks, and
+`failedTasks` keeps growing. With `rollback` too, the breaker "looks for the most recent deployment
+that is in a COMPLETED state ... When the rollback starts, the deployment changes from a COMPLETED to
+IN_PROGRESS": that deployment (same id, its tasks still running) becomes PRIMARY again with the
+rolloutStateReason "ECS deployment circuit breaker: rolling back to deploymentId <its id>." and the
+service's task definition goes back to it; it then completes like any deployment. With no COMPLETED
+deployment the failed one stays PRIMARY: "the circuit breaker does not launch new tasks and the
+deployment is stalled".
+
+Scripts (`scripts`) decide what the application does, not what ECS does:
+
+- complete: tasks start and run; the launches are spread over the first `steps - 1` polls and the
+  deployment completes at poll `steps` at the earliest (targets `initial` until the poll after
+  registration, then the scripted health, or the app's health check when an app is scripted for the
+  service: see `apps`).
+- fail: each task's essential container exits before RUNNING (`steps - 1` polls after its launch;
+  stoppedReason "Essential container in task exited"), so the deployment fails as ECS makes it fail.
+- stuck: tasks stay PENDING for ever; the deployment stays IN_PROGRESS (AWS would eventually stop such
+  tasks; here they never finish starting).
 
 Targets drained at one poll are deregistered at the next poll of the same service.
 """
@@ -27,10 +59,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.ec2 import ec2_backends
+from moto.ec2.models import ec2_backends
 from moto.ecs.models import Service, ecs_backends
 
-from . import apps, events, targets
+from . import apps, circuit_breaker, events, targets, task_start
 from .deployment import (
     ACTIVE,
     CIRCUIT_BREAKER_REASON,
@@ -38,6 +70,8 @@ from .deployment import (
     FAILED,
     IN_PROGRESS,
     PENDING,
+    PRIMARY,
+    ROLLBACK_REASON,
     RUNNING,
     Deployment,
     SimulatedTask,
@@ -47,6 +81,12 @@ from .deployment import (
     now,
 )
 from .scripts import queue_for
+
+SECONDS_PER_POLL = 10
+# Start failures in a row after which ECS reports that it throttles the service's task launches
+# (AWS documents "repeatedly", not a number: our choice).
+THROTTLE_AFTER = 2
+ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited"
 
 _USED_IPS: dict[str, set[str]] = {}
 
@@ -60,6 +100,7 @@ class ServiceRollout:
     event_log: events.ServiceEventLog = field(default_factory=events.ServiceEventLog)
     draining: list[tuple[str, str]] = field(default_factory=list)
     last_completed_task_definition: str | None = None
+    clock: int = 0  # polls of this service so far
 
     @property
     def account_id(self) -> str:
@@ -93,23 +134,43 @@ class ServiceRollout:
         return deployment
 
     def poll(self) -> None:
-        """One DescribeServices poll: finish draining, settle target health, step the PRIMARY."""
+        """One DescribeServices poll: drains finish, targets are checked, the PRIMARY takes a step."""
+        self.clock += 1
         self._finish_draining()
         self._settle_target_health()
+        for deployment in self.deployments[1:]:
+            self._resolve_starts(deployment)  # tasks already starting finish starting
         primary = self.primary
+        if primary.rollout_state == FAILED:
+            self._resolve_starts(primary)
+            return  # "A deployment in FAILED state doesn't launch any new tasks."
         if primary.rollout_state == IN_PROGRESS:
             primary.step += 1
             primary.updated_at = now()
-            is_last_step = primary.step >= primary.script.steps
-            STEPPERS[primary.script.outcome](self, primary, is_last_step)
+        self._resolve_starts(primary)
+        self._replace_unhealthy(primary)
+        self._note_healthy(primary)
+        if self._breaker_trips(primary):
+            return
+        self._launch_missing(primary)
+        self._resolve_starts(primary)  # tasks whose start takes no poll
+        self._note_healthy(primary)
+        if self._breaker_trips(primary):
+            return
+        if primary.rollout_state == IN_PROGRESS:
+            self._complete_if_steady(primary)
 
     def change_desired_count(self) -> None:
-        """An UpdateService that changed only desiredCount: no deployment, the PRIMARY resizes."""
+        """An UpdateService that changed only desiredCount: no deployment, the PRIMARY resizes.
+
+        A COMPLETED PRIMARY starts or stops tasks at once (tasks that cannot start stop at once and
+        are replaced at the next polls); an IN_PROGRESS one reaches the new count as it progresses."""
         primary = self.primary
         primary.desired_count = self.service.desired_count
         primary.updated_at = now()
         if primary.rollout_state == COMPLETED:
-            self._scale(primary, primary.desired_count, status=RUNNING, is_settled=False)
+            self._launch_missing(primary, immediate=True)
+            self._resolve_starts(primary)
 
     def tear_down(self) -> None:
         """DeleteService: every task stops and its targets are deregistered at once."""
@@ -134,60 +195,175 @@ class ServiceRollout:
         service.events = list(self.event_log.events)
 
     def to_json(self) -> dict[str, Any]:
+        breaker = circuit_breaker.settings_of(self.service)
         return {
             "service": self.name,
             "cluster": self.service.cluster_name,
             "status": self.service.status,
             "task_definition": self.service.task_definition,
             "last_completed_task_definition": self.last_completed_task_definition,
+            "polls": self.clock,
+            "circuit_breaker": {
+                **dataclasses.asdict(breaker),
+                "threshold": breaker.threshold(self.service.desired_count),
+            },
             "deployments": [
                 {
                     **_jsonable(deployment.to_api()),
                     "step": deployment.step,
                     "script": deployment.script.to_json(),
                     "tasks": [
-                        {"task_id": t.task_id, "private_ip": t.private_ip, "status": t.status}
+                        {
+                            "task_id": t.task_id,
+                            "private_ip": t.private_ip,
+                            "subnet_id": t.subnet_id,
+                            "status": t.status,
+                            "launched_poll": t.launched_poll,
+                            "running_since": t.running_since,
+                        }
                         for t in deployment.tasks
                     ],
+                    "stopped_tasks": list(deployment.stopped_tasks),
                 }
                 for deployment in self.deployments
             ],
             "draining_targets": [{"target_group_arn": arn, "target_id": ip} for arn, ip in self.draining],
         }
 
-    # --- outcome steps ----------------------------------------------------------------------
+    # --- one step of a deployment -----------------------------------------------------------
 
-    def _step_complete(self, deployment: Deployment, is_last_step: bool) -> None:
-        for task in deployment.tasks:
-            task.status = RUNNING
-        steps, wanted = deployment.script.steps, deployment.desired_count
-        if is_last_step:
-            self._scale(deployment, wanted, status=RUNNING, is_settled=True)
-            self._complete(deployment)
-        else:
-            # Every task is launched by poll `steps - 1`, so targets have settled when it completes.
-            launched = math.ceil(wanted * deployment.step / (steps - 1))
-            self._scale(deployment, launched, status=PENDING, is_settled=False)
+    def _resolve_starts(self, deployment: Deployment) -> None:
+        """Tasks whose start ends now run, or stop before RUNNING with their reason."""
+        for task in list(deployment.tasks):
+            if task.status != PENDING or task.ready_poll is None or task.ready_poll > self.clock:
+                continue
+            if task.start_failure is not None:
+                failure = task.start_failure
+                self._failed_start(deployment, task, failure.reason, failure.stop_code, failure.cause, announce=True)
+            elif task.scripted_failure:
+                self._failed_start(
+                    deployment, task, ESSENTIAL_CONTAINER_EXITED, "EssentialContainerExited", "scripted-fail", False
+                )
+            else:
+                task.status = RUNNING
+                task.running_since = self.clock
+                deployment.start_failures_in_a_row = 0
 
-    def _step_fail(self, deployment: Deployment, is_last_step: bool) -> None:
-        self._fail_attempt(deployment)
-        self._launch(deployment, max(deployment.desired_count, 1), status=PENDING, register=False)
-        if not is_last_step:
+    def _failed_start(
+        self,
+        deployment: Deployment,
+        task: SimulatedTask | None,
+        reason: str,
+        stop_code: str,
+        cause: str,
+        announce: bool,
+        launched: bool = True,
+    ) -> None:
+        """A task stopped before RUNNING (or, `launched` false, ECS could not launch it at all)."""
+        if task is not None:
+            self._deregister(task)
+            deployment.tasks = [t for t in deployment.tasks if t.task_id != task.task_id]
+            deployment.record_stop(task, reason, stop_code)
+        if deployment.rollout_state != COMPLETED:  # a steady deployment's replacements are not failures of it
+            deployment.failed_tasks += 1
+        deployment.start_failures_in_a_row += 1
+        deployment.updated_at = now()
+        if announce and cause not in deployment.reported_causes:
+            deployment.reported_causes.add(cause)
+            message = (
+                events.unable_to_place_task(self.name, reason)
+                if launched
+                else events.failed_to_launch_task(self.name, reason)
+            )
+            self.event_log.add(message)
+        if deployment.start_failures_in_a_row == THROTTLE_AFTER and "throttled" not in deployment.reported_causes:
+            deployment.reported_causes.add("throttled")
+            self.event_log.add(events.unable_to_consistently_start(self.name))
+
+    def _replace_unhealthy(self, deployment: Deployment) -> None:
+        """RUNNING tasks failing their load balancer health checks after the grace period stop."""
+        grace_polls = math.ceil(self._grace_period_seconds() / SECONDS_PER_POLL)
+        for task in list(deployment.tasks):
+            if task.status != RUNNING or task.running_since is None:
+                continue
+            if self.clock - task.running_since < grace_polls:
+                continue  # "the Amazon ECS service scheduler ignores unhealthy ... health checks"
+            failing = [r for r in task.registrations if self._health(task, r.target_group_arn) == "unhealthy"]
+            if not failing:
+                continue
+            reason = f"Task failed ELB health checks in (target-group {failing[0].target_group_arn})"
+            self._stop(deployment, [task])
+            deployment.record_stop(task, reason, "ServiceSchedulerInitiated")
+            if deployment.rollout_state != COMPLETED:
+                deployment.failed_tasks += 1
+            deployment.updated_at = now()
+
+    def _note_healthy(self, deployment: Deployment) -> None:
+        """A healthy task resets the failure count (resetOnHealthyTask) and ends a failure episode."""
+        if not any(self._is_healthy(task) for task in deployment.tasks):
             return
-        self._fail_attempt(deployment)
+        if circuit_breaker.settings_of(self.service).reset_on_healthy_task:
+            deployment.failed_tasks = 0
+        deployment.reported_causes.clear()
+        deployment.start_failures_in_a_row = 0
+
+    def _breaker_trips(self, deployment: Deployment) -> bool:
+        if deployment.rollout_state != IN_PROGRESS:
+            return False
+        breaker = circuit_breaker.settings_of(self.service)
+        if not breaker.enable or deployment.failed_tasks < breaker.threshold(self.service.desired_count):
+            return False
         deployment.finish(FAILED, CIRCUIT_BREAKER_REASON)
         self.event_log.add(events.deployment_failed(self.name, deployment.id))
-        if self._wants_rollback() and self.last_completed_task_definition:
-            rollback = self.start_deployment(self.last_completed_task_definition)
-            self.service.task_definition = self.last_completed_task_definition
-            self.event_log.add(events.rolling_back(self.name, rollback.id))
+        if breaker.rollback:
+            self._roll_back(deployment)
+        return True
 
-    def _step_stuck(self, deployment: Deployment, is_last_step: bool) -> None:
-        stopped = [task.task_id for task in deployment.tasks]
-        if stopped:
-            self.event_log.add(events.stopped_tasks(self.name, stopped))
-        self._fail_attempt(deployment)
-        self._launch(deployment, deployment.desired_count, status=PENDING, register=False)
+    def _roll_back(self, failed: Deployment) -> None:
+        """The most recent COMPLETED deployment becomes PRIMARY and IN_PROGRESS again."""
+        target = next((d for d in self.deployments if d is not failed and d.rollout_state == COMPLETED), None)
+        if target is None:
+            return  # "the circuit breaker does not launch new tasks and the deployment is stalled"
+        for deployment in self.deployments:
+            deployment.status = ACTIVE
+        self.deployments.remove(target)
+        self.deployments.insert(0, target)
+        target.status = PRIMARY
+        target.rollout_state = IN_PROGRESS
+        target.rollout_state_reason = ROLLBACK_REASON.format(deployment_id=target.id)
+        target.desired_count = self.service.desired_count
+        target.step = 0
+        target.script = queue_for(self.account_id).take(self.service.cluster_name, self.name)
+        target.updated_at = now()
+        self.service.task_definition = target.task_definition
+        self.event_log.add(events.rolling_back(self.name, target.id))
+
+    def _launch_missing(self, deployment: Deployment, immediate: bool = False) -> None:
+        """Launches tasks up to what the deployment wants now (or stops the surplus)."""
+        active = [task for task in deployment.tasks if task.status in (PENDING, RUNNING)]
+        surplus = len(active) - deployment.desired_count
+        if surplus > 0:  # pending ones first, then the newest
+            self._stop(deployment, sorted(active, key=lambda t: (t.status == RUNNING, -t.launched_poll))[:surplus])
+            return
+        missing = self._wanted(deployment) - len(active)
+        if missing > 0:
+            self._launch(deployment, missing, immediate)
+
+    def _wanted(self, deployment: Deployment) -> int:
+        script, wanted = deployment.script, deployment.desired_count
+        if deployment.rollout_state == IN_PROGRESS and script.outcome == "complete" and script.steps > 1:
+            return min(wanted, math.ceil(wanted * deployment.step / (script.steps - 1)))
+        return wanted
+
+    def _complete_if_steady(self, deployment: Deployment) -> None:
+        script = deployment.script
+        if script.outcome == "stuck" or deployment.step < script.steps:
+            return
+        running = [task for task in deployment.tasks if task.status == RUNNING]
+        if len(running) != deployment.desired_count or len(running) != len(deployment.tasks):
+            return
+        if all(self._is_healthy(task) for task in running):
+            self._complete(deployment)
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -195,46 +371,106 @@ class ServiceRollout:
         deployment.finish(COMPLETED, f"ECS deployment {deployment.id} completed.")
         self.last_completed_task_definition = deployment.task_definition
         for older in self.deployments[1:]:
+            reason = f"Scaling activity initiated by (deployment {deployment.id})"
+            for task in older.tasks:
+                older.record_stop(task, reason, "ServiceSchedulerInitiated")
             self._stop(older, older.tasks)
         self.deployments = [deployment]
         self.event_log.add(events.deployment_completed(self.name, deployment.id))
         self.event_log.add(events.steady_state(self.name))
 
-    def _fail_attempt(self, deployment: Deployment) -> None:
-        """The tasks of the previous attempt never reached a healthy RUNNING state."""
-        deployment.failed_tasks += len(deployment.tasks)
-        for task in deployment.tasks:
-            self._deregister(task)
-        deployment.tasks = []
-
-    def _wants_rollback(self) -> bool:
-        configuration = getattr(self.service, "deployment_configuration", None) or {}
-        return bool((configuration.get("deploymentCircuitBreaker") or {}).get("rollback"))
-
-    def _scale(self, deployment: Deployment, count: int, status: str, is_settled: bool) -> None:
-        missing = count - len(deployment.tasks)
-        if missing > 0:
-            self._launch(deployment, missing, status=status, register=True, is_settled=is_settled)
-        elif missing < 0:
-            self._stop(deployment, deployment.tasks[count:])
-        if status == RUNNING:
-            for task in deployment.tasks:
-                task.status = RUNNING
-
-    def _launch(
-        self, deployment: Deployment, count: int, status: str, register: bool, is_settled: bool = False
-    ) -> None:
-        if count <= 0:
-            return
+    def _launch(self, deployment: Deployment, count: int, immediate: bool) -> None:
+        script = deployment.script
+        delay = 0 if immediate else self._start_delay(deployment)
         used = _USED_IPS.setdefault(self.account_id, set())
-        subnets = self._subnet_cidrs()
-        new_tasks = [
-            SimulatedTask(new_task_id(), allocate_private_ip(subnets, used), status) for _ in range(count)
+        started: list[SimulatedTask] = []
+        for _ in range(count):
+            subnet_id, cidr = self._next_subnet(deployment)
+            task = SimulatedTask(
+                new_task_id(),
+                allocate_private_ip([cidr] if cidr else self._subnet_cidrs(deployment), used),
+                PENDING,
+                subnet_id=subnet_id,
+                launched_poll=self.clock,
+                ready_poll=None if script.outcome == "stuck" else self.clock + delay,
+                scripted_failure=script.outcome == "fail",
+            )
+            deployment.launches += 1
+            failure = self._start_check(deployment, task)
+            if failure is not None and not failure.launched:
+                _USED_IPS.get(self.account_id, set()).discard(task.private_ip)
+                self._failed_start(
+                    deployment, None, failure.reason, failure.stop_code, failure.cause, True, launched=False
+                )
+                continue
+            task.start_failure = failure
+            if failure is not None and task.ready_poll is None:
+                task.ready_poll = self.clock + max(delay, 1)  # a failing start ends even when stuck
+            deployment.tasks.append(task)
+            started.append(task)
+        if not started:
+            return
+        self.event_log.add(events.started_tasks(self.name, [task.task_id for task in started]))
+        registering = [
+            task
+            for task in started
+            if task.start_failure is None and not task.scripted_failure and task.ready_poll is not None
         ]
-        deployment.tasks.extend(new_tasks)
-        self.event_log.add(events.started_tasks(self.name, [task.task_id for task in new_tasks]))
-        if register:
-            self._register(deployment, new_tasks, is_settled)
+        if registering:
+            self._register(deployment, registering, is_settled=delay == 0 and not immediate)
+
+    def _start_delay(self, deployment: Deployment) -> int:
+        script = deployment.script
+        if script.outcome == "fail":
+            return script.steps - 1
+        return 1 if script.steps > 1 or deployment.rollout_state != IN_PROGRESS else 0
+
+    def _start_check(self, deployment: Deployment, task: SimulatedTask) -> task_start.StartFailure | None:
+        if not deployment.is_fargate:
+            return None  # EC2 and external capacity: not modelled
+        vpc = (deployment.network_configuration or {}).get("awsvpcConfiguration") or {}
+        return task_start.check(
+            task_start.TaskLaunch(
+                account_id=self.account_id,
+                region=self.service.region_name,
+                cluster_name=self.service.cluster_name,
+                task_id=task.task_id,
+                task_definition_arn=deployment.task_definition,
+                subnet_id=task.subnet_id,
+                security_group_ids=list(vpc.get("securityGroups") or []),
+                assign_public_ip=str(vpc.get("assignPublicIp") or "DISABLED").upper() == "ENABLED",
+            )
+        )
+
+    def _next_subnet(self, deployment: Deployment) -> tuple[str | None, str | None]:
+        """The subnet with the fewest of the service's tasks (ECS spreads tasks across zones)."""
+        subnets = self._subnets(deployment)
+        if not subnets:
+            return None, None
+        load = {subnet_id: 0 for subnet_id, _ in subnets}
+        for other in self.deployments:
+            for task in other.tasks:
+                if task.subnet_id in load:
+                    load[task.subnet_id] += 1
+        start = deployment.launches % len(subnets)
+        ordered = subnets[start:] + subnets[:start]
+        return min(ordered, key=lambda subnet: load[subnet[0]])
+
+    def _is_healthy(self, task: SimulatedTask) -> bool:
+        if task.status != RUNNING:
+            return False
+        return all(self._health(task, r.target_group_arn) == "healthy" for r in task.registrations)
+
+    def _health(self, task: SimulatedTask, target_group_arn: str) -> str | None:
+        target_group = targets.find_target_group(self.account_id, target_group_arn)
+        if target_group is None:
+            return None
+        health = targets.health_of(target_group, task.private_ip)
+        return health.state if health is not None else None
+
+    def _grace_period_seconds(self) -> int:
+        value = getattr(self.service, "health_check_grace_period_seconds", None)
+        return int(value) if isinstance(value, (int, float)) else 0
 
     def _register(self, deployment: Deployment, tasks: list[SimulatedTask], is_settled: bool) -> None:
         for target_group_arn, port in self._target_groups():
@@ -253,10 +489,12 @@ class ServiceRollout:
             self.event_log.add(events.registered_targets(self.name, len(tasks), target_group_arn))
 
     def _stop(self, deployment: Deployment, tasks: list[SimulatedTask]) -> None:
-        """Stops running tasks: their targets start draining (deregistered at the next poll)."""
+        """Stops tasks: the targets of running ones start draining (deregistered at the next poll)."""
         if not tasks:
             return
-        self.event_log.add(events.stopped_tasks(self.name, [task.task_id for task in tasks]))
+        running = [task for task in tasks if task.status == RUNNING]
+        if running:
+            self.event_log.add(events.stopped_tasks(self.name, [task.task_id for task in running]))
         drained: dict[str, int] = {}
         for task in tasks:
             is_draining = False
@@ -267,6 +505,7 @@ class ServiceRollout:
                     self.draining.append((registration.target_group_arn, task.private_ip))
                     drained[registration.target_group_arn] = drained.get(registration.target_group_arn, 0) + 1
                     is_draining = True
+            task.registrations = []
             if not is_draining:  # a draining target keeps its IP until it is deregistered
                 _USED_IPS.get(self.account_id, set()).discard(task.private_ip)
         for target_group_arn, count in drained.items():
@@ -350,23 +589,23 @@ class ServiceRollout:
             if item.get("targetGroupArn") and item.get("containerPort") is not None
         ]
 
-    def _subnet_cidrs(self) -> list[str]:
-        configuration = (self.service.network_configuration or {}).get("awsvpcConfiguration") or {}
+    def _subnets(self, deployment: Deployment) -> list[tuple[str, str]]:
+        """(subnet id, CIDR) of the deployment's awsvpc subnets, in the order given."""
+        configuration = (deployment.network_configuration or {}).get("awsvpcConfiguration") or {}
         subnet_ids = configuration.get("subnets") or []
         if not subnet_ids:
             return []
         ec2 = ec2_backends[self.account_id][self.service.region_name]
-        try:
-            return [subnet.cidr_block for subnet in ec2.describe_subnets(subnet_ids=subnet_ids)]
-        except Exception:  # an unknown subnet: CreateService validated them, so only after deletion
-            return []
+        found = []
+        for subnet_id in subnet_ids:
+            try:
+                found.append((subnet_id, ec2.get_subnet(subnet_id).cidr_block))
+            except Exception:  # deleted after CreateService validated it
+                continue
+        return found
 
-
-STEPPERS = {
-    "complete": ServiceRollout._step_complete,
-    "fail": ServiceRollout._step_fail,
-    "stuck": ServiceRollout._step_stuck,
-}
+    def _subnet_cidrs(self, deployment: Deployment) -> list[str]:
+        return [cidr for _, cidr in self._subnets(deployment)]
 
 
 def _scripted_health(deployment: Deployment) -> targets.TargetHealth:

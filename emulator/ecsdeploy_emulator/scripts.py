@@ -1,7 +1,9 @@
 """Scripted rollout outcomes: what the next deployments of a service will do, queued per account.
 
-AWS decides a rollout's fate from the task's real behaviour; a test decides it here instead, through
-`POST /_ecsdeploy/accounts/{account}/ecs/rollouts`. Each new deployment (CreateService, an
+AWS decides a rollout's fate from the task's real behaviour; a test scripts that behaviour here (the
+application runs, exits before RUNNING, or never finishes starting; how its targets answer), through
+`POST /_ecsdeploy/accounts/{account}/ecs/rollouts`, and `rollout` plays ECS's part (task start
+checks, replacements, circuit breaker, rollback). Each new deployment (CreateService, an
 UpdateService that starts a deployment, or ECS's own circuit-breaker rollback) takes the first
 matching entry: entries naming the service come before wildcard entries, each group FIFO. With no
 match the deployment completes in `DEFAULT_STEPS` polls with healthy targets.

@@ -20,7 +20,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from . import alb_data_plane, cbor_gateway, patches
+from . import alb_data_plane, cbor_gateway, iam_enforcement, patches
 from .control_api import PREFIX, ControlApi
 
 
@@ -41,12 +41,20 @@ class EmulatorApp:
             return self.control(environ, start_response)
         if cbor_gateway.handles(path):
             return self.cbor(environ, start_response)
+        if iam_enforcement.enabled():
+            iam_enforcement.keep_raw_body(environ)  # the signature is over the bytes as sent
         return self.moto(environ, start_response)
 
 
-def make_emulator_server(host: str, port: int) -> BaseWSGIServer:
-    """A bound (not yet serving) threaded server; port 0 lets the kernel choose a free port."""
+def make_emulator_server(host: str, port: int, enforce_iam: bool = False) -> BaseWSGIServer:
+    """A bound (not yet serving) threaded server; port 0 lets the kernel choose a free port.
+
+    `enforce_iam` authorizes every AWS request against the caller's IAM policies (see
+    `iam_enforcement`); off, the server is moto's usual one, where every request is allowed."""
     patches.install()
+    if enforce_iam:
+        iam_enforcement.enable()
+        iam_enforcement.install()
     server: BaseWSGIServer | None = None
 
     def endpoint() -> str:

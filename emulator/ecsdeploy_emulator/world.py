@@ -1,17 +1,35 @@
 """The standard test world: the account-level resources ecsdeploy expects to find, not to create.
 
 One function, `build_world`, called through boto3 against the emulator (so it exercises the same
-API a real account would be prepared with). Used by `POST /_ecsdeploy/accounts/{id}/world` and as a
-CLI:
+API a real account would be prepared with). Used by `POST /_ecsdeploy/accounts/{id}/world` (body
+`{}` or `{"egress": "nat" | "none" | "endpoints"}`) and as a CLI:
 
-    python -m ecsdeploy_emulator.world --endpoint URL --access-key-id K --secret-access-key S
+    python -m ecsdeploy_emulator.world --endpoint URL --access-key-id K --secret-access-key S [--egress MODE]
 
 Creates, in us-east-1: a VPC 10.0.0.0/16 (Name=acme, DNS hostnames on) with an internet gateway,
 two public subnets (acme-public-a/b, a route to the gateway) and two private subnets
-(acme-private-a/b) in us-east-1a/b; an issued ACM certificate for api.acme.example with SAN
-*.api.acme.example; a public Route53 hosted zone acme.example; Secrets Manager secrets
+(acme-private-a/b) in us-east-1a/b, each with its own route table (acme-private-a/b) and the
+egress the `egress` option chooses (below); an issued ACM certificate for api.acme.example with
+SAN *.api.acme.example; a public Route53 hosted zone acme.example; Secrets Manager secrets
 E/auth/db, E/auth/jwt, E/gmail/oauth, E/calendar/api for E in test, stage, prod (random values);
 a Lambda function acme-secret-rotation (with its role) that secrets' rotation can name.
+
+Egress of the private subnets (tasks there have no public IP, so an internet gateway route is no
+way out; VPC User Guide, "NAT gateways" and "Connect to Amazon ECR/ECS ... using interface VPC
+endpoints"):
+
+- `nat` (default): an Elastic IP and a public NAT gateway (acme-nat) in acme-public-a; each
+  private route table has 0.0.0.0/0 to the NAT gateway ("Create a NAT gateway in a public subnet
+  ... route traffic from the private subnets to the NAT gateway").
+- `none`: the private route tables have only the local route: tasks there cannot reach ECR,
+  CloudWatch Logs or Secrets Manager (the world ecsdeploy's plan must complain about).
+- `endpoints`: no NAT gateway; interface endpoints com.amazonaws.us-east-1.{ecr.api, ecr.dkr,
+  logs, secretsmanager} in both private subnets with private DNS, behind a security group
+  (acme-endpoints) that admits HTTPS from the VPC, and the S3 gateway endpoint
+  (com.amazonaws.us-east-1.s3, where ECR keeps image layers) on the private route tables (ECS
+  Developer Guide, "Amazon ECS interface VPC endpoints (AWS PrivateLink)" and Amazon ECR User
+  Guide, "Amazon ECR interface VPC endpoints": Fargate tasks need ecr.dkr, ecr.api, the S3
+  gateway endpoint, logs for awslogs and secretsmanager for secrets).
 """
 
 from __future__ import annotations
@@ -37,6 +55,20 @@ SUBNETS = (
     ("acme-private-b", "private", "10.0.11.0/24", "us-east-1b"),
 )
 ClientFactory = Callable[[str], Any]
+EGRESS_MODES = ("nat", "none", "endpoints")
+INTERFACE_ENDPOINT_SERVICES = ("ecr.api", "ecr.dkr", "logs", "secretsmanager")
+VPC_CIDR = "10.0.0.0/16"
+
+
+def parse_options(body: dict[str, Any]) -> dict[str, Any]:
+    """The world's options from a control API body; ValueError names every problem."""
+    problems = [f"unknown field {name!r}" for name in sorted(set(body) - {"egress"})]
+    egress = body.get("egress", "nat")
+    if egress not in EGRESS_MODES:
+        problems.append(f"egress must be one of {', '.join(EGRESS_MODES)}, not {egress!r}")
+    if problems:
+        raise ValueError("the world takes only 'egress' (nat, none or endpoints): " + "; ".join(problems))
+    return {"egress": egress}
 
 
 def clients_for(
@@ -64,11 +96,13 @@ def clients_for(
     return client
 
 
-def build_world(client: ClientFactory) -> dict[str, Any]:
+def build_world(client: ClientFactory, egress: str = "nat") -> dict[str, Any]:
     """Creates the standard world and returns the ids and ARNs it created."""
+    if egress not in EGRESS_MODES:
+        raise ValueError(f"egress must be one of {', '.join(EGRESS_MODES)}, not {egress!r}")
     return {
         "region": REGION,
-        **_network(client("ec2")),
+        **_network(client("ec2"), egress),
         "certificate_arn": _certificate(client("acm")),
         "hosted_zone_id": _hosted_zone(client("route53")),
         "secrets": _secrets(client("secretsmanager")),
@@ -80,9 +114,9 @@ def _tags(**tags: str) -> list[dict[str, str]]:
     return [{"Key": key, "Value": value} for key, value in tags.items()]
 
 
-def _network(ec2: Any) -> dict[str, Any]:
+def _network(ec2: Any, egress: str) -> dict[str, Any]:
     vpc_id = ec2.create_vpc(
-        CidrBlock="10.0.0.0/16",
+        CidrBlock=VPC_CIDR,
         TagSpecifications=[{"ResourceType": "vpc", "Tags": _tags(Name="acme")}],
     )["Vpc"]["VpcId"]
     ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
@@ -114,7 +148,73 @@ def _network(ec2: Any) -> dict[str, Any]:
         "public_route_table_id": route_table_id,
         "public_subnet_ids": subnets["public"],
         "private_subnet_ids": subnets["private"],
+        **_private_egress(ec2, vpc_id, subnets, egress),
     }
+
+
+def _private_egress(ec2: Any, vpc_id: str, subnets: dict[str, list[str]], egress: str) -> dict[str, Any]:
+    """A route table per private subnet, and the NAT gateway or VPC endpoints `egress` asks for."""
+    private_names = [name for name, tier, _, _ in SUBNETS if tier == "private"]
+    route_table_ids = []
+    for name, subnet_id in zip(private_names, subnets["private"], strict=True):
+        table_id = ec2.create_route_table(
+            VpcId=vpc_id,
+            TagSpecifications=[{"ResourceType": "route-table", "Tags": _tags(Name=name)}],
+        )["RouteTable"]["RouteTableId"]
+        ec2.associate_route_table(RouteTableId=table_id, SubnetId=subnet_id)
+        route_table_ids.append(table_id)
+    answer: dict[str, Any] = {
+        "egress": egress,
+        "private_route_table_ids": route_table_ids,
+        "nat_gateway_id": None,
+        "nat_allocation_id": None,
+        "vpc_endpoint_ids": {},
+        "endpoint_security_group_id": None,
+    }
+    if egress == "nat":
+        allocation_id = ec2.allocate_address(
+            Domain="vpc",
+            TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": _tags(Name="acme-nat")}],
+        )["AllocationId"]
+        nat_gateway_id = ec2.create_nat_gateway(
+            SubnetId=subnets["public"][0],
+            AllocationId=allocation_id,
+            ConnectivityType="public",
+            TagSpecifications=[{"ResourceType": "natgateway", "Tags": _tags(Name="acme-nat")}],
+        )["NatGateway"]["NatGatewayId"]
+        for table_id in route_table_ids:
+            ec2.create_route(RouteTableId=table_id, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat_gateway_id)
+        answer.update(nat_gateway_id=nat_gateway_id, nat_allocation_id=allocation_id)
+    elif egress == "endpoints":
+        group_id = ec2.create_security_group(
+            GroupName="acme-endpoints",
+            Description="HTTPS from the VPC to its interface endpoints",
+            VpcId=vpc_id,
+        )["GroupId"]
+        ec2.authorize_security_group_ingress(
+            GroupId=group_id,
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": VPC_CIDR}]}],
+        )
+        endpoint_ids = {}
+        for service in INTERFACE_ENDPOINT_SERVICES:
+            endpoint_ids[service] = ec2.create_vpc_endpoint(
+                VpcEndpointType="Interface",
+                VpcId=vpc_id,
+                ServiceName=f"com.amazonaws.{REGION}.{service}",
+                SubnetIds=subnets["private"],
+                SecurityGroupIds=[group_id],
+                PrivateDnsEnabled=True,
+                TagSpecifications=[{"ResourceType": "vpc-endpoint", "Tags": _tags(Name=f"acme-{service}")}],
+            )["VpcEndpoint"]["VpcEndpointId"]
+        endpoint_ids["s3"] = ec2.create_vpc_endpoint(
+            VpcEndpointType="Gateway",
+            VpcId=vpc_id,
+            ServiceName=f"com.amazonaws.{REGION}.s3",
+            RouteTableIds=route_table_ids,
+            TagSpecifications=[{"ResourceType": "vpc-endpoint", "Tags": _tags(Name="acme-s3")}],
+        )["VpcEndpoint"]["VpcEndpointId"]
+        answer.update(vpc_endpoint_ids=endpoint_ids, endpoint_security_group_id=group_id)
+    return answer
 
 
 def _certificate(acm: Any) -> str:
@@ -190,9 +290,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint", required=True, help="emulator URL, e.g. http://127.0.0.1:41234")
     parser.add_argument("--access-key-id", required=True)
     parser.add_argument("--secret-access-key", required=True)
+    parser.add_argument(
+        "--egress",
+        choices=EGRESS_MODES,
+        default="nat",
+        help="how the private subnets reach AWS: a NAT gateway (default), nothing, or VPC endpoints",
+    )
     args = parser.parse_args(argv)
     world = build_world(
-        clients_for(args.endpoint, access_key_id=args.access_key_id, secret_access_key=args.secret_access_key)
+        clients_for(args.endpoint, access_key_id=args.access_key_id, secret_access_key=args.secret_access_key),
+        egress=args.egress,
     )
     json.dump(world, sys.stdout, indent=2)
     sys.stdout.write("\n")

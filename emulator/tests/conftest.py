@@ -19,6 +19,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 
 EMULATOR_DIR = Path(__file__).resolve().parents[1]
 START_TIMEOUT_SECONDS = 30
@@ -65,6 +66,17 @@ class Account:
             endpoint_url=self.emulator.endpoint,
             aws_access_key_id=self.access_key_id,
             aws_secret_access_key=self.secret_access_key,
+        )
+
+    def unvalidated_client(self, service_name: str) -> Any:
+        """A client that sends what it is given (botocore's parameter validation off), so that the
+        emulator, not botocore, answers an out-of-range value (as AWS answers the Rust SDK)."""
+        return BOTO3_SESSION.client(
+            service_name,
+            endpoint_url=self.emulator.endpoint,
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_access_key,
+            config=Config(parameter_validation=False),
         )
 
     def control(self, path: str, body: Any = None) -> Any:
@@ -151,7 +163,11 @@ def other_account(emulator: Emulator) -> Account:
 
 @dataclass
 class EcsWorld:
-    """A cluster `acme`, task definitions auth:1 and auth:2, a target group, subnets and a security group."""
+    """A cluster `acme`, task definitions auth:1 and auth:2, a target group, subnets and a security group.
+
+    The target group is attached to a load balancer (`ecs-world`, an HTTP:80 listener forwarding to
+    it), as ECS requires of a service's target groups.
+    """
 
     account: Account
     ecs: Any
@@ -160,6 +176,8 @@ class EcsWorld:
     security_group_id: str
     target_group_arn: str
     task_definition_arns: list[str]
+    load_balancer_arn: str = ""
+    listener_arn: str = ""
 
     def create_service(self, name: str = "auth", **overrides: Any) -> dict[str, Any]:
         parameters: dict[str, Any] = {
@@ -198,6 +216,35 @@ class EcsWorld:
         }
 
 
+def nat_gateway_egress(ec2: Any, vpc_id: str, private_subnet_ids: list[str]) -> dict[str, str]:
+    """A way out for tasks in `private_subnet_ids` without public IPs, as a private subnet has in AWS:
+    an internet gateway, a public subnet 10.0.0.0/24 routing 0.0.0.0/0 to it, a NAT gateway there,
+    and a route table sending the private subnets' 0.0.0.0/0 to the NAT gateway."""
+    gateway_id = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=gateway_id, VpcId=vpc_id)
+    public_subnet_id = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.0.0.0/24", AvailabilityZone="us-east-1a")[
+        "Subnet"
+    ]["SubnetId"]
+    public_table_id = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_table_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway_id)
+    ec2.associate_route_table(RouteTableId=public_table_id, SubnetId=public_subnet_id)
+    allocation_id = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat_gateway_id = ec2.create_nat_gateway(SubnetId=public_subnet_id, AllocationId=allocation_id)["NatGateway"][
+        "NatGatewayId"
+    ]
+    private_table_id = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=private_table_id, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat_gateway_id)
+    for subnet_id in private_subnet_ids:
+        ec2.associate_route_table(RouteTableId=private_table_id, SubnetId=subnet_id)
+    return {
+        "internet_gateway_id": gateway_id,
+        "public_subnet_id": public_subnet_id,
+        "public_route_table_id": public_table_id,
+        "nat_gateway_id": nat_gateway_id,
+        "private_route_table_id": private_table_id,
+    }
+
+
 @pytest.fixture
 def ecs_world(account: Account) -> EcsWorld:
     return make_ecs_world(account)
@@ -210,6 +257,7 @@ def make_ecs_world(account: Account) -> EcsWorld:
         ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
         for cidr, zone in (("10.0.10.0/24", "us-east-1a"), ("10.0.11.0/24", "us-east-1b"))
     ]
+    nat_gateway_egress(ec2, vpc_id, subnet_ids)
     security_group_id = ec2.create_security_group(GroupName="auth", Description="auth", VpcId=vpc_id)[
         "GroupId"
     ]
@@ -235,6 +283,24 @@ def make_ecs_world(account: Account) -> EcsWorld:
     target_group_arn = elbv2.create_target_group(
         Name="auth", Protocol="HTTP", Port=8080, VpcId=vpc_id, TargetType="ip"
     )["TargetGroups"][0]["TargetGroupArn"]
+    # ECS refuses a target group no load balancer forwards to (see validation.ecs).
+    load_balancer_arn = elbv2.create_load_balancer(
+        Name="ecs-world", Subnets=subnet_ids, SecurityGroups=[security_group_id], Scheme="internal"
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    listener_arn = elbv2.create_listener(
+        LoadBalancerArn=load_balancer_arn,
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group_arn}],
+    )["Listeners"][0]["ListenerArn"]
     return EcsWorld(
-        account, ecs, elbv2, subnet_ids, security_group_id, target_group_arn, task_definition_arns
+        account,
+        ecs,
+        elbv2,
+        subnet_ids,
+        security_group_id,
+        target_group_arn,
+        task_definition_arns,
+        load_balancer_arn,
+        listener_arn,
     )

@@ -9,6 +9,12 @@ import pytest
 from alb_world import AlbWorld, make_alb_world, url_rewrite
 from conftest import Account, EcsWorld
 
+# These tests look at target health itself: a long grace period keeps ECS from replacing the tasks
+# whose targets turn unhealthy (ECS API Reference, CreateService healthCheckGracePeriodSeconds: "The
+# period of time, in seconds, that the Amazon ECS service scheduler ignores unhealthy Elastic Load
+# Balancing ... health checks after a task has first started").
+IGNORE_HEALTH = 600
+
 
 @pytest.fixture
 def alb(ecs_world: EcsWorld) -> AlbWorld:
@@ -74,7 +80,7 @@ def test_target_health_follows_the_apps_answer_to_the_health_check(alb: AlbWorld
     "TargetHealth": Target.ResponseCodeMismatch "The health checks did not return an expected HTTP
     code". ECS reports the unhealthy target as a service event."""
     alb.set_app(service="auth", routes={"/health": 503})
-    alb.ecs.create_service(desiredCount=1)
+    alb.ecs.create_service(desiredCount=1, healthCheckGracePeriodSeconds=IGNORE_HEALTH)
     alb.ecs.poll(2)
     assert health(alb.ecs) == [
         {
@@ -104,7 +110,7 @@ def test_the_matcher_decides_what_is_healthy(alb: AlbWorld, matcher: str, status
     example, "200-299")." """
     alb.elbv2.modify_target_group(TargetGroupArn=alb.ecs.target_group_arn, Matcher={"HttpCode": matcher})
     alb.set_app(service="auth", routes={"/health": status})
-    alb.ecs.create_service(desiredCount=1)
+    alb.ecs.create_service(desiredCount=1, healthCheckGracePeriodSeconds=IGNORE_HEALTH)
     alb.ecs.poll(2)
     assert [h["State"] for h in health(alb.ecs)] == [state]
 
@@ -113,7 +119,7 @@ def test_the_health_check_path_is_the_target_groups(alb: AlbWorld) -> None:
     """ELBv2 API Reference, "ModifyTargetGroup"/"CreateTargetGroup": HealthCheckPath "[HTTP/HTTPS
     health checks] The destination for health checks on the targets." """
     alb.set_app(service="auth", routes={"/health": 200, "/ping": 500})
-    alb.ecs.create_service(desiredCount=1)
+    alb.ecs.create_service(desiredCount=1, healthCheckGracePeriodSeconds=IGNORE_HEALTH)
     alb.ecs.poll(2)
     assert [h["State"] for h in health(alb.ecs)] == ["healthy"]
     alb.elbv2.modify_target_group(TargetGroupArn=alb.ecs.target_group_arn, HealthCheckPath="/ping")
@@ -140,7 +146,7 @@ def test_the_control_apis_target_health_wins_over_the_app(alb: AlbWorld) -> None
     """The control API's explicit health stays until a drain or a deregistration (README), whatever
     the app answers."""
     alb.set_app(service="auth", routes={"/health": 200})
-    alb.ecs.create_service(desiredCount=1)
+    alb.ecs.create_service(desiredCount=1, healthCheckGracePeriodSeconds=IGNORE_HEALTH)
     alb.ecs.poll(2)
     alb.ecs.account.control(
         "/elbv2/target-health",
@@ -156,7 +162,7 @@ def test_without_an_app_the_scripted_health_stays(alb: AlbWorld) -> None:
     another service changes nothing)."""
     alb.ecs.account.queue_rollout(outcome="complete", target_health="unhealthy", unhealthy_reason="Target.Timeout")
     alb.set_app(service="billing", routes={"/health": 200})
-    alb.ecs.create_service(desiredCount=1)
+    alb.ecs.create_service(desiredCount=1, healthCheckGracePeriodSeconds=IGNORE_HEALTH)
     alb.ecs.poll(3)
     assert [h["Reason"] for h in health(alb.ecs)] == ["Target.Timeout"]
 
@@ -166,7 +172,7 @@ def test_an_image_specific_app_decides_the_health_of_its_tasks_only(alb: AlbWorl
     task definition; the ECS deployment's new tasks fail their health check while the old ones pass."""
     alb.set_app(service="auth", routes={"/health": 200})
     alb.set_app(service="auth", image="auth:2", routes={"/health": 503})
-    alb.ecs.create_service(desiredCount=1)
+    alb.ecs.create_service(desiredCount=1, healthCheckGracePeriodSeconds=IGNORE_HEALTH)
     alb.ecs.poll(2)
     [old] = alb.ecs.target_health()
     alb.ecs.ecs.update_service(cluster="acme", service="auth", taskDefinition="auth:2")

@@ -37,7 +37,7 @@ def test_unhealthy_targets_carry_the_scripted_reason_and_an_ecs_event(ecs_world:
     ecs_world.account.queue_rollout(
         outcome="complete", steps=3, target_health="unhealthy", unhealthy_reason="Target.ResponseCodeMismatch"
     )
-    ecs_world.create_service(desiredCount=1)
+    ecs_world.create_service(desiredCount=1, healthCheckGracePeriodSeconds=600)  # no replacement yet
     ecs_world.poll(2)
     [health] = ecs_world.target_health().values()
     assert health == {
@@ -134,7 +134,7 @@ def test_control_endpoint_sets_one_target_or_all(ecs_world: EcsWorld) -> None:
 
 
 def test_control_set_health_survives_later_polls(ecs_world: EcsWorld) -> None:
-    ecs_world.create_service()
+    ecs_world.create_service(healthCheckGracePeriodSeconds=600)  # ECS ignores the health meanwhile
     ecs_world.describe()  # targets registered, still initial
     ecs_world.account.control(
         "/elbv2/target-health", {"target_group_arn": ecs_world.target_group_arn, "state": "unhealthy"}
