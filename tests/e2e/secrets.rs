@@ -318,3 +318,59 @@ async fn rotation_settings_from_the_manifest_are_reconciled_by_up_on_owned_secre
     let session = describe().await;
     assert_eq!(session.rotation_enabled(), Some(false), "nothing else was applied either");
 }
+
+/// A secret under a customer managed KMS key: tasks read it only if their execution role may
+/// decrypt with that key through Secrets Manager (the emulator stops tasks that may not, as ECS
+/// does with ResourceInitializationError). ecsdeploy's execution role may, for its own secrets.
+#[tokio::test]
+async fn a_secret_under_a_customer_managed_key_is_readable_by_the_tasks() {
+    let (account, config) = support::prepared_account().await;
+    let kms = aws_sdk_kms::Client::new(&config);
+    let key = kms.create_key().description("acme stage secrets").send().await.unwrap();
+    let key_arn = key.key_metadata().unwrap().arn().unwrap().to_string();
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    for secret in ["stage/auth/db", "stage/auth/jwt"] {
+        secrets.update_secret().secret_id(secret).kms_key_id(&key_arn).send().await.unwrap();
+    }
+    let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(support::root()));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+
+    // The second client: the role grants kms:Decrypt through Secrets Manager for its secrets only.
+    let iam = aws_sdk_iam::Client::new(&config);
+    let policy =
+        iam.get_role_policy().role_name("acme-stage-auth-execution").policy_name("ecsdeploy").send().await.unwrap();
+    let document: serde_json::Value = serde_json::from_str(&urlencoding_decode(policy.policy_document())).unwrap();
+    let decrypt = document["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|statement| statement["Action"] == serde_json::json!(["kms:Decrypt"]))
+        .expect("a kms:Decrypt statement");
+    assert_eq!(decrypt["Condition"]["StringEquals"]["kms:ViaService"], "secretsmanager.us-east-1.amazonaws.com");
+    let arns = decrypt["Condition"]["StringLike"]["kms:EncryptionContext:SecretARN"].to_string();
+    assert!(arns.contains("secret:stage/auth/db-??????") && !arns.contains("gmail"), "{arns}");
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    let service = ecs.describe_services().cluster("acme").services("stage-auth").send().await.unwrap();
+    let deployment = &service.services()[0].deployments()[0];
+    assert_eq!(deployment.rollout_state().map(|state| state.as_str()), Some("COMPLETED"));
+    assert_eq!(deployment.failed_tasks(), 0, "no task failed to read its secrets");
+}
+
+/// IAM answers policy documents URL-encoded (RFC 3986 percent-encoding).
+fn urlencoding_decode(text: &str) -> String {
+    let mut decoded = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        match (byte, tail.get(..2).and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok())) {
+            (b'%', Some(value)) => {
+                decoded.push(value);
+                rest = &tail[2..];
+            }
+            _ => {
+                decoded.push(byte);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8(decoded).unwrap()
+}
