@@ -185,11 +185,9 @@ pub fn deployer_policy(
     let zone = manifest.project.dns.as_ref().map(|dns| dns.zone_id.as_ref().map_or("*", |id| id.value.as_str()));
     if let Some(zone) = zone {
         let actions = &["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"];
-        statements.push(allow(
-            "DnsRecords",
-            actions,
-            vec![context.global_arn("route53", &format!("hostedzone/{zone}"))],
-        ));
+        // Route 53 ARNs name neither a region nor an account.
+        let zone = Template::literal(format!("arn:{}:route53:::hostedzone/{zone}", context.partition()));
+        statements.push(allow("DnsRecords", actions, vec![zone]));
     }
     statements.extend(secret_statements(environment, desired, context));
     PolicyDocument { version: "2012-10-17".into(), statement: statements }

@@ -27,6 +27,9 @@ pub struct StepResult {
     pub action: Action,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What to do about the error (the permission to grant, ...), for the text view.
+    #[serde(skip)]
+    pub hints: Vec<String>,
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -136,6 +139,10 @@ impl<C: Cloud> Run<'_, C> {
             address: change.address.clone(),
             action: change.action,
             error: result.as_ref().err().map(ToString::to_string),
+            hints: match &result {
+                Err(ApplyError::Cloud(error)) => error.hints(),
+                _ => Vec::new(),
+            },
             elapsed: started.elapsed(),
         };
         match result {

@@ -104,7 +104,10 @@ pub fn event_text(event: &ApplyEvent) -> String {
         ApplyEvent::Started { address, action } => format!("{address}: {}...", verb(*action, false)),
         ApplyEvent::Finished(step) => match &step.error {
             None => format!("{}: {} ({:.1}s)", step.address, verb(step.action, true), step.elapsed.as_secs_f64()),
-            Some(error) => format!("{}: FAILED: {error}", step.address),
+            Some(error) => {
+                let hints: String = step.hints.iter().map(|hint| format!("\n  hint: {hint}")).collect();
+                format!("{}: FAILED: {error}{hints}", step.address)
+            }
         },
     }
 }

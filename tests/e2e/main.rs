@@ -15,6 +15,7 @@ mod json_contract;
 mod load_balancer;
 mod lock;
 mod network;
+mod policy;
 mod rollout;
 mod routing;
 mod secrets;

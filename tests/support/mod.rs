@@ -99,27 +99,35 @@ pub fn emulator_endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
     ENDPOINT.get_or_init(|| match std::env::var("ECSDEPLOY_EMULATOR_ENDPOINT") {
         Ok(endpoint) if !endpoint.is_empty() => endpoint,
-        _ => start_private_emulator(),
+        _ => start_private_emulator(&[]),
     })
 }
 
-/// Starts an emulator that exits when this test process does; returns its URL.
-fn start_private_emulator() -> String {
+/// An emulator that enforces IAM on every AWS request (`--enforce-iam`, see emulator/README.md),
+/// shared by this test process's tests that need one.
+pub fn iam_enforcing_emulator_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| start_private_emulator(&["--enforce-iam"]))
+}
+
+/// Starts an emulator (with `flags`) that exits when this test process does; returns its URL.
+fn start_private_emulator(flags: &[&str]) -> String {
     let root = root();
     let python = root.join(".emulator/venv/bin/python");
     if !python.exists() {
         let status = Command::new(root.join("scripts/emulator-setup")).status().expect("run scripts/emulator-setup");
         assert!(status.success(), "scripts/emulator-setup failed");
     }
-    let port_file = std::env::temp_dir().join(format!("ecsdeploy-emulator-{}.port", std::process::id()));
+    let name = format!("ecsdeploy-emulator-{}{}", std::process::id(), flags.join(""));
+    let port_file = std::env::temp_dir().join(format!("{name}.port"));
     let _ = std::fs::remove_file(&port_file);
-    let log =
-        std::fs::File::create(std::env::temp_dir().join(format!("ecsdeploy-emulator-{}.log", std::process::id())))
-            .expect("emulator log");
+    let log = std::fs::File::create(std::env::temp_dir().join(format!("{name}.log"))).expect("emulator log");
     // Not waited for: it exits by itself when this process does (--parent-pid).
     #[allow(clippy::zombie_processes)]
     let _emulator = Command::new(python)
-        .args(["-m", "ecsdeploy_emulator", "--host", "127.0.0.1", "--port", "0", "--port-file"])
+        .args(["-m", "ecsdeploy_emulator"])
+        .args(flags)
+        .args(["--host", "127.0.0.1", "--port", "0", "--port-file"])
         .arg(&port_file)
         .args(["--parent-pid", &std::process::id().to_string()])
         .env("PYTHONPATH", root.join("emulator"))
@@ -153,7 +161,12 @@ pub struct TestAccount {
 
 impl TestAccount {
     pub fn new() -> Self {
-        let endpoint = emulator_endpoint().to_string();
+        Self::at(emulator_endpoint())
+    }
+
+    /// An account in the emulator at `endpoint`.
+    pub fn at(endpoint: &str) -> Self {
+        let endpoint = endpoint.to_string();
         let (status, body) = http::post(&endpoint, "/_ecsdeploy/accounts", "{}").expect("create an emulator account");
         assert!((200..300).contains(&status), "creating an account ({status}): {body}");
         let account: serde_json::Value = serde_json::from_str(&body).expect("account JSON");
@@ -227,7 +240,15 @@ pub async fn prepared_account() -> (TestAccount, aws_config::SdkConfig) {
 
 /// [`prepared_account`] in a world made with `options` (see emulator/README.md).
 pub async fn prepared_account_with(options: serde_json::Value) -> (TestAccount, aws_config::SdkConfig) {
-    let account = TestAccount::new();
+    prepare(TestAccount::new(), options).await
+}
+
+/// [`prepared_account`] in the emulator at `endpoint`.
+pub async fn prepared_account_at(endpoint: &str) -> (TestAccount, aws_config::SdkConfig) {
+    prepare(TestAccount::at(endpoint), serde_json::json!({})).await
+}
+
+async fn prepare(account: TestAccount, options: serde_json::Value) -> (TestAccount, aws_config::SdkConfig) {
     account.create_world_with(options);
     let repositories = run(account.ecsdeploy(&["repositories", "--env", "stage", "--yes"]).current_dir(root()));
     assert_eq!(repositories.code, 0, "{}", repositories.transcript());
