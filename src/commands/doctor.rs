@@ -26,6 +26,11 @@ pub async fn run(global: &GlobalOptions, args: &DoctorArgs, printer: &Printer) -
     let cloud = AwsCloud::new(&config);
     let (identity, mut checks) = diagnose(&cloud, manifest.account_id.as_deref()).await;
     checks.extend(manifest.check);
+    if let (Some(name), Some(checked), Some(identity), Some(region)) =
+        (&args.env, &manifest.checked, &identity, config.region())
+    {
+        checks.push(prerequisites(&cloud, checked, name, &region, &identity.account_id).await);
+    }
     if config.region_source == RegionSource::Missing {
         let error = "no region in the flags, the manifest or the AWS configuration";
         checks.insert(
@@ -65,18 +70,50 @@ pub async fn run(global: &GlobalOptions, args: &DoctorArgs, printer: &Printer) -
     Ok(if ok { ExitStatus::Success } else { ExitStatus::Failure })
 }
 
+/// With `--env`: whether what the environment needs before anything changes exists (network
+/// with egress from the private subnets, secrets, images, certificate, zone), from the same read
+/// `plan` makes. Reads only.
+async fn prerequisites(
+    cloud: &AwsCloud,
+    checked: &crate::checked::CheckedManifest,
+    name: &str,
+    region: &str,
+    account_id: &str,
+) -> Check {
+    use crate::cloud::Cloud;
+    let Some(environment) = checked.manifest.environment(name) else {
+        return Check::failed("prerequisites", name, "no such environment", Vec::new());
+    };
+    let context = crate::desired::Context::new(region, Some(account_id.to_string()));
+    let desired = crate::desired::build(&checked.manifest, environment, &context);
+    let scope = crate::actual::scope::ReadScope::new(&checked.manifest, environment, &desired);
+    let detail = format!("what environment {name} needs before any change (network and egress, secrets, images)");
+    match cloud.read(&scope).await {
+        Ok(actual) if actual.missing.is_empty() => Check::passed("prerequisites", detail),
+        Ok(actual) => Check::failed(
+            "prerequisites",
+            detail,
+            actual.missing.iter().map(|missing| missing.what.as_str()).collect::<Vec<_>>().join("; "),
+            actual.missing.iter().map(|missing| missing.hint.clone()).collect(),
+        ),
+        Err(error) => Check::failed("prerequisites", detail, error.to_string(), error.hints()),
+    }
+}
+
 /// What doctor uses of the manifest (when the directory has one), and a check of it.
 struct ManifestFacts {
     region: Option<String>,
     account_id: Option<String>,
     check: Option<Check>,
+    /// The valid manifest, for the environment's prerequisites.
+    checked: Option<crate::checked::CheckedManifest>,
 }
 
 fn manifest_facts(global: &GlobalOptions, args: &DoctorArgs) -> Result<ManifestFacts, CommandError> {
     let loaded = match manifest::load(&global.manifest_dir) {
         Ok(loaded) => loaded,
         Err(ManifestError::NotFound { .. }) if args.env.is_none() => {
-            return Ok(ManifestFacts { region: None, account_id: None, check: None });
+            return Ok(ManifestFacts { region: None, account_id: None, check: None, checked: None });
         }
         Err(other) => return Err(other.into()),
     };
@@ -85,6 +122,7 @@ fn manifest_facts(global: &GlobalOptions, args: &DoctorArgs) -> Result<ManifestF
     let project = loaded.manifest.as_ref().map(|manifest| &manifest.project);
     let region = project.and_then(|project| project.region.as_ref().map(|region| region.value.clone()));
     let account_id = project.and_then(|project| project.account_id.as_ref().map(|account| account.value.clone()));
+    let mut valid = None;
     let check = match crate::checked::finish(loaded) {
         Ok(checked) => {
             if let Some(name) = &args.env {
@@ -96,6 +134,7 @@ fn manifest_facts(global: &GlobalOptions, args: &DoctorArgs) -> Result<ManifestF
                 project.name.value,
                 checked.manifest.environment_names().join(", ")
             );
+            valid = Some(checked);
             Check::passed("manifest", detail)
         }
         Err(ManifestError::Invalid { problems, .. }) => Check::failed(
@@ -106,5 +145,5 @@ fn manifest_facts(global: &GlobalOptions, args: &DoctorArgs) -> Result<ManifestF
         ),
         Err(other) => return Err(other.into()),
     };
-    Ok(ManifestFacts { region, account_id, check: Some(check) })
+    Ok(ManifestFacts { region, account_id, check: Some(check), checked: valid })
 }

@@ -28,6 +28,13 @@ async fn private_subnets_without_egress_stop_the_plan_and_change_nothing() {
 
     let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(root()));
     assert_eq!(up.code, 1, "{}", up.transcript());
+    // doctor --env says the same, as one failed check.
+    let doctor = run(account.ecsdeploy(&["doctor", "--env", "stage", "--output", "json"]).current_dir(root()));
+    assert_eq!(doctor.code, 1, "{}", doctor.transcript());
+    let report = doctor.json();
+    let check = report["checks"].as_array().unwrap().iter().find(|check| check["name"] == "prerequisites").unwrap();
+    assert_eq!(check["ok"], false, "{check}");
+    assert!(check["error"].as_str().unwrap().contains("egress from private subnet"), "{check}");
     let clusters = aws_sdk_ecs::Client::new(&config).list_clusters().send().await.unwrap();
     assert!(clusters.cluster_arns().is_empty(), "nothing may change");
 }
@@ -37,4 +44,7 @@ async fn vpc_endpoints_are_a_way_out_too() {
     let (account, _config) = prepared_account_with(serde_json::json!({"egress": "endpoints"})).await;
     let plan = run(account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode"]).current_dir(root()));
     assert_eq!(plan.code, 2, "{}", plan.transcript());
+    let doctor = run(account.ecsdeploy(&["doctor", "--env", "stage"]).current_dir(root()));
+    assert_eq!(doctor.code, 0, "{}", doctor.transcript());
+    assert!(doctor.stdout.contains("prerequisites"), "{}", doctor.stdout);
 }
