@@ -10,7 +10,7 @@
 //! commands with permissions of their own (see docs/ci.md). Pure: no AWS call.
 
 use crate::desired::context::Context;
-use crate::desired::iam::{PolicyDocument, Statement};
+use crate::desired::iam::{PolicyDocument, Statement, allow};
 use crate::desired::reference::Template;
 use crate::desired::{DesiredEnvironment, names};
 use crate::manifest::{Environment, Manifest};
@@ -317,17 +317,6 @@ fn secret_statements(environment: &Environment, desired: &DesiredEnvironment, co
         statements.push(allow("RotationFunctions", &["lambda:InvokeFunction"], functions));
     }
     statements
-}
-
-fn allow(sid: &str, actions: &[&str], resources: Vec<Template>) -> Statement {
-    Statement {
-        sid: Some(sid.to_string()),
-        effect: "Allow".into(),
-        principal: None,
-        action: actions.iter().map(|action| action.to_string()).collect(),
-        resource: resources,
-        condition: None,
-    }
 }
 
 /// The policy's size as IAM counts it for a managed policy (whitespace not counted): AWS allows

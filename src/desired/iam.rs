@@ -83,7 +83,8 @@ pub struct Statement {
     pub condition: Option<serde_json::Value>,
 }
 
-fn allow(sid: &str, actions: &[&str], resources: Vec<Template>) -> Statement {
+/// An `Allow` statement named `sid`.
+pub fn allow(sid: &str, actions: &[&str], resources: Vec<Template>) -> Statement {
     Statement {
         sid: Some(sid.to_string()),
         effect: "Allow".into(),
