@@ -5,6 +5,8 @@ once the socket is bound, so a caller that waits for the file has no race with o
 --parent-pid PID makes the server exit by itself within a second of that process going away, so a
 test harness that starts a private emulator cannot leak it.
 --enforce-iam authorizes every AWS request against the caller's IAM policies (`iam_enforcement`).
+--time-factor F runs every account's simulated clock at F simulated seconds per real second (default
+100; see `clock`); an account can have its own through the control API.
 """
 
 from __future__ import annotations
@@ -38,7 +40,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="authorize every AWS request against the calling user's IAM policies (default: allow all)",
     )
+    parser.add_argument(
+        "--time-factor",
+        type=_time_factor,
+        default=None,
+        help="simulated seconds per real second for rollouts, health checks and drains (default 100; 0 freezes)",
+    )
     return parser.parse_args(argv)
+
+
+def _time_factor(text: str) -> float:
+    try:
+        factor = float(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from error
+    if not 0 <= factor <= 1_000_000:
+        raise argparse.ArgumentTypeError("the time factor must be from 0 to 1000000")
+    return factor
 
 
 def write_port_file(path: Path, port: int) -> None:
@@ -79,18 +97,21 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
 
-    server = make_emulator_server(args.host, args.port, enforce_iam=args.enforce_iam)
+    server = make_emulator_server(args.host, args.port, enforce_iam=args.enforce_iam, time_factor=args.time_factor)
     port = server.server_port
     if args.port_file:
         write_port_file(args.port_file, port)
     if args.parent_pid:
         threading.Thread(target=watch_parent, args=(args.parent_pid,), daemon=True).start()
+    from .clock import default_factor
+
     log.info(
-        "ecsdeploy emulator (moto %s) listening on http://%s:%s%s",
+        "ecsdeploy emulator (moto %s) listening on http://%s:%s%s, time factor %g",
         moto_version,
         args.host,
         port,
         " (IAM enforced)" if args.enforce_iam else "",
+        default_factor(),
     )
     try:
         server.serve_forever()

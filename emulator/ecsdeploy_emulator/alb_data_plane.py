@@ -118,6 +118,7 @@ class AlbDataPlane:
         try:
             account_id, load_balancer_name, request = _parse(environ)
             with EXTENSION_LOCK:
+                rollout.advance_account(account_id)  # target health as it is now, in simulated time
                 answer = route(account_id, load_balancer_name, request)
         except NotRouted as error:
             answer = Answer(

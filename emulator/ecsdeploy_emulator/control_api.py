@@ -5,6 +5,8 @@
     POST /_ecsdeploy/accounts/{account_id}/ecs/rollouts        queue scripted rollout outcomes
     POST /_ecsdeploy/accounts/{account_id}/elbv2/target-health set target health directly
     GET  /_ecsdeploy/accounts/{account_id}/ecs/state           debug dump: services, deployments, queue
+    GET  /_ecsdeploy/accounts/{account_id}/clock               the account's simulated time and factor
+    POST /_ecsdeploy/accounts/{account_id}/clock               set its factor, or step it forward
     POST /_ecsdeploy/accounts/{account_id}/world               create the standard test world
     POST /_ecsdeploy/accounts/{account_id}/ecr/scan-findings   set one image's scan findings
     POST /_ecsdeploy/accounts/{account_id}/apps                script what a service's tasks answer
@@ -26,11 +28,12 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import accounts, apps, iam_enforcement, rollout, scan_findings, scripts, targets, world
+from . import accounts, apps, clock, iam_enforcement, rollout, scan_findings, scripts, targets, world
 from .locking import EXTENSION_LOCK
 
 PREFIX = "/_ecsdeploy/"
 TARGET_HEALTH_FIELDS = {"target_group_arn", "target_id", "state", "reason", "description"}
+CLOCK_FIELDS = {"factor", "advance_seconds"}
 
 
 class BadRequest(ValueError):
@@ -65,6 +68,8 @@ class ControlApi:
                     endpoint=self.set_target_health,
                 ),
                 Rule("/_ecsdeploy/accounts/<account_id>/ecs/state", methods=["GET"], endpoint=self.ecs_state),
+                Rule("/_ecsdeploy/accounts/<account_id>/clock", methods=["GET"], endpoint=self.get_clock),
+                Rule("/_ecsdeploy/accounts/<account_id>/clock", methods=["POST"], endpoint=self.set_clock),
                 Rule("/_ecsdeploy/accounts/<account_id>/world", methods=["POST"], endpoint=self.create_world),
                 Rule(
                     "/_ecsdeploy/accounts/<account_id>/ecr/scan-findings",
@@ -134,6 +139,7 @@ class ControlApi:
         body = _json_body(request)
         health = _parse_target_health(body)
         with EXTENSION_LOCK:
+            rollout.advance_account(account_id)  # the health is set now, after what happened until now
             target_group = targets.find_target_group(account_id, body["target_group_arn"])
             if target_group is None:
                 raise Missing(f"target group {body['target_group_arn']} not found in account {account_id}")
@@ -142,6 +148,7 @@ class ControlApi:
                 if target_id not in target_group.targets:
                     raise Missing(f"target {target_id} is not registered in {body['target_group_arn']}")
                 targets.set_health(target_group, target_id, health)
+            rollout.settle_account(account_id)  # ECS reacts now (e.g. replaces an unhealthy task)
             return 200, {
                 "target_group_arn": body["target_group_arn"],
                 "targets": targets.registered_targets(target_group),
@@ -149,6 +156,7 @@ class ControlApi:
 
     def ecs_state(self, request: Request, account_id: str) -> tuple[int, Any]:
         with EXTENSION_LOCK:
+            rollout.advance_account(account_id)
             services = []
             for region, backend in list((dict.get(ecs_backends, account_id) or {}).items()):
                 for service in list(backend.services.values()):
@@ -157,9 +165,42 @@ class ControlApi:
                         services.append({"region": region, **model.to_json()})
             return 200, {
                 "account_id": account_id,
+                "clock": clock.clock_for(account_id).to_json(account_id),
                 "services": services,
                 "queue": scripts.queue_for(account_id).to_json(),
             }
+
+    def get_clock(self, request: Request, account_id: str) -> tuple[int, Any]:
+        with EXTENSION_LOCK:
+            return 200, clock.clock_for(account_id).to_json(account_id)
+
+    def set_clock(self, request: Request, account_id: str) -> tuple[int, Any]:
+        body = _json_body(request)
+        problems = [f"unknown field {name!r}" for name in sorted(set(body) - CLOCK_FIELDS)]
+        if not set(body) & CLOCK_FIELDS:
+            problems.append("give factor (a number, or null for the server's default) and/or advance_seconds")
+        factor = body.get("factor")
+        if factor is not None:
+            try:
+                clock.check_factor(factor)
+            except ValueError as error:
+                problems.append(str(error))
+        advance = body.get("advance_seconds", 0)
+        if (
+            isinstance(advance, bool)
+            or not isinstance(advance, (int, float))
+            or not 0 <= advance <= clock.MAX_ADVANCE_SECONDS
+        ):
+            problems.append(f"advance_seconds must be a number from 0 to {clock.MAX_ADVANCE_SECONDS}")
+        if problems:
+            raise BadRequest("; ".join(problems))
+        with EXTENSION_LOCK:
+            account_clock = clock.clock_for(account_id)
+            if "factor" in body:
+                account_clock.set_factor(factor)
+            if advance:
+                account_clock.advance(clock.seconds_to_ms(advance))
+            return 200, account_clock.to_json(account_id)
 
     def set_scan_findings(self, request: Request, account_id: str) -> tuple[int, Any]:
         try:
@@ -176,8 +217,9 @@ class ControlApi:
         except apps.AppError as error:
             raise BadRequest(str(error)) from error
         with EXTENSION_LOCK:
+            rollout.advance_account(account_id)  # the health checks until now saw the app before
             apps.set_app(account_id, app)
-            rollout.refresh_target_health(account_id)  # the ALB's next health check sees the new app
+            rollout.settle_account(account_id)  # the next health checks see the new app
             return 201, {"app": app.to_json(), **apps.to_json(account_id)}
 
     def list_apps(self, request: Request, account_id: str) -> tuple[int, Any]:

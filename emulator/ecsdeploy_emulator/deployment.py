@@ -47,43 +47,52 @@ def now() -> datetime:
 
 @dataclass
 class TargetRegistration:
-    """One simulated task registered in one target group on the container port."""
+    """One simulated task registered in one target group on the container port, and its health checks.
+
+    Times are simulated milliseconds of the account's clock (see `clock`). The load balancer checks
+    the target every HealthCheckIntervalSeconds from `registered_ms`; `last_check_ms` is the time of
+    the last check taken into account, `passes`/`fails` the consecutive results so far. `model_health`
+    is the health the model last gave the target: any other health there was set by the control
+    API, and the model leaves it alone."""
 
     target_group_arn: str
     port: int
+    registered_ms: int = 0
+    last_check_ms: int = 0
+    passes: int = 0
+    fails: int = 0
+    model_health: Any = None
 
 
 @dataclass
 class SimulatedTask:
     """A task of a deployment: an id, a private IP in one subnet, its start, where it is registered.
 
-    Times are service polls (see `rollout`): the task was launched at `launched_poll`, its start
-    ends at `ready_poll` (None: never, a `stuck` script) by running or by stopping with
-    `start_failure` (or the scripted failure), and it has been RUNNING since `running_since`."""
+    Times are simulated milliseconds (see `clock`): the task was launched at `launched_ms`, its start
+    ends at `ready_ms` (None: never, a `stuck` script) by running or by stopping with
+    `start_failure` (or the scripted failure), and it has been RUNNING since `running_since_ms`. A
+    task being replaced drains: its targets are draining and it stops at `stop_at_ms`."""
 
     task_id: str
     private_ip: str
     status: str = PENDING
     subnet_id: str | None = None
-    launched_poll: int = 0
-    ready_poll: int | None = None
-    running_since: int | None = None
+    launched_ms: int = 0
+    ready_ms: int | None = None
+    running_since_ms: int | None = None
     start_failure: Any = None  # task_start.StartFailure: why it will not start
     scripted_failure: bool = False  # the `fail` script: its essential container exits before RUNNING
     registrations: list[TargetRegistration] = field(default_factory=list)
-    # The `initial` health this task's targets got at registration; cleared once they settle.
-    registration_health: Any = None
-    # The health the model last gave this task's target in each target group (by ARN): scripted or
-    # from the app's health check. Any other health there was set by the control API and stays.
-    model_health: dict[str, Any] = field(default_factory=dict)
+    stop_at_ms: int | None = None
+    stop_reason: str | None = None
 
 
 @dataclass
 class Deployment:
     """One ECS deployment and the script that decides how it progresses.
 
-    `step` counts the DescribeServices polls that advanced it; `tasks` are the tasks it currently
-    has (failed tasks are dropped and only counted in `failed_tasks`).
+    `tasks` are the tasks it currently has (failed tasks are dropped and only counted in
+    `failed_tasks`). `created_at`/`updated_at` are simulated datetimes (see `clock`).
     """
 
     task_definition: str
@@ -98,7 +107,6 @@ class Deployment:
     rollout_state: str = IN_PROGRESS
     rollout_state_reason: str = ""
     failed_tasks: int = 0
-    step: int = 0
     tasks: list[SimulatedTask] = field(default_factory=list)
     # Tasks that stopped (newest last, at most MAX_STOPPED_TASKS): id, stoppedReason, stopCode.
     stopped_tasks: list[dict[str, Any]] = field(default_factory=list)
@@ -107,6 +115,8 @@ class Deployment:
     reported_causes: set[str] = field(default_factory=set)
     start_failures_in_a_row: int = 0
     launches: int = 0
+    # A launch ECS could not make (no task: the execution role) is tried again at this time.
+    launch_retry_ms: int | None = None
     created_at: datetime = field(default_factory=now)
     updated_at: datetime = field(default_factory=now)
 
@@ -142,10 +152,10 @@ class Deployment:
         )
         del self.stopped_tasks[:-MAX_STOPPED_TASKS]
 
-    def finish(self, state: str, reason: str) -> None:
+    def finish(self, state: str, reason: str, at: datetime) -> None:
         self.rollout_state = state
         self.rollout_state_reason = reason
-        self.updated_at = now()
+        self.updated_at = at
 
     def to_api(self) -> dict[str, Any]:
         """The `Deployment` shape as DescribeServices returns it (absent values omitted)."""

@@ -5,6 +5,7 @@ DescribeServices returns scheduler events newest first; the console and API keep
 recent. Each event is `{id, createdAt, message}` with a UUID id. The wording below is ECS's
 own, as it appears in DescribeServices output, e.g.
 `(service stage-auth) (deployment ecs-svc/1234567890123456789) deployment completed.`
+`createdAt` is the simulated time the event happened (the account's clock, see `clock`).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ class ServiceEventLog:
 
     events: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, message: str) -> None:
-        event = {"id": str(uuid.uuid4()), "createdAt": datetime.now(UTC), "message": message}
+    def add(self, message: str, at: datetime | None = None) -> None:
+        """Adds an event at `at`, the simulated time it happened (see `clock`)."""
+        event = {"id": str(uuid.uuid4()), "createdAt": at or datetime.now(UTC), "message": message}
         self.events.insert(0, event)
         del self.events[MAX_EVENTS:]
 

@@ -7,8 +7,11 @@ Each patch wraps moto's own method and runs it unchanged; the extension only add
 - UpdateService: store the task definition as a full ARN, merge deploymentConfiguration, and start a
   deployment when ECS would (new task definition, forceNewDeployment, network/load balancer/platform/
   capacity-provider change) or resize the PRIMARY when only desiredCount changed.
-- DescribeServices: every service returned advances its rollout one step (the "poll").
+- DescribeServices: the account's rollouts are advanced to its simulated time first (`clock`).
 - DeleteService: deregisters the service's targets.
+- Every other call that observes or changes what the rollouts depend on (Create/Update/DeleteService;
+  ELBv2 DescribeTargetHealth, ModifyTargetGroup, ModifyTargetGroupAttributes, Register/
+  DeregisterTargets) advances the account's rollouts to now first; a change then settles at once.
 - ListServices: leaves out INACTIVE services.
 - Response `include` switches (DescribeServices include=TAGS) per request, not per class: see
   `response_keys`.
@@ -34,6 +37,7 @@ from moto.cloudwatch.models import CloudWatchBackend
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.ecs.models import EC2ContainerServiceBackend, Service
 from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.elbv2.models import ELBv2Backend
 
 from . import (
     accounts,
@@ -69,6 +73,9 @@ def install() -> None:
     _wrap(EC2ContainerServiceBackend, "describe_services", _describe_services)
     _wrap(EC2ContainerServiceBackend, "delete_service", _delete_service)
     _wrap(EC2ContainerServiceBackend, "list_services", _list_services)
+    _wrap(ELBv2Backend, "describe_target_health", _observing_elbv2)
+    for name in ("modify_target_group", "modify_target_group_attributes", "register_targets", "deregister_targets"):
+        _wrap(ELBv2Backend, name, _changing_elbv2)
     _wrap(CloudWatchResponse, "describe_alarms", cloudwatch_alarms.describe_alarms)
     _wrap(CloudWatchBackend, "put_metric_alarm", cloudwatch_alarms.put_metric_alarm)
     _wrap(CloudWatchBackend, "delete_alarms", cloudwatch_alarms.delete_alarms)
@@ -95,6 +102,7 @@ def _create_service(original: Any, response: EC2ContainerServiceResponse) -> Any
     cluster = response._get_param("cluster", "default")
     service_name = response._get_param("serviceName")
     service_fields.refuse_duplicate(backend, cluster, service_name)
+    rollout.advance_account(backend.account_id)
     result = original(response)
     service = backend.services[f"{cluster.split('/')[-1]}:{service_name}"]
     service_fields.apply_create_fields(service, response._get_param)
@@ -110,6 +118,7 @@ def _update_service(
     given = dict(properties)  # moto pops from `properties`
     service = backend._get_service(given.get("cluster", "default"), given["service"].split("/")[-1])
     service_fields.refuse_inactive(service)
+    rollout.advance_account(backend.account_id)  # what happened until now happened before the change
     before = service_fields.snapshot(service)
     previous_task_definition = service.task_definition
     previous_desired_count = service.desired_count
@@ -140,6 +149,7 @@ def _update_service(
         model.start_deployment()
     elif given.get("desired_count") is not None and service.desired_count != previous_desired_count:
         model.change_desired_count()
+    model.settle()  # a new deployment launches at once; a shorter grace period may replace tasks now
     model.sync()
     return service
 
@@ -147,29 +157,36 @@ def _update_service(
 def _describe_services(
     original: Any, backend: EC2ContainerServiceBackend, cluster: str, names: list[str]
 ) -> tuple[list[Service], list[dict[str, str]]]:
-    """DescribeServices: each service returned is polled once, even if named twice."""
-    services, failures = original(backend, cluster, names)
-    polled: set[int] = set()
-    for service in services:
-        model = rollout.rollout_of(service)
-        if model is None or service.status != "ACTIVE" or id(service) in polled:
-            continue
-        polled.add(id(service))
-        model.poll()
-        model.sync()
-    return services, failures
+    """DescribeServices: the account's rollouts as they are now, in simulated time."""
+    rollout.advance_account(backend.account_id)
+    return original(backend, cluster, names)
 
 
 def _delete_service(
     original: Any, backend: EC2ContainerServiceBackend, cluster: str, service_name: str, force: bool
 ) -> Service:
     """DeleteService: moto marks the service INACTIVE; its targets are deregistered."""
+    rollout.advance_account(backend.account_id)
     service = original(backend, cluster, service_name, force)
     model = rollout.rollout_of(service)
     if model is not None:
         model.tear_down()
         model.sync()
     return service
+
+
+def _observing_elbv2(original: Any, backend: ELBv2Backend, *args: Any, **kwargs: Any) -> Any:
+    """DescribeTargetHealth: the targets' health as it is now, in simulated time."""
+    rollout.advance_account(backend.account_id)
+    return original(backend, *args, **kwargs)
+
+
+def _changing_elbv2(original: Any, backend: ELBv2Backend, *args: Any, **kwargs: Any) -> Any:
+    """A change to target groups or their targets: after what happened until now, with effect now."""
+    rollout.advance_account(backend.account_id)
+    result = original(backend, *args, **kwargs)
+    rollout.settle_account(backend.account_id)
+    return result
 
 
 def _list_services(

@@ -1,28 +1,51 @@
-"""ECS rolling-update deployments that progress one step per DescribeServices poll.
+"""ECS rolling-update deployments that progress in simulated time.
 
 AWS: Developer Guide, "Deploy Amazon ECS services by replacing tasks" (rolling update) and "How the
 Amazon ECS deployment circuit breaker detects failures". A new deployment becomes PRIMARY, the old
 PRIMARY becomes ACTIVE. The PRIMARY launches tasks; when all its tasks run and pass their load
-balancer health checks it is COMPLETED ("When the service reaches a steady state, the deployment
-transitions to a COMPLETED state") and the older deployments' tasks are stopped and their targets
-drained.
+balancer health checks, the older deployments' tasks are deregistered from their target groups and
+stopped once their targets have drained ("Amazon ECS monitors the load balancer, and waits for the
+load balancer to report that the keep alive connection is closed (the target is in an UNUSED
+state)", Developer Guide, "Optimize load balancer connection draining parameters"); then the service
+is in a steady state and the deployment is COMPLETED ("When the service reaches a steady state, the
+deployment transitions to a COMPLETED state", API Reference, `Deployment.rolloutState`).
 
-Time. Wall-clock time is replaced by polls: each DescribeServices that returns the service is one
-poll of that service. A task's start takes one poll (launched PENDING at one poll, RUNNING or
-stopped at the next); a poll stands for `SECONDS_PER_POLL` seconds where AWS counts seconds, which
-is only the service's `healthCheckGracePeriodSeconds` (a grace period of 30 s lasts 3 polls).
+Time. Everything runs on the account's simulated clock (`clock`: real time times a factor, or
+stepped by the control API). A service's model is advanced to the clock's time whenever the account
+is observed (DescribeServices, DescribeTargetHealth, the ALB data plane, the control API's state
+dump) or changed (Create/Update/DeleteService, target group changes, the control API's health and
+apps): `advance_to` processes every event in the order of its simulated time, and each change
+settles at the instant it is made. What happens therefore depends only on simulated time, never on
+when or how often anyone looks. The durations, all simulated:
+
+- a task's start: from its launch (PENDING, "has started N tasks") to RUNNING takes the script's
+  `start_seconds` (default 30 s; AWS documents no figure). ECS registers the task in every target
+  group of the service as it turns RUNNING (task lifecycle: ACTIVATING "registers load balancer
+  target groups"); a task that cannot start (`task_start`) or whose essential container exits (the
+  `fail` script) stops instead at that time.
+- health checks (ALB guide, "Health checks for Application Load Balancer target groups"): every
+  HealthCheckIntervalSeconds from the registration; a target leaves `initial` (Elb.RegistrationInProgress,
+  then Elb.InitialHealthChecking) for `healthy` after HealthyThresholdCount consecutive successes
+  and for `unhealthy` after UnhealthyThresholdCount consecutive failures, and changes between them
+  likewise. What a check finds: the app scripted for the service (`apps`), else the script's
+  `target_health` (`initial`: no check ever decides).
+- the grace period: a RUNNING task whose target is unhealthy is stopped and replaced once
+  `healthCheckGracePeriodSeconds` have passed since it started running.
+- the deregistration delay (`deregistration_delay.timeout_seconds`, AWS's default 300 s): a
+  replaced task's targets drain that long, then are deregistered.
 
 Task starts. Every task a deployment launches goes through `task_start` (Fargate: network egress,
 execution role, image, secrets, logs). A task that cannot start stops before RUNNING: it counts as a
 failed task of the deployment (`failedTasks`), ECS says "(service X) was unable to place a task.
 Reason: <stoppedReason>." (once per cause until a task is healthy again), and after two such
 failures in a row "is unable to consistently start tasks successfully" (Developer Guide, "Service
-throttle logic"). The deployment launches a replacement at the next poll.
+throttle logic"). The deployment launches a replacement at once (the throttle's growing delay is not
+modelled); a task ECS could not launch at all (its execution role) is tried again after 10 s.
 
 Health. A RUNNING task whose target is `unhealthy` in a target group of the service, once the grace
 period has passed since it started, is stopped ("Task failed ELB health checks in (target-group
-...)") and replaced; it counts as a failed task. The deployment is not COMPLETED while any of its
-tasks' targets is not `healthy`.
+...)"), its targets drain, and it is replaced; it counts as a failed task. The deployment is not
+COMPLETED while any of its tasks' targets is not `healthy`.
 
 Circuit breaker (`circuit_breaker`). Only when `deploymentCircuitBreaker.enable` is true: when the
 deployment's failed tasks reach the threshold it is FAILED ("ECS deployment circuit breaker: tasks
@@ -40,35 +63,31 @@ deployment is stalled".
 
 Scripts (`scripts`) decide what the application does, not what ECS does:
 
-- complete: tasks start and run; the launches are spread over the first `steps - 1` polls and the
-  deployment completes at poll `steps` at the earliest (targets `initial` until the poll after
-  registration, then the scripted health, or the app's health check when an app is scripted for the
-  service: see `apps`).
-- fail: each task's essential container exits before RUNNING (`steps - 1` polls after its launch;
-  stoppedReason "Essential container in task exited"), so the deployment fails as ECS makes it fail.
+- complete: tasks start in `start_seconds` and run; their targets answer as scripted.
+- fail: each task's essential container exits before RUNNING, `start_seconds` after its launch
+  (stoppedReason "Essential container in task exited"), so the deployment fails as ECS makes it fail.
 - stuck: tasks stay PENDING for ever; the deployment stays IN_PROGRESS (AWS would eventually stop such
   tasks; here they never finish starting).
-
-Targets drained at one poll are deregistered at the next poll of the same service.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from moto.ec2.models import ec2_backends
 from moto.ecs.models import Service, ecs_backends
 
-from . import apps, circuit_breaker, events, targets, task_start
+from . import apps, circuit_breaker, clock, events, targets, task_start
 from .deployment import (
     ACTIVE,
     CIRCUIT_BREAKER_REASON,
     COMPLETED,
     FAILED,
     IN_PROGRESS,
+    MAX_STOPPED_TASKS,
     PENDING,
     PRIMARY,
     ROLLBACK_REASON,
@@ -78,29 +97,47 @@ from .deployment import (
     TargetRegistration,
     allocate_private_ip,
     new_task_id,
-    now,
 )
 from .scripts import queue_for
 
-SECONDS_PER_POLL = 10
 # Start failures in a row after which ECS reports that it throttles the service's task launches
 # (AWS documents "repeatedly", not a number: our choice).
 THROTTLE_AFTER = 2
 ESSENTIAL_CONTAINER_EXITED = "Essential container in task exited"
+# A task ECS could not launch at all is tried again this much later (our choice; AWS documents the
+# throttle's growing delays, not this first one).
+LAUNCH_RETRY_MS = 10_000
+# Guards against a model that would never settle (a bug): passes at one instant, instants per advance.
+MAX_PASSES_PER_INSTANT = 1_000
+MAX_INSTANTS_PER_ADVANCE = 2_000_000
 
 _USED_IPS: dict[str, set[str]] = {}
 
 
 @dataclass
+class DrainingTarget:
+    """A deregistering target: `draining` until `until_ms`, then deregistered."""
+
+    target_group_arn: str
+    target_id: str
+    until_ms: int
+
+
+@dataclass
 class ServiceRollout:
-    """The deployments, events and draining targets of one ECS service (attached to moto's Service)."""
+    """The deployments, events and draining targets of one ECS service (attached to moto's Service).
+
+    `now_ms` is the simulated time the model has been advanced to (see `clock`)."""
 
     service: Service
     deployments: list[Deployment] = field(default_factory=list)
     event_log: events.ServiceEventLog = field(default_factory=events.ServiceEventLog)
-    draining: list[tuple[str, str]] = field(default_factory=list)
+    draining: list[DrainingTarget] = field(default_factory=list)
     last_completed_task_definition: str | None = None
-    clock: int = 0  # polls of this service so far
+    now_ms: int = 0
+    # The last stopped tasks of every deployment, kept when their deployment is gone (state dump).
+    stopped_tasks: list[dict[str, Any]] = field(default_factory=list)
+    _changes: int = 0  # counts changes, so that an instant is settled until nothing changes
 
     @property
     def account_id(self) -> str:
@@ -114,10 +151,16 @@ class ServiceRollout:
     def primary(self) -> Deployment:
         return self.deployments[0]
 
-    # --- lifecycle entry points (called from `patches`, under the extension lock) -------------
+    def at(self) -> datetime:
+        """The model's current simulated time as a datetime (event and deployment timestamps)."""
+        return clock.datetime_at(self.account_id, self.now_ms)
+
+    # --- lifecycle entry points (called from `patches` and the control API, under the lock) ----
 
     def start_deployment(self, task_definition: str | None = None) -> Deployment:
-        """A new PRIMARY deployment of the service's current configuration; the old one turns ACTIVE."""
+        """A new PRIMARY deployment of the service's current configuration; the old one turns ACTIVE.
+
+        The caller settles the model afterwards (the deployment launches its tasks at once)."""
         for deployment in self.deployments:
             deployment.status = ACTIVE
         service = self.service
@@ -129,48 +172,45 @@ class ServiceRollout:
             capacity_provider_strategy=getattr(service, "capacity_provider_strategy", None),
             platform_version=service.platform_version,
             network_configuration=service.network_configuration or None,
+            created_at=self.at(),
+            updated_at=self.at(),
         )
         self.deployments.insert(0, deployment)
+        self._changes += 1
         return deployment
-
-    def poll(self) -> None:
-        """One DescribeServices poll: drains finish, targets are checked, the PRIMARY takes a step."""
-        self.clock += 1
-        self._finish_draining()
-        self._settle_target_health()
-        for deployment in self.deployments[1:]:
-            self._resolve_starts(deployment)  # tasks already starting finish starting
-        primary = self.primary
-        if primary.rollout_state == FAILED:
-            self._resolve_starts(primary)
-            return  # "A deployment in FAILED state doesn't launch any new tasks."
-        if primary.rollout_state == IN_PROGRESS:
-            primary.step += 1
-            primary.updated_at = now()
-        self._resolve_starts(primary)
-        self._replace_unhealthy(primary)
-        self._note_healthy(primary)
-        if self._breaker_trips(primary):
-            return
-        self._launch_missing(primary)
-        self._resolve_starts(primary)  # tasks whose start takes no poll
-        self._note_healthy(primary)
-        if self._breaker_trips(primary):
-            return
-        if primary.rollout_state == IN_PROGRESS:
-            self._complete_if_steady(primary)
 
     def change_desired_count(self) -> None:
         """An UpdateService that changed only desiredCount: no deployment, the PRIMARY resizes.
 
-        A COMPLETED PRIMARY starts or stops tasks at once (tasks that cannot start stop at once and
-        are replaced at the next polls); an IN_PROGRESS one reaches the new count as it progresses."""
+        At the next settle a PRIMARY that is not FAILED launches the missing tasks (they start like any
+        task) or stops the surplus (pending ones first, then the newest)."""
         primary = self.primary
         primary.desired_count = self.service.desired_count
-        primary.updated_at = now()
-        if primary.rollout_state == COMPLETED:
-            self._launch_missing(primary, immediate=True)
-            self._resolve_starts(primary)
+        self._touch(primary)
+
+    def advance_to(self, t_ms: int) -> None:
+        """Processes every event up to simulated time `t_ms`, in time order."""
+        if t_ms < self.now_ms:
+            return
+        for _ in range(MAX_INSTANTS_PER_ADVANCE):
+            due = self._next_event_ms()
+            if due is None or due > t_ms:
+                break
+            self.now_ms = due
+            self.settle()
+        else:
+            raise RuntimeError(f"service {self.name}: too many events before {t_ms} ms")
+        self.now_ms = t_ms
+        self._run_health_checks()  # checks that change nothing catch up to now
+
+    def settle(self) -> None:
+        """Everything that happens at the current instant, until nothing more does."""
+        for _ in range(MAX_PASSES_PER_INSTANT):
+            before = self._changes
+            self._pass()
+            if self._changes == before:
+                return
+        raise RuntimeError(f"service {self.name}: the model does not settle at {self.now_ms} ms")
 
     def tear_down(self) -> None:
         """DeleteService: every task stops and its targets are deregistered at once."""
@@ -179,11 +219,11 @@ class ServiceRollout:
                 self._deregister(task)
             deployment.tasks = []
             deployment.desired_count = 0
-        for target_group_arn, target_id in self.draining:
-            target_group = targets.find_target_group(self.account_id, target_group_arn)
+        for draining in self.draining:
+            target_group = targets.find_target_group(self.account_id, draining.target_group_arn)
             if target_group is not None:
-                targets.deregister(target_group, target_id)
-            _USED_IPS.get(self.account_id, set()).discard(target_id)
+                targets.deregister(target_group, draining.target_id)
+            _USED_IPS.get(self.account_id, set()).discard(draining.target_id)
         self.draining = []
 
     def sync(self) -> None:
@@ -202,7 +242,7 @@ class ServiceRollout:
             "status": self.service.status,
             "task_definition": self.service.task_definition,
             "last_completed_task_definition": self.last_completed_task_definition,
-            "polls": self.clock,
+            "now_seconds": self.now_ms / 1000,
             "circuit_breaker": {
                 **dataclasses.asdict(breaker),
                 "threshold": breaker.threshold(self.service.desired_count),
@@ -210,32 +250,103 @@ class ServiceRollout:
             "deployments": [
                 {
                     **_jsonable(deployment.to_api()),
-                    "step": deployment.step,
                     "script": deployment.script.to_json(),
-                    "tasks": [
-                        {
-                            "task_id": t.task_id,
-                            "private_ip": t.private_ip,
-                            "subnet_id": t.subnet_id,
-                            "status": t.status,
-                            "launched_poll": t.launched_poll,
-                            "running_since": t.running_since,
-                        }
-                        for t in deployment.tasks
-                    ],
+                    "tasks": [self._task_json(task) for task in deployment.tasks],
                     "stopped_tasks": list(deployment.stopped_tasks),
                 }
                 for deployment in self.deployments
             ],
-            "draining_targets": [{"target_group_arn": arn, "target_id": ip} for arn, ip in self.draining],
+            "stopped_tasks": list(self.stopped_tasks),
+            "draining_targets": [
+                {
+                    "target_group_arn": draining.target_group_arn,
+                    "target_id": draining.target_id,
+                    "until_seconds": draining.until_ms / 1000,
+                }
+                for draining in self.draining
+            ],
         }
 
-    # --- one step of a deployment -----------------------------------------------------------
+    def _task_json(self, task: SimulatedTask) -> dict[str, Any]:
+        return {
+            "task_id": task.task_id,
+            "private_ip": task.private_ip,
+            "subnet_id": task.subnet_id,
+            "status": task.status,
+            "launched_at_seconds": task.launched_ms / 1000,
+            "ready_at_seconds": _seconds(task.ready_ms),
+            "running_since_seconds": _seconds(task.running_since_ms),
+            "stop_at_seconds": _seconds(task.stop_at_ms),
+            "targets": [
+                {
+                    "target_group_arn": registration.target_group_arn,
+                    "port": registration.port,
+                    "registered_at_seconds": registration.registered_ms / 1000,
+                    "state": self._health(task, registration.target_group_arn),
+                    "consecutive_passes": registration.passes,
+                    "consecutive_failures": registration.fails,
+                }
+                for registration in task.registrations
+            ],
+        }
+
+    # --- one instant ------------------------------------------------------------------------
+
+    def _pass(self) -> None:
+        """One pass over what may happen now: drains end, checks run, starts end, ECS reacts."""
+        self._finish_draining()
+        self._run_health_checks()
+        for deployment in self.deployments[1:]:
+            self._resolve_starts(deployment)  # tasks already starting finish starting
+        primary = self.primary
+        self._resolve_starts(primary)
+        if primary.rollout_state == FAILED:
+            return  # "A deployment in FAILED state doesn't launch any new tasks."
+        self._replace_unhealthy(primary)
+        self._note_healthy(primary)
+        if self._breaker_trips(primary):
+            return
+        self._launch_missing(primary)
+        if primary.rollout_state == IN_PROGRESS:
+            self._progress(primary)
+
+    def _next_event_ms(self) -> int | None:
+        """The earliest time after now at which something will happen without anyone acting."""
+        now = self.now_ms
+        times = [draining.until_ms for draining in self.draining]
+        primary = self.primary
+        watching = primary.rollout_state != FAILED
+        grace = self._grace_period_ms()
+        for deployment in self.deployments:
+            for task in deployment.tasks:
+                if task.status == PENDING and task.ready_ms is not None:
+                    times.append(task.ready_ms)
+                if task.stop_at_ms is not None:
+                    times.append(task.stop_at_ms)
+                for registration in task.registrations:
+                    check = self._next_check_ms(deployment, task, registration)
+                    if check is not None:
+                        times.append(check)
+                if (
+                    watching
+                    and deployment is primary
+                    and task.status == RUNNING
+                    and task.running_since_ms is not None
+                    and self._failing_registration(task) is not None
+                ):
+                    times.append(task.running_since_ms + grace)
+        if watching and primary.launch_retry_ms is not None:
+            times.append(primary.launch_retry_ms)
+        later = [time for time in times if time > now]
+        return min(later) if later else None
+
+    # --- tasks ------------------------------------------------------------------------------
 
     def _resolve_starts(self, deployment: Deployment) -> None:
-        """Tasks whose start ends now run, or stop before RUNNING with their reason."""
+        """Tasks whose start ends now run (and register their targets), or stop before RUNNING."""
+        running: list[SimulatedTask] = []
         for task in list(deployment.tasks):
-            if task.status != PENDING or task.ready_poll is None or task.ready_poll > self.clock:
+            if task.status != PENDING or task.ready_ms is None or task.ready_ms > self.now_ms:
                 continue
             if task.start_failure is not None:
                 failure = task.start_failure
@@ -246,8 +357,12 @@ class ServiceRollout:
                 )
             else:
                 task.status = RUNNING
-                task.running_since = self.clock
+                task.running_since_ms = self.now_ms
                 deployment.start_failures_in_a_row = 0
+                running.append(task)
+        if running:
+            self._touch(deployment)
+            self._register(running)
 
     def _failed_start(
         self,
@@ -263,11 +378,11 @@ class ServiceRollout:
         if task is not None:
             self._deregister(task)
             deployment.tasks = [t for t in deployment.tasks if t.task_id != task.task_id]
-            deployment.record_stop(task, reason, stop_code)
+            self._record_stop(deployment, task, reason, stop_code)
         if deployment.rollout_state != COMPLETED:  # a steady deployment's replacements are not failures of it
             deployment.failed_tasks += 1
         deployment.start_failures_in_a_row += 1
-        deployment.updated_at = now()
+        self._touch(deployment)
         if announce and cause not in deployment.reported_causes:
             deployment.reported_causes.add(cause)
             message = (
@@ -275,37 +390,38 @@ class ServiceRollout:
                 if launched
                 else events.failed_to_launch_task(self.name, reason)
             )
-            self.event_log.add(message)
+            self._event(message)
         if deployment.start_failures_in_a_row == THROTTLE_AFTER and "throttled" not in deployment.reported_causes:
             deployment.reported_causes.add("throttled")
-            self.event_log.add(events.unable_to_consistently_start(self.name))
+            self._event(events.unable_to_consistently_start(self.name))
 
     def _replace_unhealthy(self, deployment: Deployment) -> None:
         """RUNNING tasks failing their load balancer health checks after the grace period stop."""
-        grace_polls = math.ceil(self._grace_period_seconds() / SECONDS_PER_POLL)
+        grace = self._grace_period_ms()
         for task in list(deployment.tasks):
-            if task.status != RUNNING or task.running_since is None:
+            if task.status != RUNNING or task.running_since_ms is None or task.stop_at_ms is not None:
                 continue
-            if self.clock - task.running_since < grace_polls:
+            if self.now_ms < task.running_since_ms + grace:
                 continue  # "the Amazon ECS service scheduler ignores unhealthy ... health checks"
-            failing = [r for r in task.registrations if self._health(task, r.target_group_arn) == "unhealthy"]
-            if not failing:
+            failing = self._failing_registration(task)
+            if failing is None:
                 continue
-            reason = f"Task failed ELB health checks in (target-group {failing[0].target_group_arn})"
-            self._stop(deployment, [task])
-            deployment.record_stop(task, reason, "ServiceSchedulerInitiated")
+            reason = f"Task failed ELB health checks in (target-group {failing.target_group_arn})"
+            self._stop(deployment, [task], reason)
             if deployment.rollout_state != COMPLETED:
                 deployment.failed_tasks += 1
-            deployment.updated_at = now()
 
     def _note_healthy(self, deployment: Deployment) -> None:
         """A healthy task resets the failure count (resetOnHealthyTask) and ends a failure episode."""
         if not any(self._is_healthy(task) for task in deployment.tasks):
             return
-        if circuit_breaker.settings_of(self.service).reset_on_healthy_task:
-            deployment.failed_tasks = 0
-        deployment.reported_causes.clear()
-        deployment.start_failures_in_a_row = 0
+        resets = circuit_breaker.settings_of(self.service).reset_on_healthy_task and deployment.failed_tasks != 0
+        if resets or deployment.reported_causes or deployment.start_failures_in_a_row:
+            if resets:
+                deployment.failed_tasks = 0
+            deployment.reported_causes.clear()
+            deployment.start_failures_in_a_row = 0
+            self._changes += 1
 
     def _breaker_trips(self, deployment: Deployment) -> bool:
         if deployment.rollout_state != IN_PROGRESS:
@@ -313,8 +429,8 @@ class ServiceRollout:
         breaker = circuit_breaker.settings_of(self.service)
         if not breaker.enable or deployment.failed_tasks < breaker.threshold(self.service.desired_count):
             return False
-        deployment.finish(FAILED, CIRCUIT_BREAKER_REASON)
-        self.event_log.add(events.deployment_failed(self.name, deployment.id))
+        deployment.finish(FAILED, CIRCUIT_BREAKER_REASON, self.at())
+        self._event(events.deployment_failed(self.name, deployment.id))
         if breaker.rollback:
             self._roll_back(deployment)
         return True
@@ -332,56 +448,71 @@ class ServiceRollout:
         target.rollout_state = IN_PROGRESS
         target.rollout_state_reason = ROLLBACK_REASON.format(deployment_id=target.id)
         target.desired_count = self.service.desired_count
-        target.step = 0
         target.script = queue_for(self.account_id).take(self.service.cluster_name, self.name)
-        target.updated_at = now()
+        self._touch(target)
         self.service.task_definition = target.task_definition
-        self.event_log.add(events.rolling_back(self.name, target.id))
+        self._event(events.rolling_back(self.name, target.id))
 
-    def _launch_missing(self, deployment: Deployment, immediate: bool = False) -> None:
-        """Launches tasks up to what the deployment wants now (or stops the surplus)."""
-        active = [task for task in deployment.tasks if task.status in (PENDING, RUNNING)]
+    def _launch_missing(self, deployment: Deployment) -> None:
+        """Launches tasks up to the deployment's desired count (or stops the surplus)."""
+        if deployment.launch_retry_ms is not None:
+            if deployment.launch_retry_ms > self.now_ms:
+                return
+            deployment.launch_retry_ms = None
+            self._changes += 1
+        active = [
+            task for task in deployment.tasks if task.status in (PENDING, RUNNING) and task.stop_at_ms is None
+        ]
         surplus = len(active) - deployment.desired_count
         if surplus > 0:  # pending ones first, then the newest
-            self._stop(deployment, sorted(active, key=lambda t: (t.status == RUNNING, -t.launched_poll))[:surplus])
+            victims = sorted(active, key=lambda t: (t.status == RUNNING, -t.launched_ms))[:surplus]
+            self._stop(deployment, victims, f"Scaling activity initiated by (deployment {deployment.id})")
             return
-        missing = self._wanted(deployment) - len(active)
+        missing = deployment.desired_count - len(active)
         if missing > 0:
-            self._launch(deployment, missing, immediate)
+            self._launch(deployment, missing)
 
-    def _wanted(self, deployment: Deployment) -> int:
-        script, wanted = deployment.script, deployment.desired_count
-        if deployment.rollout_state == IN_PROGRESS and script.outcome == "complete" and script.steps > 1:
-            return min(wanted, math.ceil(wanted * deployment.step / (script.steps - 1)))
-        return wanted
-
-    def _complete_if_steady(self, deployment: Deployment) -> None:
-        script = deployment.script
-        if script.outcome == "stuck" or deployment.step < script.steps:
-            return
+    def _progress(self, deployment: Deployment) -> None:
+        """All desired tasks RUNNING and healthy: the older tasks drain and stop, then COMPLETED."""
         running = [task for task in deployment.tasks if task.status == RUNNING]
         if len(running) != deployment.desired_count or len(running) != len(deployment.tasks):
             return
-        if all(self._is_healthy(task) for task in running):
-            self._complete(deployment)
+        if not all(self._is_healthy(task) for task in running):
+            return
+        if any(older.tasks for older in self.deployments[1:]):
+            self._retire_older(deployment)
+            return
+        self._complete(deployment)
 
-    # --- helpers ----------------------------------------------------------------------------
+    def _retire_older(self, primary: Deployment) -> None:
+        """The older deployments' tasks leave: pending ones stop, running ones drain and then stop."""
+        reason = f"Scaling activity initiated by (deployment {primary.id})"
+        for older in self.deployments[1:]:
+            pending = [task for task in older.tasks if task.status == PENDING]
+            for task in pending:
+                self._record_stop(older, task, reason, "ServiceSchedulerInitiated")
+                self._deregister(task)
+            if pending:
+                older.tasks = [task for task in older.tasks if task.status != PENDING]
+                self._touch(older)
+            leaving = [task for task in older.tasks if task.stop_at_ms is None]
+            if not leaving:
+                continue
+            for task, until in zip(leaving, self._drain(leaving)):
+                task.stop_at_ms = until
+                task.stop_reason = reason
+            self._touch(older)
 
     def _complete(self, deployment: Deployment) -> None:
-        deployment.finish(COMPLETED, f"ECS deployment {deployment.id} completed.")
+        deployment.finish(COMPLETED, f"ECS deployment {deployment.id} completed.", self.at())
         self.last_completed_task_definition = deployment.task_definition
-        for older in self.deployments[1:]:
-            reason = f"Scaling activity initiated by (deployment {deployment.id})"
-            for task in older.tasks:
-                older.record_stop(task, reason, "ServiceSchedulerInitiated")
-            self._stop(older, older.tasks)
         self.deployments = [deployment]
-        self.event_log.add(events.deployment_completed(self.name, deployment.id))
-        self.event_log.add(events.steady_state(self.name))
+        self._event(events.deployment_completed(self.name, deployment.id))
+        self._event(events.steady_state(self.name))
 
-    def _launch(self, deployment: Deployment, count: int, immediate: bool) -> None:
+    def _launch(self, deployment: Deployment, count: int) -> None:
         script = deployment.script
-        delay = 0 if immediate else self._start_delay(deployment)
+        now = self.now_ms
         used = _USED_IPS.setdefault(self.account_id, set())
         started: list[SimulatedTask] = []
         for _ in range(count):
@@ -391,8 +522,8 @@ class ServiceRollout:
                 allocate_private_ip([cidr] if cidr else self._subnet_cidrs(deployment), used),
                 PENDING,
                 subnet_id=subnet_id,
-                launched_poll=self.clock,
-                ready_poll=None if script.outcome == "stuck" else self.clock + delay,
+                launched_ms=now,
+                ready_ms=None if script.outcome == "stuck" else now + script.start_ms,
                 scripted_failure=script.outcome == "fail",
             )
             deployment.launches += 1
@@ -402,28 +533,16 @@ class ServiceRollout:
                 self._failed_start(
                     deployment, None, failure.reason, failure.stop_code, failure.cause, True, launched=False
                 )
+                deployment.launch_retry_ms = now + LAUNCH_RETRY_MS
                 continue
             task.start_failure = failure
-            if failure is not None and task.ready_poll is None:
-                task.ready_poll = self.clock + max(delay, 1)  # a failing start ends even when stuck
+            if failure is not None and task.ready_ms is None:
+                task.ready_ms = now + script.start_ms  # a failing start ends even when stuck
             deployment.tasks.append(task)
             started.append(task)
-        if not started:
-            return
-        self.event_log.add(events.started_tasks(self.name, [task.task_id for task in started]))
-        registering = [
-            task
-            for task in started
-            if task.start_failure is None and not task.scripted_failure and task.ready_poll is not None
-        ]
-        if registering:
-            self._register(deployment, registering, is_settled=delay == 0 and not immediate)
-
-    def _start_delay(self, deployment: Deployment) -> int:
-        script = deployment.script
-        if script.outcome == "fail":
-            return script.steps - 1
-        return 1 if script.steps > 1 or deployment.rollout_state != IN_PROGRESS else 0
+        if started:
+            self._touch(deployment)
+            self._event(events.started_tasks(self.name, [task.task_id for task in started]))
 
     def _start_check(self, deployment: Deployment, task: SimulatedTask) -> task_start.StartFailure | None:
         if not deployment.is_fargate:
@@ -456,62 +575,44 @@ class ServiceRollout:
         ordered = subnets[start:] + subnets[:start]
         return min(ordered, key=lambda subnet: load[subnet[0]])
 
-    def _is_healthy(self, task: SimulatedTask) -> bool:
-        if task.status != RUNNING:
-            return False
-        return all(self._health(task, r.target_group_arn) == "healthy" for r in task.registrations)
-
-    def _health(self, task: SimulatedTask, target_group_arn: str) -> str | None:
-        target_group = targets.find_target_group(self.account_id, target_group_arn)
-        if target_group is None:
-            return None
-        health = targets.health_of(target_group, task.private_ip)
-        return health.state if health is not None else None
-
-    def _grace_period_seconds(self) -> int:
-        value = getattr(self.service, "health_check_grace_period_seconds", None)
-        return int(value) if isinstance(value, (int, float)) else 0
-
-    def _register(self, deployment: Deployment, tasks: list[SimulatedTask], is_settled: bool) -> None:
-        for target_group_arn, port in self._target_groups():
-            target_group = targets.find_target_group(self.account_id, target_group_arn)
-            if target_group is None:
-                continue
-            for task in tasks:
-                health = targets.registration_in_progress()
-                if is_settled:
-                    health = self._target_health(deployment, target_group)
-                    task.model_health[target_group_arn] = health
-                else:
-                    task.registration_health = health
-                targets.register(target_group, task.private_ip, port, health)
-                task.registrations.append(TargetRegistration(target_group_arn, port))
-            self.event_log.add(events.registered_targets(self.name, len(tasks), target_group_arn))
-
-    def _stop(self, deployment: Deployment, tasks: list[SimulatedTask]) -> None:
-        """Stops tasks: the targets of running ones start draining (deregistered at the next poll)."""
+    def _stop(self, deployment: Deployment, tasks: list[SimulatedTask], reason: str) -> None:
+        """Stops tasks now; the targets of running ones start draining."""
         if not tasks:
             return
         running = [task for task in tasks if task.status == RUNNING]
         if running:
-            self.event_log.add(events.stopped_tasks(self.name, [task.task_id for task in running]))
-        drained: dict[str, int] = {}
+            self._event(events.stopped_tasks(self.name, [task.task_id for task in running]))
+        self._drain(tasks)
         for task in tasks:
-            is_draining = False
-            for registration in task.registrations:
-                target_group = targets.find_target_group(self.account_id, registration.target_group_arn)
-                if target_group is not None and task.private_ip in target_group.targets:
-                    targets.set_health(target_group, task.private_ip, targets.DRAINING)
-                    self.draining.append((registration.target_group_arn, task.private_ip))
-                    drained[registration.target_group_arn] = drained.get(registration.target_group_arn, 0) + 1
-                    is_draining = True
-            task.registrations = []
-            if not is_draining:  # a draining target keeps its IP until it is deregistered
+            self._record_stop(deployment, task, reason, "ServiceSchedulerInitiated")
+            if not any(draining.target_id == task.private_ip for draining in self.draining):
                 _USED_IPS.get(self.account_id, set()).discard(task.private_ip)
-        for target_group_arn, count in drained.items():
-            self.event_log.add(events.deregistered_targets(self.name, count, target_group_arn))
         stopped_ids = {task.task_id for task in tasks}
         deployment.tasks = [task for task in deployment.tasks if task.task_id not in stopped_ids]
+        self._touch(deployment)
+
+    def _drain(self, tasks: list[SimulatedTask]) -> list[int]:
+        """Deregisters the tasks' targets: each drains for its target group's deregistration delay.
+
+        Returns, per task, when its last target is deregistered (now when it has none)."""
+        ends: list[int] = []
+        drained: dict[str, int] = {}
+        for task in tasks:
+            until = self.now_ms
+            for registration in task.registrations:
+                target_group = targets.find_target_group(self.account_id, registration.target_group_arn)
+                if target_group is None or task.private_ip not in target_group.targets:
+                    continue
+                end = self.now_ms + targets.deregistration_delay_ms(target_group)
+                targets.set_health(target_group, task.private_ip, targets.DRAINING)
+                self.draining.append(DrainingTarget(registration.target_group_arn, task.private_ip, end))
+                drained[registration.target_group_arn] = drained.get(registration.target_group_arn, 0) + 1
+                until = max(until, end)
+            task.registrations = []
+            ends.append(until)
+        for target_group_arn, count in drained.items():
+            self._event(events.deregistered_targets(self.name, count, target_group_arn))
+        return ends
 
     def _deregister(self, task: SimulatedTask) -> None:
         for registration in task.registrations:
@@ -522,65 +623,190 @@ class ServiceRollout:
         _USED_IPS.get(self.account_id, set()).discard(task.private_ip)
 
     def _finish_draining(self) -> None:
-        for target_group_arn, target_id in self.draining:
+        """Targets whose deregistration delay ended are deregistered; their drained tasks stop."""
+        now = self.now_ms
+        done = [draining for draining in self.draining if draining.until_ms <= now]
+        if done:
+            self.draining = [draining for draining in self.draining if draining.until_ms > now]
+            for draining in done:
+                target_group = targets.find_target_group(self.account_id, draining.target_group_arn)
+                if target_group is not None and targets.health_of(target_group, draining.target_id) == targets.DRAINING:
+                    targets.deregister(target_group, draining.target_id)
+                if not any(other.target_id == draining.target_id for other in self.draining):
+                    _USED_IPS.get(self.account_id, set()).discard(draining.target_id)
+            self._changes += 1
+        for deployment in self.deployments:
+            stopping = [task for task in deployment.tasks if task.stop_at_ms is not None and task.stop_at_ms <= now]
+            if not stopping:
+                continue
+            for task in stopping:
+                self._record_stop(deployment, task, task.stop_reason or "", "ServiceSchedulerInitiated")
+                if not any(draining.target_id == task.private_ip for draining in self.draining):
+                    _USED_IPS.get(self.account_id, set()).discard(task.private_ip)
+            stopped_ids = {task.task_id for task in stopping}
+            deployment.tasks = [task for task in deployment.tasks if task.task_id not in stopped_ids]
+            self._event(events.stopped_tasks(self.name, [task.task_id for task in stopping]))
+            self._touch(deployment)
+
+    # --- target health ----------------------------------------------------------------------
+
+    def _register(self, tasks: list[SimulatedTask]) -> None:
+        """Registers tasks turning RUNNING in every target group of the service (`initial`)."""
+        for target_group_arn, port in self._target_groups():
             target_group = targets.find_target_group(self.account_id, target_group_arn)
-            if target_group is not None and targets.health_of(target_group, target_id) == targets.DRAINING:
-                targets.deregister(target_group, target_id)
-            _USED_IPS.get(self.account_id, set()).discard(target_id)
-        self.draining = []
+            if target_group is None:
+                continue
+            for task in tasks:
+                health = targets.registration_in_progress()
+                targets.register(target_group, task.private_ip, port, health)
+                task.registrations.append(
+                    TargetRegistration(
+                        target_group_arn,
+                        port,
+                        registered_ms=self.now_ms,
+                        last_check_ms=self.now_ms,
+                        model_health=health,
+                    )
+                )
+            self._event(events.registered_targets(self.name, len(tasks), target_group_arn))
 
-    def _settle_target_health(self, settle_new: bool = True) -> None:
-        """Targets registered at an earlier poll leave `initial` for their health; settled ones follow it.
-
-        A target's health is its app's health check when an app is scripted for the service (see
-        `apps`), else the script's `target_health`. It is checked again at every poll (and when an
-        app is set), as the ALB keeps checking. A target whose health the control API set keeps
-        that health. With `settle_new` false, targets still registering are left alone.
-        """
+    def _run_health_checks(self) -> None:
+        """Every health check due by now, in order (checks that would change nothing are skipped)."""
         for deployment in self.deployments:
             for task in deployment.tasks:
-                settling = task.registration_health is not None
-                if settling and not settle_new:
-                    continue
                 for registration in task.registrations:
-                    target_group = targets.find_target_group(self.account_id, registration.target_group_arn)
-                    if target_group is None:
-                        continue
-                    current = targets.health_of(target_group, task.private_ip)
-                    ours = (
-                        task.registration_health
-                        if settling
-                        else task.model_health.get(registration.target_group_arn)
-                    )
-                    if current is None or current is not ours:
-                        continue
-                    health = self._target_health(deployment, target_group)
-                    if health == current:  # unchanged: keep the object, it stays ours
-                        task.model_health[registration.target_group_arn] = current
-                        continue
-                    task.model_health[registration.target_group_arn] = health
-                    targets.set_health(target_group, task.private_ip, health)
-                    if health.state == "unhealthy":
-                        self.event_log.add(
-                            events.target_unhealthy(
-                                self.name,
-                                task.task_id,
-                                registration.port,
-                                registration.target_group_arn,
-                                health.description or "",
-                            )
-                        )
-                task.registration_health = None
+                    self._check_until_now(deployment, task, registration)
 
-    def refresh_target_health(self) -> None:
-        """Settled targets follow a changed app at once (the control API set one)."""
-        self._settle_target_health(settle_new=False)
+    def _check_until_now(self, deployment: Deployment, task: SimulatedTask, registration: TargetRegistration) -> None:
+        target_group = targets.find_target_group(self.account_id, registration.target_group_arn)
+        if target_group is None:
+            return
+        interval = targets.interval_ms(target_group)
+        while registration.last_check_ms + interval <= self.now_ms:
+            found = self._decisive_check(deployment, task, registration, target_group)
+            if found is None:  # no check changes anything now: catch up at once
+                skipped = (self.now_ms - registration.last_check_ms) // interval
+                registration.last_check_ms += skipped * interval
+                return
+            registration.last_check_ms += interval
+            self._apply_check(task, registration, target_group, found)
 
-    def _target_health(self, deployment: Deployment, target_group: Any) -> targets.TargetHealth:
+    def _next_check_ms(
+        self, deployment: Deployment, task: SimulatedTask, registration: TargetRegistration
+    ) -> int | None:
+        """When the next check that may change the target's health is due (None: none would)."""
+        target_group = targets.find_target_group(self.account_id, registration.target_group_arn)
+        if target_group is None or self._decisive_check(deployment, task, registration, target_group) is None:
+            return None
+        return registration.last_check_ms + targets.interval_ms(target_group)
+
+    def _decisive_check(
+        self, deployment: Deployment, task: SimulatedTask, registration: TargetRegistration, target_group: Any
+    ) -> targets.TargetHealth | None:
+        """What a check finds now, if checking can change anything (else None).
+
+        Nothing changes for a target the control API set (or deregistered), for a script whose
+        targets stay `initial`, or for a target whose state already is what the checks find."""
+        current = targets.health_of(target_group, task.private_ip)
+        if current is None or current is not registration.model_health:
+            return None
+        found = self._probe(deployment, target_group)
+        if found is None:
+            return None
+        if found.state == "healthy":
+            if current.state == "healthy" and registration.fails == 0:
+                return None
+        elif current == found and registration.passes == 0:
+            return None
+        return found
+
+    def _apply_check(
+        self, task: SimulatedTask, registration: TargetRegistration, target_group: Any, found: targets.TargetHealth
+    ) -> None:
+        """One health check's result; the state changes once a threshold of results in a row is met."""
+        current = registration.model_health
+        if found.state == "healthy":
+            registration.passes += 1
+            registration.fails = 0
+            if current.state != "healthy" and registration.passes >= targets.healthy_threshold(target_group):
+                self._set_model_health(task, registration, target_group, targets.TargetHealth("healthy"))
+            elif current.reason == "Elb.RegistrationInProgress":
+                self._set_model_health(task, registration, target_group, targets.initial_health_checking())
+            return
+        registration.fails += 1
+        registration.passes = 0
+        if current.state == "unhealthy":
+            if current != found:  # still unhealthy, for the latest failure's reason
+                self._set_model_health(task, registration, target_group, dataclasses.replace(found))
+        elif registration.fails >= targets.unhealthy_threshold(target_group):
+            self._set_model_health(task, registration, target_group, dataclasses.replace(found))
+            self._event(
+                events.target_unhealthy(
+                    self.name, task.task_id, registration.port, registration.target_group_arn, found.description or ""
+                )
+            )
+        elif current.reason == "Elb.RegistrationInProgress":
+            self._set_model_health(task, registration, target_group, targets.initial_health_checking())
+
+    def _set_model_health(
+        self, task: SimulatedTask, registration: TargetRegistration, target_group: Any, health: targets.TargetHealth
+    ) -> None:
+        registration.model_health = health
+        targets.set_health(target_group, task.private_ip, health)
+        self._changes += 1
+
+    def _probe(self, deployment: Deployment, target_group: Any) -> targets.TargetHealth | None:
+        """What the target group's health check finds at a task of `deployment` (None: no answer).
+
+        The app scripted for the service (`apps`), else the script's `target_health`."""
         app = apps.app_for(self.account_id, self.name, self.service.region_name, deployment.task_definition)
         if app is not None:
             return apps.health_check(app, target_group)
-        return dataclasses.replace(_scripted_health(deployment))  # a distinct object: see model_health
+        script = deployment.script
+        if script.target_health == "healthy":
+            return targets.TargetHealth("healthy")
+        if script.target_health == "unhealthy":
+            return targets.unhealthy(script.unhealthy_reason)
+        return None  # `initial`: the checks never decide
+
+    def _failing_registration(self, task: SimulatedTask) -> TargetRegistration | None:
+        for registration in task.registrations:
+            if self._health(task, registration.target_group_arn) == "unhealthy":
+                return registration
+        return None
+
+    def _is_healthy(self, task: SimulatedTask) -> bool:
+        if task.status != RUNNING or task.stop_at_ms is not None:
+            return False
+        return all(self._health(task, r.target_group_arn) == "healthy" for r in task.registrations)
+
+    def _health(self, task: SimulatedTask, target_group_arn: str) -> str | None:
+        target_group = targets.find_target_group(self.account_id, target_group_arn)
+        if target_group is None:
+            return None
+        health = targets.health_of(target_group, task.private_ip)
+        return health.state if health is not None else None
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _record_stop(self, deployment: Deployment, task: SimulatedTask, reason: str, stop_code: str) -> None:
+        deployment.record_stop(task, reason, stop_code)
+        self.stopped_tasks.append(
+            {**deployment.stopped_tasks[-1], "deployment_id": deployment.id, "stopped_at_seconds": self.now_ms / 1000}
+        )
+        del self.stopped_tasks[:-MAX_STOPPED_TASKS]
+
+    def _event(self, message: str) -> None:
+        self.event_log.add(message, self.at())
+        self._changes += 1
+
+    def _touch(self, deployment: Deployment) -> None:
+        deployment.updated_at = self.at()
+        self._changes += 1
+
+    def _grace_period_ms(self) -> int:
+        value = getattr(self.service, "health_check_grace_period_seconds", None)
+        return int(value * 1000) if isinstance(value, (int, float)) and value > 0 else 0
 
     def _target_groups(self) -> list[tuple[str, int]]:
         return [
@@ -608,11 +834,8 @@ class ServiceRollout:
         return [cidr for _, cidr in self._subnets(deployment)]
 
 
-def _scripted_health(deployment: Deployment) -> targets.TargetHealth:
-    script = deployment.script
-    if script.target_health == "unhealthy":
-        return targets.unhealthy(script.unhealthy_reason)
-    return targets.DEFAULT_HEALTH[script.target_health]
+def _seconds(milliseconds: int | None) -> float | None:
+    return None if milliseconds is None else milliseconds / 1000
 
 
 def _jsonable(value: Any) -> Any:
@@ -627,6 +850,33 @@ def _jsonable(value: Any) -> Any:
 
 def rollout_of(service: Service) -> ServiceRollout | None:
     return getattr(service, "ecsdeploy_rollout", None)
+
+
+def models_of(account_id: str) -> list[ServiceRollout]:
+    """The rollout models of the account's ACTIVE services, every region."""
+    found = []
+    for backend in list((dict.get(ecs_backends, account_id) or {}).values()):
+        for service in list(backend.services.values()):
+            model = rollout_of(service)
+            if model is not None and service.status == "ACTIVE":
+                found.append(model)
+    return found
+
+
+def advance_account(account_id: str) -> None:
+    """Every service of the account advanced to the account's simulated time (before it is observed)."""
+    now = clock.now_ms(account_id)
+    for model in models_of(account_id):
+        model.advance_to(now)
+        model.sync()
+
+
+def settle_account(account_id: str) -> None:
+    """After a change made now (an app, a target's health, a target group's settings): its effects."""
+    advance_account(account_id)
+    for model in models_of(account_id):
+        model.settle()
+        model.sync()
 
 
 def find_task(
@@ -647,20 +897,11 @@ def find_task(
     return None
 
 
-def refresh_target_health(account_id: str) -> None:
-    """Every service of the account re-checks its settled targets (after an app changed)."""
-    for backend in list((dict.get(ecs_backends, account_id) or {}).values()):
-        for service in list(backend.services.values()):
-            model = rollout_of(service)
-            if model is not None and service.status == "ACTIVE":
-                model.refresh_target_health()
-                model.sync()
-
-
 def attach(service: Service) -> ServiceRollout:
-    """Gives a freshly created service its rollout model and first deployment."""
-    rollout = ServiceRollout(service)
+    """Gives a freshly created service its rollout model and first deployment (now, on the account's clock)."""
+    rollout = ServiceRollout(service, now_ms=clock.now_ms(service._account_id))
     service.ecsdeploy_rollout = rollout
     rollout.start_deployment()
+    rollout.settle()
     rollout.sync()
     return rollout

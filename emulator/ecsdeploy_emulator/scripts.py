@@ -6,7 +6,14 @@ application runs, exits before RUNNING, or never finishes starting; how its targ
 checks, replacements, circuit breaker, rollback). Each new deployment (CreateService, an
 UpdateService that starts a deployment, or ECS's own circuit-breaker rollback) takes the first
 matching entry: entries naming the service come before wildcard entries, each group FIFO. With no
-match the deployment completes in `DEFAULT_STEPS` polls with healthy targets.
+match the deployment's tasks start in `DEFAULT_START_SECONDS` and their targets are healthy.
+
+Time (simulated seconds of the account's clock, see `clock`): `start_seconds` is how long each task of
+the deployment takes from its launch to RUNNING (`complete`) or to its essential container's exit
+before RUNNING (`fail`); `steps` is the same duration in steps of `SECONDS_PER_STEP` (10 s, what one
+DescribeServices "poll" stood for when rollouts advanced per poll), kept for scripts written then.
+AWS documents no task start time: 30 s is our choice, the order of a Fargate task's ENI
+provisioning, image pull and container start for a small image.
 """
 
 from __future__ import annotations
@@ -18,8 +25,10 @@ OUTCOMES = ("complete", "fail", "stuck")
 TARGET_HEALTHS = ("healthy", "unhealthy", "initial")
 # ELB reason codes for an unhealthy target (ELBv2 API reference, TargetHealth.Reason).
 UNHEALTHY_REASONS = ("Target.FailedHealthChecks", "Target.ResponseCodeMismatch", "Target.Timeout")
-DEFAULT_STEPS = 2
-MAX_STEPS = 1000
+SECONDS_PER_STEP = 10
+DEFAULT_START_SECONDS = 30
+MAX_START_SECONDS = 86_400
+MAX_STEPS = MAX_START_SECONDS // SECONDS_PER_STEP
 MAX_COUNT = 1000
 
 
@@ -29,17 +38,21 @@ class ScriptError(ValueError):
 
 @dataclass(frozen=True)
 class ScriptedRollout:
-    """How one deployment behaves: its outcome, how many polls it takes, its targets' health."""
+    """How one deployment behaves: its outcome, how long its tasks take to start, its targets' health."""
 
     outcome: str = "complete"
-    steps: int = DEFAULT_STEPS
+    start_seconds: int = DEFAULT_START_SECONDS
     target_health: str = "healthy"
     unhealthy_reason: str = "Target.FailedHealthChecks"
+
+    @property
+    def start_ms(self) -> int:
+        return self.start_seconds * 1000
 
     def to_json(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome,
-            "steps": self.steps,
+            "start_seconds": self.start_seconds,
             "target_health": self.target_health,
             "unhealthy_reason": self.unhealthy_reason,
         }
@@ -103,7 +116,16 @@ def queue_for(account_id: str) -> RolloutQueue:
     return _QUEUES.setdefault(account_id, RolloutQueue())
 
 
-ENTRY_FIELDS = {"service", "cluster", "outcome", "steps", "target_health", "unhealthy_reason", "count"}
+ENTRY_FIELDS = {
+    "service",
+    "cluster",
+    "outcome",
+    "start_seconds",
+    "steps",
+    "target_health",
+    "unhealthy_reason",
+    "count",
+}
 
 
 def parse_entry(body: Any) -> QueueEntry:
@@ -114,7 +136,10 @@ def parse_entry(body: Any) -> QueueEntry:
     problems += _check_optional_name(body, "service") + _check_optional_name(body, "cluster")
     if body.get("outcome") not in OUTCOMES:
         problems.append(f"outcome must be one of {', '.join(OUTCOMES)}")
-    problems += _check_int(body, "steps", DEFAULT_STEPS, MAX_STEPS)
+    problems += _check_int(body, "start_seconds", DEFAULT_START_SECONDS, MAX_START_SECONDS)
+    problems += _check_int(body, "steps", 1, MAX_STEPS)
+    if "start_seconds" in body and "steps" in body:
+        problems.append("give start_seconds or steps (10 s each), not both")
     problems += _check_int(body, "count", 1, MAX_COUNT)
     if body.get("target_health", "healthy") not in TARGET_HEALTHS:
         problems.append(f"target_health must be one of {', '.join(TARGET_HEALTHS)}")
@@ -124,7 +149,9 @@ def parse_entry(body: Any) -> QueueEntry:
         raise ScriptError("; ".join(problems))
     rollout = ScriptedRollout(
         outcome=body["outcome"],
-        steps=body.get("steps", DEFAULT_STEPS),
+        start_seconds=body["steps"] * SECONDS_PER_STEP
+        if "steps" in body
+        else body.get("start_seconds", DEFAULT_START_SECONDS),
         target_health=body.get("target_health", "healthy"),
         unhealthy_reason=body.get("unhealthy_reason", UNHEALTHY_REASONS[0]),
     )

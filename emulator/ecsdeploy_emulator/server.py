@@ -20,7 +20,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from . import alb_data_plane, cbor_gateway, iam_enforcement, patches
+from . import alb_data_plane, cbor_gateway, clock, iam_enforcement, patches
 from .control_api import PREFIX, ControlApi
 
 
@@ -46,11 +46,16 @@ class EmulatorApp:
         return self.moto(environ, start_response)
 
 
-def make_emulator_server(host: str, port: int, enforce_iam: bool = False) -> BaseWSGIServer:
+def make_emulator_server(
+    host: str, port: int, enforce_iam: bool = False, time_factor: float | None = None
+) -> BaseWSGIServer:
     """A bound (not yet serving) threaded server; port 0 lets the kernel choose a free port.
 
     `enforce_iam` authorizes every AWS request against the caller's IAM policies (see
-    `iam_enforcement`); off, the server is moto's usual one, where every request is allowed."""
+    `iam_enforcement`); off, the server is moto's usual one, where every request is allowed.
+    `time_factor`: simulated seconds per real second (see `clock`; None: `clock.DEFAULT_FACTOR`)."""
+    if time_factor is not None:
+        clock.set_default_factor(time_factor)
     patches.install()
     if enforce_iam:
         iam_enforcement.enable()

@@ -2,8 +2,9 @@
 
 Stock moto reports every registered IP target as `healthy` and never uses the health-check settings.
 Here a target group keeps a health override per target id, set by the rollout model (ECS registers
-a service's task IPs on the container port in every target group of the service's `loadBalancers`)
-or by the control API, and DescribeTargetHealth returns it.
+a service's task IPs on the container port in every target group of the service's `loadBalancers`;
+the model runs the target group's health checks in simulated time, see `rollout`) or by the control
+API, and DescribeTargetHealth returns it.
 
 AWS: ELBv2 API Reference, "TargetHealth" (states initial, healthy, unhealthy, unused, draining,
 unavailable and their reason codes) and the ALB guide, "Check the health of your targets".
@@ -61,6 +62,57 @@ def registration_in_progress() -> TargetHealth:
     """A fresh `initial` health: distinct per registration so a later override can be told apart."""
     initial = DEFAULT_HEALTH["initial"]
     return TargetHealth(initial.state, initial.reason, initial.description)
+
+
+def initial_health_checking() -> TargetHealth:
+    """`initial` once checks have begun: "Elb.InitialHealthChecking - The load balancer is still sending
+    the target the minimum number of health checks required to determine its health status" (ELBv2
+    API Reference, TargetHealth; the description is what DescribeTargetHealth shows)."""
+    return TargetHealth("initial", "Elb.InitialHealthChecking", "Initial health checks in progress")
+
+
+# --- the target group's settings that take time (ALB guide, "Health checks for Application Load
+# Balancer target groups"; "Edit target group attributes", deregistration delay) ---------------
+
+DEFAULT_INTERVAL_SECONDS = 30
+DEFAULT_HEALTHY_THRESHOLD = 5
+DEFAULT_UNHEALTHY_THRESHOLD = 2
+DEFAULT_DEREGISTRATION_DELAY_SECONDS = 300
+
+
+def _positive_int(value: Any, default: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return number if number > 0 else default
+
+
+def interval_ms(target_group: FakeTargetGroup) -> int:
+    """HealthCheckIntervalSeconds (AWS's default for an ip target group over HTTP: 30)."""
+    seconds = getattr(target_group, "health_check_interval_seconds", None)
+    return _positive_int(seconds, DEFAULT_INTERVAL_SECONDS) * 1000
+
+
+def healthy_threshold(target_group: FakeTargetGroup) -> int:
+    """HealthyThresholdCount (AWS's default for an ALB target group: 5)."""
+    return _positive_int(getattr(target_group, "healthy_threshold_count", None), DEFAULT_HEALTHY_THRESHOLD)
+
+
+def unhealthy_threshold(target_group: FakeTargetGroup) -> int:
+    """UnhealthyThresholdCount (AWS's default for an ALB target group: 2)."""
+    return _positive_int(getattr(target_group, "unhealthy_threshold_count", None), DEFAULT_UNHEALTHY_THRESHOLD)
+
+
+def deregistration_delay_ms(target_group: FakeTargetGroup) -> int:
+    """`deregistration_delay.timeout_seconds` (0-3600, AWS's default 300)."""
+    attributes = getattr(target_group, "attributes", None) or {}
+    value = attributes.get("deregistration_delay.timeout_seconds", DEFAULT_DEREGISTRATION_DELAY_SECONDS)
+    try:
+        seconds = int(value)
+    except (TypeError, ValueError):
+        seconds = DEFAULT_DEREGISTRATION_DELAY_SECONDS
+    return max(0, seconds) * 1000
 
 
 def unhealthy(reason: str) -> TargetHealth:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from conftest import EcsWorld
+from conftest import FIRST_ROLLOUT, EcsWorld
 
 HOST = "stage.api.acme.example"
 AUTH_PATH = "/stage/auth/*"
@@ -103,9 +103,9 @@ class AlbWorld:
         return self.ecs.account.control("/apps", app)
 
     def running_service(self, **overrides: Any) -> dict[str, Any]:
-        """The EcsWorld service `auth` (2 tasks), polled until its first deployment completed."""
+        """The EcsWorld service `auth` (2 tasks), once its first deployment completed."""
         self.ecs.create_service(**overrides)
-        return self.ecs.poll(2)
+        return self.ecs.after(FIRST_ROLLOUT)
 
 
 def url_rewrite(rewrite: dict[str, str] = STRIP_AUTH) -> dict[str, Any]:

@@ -2,6 +2,10 @@
 
 The server is started exactly as scripts/emulator-start starts it (`python -m ecsdeploy_emulator`
 binding port 0 and writing the port to a file), with --parent-pid so it cannot outlive pytest.
+
+Each test account's clock is frozen (factor 0) when it is created: rollouts move only when a test
+steps simulated time forward (`Account.advance`, `EcsWorld.after`), so tests are fast and
+deterministic. Tests of the clock itself set a factor.
 """
 
 from __future__ import annotations
@@ -26,6 +30,18 @@ START_TIMEOUT_SECONDS = 30
 # One boto3 session for every client: it caches the service models (a new session per client
 # costs ~0.25 s of JSON loading); each client gets its account's credentials explicitly.
 BOTO3_SESSION = boto3.session.Session(region_name="us-east-1")
+
+# Simulated durations (seconds) of the EcsWorld rollouts: a task's start (the scripts' default), the
+# target group's health check interval and thresholds and its deregistration delay, as ecsdeploy's
+# manifest sets them by default (interval 10, healthy 2, unhealthy 3, deregistration delay 30).
+START = 30
+INTERVAL = 10
+HEALTHY_AFTER = 2 * INTERVAL
+UNHEALTHY_AFTER = 3 * INTERVAL
+DRAIN = 30
+# A first deployment: tasks start, then pass 2 checks. A later one: the old tasks drain too.
+FIRST_ROLLOUT = START + HEALTHY_AFTER
+NEXT_ROLLOUT = START + HEALTHY_AFTER + DRAIN
 
 
 @dataclass
@@ -90,8 +106,23 @@ class Account:
         assert status == 200, state
         return state
 
+    def clock(self, **body: Any) -> Any:
+        """POST the account's clock (`factor`, `advance_seconds`); without arguments GET it."""
+        if not body:
+            status, answer = self.emulator.request("GET", f"/_ecsdeploy/accounts/{self.account_id}/clock")
+            assert status == 200, answer
+            return answer
+        return self.control("/clock", body)
 
-def start_emulator(tmp_path: Path, parent_pid: int) -> Emulator:
+    def advance(self, seconds: float) -> Any:
+        """Steps the account's simulated time forward."""
+        return self.clock(advance_seconds=seconds)
+
+    def now(self) -> float:
+        return float(self.clock()["now_seconds"])
+
+
+def start_emulator(tmp_path: Path, parent_pid: int, flags: tuple[str, ...] = ()) -> Emulator:
     port_file = tmp_path / "port"
     log_path = tmp_path / "server.log"
     environment = {**os.environ, "PYTHONPATH": str(EMULATOR_DIR)}
@@ -109,6 +140,7 @@ def start_emulator(tmp_path: Path, parent_pid: int) -> Emulator:
                 str(port_file),
                 "--parent-pid",
                 str(parent_pid),
+                *flags,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -148,17 +180,24 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
     stop_emulator(started)
 
 
+def new_account(emulator: Emulator, frozen: bool = True) -> Account:
+    """A fresh account; its clock frozen unless `frozen` is false (then it runs at the server's factor)."""
+    created = emulator.post("/_ecsdeploy/accounts", {})
+    account = Account(emulator, created["account_id"], created["access_key_id"], created["secret_access_key"])
+    if frozen:
+        account.clock(factor=0)
+    return account
+
+
 @pytest.fixture
 def account(emulator: Emulator) -> Account:
-    created = emulator.post("/_ecsdeploy/accounts", {})
-    return Account(emulator, created["account_id"], created["access_key_id"], created["secret_access_key"])
+    return new_account(emulator)
 
 
 @pytest.fixture
 def other_account(emulator: Emulator) -> Account:
     """A second fresh account, for tests of isolation."""
-    created = emulator.post("/_ecsdeploy/accounts", {})
-    return Account(emulator, created["account_id"], created["access_key_id"], created["secret_access_key"])
+    return new_account(emulator)
 
 
 @dataclass
@@ -166,7 +205,8 @@ class EcsWorld:
     """A cluster `acme`, task definitions auth:1 and auth:2, a target group, subnets and a security group.
 
     The target group is attached to a load balancer (`ecs-world`, an HTTP:80 listener forwarding to
-    it), as ECS requires of a service's target groups.
+    it), as ECS requires of a service's target groups. Its health checks and deregistration delay are
+    ecsdeploy's defaults (see `INTERVAL`, `HEALTHY_AFTER`, `UNHEALTHY_AFTER`, `DRAIN`).
     """
 
     account: Account
@@ -203,17 +243,35 @@ class EcsWorld:
     def describe(self, name: str = "auth") -> dict[str, Any]:
         return self.ecs.describe_services(cluster="acme", services=[name])["services"][0]
 
-    def poll(self, times: int, name: str = "auth") -> dict[str, Any]:
-        service: dict[str, Any] = {}
-        for _ in range(times):
-            service = self.describe(name)
-        return service
+    def after(self, seconds: float, name: str = "auth") -> dict[str, Any]:
+        """The service as DescribeServices shows it `seconds` of simulated time later."""
+        self.account.advance(seconds)
+        return self.describe(name)
 
     def target_health(self) -> dict[str, dict[str, Any]]:
         descriptions = self.elbv2.describe_target_health(TargetGroupArn=self.target_group_arn)
         return {
             item["Target"]["Id"]: item["TargetHealth"] for item in descriptions["TargetHealthDescriptions"]
         }
+
+
+def create_target_group(elbv2: Any, vpc_id: str, name: str = "auth") -> str:
+    """An ip target group with ecsdeploy's default health checks and deregistration delay."""
+    target_group_arn = elbv2.create_target_group(
+        Name=name,
+        Protocol="HTTP",
+        Port=8080,
+        VpcId=vpc_id,
+        TargetType="ip",
+        HealthCheckIntervalSeconds=INTERVAL,
+        HealthyThresholdCount=HEALTHY_AFTER // INTERVAL,
+        UnhealthyThresholdCount=UNHEALTHY_AFTER // INTERVAL,
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.modify_target_group_attributes(
+        TargetGroupArn=target_group_arn,
+        Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": str(DRAIN)}],
+    )
+    return target_group_arn
 
 
 def nat_gateway_egress(ec2: Any, vpc_id: str, private_subnet_ids: list[str]) -> dict[str, str]:
@@ -280,9 +338,7 @@ def make_ecs_world(account: Account) -> EcsWorld:
         )["taskDefinition"]["taskDefinitionArn"]
         for version in (1, 2)
     ]
-    target_group_arn = elbv2.create_target_group(
-        Name="auth", Protocol="HTTP", Port=8080, VpcId=vpc_id, TargetType="ip"
-    )["TargetGroups"][0]["TargetGroupArn"]
+    target_group_arn = create_target_group(elbv2, vpc_id)
     # ECS refuses a target group no load balancer forwards to (see validation.ecs).
     load_balancer_arn = elbv2.create_load_balancer(
         Name="ecs-world", Subnets=subnet_ids, SecurityGroups=[security_group_id], Scheme="internal"

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from conftest import Account, nat_gateway_egress
+from conftest import Account, create_target_group, nat_gateway_egress
 
 REGION = "us-east-1"
 REPOSITORY = "acme/auth"
@@ -185,11 +185,10 @@ class FargateWorld:
     def describe(self, name: str = "auth") -> dict[str, Any]:
         return self.ecs.describe_services(cluster="acme", services=[name])["services"][0]
 
-    def poll(self, times: int, name: str = "auth") -> dict[str, Any]:
-        service: dict[str, Any] = {}
-        for _ in range(times):
-            service = self.describe(name)
-        return service
+    def after(self, seconds: float, name: str = "auth") -> dict[str, Any]:
+        """The service as DescribeServices shows it `seconds` of simulated time later."""
+        self.account.advance(seconds)
+        return self.describe(name)
 
     def put_role_policy(self, document: dict[str, Any]) -> None:
         self.client("iam").put_role_policy(
@@ -203,8 +202,7 @@ class FargateWorld:
             task["stopped_reason"]
             for service in state["services"]
             if service["service"] == name
-            for deployment in service["deployments"]
-            for task in deployment["stopped_tasks"]
+            for task in service["stopped_tasks"]
         ]
 
 
@@ -268,9 +266,7 @@ def make_fargate_world(account: Account, egress: str = "nat", secret_arn: str | 
         RoleName=ROLE_NAME, PolicyName="ecsdeploy", PolicyDocument=json.dumps(ecsdeploy_policy(account.account_id))
     )
     ecs.create_cluster(clusterName="acme")
-    target_group_arn = elbv2.create_target_group(
-        Name="auth", Protocol="HTTP", Port=8080, VpcId=vpc_id, TargetType="ip"
-    )["TargetGroups"][0]["TargetGroupArn"]
+    target_group_arn = create_target_group(elbv2, vpc_id)
     # ECS wants a load balancer in front of a service's target group.
     load_balancer_arn = elbv2.create_load_balancer(
         Name="fargate-world", Subnets=subnet_ids, SecurityGroups=[security_group_id], Scheme="internal"

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from alb_world import HOST, AlbWorld, host_rewrite, make_alb_world, url_rewrite
-from conftest import Account, EcsWorld
+from conftest import HEALTHY_AFTER, START, Account, EcsWorld
 
 
 @pytest.fixture
@@ -190,15 +190,17 @@ def test_no_registered_targets_answers_503(alb: AlbWorld) -> None:
 
 def test_targets_still_registering_receive_nothing(alb: AlbWorld) -> None:
     """ALB guide, "Health checks for Application Load Balancer target groups": "After your target is
-    registered, it must pass one health check to be considered healthy" and "Each load balancer node
-    routes requests only to the healthy targets". All targets `initial`: 503."""
+    registered, it must pass one health check to be considered healthy" (here HealthyThresholdCount
+    checks: stricter) and "Each load balancer node routes requests only to the healthy targets". All
+    targets `initial`: 503. The data plane sees the targets as they are at the account's simulated
+    time, without any DescribeServices."""
     alb.forward_rule(transforms=[url_rewrite()])
     alb.set_app(service="auth", routes={"/health": 200})
     alb.ecs.create_service()
-    alb.ecs.describe()  # tasks launched, targets initial
+    alb.ecs.account.advance(START)  # tasks running, targets initial
     assert {h["State"] for h in alb.ecs.target_health().values()} == {"initial"}
     assert alb.request("/stage/auth/health").status == 503
-    alb.ecs.describe()
+    alb.ecs.account.advance(HEALTHY_AFTER)
     assert alb.request("/stage/auth/health").status == 200
 
 
@@ -225,7 +227,7 @@ def test_all_targets_unhealthy_fails_open(alb: AlbWorld) -> None:
     regardless of their health status." """
     alb.forward_rule(transforms=[url_rewrite()])
     alb.set_app(service="auth", routes={"/health": 200, "/work": 200})
-    alb.running_service()
+    alb.running_service(healthCheckGracePeriodSeconds=600)  # ECS keeps the unhealthy tasks meanwhile
     alb.ecs.account.control(
         "/elbv2/target-health", {"target_group_arn": alb.ecs.target_group_arn, "state": "unhealthy"}
     )
@@ -283,9 +285,9 @@ def test_each_deployment_answers_with_the_app_of_its_image(alb: AlbWorld) -> Non
     assert alb.request("/stage/auth/v2").status == 404
 
     alb.ecs.ecs.update_service(cluster="acme", service="auth", taskDefinition="auth:2")
-    alb.ecs.describe()  # new tasks registering; the old ones serve
+    alb.ecs.account.advance(START)  # new tasks registering; the old ones serve
     assert {alb.request("/stage/auth/v1").status for _ in range(4)} == {200}
-    alb.ecs.describe()  # completed: old tasks draining, new ones healthy
+    alb.ecs.account.advance(HEALTHY_AFTER)  # new ones healthy, old ones draining (no new requests)
     replies = [alb.request("/stage/auth/v2") for _ in range(4)]
     assert {reply.status for reply in replies} == {200}
     task_definitions = {reply.headers["x-ecsdeploy-task-definition"] for reply in replies}

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from alb_world import AlbWorld, make_alb_world, url_rewrite
-from conftest import Account, EcsWorld
+from conftest import FIRST_ROLLOUT, HEALTHY_AFTER, INTERVAL, START, UNHEALTHY_AFTER, Account, EcsWorld
 
 # These tests look at target health itself: a long grace period keeps ECS from replacing the tasks
 # whose targets turn unhealthy (ECS API Reference, CreateService healthCheckGracePeriodSeconds: "The
@@ -78,10 +78,13 @@ def test_target_health_follows_the_apps_answer_to_the_health_check(alb: AlbWorld
     """ALB guide, "Health checks for Application Load Balancer target groups": the load balancer sends a
     health check request to each registered target at HealthCheckPath; ELBv2 API Reference,
     "TargetHealth": Target.ResponseCodeMismatch "The health checks did not return an expected HTTP
-    code". ECS reports the unhealthy target as a service event."""
+    code". ECS reports the unhealthy target as a service event. Unhealthy after UnhealthyThresholdCount
+    (3) failed checks."""
     alb.set_app(service="auth", routes={"/health": 503})
     alb.ecs.create_service(desiredCount=1, healthCheckGracePeriodSeconds=IGNORE_HEALTH)
-    alb.ecs.poll(2)
+    alb.ecs.account.advance(START + UNHEALTHY_AFTER - 1)
+    assert [h["State"] for h in health(alb.ecs)] == ["initial"]
+    alb.ecs.account.advance(1)
     assert health(alb.ecs) == [
         {
             "State": "unhealthy",
@@ -111,7 +114,7 @@ def test_the_matcher_decides_what_is_healthy(alb: AlbWorld, matcher: str, status
     alb.elbv2.modify_target_group(TargetGroupArn=alb.ecs.target_group_arn, Matcher={"HttpCode": matcher})
     alb.set_app(service="auth", routes={"/health": status})
     alb.ecs.create_service(desiredCount=1, healthCheckGracePeriodSeconds=IGNORE_HEALTH)
-    alb.ecs.poll(2)
+    alb.ecs.account.advance(START + UNHEALTHY_AFTER)
     assert [h["State"] for h in health(alb.ecs)] == [state]
 
 
@@ -120,24 +123,33 @@ def test_the_health_check_path_is_the_target_groups(alb: AlbWorld) -> None:
     health checks] The destination for health checks on the targets." """
     alb.set_app(service="auth", routes={"/health": 200, "/ping": 500})
     alb.ecs.create_service(desiredCount=1, healthCheckGracePeriodSeconds=IGNORE_HEALTH)
-    alb.ecs.poll(2)
+    alb.ecs.account.advance(FIRST_ROLLOUT)
     assert [h["State"] for h in health(alb.ecs)] == ["healthy"]
     alb.elbv2.modify_target_group(TargetGroupArn=alb.ecs.target_group_arn, HealthCheckPath="/ping")
-    alb.ecs.describe()  # the next poll is the next health check
+    alb.ecs.account.advance(UNHEALTHY_AFTER - 1)  # two failed checks so far
+    assert [h["State"] for h in health(alb.ecs)] == ["healthy"]
+    alb.ecs.account.advance(1)
     assert [h["State"] for h in health(alb.ecs)] == ["unhealthy"]
 
 
-def test_setting_an_app_rechecks_running_targets(alb: AlbWorld) -> None:
+def test_a_changed_app_is_seen_by_the_next_health_checks(alb: AlbWorld) -> None:
     """ALB guide, "Health checks for Application Load Balancer target groups": the load balancer
-    "periodically sends requests to its registered targets to test their status"; here a changed app
-    is checked at once. The ALB then routes to healthy targets only (or fails open)."""
+    "periodically sends requests to its registered targets to test their status"; "If the health
+    checks exceed UnhealthyThresholdCount consecutive failures, the load balancer takes the target out
+    of service. When the health checks exceed HealthyThresholdCount consecutive successes, the load
+    balancer puts the target back in service." The ALB routes to healthy targets only (or fails open)."""
     alb.forward_rule(transforms=[url_rewrite()])
-    alb.running_service()
+    alb.running_service(healthCheckGracePeriodSeconds=IGNORE_HEALTH)
     assert {h["State"] for h in health(alb.ecs)} == {"healthy"}  # scripted: no app yet
 
     alb.set_app(service="auth", routes={"/health": 500})
+    assert {h["State"] for h in health(alb.ecs)} == {"healthy"}  # no check has seen it yet
+    alb.ecs.account.advance(UNHEALTHY_AFTER)
     assert {h["Reason"] for h in health(alb.ecs)} == {"Target.ResponseCodeMismatch"}
     alb.set_app(service="auth", routes={"/health": 200})
+    alb.ecs.account.advance(HEALTHY_AFTER - INTERVAL)
+    assert {h["State"] for h in health(alb.ecs)} == {"unhealthy"}
+    alb.ecs.account.advance(INTERVAL)
     assert {h["State"] for h in health(alb.ecs)} == {"healthy"}
     assert alb.request("/stage/auth/health").status == 200
 
@@ -147,13 +159,14 @@ def test_the_control_apis_target_health_wins_over_the_app(alb: AlbWorld) -> None
     the app answers."""
     alb.set_app(service="auth", routes={"/health": 200})
     alb.ecs.create_service(desiredCount=1, healthCheckGracePeriodSeconds=IGNORE_HEALTH)
-    alb.ecs.poll(2)
+    alb.ecs.account.advance(FIRST_ROLLOUT)
     alb.ecs.account.control(
         "/elbv2/target-health",
         {"target_group_arn": alb.ecs.target_group_arn, "state": "unhealthy", "reason": "Target.Timeout"},
     )
-    alb.ecs.poll(2)
+    alb.ecs.account.advance(120)
     alb.set_app(service="auth", routes={"/health": 200, "/x": 200})
+    alb.ecs.account.advance(120)
     assert [h["Reason"] for h in health(alb.ecs)] == ["Target.Timeout"]
 
 
@@ -163,7 +176,7 @@ def test_without_an_app_the_scripted_health_stays(alb: AlbWorld) -> None:
     alb.ecs.account.queue_rollout(outcome="complete", target_health="unhealthy", unhealthy_reason="Target.Timeout")
     alb.set_app(service="billing", routes={"/health": 200})
     alb.ecs.create_service(desiredCount=1, healthCheckGracePeriodSeconds=IGNORE_HEALTH)
-    alb.ecs.poll(3)
+    alb.ecs.account.advance(START + UNHEALTHY_AFTER)
     assert [h["Reason"] for h in health(alb.ecs)] == ["Target.Timeout"]
 
 
@@ -173,10 +186,10 @@ def test_an_image_specific_app_decides_the_health_of_its_tasks_only(alb: AlbWorl
     alb.set_app(service="auth", routes={"/health": 200})
     alb.set_app(service="auth", image="auth:2", routes={"/health": 503})
     alb.ecs.create_service(desiredCount=1, healthCheckGracePeriodSeconds=IGNORE_HEALTH)
-    alb.ecs.poll(2)
+    alb.ecs.account.advance(FIRST_ROLLOUT)
     [old] = alb.ecs.target_health()
     alb.ecs.ecs.update_service(cluster="acme", service="auth", taskDefinition="auth:2")
-    alb.ecs.poll(2)
+    alb.ecs.account.advance(START + UNHEALTHY_AFTER)
     states = {target: h["State"] for target, h in alb.ecs.target_health().items()}
-    assert states[old] in ("healthy", "draining")
+    assert states[old] == "healthy"  # the new deployment never completes: the old task stays
     assert {state for target, state in states.items() if target != old} == {"unhealthy"}

@@ -13,7 +13,16 @@ from typing import Any
 
 import pytest
 
-from conftest import EMULATOR_DIR, Account, Emulator, make_ecs_world, start_emulator, stop_emulator
+from conftest import (
+    EMULATOR_DIR,
+    FIRST_ROLLOUT,
+    Account,
+    Emulator,
+    make_ecs_world,
+    new_account,
+    start_emulator,
+    stop_emulator,
+)
 
 
 @pytest.mark.parametrize(
@@ -21,8 +30,11 @@ from conftest import EMULATOR_DIR, Account, Emulator, make_ecs_world, start_emul
     [
         ({}, "outcome must be one of complete, fail, stuck"),
         ({"outcome": "explode"}, "outcome must be one of"),
-        ({"outcome": "fail", "steps": 0}, "steps must be an integer from 1 to 1000"),
+        ({"outcome": "fail", "steps": 0}, "steps must be an integer from 1 to 8640"),
         ({"outcome": "fail", "steps": "2"}, "steps must be an integer"),
+        ({"outcome": "fail", "start_seconds": 0}, "start_seconds must be an integer from 1 to 86400"),
+        ({"outcome": "fail", "start_seconds": 2.5}, "start_seconds must be an integer"),
+        ({"outcome": "fail", "steps": 2, "start_seconds": 20}, "give start_seconds or steps (10 s each), not both"),
         ({"outcome": "fail", "count": True}, "count must be an integer"),
         (
             {"outcome": "fail", "target_health": "sick"},
@@ -166,10 +178,13 @@ def test_world_cli_builds_the_same_world(account: Account) -> None:
     check_world(account, json.loads(completed.stdout))
 
 
-def test_server_exits_when_its_parent_pid_is_gone(tmp_path: Path) -> None:
+def test_server_exits_when_its_parent_pid_is_gone_and_takes_a_time_factor(tmp_path: Path) -> None:
     parent = subprocess.Popen(["sleep", "30"])
-    emulator = start_emulator(tmp_path, parent.pid)
+    emulator = start_emulator(tmp_path, parent.pid, ("--time-factor", "250"))
     try:
+        created = emulator.post("/_ecsdeploy/accounts", {})
+        status, answer = emulator.request("GET", f"/_ecsdeploy/accounts/{created['account_id']}/clock")
+        assert (status, answer["factor"], answer["default_factor"]) == (200, 250.0, 250.0)
         parent.kill()
         parent.wait()
         emulator.process.wait(timeout=5)
@@ -184,12 +199,11 @@ def test_parallel_rollouts_in_separate_accounts(emulator: Emulator) -> None:
     """8 clients at once, each polling its own rollout and target health: no cross-talk, no errors."""
 
     def one_client(index: int) -> tuple[str, set[str]]:
-        created = emulator.post("/_ecsdeploy/accounts", {})
-        world = make_ecs_world(
-            Account(emulator, created["account_id"], created["access_key_id"], created["secret_access_key"])
-        )
+        account = new_account(emulator)
+        world = make_ecs_world(account)
         world.create_service(f"service-{index}", desiredCount=index % 3 + 1)
         for _ in range(3):
+            account.advance(FIRST_ROLLOUT / 3)
             service = world.describe(f"service-{index}")
             world.target_health()
         healthy = {health["State"] for health in world.target_health().values()}

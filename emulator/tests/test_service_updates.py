@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import EcsWorld
+from conftest import DRAIN, FIRST_ROLLOUT, HEALTHY_AFTER, START, EcsWorld
 
 
 def finish_rollout(world: EcsWorld) -> None:
-    assert world.poll(2)["deployments"][0]["rolloutState"] == "COMPLETED"
+    assert world.after(FIRST_ROLLOUT)["deployments"][0]["rolloutState"] == "COMPLETED"
 
 
 def test_update_with_the_same_task_definition_starts_no_deployment(ecs_world: EcsWorld) -> None:
@@ -50,6 +50,9 @@ def test_force_new_deployment_starts_one_with_the_same_task_definition(ecs_world
 
 
 def test_desired_count_only_update_resizes_the_primary_without_a_deployment(ecs_world: EcsWorld) -> None:
+    """ECS API Reference, UpdateService: a new desiredCount alone starts no deployment; the scheduler
+    starts the missing tasks (which take their time to start) or stops the surplus, whose targets
+    drain for the deregistration delay."""
     ecs_world.create_service()
     finish_rollout(ecs_world)
     deployment_id = ecs_world.describe()["deployments"][0]["id"]
@@ -61,13 +64,16 @@ def test_desired_count_only_update_resizes_the_primary_without_a_deployment(ecs_
         4,
         "COMPLETED",
     )
-    assert (updated["desiredCount"], updated["runningCount"]) == (4, 4)
+    assert (updated["desiredCount"], updated["runningCount"], updated["pendingCount"]) == (4, 2, 2)
+    scaled_up = ecs_world.after(START)
+    assert (scaled_up["runningCount"], scaled_up["pendingCount"]) == (4, 0)
     assert len(ecs_world.target_health()) == 4
+    ecs_world.account.advance(HEALTHY_AFTER)
 
     scaled_down = ecs_world.ecs.update_service(cluster="acme", service="auth", desiredCount=1)["service"]
     assert (scaled_down["runningCount"], scaled_down["deployments"][0]["id"]) == (1, deployment_id)
-    ecs_world.describe()  # the stopped tasks' targets drain, then go
-    ecs_world.describe()
+    assert sorted(h["State"] for h in ecs_world.target_health().values()) == ["draining"] * 3 + ["healthy"]
+    ecs_world.account.advance(DRAIN)  # the stopped tasks' targets drained, then went
     assert len(ecs_world.target_health()) == 1
 
 

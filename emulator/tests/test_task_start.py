@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Account
+from conftest import FIRST_ROLLOUT, START, Account, create_target_group, new_account
 from fargate_world import (
     LOG_GROUP,
     REGION,
@@ -49,18 +49,20 @@ def states(service: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def starts(world: FargateWorld) -> dict[str, Any]:
-    """Creates the service and polls until its first deployment is COMPLETED (or fails the test)."""
+    """Creates the service and checks that its first deployment is COMPLETED when it should be."""
     world.create_service()
-    service = world.poll(2)
+    service = world.after(FIRST_ROLLOUT)
     assert states(service) == [("PRIMARY", "COMPLETED")], (messages(service), world.stopped_reasons())
     assert service["runningCount"] == 1
     return service
 
 
-def fails_to_start(world: FargateWorld, reason_start: str, polls: int = 2, **service: Any) -> dict[str, Any]:
-    """Creates the service, polls, and checks its tasks stopped with a reason starting `reason_start`."""
+def fails_to_start(world: FargateWorld, reason_start: str, **service: Any) -> dict[str, Any]:
+    """Creates the service and checks its task stopped at the end of its start (30 s) with a reason
+    starting `reason_start`."""
     world.create_service(**service)
-    described = world.poll(polls)
+    assert world.after(START - 1)["deployments"][0]["failedTasks"] == 0
+    described = world.after(1)
     [deployment] = described["deployments"]
     assert deployment["runningCount"] == 0
     assert deployment["failedTasks"] >= 1
@@ -174,7 +176,7 @@ def test_a_public_ip_in_a_public_subnet_is_a_way_out(other_account: Account) -> 
     internet gateway reaches ECR, Secrets Manager and CloudWatch Logs."""
     world = make_fargate_world(other_account, egress="public")
     world.create_service(assign_public_ip="ENABLED")
-    assert states(world.poll(2)) == [("PRIMARY", "COMPLETED")]
+    assert states(world.after(FIRST_ROLLOUT)) == [("PRIMARY", "COMPLETED")]
 
 
 def test_a_security_group_without_https_egress_cuts_the_task_off(account: Account) -> None:
@@ -204,17 +206,14 @@ def test_the_standard_world_lets_ecsdeploys_tasks_start_unless_its_egress_is_non
     ecsdeploy's end-to-end tests use it: ecsdeploy's execution role policy, an image in ECR, the
     world's secret, awslogs (the same documents as the tests above)."""
     for egress, other in (("nat", None), ("endpoints", None), ("none", ECR_CONNECTION)):
-        created = account.emulator.post("/_ecsdeploy/accounts", {})
-        fresh = Account(account.emulator, created["account_id"], created["access_key_id"], created["secret_access_key"])
+        fresh = new_account(account.emulator)
         world_ids = fresh.control("/world", {"egress": egress})
         stage_secret = world_ids["secrets"]["stage/auth/db"]
         world = make_fargate_world(fresh, egress="none", secret_arn=stage_secret)  # its own VPC goes unused
         world.put_role_policy(ecsdeploy_policy(fresh.account_id, [f"{stage_secret.rsplit('-', 1)[0]}-??????"]))
         world.register(container={"secrets": [{"name": "DB_PASSWORD", "valueFrom": f"{stage_secret}:password::"}]})
         elbv2 = fresh.client("elbv2")
-        group = elbv2.create_target_group(
-            Name="stage-auth", Protocol="HTTP", Port=8080, VpcId=world_ids["vpc_id"], TargetType="ip"
-        )["TargetGroups"][0]["TargetGroupArn"]
+        group = create_target_group(elbv2, world_ids["vpc_id"], name="stage-auth")
         balancer = elbv2.create_load_balancer(Name="acme", Subnets=world_ids["public_subnet_ids"])["LoadBalancers"][0]
         elbv2.create_listener(
             LoadBalancerArn=balancer["LoadBalancerArn"],
@@ -236,7 +235,7 @@ def test_the_standard_world_lets_ecsdeploys_tasks_start_unless_its_egress_is_non
                 }
             },
         )
-        service = world.poll(2, "stage-auth")
+        service = world.after(FIRST_ROLLOUT, "stage-auth")
         if other is None:
             assert states(service) == [("PRIMARY", "COMPLETED")], world.stopped_reasons("stage-auth")
         else:
@@ -530,7 +529,8 @@ def test_a_role_ecs_tasks_cannot_assume_launches_no_task(account: Account) -> No
     }
     world.client("iam").update_assume_role_policy(RoleName=ROLE_NAME, PolicyDocument=json.dumps(trust))
     world.create_service()
-    service = world.poll(2)
+    assert world.after(9)["deployments"][0]["failedTasks"] == 1
+    service = world.after(1)  # ECS tries again 10 s later
     assert service["deployments"][0]["failedTasks"] == 2
     assert not any("has started" in m for m in messages(service))
     assert (
@@ -647,7 +647,7 @@ def test_each_start_failure_cause_is_reported_once_until_a_task_is_healthy(accou
     successfully." Without the circuit breaker the failures go on."""
     world = make_fargate_world(account, egress="none")
     world.create_service(deploymentConfiguration={"deploymentCircuitBreaker": {"enable": False, "rollback": False}})
-    service = world.poll(6)
+    service = world.after(5 * START)  # launches at 0, 30, ... 150 s; 5 starts failed
     texts = messages(service)
     assert sum(m.startswith("(service auth) was unable to place a task.") for m in texts) == 1
     assert texts.count("(service auth) is unable to consistently start tasks successfully.") == 1

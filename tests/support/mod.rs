@@ -190,7 +190,7 @@ impl TestAccount {
             .env("AWS_SECRET_ACCESS_KEY", &self.secret_access_key)
             .env("AWS_REGION", "us-east-1")
             .env("AWS_MAX_ATTEMPTS", "2")
-            // Rollouts in the emulator progress per poll: poll fast; check the stand-in service.
+            // The emulator runs rollouts 100 times faster than AWS: 50 ms here is AWS's 5 s poll.
             .env("ECSDEPLOY_POLL_INTERVAL", "50ms")
             .env("ECSDEPLOY_HEALTH_CHECK_BASE_URL", &self.stand_in.base_url);
         command
