@@ -23,7 +23,8 @@ fn stage_overrides(original: &str, level: &str) -> String {
 /// An account with the test world, repositories, images, and stage deployed once (healthy) from
 /// a manifest copy whose auth settings suit the failure cases.
 async fn deployed_stage() -> (TestAccount, aws_config::SdkConfig, TempDir, String) {
-    let account = TestAccount::new();
+    // These tests script the service's answers request by request: the stand-in, not an app.
+    let account = TestAccount::new().with_stand_in_checks();
     account.create_world();
     let directory = support::manifest_copy();
     let original = std::fs::read_to_string(directory.path().join("environments/stage.toml")).unwrap();

@@ -151,8 +151,12 @@ fn start_private_emulator(flags: &[&str]) -> String {
 /// An emulator account of this test's own, with an access key that maps to it.
 #[derive(Clone)]
 pub struct TestAccount {
-    /// The service stand-in the gate's HTTP check reaches (answers 200 until told otherwise).
+    /// A stand-in for the services that answers what a test tells it, request by request; the
+    /// gate's HTTP check reaches it only after [`TestAccount::with_stand_in_checks`].
     pub stand_in: http_server::StandIn,
+    /// Where the gate's HTTP check goes: the emulator's ALB data plane for this account (its
+    /// rules, rewrites and healthy targets, and the apps scripted behind them), or the stand-in.
+    pub health_check_base_url: String,
     pub endpoint: String,
     pub account_id: String,
     pub access_key_id: String,
@@ -171,9 +175,11 @@ impl TestAccount {
         assert!((200..300).contains(&status), "creating an account ({status}): {body}");
         let account: serde_json::Value = serde_json::from_str(&body).expect("account JSON");
         let field = |name: &str| account[name].as_str().unwrap_or_else(|| panic!("{name} in {body}")).to_string();
+        let account_id = field("account_id");
         TestAccount {
             stand_in: http_server::StandIn::start(),
-            account_id: field("account_id"),
+            health_check_base_url: format!("{endpoint}/_ecsdeploy/accounts/{account_id}/alb/acme/api.acme.example"),
+            account_id,
             access_key_id: field("access_key_id"),
             secret_access_key: field("secret_access_key"),
             endpoint,
@@ -192,8 +198,24 @@ impl TestAccount {
             .env("AWS_MAX_ATTEMPTS", "2")
             // The emulator runs rollouts 100 times faster than AWS: 50 ms here is AWS's 5 s poll.
             .env("ECSDEPLOY_POLL_INTERVAL", "50ms")
-            .env("ECSDEPLOY_HEALTH_CHECK_BASE_URL", &self.stand_in.base_url);
+            .env("ECSDEPLOY_HEALTH_CHECK_BASE_URL", &self.health_check_base_url);
         command
+    }
+
+    /// The gate's HTTP check goes to the stand-in, for tests that script its answers one request
+    /// at a time (which the apps behind the emulator's ALB cannot).
+    pub fn with_stand_in_checks(mut self) -> Self {
+        self.health_check_base_url = self.stand_in.base_url.clone();
+        self
+    }
+
+    /// The app behind ECS service `service` answers `routes` (`{"/health": 200}`), any other
+    /// path 404 (see emulator/README.md, apps).
+    pub fn script_app(&self, service: &str, routes: serde_json::Value) {
+        let body = serde_json::json!({"service": service, "routes": routes});
+        let path = format!("/_ecsdeploy/accounts/{}/apps", self.account_id);
+        let (status, answer) = http::post(&self.endpoint, &path, &body.to_string()).expect("script an app");
+        assert!((200..300).contains(&status), "scripting an app ({status}): {answer}");
     }
 
     /// Scripts the next rollout(s) of the emulator (see emulator/README.md, control API).
@@ -210,6 +232,16 @@ impl TestAccount {
 
     /// The standard test world with options (`{"egress": "none"}`: see emulator/README.md).
     pub fn create_world_with(&self, options: serde_json::Value) -> serde_json::Value {
+        // The shipped manifest's services in every environment serve their health path, and
+        // only that, behind the account's ALB. (Checked through the stand-in, the scripted
+        // target health of the rollouts stays in force: an app would decide it.)
+        let apps =
+            if self.health_check_base_url == self.stand_in.base_url { &[][..] } else { &["test-", "stage-", ""][..] };
+        for prefix in apps {
+            for service in SERVICES {
+                self.script_app(&format!("{prefix}{service}"), serde_json::json!({"/health": 200}));
+            }
+        }
         let path = format!("/_ecsdeploy/accounts/{}/world", self.account_id);
         let (status, body) = http::post(&self.endpoint, &path, &options.to_string()).expect("world");
         assert!((200..300).contains(&status), "creating the world ({status}): {body}");
