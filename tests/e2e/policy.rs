@@ -84,3 +84,16 @@ async fn a_missing_permission_fails_at_once_naming_it() {
     let families = ecs.list_task_definitions().send().await.unwrap();
     assert!(families.task_definition_arns().is_empty(), "{:?}", families.task_definition_arns());
 }
+
+/// Credentials AWS does not know are refused, which is not the same as having none: the emulator
+/// in enforcing mode answers an unknown access key as AWS does (InvalidClientTokenId).
+#[test]
+fn refused_credentials_are_told_apart_from_missing_ones() {
+    let mut account = TestAccount::at(iam_enforcing_emulator_endpoint());
+    account.access_key_id = "AKIAIOSFODNN7EXAMPLE".into();
+    account.secret_access_key = "not-a-real-secret".into();
+    let doctor = run(account.ecsdeploy(&["doctor"]).current_dir(root()));
+    assert_eq!(doctor.code, 1, "{}", doctor.transcript());
+    assert!(doctor.stdout.contains("the credentials were refused"), "{}", doctor.stdout);
+    assert!(!doctor.stdout.contains("no AWS credentials were found"), "{}", doctor.stdout);
+}
