@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
 import pytest
-from conftest import EMULATOR_DIR, START_TIMEOUT_SECONDS, Account, Emulator, make_ecs_world, stop_emulator
+from conftest import Account, Emulator, make_ecs_world, start_emulator, stop_emulator
 from test_cloudwatch_cbor import CborClient, alarm_members
 
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -37,28 +33,7 @@ ASSUME_BY_ECS_TASKS = json.dumps(
 
 def start_enforcing_emulator(tmp_path: Path) -> Emulator:
     """`python -m ecsdeploy_emulator --enforce-iam`, as a Rust harness would start it."""
-    port_file = tmp_path / "port"
-    log_path = tmp_path / "server.log"
-    environment = {**os.environ, "PYTHONPATH": str(EMULATOR_DIR)}
-    command = [sys.executable, "-m", "ecsdeploy_emulator", "--host", "127.0.0.1", "--port", "0"]
-    command += ["--port-file", str(port_file), "--parent-pid", str(os.getpid()), "--enforce-iam"]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=environment)
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"emulator exited: {log_path.read_text()[-2000:]}")
-        if port_file.exists() and port_file.read_text().strip():
-            endpoint = f"http://127.0.0.1:{port_file.read_text().strip()}"
-            try:
-                with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2) as response:
-                    if response.status == 200:
-                        return Emulator(endpoint, process, log_path)
-            except OSError:
-                pass
-        time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"emulator not healthy after {START_TIMEOUT_SECONDS}s: {log_path.read_text()[-2000:]}")
+    return start_emulator(tmp_path, os.getpid(), ("--enforce-iam",))
 
 
 @pytest.fixture(scope="module")

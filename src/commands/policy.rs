@@ -5,7 +5,7 @@ use super::render::offline_context;
 use super::{CommandError, environment, load_manifest};
 use crate::cli::{GlobalOptions, PolicyArgs};
 use crate::deployer_policy::{MANAGED_POLICY_LIMIT, deployer_policy, policy_size};
-use crate::desired;
+use crate::desired::{self, Context, Reference};
 use crate::exit_status::ExitStatus;
 use crate::output::{Printer, policy_view};
 
@@ -13,13 +13,12 @@ pub fn run(global: &GlobalOptions, args: &PolicyArgs, printer: &Printer) -> Resu
     let checked = load_manifest(global, printer)?;
     let manifest = &checked.manifest;
     let environment = environment(&checked, &args.env)?;
-    // An account the manifest does not pin is `*` in the ARNs: the policy is valid in any account.
-    let account = args.account_id.clone().or_else(|| {
-        let pinned = manifest.project.account_id.as_ref().map(|account| account.value.clone());
-        Some(pinned.unwrap_or_else(|| "*".into()))
-    });
-    let context = offline_context(global, manifest, account.as_deref().filter(|account| *account != "*"))?;
-    let context = desired::Context::new(context.region.clone(), account);
+    let context = offline_context(global, manifest, args.account_id.as_deref())?;
+    // An account neither the flag nor the manifest names is `*`: the policy is valid in any account.
+    let context = match context.account {
+        Reference::AccountId => Context { account: Reference::known("*"), ..context },
+        _ => context,
+    };
     let desired = desired::build(manifest, environment, &context);
     let policy = deployer_policy(manifest, environment, &desired, &context);
     let size = policy_size(&policy);

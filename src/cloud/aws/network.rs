@@ -42,9 +42,7 @@ impl AwsCloud {
             }
             if reference == Reference::PrivateSubnets {
                 let uses_secrets = !scope.secrets.is_empty();
-                for problem in self.egress_problems(&vpc, &subnets, uses_secrets).await? {
-                    partial.missing(problem.what, problem.hint);
-                }
+                partial.missing.extend(self.egress_problems(&vpc, &subnets, uses_secrets).await?);
             }
             partial.values.set_many(&reference, subnets.into_iter().map(|(id, _)| id).collect());
         }
