@@ -24,13 +24,24 @@ fn main() -> ExitCode {
     };
     runtime.block_on(async {
         tokio::select! {
-            status = ecsdeploy::commands::run(&cli, &printer) => status.into(),
+            status = ecsdeploy::commands::run(&cli, &printer) => exit_code(status),
             code = stopped(&printer) => {
                 ecsdeploy::commands::lock::release_at_exit(&printer).await;
                 ExitCode::from(code)
             }
         }
     })
+}
+
+/// The run's exit code: its status, or the signal's code (130/143) when a signal stopped its
+/// gates and the rollback it asked for went through. A failed rollback (4) still says that a
+/// person is needed.
+fn exit_code(status: ecsdeploy::exit_status::ExitStatus) -> ExitCode {
+    use ecsdeploy::exit_status::ExitStatus;
+    match ecsdeploy::interrupt::signal_exit_code() {
+        Some(code) if status != ExitStatus::RollbackFailed => ExitCode::from(code),
+        _ => status.into(),
+    }
 }
 
 /// A command line clap refused: its message (with the usage line) on stderr, exit 1.
@@ -76,7 +87,7 @@ async fn stopped(printer: &Printer) -> u8 {
             Ok(()) => (130, "interrupted"),
             Err(_) => std::future::pending().await,
         };
-        if !ecsdeploy::interrupt::take() {
+        if !ecsdeploy::interrupt::take(code) {
             printer.error(
                 &format!("{name}: stopped at once; what was in flight is left to ECS (see `ecsdeploy status`)"),
                 &[],

@@ -224,6 +224,10 @@ impl Cloud for FakeCloud {
         self.record(format!("history append {} {:?}", record.service, record.kind));
         let mut history = self.history.lock().map_err(|_| poisoned("history"))?;
         let records = history.entry(scope.partition(&record.service)).or_default();
+        if records.iter().any(|existing| existing == record) {
+            // A retried put of the same record: the run's own write (as the AWS side decides).
+            return Ok(());
+        }
         if records.iter().any(|existing| existing.id == record.id) {
             return Err(CloudError::new(
                 "dynamodb:PutItem",
@@ -240,6 +244,10 @@ impl Cloud for FakeCloud {
         self.record(format!("history finish {} {:?}", record.service, record.outcome));
         let mut history = self.history.lock().map_err(|_| poisoned("history"))?;
         let records = history.entry(scope.partition(&record.service)).or_default();
+        if records.iter().any(|existing| existing == record) {
+            // A retried finish finds its own result.
+            return Ok(());
+        }
         match records.iter_mut().find(|existing| existing.id == record.id && existing.outcome == Outcome::InProgress) {
             Some(existing) => {
                 *existing = record.clone();
@@ -330,7 +338,10 @@ impl Cloud for FakeCloud {
         let mut locks = self.locks.lock().map_err(|_| poisoned("locks"))?;
         let partition = scope.lock_partition();
         match locks.get(&partition) {
-            Some(holder) if holder.is_held(now) => Ok(crate::deploy_lock::LockAttempt::Held(holder.clone())),
+            // As in DynamoDB: a holding with this very token (a retried put) is taken again.
+            Some(holder) if holder.is_held(now) && holder.token != lock.token => {
+                Ok(crate::deploy_lock::LockAttempt::Held(holder.clone()))
+            }
             previous => {
                 let previous = previous.cloned().map(Box::new);
                 locks.insert(partition, lock.clone());
@@ -351,7 +362,9 @@ impl Cloud for FakeCloud {
                 locks.insert(partition, lock.clone());
                 Ok(true)
             }
-            _ => Ok(false),
+            // A retried rewrite finds its own result.
+            Some(held) => Ok(held == lock),
+            None => Ok(false),
         }
     }
 

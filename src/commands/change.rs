@@ -16,6 +16,7 @@ use std::time::Instant;
 
 /// `up`: converge the environment, then gate every rollout the run started.
 pub async fn up(global: &GlobalOptions, args: &UpArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
+    super::rollouts::check_gate_flags(&args.gate)?;
     let Some(git_ref) = &args.git_ref else {
         let env = args.env.as_deref().unwrap_or_default();
         return run_with_gate(global, env, &args.change, Goal::Converge, Some(args), printer).await;
@@ -78,13 +79,19 @@ async fn run_with_gate(
     // A run that held the lock after this plan was read may have changed the environment. Its
     // release time comes from its own clock: any holding that ended less than the clock margin
     // before this read counts, so a skewed clock costs at most a second read, never a stale plan.
-    let plan = match lock.previous.as_ref().filter(|previous| previous.ended_millis() + CLOCK_MARGIN_MILLIS >= read_at)
-    {
-        Some(_) => {
-            printer.info(&format!(
-                "another run held the deploy lock of {} since (or just before) this plan was read: planning again",
-                session.environment
-            ));
+    let replan_because = match &lock.previous {
+        super::lock::Previous::Holding(previous) if previous.ended_millis() + CLOCK_MARGIN_MILLIS >= read_at => {
+            Some("another run held the deploy lock of {env} since (or just before) this plan was read: planning again")
+        }
+        super::lock::Previous::Unknown => Some(
+            "the answer to taking the deploy lock of {env} was lost (the retry found it already taken by this run), \
+             so another run may have changed it since this plan was read: planning again",
+        ),
+        _ => None,
+    };
+    let plan = match replan_because {
+        Some(because) => {
+            printer.info(&because.replace("{env}", &session.environment));
             match session.plan(goal).await {
                 Ok((plan, _)) => plan,
                 Err(error) => {

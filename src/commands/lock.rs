@@ -127,8 +127,21 @@ pub struct HeldLock {
     current: Arc<Mutex<DeployLock>>,
     lost: Arc<AtomicBool>,
     renewer: tokio::task::JoinHandle<()>,
-    /// The holding this one replaced (released or expired), if any.
-    pub previous: Option<DeployLock>,
+    /// The holding this one replaced (released or expired), if known.
+    pub previous: Previous,
+}
+
+/// What a run learns about the holding its lock replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Previous {
+    /// The lock was never taken.
+    Never,
+    /// This holding (released or expired) came before.
+    Holding(DeployLock),
+    /// The answer to this run's PutItem was lost and the SDK's retry found the item already
+    /// holding this run's token: what it replaced cannot be known, so the run must assume another
+    /// run just finished.
+    Unknown,
 }
 
 impl HeldLock {
@@ -208,28 +221,36 @@ fn request(session: &Session, command: &str, message: Option<String>, ttl: Durat
 }
 
 /// Takes the lock: one attempt, or attempts every second until `wait` is over; the holding it
-/// replaced (released or expired), if any. Another run's live holding is [`CommandError::Locked`].
+/// replaced (released or expired), if known. Another run's live holding is
+/// [`CommandError::Locked`].
 pub async fn take<C: Cloud>(
     cloud: &C,
     scope: &HistoryScope,
     request: &LockRequest,
     wait: Option<Duration>,
     printer: &Printer,
-) -> Result<(DeployLock, Option<DeployLock>), CommandError> {
+) -> Result<(DeployLock, Previous), CommandError> {
     let deadline = wait.map(|wait| tokio::time::Instant::now() + wait);
     let mut told = false;
     loop {
         let now = now_epoch();
         match cloud.lock_acquire(scope, &request.holding(now), now).await? {
             LockAttempt::Acquired { lock, previous } => {
-                if let Some(previous) = previous.as_ref().filter(|previous| previous.released_epoch.is_none()) {
+                let previous = match previous {
+                    None => Previous::Never,
+                    Some(previous) if previous.token == lock.token => Previous::Unknown,
+                    Some(previous) => Previous::Holding(*previous),
+                };
+                if let Previous::Holding(previous) = &previous
+                    && previous.released_epoch.is_none()
+                {
                     printer.warning(&format!(
                         "took over the expired deploy lock of {} held by {}",
                         request.environment,
                         lock_view::holder_line(previous)
                     ));
                 }
-                return Ok((lock, previous.map(|previous| *previous)));
+                return Ok((lock, previous));
             }
             LockAttempt::Held(holder) => match deadline {
                 Some(deadline) if tokio::time::Instant::now() + WAIT_POLL <= deadline => {

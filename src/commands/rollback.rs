@@ -31,6 +31,7 @@ struct Step {
 }
 
 pub async fn run(global: &GlobalOptions, args: &RollbackArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
+    rollouts::check_gate_flags(&args.gate)?;
     let session = Session::open(global, &args.env, printer).await?;
     // Everything a rollback decides depends on what runs now: decided and done under the lock.
     let lock = super::lock::hold(&session, "rollback", &args.lock, printer).await?;

@@ -184,15 +184,74 @@ pub fn timings(service: &Service, gate: &GateArgs) -> Result<GateTimings, Comman
     })
 }
 
-/// A duration flag's value (`500ms`, `5s`, `10m`), when given; zero is refused.
+/// Checks every gate flag and variable (`--poll-interval`, `--rollout-timeout`, their
+/// `ECSDEPLOY_*` variables, `--health-check-base-url`) before anything changes: a value refused
+/// after the plan was applied would leave a rollout live that nobody gates or records.
+pub fn check_gate_flags(gate: &GateArgs) -> Result<(), CommandError> {
+    let interval = duration_flag(gate.poll_interval.as_deref(), "poll-interval")?;
+    let deadline = duration_flag(gate.rollout_timeout.as_deref(), "rollout-timeout")?;
+    if let (Some(interval), Some(deadline)) = (interval, deadline)
+        && interval > deadline
+    {
+        return Err(CommandError::usage(
+            format!(
+                "--poll-interval {} is longer than --rollout-timeout {}: the gate would never look",
+                gate.poll_interval.as_deref().unwrap_or_default(),
+                gate.rollout_timeout.as_deref().unwrap_or_default()
+            ),
+            vec!["poll more often than the deadline, e.g. --poll-interval 5s --rollout-timeout 15m".into()],
+        ));
+    }
+    if let Some(base) = &gate.health_check_base_url {
+        let scheme_ok = base.starts_with("http://") || base.starts_with("https://");
+        let host_ok = base.split_once("://").is_some_and(|(_, rest)| !rest.is_empty() && !rest.starts_with('/'));
+        if !scheme_ok || !host_ok || base.chars().any(char::is_whitespace) {
+            return Err(CommandError::usage(
+                format!("--health-check-base-url `{base}` is not an http(s) URL"),
+                vec!["write e.g. --health-check-base-url https://stage.example.com".into()],
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The bounds of a gate duration flag: a poll more often than 10 times a second floods the APIs
+/// (and 0 never waits); a gate longer than a day is a typo, not a rollout.
+const FLAG_BOUNDS: [(&str, Duration, Duration); 2] = [
+    ("poll-interval", Duration::from_millis(100), Duration::from_secs(600)),
+    ("rollout-timeout", Duration::from_secs(1), Duration::from_secs(24 * 3600)),
+];
+
+/// A duration flag's value (`500ms`, `5s`, `10m`), when given, within [`FLAG_BOUNDS`].
 fn duration_flag(text: Option<&str>, flag: &str) -> Result<Option<Duration>, CommandError> {
     let Some(text) = text else { return Ok(None) };
-    match parse_duration_millis(text).filter(|millis| *millis > 0) {
-        Some(millis) => Ok(Some(Duration::from_millis(millis))),
+    let (_, low, high) = FLAG_BOUNDS.iter().find(|(name, _, _)| *name == flag).copied().unwrap_or((
+        flag,
+        Duration::from_millis(1),
+        Duration::MAX,
+    ));
+    let variable = format!("ECSDEPLOY_{}", flag.to_uppercase().replace('-', "_"));
+    match parse_duration_millis(text).map(Duration::from_millis) {
+        Some(value) if value >= low && value <= high => Ok(Some(value)),
+        Some(_) => Err(CommandError::usage(
+            format!("--{flag} `{text}` is out of range (from {} to {})", show(low), show(high)),
+            vec![format!("pass --{flag} (or set {variable}) within that range; nothing was changed")],
+        )),
         None => Err(CommandError::usage(
             format!("--{flag} `{text}` is not a duration"),
-            vec![format!("write e.g. --{flag} 500ms, 5s or 10m")],
+            vec![format!("write e.g. --{flag} 500ms, 5s or 10m (or fix {variable}); nothing was changed")],
         )),
+    }
+}
+
+/// `100ms`, `1s`, `10m`, `24h`: a bound as the flags are written.
+fn show(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    match millis {
+        _ if millis % 3_600_000 == 0 => format!("{}h", millis / 3_600_000),
+        _ if millis % 60_000 == 0 => format!("{}m", millis / 60_000),
+        _ if millis % 1000 == 0 => format!("{}s", millis / 1000),
+        _ => format!("{millis}ms"),
     }
 }
 

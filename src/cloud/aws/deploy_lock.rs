@@ -61,7 +61,13 @@ impl AwsCloud {
             .put_item()
             .table_name(&scope.table)
             .set_item(Some(item(scope, lock, false)?))
-            .condition_expression("attribute_not_exists(pk) OR released = :yes OR expires_epoch <= :now")
+            // The last clause makes the SDK's retry of a put whose answer was lost succeed: the item
+            // then holds this very holding (its token is unique to it).
+            .condition_expression(
+                "attribute_not_exists(pk) OR released = :yes OR expires_epoch <= :now OR #token = :token",
+            )
+            .expression_attribute_names("#token", "token")
+            .expression_attribute_values(":token", AttributeValue::S(lock.token.clone()))
             .expression_attribute_values(":yes", AttributeValue::Bool(true))
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
             .return_values(ReturnValue::AllOld)
@@ -75,7 +81,8 @@ impl AwsCloud {
     }
 
     /// Writes `lock` (renewed or released) over the holding with its token; false when that
-    /// holding is gone (released, or taken over after it expired).
+    /// holding is gone (released, or taken over after it expired). A write the SDK retried after
+    /// its answer was lost finds its own result stored, which counts as written.
     pub(super) async fn rewrite_lock(&self, scope: &HistoryScope, lock: &DeployLock) -> Result<bool, CloudError> {
         let result = self
             .dynamodb
@@ -90,7 +97,9 @@ impl AwsCloud {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(error) if is_not_found(&error, CONDITION_FAILED) => Ok(false),
+            Err(error) if is_not_found(&error, CONDITION_FAILED) => {
+                Ok(self.read_lock(scope).await?.is_some_and(|stored| stored == *lock))
+            }
             Err(error) => Err(self.error("dynamodb:PutItem", self.lock_resource(scope), &error)),
         }
     }

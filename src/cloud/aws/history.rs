@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::types::{
 use std::collections::HashMap;
 
 const IN_PROGRESS: &str = "in-progress";
+const CONDITION_FAILED: &[&str] = &["ConditionalCheckFailedException"];
 
 impl AwsCloud {
     pub(super) async fn append_record(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError> {
@@ -25,17 +26,44 @@ impl AwsCloud {
         }
     }
 
+    /// Creates the record unless its key exists. When the SDK retried a put whose answer was
+    /// lost, the key exists with exactly this record: that is this run's own write, not a clash.
     async fn put_record(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError> {
         let item = item(scope, record)?;
-        self.dynamodb
+        let result = self
+            .dynamodb
             .put_item()
             .table_name(&scope.table)
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(sk)")
             .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if is_not_found(&error, CONDITION_FAILED) && self.stored_record(scope, record).await? => Ok(()),
+            Err(error) => Err(self.error("dynamodb:PutItem", format!("history table {}", scope.table), &error)),
+        }
+    }
+
+    /// Whether the table holds exactly `record` under its key (a consistent read).
+    async fn stored_record(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<bool, CloudError> {
+        let output = self
+            .dynamodb
+            .get_item()
+            .table_name(&scope.table)
+            .key("pk", AttributeValue::S(scope.partition(&record.service)))
+            .key("sk", AttributeValue::S(record.id.clone()))
+            .consistent_read(true)
+            .send()
             .await
-            .map_err(|error| self.error("dynamodb:PutItem", format!("history table {}", scope.table), &error))?;
-        Ok(())
+            .map_err(|error| {
+                self.error("dynamodb:GetItem", format!("history record {} of {}", record.id, record.service), &error)
+            })?;
+        let stored = output.item().and_then(|item| match item.get("record") {
+            Some(AttributeValue::S(text)) => serde_json::from_str::<DeployRecord>(text).ok(),
+            _ => None,
+        });
+        Ok(stored.as_ref() == Some(record))
     }
 
     /// Creates the table (pay per request, tagged as the project's shared resource) and waits
@@ -84,20 +112,28 @@ impl AwsCloud {
         }
     }
 
+    /// Finishes a record that is still in progress. A retried finish whose first answer was
+    /// lost finds the record already finished exactly so: this run's own write.
     pub(super) async fn finish_record(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError> {
         let item = item(scope, record)?;
-        self.dynamodb
+        let result = self
+            .dynamodb
             .put_item()
             .table_name(&scope.table)
             .set_item(Some(item))
             .condition_expression("outcome = :in_progress")
             .expression_attribute_values(":in_progress", AttributeValue::S(IN_PROGRESS.into()))
             .send()
-            .await
-            .map_err(|error| {
-                self.error("dynamodb:PutItem", format!("history record {} of {}", record.id, record.service), &error)
-            })?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if is_not_found(&error, CONDITION_FAILED) && self.stored_record(scope, record).await? => Ok(()),
+            Err(error) => Err(self.error(
+                "dynamodb:PutItem",
+                format!("history record {} of {}", record.id, record.service),
+                &error,
+            )),
+        }
     }
 
     pub(super) async fn list_records(
