@@ -378,6 +378,17 @@ impl Cloud for FakeCloud {
         Ok(history.get(&scope.partition(service)).cloned().unwrap_or_default())
     }
 
+    async fn history_recent(
+        &self,
+        scope: &HistoryScope,
+        service: &str,
+        limit: usize,
+    ) -> Result<Vec<DeployRecord>, CloudError> {
+        let mut records = self.history_list(scope, service).await?;
+        records.truncate(limit);
+        Ok(records)
+    }
+
     async fn delete(&self, address: &Address, _id: &str, _before: &serde_json::Value) -> Result<(), CloudError> {
         self.record(format!("delete {address}"));
         self.fail_if_scripted("delete", address)?;

@@ -148,6 +148,13 @@ pub trait Cloud {
     async fn history_finish(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError>;
     /// A service's records, newest first.
     async fn history_list(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError>;
+    /// A service's newest `limit` records, newest first (one request).
+    async fn history_recent(
+        &self,
+        scope: &HistoryScope,
+        service: &str,
+        limit: usize,
+    ) -> Result<Vec<DeployRecord>, CloudError>;
 
     /// Takes the environment's deploy lock with `lock` when it is free at `now` (seconds since
     /// 1970): never taken, released, or expired. Atomic: of two runs, one gets it.

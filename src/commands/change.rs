@@ -62,8 +62,14 @@ async fn run_with_gate(
         session.time("build and push", started);
     }
     let (_, read_at) = crate::history::time::now();
-    let (plan, _) = session.plan(goal).await?;
-    if !plan.has_changes() {
+    let (plan, actual) = session.plan(goal).await?;
+    // Rollouts a stopped run left unverified make `up` take the lock even without changes: the
+    // lock tells whether their run is alive (then this run is refused, exit 5, never green).
+    let unverified = match up {
+        Some(_) => super::unverified::find(&session, None).await?,
+        None => Vec::new(),
+    };
+    if !plan.has_changes() && unverified.is_empty() {
         finish(printer, &session, args, &plan, None, &[]);
         return Ok(ExitStatus::Success);
     }
@@ -76,6 +82,39 @@ async fn run_with_gate(
     // or is refused by, the lock.
     can_confirm(args, goal, &session.environment, printer)?;
     let lock = super::lock::hold(&session, command, &args.lock, printer).await?;
+    session.run = Some(lock.run_ref());
+    let result = match under_lock(&mut session, goal, up.is_some(), plan, actual, read_at, &lock, printer).await {
+        Ok((plan, actual, unverified)) => {
+            let work = Work { plan, actual, unverified };
+            apply_and_gate(&mut session, args, goal, up, work, &lock, printer).await
+        }
+        Err(error) => Err(error),
+    };
+    lock.release(printer).await;
+    result
+}
+
+/// What a run does under the lock: the plan (and the state it was made from) and the rollouts
+/// that stopped runs left unverified.
+struct Work {
+    plan: crate::plan::Plan,
+    actual: crate::actual::ActualState,
+    unverified: Vec<super::unverified::Unverified>,
+}
+
+/// Plans again when another run may have changed the environment since the plan was read, and
+/// finds, under the lock, the rollouts no live run will finish.
+#[allow(clippy::too_many_arguments)]
+async fn under_lock(
+    session: &mut Session,
+    goal: Goal,
+    gates: bool,
+    plan: crate::plan::Plan,
+    actual: crate::actual::ActualState,
+    read_at: u128,
+    lock: &super::lock::HeldLock,
+    printer: &Printer,
+) -> Result<(crate::plan::Plan, crate::actual::ActualState, Vec<super::unverified::Unverified>), CommandError> {
     // A run that held the lock after this plan was read may have changed the environment. Its
     // release time comes from its own clock: any holding that ended less than the clock margin
     // before this read counts, so a skewed clock costs at most a second read, never a stale plan.
@@ -89,43 +128,51 @@ async fn run_with_gate(
         ),
         _ => None,
     };
-    let plan = match replan_because {
+    let (plan, actual) = match replan_because {
         Some(because) => {
             printer.info(&because.replace("{env}", &session.environment));
-            match session.plan(goal).await {
-                Ok((plan, _)) => plan,
-                Err(error) => {
-                    lock.release(printer).await;
-                    return Err(error);
-                }
-            }
+            session.plan(goal).await?
         }
-        None => plan,
+        None => (plan, actual),
     };
-    let result = apply_and_gate(&mut session, args, goal, up, plan, &lock, printer).await;
-    lock.release(printer).await;
-    result
+    let unverified = if gates {
+        let token = lock.run_ref().lock_token;
+        super::unverified::find(session, Some(&token)).await?
+    } else {
+        Vec::new()
+    };
+    Ok((plan, actual, unverified))
 }
 
 /// How far apart two machines' clocks may be for the check above (ten minutes).
 const CLOCK_MARGIN_MILLIS: u128 = 10 * 60 * 1000;
 
-/// Shows the plan, checks, confirms, applies, and gates the rollouts: all under the lock.
+/// Shows the plan, checks, confirms, applies, and gates the rollouts (this run's, and those a
+/// stopped run left unverified): all under the lock.
 async fn apply_and_gate(
     session: &mut Session,
     args: &ChangeArgs,
     goal: Goal,
     up: Option<&UpArgs>,
-    plan: crate::plan::Plan,
+    work: Work,
     lock: &super::lock::HeldLock,
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
-    if !plan.has_changes() {
+    let Work { plan, actual, unverified } = work;
+    if !plan.has_changes() && unverified.is_empty() {
         finish(printer, session, args, &plan, None, &[]);
         return Ok(ExitStatus::Success);
     }
-    if !printer.is_json() {
+    if !printer.is_json() && plan.has_changes() {
         printer.data(&plan_view::text(&plan));
+    }
+    for orphan in &unverified {
+        printer.warning(&format!(
+            "{}: the rollout of {} started by {} was never verified (that run stopped before its gate finished): this run settles it",
+            orphan.service,
+            crate::output::history_view::revision(orphan.task_definition()),
+            orphan.left_by()
+        ));
     }
     if let Some(up) = up {
         super::scan_gate::check(session, &plan, up.allow_vulnerable, printer).await?;
@@ -133,31 +180,65 @@ async fn apply_and_gate(
     }
     confirm(args, goal, &session.environment, printer)?;
     lock.ensure_held()?;
+    let mut adopted = Vec::new();
+    if let Some(up) = up {
+        adopted = settle_unverified(session, &plan, &actual, &unverified, &up.gate).await?;
+    }
     let started = Instant::now();
     let report = |event: ApplyEvent| {
         if !printer.is_json() {
             printer.info(&plan_view::event_text(&event));
         }
     };
-    let outcome = apply::apply(&session.cloud, &plan, args.parallelism, &report).await;
+    let outcome = if plan.has_changes() {
+        apply::apply(&session.cloud, &plan, args.parallelism, &report).await
+    } else {
+        apply::ApplyOutcome::default()
+    };
     session.time("apply", started);
     let applied = outcome.failed().is_empty();
-    if !printer.is_json() {
+    if !printer.is_json() && plan.has_changes() {
         printer.data(&plan_view::outcome_text(&plan, &outcome));
     }
     let mut rollouts = Vec::new();
     if let Some(up) = up {
         lock.ensure_held()?;
         let started = Instant::now();
-        let started_rollouts = super::rollouts::started_rollouts(session, &plan, &outcome, &up.gate)?;
+        let mut to_gate: Vec<_> = adopted.iter().map(|(_, rollout)| rollout.clone()).collect();
+        to_gate.extend(super::rollouts::started_rollouts(session, &plan, &outcome, &up.gate)?);
         let policy =
             super::rollouts::FailurePolicy { roll_back: !up.no_rollback, atomic: up.atomic, apply_failed: !applied };
-        rollouts = super::rollouts::run_rollouts(session, &started_rollouts, policy, args.parallelism, printer).await?;
+        rollouts = super::rollouts::run_rollouts(session, &to_gate, policy, args.parallelism, printer).await?;
         session.time("rollouts", started);
+        // Only now: a run killed while gating them leaves them for the next run to find again.
+        for (orphan, _) in &adopted {
+            super::unverified::abandon(session, orphan, "this run gated the deployment it left (see the newer record)")
+                .await?;
+        }
     }
     finish(printer, session, args, &plan, Some(&outcome), &rollouts);
     let gated = super::rollouts::exit_status(&rollouts);
     Ok(if !applied && gated == ExitStatus::Success { ExitStatus::Failure } else { gated })
+}
+
+/// Decides about each unverified rollout: the ones this run will gate (with their records), the
+/// others recorded as abandoned at once.
+async fn settle_unverified(
+    session: &Session,
+    plan: &crate::plan::Plan,
+    actual: &crate::actual::ActualState,
+    unverified: &[super::unverified::Unverified],
+    gate: &crate::cli::GateArgs,
+) -> Result<Vec<(super::unverified::Unverified, crate::rollout::runner::Rollout)>, CommandError> {
+    use super::unverified::{Resolution, abandon, resolve};
+    let mut adopted = Vec::new();
+    for orphan in unverified {
+        match resolve(session, plan, actual, orphan, gate).await? {
+            Resolution::Adopt(rollout) => adopted.push((orphan.clone(), *rollout)),
+            Resolution::Close(reason) => abandon(session, orphan, &reason).await?,
+        }
+    }
+    Ok(adopted)
 }
 
 /// The JSON document (plan and steps) or, in text, the no-change line; `--stats` either way.

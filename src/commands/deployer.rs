@@ -9,7 +9,7 @@ pub fn deployer(identity_arn: &str, manifest_dir: &Path) -> Deployer {
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|user| !user.is_empty()))
         .unwrap_or_else(|| "unknown".into());
-    Deployer { operator: format!("{user} ({identity_arn})"), git_commit: git_commit(manifest_dir) }
+    Deployer { operator: format!("{user} ({identity_arn})"), git_commit: git_commit(manifest_dir), run: None }
 }
 
 fn git_commit(directory: &Path) -> Option<String> {

@@ -163,6 +163,16 @@ impl HeldLock {
         ))
     }
 
+    /// This run as its history records name it: host, pid and the lock's token.
+    pub fn run_ref(&self) -> crate::history::RunRef {
+        let lock = self.current.lock().map(|lock| lock.clone());
+        let (host, pid, lock_token) = match lock {
+            Ok(lock) => (lock.host, lock.pid, lock.token),
+            Err(_) => (String::new(), std::process::id(), String::new()),
+        };
+        crate::history::RunRef { host, pid, lock_token }
+    }
+
     /// Stops renewing and releases the lock (warning, not failing, when it was lost: the run's
     /// own outcome is what its exit code reports).
     pub async fn release(self, printer: &Printer) {

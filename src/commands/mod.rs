@@ -21,6 +21,7 @@ pub mod scan_gate;
 pub mod secrets;
 pub mod session;
 pub mod status;
+pub mod unverified;
 pub mod validate;
 
 use crate::checked::{self, CheckedManifest};

@@ -32,9 +32,10 @@ struct Step {
 
 pub async fn run(global: &GlobalOptions, args: &RollbackArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
     rollouts::check_gate_flags(&args.gate)?;
-    let session = Session::open(global, &args.env, printer).await?;
+    let mut session = Session::open(global, &args.env, printer).await?;
     // Everything a rollback decides depends on what runs now: decided and done under the lock.
     let lock = super::lock::hold(&session, "rollback", &args.lock, printer).await?;
+    session.run = Some(lock.run_ref());
     let result = roll_back(&session, args, &lock, printer).await;
     lock.release(printer).await;
     result

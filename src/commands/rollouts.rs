@@ -84,6 +84,41 @@ pub fn rollback_rollout(
     })
 }
 
+/// The rollout that gates `service`'s current deployment `deployment_id`, which a run that
+/// stopped started (its record is `record`) and nobody judged; `previous` is the last revision
+/// that passed a gate (where ECS's circuit breaker would go).
+pub fn adopted_rollout(
+    session: &Session,
+    values: &Values,
+    service: &str,
+    record: &DeployRecord,
+    deployment_id: &str,
+    previous: Option<String>,
+    gate: &GateArgs,
+) -> Result<Rollout, CommandError> {
+    let environment = session
+        .checked
+        .manifest
+        .environment(&session.environment)
+        .ok_or_else(|| CommandError::usage("the environment vanished from the manifest", Vec::new()))?;
+    let (Some(desired), Some(manifest)) = (session.desired.service(service), environment.service(service)) else {
+        return Err(CommandError::usage(
+            format!("no service `{service}` in environment {}", session.environment),
+            Vec::new(),
+        ));
+    };
+    Ok(Rollout {
+        deployment_id: deployment_id.to_string(),
+        task_definition: record.task_definition.clone(),
+        previous_task_definition: previous,
+        image_digests: record.image_digests.clone(),
+        secret_versions: record.secret_versions.clone(),
+        config_hash: record.config_hash.clone(),
+        kind: record.kind,
+        ..service_rollout(environment, manifest, desired, values, gate)?
+    })
+}
+
 /// What every rollout of `desired` shares (its service, target group, secrets, health URL and
 /// timings); the revision, deployment and record fields are the caller's.
 fn service_rollout(
@@ -199,7 +234,7 @@ pub fn check_gate_flags(gate: &GateArgs) -> Result<(), CommandError> {
                 gate.poll_interval.as_deref().unwrap_or_default(),
                 gate.rollout_timeout.as_deref().unwrap_or_default()
             ),
-            vec!["poll more often than the deadline, e.g. --poll-interval 5s --rollout-timeout 15m".into()],
+            vec!["poll more often than the deadline, e.g. --poll-interval 5s --rollout-timeout 15m; nothing was changed".into()],
         ));
     }
     if let Some(base) = &gate.health_check_base_url {
@@ -215,10 +250,10 @@ pub fn check_gate_flags(gate: &GateArgs) -> Result<(), CommandError> {
     Ok(())
 }
 
-/// The bounds of a gate duration flag: a poll more often than 10 times a second floods the APIs
-/// (and 0 never waits); a gate longer than a day is a typo, not a rollout.
+/// The bounds of a gate duration flag: 0 never waits (and floods the APIs; 10 ms is for an
+/// emulator whose clock runs fast); a gate longer than a day is a typo, not a rollout.
 const FLAG_BOUNDS: [(&str, Duration, Duration); 2] = [
-    ("poll-interval", Duration::from_millis(100), Duration::from_secs(600)),
+    ("poll-interval", Duration::from_millis(10), Duration::from_secs(600)),
     ("rollout-timeout", Duration::from_secs(1), Duration::from_secs(24 * 3600)),
 ];
 
@@ -292,11 +327,9 @@ impl RunnerParts {
         let http = HyperHttpCheck::new(Duration::from_secs(5)).ok_or_else(|| {
             CommandError::usage("cannot read the system's TLS certificates for the HTTP check", Vec::new())
         })?;
-        Ok(RunnerParts {
-            http,
-            history: session.history_scope(),
-            deployer: super::deployer::deployer(&session.identity_arn, &session.checked_dir()),
-        })
+        let mut deployer = super::deployer::deployer(&session.identity_arn, &session.checked_dir());
+        deployer.run = session.run.clone();
+        Ok(RunnerParts { http, history: session.history_scope(), deployer })
     }
 
     pub fn history(&self) -> &HistoryScope {

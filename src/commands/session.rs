@@ -28,6 +28,8 @@ pub struct Session {
     pub manifest_dir: std::path::PathBuf,
     /// The region and account the desired state was built for.
     pub context: Context,
+    /// This run, once it holds the deploy lock: what its history records name.
+    pub run: Option<crate::history::RunRef>,
 }
 
 impl Session {
@@ -90,6 +92,7 @@ impl Session {
             checked,
             manifest_dir: global.manifest_dir.clone(),
             context,
+            run: None,
         })
     }
 

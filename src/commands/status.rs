@@ -19,6 +19,27 @@ use std::time::Instant;
 /// Version of the JSON shape of `status --output json`.
 pub const STATUS_SCHEMA_VERSION: u32 = 1;
 
+/// Why `record` is an unverified rollout, if it is one: in progress, and the lock it was
+/// written under is no longer held by its run.
+fn unverified(record: &DeployRecord, lock: Option<&crate::deploy_lock::DeployLock>) -> Option<String> {
+    if record.outcome != crate::history::Outcome::InProgress {
+        return None;
+    }
+    let live = lock.filter(|lock| lock.is_held(crate::deploy_lock::now_epoch()));
+    let token = record.run.as_ref().map(|run| run.lock_token.as_str());
+    if live.is_some_and(|lock| Some(lock.token.as_str()) == token) {
+        return None;
+    }
+    let by = match &record.run {
+        Some(run) => format!("pid {} on {}", run.pid, run.host),
+        None => "an earlier ecsdeploy".into(),
+    };
+    Some(format!(
+        "the rollout of {} by {by} was never verified: that run stopped before its gate finished (the next `up` gates it)",
+        crate::output::history_view::revision(&record.task_definition)
+    ))
+}
+
 /// One service as `status` reports it.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceStatus {
@@ -35,6 +56,9 @@ pub struct ServiceStatus {
     pub deployments: usize,
     pub targets: TargetCounts,
     pub last_deploy: Option<DeployRecord>,
+    /// When the last deploy is still in progress but no live run holds the lock it was written
+    /// under: its run stopped, and nobody verified the rollout (the next `up` settles it).
+    pub unverified: Option<String>,
     /// What the next `up` would change for this service (`task-definition update`, ...).
     pub drift: Vec<String>,
 }
@@ -59,6 +83,8 @@ pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -
     };
     let scope = session.history_scope();
     let started = Instant::now();
+    let lock = session.cloud.lock_read(&scope).await?;
+    let lock_ref = &lock;
     let session_ref = &session;
     let (actual_ref, changes_ref, scope_ref) = (&actual, &changes, &scope);
     let results: Vec<Result<ServiceStatus, CommandError>> = futures_util::stream::iter(&session.desired.services)
@@ -77,6 +103,7 @@ pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -
                 deployments: 0,
                 targets: TargetCounts::default(),
                 last_deploy: None,
+                unverified: None,
                 drift: changes_ref
                     .iter()
                     .filter(|change| {
@@ -87,6 +114,7 @@ pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -
             };
             let records = session_ref.cloud.history_list(scope_ref, &desired.name).await?;
             status.last_deploy = records.into_iter().next();
+            status.unverified = status.last_deploy.as_ref().and_then(|record| unverified(record, lock_ref.as_ref()));
             if ecs_service.is_none() {
                 return Ok(status);
             }

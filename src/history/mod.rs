@@ -40,6 +40,19 @@ pub enum Outcome {
     RollbackFailed,
     /// The gate failed and the operator asked not to roll back.
     Failed,
+    /// The run that started it stopped (killed, its runner lost) before its gate finished; a
+    /// later run found it and gated what it left (a newer record), or the service had moved on.
+    Abandoned,
+}
+
+/// Which run wrote a record: what tells a later run that the record's run is gone (its lock
+/// token no longer holds the environment's lock) and where to look for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRef {
+    pub host: String,
+    pub pid: u32,
+    /// The token of the deploy lock the run held.
+    pub lock_token: String,
 }
 
 /// One deploy of one service.
@@ -66,6 +79,12 @@ pub struct DeployRecord {
     pub outcome: Outcome,
     #[serde(default)]
     pub reason: Option<String>,
+    /// The ECS deployment the record's run started or gated, when known.
+    #[serde(default)]
+    pub deployment_id: Option<String>,
+    /// The run that wrote it (records older than this field have none).
+    #[serde(default)]
+    pub run: Option<RunRef>,
 }
 
 /// Where a project's history lives, and whose.
@@ -142,6 +161,8 @@ mod tests {
             config_hash: String::new(),
             outcome,
             reason: None,
+            deployment_id: None,
+            run: None,
         }
     }
 

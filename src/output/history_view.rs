@@ -70,5 +70,6 @@ pub fn outcome(outcome: Outcome) -> &'static str {
         Outcome::RolledBack => "rolled-back",
         Outcome::RollbackFailed => "rollback-failed",
         Outcome::Failed => "failed",
+        Outcome::Abandoned => "abandoned",
     }
 }

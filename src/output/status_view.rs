@@ -42,6 +42,9 @@ pub fn text(
             )),
             None => text.push_str("  last deploy  none recorded\n"),
         }
+        if let Some(unverified) = &status.unverified {
+            text.push_str(&format!("  UNVERIFIED   {unverified}\n"));
+        }
         if status.drift.is_empty() {
             text.push_str("  drift        none\n");
         } else {

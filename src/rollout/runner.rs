@@ -51,6 +51,8 @@ pub struct Rollout {
 pub struct Deployer {
     pub operator: String,
     pub git_commit: Option<String>,
+    /// The run (host, pid, lock token) its records name.
+    pub run: Option<history::RunRef>,
 }
 
 /// How one service's rollout ended.
@@ -278,6 +280,8 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
             config_hash: String::new(),
             outcome: Outcome::Succeeded,
             reason: Some("running before ecsdeploy kept history for this service".into()),
+            deployment_id: None,
+            run: self.deployer.run.clone(),
         };
         self.cloud.history_append(self.history, &baseline).await?;
         let mut records = records;
@@ -301,6 +305,8 @@ impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
             config_hash: rollout.config_hash.clone(),
             outcome: Outcome::InProgress,
             reason: None,
+            deployment_id: Some(rollout.deployment_id.clone()).filter(|id| !id.is_empty()),
+            run: self.deployer.run.clone(),
         };
         self.cloud.history_append(self.history, &record).await?;
         Ok(record)

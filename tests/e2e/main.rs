@@ -7,6 +7,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod crash_safety;
 mod doctor;
 mod hooks;
 mod images;

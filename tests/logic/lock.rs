@@ -5,7 +5,7 @@
 use ecsdeploy::cloud::Cloud;
 use ecsdeploy::cloud::fake::FakeCloud;
 use ecsdeploy::commands::CommandError;
-use ecsdeploy::commands::lock::take;
+use ecsdeploy::commands::lock::{Previous, take};
 use ecsdeploy::deploy_lock::{LockAttempt, LockRequest, now_epoch};
 use ecsdeploy::history::HistoryScope;
 use ecsdeploy::output::{ColorChoice, OutputFormat, Printer};
@@ -42,7 +42,7 @@ async fn a_free_lock_is_taken() {
     let cloud = FakeCloud::with_account("123456789012");
     let scope = HistoryScope::new("acme", "stage");
     let (lock, previous) = take(&cloud, &scope, &request("ana"), None, &quiet()).await.unwrap();
-    assert_eq!((lock.owner.as_str(), previous), ("ana", None));
+    assert_eq!((lock.owner.as_str(), previous), ("ana", Previous::Never));
     assert_eq!(cloud.lock_read(&scope).await.unwrap(), Some(lock));
 }
 
@@ -73,7 +73,7 @@ async fn a_waiting_run_takes_the_lock_once_it_is_released() {
     let (taken, ()) = tokio::join!(wait, release);
     let (lock, previous) = taken.unwrap();
     assert_eq!(lock.owner, "ana");
-    let previous = previous.expect("the released holding");
+    let Previous::Holding(previous) = previous else { panic!("the released holding: {previous:?}") };
     assert_eq!(previous.owner, "bo");
     assert!(previous.released_millis.is_some(), "released, not expired");
 }
@@ -83,7 +83,7 @@ async fn an_expired_holding_is_taken_over() {
     let (cloud, scope) = held_by("bo", now_epoch().saturating_sub(1)).await;
     let (lock, previous) = take(&cloud, &scope, &request("ana"), None, &quiet()).await.unwrap();
     assert_eq!(lock.owner, "ana");
-    let previous = previous.expect("the expired holding");
+    let Previous::Holding(previous) = previous else { panic!("the expired holding: {previous:?}") };
     assert!(previous.owner == "bo" && previous.released_millis.is_none(), "{previous:?}");
     // The old holder can neither renew nor release the new holding.
     let stale = cloud.lock_read(&scope).await.unwrap().unwrap();
@@ -91,4 +91,21 @@ async fn an_expired_holding_is_taken_over() {
     let mut old = previous.clone();
     old.expires_epoch = now_epoch() + 120;
     assert!(!cloud.lock_rewrite(&scope, &old).await.unwrap(), "the token is not the holder's any more");
+}
+
+/// A put (or rewrite) that the SDK retried after its answer was lost finds its own holding: taken
+/// (the previous holding is then this very one, which `take` reports as unknown), never refused.
+#[tokio::test(start_paused = true)]
+async fn a_retried_put_finds_its_own_holding_and_takes_it() {
+    let cloud = FakeCloud::with_account("123456789012");
+    let scope = HistoryScope::new("acme", "stage");
+    let holding = request("ana").holding(now_epoch());
+    cloud.lock_acquire(&scope, &holding, now_epoch()).await.unwrap();
+    match cloud.lock_acquire(&scope, &holding, now_epoch()).await.unwrap() {
+        LockAttempt::Acquired { previous: Some(previous), .. } => assert_eq!(previous.token, holding.token),
+        other => panic!("the retry is refused by its own lock: {other:?}"),
+    }
+    let released = holding.released();
+    assert!(cloud.lock_rewrite(&scope, &released).await.unwrap());
+    assert!(cloud.lock_rewrite(&scope, &released).await.unwrap(), "a retried release is not 'lost'");
 }

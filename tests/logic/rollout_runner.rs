@@ -97,6 +97,8 @@ fn record(id: &str, task_definition: &str, outcome: Outcome) -> DeployRecord {
         config_hash: String::new(),
         outcome,
         reason: None,
+        deployment_id: None,
+        run: None,
     }
 }
 
@@ -140,7 +142,7 @@ async fn run(
 ) -> Result {
     let http = ScriptedHttp(Mutex::new(http));
     let scope = scope();
-    let deployer = Deployer { operator: "tester".into(), git_commit: Some("abc123".into()) };
+    let deployer = Deployer { operator: "tester".into(), git_commit: Some("abc123".into()), run: None };
     let events = Mutex::new(Vec::new());
     let report = |event: RolloutEvent| events.lock().unwrap().push(event);
     let clock = Mutex::new(1_800_000_000_000u128);

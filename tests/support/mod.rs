@@ -225,6 +225,15 @@ impl TestAccount {
         assert!((200..300).contains(&status), "scripting a rollout ({status}): {answer}");
     }
 
+    /// Sets the account's simulated clock to `factor` simulated seconds per real second (0
+    /// freezes every rollout where it is; see emulator/README.md, Time).
+    pub fn set_clock_factor(&self, factor: f64) {
+        let path = format!("/_ecsdeploy/accounts/{}/clock", self.account_id);
+        let body = serde_json::json!({ "factor": factor }).to_string();
+        let (status, answer) = http::post(&self.endpoint, &path, &body).expect("set the clock");
+        assert!((200..300).contains(&status), "setting the clock ({status}): {answer}");
+    }
+
     /// Creates the standard test world (VPC, subnets, certificate, zone, secrets) in the account.
     pub fn create_world(&self) -> serde_json::Value {
         self.create_world_with(serde_json::json!({}))

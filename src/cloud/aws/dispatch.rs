@@ -147,7 +147,16 @@ impl Cloud for AwsCloud {
     }
 
     async fn history_list(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError> {
-        self.list_records(scope, service).await
+        self.list_records(scope, service, None).await
+    }
+
+    async fn history_recent(
+        &self,
+        scope: &HistoryScope,
+        service: &str,
+        limit: usize,
+    ) -> Result<Vec<DeployRecord>, CloudError> {
+        self.list_records(scope, service, Some(limit)).await
     }
 
     async fn lock_acquire(

@@ -136,10 +136,12 @@ impl AwsCloud {
         }
     }
 
+    /// A service's records, newest first: all of them, or the newest `limit` (one request).
     pub(super) async fn list_records(
         &self,
         scope: &HistoryScope,
         service: &str,
+        limit: Option<usize>,
     ) -> Result<Vec<DeployRecord>, CloudError> {
         let resource = format!("history of {service} in {}", scope.table);
         let mut records = Vec::new();
@@ -154,6 +156,7 @@ impl AwsCloud {
                 .scan_index_forward(false)
                 // A record finished a moment ago must be seen by the run that decides on it.
                 .consistent_read(true)
+                .set_limit(limit.map(|limit| i32::try_from(limit).unwrap_or(i32::MAX)))
                 .set_exclusive_start_key(start)
                 .send()
                 .await
@@ -171,7 +174,7 @@ impl AwsCloud {
                 }
             }
             start = output.last_evaluated_key().cloned();
-            if start.is_none() {
+            if start.is_none() || limit.is_some_and(|limit| records.len() >= limit) {
                 return Ok(records);
             }
         }
