@@ -137,7 +137,7 @@ pub enum Previous {
     /// The lock was never taken.
     Never,
     /// This holding (released or expired) came before.
-    Holding(DeployLock),
+    Holding(Box<DeployLock>),
     /// The answer to this run's PutItem was lost and the SDK's retry found the item already
     /// holding this run's token: what it replaced cannot be known, so the run must assume another
     /// run just finished.
@@ -249,7 +249,7 @@ pub async fn take<C: Cloud>(
                 let previous = match previous {
                     None => Previous::Never,
                     Some(previous) if previous.token == lock.token => Previous::Unknown,
-                    Some(previous) => Previous::Holding(*previous),
+                    Some(previous) => Previous::Holding(previous),
                 };
                 if let Previous::Holding(previous) = &previous
                     && previous.released_epoch.is_none()

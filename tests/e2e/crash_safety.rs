@@ -77,7 +77,8 @@ async fn running_task_definition(config: &aws_config::SdkConfig) -> String {
 #[tokio::test]
 async fn a_bad_gate_flag_or_variable_is_refused_before_anything_changes() {
     let (account, config) = prepared_account().await;
-    let cases: [(&[&str], Option<(&str, &str)>); 5] = [
+    type Case<'a> = (&'a [&'a str], Option<(&'a str, &'a str)>);
+    let cases: [Case; 5] = [
         (&["--poll-interval", "0"], None),
         (&["--rollout-timeout", "0"], None),
         (&["--rollout-timeout", "99999999h"], None),
