@@ -566,6 +566,8 @@ def _cloudwatch_tags(scope: Scope) -> list[Request]:
     "dynamodb:Scan",
     "dynamodb:DescribeTimeToLive",
     "dynamodb:UpdateTimeToLive",
+    "dynamodb:DescribeContinuousBackups",
+    "dynamodb:UpdateContinuousBackups",
 )
 def _table(scope: Scope) -> list[Request]:
     name = scope.param("TableName")

@@ -24,6 +24,9 @@ Each patch wraps moto's own method and runs it unchanged; the extension only add
 - CloudWatch DescribeAlarms (alarm types, name order, MaxRecords/NextToken pages), PutMetricAlarm
   (an update ignores tags), DeleteAlarms (drops the alarm's tags): see `cloudwatch_alarms`.
 - Application Load Balancer attributes: AWS's defaults, validated changes (see `alb_attributes`).
+- ELBv2 CreateLoadBalancer/CreateTargetGroup/CreateListener repeated with the same settings answer
+  the existing resource; DeleteLoadBalancer honours deletion protection (see
+  `elbv2_idempotent_creates`).
 - Validation AWS does and moto does not (rule priorities and condition limits, Fargate task sizes,
   secret references, load balancer bindings, role names, policy sizes, log retention, `aws:` tag
   keys): see `validation`. Registered last, so the checks run before any other wrap.
@@ -43,6 +46,7 @@ from . import (
     accounts,
     alb_attributes,
     cloudwatch_alarms,
+    elbv2_idempotent_creates,
     response_keys,
     rollout,
     rule_transforms,
@@ -79,7 +83,9 @@ def install() -> None:
     _wrap(CloudWatchResponse, "describe_alarms", cloudwatch_alarms.describe_alarms)
     _wrap(CloudWatchBackend, "put_metric_alarm", cloudwatch_alarms.put_metric_alarm)
     _wrap(CloudWatchBackend, "delete_alarms", cloudwatch_alarms.delete_alarms)
-    for cls, name, replacement in [*alb_attributes.WRAPS, *validation.WRAPS]:
+    # The idempotent creates wrap the attribute defaults: a repeat answers the existing load
+    # balancer as it is, attributes and all.
+    for cls, name, replacement in [*alb_attributes.WRAPS, *elbv2_idempotent_creates.WRAPS, *validation.WRAPS]:
         _wrap(cls, name, replacement)
 
 

@@ -178,6 +178,7 @@ REFUSALS = [
     ("route53", "list_resource_record_sets", {"HostedZoneId": "Z0123"}, 403, "AccessDenied", "route53:ListResourceRecordSets", "arn:aws:route53:::hostedzone/Z0123"),
     ("acm", "list_certificates", {}, 400, "AccessDeniedException", "acm:ListCertificates", "*"),
     ("dynamodb", "describe_table", {"TableName": "ecsdeploy-history-acme"}, 400, "AccessDeniedException", "dynamodb:DescribeTable", "arn:aws:dynamodb:us-east-1:{a}:table/ecsdeploy-history-acme"),
+    ("dynamodb", "update_continuous_backups", {"TableName": "ecsdeploy-history-acme", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}}, 400, "AccessDeniedException", "dynamodb:UpdateContinuousBackups", "arn:aws:dynamodb:us-east-1:{a}:table/ecsdeploy-history-acme"),
     ("lambda", "invoke", {"FunctionName": "acme-secret-rotation"}, 403, "AccessDeniedException", "lambda:InvokeFunction", "arn:aws:lambda:us-east-1:{a}:function:acme-secret-rotation"),
     ("sts", "assume_role", {"RoleArn": "arn:aws:iam::{a}:role/x", "RoleSessionName": "deploy"}, 403, "AccessDenied", "sts:AssumeRole", "arn:aws:iam::{a}:role/x"),
 ]
