@@ -165,6 +165,7 @@ pub fn deployer_policy(
             &[
                 "dynamodb:CreateTable",
                 "dynamodb:DescribeTable",
+                "dynamodb:UpdateContinuousBackups",
                 "dynamodb:PutItem",
                 "dynamodb:GetItem",
                 "dynamodb:Query",

@@ -90,6 +90,20 @@ impl CloudError {
     pub fn is_access_denied(&self) -> bool {
         matches!(self.kind, CloudErrorKind::AccessDenied { .. })
     }
+
+    /// Whether the call may succeed if made again, and may already have been carried out: no
+    /// answer in time, a connection lost on the way (the request may have reached AWS and only
+    /// its answer been lost), throttling, an answer that could not be read, or a server error.
+    /// A write that is not idempotent checks what it may already have done before repeating.
+    pub fn is_transient(&self) -> bool {
+        match &self.kind {
+            CloudErrorKind::TimedOut { .. } | CloudErrorKind::Unreachable { .. } | CloudErrorKind::Throttled => true,
+            CloudErrorKind::Service { code, .. } => SERVER_ERROR_CODES.contains(&code.as_str()),
+            CloudErrorKind::AccessDenied { .. }
+            | CloudErrorKind::NoCredentials { .. }
+            | CloudErrorKind::Credentials { .. } => false,
+        }
+    }
 }
 
 /// The action AWS says was denied ("... is not authorized to perform: iam:PassRole on resource:
@@ -118,6 +132,24 @@ const THROTTLING_CODES: &[&str] = &[
     "TooManyRequestsException",
     "RequestLimitExceeded",
     "PriorRequestNotComplete",
+];
+
+/// AWS's codes for a failure on its side (HTTP 5xx), across the APIs ecsdeploy calls, and the
+/// code [`classify`] gives an answer that is not the API's response.
+const SERVER_ERROR_CODES: &[&str] = &[
+    "InternalFailure",
+    "InternalError",
+    "InternalServerError",
+    "InternalServerErrorException",
+    "InternalServiceError",
+    "InternalServiceErrorException",
+    "ServerException",
+    "ServiceException",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "ServiceFailure",
+    "Unavailable",
+    "unreadable response",
 ];
 
 /// Classifies an SDK error of `operation` on `resource`.
@@ -222,6 +254,29 @@ mod tests {
         let plain =
             CloudError::new("ecs:CreateService", "x", CloudErrorKind::AccessDenied { message: "denied".into() });
         assert!(plain.hints()[0].starts_with("grant the IAM permission ecs:CreateService "), "{:?}", plain.hints());
+    }
+
+    #[test]
+    fn transient_failures_are_the_ones_a_repeat_may_cure() {
+        let kind = |code: &str| CloudErrorKind::Service { code: code.into(), message: String::new() };
+        let cases = [
+            (CloudErrorKind::TimedOut { endpoint: None, message: "read timeout".into() }, true),
+            (CloudErrorKind::Unreachable { endpoint: None, message: "connection closed".into() }, true),
+            (CloudErrorKind::Throttled, true),
+            (kind("ServerException"), true),
+            (kind("InternalFailure"), true),
+            (kind("ServiceUnavailable"), true),
+            (kind("unreadable response"), true),
+            (kind("ClientException"), false),
+            (kind("EntityAlreadyExists"), false),
+            (CloudErrorKind::AccessDenied { message: "denied".into() }, false),
+            (CloudErrorKind::Credentials { message: "expired".into() }, false),
+            (CloudErrorKind::NoCredentials { message: "none".into() }, false),
+        ];
+        for (kind, expected) in cases {
+            let error = CloudError::new("ecs:RegisterTaskDefinition", "task definition stage-auth", kind);
+            assert_eq!(error.is_transient(), expected, "{error}");
+        }
     }
 
     #[test]

@@ -76,21 +76,28 @@ pub struct LoadBalancer {
     pub ip_address_type: String,
     /// Only the keys of [`MANAGED_LOAD_BALANCER_ATTRIBUTES`], sorted by key: AWS answers
     /// DescribeLoadBalancerAttributes with every attribute, and the others are not ecsdeploy's to
-    /// compare (deletion protection, access logs... someone may have set them by hand).
+    /// compare (access logs, HTTP/2... someone may have set them by hand).
     pub attributes: Vec<Attribute>,
     #[serde(serialize_with = "pascal_style")]
     pub tags: Tags,
 }
 
 /// The load balancer attributes ecsdeploy sets and compares, sorted.
-pub const MANAGED_LOAD_BALANCER_ATTRIBUTES: [&str; 2] =
-    ["idle_timeout.timeout_seconds", "routing.http.drop_invalid_header_fields.enabled"];
+pub const MANAGED_LOAD_BALANCER_ATTRIBUTES: [&str; 3] = [
+    "deletion_protection.enabled",
+    "idle_timeout.timeout_seconds",
+    "routing.http.drop_invalid_header_fields.enabled",
+];
 
-/// The attributes of the shared ALB: the manifest's idle timeout, and invalid header fields
-/// dropped (AWS's default keeps them, which lets request smuggling through to the apps).
+/// The attributes of the shared ALB: deletion protection on (every environment's traffic goes
+/// through it, and its DNS name is what the records point at: a stray `delete-load-balancer`
+/// must not take it away; `destroy` of the last environment turns it off just before deleting),
+/// the manifest's idle timeout, and invalid header fields dropped (AWS's default keeps them,
+/// which lets request smuggling through to the apps).
 pub fn load_balancer_attributes(idle_timeout_seconds: i64) -> Vec<Attribute> {
-    let [idle_timeout, drop_invalid_headers] = MANAGED_LOAD_BALANCER_ATTRIBUTES;
+    let [deletion_protection, idle_timeout, drop_invalid_headers] = MANAGED_LOAD_BALANCER_ATTRIBUTES;
     vec![
+        Attribute { key: deletion_protection.into(), value: "true".into() },
         Attribute { key: idle_timeout.into(), value: idle_timeout_seconds.to_string() },
         Attribute { key: drop_invalid_headers.into(), value: "true".into() },
     ]

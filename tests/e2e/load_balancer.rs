@@ -1,5 +1,6 @@
 //! The shared ALB's attributes (`[project.load_balancer] idle_timeout`, invalid header fields
-//! dropped) reconciled by `up`, checked with the SDK as the second client.
+//! dropped, deletion protection) reconciled by `up`, and `destroy` of the last environment taking
+//! the protected ALB away, checked with the SDK as the second client.
 
 use crate::support;
 
@@ -20,6 +21,7 @@ async fn attributes(config: &aws_config::SdkConfig) -> Vec<(String, String)> {
                 "idle_timeout.timeout_seconds",
                 "routing.http.drop_invalid_header_fields.enabled",
                 "deletion_protection.enabled",
+                "routing.http2.enabled",
             ]
             .contains(&key.as_str())
         })
@@ -33,7 +35,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 #[tokio::test]
-async fn the_idle_timeout_and_header_hygiene_are_set_changed_and_then_left_alone() {
+async fn the_idle_timeout_header_hygiene_and_deletion_protection_are_set_changed_and_then_left_alone() {
     let (account, config) = prepared_account().await;
     let directory = support::manifest_copy();
     let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f"]).arg(directory.path()));
@@ -41,9 +43,10 @@ async fn the_idle_timeout_and_header_hygiene_are_set_changed_and_then_left_alone
     assert_eq!(
         attributes(&config).await,
         pairs(&[
-            ("deletion_protection.enabled", "false"),
+            ("deletion_protection.enabled", "true"),
             ("idle_timeout.timeout_seconds", "60"),
             ("routing.http.drop_invalid_header_fields.enabled", "true"),
+            ("routing.http2.enabled", "true"),
         ])
     );
 
@@ -74,8 +77,8 @@ async fn the_idle_timeout_and_header_hygiene_are_set_changed_and_then_left_alone
         .load_balancer_arn(arn)
         .attributes(
             aws_sdk_elasticloadbalancingv2::types::LoadBalancerAttribute::builder()
-                .key("deletion_protection.enabled")
-                .value("true")
+                .key("routing.http2.enabled")
+                .value("false")
                 .build(),
         )
         .send()
@@ -83,5 +86,15 @@ async fn the_idle_timeout_and_header_hygiene_are_set_changed_and_then_left_alone
         .unwrap();
     let plan = run(account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode", "-f"]).arg(directory.path()));
     assert_eq!(plan.code, 0, "a second plan must be empty:\n{}", plan.transcript());
-    assert_eq!(attributes(&config).await[0], ("deletion_protection.enabled".to_string(), "true".to_string()));
+    assert_eq!(attributes(&config).await[3], ("routing.http2.enabled".to_string(), "false".to_string()));
+
+    // Deletion protection keeps the ALB from a stray delete (the emulator refuses it as AWS does)...
+    let refused = elb.delete_load_balancer().load_balancer_arn(arn).send().await;
+    let code = refused.as_ref().err().and_then(|error| error.as_service_error()).and_then(|error| error.meta().code());
+    assert_eq!(code, Some("OperationNotPermitted"), "{refused:?}");
+    // ...and `destroy` of the last environment turns it off and deletes the ALB.
+    let destroy = run(account.ecsdeploy(&["destroy", "--env", "stage", "--yes", "-f"]).arg(directory.path()));
+    assert_eq!(destroy.code, 0, "{}", destroy.transcript());
+    let left = elb.describe_load_balancers().send().await.unwrap();
+    assert!(left.load_balancers().is_empty(), "{:?}", left.load_balancers());
 }

@@ -91,6 +91,7 @@ async fn up_creates_the_environment_and_a_second_up_changes_nothing() {
     assert_eq!(group.health_check_path(), Some("/health"));
 
     check_wiring(&config, &account.account_id, load_balancer.dns_name().unwrap()).await;
+    check_history_table_protection(&config).await;
 
     let revisions_before = revisions(&ecs, "stage-auth").await;
     let plan = run(account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode"]).current_dir(root()));
@@ -291,6 +292,20 @@ async fn three_environments_share_cluster_and_alb_and_destroy_removes_only_one()
         let plan = run(account.ecsdeploy(&["plan", "--env", environment, "--detailed-exitcode"]).current_dir(root()));
         assert_eq!(plan.code, 0, "{environment} untouched by destroy test: {}", plan.transcript());
     }
+}
+
+/// The history table (created by the first `up`) is protected from deletion and recoverable to a
+/// point in time.
+async fn check_history_table_protection(config: &aws_config::SdkConfig) {
+    let dynamodb = aws_sdk_dynamodb::Client::new(config);
+    let table = dynamodb.describe_table().table_name("ecsdeploy-history-acme").send().await.unwrap();
+    assert_eq!(table.table().and_then(|table| table.deletion_protection_enabled()), Some(true), "{table:?}");
+    let backups = dynamodb.describe_continuous_backups().table_name("ecsdeploy-history-acme").send().await.unwrap();
+    let recovery = backups
+        .continuous_backups_description()
+        .and_then(|description| description.point_in_time_recovery_description())
+        .and_then(|recovery| recovery.point_in_time_recovery_status());
+    assert_eq!(recovery.map(|status| status.as_str()), Some("ENABLED"), "{backups:?}");
 }
 
 async fn service_names(ecs: &aws_sdk_ecs::Client) -> Vec<String> {

@@ -4,7 +4,7 @@
 use crate::actual::{ActualResource, ActualState, Missing, OtherRule, Owner};
 use crate::cloud::{CloudError, CloudErrorKind};
 pub use crate::desired::tags::tags_from;
-use crate::desired::tags::{ENVIRONMENT_TAG, PROJECT_TAG, SHARED_ENVIRONMENT, Tags};
+use crate::desired::tags::{ENVIRONMENT_TAG, PROJECT_TAG, SERVICE_TAG, SHARED_ENVIRONMENT, Tags};
 use crate::plan::address::Address;
 use crate::plan::values::Values;
 
@@ -68,14 +68,15 @@ pub fn is_role_not_ready(error: &CloudError) -> bool {
 
 /// Runs `attempt` until it succeeds, fails in a way `retryable` does not accept, or `deadline`
 /// passes; waits 2 s, 4 s, ... (at most 30 s) between attempts.
-pub async fn retry_while<T, F, Fut>(
+pub async fn retry_while<T, E, F, Fut>(
     deadline: std::time::Duration,
-    retryable: impl Fn(&CloudError) -> bool,
+    retryable: impl Fn(&E) -> bool,
     mut attempt: F,
-) -> Result<T, CloudError>
+) -> Result<T, E>
 where
+    E: std::fmt::Display,
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, CloudError>>,
+    Fut: std::future::Future<Output = Result<T, E>>,
 {
     let started = std::time::Instant::now();
     let mut pause = std::time::Duration::from_secs(2);
@@ -95,6 +96,36 @@ fn is_busy(error: &CloudError, codes: &[&str]) -> bool {
     matches!(&error.kind, CloudErrorKind::Service { code, .. } if codes.contains(&code.as_str()))
 }
 
+/// An idempotency token for a create that AWS deduplicates by token (ECS CreateService's
+/// `clientToken`, Secrets Manager's `ClientRequestToken`): the same for every attempt of this
+/// run at `parts` (the SDK's retries and ecsdeploy's own), another for any other run, so that
+/// AWS answers a repeated request with what the first one made and never confuses two runs.
+/// 32 lowercase hex characters: within every such API's limits (ECS: up to 36 ASCII 33-126;
+/// Secrets Manager: 32-64).
+pub fn idempotency_token(parts: &[&str]) -> String {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    hash.update(run_id().as_bytes());
+    for part in parts {
+        hash.update([0]);
+        hash.update(part.as_bytes());
+    }
+    hash.finalize().iter().take(16).map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// This process's run: its start time, process ID and a per-process random key (std's hasher
+/// seeds), so that two runs, on one machine or two, never share a token.
+fn run_id() -> &'static str {
+    static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    RUN.get_or_init(|| {
+        use std::hash::{BuildHasher, Hasher};
+        let started =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|since| since.as_nanos()).unwrap_or(0);
+        let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+        format!("{started}-{}-{random:016x}", std::process::id())
+    })
+}
+
 /// A request the SDK refused to build (a required field left empty), so it was never sent.
 pub fn unsent(operation: &str, resource: impl AsRef<str>, error: impl std::fmt::Display) -> CloudError {
     let kind = CloudErrorKind::Service { code: "request not sent".into(), message: error.to_string() };
@@ -112,6 +143,19 @@ pub fn owner_of(tags: &Tags, project: &str, environment: &str) -> Owner {
         Some(tagged) => Owner::OtherEnvironment(tagged.to_string()),
         None => Owner::Foreign,
     }
+}
+
+/// Whether a resource found where a create ran into "already exists" carries the ownership tags
+/// (project, environment, and service where `wanted` names one) of the resource that create was
+/// making: then it is this deployment's own, most likely made by an attempt whose answer was lost
+/// and that the SDK repeated, and the create goes on with it. Anything else is someone else's,
+/// and the create fails as it would have.
+pub fn is_ours(existing: &Tags, wanted: &Tags) -> bool {
+    let keys = [PROJECT_TAG, ENVIRONMENT_TAG, SERVICE_TAG];
+    let Some(project) = wanted.get(PROJECT_TAG) else { return false };
+    let Some(environment) = wanted.get(ENVIRONMENT_TAG) else { return false };
+    owner_of(existing, project, environment) == Owner::This
+        && keys.iter().all(|key| wanted.get(key).is_none() || existing.get(key) == wanted.get(key))
 }
 
 /// [`owner_of`] for a resource all environments share.
@@ -148,6 +192,43 @@ mod tests {
         assert_eq!(shared_owner_of(&shared, "acme"), Owner::This);
         let keys: Vec<&str> = shared.0.iter().map(|(key, _)| key.as_str()).collect();
         assert_eq!(keys, ["ecsdeploy:project", "ecsdeploy:environment", "A", "B"]);
+    }
+
+    #[test]
+    fn a_resource_is_ours_when_it_carries_the_ownership_tags_we_create_it_with() {
+        let tags = |pairs: &[(&str, &str)]| tags_from(pairs.iter().copied());
+        let wanted = tags(&[
+            ("ecsdeploy:project", "acme"),
+            ("ecsdeploy:environment", "stage"),
+            ("ecsdeploy:service", "auth"),
+            ("Team", "identity"),
+        ]);
+        let cases = [
+            (wanted.clone(), true),
+            // Cost-allocation tags changed by hand do not make it someone else's.
+            (tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "stage"), ("ecsdeploy:service", "auth")]), true),
+            (tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "stage"), ("ecsdeploy:service", "gmail")]), false),
+            (tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "stage")]), false),
+            (tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "prod"), ("ecsdeploy:service", "auth")]), false),
+            (tags(&[("ecsdeploy:project", "other"), ("ecsdeploy:environment", "stage"), ("ecsdeploy:service", "auth")]), false),
+            (Tags::default(), false),
+        ];
+        for (existing, expected) in cases {
+            assert_eq!(is_ours(&existing, &wanted), expected, "{existing:?}");
+        }
+        let shared = tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "shared")]);
+        assert!(is_ours(&shared, &shared));
+        assert!(!is_ours(&shared, &Tags::default()), "a create without ownership tags owns nothing");
+    }
+
+    #[test]
+    fn idempotency_tokens_are_stable_within_a_run_and_fit_every_api() {
+        let token = idempotency_token(&["ecs:CreateService", "acme", "stage-auth"]);
+        assert_eq!(token, idempotency_token(&["ecs:CreateService", "acme", "stage-auth"]));
+        assert_ne!(token, idempotency_token(&["ecs:CreateService", "acme", "stage-gmail"]));
+        assert_ne!(token, idempotency_token(&["ecs:CreateService", "acmestage-auth"]), "parts are kept apart");
+        assert_eq!(token.len(), 32);
+        assert!(token.bytes().all(|byte| (33..=126).contains(&byte)), "{token}");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! policy ecsdeploy writes has one rule, and the reader recovers the days from that rule.
 
 use super::AwsCloud;
-use super::common::{Partial, shared_owner_of, tag_changes, tags_from, tags_in, unsent};
+use super::common::{Partial, is_ours, shared_owner_of, tag_changes, tags_from, tags_in, unsent};
 use crate::actual::Owner;
 use crate::actual::scope::{ImageTag, ReadScope};
 use crate::cloud::{CloudError, CloudErrorKind, is_not_found};
@@ -71,11 +71,16 @@ impl AwsCloud {
     }
 
     /// Creates the repository with its tag mutability, scanning and tags, then its lifecycle policy.
+    /// When the repository exists already and carries the ownership tags it was being created
+    /// with, it is ecsdeploy's own (the SDK repeated a CreateRepository whose answer was lost):
+    /// it is brought to the desired settings as an update would, and the create goes on. One
+    /// someone else created fails the create (the plan uses such repositories as they are).
     pub(super) async fn create_repository(&self, repository: &Repository) -> Result<Values, CloudError> {
         let name = &repository.repository_name;
         let resource = format!("repository {name}");
         let tags = ecr_tags(&repository.tags).map_err(|error| unsent("ecr:CreateRepository", &resource, &error))?;
-        self.ecr
+        let created = self
+            .ecr
             .create_repository()
             .repository_name(name)
             .image_tag_mutability(ImageTagMutability::from(repository.image_tag_mutability.as_str()))
@@ -83,8 +88,22 @@ impl AwsCloud {
             .image_scanning_configuration(scanning(repository.scan_on_push))
             .set_tags((!tags.is_empty()).then_some(tags))
             .send()
-            .await
-            .map_err(|error| self.error("ecr:CreateRepository", &resource, &error))?;
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(error) if is_not_found(&error, &["RepositoryAlreadyExistsException"]) => {
+                let refused = self.error("ecr:CreateRepository", &resource, &error);
+                let found = self.describe_repositories(std::slice::from_ref(name)).await?;
+                let Some(existing) = found.first() else { return Err(refused) };
+                let existing = self.read_repository(existing).await?;
+                if !is_ours(&existing.tags, &repository.tags) {
+                    return Err(refused);
+                }
+                tracing::info!(repository = name, "the repository exists and is ours: going on with it");
+                return self.update_repository(repository, &json_of(&existing)).await;
+            }
+            Err(error) => return Err(self.error("ecr:CreateRepository", &resource, &error)),
+        }
         if repository.expire_untagged_after_days > 0 {
             self.put_expiry(name, repository.expire_untagged_after_days).await?;
         }
@@ -131,7 +150,9 @@ impl AwsCloud {
 
     /// Puts the pin tag on the digest: `BatchGetImage` for the image's manifest, then `PutImage`
     /// of that manifest under the tag. Idempotent: ECR answers a tag the digest already carries
-    /// with ImageAlreadyExistsException, which is success here.
+    /// (a PutImage the SDK repeated after a lost answer, say) with ImageAlreadyExistsException,
+    /// which is success here; the tag on another digest is ImageTagAlreadyExistsException, a
+    /// failure. The pin tag names its digest, so it can be on no other one.
     pub(super) async fn pin_image(&self, pin: &ImagePin) -> Result<Values, CloudError> {
         let repository = &pin.repository_name;
         let (digest, tag) = (pin.image_digest.to_string(), pin.image_tag.to_string());
@@ -597,6 +618,31 @@ mod tests {
         let reread = cloud.read_repositories(&scope).await.expect("read again");
         let after = &found(&reread, &repository.repository_name).expect("read back").json;
         assert_eq!(after, &serde_json::to_value(&repository).expect("json"));
+    }
+
+    /// What a CreateRepository repeated after a lost answer meets: the repository made by the
+    /// first attempt, without its lifecycle policy yet.
+    #[tokio::test]
+    async fn a_create_that_finds_its_own_repository_goes_on_and_someone_elses_fails() {
+        let test = test_cloud(false).await;
+        let cloud = &test.cloud;
+        let (_, desired, scope) = desired("stage", &test.account_id);
+        let repository = |name: &str| {
+            desired.shared.repositories.iter().find(|found| found.repository_name == name).expect("repository").clone()
+        };
+        let auth = repository("acme/auth");
+        cloud.create_repository(&Repository { expire_untagged_after_days: 0, ..auth.clone() }).await.expect("first");
+        let writes_before = writes(cloud);
+        cloud.create_repository(&auth).await.expect("the repeated create goes on with its own repository");
+        assert_eq!(writes_since(&writes_before, cloud), ["CreateRepository", "PutLifecyclePolicy"]);
+        let read = cloud.read_repositories(&scope).await.expect("read");
+        let actual = found(&read, "acme/auth").expect("read back");
+        assert_eq!(actual.json, serde_json::to_value(&auth).expect("json"));
+
+        cloud.ecr.create_repository().repository_name("acme/gmail").send().await.expect("create by hand");
+        let error = cloud.create_repository(&repository("acme/gmail")).await.expect_err("not taken over");
+        assert_eq!(error.operation, "ecr:CreateRepository");
+        assert!(error.to_string().contains("RepositoryAlreadyExistsException"), "{error}");
     }
 
     #[tokio::test]

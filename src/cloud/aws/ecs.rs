@@ -3,8 +3,8 @@
 
 use super::AwsCloud;
 use super::common::{
-    Partial, ROLE_PROPAGATION_DEADLINE, is_role_not_ready, owner_of, retry_while, shared_owner_of, tag_changes,
-    tags_from, tags_in, unsent,
+    Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_ours, is_role_not_ready, owner_of, retry_while,
+    shared_owner_of, tag_changes, tags_from, tags_in, unsent,
 };
 use crate::actual::Owner;
 use crate::actual::scope::ReadScope;
@@ -24,7 +24,9 @@ use crate::desired::task_definition::{
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::json_of;
 use crate::plan::values::Values;
+use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder;
 use aws_sdk_ecs::types as ecs;
+use aws_smithy_types::retry::RetryConfig;
 
 /// DescribeServices takes at most 10 services.
 const SERVICES_PER_CALL: usize = 10;
@@ -314,19 +316,89 @@ impl AwsCloud {
             )
             .set_container_definitions(Some(containers))
             .set_tags(Some(ecs_tags(&definition.tags)));
-        let output =
-            retry_while(ROLE_PROPAGATION_DEADLINE, is_role_not_ready, || {
-                let request = request.clone();
-                let resource = &resource;
-                async move {
-                    request.send().await.map_err(|error| self.error("ecs:RegisterTaskDefinition", resource, &error))
-                }
-            })
-            .await?;
-        let arn = output.task_definition().and_then(|created| created.task_definition_arn()).unwrap_or_default();
+        let arn = retry_while(ROLE_PROPAGATION_DEADLINE, is_role_not_ready, || {
+            self.register_revision(definition, &request, &resource)
+        })
+        .await?;
         let mut values = Values::default();
         values.set(&Reference::TaskDefinitionArn { family: definition.family.clone() }, arn);
         Ok(values)
+    }
+
+    /// Sends `request` and returns the new revision's ARN. AWS registers a new revision for
+    /// every RegisterTaskDefinition it receives, so the SDK must not repeat one whose answer was
+    /// lost (that would leave an orphan revision behind): its retries are off for this call, and
+    /// after a failure that may have registered it (see [`CloudError::is_transient`]), the
+    /// family's newest revision is read first. If it holds exactly what was sent, it is this
+    /// call's; otherwise the request is sent again, as many times in all as the SDK would have.
+    async fn register_revision(
+        &self,
+        definition: &TaskDefinition,
+        request: &RegisterTaskDefinitionFluentBuilder,
+        resource: &str,
+    ) -> Result<String, CloudError> {
+        let attempts = self.ecs.config().retry_config().map_or(1, |retry| retry.max_attempts()).max(1);
+        let mut pause = std::time::Duration::from_secs(1);
+        let mut attempt = 1;
+        loop {
+            let sent = request
+                .clone()
+                .customize()
+                .config_override(aws_sdk_ecs::config::Builder::default().retry_config(RetryConfig::disabled()))
+                .send()
+                .await;
+            let error = match sent {
+                Ok(output) => {
+                    let created = output.task_definition().and_then(|created| created.task_definition_arn());
+                    return Ok(created.unwrap_or_default().to_string());
+                }
+                Err(error) => self.error("ecs:RegisterTaskDefinition", resource, &error),
+            };
+            if !error.is_transient() {
+                return Err(error);
+            }
+            tracing::debug!(%error, "the registration may have been carried out; looking before repeating it");
+            // Throttling and server errors want a pause; a lost answer's revision is there at once.
+            tokio::time::sleep(pause).await;
+            if let Some(arn) = self.registered_revision(definition).await? {
+                tracing::info!(task_definition = arn, "the registration whose answer was lost was carried out");
+                return Ok(arn);
+            }
+            if attempt >= attempts {
+                return Err(error);
+            }
+            attempt += 1;
+            pause = (pause * 2).min(std::time::Duration::from_secs(20));
+        }
+    }
+
+    /// The family's newest active revision when it holds exactly `definition` (compared as the
+    /// plan compares them: the reader's normalised JSON, tags included).
+    async fn registered_revision(&self, definition: &TaskDefinition) -> Result<Option<String>, CloudError> {
+        let output = match self
+            .ecs
+            .describe_task_definition()
+            .task_definition(&definition.family)
+            .include(ecs::TaskDefinitionField::Tags)
+            .send()
+            .await
+        {
+            Ok(output) => output,
+            Err(error) if is_not_found(&error, &["ClientException"]) => return Ok(None),
+            Err(error) => {
+                let resource = format!("task definition {}", definition.family);
+                return Err(self.error("ecs:DescribeTaskDefinition", resource, &error));
+            }
+        };
+        let Some(found) = output.task_definition() else { return Ok(None) };
+        if found.status() != Some(&ecs::TaskDefinitionStatus::Active) {
+            return Ok(None);
+        }
+        let tags =
+            tags_from(output.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())));
+        let read = json_of(&task_definition_of(found, tags));
+        let is_same = crate::plan::diff::diff(&read, &json_of(definition), &[]).is_empty();
+        Ok(is_same.then(|| found.task_definition_arn().unwrap_or_default().to_string()))
     }
 
     /// Deregisters every active revision of the family of `arn` (the environment is going away).
@@ -385,15 +457,58 @@ impl AwsCloud {
             .deployment_controller(parts.controller)
             .propagate_tags(ecs::PropagateTags::from(service.propagate_tags.as_str()))
             .enable_ecs_managed_tags(service.enable_ecs_managed_tags)
-            .set_tags(Some(ecs_tags(&service.tags)));
+            .set_tags(Some(ecs_tags(&service.tags)))
+            // ECS answers a repeated request with the same token (the SDK's retry after a lost
+            // answer) with the service the first one created, instead of "not idempotent".
+            .client_token(idempotency_token(&["ecs:CreateService", &service.cluster, &service.service_name]));
         // The execution role may be minutes old: ECS can refuse it until IAM has spread it.
-        let output = retry_while(ROLE_PROPAGATION_DEADLINE, is_role_not_ready, || {
+        let created = retry_while(ROLE_PROPAGATION_DEADLINE, is_role_not_ready_service, || {
             let request = request.clone();
             let resource = &resource;
-            async move { request.send().await.map_err(|error| self.error("ecs:CreateService", resource, &error)) }
+            async move { request.send().await.map_err(|error| CreateServiceFailure::from_sdk(self, resource, error)) }
         })
-        .await?;
-        Ok(deployment_value(&service.service_name, output.service()))
+        .await;
+        match created {
+            Ok(output) => Ok(deployment_value(&service.service_name, output.service())),
+            Err(CreateServiceFailure { error, not_idempotent: true }) => match self.own_service(service).await? {
+                Some(existing) => {
+                    tracing::info!(service = service.service_name, "the service exists and is ours: going on with it");
+                    Ok(deployment_value(&service.service_name, Some(&existing)))
+                }
+                None => Err(error),
+            },
+            Err(CreateServiceFailure { error, .. }) => Err(error),
+        }
+    }
+
+    /// The ACTIVE service named as `service` in its cluster when it carries the ownership tags
+    /// and runs the task definition `service` is created with: what a CreateService this run
+    /// sent made, though ECS did not recognise the repeat (another token, or none).
+    async fn own_service(&self, service: &EcsService) -> Result<Option<ecs::Service>, CloudError> {
+        let resource = format!("service {} in cluster {}", service.service_name, service.cluster);
+        let output = self
+            .ecs
+            .describe_services()
+            .cluster(&service.cluster)
+            .services(&service.service_name)
+            .include(ecs::ServiceField::Tags)
+            .send()
+            .await
+            .map_err(|error| self.error("ecs:DescribeServices", &resource, &error))?;
+        let task_definition = service.task_definition.to_string();
+        Ok(output
+            .services()
+            .iter()
+            .find(|found| {
+                let tags = tags_from(
+                    found.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
+                );
+                found.status() == Some("ACTIVE")
+                    && found.service_name() == Some(service.service_name.as_str())
+                    && found.task_definition() == Some(task_definition.as_str())
+                    && is_ours(&tags, &service.tags)
+            })
+            .cloned())
     }
 
     /// Everything but the task count, which autoscaling owns once the service exists.
@@ -491,6 +606,37 @@ impl AwsCloud {
         }
         Ok(())
     }
+}
+
+/// A CreateService that failed, and whether ECS said "Creation of service was not idempotent"
+/// (a service of that name is ACTIVE or DRAINING: maybe the one an earlier attempt made).
+struct CreateServiceFailure {
+    error: CloudError,
+    not_idempotent: bool,
+}
+
+impl std::fmt::Display for CreateServiceFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl CreateServiceFailure {
+    fn from_sdk<R: std::fmt::Debug + 'static>(
+        cloud: &AwsCloud,
+        resource: &str,
+        error: aws_sdk_ecs::error::SdkError<aws_sdk_ecs::operation::create_service::CreateServiceError, R>,
+    ) -> Self {
+        use aws_sdk_ecs::error::ProvideErrorMetadata;
+        let not_idempotent = error.code() == Some("InvalidParameterException")
+            && error.message().is_some_and(|message| message.contains("not idempotent"));
+        CreateServiceFailure { error: cloud.error("ecs:CreateService", resource, &error), not_idempotent }
+    }
+}
+
+/// [`is_role_not_ready`] for a failed CreateService.
+fn is_role_not_ready_service(failure: &CreateServiceFailure) -> bool {
+    is_role_not_ready(&failure.error)
 }
 
 pub(super) fn ecs_tags(tags: &Tags) -> Vec<ecs::Tag> {

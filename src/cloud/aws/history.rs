@@ -8,7 +8,8 @@ use crate::cloud::{CloudError, is_not_found};
 use crate::desired::tags::{ENVIRONMENT_TAG, PROJECT_TAG, SHARED_ENVIRONMENT};
 use crate::history::{DeployRecord, HistoryScope, Outcome};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TableStatus, Tag,
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
+    ScalarAttributeType, TableStatus, Tag,
 };
 use std::collections::HashMap;
 
@@ -66,8 +67,10 @@ impl AwsCloud {
         Ok(stored.as_ref() == Some(record))
     }
 
-    /// Creates the table (pay per request, tagged as the project's shared resource) and waits
-    /// until DynamoDB says it is active.
+    /// Creates the table (pay per request, tagged as the project's shared resource, protected
+    /// from deletion: it is the only record of what ran and where to roll back to), waits until
+    /// DynamoDB says it is active, then turns on point-in-time recovery (DynamoDB takes that
+    /// only for an active table), so that items overwritten or deleted by mistake can be got back.
     pub(super) async fn create_history_table(&self, scope: &HistoryScope) -> Result<(), CloudError> {
         let resource = format!("history table {}", scope.table);
         let key = |name: &str, kind: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(kind).build();
@@ -84,6 +87,7 @@ impl AwsCloud {
             .attribute_definitions(attribute("pk").map_err(|error| unsent("dynamodb:CreateTable", &resource, error))?)
             .attribute_definitions(attribute("sk").map_err(|error| unsent("dynamodb:CreateTable", &resource, error))?)
             .billing_mode(BillingMode::PayPerRequest)
+            .deletion_protection_enabled(true)
             .tags(tag(PROJECT_TAG, &scope.project).map_err(|error| unsent("dynamodb:CreateTable", &resource, error))?)
             .tags(
                 tag(ENVIRONMENT_TAG, SHARED_ENVIRONMENT)
@@ -105,11 +109,26 @@ impl AwsCloud {
                 .await
                 .map_err(|error| self.error("dynamodb:DescribeTable", &resource, &error))?;
             let active = output.table().and_then(|table| table.table_status()) == Some(&TableStatus::Active);
-            if active || started.elapsed() > RELEASE_DEADLINE {
+            if active {
+                break;
+            }
+            if started.elapsed() > RELEASE_DEADLINE {
                 return Ok(());
             }
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
+        let recovery = PointInTimeRecoverySpecification::builder()
+            .point_in_time_recovery_enabled(true)
+            .build()
+            .map_err(|error| unsent("dynamodb:UpdateContinuousBackups", &resource, error))?;
+        self.dynamodb
+            .update_continuous_backups()
+            .table_name(&scope.table)
+            .point_in_time_recovery_specification(recovery)
+            .send()
+            .await
+            .map_err(|error| self.error("dynamodb:UpdateContinuousBackups", &resource, &error))?;
+        Ok(())
     }
 
     /// Finishes a record that is still in progress. A retried finish whose first answer was

@@ -7,7 +7,7 @@
 //! that a role created from a desired [`Role`] reads back byte-identical and a second plan is empty.
 
 use super::AwsCloud;
-use super::common::{Partial, owner_of, tag_changes, tags_from, tags_in, unsent};
+use super::common::{Partial, is_ours, owner_of, tag_changes, tags_from, tags_in, unsent};
 use crate::actual::scope::ReadScope;
 use crate::cloud::{CloudError, is_not_found};
 use crate::desired::iam::{CreateRole, PolicyDocument, PutRolePolicy, Role};
@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 /// Roles read at once: IAM's request rate is low and shared by the whole account.
 const READ_CONCURRENCY: usize = 4;
 const NOT_FOUND: &[&str] = &["NoSuchEntity"];
+const ALREADY_EXISTS: &[&str] = &["EntityAlreadyExists"];
 /// Key order of [`PolicyDocument`] and of its statements as the desired side serialises them.
 const DOCUMENT_KEYS: &[&str] = &["Version", "Statement"];
 const STATEMENT_KEYS: &[&str] = &["Sid", "Effect", "Principal", "Action", "Resource", "Condition"];
@@ -105,12 +106,17 @@ impl AwsCloud {
         }
     }
 
+    /// Creates the role and its inline policy. When the role exists already and carries the
+    /// ownership tags it was being created with, it is this deployment's own (the SDK repeated a
+    /// CreateRole whose answer was lost, or an earlier run stopped right after creating it): it
+    /// is brought to the desired shape as an update would, and the create goes on.
     pub(super) async fn create_role(&self, role: &Role) -> Result<Values, CloudError> {
         let create = &role.create_role;
         let resource = role_resource(&create.role_name);
         let trust = document_string(&create.assume_role_policy_document, "iam:CreateRole", &resource)?;
         let tags = iam_tags(create.tags.0.iter().cloned(), "iam:CreateRole", &resource)?;
-        self.iam
+        let created = self
+            .iam
             .create_role()
             .path(&create.path)
             .role_name(&create.role_name)
@@ -118,8 +124,21 @@ impl AwsCloud {
             .description(&create.description)
             .set_tags((!tags.is_empty()).then_some(tags))
             .send()
-            .await
-            .map_err(|error| self.error("iam:CreateRole", &resource, &error))?;
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(error) if is_not_found(&error, ALREADY_EXISTS) => {
+                let refused = self.error("iam:CreateRole", &resource, &error);
+                return match self.read_role(&create.role_name).await? {
+                    Some(existing) if is_ours(&existing.role.create_role.tags, &create.tags) => {
+                        tracing::info!(role = create.role_name, "the role exists and is ours: going on with it");
+                        self.update_role(role, &existing.json).await
+                    }
+                    _ => Err(refused),
+                };
+            }
+            Err(error) => return Err(self.error("iam:CreateRole", &resource, &error)),
+        }
         if let Some(policy) = &role.put_role_policy {
             self.put_role_policy(policy).await?;
         }
@@ -542,6 +561,31 @@ mod tests {
         test.cloud.delete_role(auth_task_role.name()).await.expect("deleting twice is not an error");
         let read = test.cloud.read_roles(&scope).await.expect("read after delete");
         assert!(read.resources.is_empty(), "{:?}", read.resources);
+    }
+
+    /// What a CreateRole repeated after a lost answer meets: the role made by the first attempt,
+    /// without its inline policy yet.
+    #[tokio::test]
+    async fn a_create_that_finds_its_own_role_goes_on_and_someone_elses_fails() {
+        let test = test_cloud(false).await;
+        let (scope, services) = scope_of(&test.account_id);
+        let auth = services.iter().find(|service| service.name == "auth").expect("auth");
+        let execution_role = auth.execution_role.clone().expect("managed");
+        let without_policy = Role { put_role_policy: None, ..execution_role.clone() };
+        test.cloud.create_role(&without_policy).await.expect("first attempt");
+        test.cloud.create_role(&execution_role).await.expect("the repeated create goes on with its own role");
+        let read = test.cloud.read_roles(&scope).await.expect("read");
+        let address = Address::service("auth", ServicePart::ExecutionRole);
+        let actual = found(&read, &address).expect("execution role");
+        assert_eq!(actual.json, serde_json::to_value(&execution_role).expect("json"), "the policy was put");
+
+        let mut foreign = auth.task_role.clone().expect("managed");
+        foreign.create_role.tags = Tags(vec![("Team".into(), "someone else".into())]);
+        test.cloud.create_role(&foreign).await.expect("someone else's role");
+        let ours = auth.task_role.clone().expect("managed");
+        let error = test.cloud.create_role(&ours).await.expect_err("a role someone else made is not taken over");
+        assert_eq!(error.operation, "iam:CreateRole");
+        assert!(error.to_string().contains("EntityAlreadyExists"), "{error}");
     }
 
     #[tokio::test]

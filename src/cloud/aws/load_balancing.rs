@@ -3,7 +3,7 @@
 //! listeners, one for the HTTPS listener's rules, tags in batches of 20.
 
 use super::AwsCloud;
-use super::common::{Partial, owner_of, shared_owner_of, tag_changes, tags_from, tags_in};
+use super::common::{Partial, is_ours, owner_of, shared_owner_of, tag_changes, tags_from, tags_in};
 use crate::actual::scope::ReadScope;
 use crate::actual::{OtherRule, Owner};
 use crate::cloud::{CloudError, CloudErrorKind, is_not_found};
@@ -468,7 +468,28 @@ impl AwsCloud {
         Ok(Values::default())
     }
 
+    /// Deletes the load balancer, turning off first the deletion protection `up` turns on (only
+    /// ecsdeploy's own ALB is ever deleted: plan deletes only what carries its tags). A load
+    /// balancer already gone is not an error.
     pub(super) async fn delete_load_balancer(&self, arn: &str) -> Result<(), CloudError> {
+        let unprotected = self
+            .load_balancing
+            .modify_load_balancer_attributes()
+            .load_balancer_arn(arn)
+            .attributes(LoadBalancerAttribute::builder().key("deletion_protection.enabled").value("false").build())
+            .send()
+            .await;
+        match unprotected {
+            Ok(_) => {}
+            Err(error) if is_not_found(&error, &["LoadBalancerNotFound"]) => return Ok(()),
+            Err(error) => {
+                return Err(self.error(
+                    "elasticloadbalancing:ModifyLoadBalancerAttributes",
+                    format!("load balancer {arn} (turning deletion protection off to delete it)"),
+                    &error,
+                ));
+            }
+        }
         match self.load_balancing.delete_load_balancer().load_balancer_arn(arn).send().await {
             Ok(_) => Ok(()),
             Err(error) if is_not_found(&error, &["LoadBalancerNotFound"]) => Ok(()),
@@ -627,8 +648,14 @@ impl AwsCloud {
         }
     }
 
+    /// Creates the rule. When its priority is taken by a rule carrying the ownership tags this
+    /// one is created with, that rule is this deployment's own (the SDK repeated a CreateRule
+    /// whose answer was lost): it is brought to the desired shape as an update would, and the
+    /// create goes on. A priority someone else holds fails the create.
     pub(super) async fn create_rule(&self, rule: &ListenerRule) -> Result<Values, CloudError> {
-        self.load_balancing
+        let resource = format!("rule {} (priority {})", paths(rule), rule.priority);
+        let created = self
+            .load_balancing
             .create_rule()
             .listener_arn(rule.listener_arn.to_string())
             .priority(rule.priority as i32)
@@ -637,15 +664,41 @@ impl AwsCloud {
             .set_transforms((!rule.transforms.is_empty()).then(|| transforms(rule)))
             .set_tags(Some(elb_tags(&rule.tags)))
             .send()
-            .await
-            .map_err(|error| {
-                self.error(
-                    "elasticloadbalancing:CreateRule",
-                    format!("rule {} (priority {})", paths(rule), rule.priority),
-                    &error,
-                )
-            })?;
-        Ok(Values::default())
+            .await;
+        match created {
+            Ok(_) => Ok(Values::default()),
+            Err(error) if is_not_found(&error, &["PriorityInUse"]) => {
+                let refused = self.error("elasticloadbalancing:CreateRule", &resource, &error);
+                match self.own_rule_at(rule).await? {
+                    Some((arn, before)) => {
+                        tracing::info!(rule = resource, "the priority holds our own rule: going on with it");
+                        if !crate::plan::diff::diff(&before, &json_of(rule), &[]).is_empty() {
+                            self.update_rule(&arn, rule, &before).await?;
+                        }
+                        Ok(Values::default())
+                    }
+                    None => Err(refused),
+                }
+            }
+            Err(error) => Err(self.error("elasticloadbalancing:CreateRule", &resource, &error)),
+        }
+    }
+
+    /// The rule at `rule`'s priority on its listener, as `(ARN, desired-shaped JSON)`, when it
+    /// carries the ownership tags `rule` is created with.
+    async fn own_rule_at(&self, rule: &ListenerRule) -> Result<Option<(String, serde_json::Value)>, CloudError> {
+        let listener_arn = rule.listener_arn.to_string();
+        let rules = self.listener_rules(&listener_arn, &load_balancer_of_listener(&listener_arn)).await?;
+        let priority = rule.priority.to_string();
+        let Some(found) = rules.iter().find(|found| found.priority() == Some(priority.as_str())) else {
+            return Ok(None);
+        };
+        let Some(arn) = found.rule_arn() else { return Ok(None) };
+        let tags = self.tags_of(&[arn.to_string()]).await?.remove(arn).unwrap_or_default();
+        if !is_ours(&tags, &rule.tags) {
+            return Ok(None);
+        }
+        Ok(Some((arn.to_string(), json_of(&rule_of(&listener_arn, rule.priority, found, tags)))))
     }
 
     pub(super) async fn update_rule(
@@ -848,6 +901,12 @@ fn transforms_of(rule: &aws_sdk_elasticloadbalancingv2::types::Rule) -> Vec<Rule
             },
         })
         .collect()
+}
+
+/// The load balancer's name in a listener ARN (`...:listener/app/<name>/<id>/<id>`), for messages.
+fn load_balancer_of_listener(arn: &str) -> String {
+    let name = arn.split("listener/app/").nth(1).and_then(|rest| rest.split('/').next());
+    name.unwrap_or(arn).to_string()
 }
 
 fn paths(rule: &ListenerRule) -> String {

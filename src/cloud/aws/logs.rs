@@ -3,7 +3,7 @@
 //! `PutRetentionPolicy` and the tagging calls.
 
 use super::AwsCloud;
-use super::common::{Partial, owner_of, tag_changes, tags_from, tags_in, unsent};
+use super::common::{Partial, is_ours, owner_of, tag_changes, tags_from, tags_in, unsent};
 use crate::actual::scope::ReadScope;
 use crate::cloud::{CloudError, is_not_found};
 use crate::desired::logs::LogGroup;
@@ -82,17 +82,46 @@ impl AwsCloud {
         }
     }
 
+    /// Creates the group and sets its retention. When the group exists already and carries the
+    /// ownership tags it was being created with, it is this deployment's own (the SDK repeated a
+    /// CreateLogGroup whose answer was lost): its retention and tags are brought to the desired
+    /// ones as an update would, and the create goes on.
     pub(super) async fn create_log_group(&self, group: &LogGroup) -> Result<Values, CloudError> {
         let name = &group.log_group_name;
-        self.logs
+        let created = self
+            .logs
             .create_log_group()
             .log_group_name(name)
             .set_tags((!group.tags.is_empty()).then(|| tag_map(&group.tags.0)))
             .send()
-            .await
-            .map_err(|error| self.error("logs:CreateLogGroup", group_resource(name), &error))?;
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(error) if is_not_found(&error, &["ResourceAlreadyExistsException"]) => {
+                let refused = self.error("logs:CreateLogGroup", group_resource(name), &error);
+                return match self.existing_log_group(name).await? {
+                    Some(existing) if is_ours(&existing.tags, &group.tags) => {
+                        tracing::info!(log_group = name, "the log group exists and is ours: going on with it");
+                        let before = serde_json::to_value(&existing)
+                            .map_err(|error| unsent("logs:DescribeLogGroups", group_resource(name), error))?;
+                        self.update_log_group(group, &before).await
+                    }
+                    _ => Err(refused),
+                };
+            }
+            Err(error) => return Err(self.error("logs:CreateLogGroup", group_resource(name), &error)),
+        }
         self.set_retention(name, group.retention_in_days).await?;
         Ok(Values::default())
+    }
+
+    /// The group named exactly `name` in the desired shape, with its tags.
+    async fn existing_log_group(&self, name: &str) -> Result<Option<LogGroup>, CloudError> {
+        let groups = self.log_groups_named(name, group_resource(name)).await?;
+        match groups.iter().find(|group| group.log_group_name() == Some(name)) {
+            Some(group) => self.read_log_group(group).await,
+            None => Ok(None),
+        }
     }
 
     /// Changes the retention and the tags where they differ from `before` (the reader's JSON).
@@ -262,6 +291,31 @@ mod tests {
         test.cloud.delete_log_group(&auth.log_group_name).await.expect("delete");
         test.cloud.delete_log_group(&auth.log_group_name).await.expect("deleting twice is not an error");
         assert!(test.cloud.read_log_groups(&scope).await.expect("read after delete").resources.is_empty());
+    }
+
+    /// What a CreateLogGroup repeated after a lost answer meets: the group made by the first
+    /// attempt, without its retention yet.
+    #[tokio::test]
+    async fn a_create_that_finds_its_own_group_goes_on_and_someone_elses_fails() {
+        let test = test_cloud(false).await;
+        let (scope, services) = scope_of(&test.account_id);
+        let group = |name: &str| {
+            services.iter().find(|service| service.name == name).and_then(|service| service.log_group.clone())
+        };
+        let auth = group("auth").expect("managed");
+        let first_attempt = test.cloud.logs.create_log_group().log_group_name(&auth.log_group_name);
+        first_attempt.set_tags(Some(tag_map(&auth.tags.0))).send().await.expect("first attempt");
+        test.cloud.create_log_group(&auth).await.expect("the repeated create goes on with its own group");
+        let read = test.cloud.read_log_groups(&scope).await.expect("read");
+        let address = Address::service("auth", ServicePart::LogGroup);
+        let (_, actual) = read.resources.iter().find(|(found, _)| found == &address).expect("auth's group");
+        assert_eq!(actual.json, serde_json::to_value(&auth).expect("json"), "the retention was set");
+
+        let gmail = group("gmail").expect("managed");
+        test.cloud.logs.create_log_group().log_group_name(&gmail.log_group_name).send().await.expect("someone's");
+        let error = test.cloud.create_log_group(&gmail).await.expect_err("someone else's group is not taken over");
+        assert_eq!(error.operation, "logs:CreateLogGroup");
+        assert!(error.to_string().contains("ResourceAlreadyExistsException"), "{error}");
     }
 
     #[tokio::test]

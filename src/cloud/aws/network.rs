@@ -3,7 +3,7 @@
 //! admits only the ALB).
 
 use super::AwsCloud;
-use super::common::{Partial, shared_owner_of, tag_changes, tags_from, tags_in};
+use super::common::{Partial, is_ours, shared_owner_of, tag_changes, tags_from, tags_in};
 use crate::actual::scope::ReadScope;
 use crate::cloud::CloudError;
 use crate::desired::Reference;
@@ -123,17 +123,8 @@ impl AwsCloud {
         for group in output.security_groups() {
             let (Some(id), Some(name)) = (group.group_id(), group.group_name()) else { continue };
             let Some(rank) = scope.security_groups.iter().position(|wanted| wanted == name) else { continue };
-            let tags = tags_from(
-                group.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
-            );
-            let owner = shared_owner_of(&tags, &scope.project);
-            let actual = SecurityGroup {
-                group_name: name.to_string(),
-                description: group.description().unwrap_or_default().to_string(),
-                vpc_id: Reference::known(group.vpc_id().unwrap_or_default()),
-                ingress: ingress_rules(group.ip_permissions()),
-                tags,
-            };
+            let actual = security_group_of(group);
+            let owner = shared_owner_of(&actual.tags, &scope.project);
             partial.values.set(&Reference::SecurityGroupId(name.to_string()), id);
             let address = Address::SecurityGroup { rank: rank as u8, name: name.to_string() };
             partial.resource(address, id, json_of(&actual), owner);
@@ -141,6 +132,10 @@ impl AwsCloud {
         Ok(())
     }
 
+    /// Creates the group and authorizes its ingress rules. When a group of that name exists in
+    /// the VPC already and carries the ownership tags it was being created with, it is this
+    /// deployment's own (the SDK repeated a CreateSecurityGroup whose answer was lost): its rules
+    /// and tags are brought to the desired ones as an update would, and the create goes on.
     pub(super) async fn create_security_group(&self, group: &SecurityGroup) -> Result<Values, CloudError> {
         let resource = format!("security group {}", group.group_name);
         let created = self
@@ -156,13 +151,46 @@ impl AwsCloud {
                     .build(),
             )
             .send()
-            .await
-            .map_err(|error| self.error("ec2:CreateSecurityGroup", &resource, &error))?;
-        let id = created.group_id().unwrap_or_default().to_string();
-        self.change_ingress(&id, &group.ingress, &[], &resource).await?;
+            .await;
+        let id = match created {
+            Ok(created) => {
+                let id = created.group_id().unwrap_or_default().to_string();
+                self.change_ingress(&id, &group.ingress, &[], &resource).await?;
+                id
+            }
+            Err(error) if super::super::is_not_found(&error, &["InvalidGroup.Duplicate"]) => {
+                let refused = self.error("ec2:CreateSecurityGroup", &resource, &error);
+                match self.existing_security_group(group).await? {
+                    Some((id, existing)) if is_ours(&existing.tags, &group.tags) => {
+                        tracing::info!(group = group.group_name, "the security group exists and is ours: going on with it");
+                        self.update_security_group(&id, group, &json_of(&existing)).await?;
+                        id
+                    }
+                    _ => return Err(refused),
+                }
+            }
+            Err(error) => return Err(self.error("ec2:CreateSecurityGroup", &resource, &error)),
+        };
         let mut values = Values::default();
         values.set(&Reference::SecurityGroupId(group.group_name.clone()), id);
         Ok(values)
+    }
+
+    /// The group named as `group` in its VPC, as `(ID, desired-shaped group)`.
+    async fn existing_security_group(&self, group: &SecurityGroup) -> Result<Option<(String, SecurityGroup)>, CloudError> {
+        let vpc = group.vpc_id.to_string();
+        let output = self
+            .ec2
+            .describe_security_groups()
+            .filters(filter("vpc-id", [vpc.clone()]))
+            .filters(filter("group-name", [group.group_name.clone()]))
+            .send()
+            .await
+            .map_err(|error| {
+                self.error("ec2:DescribeSecurityGroups", format!("security group {} in {vpc}", group.group_name), &error)
+            })?;
+        let found = output.security_groups().iter().find(|found| found.group_name() == Some(group.group_name.as_str()));
+        Ok(found.and_then(|found| Some((found.group_id()?.to_string(), security_group_of(found)))))
     }
 
     pub(super) async fn update_security_group(
@@ -212,24 +240,51 @@ impl AwsCloud {
         let removed: Vec<IpPermission> =
             current.iter().filter(|rule| !wanted.contains(rule)).map(ip_permission).collect();
         if !added.is_empty() {
-            self.ec2
-                .authorize_security_group_ingress()
-                .group_id(id)
-                .set_ip_permissions(Some(added))
-                .send()
-                .await
-                .map_err(|error| self.error("ec2:AuthorizeSecurityGroupIngress", resource, &error))?;
+            self.authorize_ingress(id, added, resource).await?;
         }
         if !removed.is_empty() {
-            self.ec2
-                .revoke_security_group_ingress()
-                .group_id(id)
-                .set_ip_permissions(Some(removed))
-                .send()
-                .await
-                .map_err(|error| self.error("ec2:RevokeSecurityGroupIngress", resource, &error))?;
+            self.revoke_ingress(id, removed, resource).await?;
         }
         Ok(())
+    }
+
+    /// Authorizes `permissions`. EC2 refuses the whole call when one rule is there already
+    /// (InvalidPermission.Duplicate): the SDK repeated a call whose answer was lost, or the rule
+    /// was added meanwhile. Then each rule is authorized alone, and one that is there is done.
+    async fn authorize_ingress(&self, id: &str, permissions: Vec<IpPermission>, resource: &str) -> Result<(), CloudError> {
+        let batch = permissions.len() > 1;
+        let result =
+            self.ec2.authorize_security_group_ingress().group_id(id).set_ip_permissions(Some(permissions.clone())).send().await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if super::super::is_not_found(&error, &["InvalidPermission.Duplicate"]) && batch => {
+                for permission in permissions {
+                    Box::pin(self.authorize_ingress(id, vec![permission], resource)).await?;
+                }
+                Ok(())
+            }
+            Err(error) if super::super::is_not_found(&error, &["InvalidPermission.Duplicate"]) => Ok(()),
+            Err(error) => Err(self.error("ec2:AuthorizeSecurityGroupIngress", resource, &error)),
+        }
+    }
+
+    /// Revokes `permissions`; as [`Self::authorize_ingress`], a rule already gone
+    /// (InvalidPermission.NotFound) is done.
+    async fn revoke_ingress(&self, id: &str, permissions: Vec<IpPermission>, resource: &str) -> Result<(), CloudError> {
+        let batch = permissions.len() > 1;
+        let result =
+            self.ec2.revoke_security_group_ingress().group_id(id).set_ip_permissions(Some(permissions.clone())).send().await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) if super::super::is_not_found(&error, &["InvalidPermission.NotFound"]) && batch => {
+                for permission in permissions {
+                    Box::pin(self.revoke_ingress(id, vec![permission], resource)).await?;
+                }
+                Ok(())
+            }
+            Err(error) if super::super::is_not_found(&error, &["InvalidPermission.NotFound"]) => Ok(()),
+            Err(error) => Err(self.error("ec2:RevokeSecurityGroupIngress", resource, &error)),
+        }
     }
 
     /// Deletes the group, waiting while network interfaces of a deleted ALB or of stopped tasks
@@ -261,6 +316,19 @@ fn describe_lookup(what: &str, lookup: &Lookup) -> String {
             let tags: Vec<String> = tags.iter().map(|tag| format!("{}={}", tag.key.value, tag.value.value)).collect();
             format!("{what} tagged {}", tags.join(", "))
         }
+    }
+}
+
+/// A security group in the desired shape.
+fn security_group_of(group: &aws_sdk_ec2::types::SecurityGroup) -> SecurityGroup {
+    SecurityGroup {
+        group_name: group.group_name().unwrap_or_default().to_string(),
+        description: group.description().unwrap_or_default().to_string(),
+        vpc_id: Reference::known(group.vpc_id().unwrap_or_default()),
+        ingress: ingress_rules(group.ip_permissions()),
+        tags: tags_from(
+            group.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
+        ),
     }
 }
 

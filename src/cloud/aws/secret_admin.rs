@@ -2,7 +2,7 @@
 //! secret value (CreateSecret or PutSecretValue), taken from the operator's stdin or a file.
 
 use super::AwsCloud;
-use super::common::owner_of;
+use super::common::{idempotency_token, is_ours, owner_of};
 use crate::actual::Owner;
 use crate::cloud::secret_info::{SecretDetails, SecretValue, SecretWritten};
 use crate::cloud::{CloudError, is_not_found};
@@ -69,21 +69,39 @@ impl AwsCloud {
                 created: false,
             });
         }
+        let wanted_tags = tags;
         let tags: Vec<Tag> = tags.0.iter().map(|(key, value)| Tag::builder().key(key).value(value).build()).collect();
-        let output = self
+        // The token becomes the first version's ID. AWS answers a repeated CreateSecret with the
+        // same token and value as the first one (the SDK's retry after a lost answer); should it
+        // say the secret exists instead, the token tells this run's own secret from another's.
+        let token = idempotency_token(&["secretsmanager:CreateSecret", name]);
+        let created = self
             .secrets
             .create_secret()
             .name(name)
             .secret_string(value.expose())
             .set_tags(Some(tags))
+            .client_request_token(&token)
             .send()
-            .await
-            .map_err(|error| self.error("secretsmanager:CreateSecret", &resource, &error))?;
-        Ok(SecretWritten {
-            name: name.to_string(),
-            arn: output.arn().unwrap_or_default().to_string(),
-            version_id: output.version_id().unwrap_or_default().to_string(),
-            created: true,
-        })
+            .await;
+        let (arn, version_id) = match created {
+            Ok(output) => {
+                (output.arn().unwrap_or_default().to_string(), output.version_id().unwrap_or_default().to_string())
+            }
+            Err(error) if is_not_found(&error, &["ResourceExistsException"]) => {
+                let refused = self.error("secretsmanager:CreateSecret", &resource, &error);
+                match self.secrets.describe_secret().secret_id(name).send().await {
+                    Ok(secret)
+                        if is_ours(&super::secrets::secret_tags(&secret), wanted_tags)
+                            && secret.version_ids_to_stages().is_some_and(|versions| versions.contains_key(&token)) =>
+                    {
+                        (secret.arn().unwrap_or_default().to_string(), token)
+                    }
+                    _ => return Err(refused),
+                }
+            }
+            Err(error) => return Err(self.error("secretsmanager:CreateSecret", &resource, &error)),
+        };
+        Ok(SecretWritten { name: name.to_string(), arn, version_id, created: true })
     }
 }
