@@ -98,7 +98,9 @@ impl CloudError {
     pub fn is_transient(&self) -> bool {
         match &self.kind {
             CloudErrorKind::TimedOut { .. } | CloudErrorKind::Unreachable { .. } | CloudErrorKind::Throttled => true,
-            CloudErrorKind::Service { code, .. } => SERVER_ERROR_CODES.contains(&code.as_str()),
+            CloudErrorKind::Service { code, .. } => {
+                SERVER_ERROR_CODES.contains(&code.as_str()) || code.starts_with("HTTP 5")
+            }
             CloudErrorKind::AccessDenied { .. }
             | CloudErrorKind::NoCredentials { .. }
             | CloudErrorKind::Credentials { .. } => false,
@@ -181,7 +183,13 @@ where
             message: "the endpoint answered with something that is not this AWS API's response".into(),
         },
         _ => {
-            let code = error.code().unwrap_or("Unknown").to_string();
+            // An answer without an AWS error code (a proxy's or load balancer's 502, say) is
+            // named by its HTTP status, so that a server error reads as one.
+            let code = match (error.code(), http_status(error)) {
+                (Some(code), _) => code.to_string(),
+                (None, Some(status)) => format!("HTTP {status}"),
+                (None, None) => "Unknown".to_string(),
+            };
             let message = error.message().unwrap_or_default().to_string();
             if ACCESS_DENIED_CODES.contains(&code.as_str()) {
                 CloudErrorKind::AccessDenied { message: if message.is_empty() { code } else { message } }
@@ -195,6 +203,13 @@ where
         }
     };
     CloudError::new(operation, resource, kind)
+}
+
+/// The HTTP status of the answer an SDK error carries, if any.
+fn http_status<E, R: 'static>(error: &SdkError<E, R>) -> Option<u16> {
+    let raw: &dyn std::any::Any = error.raw_response()?;
+    raw.downcast_ref::<aws_smithy_runtime_api::client::orchestrator::HttpResponse>()
+        .map(|response| response.status().as_u16())
 }
 
 fn mentions_credentials(error: &(dyn std::error::Error + 'static)) -> bool {
@@ -267,6 +282,8 @@ mod tests {
             (kind("InternalFailure"), true),
             (kind("ServiceUnavailable"), true),
             (kind("unreadable response"), true),
+            (kind("HTTP 502"), true),
+            (kind("HTTP 404"), false),
             (kind("ClientException"), false),
             (kind("EntityAlreadyExists"), false),
             (CloudErrorKind::AccessDenied { message: "denied".into() }, false),
@@ -277,6 +294,22 @@ mod tests {
             let error = CloudError::new("ecs:RegisterTaskDefinition", "task definition stage-auth", kind);
             assert_eq!(error.is_transient(), expected, "{error}");
         }
+    }
+
+    #[test]
+    fn an_answer_without_an_error_code_is_named_by_its_status() {
+        use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
+        use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+        let answer = |status: u16| {
+            let status = aws_smithy_runtime_api::http::StatusCode::try_from(status).expect("status");
+            HttpResponse::new(status, aws_smithy_types::body::SdkBody::empty())
+        };
+        let generic = || GetCallerIdentityError::generic(aws_smithy_types::error::ErrorMetadata::builder().build());
+        let bad_gateway = classify(&SdkError::service_error(generic(), answer(502)), "sts:GetCallerIdentity", "x", None);
+        assert_eq!(bad_gateway.kind, CloudErrorKind::Service { code: "HTTP 502".into(), message: String::new() });
+        assert!(bad_gateway.is_transient());
+        let not_found = classify(&SdkError::service_error(generic(), answer(404)), "sts:GetCallerIdentity", "x", None);
+        assert!(!not_found.is_transient(), "{not_found}");
     }
 
     #[test]
