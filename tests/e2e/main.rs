@@ -20,4 +20,5 @@ mod policy;
 mod rollout;
 mod routing;
 mod secrets;
+mod shared_resources;
 mod up;
