@@ -8,6 +8,7 @@
 mod support;
 
 mod crash_safety;
+mod dns_ownership;
 mod doctor;
 mod hooks;
 mod images;
