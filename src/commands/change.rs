@@ -85,8 +85,16 @@ async fn run_with_gate(
     session.run = Some(lock.run_ref());
     let result = match under_lock(&mut session, goal, up.is_some(), plan, actual, read_at, &lock, printer).await {
         Ok((plan, actual, unverified)) => {
-            let work = Work { plan, actual, unverified };
-            apply_and_gate(&mut session, args, goal, up, work, &lock, printer).await
+            match super::shared_lock::hold_for(&mut session, goal, plan, actual, command, &args.lock, printer).await {
+                Ok((extra, plan, actual)) => {
+                    let mut extra = extra;
+                    let work = Work { plan, actual, unverified };
+                    let result = apply_and_gate(&mut session, args, goal, up, work, &lock, &mut extra, printer).await;
+                    super::shared_lock::release_all(extra, printer).await;
+                    result
+                }
+                Err(error) => Err(error),
+            }
         }
         Err(error) => Err(error),
     };
@@ -148,7 +156,9 @@ async fn under_lock(
 const CLOCK_MARGIN_MILLIS: u128 = 10 * 60 * 1000;
 
 /// Shows the plan, checks, confirms, applies, and gates the rollouts (this run's, and those a
-/// stopped run left unverified): all under the lock.
+/// stopped run left unverified): all under the lock. The `extra` locks (shared resources, other
+/// environments) are held through the apply and released before the gate.
+#[allow(clippy::too_many_arguments)]
 async fn apply_and_gate(
     session: &mut Session,
     args: &ChangeArgs,
@@ -156,6 +166,7 @@ async fn apply_and_gate(
     up: Option<&UpArgs>,
     work: Work,
     lock: &super::lock::HeldLock,
+    extra: &mut Vec<super::lock::HeldLock>,
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
     let Work { plan, actual, unverified } = work;
@@ -180,6 +191,9 @@ async fn apply_and_gate(
     }
     confirm(args, goal, &session.environment, printer)?;
     lock.ensure_held()?;
+    for held in extra.iter() {
+        held.ensure_held()?;
+    }
     let mut adopted = Vec::new();
     if let Some(up) = up {
         adopted = settle_unverified(session, &plan, &actual, &unverified, &up.gate).await?;
@@ -196,6 +210,8 @@ async fn apply_and_gate(
         apply::ApplyOutcome::default()
     };
     session.time("apply", started);
+    // The shared resources are in place (or gone): other environments' runs may go on.
+    super::shared_lock::release_all(std::mem::take(extra), printer).await;
     let applied = outcome.failed().is_empty();
     if !printer.is_json() && plan.has_changes() {
         printer.data(&plan_view::outcome_text(&plan, &outcome));

@@ -95,9 +95,9 @@ async fn release_by_hand(
     Ok(ExitStatus::Success)
 }
 
-/// The lock this process holds, for [`release_at_exit`]: a run stopped at once (Ctrl-C outside
-/// the gate, or a second Ctrl-C) releases it instead of leaving it to expire.
-static HELD: Mutex<Option<Registered>> = Mutex::new(None);
+/// The locks this process holds, for [`release_at_exit`]: a run stopped at once (Ctrl-C outside
+/// the gate, or a second Ctrl-C) releases them instead of leaving them to expire.
+static HELD: Mutex<Vec<Registered>> = Mutex::new(Vec::new());
 
 /// What releasing a held lock needs: the client, where it lives, and its current holding.
 type Registered = (AwsCloud, HistoryScope, Arc<Mutex<DeployLock>>);
@@ -108,15 +108,16 @@ const EXIT_RELEASE_TIMEOUT: Duration = Duration::from_secs(3);
 /// Releases the lock this process holds, if any, on the way out of an interrupted run; what was
 /// in flight is left to ECS, but the next run need not wait for the lock to expire.
 pub async fn release_at_exit(printer: &Printer) {
-    let held = HELD.lock().ok().and_then(|mut held| held.take());
-    let Some((cloud, scope, current)) = held else { return };
-    let Ok(lock) = current.lock().map(|lock| lock.clone()) else { return };
-    match tokio::time::timeout(EXIT_RELEASE_TIMEOUT, cloud.lock_rewrite(&scope, &lock.released())).await {
-        Ok(Ok(true)) => printer.info(&format!("released the deploy lock of {}", lock.environment)),
-        _ => printer.warning(&format!(
-            "could not release the deploy lock of {}; it expires at {}",
-            lock.environment, lock.expires_at
-        )),
+    let held = HELD.lock().map(|mut held| std::mem::take(&mut *held)).unwrap_or_default();
+    for (cloud, scope, current) in held {
+        let Ok(lock) = current.lock().map(|lock| lock.clone()) else { continue };
+        match tokio::time::timeout(EXIT_RELEASE_TIMEOUT, cloud.lock_rewrite(&scope, &lock.released())).await {
+            Ok(Ok(true)) => printer.info(&format!("released the deploy lock of {}", lock.environment)),
+            _ => printer.warning(&format!(
+                "could not release the deploy lock of {}; it expires at {}",
+                lock.environment, lock.expires_at
+            )),
+        }
     }
 }
 
@@ -178,7 +179,7 @@ impl HeldLock {
     pub async fn release(self, printer: &Printer) {
         self.renewer.abort();
         if let Ok(mut held) = HELD.lock() {
-            held.take();
+            held.retain(|(_, _, current)| !Arc::ptr_eq(current, &self.current));
         }
         let current = self.current.lock().map(|lock| lock.clone());
         let Ok(current) = current else { return };
@@ -201,21 +202,39 @@ pub async fn hold(
     wait: &LockWaitArgs,
     printer: &Printer,
 ) -> Result<HeldLock, CommandError> {
-    let wait = match &wait.lock_wait {
-        Some(text) => Some(parse_duration(text, "--lock-wait")?),
-        None => None,
-    };
+    let wait = lock_wait(wait)?;
+    hold_in(session, &session.history_scope(), command, wait, printer).await
+}
+
+/// `--lock-wait`, when given.
+pub fn lock_wait(wait: &LockWaitArgs) -> Result<Option<Duration>, CommandError> {
+    match &wait.lock_wait {
+        Some(text) => Ok(Some(parse_duration(text, "--lock-wait")?)),
+        None => Ok(None),
+    }
+}
+
+/// Takes the lock of `scope` (an environment's, or the shared resources') for `command`, waiting
+/// up to `wait`, and keeps it renewed.
+pub async fn hold_in(
+    session: &Session,
+    scope: &HistoryScope,
+    command: &str,
+    wait: Option<Duration>,
+    printer: &Printer,
+) -> Result<HeldLock, CommandError> {
     // No message: the holding names the command; the command line may carry what others need
     // not see (a URL with credentials).
-    let request = request(session, command, None, DEFAULT_TTL);
-    let (lock, previous) = take(&session.cloud, &session.history_scope(), &request, wait, printer).await?;
+    let mut request = request(session, command, None, DEFAULT_TTL);
+    request.environment = scope.environment.clone();
+    let (lock, previous) = take(&session.cloud, scope, &request, wait, printer).await?;
     let current = Arc::new(Mutex::new(lock));
     let lost = Arc::new(AtomicBool::new(false));
-    let renewer = tokio::spawn(renew(session.cloud.clone(), session.history_scope(), current.clone(), lost.clone()));
+    let renewer = tokio::spawn(renew(session.cloud.clone(), scope.clone(), current.clone(), lost.clone()));
     if let Ok(mut held) = HELD.lock() {
-        *held = Some((session.cloud.clone(), session.history_scope(), current.clone()));
+        held.push((session.cloud.clone(), scope.clone(), current.clone()));
     }
-    Ok(HeldLock { cloud: session.cloud.clone(), scope: session.history_scope(), current, lost, renewer, previous })
+    Ok(HeldLock { cloud: session.cloud.clone(), scope: scope.clone(), current, lost, renewer, previous })
 }
 
 fn request(session: &Session, command: &str, message: Option<String>, ttl: Duration) -> LockRequest {

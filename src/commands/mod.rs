@@ -20,6 +20,7 @@ pub mod rollouts;
 pub mod scan_gate;
 pub mod secrets;
 pub mod session;
+pub mod shared_lock;
 pub mod status;
 pub mod unverified;
 pub mod validate;

@@ -11,6 +11,12 @@ pub struct DnsChange {
     /// Looked up by the zone's name, or `[project.dns].zone_id`.
     pub hosted_zone_id: Reference,
     pub change_batch: ChangeBatch,
+    /// The text of the TXT record written beside the alias (external-dns's "registry" idea):
+    /// Route53 records cannot be tagged, and an alias alone stops proving ownership once the
+    /// load balancer it points to is gone; the marker keeps proving it, so ecsdeploy repairs its
+    /// own record instead of calling it someone else's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ownership_marker: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,9 +58,16 @@ impl DnsChange {
     }
 }
 
-/// An `A` alias (the ALB is IPv4) from `domain` to the shared ALB, in the hosted zone `zone`.
-pub fn alias_record(zone: &str, domain: &str, load_balancer: &str) -> DnsChange {
+/// The ownership marker of `project`'s record for `environment`.
+pub fn ownership_marker(project: &str, environment: &str) -> String {
+    format!("heritage=ecsdeploy,ecsdeploy/project={project},ecsdeploy/environment={environment}")
+}
+
+/// An `A` alias (the ALB is IPv4) from `domain` to the shared ALB, in the hosted zone `zone`,
+/// with `project`'s ownership marker for `environment`.
+pub fn alias_record(zone: &str, domain: &str, load_balancer: &str, project: &str, environment: &str) -> DnsChange {
     DnsChange {
+        ownership_marker: Some(ownership_marker(project, environment)),
         hosted_zone_id: Reference::HostedZoneId { zone: zone.trim_end_matches('.').to_string() },
         change_batch: ChangeBatch {
             changes: vec![Change {

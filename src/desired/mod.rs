@@ -91,7 +91,13 @@ pub fn build(manifest: &Manifest, environment: &Environment, context: &Context) 
     let services =
         environment.enabled_services().map(|service| build_service(manifest, environment, service, context)).collect();
     let dns_records = match (&project.dns, &environment.domain) {
-        (Some(dns), Some(domain)) => vec![dns::alias_record(&dns.zone.value, &domain.value, &load_balancer)],
+        (Some(dns), Some(domain)) => vec![dns::alias_record(
+            &dns.zone.value,
+            &domain.value,
+            &load_balancer,
+            &project.name.value,
+            &environment.name.value,
+        )],
         _ => Vec::new(),
     };
     DesiredEnvironment {

@@ -87,6 +87,11 @@ pub struct DeployRecord {
     pub run: Option<RunRef>,
 }
 
+/// The name under which the project's shared resources (cluster, load balancer, listeners,
+/// security groups, repositories) are locked, beside the environments: no environment can be
+/// called so (environment names are lower-case letters, digits and dashes).
+pub const SHARED_RESOURCES: &str = "_shared";
+
 /// Where a project's history lives, and whose.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryScope {
@@ -102,6 +107,11 @@ impl HistoryScope {
             project: project.into(),
             environment: environment.into(),
         }
+    }
+
+    /// The same project's scope for another environment (or [`SHARED_RESOURCES`]).
+    pub fn for_environment(&self, environment: &str) -> HistoryScope {
+        HistoryScope { environment: environment.into(), ..self.clone() }
     }
 
     /// The partition of the environment's deploy lock (its sort key is `lock`): apart from every

@@ -33,6 +33,15 @@ pub fn refused_text(holder: &DeployLock) -> (String, Vec<String>) {
         "it expires at {} unless its run renews it; wait for it with --lock-wait 10m",
         holder.expires_at
     ));
+    if holder.environment == crate::history::SHARED_RESOURCES {
+        return (
+            format!(
+                "the project's shared resources (cluster, load balancer, listeners, security groups, repositories) are locked by {}, which is changing them; nothing was changed",
+                holder_line(holder)
+            ),
+            hints,
+        );
+    }
     hints.push(format!("if that run is gone for good: ecsdeploy lock release --env {} --force", holder.environment));
     (format!("environment {} is locked by {}; nothing was changed", holder.environment, holder_line(holder)), hints)
 }

@@ -8,6 +8,7 @@
 mod support;
 
 mod crash_safety;
+mod dns_ownership;
 mod doctor;
 mod hooks;
 mod images;
@@ -20,4 +21,5 @@ mod policy;
 mod rollout;
 mod routing;
 mod secrets;
+mod shared_resources;
 mod up;

@@ -1,8 +1,10 @@
 //! Route53: the hosted zone, and each environment's alias record to the shared ALB.
 //!
 //! Records cannot be tagged, so ownership comes from what a record is: an `A` alias to this
-//! project's ALB is ecsdeploy's; anything else of that name (another target, a CNAME, a weighted
-//! set) is foreign and never overwritten. Route53 spells names its own way (lower case, a trailing
+//! project's ALB is ecsdeploy's, and so is a plain `A` alias beside a TXT record carrying this
+//! project's and environment's ownership marker (written in the same atomic batch), which keeps
+//! proving ownership after the ALB it pointed to is gone; anything else of that name (another
+//! target without the marker, a CNAME, a weighted set) is foreign and never overwritten. Route53 spells names its own way (lower case, a trailing
 //! dot, `\052` for `*`, and alias targets to an ALB often prefixed `dualstack.`); both sides are
 //! compared after normalising.
 
@@ -16,7 +18,9 @@ use crate::desired::dns::DnsChange;
 use crate::plan::address::Address;
 use crate::plan::values::Values;
 use aws_sdk_route53::error::ProvideErrorMetadata;
-use aws_sdk_route53::types::{AliasTarget, Change, ChangeAction, ChangeBatch, HostedZone, ResourceRecordSet, RrType};
+use aws_sdk_route53::types::{
+    AliasTarget, Change, ChangeAction, ChangeBatch, HostedZone, ResourceRecord, ResourceRecordSet, RrType,
+};
 use aws_smithy_types::error::operation::BuildError;
 use serde_json::{Value, json};
 
@@ -62,10 +66,15 @@ impl AwsCloud {
             return Ok(partial);
         };
         partial.values.set(&Reference::HostedZoneId { zone: zone.clone() }, &zone_id);
+        let own_marker = crate::desired::dns::ownership_marker(&scope.project, &scope.environment);
         for name in &scope.dns_records {
             if let Some(record) = record_named(&records, name) {
-                let json = record_json(&zone_id, name, record, load_balancer_dns_name);
-                let owner = owner_of(record, load_balancer_dns_name);
+                let marker = marker_named(&records, name);
+                let mut json = record_json(&zone_id, name, record, load_balancer_dns_name);
+                if let Some(marker) = &marker {
+                    json["OwnershipMarker"] = marker.as_str().into();
+                }
+                let owner = owner_of(record, load_balancer_dns_name, marker.as_deref() == Some(own_marker.as_str()));
                 partial.resource(Address::DnsRecord(name.clone()), name, json, owner);
             }
         }
@@ -86,10 +95,10 @@ impl AwsCloud {
         Ok(Values::default())
     }
 
-    /// Deletes the record `before` describes. Route53 deletes only a record given with all its
-    /// current values, and `before` holds them normalised, so the record is read again, checked
-    /// to be the one `before` describes, and deleted exactly as Route53 holds it. A record that
-    /// is already gone is done.
+    /// Deletes the record `before` describes, and its ownership marker. Route53 deletes only a
+    /// record given with all its current values, and `before` holds them normalised, so the
+    /// record is read again, checked to be the one `before` describes, and deleted exactly as
+    /// Route53 holds it, in one batch with the marker. A record that is already gone is done.
     pub(super) async fn delete_dns_record(&self, before: &Value) -> Result<(), CloudError> {
         let record = &before["ChangeBatch"]["Changes"][0]["ResourceRecordSet"];
         let resource = format!("DNS record {}", record["Name"].as_str().unwrap_or_default());
@@ -101,11 +110,24 @@ impl AwsCloud {
         if comparable(&record_set_json(name, &current, None)) != comparable(record) {
             return Err(refused(&resource, "the record changed after it was read; plan again"));
         }
-        let batch = Change::builder()
-            .action(ChangeAction::Delete)
-            .resource_record_set(current)
-            .build()
-            .and_then(|change| ChangeBatch::builder().changes(change).build())
+        let marker = match before["OwnershipMarker"].as_str() {
+            Some(text) => {
+                let query = json!({"Name": name, "Type": "TXT"});
+                self.current_record(zone_id, &query)
+                    .await?
+                    .filter(|txt| txt.resource_records().iter().any(|value| unquoted(value.value()) == text))
+            }
+            None => None,
+        };
+        let delete = |set: ResourceRecordSet| Change::builder().action(ChangeAction::Delete).resource_record_set(set).build();
+        let batch = delete(current)
+            .and_then(|change| {
+                let mut changes = vec![change];
+                if let Some(marker) = marker {
+                    changes.push(delete(marker)?);
+                }
+                ChangeBatch::builder().set_changes(Some(changes)).build()
+            })
             .map_err(|error| unsent(CHANGE_RECORDS, &resource, &error))?;
         match self.route53.change_resource_record_sets().hosted_zone_id(zone_id).change_batch(batch).send().await {
             Ok(_) => Ok(()),
@@ -233,15 +255,34 @@ fn record_named<'a>(records: &'a [ResourceRecordSet], name: &str) -> Option<&'a 
     of_type(RrType::A).or_else(|| of_type(RrType::Cname))
 }
 
-/// Ours when it is the plain `A` alias ecsdeploy writes, to this project's ALB.
-fn owner_of(record: &ResourceRecordSet, load_balancer_dns_name: Option<&str>) -> Owner {
-    let is_ours = *record.r#type() == RrType::A
-        && record.set_identifier().is_none()
-        && record.alias_target().zip(load_balancer_dns_name).is_some_and(|(alias, load_balancer)| {
-            normalised_dns_name(alias.dns_name()) == normalised_dns_name(load_balancer)
-        });
-    if is_ours { Owner::This } else { Owner::Foreign }
+/// Ours when it is the plain `A` alias ecsdeploy writes, to this project's ALB, or to any
+/// target when this environment's ownership marker stands beside it (`marked`).
+fn owner_of(record: &ResourceRecordSet, load_balancer_dns_name: Option<&str>, marked: bool) -> Owner {
+    let is_plain_alias =
+        *record.r#type() == RrType::A && record.set_identifier().is_none() && record.alias_target().is_some();
+    let to_our_load_balancer = record.alias_target().zip(load_balancer_dns_name).is_some_and(|(alias, load_balancer)| {
+        normalised_dns_name(alias.dns_name()) == normalised_dns_name(load_balancer)
+    });
+    if is_plain_alias && (to_our_load_balancer || marked) { Owner::This } else { Owner::Foreign }
 }
+
+/// The ecsdeploy ownership marker in the TXT record of `name`, if there is one (unquoted).
+fn marker_named(records: &[ResourceRecordSet], name: &str) -> Option<String> {
+    let txt = records.iter().find(|record| same_name(record.name(), name) && *record.r#type() == RrType::Txt)?;
+    txt.resource_records()
+        .iter()
+        .map(|value| unquoted(value.value()))
+        .find(|text| text.starts_with("heritage=ecsdeploy,"))
+        .map(str::to_string)
+}
+
+/// A TXT value without the quotes Route53 keeps around each string.
+fn unquoted(value: &str) -> &str {
+    value.strip_prefix('"').and_then(|inner| inner.strip_suffix('"')).unwrap_or(value)
+}
+
+/// How long resolvers may cache the marker (it never changes while the record lives).
+const MARKER_TTL: i64 = 300;
 
 /// The record as the UPSERT [`DnsChange`] that would write it, named as the desired state names it.
 fn record_json(zone_id: &str, name: &str, record: &ResourceRecordSet, load_balancer_dns_name: Option<&str>) -> Value {
@@ -345,6 +386,7 @@ fn bare_zone_id(id: &str) -> &str {
 /// The SDK's change batch for a (resolved) [`DnsChange`].
 fn change_batch(change: &DnsChange) -> Result<ChangeBatch, BuildError> {
     let mut changes = Vec::new();
+    let marker = &change.ownership_marker;
     for change in &change.change_batch.changes {
         let set = &change.resource_record_set;
         let alias = AliasTarget::builder()
@@ -363,6 +405,15 @@ fn change_batch(change: &DnsChange) -> Result<ChangeBatch, BuildError> {
                 .resource_record_set(record_set)
                 .build()?,
         );
+        if let Some(marker) = marker {
+            let txt = ResourceRecordSet::builder()
+                .name(&set.name)
+                .r#type(RrType::Txt)
+                .ttl(MARKER_TTL)
+                .resource_records(ResourceRecord::builder().value(format!("\"{marker}\"")).build()?)
+                .build()?;
+            changes.push(Change::builder().action(ChangeAction::Upsert).resource_record_set(txt).build()?);
+        }
     }
     ChangeBatch::builder().set_changes(Some(changes)).build()
 }
@@ -382,7 +433,6 @@ mod tests {
     use crate::cloud::aws::test_support::test_cloud;
     use crate::desired::{Context, build};
     use crate::plan::resources::json_of;
-    use aws_sdk_route53::types::ResourceRecord;
     use std::path::Path;
 
     const LOAD_BALANCER_ZONE: &str = "Z35SXDOTRQ7X7K";
@@ -479,14 +529,25 @@ mod tests {
         assert_eq!(actual.id, name);
         assert_eq!(actual.owner, Owner::This);
 
+        // The ownership marker keeps the record ours when the ALB it points to is gone (or
+        // another one took its place): ecsdeploy repairs it instead of calling it foreign.
         let elsewhere = cloud.read_dns(&scope, Some("other-99.us-east-1.elb.amazonaws.com")).await.expect("read");
-        assert_eq!(record(&elsewhere, name).expect("record").owner, Owner::Foreign);
+        assert_eq!(record(&elsewhere, name).expect("record").owner, Owner::This);
         let before_any_load_balancer = cloud.read_dns(&scope, None).await.expect("read");
-        assert_eq!(record(&before_any_load_balancer, name).expect("record").owner, Owner::Foreign);
+        assert_eq!(record(&before_any_load_balancer, name).expect("record").owner, Owner::This);
+        // Another environment's marker proves nothing for this one.
+        let (test_scope, _) = desired("test", &test.account_id, &values);
+        let mut as_test = test_scope.clone();
+        as_test.dns_records = vec![name.to_string()];
+        let other = cloud.read_dns(&as_test, Some("other-99.us-east-1.elb.amazonaws.com")).await.expect("read");
+        assert_eq!(record(&other, name).expect("record").owner, Owner::Foreign);
 
         cloud.delete_dns_record(&actual.json).await.expect("delete");
         let gone = cloud.read_dns(&scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
         assert!(record(&gone, name).is_none());
+        let zone_id = actual.json["HostedZoneId"].as_str().expect("zone");
+        let left = cloud.record_sets(zone_id, (None, None, None), None).await.expect("list").expect("zone");
+        assert!(marker_named(&left, name).is_none(), "the marker went with the record");
         cloud.delete_dns_record(&actual.json).await.expect("deleting a deleted record is done");
     }
 
@@ -505,7 +566,10 @@ mod tests {
         let read = cloud.read_dns(&scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
         let actual = record(&read, "stage.api.acme.example.").expect("record");
         assert_eq!(actual.owner, Owner::This);
-        assert_eq!(actual.json, serde_json::to_value(&change).expect("json"));
+        // Equal but for the ownership marker, which the next `up` adds (a visible plan).
+        let mut expected = serde_json::to_value(&change).expect("json");
+        expected.as_object_mut().expect("object").remove("OwnershipMarker");
+        assert_eq!(actual.json, expected);
 
         cloud.delete_dns_record(&actual.json).await.expect("delete the record as Route53 holds it");
         let gone = cloud.read_dns(&scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
