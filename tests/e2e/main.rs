@@ -24,4 +24,5 @@ mod rollout;
 mod routing;
 mod secrets;
 mod shared_resources;
+mod soak;
 mod up;
