@@ -24,12 +24,15 @@ Each patch wraps moto's own method and runs it unchanged; the extension only add
 - CloudWatch DescribeAlarms (alarm types, name order, MaxRecords/NextToken pages), PutMetricAlarm
   (an update ignores tags), DeleteAlarms (drops the alarm's tags): see `cloudwatch_alarms`.
 - Application Load Balancer attributes: AWS's defaults, validated changes (see `alb_attributes`).
-- ELBv2 CreateLoadBalancer/CreateTargetGroup/CreateListener repeated with the same settings answer
-  the existing resource; DeleteLoadBalancer honours deletion protection (see
-  `elbv2_idempotent_creates`).
+- Idempotent creates: ELBv2 CreateLoadBalancer/CreateTargetGroup/CreateListener with the same
+  settings answer the existing resource, ECS RunTask with a clientToken already used answers its
+  tasks (see `idempotent_creates`); CreateService with the same clientToken and parameters (`service_fields`).
+- Application Auto Scaling: a policy's target tracking alarms are replaced on update, not
+  duplicated; DeregisterScalableTarget deletes its policies (see `scaling_policies`).
 - Validation AWS does and moto does not (rule priorities and condition limits, Fargate task sizes,
   secret references, load balancer bindings, role names, policy sizes, log retention, `aws:` tag
-  keys): see `validation`. Registered last, so the checks run before any other wrap.
+  keys, security groups in use, deletion protection, Route53 change batches): see `validation`.
+  Registered last, so the checks run before any other wrap.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from typing import Any
 
 from moto.cloudwatch.models import CloudWatchBackend
 from moto.cloudwatch.responses import CloudWatchResponse
+from moto.core.responses import ActionResult
 from moto.ecs.models import EC2ContainerServiceBackend, Service
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.elbv2.models import ELBv2Backend
@@ -46,10 +50,11 @@ from . import (
     accounts,
     alb_attributes,
     cloudwatch_alarms,
-    elbv2_idempotent_creates,
+    idempotent_creates,
     response_keys,
     rollout,
     rule_transforms,
+    scaling_policies,
     scan_findings,
     secret_rotation,
     service_fields,
@@ -83,9 +88,12 @@ def install() -> None:
     _wrap(CloudWatchResponse, "describe_alarms", cloudwatch_alarms.describe_alarms)
     _wrap(CloudWatchBackend, "put_metric_alarm", cloudwatch_alarms.put_metric_alarm)
     _wrap(CloudWatchBackend, "delete_alarms", cloudwatch_alarms.delete_alarms)
-    # The idempotent creates wrap the attribute defaults: a repeat answers the existing load
-    # balancer as it is, attributes and all.
-    for cls, name, replacement in [*alb_attributes.WRAPS, *elbv2_idempotent_creates.WRAPS, *validation.WRAPS]:
+    for cls, name, replacement in [
+        *alb_attributes.WRAPS,
+        *idempotent_creates.WRAPS,
+        *scaling_policies.WRAPS,
+        *validation.WRAPS,
+    ]:
         _wrap(cls, name, replacement)
 
 
@@ -103,14 +111,19 @@ def _wrap(cls: type, name: str, replacement: Any) -> None:
 
 
 def _create_service(original: Any, response: EC2ContainerServiceResponse) -> Any:
-    """CreateService: duplicate check, preserved fields, first deployment."""
+    """CreateService: duplicate check (a repeat with the same clientToken answers the service),
+    preserved fields, first deployment."""
     backend = response.ecs_backend
     cluster = response._get_param("cluster", "default")
     service_name = response._get_param("serviceName")
-    service_fields.refuse_duplicate(backend, cluster, service_name)
+    params = dict(response._get_params())
+    repeated = service_fields.refuse_duplicate(backend, cluster, service_name, params)
     rollout.advance_account(backend.account_id)
+    if repeated is not None:  # the same clientToken and parameters: the service as it is now
+        return ActionResult({"service": repeated})
     result = original(response)
     service = backend.services[f"{cluster.split('/')[-1]}:{service_name}"]
+    service_fields.remember_create_request(service, params)
     service_fields.apply_create_fields(service, response._get_param)
     if service.deployment_controller.get("type") == "ECS" and service.task_definition:
         rollout.attach(service)

@@ -12,7 +12,13 @@ loses shows up as a change on the next plan. AWS (ECS API Reference, CreateServi
 - enableExecuteCommand and enableECSManagedTags are returned as false when not given.
 - A service with a capacityProviderStrategy has no launchType (moto reports EC2).
 - A second CreateService of an ACTIVE service name in the same cluster fails with
-  InvalidParameterException "Creation of service was not idempotent." (moto replaces the service).
+  InvalidParameterException "Creation of service was not idempotent." (moto replaces the service),
+  unless it repeats the creation: the same `clientToken` and the same parameters. Then it answers
+  the existing service and changes nothing (no new deployment). API Reference, CreateService,
+  `clientToken`: "An identifier that you provide to ensure the idempotency of the request. It must
+  be unique and is case sensitive. Up to 36 ASCII characters in the range of 33-126 (inclusive) are
+  allowed." (a longer token or another character: InvalidParameterException, our message). moto
+  ignores the token.
 - ListServices does not list INACTIVE (deleted) services.
 - UpdateService of an INACTIVE service fails with ServiceNotActiveException (moto updates it).
 """
@@ -20,6 +26,7 @@ loses shows up as a change on the next plan. AWS (ECS API Reference, CreateServi
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -64,11 +71,52 @@ def refuse_inactive(service: Service) -> None:
         raise ServiceNotActiveException()
 
 
-def refuse_duplicate(backend: EC2ContainerServiceBackend, cluster: str, service_name: str) -> None:
+CLIENT_TOKEN = "ecsdeploy_client_token"
+CREATE_REQUEST = "ecsdeploy_create_request"
+MAX_CLIENT_TOKEN_LENGTH = 36
+
+
+def create_request(params: dict[str, Any]) -> tuple[str | None, str]:
+    """(clientToken, the other parameters in a comparable form) of a CreateService request."""
+    others = dict(params)
+    token = others.pop("clientToken", None)
+    return token, json.dumps(others, sort_keys=True, default=str)
+
+
+def check_client_token(token: Any) -> None:
+    if token is None:
+        return
+    if (
+        not isinstance(token, str)
+        or not 0 < len(token) <= MAX_CLIENT_TOKEN_LENGTH
+        or any(not 33 <= ord(character) <= 126 for character in token)
+    ):
+        raise InvalidParameterException(
+            f"clientToken must be 1 to {MAX_CLIENT_TOKEN_LENGTH} ASCII characters in the range of 33-126."
+        )
+
+
+def refuse_duplicate(
+    backend: EC2ContainerServiceBackend, cluster: str, service_name: str, params: dict[str, Any] | None = None
+) -> Service | None:
+    """None when no ACTIVE service has the name; the existing service when this request repeats its
+    creation (same clientToken, same parameters); otherwise ECS's refusal."""
+    token, request = create_request(params or {})
+    check_client_token(token)
     cluster_name = cluster.split("/")[-1]
     existing = backend.services.get(f"{cluster_name}:{service_name}")
-    if existing is not None and existing.status in ("ACTIVE", "DRAINING"):
-        raise InvalidParameterException("Creation of service was not idempotent.")
+    if existing is None or existing.status not in ("ACTIVE", "DRAINING"):
+        return None
+    if token and getattr(existing, CLIENT_TOKEN, None) == token and getattr(existing, CREATE_REQUEST, None) == request:
+        return existing
+    raise InvalidParameterException("Creation of service was not idempotent.")
+
+
+def remember_create_request(service: Service, params: dict[str, Any]) -> None:
+    """Keeps the token and parameters that created `service`, for a repeated CreateService."""
+    token, request = create_request(params)
+    setattr(service, CLIENT_TOKEN, token)
+    setattr(service, CREATE_REQUEST, request)
 
 
 def apply_create_fields(service: Service, get_param: Callable[[str], Any]) -> None:

@@ -105,7 +105,7 @@ async fn up_creates_the_environment_and_a_second_up_changes_nothing() {
     let writes: Vec<&serde_json::Value> = calls
         .iter()
         .filter(|call| {
-            !["Describe", "List", "Get", "BatchGet"]
+            !["Describe", "List", "Get", "BatchGet", "Query"]
                 .iter()
                 .any(|prefix| call["operation"].as_str().unwrap().starts_with(prefix))
         })

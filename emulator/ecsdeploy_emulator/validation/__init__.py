@@ -12,6 +12,11 @@ AWS where the documentation says what AWS accepts). One module per service:
 - `iam`: CreateRole role names; PutRolePolicy inline policy size.
 - `logs`: PutRetentionPolicy retention periods.
 - `tags`: `aws:` tag keys on the tagging calls of ECS, ELBv2, IAM, Logs, ECR, Secrets Manager.
+- `ec2`: DeleteSecurityGroup of a group in use (DependencyViolation).
+- `elbv2_deletion`: DeleteLoadBalancer with deletion protection on (OperationNotPermitted).
+- `dynamodb`: DeleteTable of a protected table (AWS's message), point-in-time recovery periods.
+- `route53`: ChangeResourceRecordSets CREATE of an existing record, DELETE of a missing or
+  different one, TXT values not in quoted strings of at most 255 characters.
 
 `WRAPS` lists `(moto class, method, replacement)`; `patches.install()` wraps each with its `_wrap`,
 after the extension's other wraps, so these checks run first.
@@ -19,7 +24,17 @@ after the extension's other wraps, so these checks run first.
 
 from __future__ import annotations
 
-from . import ecs, elbv2_rules, iam, logs, tags
+from . import dynamodb, ec2, ecs, elbv2_deletion, elbv2_rules, iam, logs, route53, tags
 from .common import Wrap
 
-WRAPS: list[Wrap] = [*elbv2_rules.WRAPS, *ecs.WRAPS, *iam.WRAPS, *logs.WRAPS, *tags.WRAPS]
+WRAPS: list[Wrap] = [
+    *elbv2_rules.WRAPS,
+    *ecs.WRAPS,
+    *iam.WRAPS,
+    *logs.WRAPS,
+    *tags.WRAPS,
+    *ec2.WRAPS,
+    *elbv2_deletion.WRAPS,
+    *dynamodb.WRAPS,
+    *route53.WRAPS,
+]
