@@ -305,7 +305,8 @@ mod tests {
             HttpResponse::new(status, aws_smithy_types::body::SdkBody::empty())
         };
         let generic = || GetCallerIdentityError::generic(aws_smithy_types::error::ErrorMetadata::builder().build());
-        let bad_gateway = classify(&SdkError::service_error(generic(), answer(502)), "sts:GetCallerIdentity", "x", None);
+        let bad_gateway =
+            classify(&SdkError::service_error(generic(), answer(502)), "sts:GetCallerIdentity", "x", None);
         assert_eq!(bad_gateway.kind, CloudErrorKind::Service { code: "HTTP 502".into(), message: String::new() });
         assert!(bad_gateway.is_transient());
         let not_found = classify(&SdkError::service_error(generic(), answer(404)), "sts:GetCallerIdentity", "x", None);

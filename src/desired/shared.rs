@@ -83,11 +83,8 @@ pub struct LoadBalancer {
 }
 
 /// The load balancer attributes ecsdeploy sets and compares, sorted.
-pub const MANAGED_LOAD_BALANCER_ATTRIBUTES: [&str; 3] = [
-    "deletion_protection.enabled",
-    "idle_timeout.timeout_seconds",
-    "routing.http.drop_invalid_header_fields.enabled",
-];
+pub const MANAGED_LOAD_BALANCER_ATTRIBUTES: [&str; 3] =
+    ["deletion_protection.enabled", "idle_timeout.timeout_seconds", "routing.http.drop_invalid_header_fields.enabled"];
 
 /// The attributes of the shared ALB: deletion protection on (every environment's traffic goes
 /// through it, and its DNS name is what the records point at: a stray `delete-load-balancer`

@@ -119,8 +119,10 @@ fn run_id() -> &'static str {
     static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     RUN.get_or_init(|| {
         use std::hash::{BuildHasher, Hasher};
-        let started =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|since| since.as_nanos()).unwrap_or(0);
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|since| since.as_nanos())
+            .unwrap_or(0);
         let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
         format!("{started}-{}-{random:016x}", std::process::id())
     })
@@ -197,20 +199,23 @@ mod tests {
     #[test]
     fn a_resource_is_ours_when_it_carries_the_ownership_tags_we_create_it_with() {
         let tags = |pairs: &[(&str, &str)]| tags_from(pairs.iter().copied());
-        let wanted = tags(&[
-            ("ecsdeploy:project", "acme"),
-            ("ecsdeploy:environment", "stage"),
-            ("ecsdeploy:service", "auth"),
-            ("Team", "identity"),
-        ]);
+        let owned = |project: &str, environment: &str, service: &str| {
+            tags(&[
+                ("ecsdeploy:project", project),
+                ("ecsdeploy:environment", environment),
+                ("ecsdeploy:service", service),
+            ])
+        };
+        let mut wanted = owned("acme", "stage", "auth");
+        wanted.0.push(("Team".into(), "identity".into()));
         let cases = [
             (wanted.clone(), true),
             // Cost-allocation tags changed by hand do not make it someone else's.
-            (tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "stage"), ("ecsdeploy:service", "auth")]), true),
-            (tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "stage"), ("ecsdeploy:service", "gmail")]), false),
+            (owned("acme", "stage", "auth"), true),
+            (owned("acme", "stage", "gmail"), false),
             (tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "stage")]), false),
-            (tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "prod"), ("ecsdeploy:service", "auth")]), false),
-            (tags(&[("ecsdeploy:project", "other"), ("ecsdeploy:environment", "stage"), ("ecsdeploy:service", "auth")]), false),
+            (owned("acme", "prod", "auth"), false),
+            (owned("other", "stage", "auth"), false),
             (Tags::default(), false),
         ];
         for (existing, expected) in cases {

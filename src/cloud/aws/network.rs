@@ -162,7 +162,10 @@ impl AwsCloud {
                 let refused = self.error("ec2:CreateSecurityGroup", &resource, &error);
                 match self.existing_security_group(group).await? {
                     Some((id, existing)) if is_ours(&existing.tags, &group.tags) => {
-                        tracing::info!(group = group.group_name, "the security group exists and is ours: going on with it");
+                        tracing::info!(
+                            group = group.group_name,
+                            "the security group exists and is ours: going on with it"
+                        );
                         self.update_security_group(&id, group, &json_of(&existing)).await?;
                         id
                     }
@@ -177,7 +180,10 @@ impl AwsCloud {
     }
 
     /// The group named as `group` in its VPC, as `(ID, desired-shaped group)`.
-    async fn existing_security_group(&self, group: &SecurityGroup) -> Result<Option<(String, SecurityGroup)>, CloudError> {
+    async fn existing_security_group(
+        &self,
+        group: &SecurityGroup,
+    ) -> Result<Option<(String, SecurityGroup)>, CloudError> {
         let vpc = group.vpc_id.to_string();
         let output = self
             .ec2
@@ -187,7 +193,11 @@ impl AwsCloud {
             .send()
             .await
             .map_err(|error| {
-                self.error("ec2:DescribeSecurityGroups", format!("security group {} in {vpc}", group.group_name), &error)
+                self.error(
+                    "ec2:DescribeSecurityGroups",
+                    format!("security group {} in {vpc}", group.group_name),
+                    &error,
+                )
             })?;
         let found = output.security_groups().iter().find(|found| found.group_name() == Some(group.group_name.as_str()));
         Ok(found.and_then(|found| Some((found.group_id()?.to_string(), security_group_of(found)))))
@@ -251,10 +261,20 @@ impl AwsCloud {
     /// Authorizes `permissions`. EC2 refuses the whole call when one rule is there already
     /// (InvalidPermission.Duplicate): the SDK repeated a call whose answer was lost, or the rule
     /// was added meanwhile. Then each rule is authorized alone, and one that is there is done.
-    async fn authorize_ingress(&self, id: &str, permissions: Vec<IpPermission>, resource: &str) -> Result<(), CloudError> {
+    async fn authorize_ingress(
+        &self,
+        id: &str,
+        permissions: Vec<IpPermission>,
+        resource: &str,
+    ) -> Result<(), CloudError> {
         let batch = permissions.len() > 1;
-        let result =
-            self.ec2.authorize_security_group_ingress().group_id(id).set_ip_permissions(Some(permissions.clone())).send().await;
+        let result = self
+            .ec2
+            .authorize_security_group_ingress()
+            .group_id(id)
+            .set_ip_permissions(Some(permissions.clone()))
+            .send()
+            .await;
         match result {
             Ok(_) => Ok(()),
             Err(error) if super::super::is_not_found(&error, &["InvalidPermission.Duplicate"]) && batch => {
@@ -272,8 +292,13 @@ impl AwsCloud {
     /// (InvalidPermission.NotFound) is done.
     async fn revoke_ingress(&self, id: &str, permissions: Vec<IpPermission>, resource: &str) -> Result<(), CloudError> {
         let batch = permissions.len() > 1;
-        let result =
-            self.ec2.revoke_security_group_ingress().group_id(id).set_ip_permissions(Some(permissions.clone())).send().await;
+        let result = self
+            .ec2
+            .revoke_security_group_ingress()
+            .group_id(id)
+            .set_ip_permissions(Some(permissions.clone()))
+            .send()
+            .await;
         match result {
             Ok(_) => Ok(()),
             Err(error) if super::super::is_not_found(&error, &["InvalidPermission.NotFound"]) && batch => {
