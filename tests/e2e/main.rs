@@ -17,6 +17,7 @@ mod inventory;
 mod json_contract;
 mod kill_nine;
 mod load_balancer;
+mod lost_answers;
 mod lock;
 mod network;
 mod policy;

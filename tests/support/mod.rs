@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+pub mod fault_proxy;
 pub mod http;
 pub mod http_server;
 pub mod json_schema;
