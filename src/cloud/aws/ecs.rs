@@ -942,3 +942,130 @@ fn container_definition_of(container: &ecs::ContainerDefinition) -> ContainerDef
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::aws::test_support::test_cloud;
+
+    fn ownership(service: &str) -> Tags {
+        Tags::owned("acme", "stage", Some(service), [])
+    }
+
+    /// A revision of family `family` registered with the SDK, read back in the desired shape.
+    async fn registered(cloud: &AwsCloud, family: &str, tags: &Tags) -> (String, TaskDefinition) {
+        let container = ecs::ContainerDefinition::builder()
+            .name("app")
+            .image("public.ecr.aws/docker/library/busybox:latest")
+            .essential(true)
+            .environment(ecs::KeyValuePair::builder().name("MODE").value("one").build())
+            .build();
+        let output = cloud
+            .ecs
+            .register_task_definition()
+            .family(family)
+            .network_mode(ecs::NetworkMode::Awsvpc)
+            .requires_compatibilities(ecs::Compatibility::Fargate)
+            .cpu("256")
+            .memory("512")
+            .container_definitions(container)
+            .set_tags(Some(ecs_tags(tags)))
+            .send()
+            .await
+            .expect("register");
+        let definition = output.task_definition().expect("registered").clone();
+        let arn = definition.task_definition_arn().expect("arn").to_string();
+        (arn, task_definition_of(&definition, tags.clone()))
+    }
+
+    /// After a registration whose answer was lost, the family's newest revision is this call's
+    /// only if it holds exactly what was sent.
+    #[tokio::test]
+    async fn the_newest_revision_is_ours_only_when_it_holds_what_was_sent() {
+        let test = test_cloud(false).await;
+        let (arn, sent) = registered(&test.cloud, "stage-auth", &ownership("auth")).await;
+        assert_eq!(test.cloud.registered_revision(&sent).await.expect("read"), Some(arn));
+        let mut other = sent.clone();
+        other.container_definitions[0].environment[0].value = "two".into();
+        assert_eq!(test.cloud.registered_revision(&other).await.expect("read"), None);
+        let mut retagged = sent.clone();
+        retagged.tags = ownership("gmail");
+        assert_eq!(test.cloud.registered_revision(&retagged).await.expect("read"), None);
+        let mut elsewhere = sent.clone();
+        elsewhere.family = "stage-never-registered".into();
+        assert_eq!(test.cloud.registered_revision(&elsewhere).await.expect("read"), None);
+    }
+
+    /// ECS answers "Creation of service was not idempotent" when a service of the name is ACTIVE
+    /// and the request's token is not the one that created it (here: made without one). Ours
+    /// with our task definition: the create goes on with it; someone else's: it fails.
+    #[tokio::test]
+    async fn a_create_that_ecs_calls_not_idempotent_goes_on_only_with_our_own_service() {
+        let test = test_cloud(true).await;
+        let cloud = &test.cloud;
+        let subnets = cloud.ec2.describe_subnets().send().await.expect("subnets");
+        let subnet = subnets.subnets()[0].subnet_id().expect("subnet").to_string();
+        let vpc = subnets.subnets()[0].vpc_id().expect("vpc").to_string();
+        let filter = aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&vpc).build();
+        let groups = cloud.ec2.describe_security_groups().filters(filter).send().await.expect("groups");
+        let group = groups.security_groups()[0].group_id().expect("group").to_string();
+        cloud.ecs.create_cluster().cluster_name("acme").capacity_providers("FARGATE").send().await.expect("cluster");
+        let service = |name: &str, task_definition: &str, tags: Tags| EcsService {
+            cluster: "acme".into(),
+            service_name: name.into(),
+            task_definition: Reference::known(task_definition),
+            desired_count: 0,
+            capacity_provider_strategy: vec![CapacityProviderStrategyItem {
+                capacity_provider: "FARGATE".into(),
+                weight: 1,
+                base: 0,
+            }],
+            platform_version: "LATEST".into(),
+            network_configuration: NetworkConfiguration {
+                awsvpc_configuration: AwsVpcConfiguration {
+                    subnets: vec![Reference::known(&subnet)],
+                    security_groups: vec![Reference::known(&group)],
+                    assign_public_ip: "DISABLED".into(),
+                },
+            },
+            load_balancers: Vec::new(),
+            health_check_grace_period_seconds: 0,
+            deployment_configuration: DeploymentConfiguration {
+                deployment_circuit_breaker: DeploymentCircuitBreaker { enable: true, rollback: true },
+                maximum_percent: 200,
+                minimum_healthy_percent: 100,
+            },
+            deployment_controller: DeploymentController { controller_type: "ECS".into() },
+            propagate_tags: "SERVICE".into(),
+            enable_ecs_managed_tags: true,
+            tags,
+        };
+        // The first creation, as another token (or none) made it.
+        let first_attempt = |wanted: &EcsService| {
+            let parts = service_parts(wanted).expect("parts");
+            cloud
+                .ecs
+                .create_service()
+                .cluster("acme")
+                .service_name(&wanted.service_name)
+                .task_definition(wanted.task_definition.to_string())
+                .desired_count(0)
+                .set_capacity_provider_strategy(Some(parts.capacity))
+                .network_configuration(parts.network)
+                .set_tags(Some(ecs_tags(&wanted.tags)))
+                .send()
+        };
+        let (auth_revision, _) = registered(cloud, "stage-auth", &ownership("auth")).await;
+        let auth = service("stage-auth", &auth_revision, ownership("auth"));
+        first_attempt(&auth).await.expect("first attempt");
+        let values = cloud.create_service(&auth).await.expect("ours: the create goes on with it");
+        let deployment = values.one(&Reference::DeploymentId { service: "stage-auth".into() });
+        assert!(deployment.is_some_and(|id| id.starts_with("ecs-svc/")), "the gate gets its deployment: {values:?}");
+
+        let (gmail_revision, _) = registered(cloud, "stage-gmail", &ownership("gmail")).await;
+        let gmail = service("stage-gmail", &gmail_revision, ownership("gmail"));
+        first_attempt(&service("stage-gmail", &gmail_revision, Tags::default())).await.expect("someone else's");
+        let error = cloud.create_service(&gmail).await.expect_err("someone else's service is not taken over");
+        assert!(error.to_string().contains("not idempotent"), "{error}");
+    }
+}
