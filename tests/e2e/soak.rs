@@ -212,7 +212,7 @@ async fn soak() {
     ));
     let unfinished = records_in_progress(&config, "stage").await;
     let (baseline_account, baseline_config) = prepared_account().await;
-    let clean = run(&mut baseline_account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f"]).arg(directory.path()));
+    let clean = run(baseline_account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f"]).arg(directory.path()));
     assert_eq!(clean.code, 0, "the baseline: {}", clean.transcript());
     let (soaked, baseline) = (comparable(inventory(&config).await), comparable(inventory(&baseline_config).await));
     let differences: Vec<String> = baseline
