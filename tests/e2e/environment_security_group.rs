@@ -50,8 +50,8 @@ async fn an_environment_with_its_own_security_group_shares_none_with_another() {
     let (shared_id, _) = group(&config, "acme-services").await.expect("the shared group");
     let (own_id, own_ingress) = group(&config, "acme-test-services").await.expect("test's own group");
     let (alb_id, _) = group(&config, "acme-alb").await.expect("the ALB's group");
-    assert_eq!(task_groups(&config, "test-auth").await, [own_id.clone()]);
-    assert_eq!(task_groups(&config, "stage-auth").await, [shared_id.clone()]);
+    assert_eq!(task_groups(&config, "test-auth").await, std::slice::from_ref(&own_id));
+    assert_eq!(task_groups(&config, "stage-auth").await, std::slice::from_ref(&shared_id));
     assert!(!own_ingress.is_empty() && own_ingress.iter().all(|(_, source)| *source == alb_id), "{own_ingress:?}");
     let plan = run(&mut account.ecsdeploy(&["plan", "--env", "test", "--detailed-exitcode", "-f", dir]));
     assert_eq!(plan.code, 0, "{}", plan.transcript());
