@@ -43,6 +43,9 @@ pub struct ReadScope {
     /// The hosted zone's name and, when the manifest gives it, its ID.
     pub hosted_zone: Option<(String, Option<String>)>,
     pub security_groups: Vec<String>,
+    /// The name of the environment's own security group: read whether or not the manifest asks
+    /// for one, so that turning `security_group = "own"` off deletes it.
+    pub environment_security_group: String,
     pub repositories: Vec<String>,
     pub services: Vec<ServiceScope>,
     pub secrets: Vec<SecretIdentity>,
@@ -91,6 +94,7 @@ impl ReadScope {
                 desired.shared.load_balancer_security_group.group_name.clone(),
                 desired.shared.service_security_group.group_name.clone(),
             ],
+            environment_security_group: crate::desired::names::environment_security_group(project, environment),
             repositories: desired.shared.repositories.iter().map(|r| r.repository_name.clone()).collect(),
             services: environment
                 .enabled_services()

@@ -73,24 +73,35 @@ pub async fn apply<C: Cloud>(
     let (deletions, upserts): (Vec<&ResourceChange>, Vec<&ResourceChange>) =
         changing.into_iter().partition(|change| change.action == Action::Delete);
     let (shared, rest): (Vec<_>, Vec<_>) = upserts.into_iter().partition(|change| change.address.is_shared());
+    let (groups, rest): (Vec<_>, Vec<_>) = rest.into_iter().partition(|change| is_environment_group(change));
     let (services, dns): (Vec<_>, Vec<_>) =
         rest.into_iter().partition(|change| change.address.service_name().is_some());
     run.in_sequence(&shared).await;
+    // The environment's own security group before the services whose tasks it holds.
+    run.in_sequence(&groups).await;
     run.chains(group_by_service(services), parallelism).await;
     run.in_sequence(&dns).await;
     let mut deletions = deletions;
     deletions.reverse();
     let (shared_deletions, other_deletions): (Vec<_>, Vec<_>) =
         deletions.into_iter().partition(|change| change.address.is_shared());
+    let (group_deletions, other_deletions): (Vec<_>, Vec<_>) =
+        other_deletions.into_iter().partition(|change| is_environment_group(change));
     let (service_deletions, dns_deletions): (Vec<_>, Vec<_>) =
         other_deletions.into_iter().partition(|change| change.address.service_name().is_some());
     run.in_sequence(&dns_deletions).await;
     run.chains(group_by_service(service_deletions), parallelism).await;
+    run.in_sequence(&group_deletions).await;
     run.in_sequence(&shared_deletions).await;
     ApplyOutcome {
         steps: run.steps.into_inner().unwrap_or_default(),
         values: run.values.into_inner().unwrap_or_default(),
     }
+}
+
+/// The environment's own security group: created before its services, deleted after them.
+fn is_environment_group(change: &ResourceChange) -> bool {
+    matches!(change.address, crate::plan::address::Address::EnvironmentSecurityGroup(_))
 }
 
 /// Changes of each service, keeping their order.

@@ -10,12 +10,22 @@ use crate::plan::Goal;
 pub async fn run(global: &GlobalOptions, args: &PlanArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
     let mut session = Session::open(global, &args.env, printer).await?;
     let (plan, _) = session.plan(Goal::Converge).await?;
+    // Rollouts left unverified are work for `up` too (it gates them), even without changes.
+    let unverified = super::unverified::find(&session, None).await?;
+    for orphan in &unverified {
+        printer.warning(&format!(
+            "{}: the rollout of {} started by {} is not verified yet (its run stopped before its gate finished, or is gating it now): `up` gates it",
+            orphan.service,
+            crate::output::history_view::revision(orphan.task_definition()),
+            orphan.left_by()
+        ));
+    }
     let stats = args.stats.then(|| session.stats_json());
     print_plan(printer, &plan, stats.filter(|_| printer.is_json()));
     if args.stats && !printer.is_json() {
         printer.stderr(&session.stats_text());
     }
-    Ok(match (args.detailed_exitcode, plan.has_changes()) {
+    Ok(match (args.detailed_exitcode, plan.has_changes() || !unverified.is_empty()) {
         (true, true) => ExitStatus::ChangesPending,
         _ => ExitStatus::Success,
     })

@@ -44,6 +44,9 @@ pub struct DesiredEnvironment {
     pub shared: shared::SharedResources,
     pub services: Vec<DesiredService>,
     pub dns_records: Vec<dns::DnsChange>,
+    /// The environment's own security group for its tasks (`security_group = "own"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_group: Option<shared::SecurityGroup>,
     /// Rotation settings of the environment's secrets (`[secrets."<name>".rotation]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secret_rotations: Vec<secret_rotation::SecretRotation>,
@@ -111,6 +114,7 @@ pub fn build(manifest: &Manifest, environment: &Environment, context: &Context) 
         shared: shared::shared_resources(manifest),
         services,
         dns_records,
+        security_group: shared::environment_security_group(manifest, environment),
         secret_rotations: secret_rotation::secret_rotations(context, environment),
     }
 }

@@ -67,6 +67,20 @@ pub fn service_security_group(project: &Project) -> String {
     format!("{}-services", project.name.value)
 }
 
+/// The security group of an environment's own tasks (`security_group = "own"`).
+pub fn environment_security_group(project: &Project, environment: &Environment) -> String {
+    format!("{}-{}-services", project.name.value, environment.name.value)
+}
+
+/// The security group the environment's tasks are in: its own, or the shared services' group.
+pub fn task_security_group(project: &Project, environment: &Environment) -> String {
+    if environment.own_security_group {
+        environment_security_group(project, environment)
+    } else {
+        service_security_group(project)
+    }
+}
+
 /// The security group of the shared ALB.
 pub fn load_balancer_security_group(project: &Project) -> String {
     format!("{}-alb", project.name.value)

@@ -6,7 +6,7 @@ use super::load_balancing::Attribute;
 use super::names;
 use super::reference::Reference;
 use super::tags::{SHARED_ENVIRONMENT, Tags, ecs_style, pascal_style};
-use crate::manifest::{Certificate, Image, Manifest};
+use crate::manifest::{Certificate, Environment, Image, Manifest};
 use serde::{Deserialize, Serialize};
 
 /// Everything the environments share.
@@ -242,6 +242,43 @@ pub fn shared_resources(manifest: &Manifest) -> SharedResources {
 }
 
 /// Every container port any service uses in any environment, sorted: one ingress rule each.
+/// The security group of `environment`'s own tasks (`security_group = "own"`): the ALB may reach
+/// this environment's container ports, nothing else; owned and tagged by the environment (its
+/// `destroy` removes it).
+pub fn environment_security_group(manifest: &Manifest, environment: &Environment) -> Option<SecurityGroup> {
+    if !environment.own_security_group {
+        return None;
+    }
+    let project = &manifest.project;
+    let extra = project
+        .tags
+        .iter()
+        .chain(&environment.tags)
+        .map(|tag| (tag.key.value.as_str(), tag.value.value.as_str()));
+    let tags = Tags::owned(&project.name.value, &environment.name.value, None, extra);
+    let mut ports: Vec<i64> = environment.enabled_services().map(|service| service.port.value).collect();
+    ports.sort_unstable();
+    ports.dedup();
+    let load_balancer_group = names::load_balancer_security_group(project);
+    Some(SecurityGroup {
+        group_name: names::environment_security_group(project, environment),
+        description: format!(
+            "services of {} in {}, reachable from the ALB only (managed by ecsdeploy)",
+            project.name.value, environment.name.value
+        ),
+        vpc_id: Reference::Vpc,
+        ingress: ports
+            .into_iter()
+            .map(|port| IngressRule {
+                from_port: port,
+                to_port: port,
+                source: IngressSource::SecurityGroup(Reference::SecurityGroupId(load_balancer_group.clone())),
+            })
+            .collect(),
+        tags,
+    })
+}
+
 fn container_ports(manifest: &Manifest) -> Vec<i64> {
     let mut ports: Vec<i64> = manifest
         .environments

@@ -17,6 +17,7 @@ const ENVIRONMENT_KEYS: &[&str] = &[
     "capacity",
     "secret_prefix",
     "block_findings_at",
+    "security_group",
     "secrets",
     "tags",
     "services",
@@ -66,6 +67,7 @@ pub fn read_environment(
         secret_prefix: text("secret_prefix", format!("{name}/")),
         capacity: read_capacity(&reader, file_start),
         block_findings_at: read_block_findings_at(&reader, name),
+        own_security_group: read_security_group(&reader),
         secret_rotations: read_secret_rotations(&reader, sources),
         tags: read_tags(&reader, "tags"),
         services: read_services(&reader, name, project, sources),
@@ -152,6 +154,26 @@ fn read_block_findings_at(reader: &TableReader<'_>, name: &str) -> Option<String
             .with_help("write one of \"CRITICAL\", \"HIGH\", \"MEDIUM\", \"LOW\", \"INFORMATIONAL\", or \"off\""),
     );
     default
+}
+
+const SECURITY_GROUP_HELP: &str = "write security_group = \"shared\" (the default: one services' group for every \
+     environment) or \"own\" (a group of this environment's own, so its tasks share no group with another environment's)";
+
+/// `security_group`: whether the environment's tasks get a security group of their own.
+fn read_security_group(reader: &TableReader<'_>) -> bool {
+    let Some(choice) = reader.string("security_group") else { return false };
+    match choice.value.as_str() {
+        "shared" => false,
+        "own" => true,
+        other => {
+            let help = match closest(other, &["shared", "own"]) {
+                Some(candidate) => format!("did you mean \"{candidate}\"? {SECURITY_GROUP_HELP}"),
+                None => SECURITY_GROUP_HELP.to_string(),
+            };
+            reader.report(Problem::error(choice.span, format!("unknown security_group `{other}`")).with_help(help));
+            false
+        }
+    }
 }
 
 fn read_capacity(reader: &TableReader<'_>, file_start: Span) -> Vec<CapacityProvider> {

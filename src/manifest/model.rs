@@ -111,6 +111,9 @@ pub struct Environment {
     pub secret_prefix: Located<String>,
     /// Image scan findings at or above this severity stop a deploy (`None`: off).
     pub block_findings_at: Option<String>,
+    /// `security_group = "own"`: the environment's tasks are in a security group of its own
+    /// instead of the services' group every environment shares.
+    pub own_security_group: bool,
     /// Rotation settings of the environment's secrets (`[secrets."<name>".rotation]`), those
     /// turned off here left out.
     pub secret_rotations: Vec<SecretRotation>,

@@ -23,6 +23,9 @@ pub fn text(desired: &DesiredEnvironment) -> String {
     if !desired.services.is_empty() || !desired.dns_records.is_empty() {
         out.push_str(&shared_text(&desired.shared));
     }
+    if let Some(group) = &desired.security_group {
+        section(&mut out, "the environment's own security group (ec2:CreateSecurityGroup)", group);
+    }
     for service in &desired.services {
         out.push_str(&service_text(service));
     }

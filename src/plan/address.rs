@@ -49,6 +49,9 @@ pub enum Address {
         rank: u8,
         name: String,
     },
+    /// The security group of the environment's own tasks (`security_group = "own"`), by name:
+    /// after the ALB's, whose members it admits.
+    EnvironmentSecurityGroup(String),
     LoadBalancer,
     /// A listener of the shared ALB, by port.
     Listener(i64),
@@ -110,6 +113,7 @@ impl fmt::Display for Address {
         match self {
             Address::Cluster => f.write_str("cluster"),
             Address::SecurityGroup { name, .. } => write!(f, "security_group.{name}"),
+            Address::EnvironmentSecurityGroup(name) => write!(f, "environment_security_group.{name}"),
             Address::LoadBalancer => f.write_str("load_balancer"),
             Address::Listener(port) => write!(f, "listener.{port}"),
             Address::Repository(name) => write!(f, "repository.{name}"),

@@ -156,6 +156,9 @@ pub fn desired_resources(desired: &DesiredEnvironment, include_shared: bool) -> 
             add(Address::Repository(repository.repository_name.clone()), Payload::Repository(repository.clone()));
         }
     }
+    if let Some(group) = &desired.security_group {
+        add(Address::EnvironmentSecurityGroup(group.group_name.clone()), Payload::SecurityGroup(group.clone()));
+    }
     for rotation in &desired.secret_rotations {
         add(Address::SecretRotation(rotation.secret_id.clone()), Payload::SecretRotation(rotation.clone()));
     }

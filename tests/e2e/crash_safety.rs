@@ -38,11 +38,16 @@ fn finish(child: std::process::Child) -> support::Run {
 
 /// Waits (a minute at most) until auth's newest record is an in-progress deploy: the run gates.
 async fn until_gating(config: &aws_config::SdkConfig) -> Value {
+    until_gating_other_than(config, "").await
+}
+
+/// [`until_gating`], for a record other than `id`.
+async fn until_gating_other_than(config: &aws_config::SdkConfig, id: &str) -> Value {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         if let Some(record) = newest_stage_record(config, "auth").await {
             let record: Value = serde_json::from_str(&record).unwrap();
-            if record["outcome"] == "in-progress" && record["kind"] == "deploy" {
+            if record["outcome"] == "in-progress" && record["kind"] == "deploy" && record["id"] != id {
                 return record;
             }
         }
@@ -132,6 +137,9 @@ async fn a_run_killed_while_gating_is_found_and_gated_by_the_next_up() {
     let auth = status.json()["services"].as_array().unwrap().iter().find(|s| s["service"] == "auth").unwrap().clone();
     assert!(auth["unverified"].as_str().is_some_and(|text| text.contains("never verified")), "{auth}");
 
+    let plan = run(&mut account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode", "-f", dir]));
+    assert_eq!(plan.code, 2, "up has work to do: {}", plan.transcript());
+    assert!(plan.stderr.contains("not verified yet"), "{}", plan.stderr);
     let next = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
     assert_eq!(next.code, 0, "{}", next.transcript());
     assert!(next.stderr.contains("was never verified"), "{}", next.stderr);
@@ -188,5 +196,44 @@ async fn sigterm_while_gating_rolls_back_and_exits_143() {
     assert!(stopped.stdout.contains("ROLLED BACK"), "{}", stopped.transcript());
     assert_eq!(running_task_definition(&config).await, good);
     let records = auth_records(&config).await;
+    assert!(records.iter().all(|record| record["outcome"] != "in-progress"), "{records:?}");
+}
+
+/// The deployment a killed run left turns out to fail: the next `up` gates it, and rolls the
+/// service back to its last good revision as the killed run would have (exit 3).
+#[tokio::test]
+async fn an_adopted_rollout_that_fails_is_rolled_back_to_the_last_good_revision() {
+    let (account, config) = prepared_account().await;
+    let first = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(root()));
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    let good = running_task_definition(&config).await;
+    let changed = changed_manifest();
+    let dir = changed.path().to_str().unwrap();
+    account.script_rollout(serde_json::json!({"service": "stage-auth", "outcome": "fail", "steps": 2}));
+    account.set_clock_factor(0.0);
+    let child = spawn_up(&account, changed.path());
+    let killed_record = until_gating(&config).await;
+    assert!(std::process::Command::new("kill").args(["-KILL", &child.id().to_string()]).status().unwrap().success());
+    finish(child);
+    let release = run(&mut account.ecsdeploy(&["lock", "release", "--env", "stage", "--force", "-f", dir]));
+    assert_eq!(release.code, 0, "{}", release.transcript());
+
+    // The clock runs again once the next run gates the deployment (before, ECS's own circuit
+    // breaker could roll it back first, and the run would find the service moved on).
+    let child = spawn_up(&account, changed.path());
+    until_gating_other_than(&config, killed_record["id"].as_str().unwrap()).await;
+    account.set_clock_factor(100.0);
+    let next = finish(child);
+    assert_eq!(next.code, 3, "{}", next.transcript());
+    assert!(next.stdout.contains("ROLLED BACK"), "{}", next.transcript());
+    assert_eq!(running_task_definition(&config).await, good);
+    let records = auth_records(&config).await;
+    let old = records.iter().find(|record| record["id"] == killed_record["id"]).unwrap();
+    assert_eq!(old["outcome"], "abandoned", "{old}");
+    let adopted = records
+        .iter()
+        .find(|record| record["task_definition"] == killed_record["task_definition"] && record["id"] != killed_record["id"])
+        .unwrap();
+    assert_eq!(adopted["outcome"], "rolled-back", "{adopted}");
     assert!(records.iter().all(|record| record["outcome"] != "in-progress"), "{records:?}");
 }

@@ -10,6 +10,7 @@ mod support;
 mod crash_safety;
 mod dns_ownership;
 mod doctor;
+mod environment_security_group;
 mod hooks;
 mod images;
 mod import;

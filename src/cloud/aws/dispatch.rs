@@ -82,7 +82,9 @@ impl Cloud for AwsCloud {
     async fn delete(&self, address: &Address, id: &str, before: &serde_json::Value) -> Result<(), CloudError> {
         match address {
             Address::Cluster => self.delete_cluster(id).await,
-            Address::SecurityGroup { .. } => self.delete_security_group(id).await,
+            Address::SecurityGroup { .. } | Address::EnvironmentSecurityGroup(_) => {
+                self.delete_security_group(id).await
+            }
             Address::LoadBalancer => self.delete_load_balancer(id).await,
             Address::Listener(_) => self.delete_listener(id).await,
             Address::Repository(name) => Err(CloudError::new(

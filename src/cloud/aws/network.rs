@@ -116,17 +116,25 @@ impl AwsCloud {
             .ec2
             .describe_security_groups()
             .filters(filter("vpc-id", [vpc.to_string()]))
-            .filters(filter("group-name", scope.security_groups.clone()))
+            .filters(filter(
+                "group-name",
+                scope.security_groups.iter().chain([&scope.environment_security_group]).cloned(),
+            ))
             .send()
             .await
             .map_err(|error| self.error("ec2:DescribeSecurityGroups", format!("security groups in {vpc}"), &error))?;
         for group in output.security_groups() {
             let (Some(id), Some(name)) = (group.group_id(), group.group_name()) else { continue };
-            let Some(rank) = scope.security_groups.iter().position(|wanted| wanted == name) else { continue };
             let actual = security_group_of(group);
-            let owner = shared_owner_of(&actual.tags, &scope.project);
+            let (address, owner) = if name == scope.environment_security_group {
+                let owner = super::common::owner_of(&actual.tags, &scope.project, &scope.environment);
+                (Address::EnvironmentSecurityGroup(name.to_string()), owner)
+            } else {
+                let Some(rank) = scope.security_groups.iter().position(|wanted| wanted == name) else { continue };
+                let owner = shared_owner_of(&actual.tags, &scope.project);
+                (Address::SecurityGroup { rank: rank as u8, name: name.to_string() }, owner)
+            };
             partial.values.set(&Reference::SecurityGroupId(name.to_string()), id);
-            let address = Address::SecurityGroup { rank: rank as u8, name: name.to_string() };
             partial.resource(address, id, json_of(&actual), owner);
         }
         Ok(())
