@@ -53,9 +53,14 @@ fn assert_one_lost(requests: &[ProxiedRequest], operation: &str, calls: usize) {
 
 /// The first `up` of stage in a prepared account, the first answer to `operation` lost.
 async fn first_up_losing(operation: &str) -> LostAnswer {
+    first_up_with_fault(operation, "lost-answer").await
+}
+
+/// The first `up` of stage in a prepared account, `fault` on the first request of `operation`.
+async fn first_up_with_fault(operation: &str, fault: &str) -> LostAnswer {
     let (account, config) = prepared_account().await;
     let faulty = account.behind_fault_proxy();
-    faulty.set_faults(serde_json::json!([{"operation": operation, "fault": "lost-answer", "times": 1}]));
+    faulty.set_faults(serde_json::json!([{"operation": operation, "fault": fault, "times": 1}]));
     let up = run(faulty.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(root()));
     let requests = faulty.proxied_requests();
     assert_eq!(up.code, 0, "{}", up.transcript());
@@ -202,6 +207,23 @@ async fn a_lost_register_task_definition_answer_leaves_no_second_revision() {
         assert_eq!(revisions.task_definition_arns().len(), 1, "{family}: {:?}", revisions.task_definition_arns());
     }
     lost.assert_plan_empty();
+}
+
+/// The counterpart: a registration AWS refused (HTTP 500, not carried out) is sent again once
+/// the family's newest revision shows it was not made.
+#[tokio::test]
+async fn a_register_task_definition_that_failed_is_sent_again() {
+    let failed = first_up_with_fault("RegisterTaskDefinition", "http-500").await;
+    let made = failed.calls("RegisterTaskDefinition");
+    assert_eq!(made.iter().filter(|request| request.fault.as_deref() == Some("http-500")).count(), 1, "{made:?}");
+    assert_eq!(made.len(), SERVICES.len() + 1, "{made:?}");
+    let ecs = aws_sdk_ecs::Client::new(&failed.config);
+    for service in SERVICES {
+        let family = format!("stage-{service}");
+        let revisions = ecs.list_task_definitions().family_prefix(&family).send().await.unwrap();
+        assert_eq!(revisions.task_definition_arns().len(), 1, "{family}: {:?}", revisions.task_definition_arns());
+    }
+    failed.assert_plan_empty();
 }
 
 #[tokio::test]

@@ -360,12 +360,19 @@ impl AwsCloud {
             tracing::debug!(%error, "the registration may have been carried out; looking before repeating it");
             // Throttling and server errors want a pause; a lost answer's revision is there at once.
             tokio::time::sleep(pause).await;
-            if let Some(arn) = self.registered_revision(definition).await? {
-                tracing::info!(task_definition = arn, "the registration whose answer was lost was carried out");
-                return Ok(arn);
-            }
-            if attempt >= attempts {
-                return Err(error);
+            match self.registered_revision(definition).await {
+                Ok(Some(arn)) => {
+                    tracing::info!(task_definition = arn, "the registration whose answer was lost was carried out");
+                    return Ok(arn);
+                }
+                Ok(None) if attempt < attempts => {}
+                Ok(None) => return Err(error),
+                // Without knowing whether it was registered, sending it again could make a
+                // second revision; the next plan finds the first if it is there.
+                Err(looking) => {
+                    tracing::debug!(%looking, "could not read the family's newest revision");
+                    return Err(error);
+                }
             }
             attempt += 1;
             pause = (pause * 2).min(std::time::Duration::from_secs(20));
