@@ -19,6 +19,7 @@ mod json_contract;
 mod kill_nine;
 mod load_balancer;
 mod lost_answers;
+mod lost_lock_and_history;
 mod lock;
 mod network;
 mod policy;
