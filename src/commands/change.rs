@@ -178,11 +178,8 @@ async fn apply_and_gate(
         printer.data(&plan_view::text(&plan));
     }
     for orphan in &unverified {
-        printer.warning(&format!(
-            "{}: the rollout of {} started by {} was never verified (that run stopped before its gate finished): this run settles it",
-            orphan.service,
-            crate::output::history_view::revision(orphan.task_definition()),
-            orphan.left_by()
+        printer.warning(&orphan.warning(
+            "was never verified (that run stopped before its gate finished): this run settles it",
         ));
     }
     if let Some(up) = up {

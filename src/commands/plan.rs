@@ -13,11 +13,8 @@ pub async fn run(global: &GlobalOptions, args: &PlanArgs, printer: &Printer) -> 
     // Rollouts left unverified are work for `up` too (it gates them), even without changes.
     let unverified = super::unverified::find(&session, None).await?;
     for orphan in &unverified {
-        printer.warning(&format!(
-            "{}: the rollout of {} started by {} is not verified yet (its run stopped before its gate finished, or is gating it now): `up` gates it",
-            orphan.service,
-            crate::output::history_view::revision(orphan.task_definition()),
-            orphan.left_by()
+        printer.warning(&orphan.warning(
+            "is not verified yet (its run stopped before its gate finished, or is gating it now): `up` gates it",
         ));
     }
     let stats = args.stats.then(|| session.stats_json());

@@ -64,17 +64,7 @@ pub fn rollback_rollout(
     record: &DeployRecord,
     gate: &GateArgs,
 ) -> Result<Rollout, CommandError> {
-    let environment = session
-        .checked
-        .manifest
-        .environment(&session.environment)
-        .ok_or_else(|| CommandError::usage("the environment vanished from the manifest", Vec::new()))?;
-    let (Some(desired), Some(manifest)) = (session.desired.service(service), environment.service(service)) else {
-        return Err(CommandError::usage(
-            format!("no service `{service}` in environment {}", session.environment),
-            Vec::new(),
-        ));
-    };
+    let (environment, manifest, desired) = service_of(session, service)?;
     Ok(Rollout {
         task_definition: record.task_definition.clone(),
         image_digests: record.image_digests.clone(),
@@ -96,17 +86,7 @@ pub fn adopted_rollout(
     previous: Option<String>,
     gate: &GateArgs,
 ) -> Result<Rollout, CommandError> {
-    let environment = session
-        .checked
-        .manifest
-        .environment(&session.environment)
-        .ok_or_else(|| CommandError::usage("the environment vanished from the manifest", Vec::new()))?;
-    let (Some(desired), Some(manifest)) = (session.desired.service(service), environment.service(service)) else {
-        return Err(CommandError::usage(
-            format!("no service `{service}` in environment {}", session.environment),
-            Vec::new(),
-        ));
-    };
+    let (environment, manifest, desired) = service_of(session, service)?;
     Ok(Rollout {
         deployment_id: deployment_id.to_string(),
         task_definition: record.task_definition.clone(),
@@ -117,6 +97,22 @@ pub fn adopted_rollout(
         kind: record.kind,
         ..service_rollout(environment, manifest, desired, values, gate)?
     })
+}
+
+/// The environment, and `service`'s manifest entry and desired state in it.
+fn service_of<'a>(
+    session: &'a Session,
+    service: &str,
+) -> Result<(&'a Environment, &'a Service, &'a DesiredService), CommandError> {
+    let environment = session
+        .checked
+        .manifest
+        .environment(&session.environment)
+        .ok_or_else(|| CommandError::usage("the environment vanished from the manifest", Vec::new()))?;
+    match (environment.service(service), session.desired.service(service)) {
+        (Some(manifest), Some(desired)) => Ok((environment, manifest, desired)),
+        _ => Err(CommandError::usage(format!("no service `{service}` in environment {}", session.environment), Vec::new())),
+    }
 }
 
 /// What every rollout of `desired` shares (its service, target group, secrets, health URL and

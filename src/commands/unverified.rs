@@ -49,6 +49,16 @@ impl Unverified {
         }
     }
 
+    /// The warning that names it, ending with what the command does about it.
+    pub fn warning(&self, what_now: &str) -> String {
+        format!(
+            "{}: the rollout of {} started by {} {what_now}",
+            self.service,
+            crate::output::history_view::revision(self.task_definition()),
+            self.left_by()
+        )
+    }
+
     /// The revision its newest record deployed.
     pub fn task_definition(&self) -> &str {
         self.records.first().map_or("", |record| record.task_definition.as_str())

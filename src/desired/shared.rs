@@ -196,14 +196,7 @@ pub fn shared_resources(manifest: &Manifest) -> SharedResources {
             description: format!("services of {project_name}, reachable from the ALB only (managed by ecsdeploy)"),
             group_name: service_group,
             vpc_id: Reference::Vpc,
-            ingress: container_ports(manifest)
-                .into_iter()
-                .map(|port| IngressRule {
-                    from_port: port,
-                    to_port: port,
-                    source: IngressSource::SecurityGroup(Reference::SecurityGroupId(load_balancer_group.clone())),
-                })
-                .collect(),
+            ingress: from_load_balancer(container_ports(manifest), &load_balancer_group),
             tags: tags.clone(),
         },
         load_balancer: LoadBalancer {
@@ -267,16 +260,21 @@ pub fn environment_security_group(manifest: &Manifest, environment: &Environment
             project.name.value, environment.name.value
         ),
         vpc_id: Reference::Vpc,
-        ingress: ports
-            .into_iter()
-            .map(|port| IngressRule {
-                from_port: port,
-                to_port: port,
-                source: IngressSource::SecurityGroup(Reference::SecurityGroupId(load_balancer_group.clone())),
-            })
-            .collect(),
+        ingress: from_load_balancer(ports, &load_balancer_group),
         tags,
     })
+}
+
+/// Ingress on each of `ports` from the members of the ALB's security group.
+fn from_load_balancer(ports: Vec<i64>, load_balancer_group: &str) -> Vec<IngressRule> {
+    ports
+        .into_iter()
+        .map(|port| IngressRule {
+            from_port: port,
+            to_port: port,
+            source: IngressSource::SecurityGroup(Reference::SecurityGroupId(load_balancer_group.to_string())),
+        })
+        .collect()
 }
 
 fn container_ports(manifest: &Manifest) -> Vec<i64> {

@@ -6,34 +6,15 @@
 use crate::support;
 
 use serde_json::Value;
+use support::stage::{finish, spawn, stage_records};
 use support::{TestAccount, newest_stage_record, prepared_account, root, run};
 
-/// A manifest copy whose auth service has a new environment variable (a new revision).
 fn changed_manifest() -> tempfile::TempDir {
-    let directory = support::manifest_copy();
-    let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
-    let services = services.replace("LOG_LEVEL = \"info\"\nTOKEN_TTL", "LOG_LEVEL = \"debug\"\nTOKEN_TTL");
-    assert!(services.contains("LOG_LEVEL = \"debug\""));
-    support::write(directory.path(), "services.toml", &services);
-    directory
+    support::stage::auth_logging_at("debug")
 }
 
 fn spawn_up(account: &TestAccount, directory: &std::path::Path) -> std::process::Child {
-    account
-        .ecsdeploy(&["up", "--env", "stage", "--yes", "-f", directory.to_str().unwrap()])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn finish(child: std::process::Child) -> support::Run {
-    let output = child.wait_with_output().unwrap();
-    support::Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into(),
-        stderr: String::from_utf8_lossy(&output.stderr).into(),
-    }
+    spawn(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", directory.to_str().unwrap()]))
 }
 
 /// Waits (a minute at most) until auth's newest record is an in-progress deploy: the run gates.
@@ -56,27 +37,12 @@ async fn until_gating_other_than(config: &aws_config::SdkConfig, id: &str) -> Va
     }
 }
 
-/// Every record of auth in stage, newest first, as stored.
 async fn auth_records(config: &aws_config::SdkConfig) -> Vec<Value> {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    let dynamodb = aws_sdk_dynamodb::Client::new(config);
-    let output = dynamodb
-        .query()
-        .table_name("ecsdeploy-history-acme")
-        .key_condition_expression("pk = :pk")
-        .expression_attribute_values(":pk", AttributeValue::S("acme/stage/auth".into()))
-        .scan_index_forward(false)
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap();
-    output.items().iter().map(|item| serde_json::from_str(item["record"].as_s().unwrap()).unwrap()).collect()
+    stage_records(config, "auth").await
 }
 
 async fn running_task_definition(config: &aws_config::SdkConfig) -> String {
-    let ecs = aws_sdk_ecs::Client::new(config);
-    let output = ecs.describe_services().cluster("acme").services("stage-auth").send().await.unwrap();
-    output.services()[0].task_definition().unwrap().to_string()
+    support::stage::running_task_definition(config, "stage-auth").await
 }
 
 #[tokio::test]

@@ -7,29 +7,8 @@
 use crate::inventory::{inventory, records_in_progress};
 use crate::support;
 
+use support::stage::{Seeded, auth_logging_at};
 use support::{TestAccount, prepared_account, root, run};
-
-/// xorshift64*: a seeded, reproducible choice of moments.
-struct Moments(u64);
-
-impl Moments {
-    fn below(&mut self, bound: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % bound
-    }
-}
-
-/// A manifest copy whose auth service has a new environment variable (a new revision).
-fn changed_manifest() -> tempfile::TempDir {
-    let directory = support::manifest_copy();
-    let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
-    let services = services.replace("LOG_LEVEL = \"info\"\nTOKEN_TTL", "LOG_LEVEL = \"debug\"\nTOKEN_TTL");
-    assert!(services.contains("LOG_LEVEL = \"debug\""));
-    support::write(directory.path(), "services.toml", &services);
-    directory
-}
 
 fn up(account: &TestAccount, directory: &std::path::Path) -> support::Run {
     run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", directory.to_str().unwrap()]))
@@ -76,7 +55,7 @@ async fn killed_then_recovered(seed: u64, steps: &[&std::path::Path]) {
         let clean = up(&account, step);
         assert_eq!(clean.code, 0, "{}", clean.transcript());
     }
-    let mut moments = Moments(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut moments = Seeded::new(seed);
     let after = moments.below(last_took.max(1));
     let killed = killed_up(&account, last, after);
     eprintln!("seed {seed}: killed after {after} ms: {killed}");
@@ -112,7 +91,7 @@ async fn a_first_up_killed_at_a_random_moment_recovers_to_a_clean_state() {
 
 #[tokio::test]
 async fn a_change_killed_at_a_random_moment_recovers_to_a_clean_state() {
-    let (original, changed) = (root(), changed_manifest());
+    let (original, changed) = (root(), auth_logging_at("debug"));
     for seed in seeds(&[21, 22]) {
         killed_then_recovered(seed, &[original.as_path(), changed.path()]).await;
     }

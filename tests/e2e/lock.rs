@@ -5,26 +5,8 @@
 
 use crate::support;
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use support::stage::{auth_logging_at, finish, stored_lock};
 use support::{TestAccount, prepared_account, root, run};
-
-/// The stored lock of stage: `(released, record as JSON)`.
-async fn stored_lock(config: &aws_config::SdkConfig) -> Option<(bool, serde_json::Value)> {
-    let dynamodb = aws_sdk_dynamodb::Client::new(config);
-    let output = dynamodb
-        .get_item()
-        .table_name("ecsdeploy-history-acme")
-        .key("pk", AttributeValue::S("acme/stage".into()))
-        .key("sk", AttributeValue::S("lock".into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .ok()?;
-    let item = output.item()?;
-    let released = *item["released"].as_bool().unwrap();
-    let record = serde_json::from_str(item["record"].as_s().unwrap()).unwrap();
-    Some((released, record))
-}
 
 /// Waits until a run holds stage's lock (a minute at most).
 async fn until_locked(config: &aws_config::SdkConfig) {
@@ -35,33 +17,12 @@ async fn until_locked(config: &aws_config::SdkConfig) {
     }
 }
 
-/// A manifest copy whose auth service has a new environment variable (a change to deploy).
 fn changed_manifest() -> tempfile::TempDir {
-    let directory = support::manifest_copy();
-    let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
-    let services = services.replace("LOG_LEVEL = \"info\"\nTOKEN_TTL", "LOG_LEVEL = \"debug\"\nTOKEN_TTL");
-    assert!(services.contains("LOG_LEVEL = \"debug\""));
-    support::write(directory.path(), "services.toml", &services);
-    directory
+    auth_logging_at("debug")
 }
 
 fn spawn(account: &TestAccount, args: &[&str]) -> std::process::Child {
-    account
-        .ecsdeploy(args)
-        .current_dir(root())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn finish(child: std::process::Child) -> support::Run {
-    let output = child.wait_with_output().unwrap();
-    support::Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    support::stage::spawn(account.ecsdeploy(args).current_dir(root()))
 }
 
 async fn auth_log_level(config: &aws_config::SdkConfig) -> String {

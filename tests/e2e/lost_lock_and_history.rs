@@ -5,47 +5,11 @@
 
 use crate::support;
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use support::stage::{auth_logging_at as auth_at, stage_records, stored_lock};
 use support::{prepared_account, root, run};
 
-/// A manifest copy whose auth service logs at `level` (a new revision of auth only).
-fn auth_at(level: &str) -> tempfile::TempDir {
-    let directory = support::manifest_copy();
-    let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
-    let services = services.replace("LOG_LEVEL = \"info\"\nTOKEN_TTL", &format!("LOG_LEVEL = \"{level}\"\nTOKEN_TTL"));
-    support::write(directory.path(), "services.toml", &services);
-    directory
-}
-
-/// Every record of auth in stage, newest first.
-async fn auth_records(config: &aws_config::SdkConfig) -> Vec<serde_json::Value> {
-    let dynamodb = aws_sdk_dynamodb::Client::new(config);
-    let output = dynamodb
-        .query()
-        .table_name("ecsdeploy-history-acme")
-        .key_condition_expression("pk = :pk")
-        .expression_attribute_values(":pk", AttributeValue::S("acme/stage/auth".into()))
-        .scan_index_forward(false)
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap();
-    output.items().iter().map(|item| serde_json::from_str(item["record"].as_s().unwrap()).unwrap()).collect()
-}
-
 async fn lock_released(config: &aws_config::SdkConfig) -> bool {
-    let dynamodb = aws_sdk_dynamodb::Client::new(config);
-    let output = dynamodb
-        .get_item()
-        .table_name("ecsdeploy-history-acme")
-        .key("pk", AttributeValue::S("acme/stage".into()))
-        .key("sk", AttributeValue::S("lock".into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap();
-    output.item().and_then(|item| item.get("released")).and_then(|released| released.as_bool().ok()).copied()
-        == Some(true)
+    stored_lock(config).await.is_some_and(|(released, _)| released)
 }
 
 /// The first `up` of stage with the answer to the lock's PutItem lost: the retry finds the lock
@@ -83,7 +47,7 @@ async fn lost_answers_to_the_history_and_the_release_leave_the_truth_behind() {
         assert!(!up.stderr.contains("was lost during this run"), "{what}: {}", up.stderr);
         let fired = faulty.proxied_requests().into_iter().filter(|request| request.fault.is_some()).count();
         assert!(fired >= 1, "{what}: the fault fired");
-        let records = auth_records(&config).await;
+        let records = stage_records(&config, "auth").await;
         assert_eq!(records[0]["outcome"], "succeeded", "{what}: {}", records[0]);
         assert!(records.iter().all(|record| record["outcome"] != "in-progress"), "{what}: {records:?}");
         assert!(lock_released(&config).await, "{what}");

@@ -7,6 +7,7 @@ use crate::support;
 
 use serde_json::{Value, json};
 use std::path::Path;
+use support::stage::running_task_definition;
 use support::{TestAccount, push_image, run};
 use tempfile::TempDir;
 
@@ -51,33 +52,9 @@ fn ecsdeploy(account: &TestAccount, directory: &Path, args: &[&str]) -> support:
     run(account.ecsdeploy(args).arg("-f").arg(directory))
 }
 
-async fn running_task_definition(config: &aws_config::SdkConfig, service: &str) -> String {
-    let ecs = aws_sdk_ecs::Client::new(config);
-    let output = ecs.describe_services().cluster("acme").services(service).send().await.unwrap();
-    output.services()[0].task_definition().unwrap().to_string()
-}
-
 /// The history of one service, read from DynamoDB by the second client (newest first).
 async fn stored_history(config: &aws_config::SdkConfig, service: &str) -> Vec<Value> {
-    use aws_sdk_dynamodb::types::AttributeValue;
-    let dynamodb = aws_sdk_dynamodb::Client::new(config);
-    let output = dynamodb
-        .query()
-        .table_name("ecsdeploy-history-acme")
-        .key_condition_expression("pk = :pk")
-        .expression_attribute_values(":pk", AttributeValue::S(format!("acme/stage/{service}")))
-        .scan_index_forward(false)
-        .send()
-        .await
-        .unwrap();
-    output
-        .items()
-        .iter()
-        .map(|item| {
-            let AttributeValue::S(text) = &item["record"] else { panic!("record attribute: {item:?}") };
-            serde_json::from_str(text).unwrap()
-        })
-        .collect()
+    support::stage::stage_records(config, service).await
 }
 
 #[tokio::test]

@@ -5,25 +5,11 @@
 
 use crate::support;
 
+use support::stage::finish;
 use support::{TestAccount, prepared_account, root, run};
 
 fn spawn(account: &TestAccount, args: &[&str]) -> std::process::Child {
-    account
-        .ecsdeploy(args)
-        .current_dir(root())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn finish(child: std::process::Child) -> support::Run {
-    let output = child.wait_with_output().unwrap();
-    support::Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into(),
-        stderr: String::from_utf8_lossy(&output.stderr).into(),
-    }
+    support::stage::spawn(account.ecsdeploy(args).current_dir(root()))
 }
 
 /// The names of the account's security groups other than the VPC's default, sorted (a name

@@ -16,17 +16,15 @@ use crate::support;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+use support::stage::Seeded;
 use support::{TestAccount, prepared_account, run};
 
-/// xorshift64*: every choice of the soak comes from the seed.
-struct Choices(u64);
+/// Every choice of the soak comes from the seed.
+struct Choices(Seeded);
 
 impl Choices {
     fn below(&mut self, bound: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % bound.max(1)
+        self.0.below(bound)
     }
 
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -117,7 +115,7 @@ async fn soak() {
     let proxy = std::env::var("ECSDEPLOY_FAULT_PROXY").expect("ECSDEPLOY_FAULT_PROXY: the fault proxy's endpoint");
     let minutes: u64 = std::env::var("ECSDEPLOY_SOAK_MINUTES").ok().and_then(|text| text.parse().ok()).unwrap_or(30);
     let seed: u64 = std::env::var("ECSDEPLOY_SOAK_SEED").ok().and_then(|text| text.parse().ok()).unwrap_or(1);
-    let mut choices = Choices(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut choices = Choices(Seeded::new(seed));
     let (account, config) = prepared_account().await;
     let directory = support::manifest_copy();
     let original = std::fs::read_to_string(directory.path().join("environments/stage.toml")).unwrap();

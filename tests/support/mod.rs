@@ -10,6 +10,7 @@ pub mod fault_proxy;
 pub mod http;
 pub mod http_server;
 pub mod json_schema;
+pub mod stage;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
