@@ -7,6 +7,7 @@
 
 use super::problem::{Problem, Problems};
 use super::source::{FileId, Span};
+use std::collections::HashMap;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -120,10 +121,16 @@ pub fn merge(base: &Node, over: &Node) -> Node {
     match (&base.value, &over.value) {
         (Value::Table(base_table), Value::Table(over_table)) => {
             let mut entries = base_table.entries.clone();
+            // By key, not by scanning: tables of thousands of keys would make a merge quadratic.
+            let mut positions: HashMap<&str, usize> =
+                base_table.entries.iter().enumerate().map(|(index, entry)| (entry.key.as_str(), index)).collect();
             for over_entry in &over_table.entries {
-                match entries.iter_mut().find(|entry| entry.key == over_entry.key) {
-                    Some(existing) => existing.node = merge(&existing.node, &over_entry.node),
-                    None => entries.push(over_entry.clone()),
+                match positions.get(over_entry.key.as_str()) {
+                    Some(&index) => entries[index].node = merge(&entries[index].node, &over_entry.node),
+                    None => {
+                        positions.insert(over_entry.key.as_str(), entries.len());
+                        entries.push(over_entry.clone());
+                    }
                 }
             }
             Node { span: base.span, value: Value::Table(Table { entries }) }

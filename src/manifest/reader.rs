@@ -8,6 +8,7 @@ use super::node::{Entry, Node, Table, Value};
 use super::problem::{Problem, Problems};
 use super::source::{Located, Span};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::RangeInclusive;
 
 /// Reads keys of one table; see the module documentation.
@@ -18,6 +19,9 @@ pub struct TableReader<'a> {
     /// How messages name this table, e.g. "[project]" or "service settings".
     section: String,
     used: RefCell<Vec<bool>>,
+    /// Position of each key in `table`: a table of thousands of services is looked up once per
+    /// service and environment, which a scan would make quadratic.
+    positions: HashMap<&'a str, usize>,
     /// Keys whose value was present but unusable (already reported).
     failed: RefCell<Vec<String>>,
 }
@@ -33,6 +37,7 @@ impl<'a> TableReader<'a> {
                 span: node.span,
                 section,
                 used: RefCell::new(vec![false; table.entries.len()]),
+                positions: positions(table),
                 failed: RefCell::new(Vec::new()),
             }),
             other => {
@@ -56,7 +61,7 @@ impl<'a> TableReader<'a> {
 
     /// The entry for `key`, marking it as known.
     pub fn entry(&self, key: &str) -> Option<&'a Entry> {
-        let index = self.table.entries.iter().position(|entry| entry.key == key)?;
+        let index = *self.positions.get(key)?;
         self.used.borrow_mut()[index] = true;
         self.table.entries.get(index)
     }
@@ -232,6 +237,15 @@ impl<'a> TableReader<'a> {
             );
         }
     }
+}
+
+/// The position of each key of `table` (the first, should a key appear twice).
+fn positions(table: &Table) -> HashMap<&str, usize> {
+    let mut positions = HashMap::with_capacity(table.entries.len());
+    for (index, entry) in table.entries.iter().enumerate() {
+        positions.entry(entry.key.as_str()).or_insert(index);
+    }
+    positions
 }
 
 /// "`port` must be an integer, found a string".

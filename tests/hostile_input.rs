@@ -1,0 +1,126 @@
+//! Hostile input stays harmless and bounded: huge manifests, files that are not files, bytes that
+//! are not text. Each run of the binary is bounded by a watchdog that kills it and fails the test:
+//! a bound against hanging for ever, not a timing assertion.
+
+mod support;
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{Run, ecsdeploy, manifest_copy, root, write};
+
+/// Longer than any of these runs takes on a loaded machine (well under a second each); a run
+/// still going then hangs, or has become quadratic again.
+const WATCHDOG: Duration = Duration::from_secs(20);
+
+/// Runs `command`, killing it and failing the test if it is still running after [`WATCHDOG`].
+fn run_bounded(command: &mut Command) -> Run {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start ecsdeploy");
+    // Read both pipes while waiting: a full pipe would otherwise stop the child.
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let stdout = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = stdout.read_to_end(&mut text);
+        text
+    });
+    let stderr = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = stderr.read_to_end(&mut text);
+        text
+    });
+    let deadline = Instant::now() + WATCHDOG;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for ecsdeploy") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("ecsdeploy was still running after {WATCHDOG:?}: killed");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: text(stdout.join().expect("stdout reader")),
+        stderr: text(stderr.join().expect("stderr reader")),
+    }
+}
+
+/// `validate -o json -f directory`, bounded.
+fn validate_json(directory: &Path) -> (Run, Vec<serde_json::Value>) {
+    let run = run_bounded(ecsdeploy(&["validate", "--output", "json", "-f"]).arg(directory));
+    let problems = run.json()["problems"].as_array().cloned().unwrap_or_default();
+    (run, problems)
+}
+
+fn messages(problems: &[serde_json::Value]) -> Vec<String> {
+    problems
+        .iter()
+        .map(|problem| {
+            format!(
+                "{}:{}:{}: {}",
+                problem["file"].as_str().unwrap_or("?"),
+                problem["line"],
+                problem["column"],
+                problem["message"].as_str().unwrap_or("?")
+            )
+        })
+        .collect()
+}
+
+/// 2,000 services in three environments: every check runs on all 6,000 deployed services, each
+/// with its own path and priority, and only the ALB's quotas are exceeded. (Comparing every pair of
+/// services took 38 s here; the checks now go through maps and indexes.)
+#[test]
+fn validate_checks_two_thousand_services_in_three_environments() {
+    const SERVICES: usize = 2000;
+    let shipped = std::fs::read_to_string(root().join("services.toml")).unwrap();
+    let (project, _) = shipped.split_once("[services.auth]").expect("the shipped manifest has auth");
+    let mut services = project.to_string();
+    for index in 0..SERVICES {
+        services.push_str(&format!(
+            "[services.s{index}]\npath = \"/s{index}/*\"\n[services.s{index}.env]\nLOG_LEVEL = \"info\"\n\n"
+        ));
+    }
+    let directory = tempfile::tempdir().unwrap();
+    write(directory.path(), "services.toml", &services);
+    for (number, environment) in ["prod", "stage", "test"].into_iter().enumerate() {
+        let mut text = format!("domain = \"{environment}.api.acme.example\"\n");
+        for index in 0..SERVICES {
+            text.push_str(&format!("[services.s{index}]\npriority = {}\n", number * SERVICES + index + 1));
+        }
+        write(directory.path(), &format!("environments/{environment}.toml"), &text);
+    }
+    let (run, problems) = validate_json(directory.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        messages(&problems),
+        [
+            "services.toml:16:8: all environments together need 6000 listener rules on the shared ALB; its quota is 100",
+            "services.toml:16:8: all environments together need 6000 target groups on the shared ALB; its quota is 100",
+        ]
+    );
+}
+
+/// The same services within the quotas (one environment, 100 services) pass.
+#[test]
+fn validate_accepts_a_hundred_generated_services() {
+    let directory = manifest_copy();
+    let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
+    let (project, _) = services.split_once("[services.auth]").unwrap();
+    let mut text = project.to_string();
+    for index in 0..100 {
+        text.push_str(&format!("[services.s{index}]\npath = \"/s{index}/*\"\npriority = {}\n\n", index + 1));
+    }
+    write(directory.path(), "services.toml", &text);
+    for environment in ["prod", "test"] {
+        std::fs::remove_file(directory.path().join(format!("environments/{environment}.toml"))).unwrap();
+    }
+    let run = run_bounded(ecsdeploy(&["validate", "-f"]).arg(directory.path()));
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(run.stdout, "The manifest is valid: 100 services in environments stage.\n");
+}
