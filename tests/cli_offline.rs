@@ -212,3 +212,33 @@ fn help_and_version_still_exit_0() {
         assert!(!result.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// Text from outside reaches the terminal with its control characters escaped: an argument echoed
+/// in an error, a manifest value quoted in a problem, the manifest's own text under a problem.
+#[test]
+fn control_characters_from_outside_are_escaped() {
+    let result = run(ecsdeploy(&["plan", "--env", "te\x1b[2Jst\x1b[31m"]).current_dir(root()));
+    assert_eq!(result.code, 1, "{}", result.transcript());
+    assert_eq!(
+        result.stderr,
+        "error: no environment `te\\u{1b}[2Jst\\u{1b}[31m` in the manifest\n  hint: environments are: prod, stage, test (files under environments/)\n"
+    );
+    let directory = manifest_copy();
+    let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
+    // A value with an escaped ESC (valid TOML), and a raw ESC in a comment (invalid TOML).
+    write(
+        directory.path(),
+        "services.toml",
+        &services.replace("path = \"/auth/*\"", "path = \"/auth/\\u001b]0;title\\u0007*\""),
+    );
+    write(directory.path(), "environments/test.toml", "# \x1b[2J cleared\nprefix = \"test-\"\n");
+    // With colour on: miette's own colours stay, and only they.
+    let result = run(ecsdeploy(&["validate", "--color", "always", "-f"]).arg(directory.path()));
+    assert_eq!(result.code, 1, "{}", result.transcript());
+    assert!(result.stderr.contains("\x1b[31m"), "colours are kept: {}", result.stderr);
+    let raw: Vec<&str> = ["\x1b]", "\x1b[2J", "\x07"].into_iter().filter(|raw| result.stderr.contains(raw)).collect();
+    assert!(raw.is_empty(), "raw {raw:?} in: {}", result.stderr);
+    for escaped in ["/auth/\\u{1b}]0;title\\u{7}*", "# \\u{1b}[2J cleared"] {
+        assert!(result.stderr.contains(escaped), "{escaped} in: {}", result.stderr);
+    }
+}
