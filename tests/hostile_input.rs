@@ -124,3 +124,101 @@ fn validate_accepts_a_hundred_generated_services() {
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert_eq!(run.stdout, "The manifest is valid: 100 services in environments stage.\n");
 }
+
+/// `mkfifo path`: a named pipe, which blocks a reader until someone writes to it.
+fn make_fifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().expect("run mkfifo");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// A named pipe or a device as a manifest file is refused, named, with what to do, and the other
+/// files are still checked; it is never opened, so nothing blocks or streams for ever.
+#[test]
+fn files_that_are_not_regular_files_are_refused() {
+    let directory = manifest_copy();
+    let stage = directory.path().join("environments/stage.toml");
+    std::fs::remove_file(&stage).unwrap();
+    make_fifo(&stage);
+    let prod = directory.path().join("environments/prod.toml");
+    std::fs::remove_file(&prod).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &prod).unwrap();
+    write(directory.path(), "environments/test.toml", "prefix = \"test-\"\nbogus = 1\n");
+    let (run, problems) = validate_json(directory.path());
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert_eq!(
+        messages(&problems),
+        [
+            "environments/prod.toml:1:1: environments/prod.toml is a device, not a regular file",
+            "environments/stage.toml:1:1: environments/stage.toml is a named pipe (FIFO), not a regular file",
+            "environments/test.toml:2:1: unknown key `bogus` in environment `test`",
+        ]
+    );
+    assert_eq!(
+        problems[0]["help"],
+        "ecsdeploy reads manifest files only from regular files (a symbolic link to one is fine): put the file itself here"
+    );
+    // The text view says the same, with the help.
+    assert!(
+        run.stderr.contains("environments/stage.toml is a named pipe (FIFO), not a regular file"),
+        "{}",
+        run.stderr
+    );
+
+    let directory = manifest_copy();
+    let services = directory.path().join("services.toml");
+    std::fs::remove_file(&services).unwrap();
+    make_fifo(&services);
+    let (run, problems) = validate_json(directory.path());
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert_eq!(messages(&problems), ["services.toml:1:1: services.toml is a named pipe (FIFO), not a regular file"]);
+}
+
+/// A symbolic link to a regular file is read like the file.
+#[test]
+fn a_symbolic_link_to_a_manifest_file_is_read() {
+    let directory = manifest_copy();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::rename(directory.path().join("services.toml"), elsewhere.path().join("services.toml")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path().join("services.toml"), directory.path().join("services.toml")).unwrap();
+    let run = run_bounded(ecsdeploy(&["validate", "-f"]).arg(directory.path()));
+    assert_eq!(run.code, 0, "{}", run.transcript());
+}
+
+/// A file over the size limit (4 MiB) is refused without being read whole.
+#[test]
+fn files_over_the_size_limit_are_refused() {
+    let directory = manifest_copy();
+    // Sparse: 5 GiB on paper, nothing on disk.
+    let huge = std::fs::File::create(directory.path().join("environments/stage.toml")).unwrap();
+    huge.set_len(5 << 30).unwrap();
+    // Just over the limit, with real content: a 1 MB value repeated.
+    let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
+    let padding = format!("# {}\n", "x".repeat(1 << 20)).repeat(4);
+    write(directory.path(), "services.toml", &format!("{services}{padding}"));
+    let (run, problems) = validate_json(directory.path());
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let size = services.len() + padding.len();
+    assert_eq!(
+        messages(&problems),
+        [
+            format!("services.toml:1:1: services.toml is {size} bytes, larger than the 4 MiB ecsdeploy reads of a manifest file"),
+            "environments/stage.toml:1:1: environments/stage.toml is 5368709120 bytes, larger than the 4 MiB ecsdeploy reads of a manifest file".to_string(),
+        ]
+    );
+}
+
+/// Bytes that are not UTF-8 are a problem at their line and column, not an I/O error.
+#[test]
+fn invalid_utf8_is_reported_at_its_position() {
+    let directory = manifest_copy();
+    let mut stage = std::fs::read(directory.path().join("environments/stage.toml")).unwrap();
+    stage.extend_from_slice(b"\n[tags]\nTeam = \"caf\xe9\"\n");
+    let lines = stage.iter().filter(|byte| **byte == b'\n').count();
+    std::fs::write(directory.path().join("environments/stage.toml"), &stage).unwrap();
+    let (run, problems) = validate_json(directory.path());
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    assert_eq!(
+        messages(&problems),
+        [format!("environments/stage.toml:{lines}:12: invalid UTF-8: byte 0xe9 here is not part of a character")]
+    );
+}

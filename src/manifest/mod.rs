@@ -20,7 +20,7 @@ pub mod units;
 mod validate;
 
 pub use environment_settings::SEVERITIES;
-pub use load::{Loaded, load, load_from_texts};
+pub use load::{FILE_SIZE_LIMIT, Loaded, load, load_from_bytes, load_from_texts};
 pub use model::*;
 pub use problem::{Problem, Problems, Severity};
 pub use project_settings::DEFAULT_SSL_POLICY;

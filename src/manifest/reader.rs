@@ -105,7 +105,10 @@ impl<'a> TableReader<'a> {
             Value::String(text) => Some(Located::new(text.clone(), node.span)),
             other => {
                 let mut problem = type_problem(node.span, &self.key_name(key), "a string", other);
-                if matches!(other, Value::Integer(_) | Value::Float(_) | Value::Boolean(_)) {
+                if matches!(
+                    other,
+                    Value::Integer(_) | Value::IntegerOutOfRange(_) | Value::Float(_) | Value::Boolean(_)
+                ) {
                     problem = problem.with_help("put the value in double quotes");
                 }
                 self.report_value(key, problem);
@@ -139,14 +142,11 @@ impl<'a> TableReader<'a> {
         match &node.value {
             Value::Integer(number) if range.contains(number) => Some(Located::new(*number, node.span)),
             Value::Integer(number) => {
-                self.report_value(
-                    key,
-                    Problem::error(
-                        node.span,
-                        format!("`{}` is {number}, outside the range AWS accepts", self.key_name(key)),
-                    )
-                    .with_help(format!("use {} to {} {unit}", range.start(), range.end())),
-                );
+                self.report_value(key, self.out_of_range(key, node, &number.to_string(), range, unit));
+                None
+            }
+            Value::IntegerOutOfRange(literal) => {
+                self.report_value(key, self.out_of_range(key, node, literal, range, unit));
                 None
             }
             other => {
@@ -160,6 +160,11 @@ impl<'a> TableReader<'a> {
                 None
             }
         }
+    }
+
+    fn out_of_range(&self, key: &str, node: &Node, number: &str, range: RangeInclusive<i64>, unit: &str) -> Problem {
+        Problem::error(node.span, format!("`{}` is {number}, outside the range AWS accepts", self.key_name(key)))
+            .with_help(format!("use {} to {} {unit}", range.start(), range.end()))
     }
 
     pub fn string_list(&self, key: &str) -> Option<Located<Vec<String>>> {
@@ -309,7 +314,7 @@ mod tests {
     #[test]
     fn reports_every_problem_in_a_table() {
         let problems = Problems::default();
-        let node = parse_document(FileId(0), "port = \"8080\"\ncpus = 1\nname = 5\n", &problems);
+        let node = parse_document(FileId(0), "port = \"8080\"\ncpus = 1\nname = 5\n", &problems).unwrap();
         let reader = TableReader::new(&node, "[t]", &problems).unwrap();
         assert_eq!(reader.integer("port", 1..=65535, ""), None);
         assert_eq!(reader.string("name"), None);
