@@ -432,3 +432,49 @@ broken!(
     with_services("[services.billing]\npath = \"/billing/*\"\nport = 8080\ncpu = 99999999999999999999999\n"),
     [("stage", STAGE)]
 );
+
+/// A 1 MB environment value made a 1 MB task definition: it is refused where it is written, once,
+/// without a second problem about the task definition it would make.
+#[test]
+fn a_huge_environment_value_is_refused_where_it_is_written() {
+    let big = "x".repeat(1_000_000);
+    let services = with_services(&format!("[services.auth.env]\nLOG_LEVEL = \"info\"\nBIG = \"{big}\"\n"));
+    assert_eq!(
+        positions(services.as_bytes(), &[("stage", STAGE.as_bytes()), ("prod", PROD.as_bytes())]),
+        [
+            "services.toml:22:7: the value of `BIG` is 1000000 bytes; ecsdeploy accepts at most 32768 bytes (32 KiB) per variable"
+        ]
+    );
+    // The report names the place instead of printing the megabyte line.
+    let rendered = problems(&services, &[("stage", STAGE)]);
+    assert!(rendered.len() < 1000, "{} bytes: {}", rendered.len(), &rendered[..2000.min(rendered.len())]);
+    insta::assert_snapshot!(rendered);
+}
+
+/// Variables each within their limit can still make a task definition over ECS's 64 KiB: refused
+/// per environment, at the largest variable.
+#[test]
+fn a_task_definition_over_64_kib_is_refused() {
+    let mut variables = String::from("[services.auth.env]\n");
+    for index in 0..33 {
+        variables.push_str(&format!("V{index} = \"{}\"\n", "x".repeat(2000)));
+    }
+    variables.push_str(&format!("LARGEST = \"{}\"\n", "y".repeat(3000)));
+    let services = with_services(&variables);
+    let found = positions(services.as_bytes(), &[("stage", STAGE.as_bytes()), ("prod", PROD.as_bytes())]);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    for (message, label) in found.iter().zip(["auth (environment prod)", "stage-auth (environment stage)"]) {
+        // The size depends on everything else in the task definition: only its range is checked.
+        let prefix = format!("services.toml:54:11: the task definition of {label} would be about ");
+        let suffix = " bytes; ECS registers at most 65536 (64 KiB); its largest variable, `LARGEST`, is 3000 bytes";
+        let size = message.strip_prefix(&prefix).and_then(|rest| rest.strip_suffix(suffix));
+        let size: usize = size.and_then(|size| size.parse().ok()).unwrap_or_else(|| panic!("{message}"));
+        assert!((65_537..75_000).contains(&size), "{message}");
+    }
+    // Under the limit, the same variables pass.
+    let mut fewer = variables.clone();
+    for index in 30..33 {
+        fewer = fewer.replace(&format!("V{index} = \"{}\"\n", "x".repeat(2000)), "");
+    }
+    load_from_texts(&with_services(&fewer), &[("stage", STAGE), ("prod", PROD)]).expect("valid");
+}

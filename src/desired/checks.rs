@@ -4,8 +4,10 @@
 
 use super::names::{ServiceNames, path_pattern, service_names};
 use super::routing::patterns_overlap;
-use super::{rule_priority, service_tags};
-use crate::manifest::{Environment, Manifest, Problem, Problems, Service, Span, aws_names};
+use super::{Context, rule_priority, service_tags, task_definition};
+use crate::manifest::{
+    ENVIRONMENT_VALUE_LIMIT, Environment, Manifest, Problem, Problems, Service, Span, VARIABLES_HELP, aws_names,
+};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::Hash;
@@ -53,6 +55,13 @@ pub fn check(manifest: &Manifest, problems: &Problems) {
             priority: rule_priority(manifest, environment, service),
         })
         .collect();
+    let context = Context::new(
+        manifest.project.region.as_ref().map_or("us-east-1", |region| region.value.as_str()),
+        manifest.project.account_id.as_ref().map(|account| account.value.clone()),
+    );
+    for item in &deployed {
+        check_task_definition_size(manifest, &context, item, problems);
+    }
     for item in deployed.iter().filter(|_| names_are_checkable) {
         check_derived_names(item, problems);
         let tag_count = service_tags(manifest, item.environment, item.service).len();
@@ -74,6 +83,38 @@ pub fn check(manifest: &Manifest, problems: &Problems) {
     check_quotas(manifest, deployed.len(), problems);
     check_domains(manifest, problems);
     check_branches(manifest, problems);
+}
+
+/// ECS refuses a task definition over 64 KiB; environment variables are what make one that
+/// large. A service with a variable over the per-variable limit is already reported there.
+fn check_task_definition_size(manifest: &Manifest, context: &Context, item: &Deployed<'_>, problems: &Problems) {
+    let env = &item.service.env;
+    if env.iter().any(|(_, value)| value.value.len() > ENVIRONMENT_VALUE_LIMIT) {
+        return;
+    }
+    let tags = service_tags(manifest, item.environment, item.service);
+    let task_definition = task_definition::task_definition(context, item.environment, item.service, &item.names, &tags);
+    let size = task_definition::size(&task_definition);
+    if size <= task_definition::MAX_SIZE {
+        return;
+    }
+    // Point at the largest variable, the likeliest thing to move out.
+    let largest = env.iter().max_by_key(|(_, value)| value.value.len());
+    let span = largest.map_or(item.service.span, |(_, value)| value.span);
+    let largest = largest
+        .map(|(name, value)| format!("; its largest variable, `{}`, is {} bytes", name.value, value.value.len()));
+    problems.push(
+        Problem::error(
+            span,
+            format!(
+                "the task definition of {} would be about {size} bytes; ECS registers at most {} (64 KiB){}",
+                item.label(),
+                task_definition::MAX_SIZE,
+                largest.unwrap_or_default()
+            ),
+        )
+        .with_help(VARIABLES_HELP),
+    );
 }
 
 fn check_derived_names(item: &Deployed<'_>, problems: &Problems) {

@@ -25,7 +25,7 @@ pub use model::*;
 pub use problem::{Problem, Problems, Severity};
 pub use project_settings::DEFAULT_SSL_POLICY;
 pub use source::{FileId, LineColumn, Located, SourceMap, Span};
-pub use validate::{LOG_RETENTION_DAYS, project_name_is_valid};
+pub use validate::{ENVIRONMENT_VALUE_LIMIT, LOG_RETENTION_DAYS, VARIABLES_HELP, project_name_is_valid};
 
 use std::path::PathBuf;
 

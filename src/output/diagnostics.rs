@@ -106,6 +106,10 @@ pub fn summary(problems: &[Problem]) -> String {
 /// between the first and the last of 2,000 services would otherwise print the whole file.
 const NEARBY_LINES: usize = 12;
 
+/// A problem on a line longer than this many bytes (or next to one) is shown without its snippet,
+/// its place in the message: a 1 MB value would otherwise print 1 MB, twice (line and underline).
+const LONGEST_SHOWN_LINE: usize = 1000;
+
 /// A [`Problem`] as a miette diagnostic over its file's text.
 struct ProblemDiagnostic {
     message: String,
@@ -121,19 +125,29 @@ impl ProblemDiagnostic {
         let shown = file.map(|file| {
             shown_files.entry(problem.span.file).or_insert_with(|| Arc::new(ShownSource::new(&file.text))).clone()
         });
-        let to_shown = |span: Span| match &shown {
-            Some(shown) => shown.span(span),
-            None => to_miette(span),
-        };
-        let mut labels = vec![LabeledSpan::new_primary_with_span(Some("here".to_string()), to_shown(problem.span))];
         let line = |span: Span| shown.as_ref().map_or(0, |shown| shown.line_of(shown.offset(span.start)));
-        let mut notes = Vec::new();
-        for (span, label) in &problem.related {
-            let label = escape_controls(label, Keep::Nothing).into_owned();
-            if span.file == problem.span.file && line(*span).abs_diff(line(problem.span)) <= NEARBY_LINES {
-                labels.push(LabeledSpan::new_with_span(Some(label), to_shown(*span)));
-            } else {
-                notes.push(format!("{label}: {}", escape_controls(&sources.locate(*span), Keep::Nothing)));
+        let (nearby, far): (Vec<_>, Vec<_>) = problem.related.iter().partition(|(span, _)| {
+            span.file == problem.span.file && line(*span).abs_diff(line(problem.span)) <= NEARBY_LINES
+        });
+        let spans: Vec<Span> = std::iter::once(problem.span).chain(nearby.iter().map(|(span, _)| *span)).collect();
+        let shown = shown.filter(|shown| shown.can_show(&spans));
+        let locate = |span: Span| escape_controls(&sources.locate(span), Keep::Nothing).into_owned();
+        let label = |label: &str| escape_controls(label, Keep::Nothing).into_owned();
+        let mut message = escape_controls(&problem.message, Keep::Nothing).into_owned();
+        let mut labels = Vec::new();
+        let mut notes: Vec<String> =
+            far.iter().map(|(span, text)| format!("{}: {}", label(text), locate(*span))).collect();
+        match &shown {
+            Some(shown) => {
+                labels.push(LabeledSpan::new_primary_with_span(Some("here".to_string()), shown.span(problem.span)));
+                for (span, text) in &nearby {
+                    labels.push(LabeledSpan::new_with_span(Some(label(text)), shown.span(*span)));
+                }
+            }
+            None => {
+                // No snippet: the message says where.
+                message = format!("{}: {message}", locate(problem.span));
+                notes.extend(nearby.iter().map(|(span, text)| format!("{}: {}", label(text), locate(*span))));
             }
         }
         let help = problem.help.as_ref().map(|help| escape_controls(help, Keep::Layout).into_owned());
@@ -144,7 +158,7 @@ impl ProblemDiagnostic {
         };
         ProblemDiagnostic {
             // A message is one sentence: a newline in a quoted value must not forge a line.
-            message: escape_controls(&problem.message, Keep::Nothing).into_owned(),
+            message,
             help,
             severity: problem.severity,
             source: file
@@ -202,6 +216,19 @@ impl ShownSource {
         (start, self.offset(span.end).saturating_sub(start)).into()
     }
 
+    /// Whether a snippet of `spans` (of the file's text) has no line too long to show, counting
+    /// the line of context miette adds on each side.
+    fn can_show(&self, spans: &[Span]) -> bool {
+        let lines =
+            || spans.iter().flat_map(|span| [span.start, span.end]).map(|offset| self.line_of(self.offset(offset)));
+        let (Some(first), Some(last)) = (lines().min(), lines().max()) else { return true };
+        let last = (last + 1).min(self.line_starts.len() - 1);
+        (first.saturating_sub(1)..=last).all(|line| {
+            let end = self.line_starts.get(line + 1).copied().unwrap_or(self.text.len());
+            end - self.line_starts[line] <= LONGEST_SHOWN_LINE
+        })
+    }
+
     /// The 0-based line holding `offset` of the shown text.
     fn line_of(&self, offset: usize) -> usize {
         self.line_starts.partition_point(|start| *start <= offset).saturating_sub(1)
@@ -237,10 +264,6 @@ impl SourceCode for ShownSource {
             inner.line_count() + first_line,
         )))
     }
-}
-
-fn to_miette(span: Span) -> miette::SourceSpan {
-    (span.start, span.end.saturating_sub(span.start)).into()
 }
 
 impl fmt::Display for ProblemDiagnostic {
