@@ -94,15 +94,13 @@ fn check_project(project: &Project, problems: &Problems) {
                 .with_help("copy it from `aws sts get-caller-identity` or `ecsdeploy doctor`"),
         );
     }
-    if let Some(region) = &project.region {
-        let well_formed = region.value.split('-').count() >= 3
-            && region.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !well_formed {
-            problems.push(
-                Problem::error(region.span, format!("`{}` is not an AWS region", region.value))
-                    .with_help("for example region = \"us-east-1\""),
-            );
-        }
+    if let Some(region) = &project.region
+        && aws_names::region(&region.value).is_err()
+    {
+        problems.push(
+            Problem::error(region.span, format!("`{}` is not an AWS region", region.value))
+                .with_help("for example region = \"us-east-1\""),
+        );
     }
     check_tags(&project.tags, problems);
     let load_balancer = &project.load_balancer;
