@@ -261,10 +261,14 @@ pub fn type_problem(span: Span, what: &str, expected: &str, found: &Value) -> Pr
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
 pub fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    let limit = |candidate: &str| (candidate.len() / 3).max(1);
+    let length = word.chars().count();
     candidates
         .iter()
+        // The distance is at least the difference in length: most candidates need no table.
+        .filter(|candidate| length.abs_diff(candidate.chars().count()) <= limit(candidate))
         .map(|candidate| (edit_distance(word, candidate), *candidate))
-        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
+        .filter(|(distance, candidate)| *distance <= limit(candidate))
         .min()
         .map(|(_, candidate)| candidate)
 }
