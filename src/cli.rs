@@ -33,7 +33,7 @@ pub struct GlobalOptions {
     #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
     /// AWS region (default: the manifest's project.region, then the AWS configuration).
-    #[arg(long, global = true, env = "ECSDEPLOY_REGION")]
+    #[arg(long, global = true, env = "ECSDEPLOY_REGION", value_parser = region_argument)]
     pub region: Option<String>,
     /// AWS profile from ~/.aws/config.
     #[arg(long, global = true)]
@@ -45,6 +45,18 @@ pub struct GlobalOptions {
     /// timed out (e.g. 20s; default 20s). Connecting has 5 s, one call with its retries 2 min.
     #[arg(long, global = true, env = "ECSDEPLOY_AWS_TIMEOUT")]
     pub aws_timeout: Option<String>,
+}
+
+/// `--region` (or `ECSDEPLOY_REGION`): a region code. An empty or malformed one is a usage error
+/// here, where it can be said which flag is wrong, instead of an SDK endpoint error from the
+/// first AWS call (or `region ,` in what `render` prints).
+fn region_argument(text: &str) -> Result<String, String> {
+    match crate::manifest::aws_names::region(text) {
+        Ok(()) => Ok(text.to_string()),
+        Err(reason) => Err(format!(
+            "not an AWS region: {reason}\n  hint: leave --region (and ECSDEPLOY_REGION) out to use the manifest's [project] region or the AWS configuration"
+        )),
+    }
 }
 
 /// The commands; each is a verb.

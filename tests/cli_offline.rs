@@ -212,3 +212,92 @@ fn help_and_version_still_exit_0() {
         assert!(!result.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// Text from outside reaches the terminal with its control characters escaped: an argument echoed
+/// in an error, a manifest value quoted in a problem, the manifest's own text under a problem.
+#[test]
+fn control_characters_from_outside_are_escaped() {
+    let result = run(ecsdeploy(&["plan", "--env", "te\x1b[2Jst\x1b[31m"]).current_dir(root()));
+    assert_eq!(result.code, 1, "{}", result.transcript());
+    assert_eq!(
+        result.stderr,
+        "error: no environment `te\\u{1b}[2Jst\\u{1b}[31m` in the manifest\n  hint: environments are: prod, stage, test (files under environments/)\n"
+    );
+    let directory = manifest_copy();
+    let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
+    // A value with an escaped ESC (valid TOML), and a raw ESC in a comment (invalid TOML).
+    write(
+        directory.path(),
+        "services.toml",
+        &services.replace("path = \"/auth/*\"", "path = \"/auth/\\u001b]0;title\\u0007*\""),
+    );
+    write(directory.path(), "environments/test.toml", "# \x1b[2J cleared\nprefix = \"test-\"\n");
+    // With colour on: miette's own colours stay, and only they.
+    let result = run(ecsdeploy(&["validate", "--color", "always", "-f"]).arg(directory.path()));
+    assert_eq!(result.code, 1, "{}", result.transcript());
+    assert!(result.stderr.contains("\x1b[31m"), "colours are kept: {}", result.stderr);
+    let raw: Vec<&str> = ["\x1b]", "\x1b[2J", "\x07"].into_iter().filter(|raw| result.stderr.contains(raw)).collect();
+    assert!(raw.is_empty(), "raw {raw:?} in: {}", result.stderr);
+    for escaped in ["/auth/\\u{1b}]0;title\\u{7}*", "# \\u{1b}[2J cleared"] {
+        assert!(result.stderr.contains(escaped), "{escaped} in: {}", result.stderr);
+    }
+}
+
+/// An empty or malformed `--region` (or `ECSDEPLOY_REGION`) is a usage error naming the flag,
+/// not a region `""` in what `render` shows or an endpoint error from the first AWS call.
+#[test]
+fn an_empty_or_malformed_region_is_a_usage_error() {
+    for (region, reason) in [
+        ("", "it is empty; a region is written like us-east-1 or eu-central-2"),
+        ("us east 1", "a region is written like us-east-1 or eu-central-2"),
+        ("US-EAST-1", "a region is written like us-east-1 or eu-central-2"),
+        ("us-east", "a region is written like us-east-1 or eu-central-2"),
+    ] {
+        let result = run(ecsdeploy(&["render", "--env", "stage", "--region", region]).current_dir(root()));
+        assert_eq!(result.code, 1, "{region:?}: {}", result.transcript());
+        assert!(result.stdout.is_empty(), "{region:?}: {}", result.transcript());
+        assert!(
+            result.stderr.starts_with(&format!(
+                "error: invalid value '{region}' for '--region <REGION>': not an AWS region: {reason}\n  hint: leave --region (and ECSDEPLOY_REGION) out"
+            )),
+            "{region:?}: {}",
+            result.stderr
+        );
+    }
+    let result = run(ecsdeploy(&["render", "--env", "stage"]).env("ECSDEPLOY_REGION", "").current_dir(root()));
+    assert_eq!(result.code, 1, "{}", result.transcript());
+    for region in ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-northwest-1", "us-isob-east-1"] {
+        let result = run(ecsdeploy(&["render", "--env", "stage", "--region", region]).current_dir(root()));
+        assert_eq!(result.code, 0, "{region}: {}", result.transcript());
+        assert!(result.stdout.contains(&format!(", region {region},")), "{region}: {}", result.stdout);
+    }
+}
+
+/// An empty `AWS_REGION` (a CI template's unset variable) counts as unset: the rest of the AWS
+/// configuration decides, as it would without it, instead of the region `""`.
+#[test]
+fn an_empty_aws_region_counts_as_unset() {
+    let directory = manifest_copy();
+    let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
+    write(directory.path(), "services.toml", &services.replace("region = \"us-east-1\"\n", ""));
+    let doctor = |variables: &[(&str, &str)], config: Option<&str>| {
+        let mut command = ecsdeploy(&["doctor", "--output", "json", "-f"]);
+        command.arg(directory.path()).envs(variables.iter().copied());
+        let config_file = directory.path().join("aws-config");
+        if let Some(config) = config {
+            std::fs::write(&config_file, config).unwrap();
+            command.env("AWS_CONFIG_FILE", &config_file);
+        }
+        let value = run(&mut command).json();
+        (value["region"].clone(), value["region_source"].clone())
+    };
+    let found = doctor(&[("AWS_REGION", ""), ("AWS_DEFAULT_REGION", "eu-west-1")], None);
+    assert_eq!(found, (serde_json::json!("eu-west-1"), serde_json::json!("aws-configuration")));
+    let found = doctor(&[("AWS_REGION", "")], Some("[default]\nregion = ap-south-1\n"));
+    assert_eq!(found, (serde_json::json!("ap-south-1"), serde_json::json!("aws-configuration")));
+    let found = doctor(&[("AWS_REGION", ""), ("AWS_DEFAULT_REGION", "")], None);
+    assert_eq!(found, (serde_json::Value::Null, serde_json::json!("missing")));
+    // A region that is set still wins.
+    let found = doctor(&[("AWS_REGION", "eu-north-1"), ("AWS_DEFAULT_REGION", "eu-west-1")], None);
+    assert_eq!(found, (serde_json::json!("eu-north-1"), serde_json::json!("aws-configuration")));
+}

@@ -327,3 +327,154 @@ fn an_unmanaged_name_may_not_be_one_ecsdeploy_manages() {
     let rendered = problems(&services, &[("stage", STAGE)]);
     assert!(rendered.contains("`log_group` names what ecsdeploy creates and manages for this service"), "{rendered}");
 }
+
+/// Each problem as `file:line:col: message`, in order.
+fn positions(services: &[u8], environments: &[(&str, &[u8])]) -> Vec<String> {
+    match checked::finish(ecsdeploy::manifest::load_from_bytes(services, environments)) {
+        Ok(_) => panic!("the manifest was accepted"),
+        Err(ManifestError::Invalid { sources, problems }) => {
+            problems.iter().map(|problem| format!("{}: {}", sources.locate(problem.span), problem.message)).collect()
+        }
+        Err(other) => panic!("unexpected error: {other}"),
+    }
+}
+
+/// One unclosed `[` or `[` of an array is one problem, at the place to fix, however much of the
+/// file follows; the file's contents are not checked until it parses, the other files are.
+#[test]
+fn a_syntax_error_is_one_problem_not_a_cascade() {
+    let mut services = with_services("");
+    for index in 0..40 {
+        let priority = index + 10;
+        services
+            .push_str(&format!("\n[services.s{index}]\npath = \"/s{index}/*\"\nport = 8080\npriority = {priority}\n"));
+    }
+    let unclosed_table = services.replace("[services.gmail]", "[services.gmail");
+    assert_eq!(
+        positions(unclosed_table.as_bytes(), &[("stage", STAGE.as_bytes())]),
+        ["services.toml:17:16: invalid TOML: unclosed table, expected `]`"]
+    );
+    let unclosed_array = services.replace("path = \"/auth/*\"", "path = [\"/auth/*\"");
+    assert_eq!(
+        positions(unclosed_array.as_bytes(), &[("stage", STAGE.as_bytes())]),
+        ["services.toml:15:1: invalid TOML: missing comma between array elements, expected `,`"]
+    );
+    // A broken environment file stops only itself: the other files are checked as usual.
+    let broken_stage = format!("{STAGE}[services.auth\ncpu = 100\n");
+    assert_eq!(
+        positions(
+            services.as_bytes(),
+            &[("stage", broken_stage.as_bytes()), ("prod", b"prefix = \"\"\npath_prefix = \"\"\ncpu = 1\n")]
+        ),
+        [
+            "environments/stage.toml:3:15: invalid TOML: unclosed table, expected `]`",
+            "environments/prod.toml:3:1: unknown key `cpu` in environment `prod`",
+        ]
+    );
+}
+
+broken!(
+    unclosed_table_header,
+    format!("{}[services.calendar\npath = \"/calendar/*\"\nport = 8080\n", with_services("")),
+    [("stage", STAGE)]
+);
+
+/// A byte that is not UTF-8 is reported at its line and column.
+#[test]
+fn invalid_utf8_is_located() {
+    let services = with_services("");
+    let stage = b"prefix = \"stage-\"\npath_prefix = \"/st\xe9ge\"\n";
+    assert_eq!(
+        positions(services.as_bytes(), &[("stage", stage)]),
+        ["environments/stage.toml:2:19: invalid UTF-8: byte 0xe9 here is not part of a character"]
+    );
+    let mut services = services.into_bytes();
+    services.extend_from_slice(b"\n# caf\xc3\n");
+    let lines = services.iter().filter(|byte| **byte == b'\n').count();
+    assert_eq!(
+        positions(&services, &[("stage", STAGE.as_bytes())]),
+        [format!("services.toml:{lines}:6: invalid UTF-8: byte 0xc3 here is not part of a character")]
+    );
+}
+
+#[test]
+fn invalid_utf8_in_an_environment() {
+    let services = with_services("");
+    let stage: &[u8] = b"prefix = \"stage-\"\npath_prefix = \"/st\xe9ge\"\n";
+    match checked::finish(ecsdeploy::manifest::load_from_bytes(services.as_bytes(), &[("stage", stage)])) {
+        Err(ManifestError::Invalid { sources, problems }) => {
+            insta::assert_snapshot!(render_text(&sources, &problems, false))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Integers beyond 64 bits are out of range where they are written, and nothing follows from
+/// them (no "0 CPU units").
+#[test]
+fn integers_beyond_64_bits_are_out_of_range() {
+    let services = with_services(
+        "[services.billing]\npath = \"/billing/*\"\nport = -99999999999999999999\ncpu = 99999999999999999999999\n\n[services.billing.scaling]\nmax = 0x7fffffffffffffffffff\n\n[services.billing.deployment]\ntimeout = 18446744073709551616\n",
+    );
+    assert_eq!(
+        positions(services.as_bytes(), &[("stage", STAGE.as_bytes())]),
+        [
+            "services.toml:22:8: `port` is -99999999999999999999, outside the range AWS accepts",
+            "services.toml:23:7: `cpu` is 99999999999999999999999, outside the range AWS accepts",
+            "services.toml:26:7: `scaling.max` is 0x7fffffffffffffffffff, outside the range AWS accepts",
+            "services.toml:29:11: `deployment.timeout` is 18446744073709551616 seconds, outside the range AWS accepts",
+        ]
+    );
+}
+
+broken!(
+    integer_beyond_64_bits,
+    with_services("[services.billing]\npath = \"/billing/*\"\nport = 8080\ncpu = 99999999999999999999999\n"),
+    [("stage", STAGE)]
+);
+
+/// A 1 MB environment value made a 1 MB task definition: it is refused where it is written, once,
+/// without a second problem about the task definition it would make.
+#[test]
+fn a_huge_environment_value_is_refused_where_it_is_written() {
+    let big = "x".repeat(1_000_000);
+    let services = with_services(&format!("[services.auth.env]\nLOG_LEVEL = \"info\"\nBIG = \"{big}\"\n"));
+    assert_eq!(
+        positions(services.as_bytes(), &[("stage", STAGE.as_bytes()), ("prod", PROD.as_bytes())]),
+        [
+            "services.toml:22:7: the value of `BIG` is 1000000 bytes; ecsdeploy accepts at most 32768 bytes (32 KiB) per variable"
+        ]
+    );
+    // The report names the place instead of printing the megabyte line.
+    let rendered = problems(&services, &[("stage", STAGE)]);
+    assert!(rendered.len() < 1000, "{} bytes: {}", rendered.len(), &rendered[..2000.min(rendered.len())]);
+    insta::assert_snapshot!(rendered);
+}
+
+/// Variables each within their limit can still make a task definition over ECS's 64 KiB: refused
+/// per environment, at the largest variable.
+#[test]
+fn a_task_definition_over_64_kib_is_refused() {
+    let mut variables = String::from("[services.auth.env]\n");
+    for index in 0..33 {
+        variables.push_str(&format!("V{index} = \"{}\"\n", "x".repeat(2000)));
+    }
+    variables.push_str(&format!("LARGEST = \"{}\"\n", "y".repeat(3000)));
+    let services = with_services(&variables);
+    let found = positions(services.as_bytes(), &[("stage", STAGE.as_bytes()), ("prod", PROD.as_bytes())]);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    for (message, label) in found.iter().zip(["auth (environment prod)", "stage-auth (environment stage)"]) {
+        // The size depends on everything else in the task definition: only its range is checked.
+        let prefix = format!("services.toml:54:11: the task definition of {label} would be about ");
+        let suffix = " bytes; ECS registers at most 65536 (64 KiB); its largest variable, `LARGEST`, is 3000 bytes";
+        let size = message.strip_prefix(&prefix).and_then(|rest| rest.strip_suffix(suffix));
+        let size: usize = size.and_then(|size| size.parse().ok()).unwrap_or_else(|| panic!("{message}"));
+        assert!((65_537..75_000).contains(&size), "{message}");
+    }
+    // Under the limit, the same variables pass.
+    let mut fewer = variables.clone();
+    for index in 30..33 {
+        fewer = fewer.replace(&format!("V{index} = \"{}\"\n", "x".repeat(2000)), "");
+    }
+    load_from_texts(&with_services(&fewer), &[("stage", STAGE), ("prod", PROD)]).expect("valid");
+}

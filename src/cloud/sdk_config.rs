@@ -3,6 +3,9 @@
 //! The standard aws-config chain applies (environment, profiles, SSO, web identity, container and
 //! instance credentials; `AWS_ENDPOINT_URL` and per-service endpoint variables). Flags win over it.
 
+use aws_config::imds::region::ImdsRegionProvider;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileRegionProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -83,6 +86,28 @@ fn has_retry_settings() -> bool {
     std::env::var_os("AWS_RETRY_MODE").is_some() || std::env::var_os("AWS_MAX_ATTEMPTS").is_some()
 }
 
+/// The region chain of the AWS configuration, but for an `AWS_REGION` (or, without it,
+/// `AWS_DEFAULT_REGION`) that is set and empty, as CI templates leave unset variables: the SDK
+/// would take that as the region `""` and fail every call with an endpoint error. Such a
+/// variable counts as unset: then `AWS_DEFAULT_REGION`, the profile and instance metadata
+/// decide, as they would without it. `None`: no empty variable, the SDK's own chain applies.
+fn region_without_empty_variables(profile: Option<&str>) -> Option<RegionProviderChain> {
+    let variable = |name: &str| std::env::var_os(name).map(|value| value.to_string_lossy().trim().to_string());
+    let (region, default_region) = (variable("AWS_REGION"), variable("AWS_DEFAULT_REGION"));
+    let the_sdk_would_read = region.as_ref().or(default_region.as_ref());
+    if !the_sdk_would_read.is_some_and(String::is_empty) {
+        return None;
+    }
+    let mut profile_region = ProfileFileRegionProvider::builder();
+    if let Some(profile) = profile {
+        profile_region = profile_region.profile_name(profile);
+    }
+    Some(match default_region.filter(|region| !region.is_empty()) {
+        Some(region) => RegionProviderChain::first_try(Region::new(region)),
+        None => RegionProviderChain::first_try(profile_region.build()).or_else(ImdsRegionProvider::builder().build()),
+    })
+}
+
 pub async fn load(options: &AwsOptions) -> LoadedConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
     if let Some(profile) = &options.profile {
@@ -98,6 +123,9 @@ pub async fn load(options: &AwsOptions) -> LoadedConfig {
         loader = loader.region(Region::new(region.clone()));
         RegionSource::Manifest
     } else {
+        if let Some(region) = region_without_empty_variables(options.profile.as_deref()) {
+            loader = loader.region(region);
+        }
         RegionSource::AwsConfiguration
     };
     // Adaptive retries back off under throttling, which a deploy of many services meets on busy

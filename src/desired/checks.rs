@@ -4,8 +4,13 @@
 
 use super::names::{ServiceNames, path_pattern, service_names};
 use super::routing::patterns_overlap;
-use super::{rule_priority, service_tags};
-use crate::manifest::{Environment, Manifest, Problem, Problems, Service, Span, aws_names};
+use super::{Context, rule_priority, service_tags, task_definition};
+use crate::manifest::{
+    ENVIRONMENT_VALUE_LIMIT, Environment, Manifest, Problem, Problems, Service, Span, VARIABLES_HELP, aws_names,
+};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::Hash;
 
 /// Rules per ALB (not counting default rules) and target groups per ALB: AWS default quotas.
 pub const RULES_PER_LOAD_BALANCER: usize = 100;
@@ -50,6 +55,13 @@ pub fn check(manifest: &Manifest, problems: &Problems) {
             priority: rule_priority(manifest, environment, service),
         })
         .collect();
+    let context = Context::new(
+        manifest.project.region.as_ref().map_or("us-east-1", |region| region.value.as_str()),
+        manifest.project.account_id.as_ref().map(|account| account.value.clone()),
+    );
+    for item in &deployed {
+        check_task_definition_size(manifest, &context, item, problems);
+    }
     for item in deployed.iter().filter(|_| names_are_checkable) {
         check_derived_names(item, problems);
         let tag_count = service_tags(manifest, item.environment, item.service).len();
@@ -66,14 +78,43 @@ pub fn check(manifest: &Manifest, problems: &Problems) {
             );
         }
     }
-    for (index, first) in deployed.iter().enumerate() {
-        for second in &deployed[index + 1..] {
-            check_pair(first, second, problems);
-        }
-    }
+    check_collisions(&deployed, problems);
+    check_paths(&deployed, problems);
     check_quotas(manifest, deployed.len(), problems);
     check_domains(manifest, problems);
     check_branches(manifest, problems);
+}
+
+/// ECS refuses a task definition over 64 KiB; environment variables are what make one that
+/// large. A service with a variable over the per-variable limit is already reported there.
+fn check_task_definition_size(manifest: &Manifest, context: &Context, item: &Deployed<'_>, problems: &Problems) {
+    let env = &item.service.env;
+    if env.iter().any(|(_, value)| value.value.len() > ENVIRONMENT_VALUE_LIMIT) {
+        return;
+    }
+    let tags = service_tags(manifest, item.environment, item.service);
+    let task_definition = task_definition::task_definition(context, item.environment, item.service, &item.names, &tags);
+    let size = task_definition::size(&task_definition);
+    if size <= task_definition::MAX_SIZE {
+        return;
+    }
+    // Point at the largest variable, the likeliest thing to move out.
+    let largest = env.iter().max_by_key(|(_, value)| value.value.len());
+    let span = largest.map_or(item.service.span, |(_, value)| value.span);
+    let largest = largest
+        .map(|(name, value)| format!("; its largest variable, `{}`, is {} bytes", name.value, value.value.len()));
+    problems.push(
+        Problem::error(
+            span,
+            format!(
+                "the task definition of {} would be about {size} bytes; ECS registers at most {} (64 KiB){}",
+                item.label(),
+                task_definition::MAX_SIZE,
+                largest.unwrap_or_default()
+            ),
+        )
+        .with_help(VARIABLES_HELP),
+    );
 }
 
 fn check_derived_names(item: &Deployed<'_>, problems: &Problems) {
@@ -128,8 +169,30 @@ fn check_derived_names(item: &Deployed<'_>, problems: &Problems) {
     }
 }
 
-fn check_pair(first: &Deployed<'_>, second: &Deployed<'_>, problems: &Problems) {
-    if first.names.full_name == second.names.full_name {
+/// Pairs `(first, later)` of items with the same `key`, each later item paired with the first
+/// that has it: one problem per item to fix, found with one pass over a map instead of comparing
+/// every pair (a manifest of 2,000 services must not take minutes to check).
+fn same_key_pairs<'d, T, K: Hash + Eq>(
+    items: impl IntoIterator<Item = &'d T>,
+    key: impl Fn(&'d T) -> K,
+) -> Vec<(&'d T, &'d T)> {
+    let mut first_with: HashMap<K, &'d T> = HashMap::new();
+    let mut pairs = Vec::new();
+    for item in items {
+        match first_with.entry(key(item)) {
+            Entry::Occupied(first) => pairs.push((*first.get(), item)),
+            Entry::Vacant(vacant) => {
+                vacant.insert(item);
+            }
+        }
+    }
+    pairs
+}
+
+/// ECS service names, target group names and listener-rule priorities are shared by every
+/// environment: each must be used once.
+fn check_collisions(deployed: &[Deployed<'_>], problems: &Problems) {
+    for (first, second) in same_key_pairs(deployed, |item| item.names.full_name.as_str()) {
         problems.push(
             Problem::error(
                 second.environment.prefix.span,
@@ -144,7 +207,7 @@ fn check_pair(first: &Deployed<'_>, second: &Deployed<'_>, problems: &Problems) 
             .with_help("give the environments different `prefix` values"),
         );
     }
-    if first.names.target_group == second.names.target_group {
+    for (first, second) in same_key_pairs(deployed, |item| item.names.target_group.as_str()) {
         let span = |item: &Deployed<'_>| {
             item.service.target_group_name.as_ref().map_or(item.service.name.span, |name| name.span)
         };
@@ -162,7 +225,7 @@ fn check_pair(first: &Deployed<'_>, second: &Deployed<'_>, problems: &Problems) 
             .with_help("give one of them another target_group_name"),
         );
     }
-    if first.priority == second.priority {
+    for (first, second) in same_key_pairs(deployed, |item| item.priority) {
         problems.push(
             Problem::error(
                 second.priority_span(),
@@ -180,16 +243,63 @@ fn check_pair(first: &Deployed<'_>, second: &Deployed<'_>, problems: &Problems) 
             )),
         );
     }
-    // Overlap is only computed for valid patterns (at most 128 characters: the walk is cheap).
-    let comparable = aws_names::path_pattern(&first.path).is_ok() && aws_names::path_pattern(&second.path).is_ok();
+}
+
+/// Paths that the same request could match. Overlap is only computed for valid patterns (at most
+/// 128 characters: the walk is cheap).
+///
+/// Two patterns can only overlap when the literal text before the first wildcard of one begins
+/// that of the other (a request matching both starts with both). So each path is compared with
+/// the paths filed under the prefixes of its own literal text, at most 129 lookups, instead of
+/// with every other path.
+fn check_paths(deployed: &[Deployed<'_>], problems: &Problems) {
+    let comparable: Vec<(usize, &Deployed<'_>)> =
+        deployed.iter().enumerate().filter(|(_, item)| aws_names::path_pattern(&item.path).is_ok()).collect();
+    let mut first_with_path: HashMap<&str, usize> = HashMap::new();
+    let mut distinct = Vec::new();
+    for &(index, item) in &comparable {
+        match first_with_path.entry(item.path.as_str()) {
+            Entry::Occupied(first) => path_conflict(&deployed[*first.get()], item, problems),
+            Entry::Vacant(vacant) => {
+                vacant.insert(index);
+                distinct.push(index);
+            }
+        }
+    }
+    let mut by_literal: HashMap<&str, Vec<usize>> = HashMap::new();
+    for &index in &distinct {
+        by_literal.entry(literal_prefix(&deployed[index].path)).or_default().push(index);
+    }
+    for &index in &distinct {
+        let literal = literal_prefix(&deployed[index].path);
+        let ends = literal.char_indices().map(|(end, _)| end).chain(std::iter::once(literal.len()));
+        for end in ends {
+            let Some(candidates) = by_literal.get(&literal[..end]) else { continue };
+            // Equal literal prefixes meet from both sides: take each pair once.
+            for &other in candidates.iter().filter(|&&other| end < literal.len() || other < index) {
+                let (first, second) = (index.min(other), index.max(other));
+                path_conflict(&deployed[first], &deployed[second], problems);
+            }
+        }
+    }
+}
+
+/// The text of an ALB path pattern before its first wildcard.
+fn literal_prefix(pattern: &str) -> &str {
+    pattern.find(['*', '?']).map_or(pattern, |wildcard| &pattern[..wildcard])
+}
+
+/// Reports two services whose (valid) paths the same request could match, unless both set an
+/// explicit priority for different paths (then the priorities say which rule wins).
+fn path_conflict(first: &Deployed<'_>, second: &Deployed<'_>, problems: &Problems) {
     let both_explicit = first.service.priority.is_some() && second.service.priority.is_some();
-    if comparable && first.path == second.path && both_explicit {
+    if first.path == second.path && both_explicit {
         problems.push(
             Problem::error(second.service.path.span, format!("{} and {} route the same path `{}`; the rule with the higher priority number would never receive a request", first.label(), second.label(), first.path))
                 .with_related(first.service.path.span, "the other path")
                 .with_help("give each service its own path"),
         );
-    } else if comparable && !both_explicit && patterns_overlap(&first.path, &second.path) {
+    } else if !both_explicit && patterns_overlap(&first.path, &second.path) {
         let (winner, loser) = if first.priority < second.priority { (first, second) } else { (second, first) };
         problems.push(
             Problem::error(second.service.path.span, format!("path `{}` of {} overlaps path `{}` of {}", second.path, second.label(), first.path, first.label()))
@@ -217,48 +327,37 @@ fn check_quotas(manifest: &Manifest, deployed: usize, problems: &Problems) {
 }
 
 fn check_domains(manifest: &Manifest, problems: &Problems) {
-    let environments = &manifest.environments;
-    for (index, first) in environments.iter().enumerate() {
-        for second in &environments[index + 1..] {
-            if let (Some(a), Some(b)) = (&first.domain, &second.domain)
-                && a.value.trim_end_matches('.').eq_ignore_ascii_case(b.value.trim_end_matches('.'))
-            {
-                problems.push(
-                    Problem::error(
-                        b.span,
-                        format!(
-                            "environments {} and {} both use domain `{}`",
-                            first.name.value, second.name.value, b.value
-                        ),
-                    )
-                    .with_related(a.span, "also used here")
-                    .with_help("give each environment its own domain"),
-                );
-            }
-        }
+    let with_domain =
+        manifest.environments.iter().filter_map(|environment| Some((environment, environment.domain.as_ref()?)));
+    let with_domain: Vec<_> = with_domain.collect();
+    let pairs = same_key_pairs(&with_domain, |(_, domain)| domain.value.trim_end_matches('.').to_ascii_lowercase());
+    for ((first, a), (second, b)) in pairs {
+        problems.push(
+            Problem::error(
+                b.span,
+                format!("environments {} and {} both use domain `{}`", first.name.value, second.name.value, b.value),
+            )
+            .with_related(a.span, "also used here")
+            .with_help("give each environment its own domain"),
+        );
     }
 }
 
 /// A branch deploys one environment (`up --git-ref`, the git hooks): two environments naming
 /// the same branch would leave which one a push deploys to chance.
 fn check_branches(manifest: &Manifest, problems: &Problems) {
-    let environments = &manifest.environments;
-    for (index, first) in environments.iter().enumerate() {
-        for second in &environments[index + 1..] {
-            if first.branch.value == second.branch.value {
-                // A defaulted branch (the environment's name) has no span of its own: point at the file.
-                problems.push(
-                    Problem::error(
-                        second.branch.span,
-                        format!(
-                            "environments {} and {} both deploy from branch `{}`",
-                            first.name.value, second.name.value, second.branch.value
-                        ),
-                    )
-                    .with_related(first.branch.span, "also here")
-                    .with_help("give each environment its own branch = \"...\""),
-                );
-            }
-        }
+    for (first, second) in same_key_pairs(&manifest.environments, |environment| environment.branch.value.as_str()) {
+        // A defaulted branch (the environment's name) has no span of its own: point at the file.
+        problems.push(
+            Problem::error(
+                second.branch.span,
+                format!(
+                    "environments {} and {} both deploy from branch `{}`",
+                    first.name.value, second.name.value, second.branch.value
+                ),
+            )
+            .with_related(first.branch.span, "also here")
+            .with_help("give each environment its own branch = \"...\""),
+        );
     }
 }

@@ -151,6 +151,36 @@ pub struct ContainerHealthCheck {
     pub start_period: i64,
 }
 
+/// The largest task definition ECS registers: "The maximum size (in bytes) of a task definition
+/// is 64 KiB" (Amazon ECS service quotas); RegisterTaskDefinition refuses a larger one.
+pub const MAX_SIZE: usize = 64 * 1024;
+
+/// How much longer than its offline placeholder a value only AWS knows can be (a secret's full ARN
+/// with its random suffix, an image digest): each counts this much extra, so that the size
+/// checked before any AWS call is never below what AWS will see.
+const UNKNOWN_VALUE_ALLOWANCE: usize = 128;
+
+/// The size in bytes of `task_definition` as RegisterTaskDefinition receives it (its JSON), with
+/// each value only AWS knows counted at [`UNKNOWN_VALUE_ALLOWANCE`] more than its placeholder.
+pub fn size(task_definition: &TaskDefinition) -> usize {
+    let json = serde_json::to_vec(task_definition).map_or(usize::MAX, |json| json.len());
+    let templates = [&task_definition.task_role_arn, &task_definition.execution_role_arn].into_iter().chain(
+        task_definition.container_definitions.iter().flat_map(|container| {
+            let registry = match &container.image {
+                ImageReference::Ecr { registry, .. } => Some(registry),
+                ImageReference::External(_) => None,
+            };
+            registry.into_iter().chain(container.secrets.iter().map(|secret| &secret.value_from.0))
+        }),
+    );
+    let digests = task_definition
+        .container_definitions
+        .iter()
+        .filter(|container| matches!(&container.image, ImageReference::Ecr { digest, .. } if !digest.is_known()));
+    let unknown = templates.flat_map(|template| &template.0).filter(|part| !part.is_known()).count() + digests.count();
+    json.saturating_add(unknown.saturating_mul(UNKNOWN_VALUE_ALLOWANCE))
+}
+
 pub fn task_definition(
     context: &Context,
     environment: &Environment,
@@ -274,4 +304,30 @@ fn secret_variable(environment: &Environment, secret: &crate::manifest::SecretRe
         value_from.0.push(Reference::known(format!(":{key}::")));
     }
     SecretVariable { name: secret.variable.value.clone(), value_from: SecretValueFrom(value_from), secret: identity }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stage `auth` task definition of the shipped manifest, for `account`.
+    fn stage_auth(account: Option<&str>) -> TaskDefinition {
+        let checked = crate::checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("manifest");
+        let environment = checked.manifest.environment("stage").expect("stage");
+        let context = Context::new("us-east-1", account.map(str::to_string));
+        let desired = crate::desired::build(&checked.manifest, environment, &context);
+        desired.services.into_iter().find(|service| service.name == "auth").expect("auth").task_definition
+    }
+
+    #[test]
+    fn size_counts_each_value_only_aws_knows_at_its_longest() {
+        // auth: two role ARNs and the registry with the account, the image digest, three secrets.
+        let unknown_account = stage_auth(None);
+        let json = serde_json::to_vec(&unknown_account).unwrap().len();
+        assert_eq!(size(&unknown_account), json + 7 * UNKNOWN_VALUE_ALLOWANCE);
+        let known_account = stage_auth(Some("123456789012"));
+        let json = serde_json::to_vec(&known_account).unwrap().len();
+        assert_eq!(size(&known_account), json + 4 * UNKNOWN_VALUE_ALLOWANCE);
+        assert!(size(&known_account) < MAX_SIZE / 10);
+    }
 }

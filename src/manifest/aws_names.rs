@@ -12,6 +12,24 @@ pub fn account_id(id: &str) -> Result<(), String> {
     }
 }
 
+/// AWS region codes: `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`,
+/// `us-isob-east-1`: a geography of two or more lower-case letters, one or more words, a number.
+/// (The SDK turns anything else, an empty string too, into an endpoint error on every call.)
+pub fn region(region: &str) -> Result<(), String> {
+    const SHAPE: &str = "a region is written like us-east-1 or eu-central-2";
+    if region.is_empty() {
+        return Err(format!("it is empty; {SHAPE}"));
+    }
+    let parts: Vec<&str> = region.split('-').collect();
+    let is_word = |part: &&str| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase());
+    let well_formed = region.len() <= 32
+        && parts.len() >= 3
+        && parts[0].len() >= 2
+        && parts[..parts.len() - 1].iter().all(is_word)
+        && parts.last().is_some_and(|number| !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()));
+    if well_formed { Ok(()) } else { Err(SHAPE.to_string()) }
+}
+
 /// ECS service names, task definition families and cluster names: 1-255 letters, digits, `-`, `_`.
 pub fn ecs_name(name: &str) -> Result<(), String> {
     limited(name, 255)?;
@@ -232,6 +250,19 @@ mod tests {
         assert!(log_group_name("/ecs/bill ing").is_err());
         assert!(scaling_policy_name("billing-cpu").is_ok());
         assert!(scaling_policy_name("").is_err());
+    }
+
+    #[test]
+    fn regions() {
+        for code in ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "us-isob-east-1", "eusc-de-east-1"] {
+            assert_eq!(region(code), Ok(()), "{code}");
+        }
+        for code in
+            ["", "local", "us-east", "US-EAST-1", "us east 1", "us--east-1", "u-east-1", "us-east-1a", "-us-east-1"]
+        {
+            assert!(region(code).is_err(), "{code}");
+        }
+        assert!(region(&format!("us-{}-1", "e".repeat(30))).is_err());
     }
 
     #[test]

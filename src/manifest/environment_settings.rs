@@ -115,11 +115,18 @@ fn read_services(
 
 /// An override of a service that `services.toml` does not define is almost always a typo.
 fn report_unknown_services(overrides: &TableReader<'_>, services: &[(Located<String>, Node)], environment: &str) {
+    // A suggestion compares the name with every service: only the first unknown names get one,
+    // so that thousands of them against thousands of services stay linear; and a long list of
+    // services is counted, not printed under each.
+    const SUGGESTED: usize = 20;
+    const LISTED: usize = 20;
     let known: Vec<&str> = services.iter().map(|(name, _)| name.value.as_str()).collect();
-    for entry in overrides.remaining() {
-        let help = match closest(&entry.key, &known) {
+    for (index, entry) in overrides.remaining().into_iter().enumerate() {
+        let candidate = if index < SUGGESTED { closest(&entry.key, &known) } else { None };
+        let help = match candidate {
             Some(candidate) => format!("did you mean `{candidate}`?"),
-            None => format!("services.toml defines: {}", known.join(", ")),
+            None if known.len() <= LISTED => format!("services.toml defines: {}", known.join(", ")),
+            None => format!("services.toml defines {} services; none is named `{}`", known.len(), entry.key),
         };
         overrides.report(
             Problem::error(

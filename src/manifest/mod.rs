@@ -20,12 +20,12 @@ pub mod units;
 mod validate;
 
 pub use environment_settings::SEVERITIES;
-pub use load::{Loaded, load, load_from_texts};
+pub use load::{FILE_SIZE_LIMIT, Loaded, load, load_from_bytes, load_from_texts};
 pub use model::*;
 pub use problem::{Problem, Problems, Severity};
 pub use project_settings::DEFAULT_SSL_POLICY;
 pub use source::{FileId, LineColumn, Located, SourceMap, Span};
-pub use validate::{LOG_RETENTION_DAYS, project_name_is_valid};
+pub use validate::{ENVIRONMENT_VALUE_LIMIT, LOG_RETENTION_DAYS, VARIABLES_HELP, project_name_is_valid};
 
 use std::path::PathBuf;
 

@@ -7,6 +7,7 @@
 
 use super::problem::{Problem, Problems};
 use super::source::{FileId, Span};
+use std::collections::HashMap;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
@@ -22,6 +23,9 @@ pub struct Node {
 pub enum Value {
     String(String),
     Integer(i64),
+    /// An integer beyond 64 bits, as written: no setting takes one, and the readers report it as
+    /// out of range where they expect an integer.
+    IntegerOutOfRange(String),
     Float(f64),
     Boolean(bool),
     Datetime(String),
@@ -54,7 +58,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::String(_) => "a string",
-            Value::Integer(_) => "an integer",
+            Value::Integer(_) | Value::IntegerOutOfRange(_) => "an integer",
             Value::Float(_) => "a float",
             Value::Boolean(_) => "a boolean",
             Value::Datetime(_) => "a datetime",
@@ -64,52 +68,63 @@ impl Value {
     }
 }
 
-/// Parses one TOML file; syntax errors are added to `problems` and the recoverable part is returned.
-pub fn parse_document(file: FileId, text: &str, problems: &Problems) -> Node {
+/// Parses one TOML file; `None` when it has a syntax error.
+///
+/// Only the first syntax error (in file order) is reported: the parser recovers and goes on, but after an
+/// unclosed `[` or string what it reports, and the table it builds, mostly follow from that
+/// first error (one missing `]` made 124 problems). The file is checked once it parses.
+pub fn parse_document(file: FileId, text: &str, problems: &Problems) -> Option<Node> {
     let (document, errors) = DeTable::parse_recoverable(text);
-    for error in errors {
+    // The parser does not report in file order; the earliest is the one to fix first.
+    if let Some(error) = errors.iter().min_by_key(|error| error.span().map_or(usize::MAX, |span| span.start)) {
         let range = error.span().unwrap_or(0..0);
         problems.push(
-            Problem::error(Span::new(file, range), format!("invalid TOML: {}", error.message().trim()))
-                .with_help("fix the TOML syntax at this position (see https://toml.io)"),
+            Problem::error(Span::new(file, range), format!("invalid TOML: {}", error.message().trim())).with_help(
+                "fix the TOML syntax at this position (see https://toml.io); the rest of this file is checked once it parses",
+            ),
         );
+        return None;
     }
     let span = Span::new(file, document.span());
-    Node { span, value: Value::Table(convert_table(file, document.get_ref(), problems)) }
+    Some(Node { span, value: Value::Table(convert_table(file, document.get_ref())) })
 }
 
-fn convert_table(file: FileId, table: &DeTable<'_>, problems: &Problems) -> Table {
+fn convert_table(file: FileId, table: &DeTable<'_>) -> Table {
     let entries = table
         .iter()
         .map(|(key, value)| Entry {
             key: key.get_ref().to_string(),
             key_span: Span::new(file, key.span()),
-            node: convert(file, value, problems),
+            node: convert(file, value),
         })
         .collect();
     Table { entries }
 }
 
-fn convert(file: FileId, value: &Spanned<DeValue<'_>>, problems: &Problems) -> Node {
+fn convert(file: FileId, value: &Spanned<DeValue<'_>>) -> Node {
     let span = Span::new(file, value.span());
     let converted = match value.get_ref() {
         DeValue::String(text) => Value::String(text.to_string()),
         DeValue::Integer(integer) => match i64::from_str_radix(integer.as_str(), integer.radix()) {
             Ok(number) => Value::Integer(number),
-            Err(_) => {
-                problems.push(
-                    Problem::error(span, "integer out of range").with_help("use a number between -2^63 and 2^63-1"),
-                );
-                Value::Integer(0)
-            }
+            Err(_) => Value::IntegerOutOfRange(shortened(&integer.to_string())),
         },
         DeValue::Float(float) => Value::Float(float.as_str().parse().unwrap_or(f64::NAN)),
         DeValue::Boolean(flag) => Value::Boolean(*flag),
         DeValue::Datetime(datetime) => Value::Datetime(datetime.to_string()),
-        DeValue::Array(array) => Value::Array(array.iter().map(|item| convert(file, item, problems)).collect()),
-        DeValue::Table(table) => Value::Table(convert_table(file, table, problems)),
+        DeValue::Array(array) => Value::Array(array.iter().map(|item| convert(file, item)).collect()),
+        DeValue::Table(table) => Value::Table(convert_table(file, table)),
     };
     Node { span, value: converted }
+}
+
+/// `literal` as a message quotes it: a number of thousands of digits is cut to its first ones.
+fn shortened(literal: &str) -> String {
+    const SHOWN: usize = 40;
+    match literal.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}...", &literal[..end]),
+        None => literal.to_string(),
+    }
 }
 
 /// Deep-merges `over` onto `base`: tables merge key by key, anything else in `over` replaces.
@@ -120,10 +135,16 @@ pub fn merge(base: &Node, over: &Node) -> Node {
     match (&base.value, &over.value) {
         (Value::Table(base_table), Value::Table(over_table)) => {
             let mut entries = base_table.entries.clone();
+            // By key, not by scanning: tables of thousands of keys would make a merge quadratic.
+            let mut positions: HashMap<&str, usize> =
+                base_table.entries.iter().enumerate().map(|(index, entry)| (entry.key.as_str(), index)).collect();
             for over_entry in &over_table.entries {
-                match entries.iter_mut().find(|entry| entry.key == over_entry.key) {
-                    Some(existing) => existing.node = merge(&existing.node, &over_entry.node),
-                    None => entries.push(over_entry.clone()),
+                match positions.get(over_entry.key.as_str()) {
+                    Some(&index) => entries[index].node = merge(&entries[index].node, &over_entry.node),
+                    None => {
+                        positions.insert(over_entry.key.as_str(), entries.len());
+                        entries.push(over_entry.clone());
+                    }
                 }
             }
             Node { span: base.span, value: Value::Table(Table { entries }) }
@@ -140,7 +161,7 @@ mod tests {
         let problems = Problems::default();
         let node = parse_document(FileId(0), text, &problems);
         assert!(problems.is_empty(), "{:?}", problems.into_vec());
-        node
+        node.expect("parsed")
     }
 
     fn table(node: &Node) -> &Table {
@@ -162,11 +183,33 @@ mod tests {
     }
 
     #[test]
-    fn reports_syntax_errors_and_keeps_going() {
+    fn reports_the_first_syntax_error_only() {
         let problems = Problems::default();
-        let node = parse_document(FileId(0), "a = \nb = 2\n", &problems);
-        assert_eq!(problems.len(), 1);
-        assert!(table(&node).get("b").is_some());
+        let node = parse_document(FileId(0), "a = \nb = [1, 2\nc = \"x\nd = 4\n", &problems);
+        assert_eq!(node, None);
+        let problems = problems.into_vec();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].span.start, 4, "{problems:?}");
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_are_kept_as_written() {
+        let node = parse("a = 99999999999999999999999\nb = -1\nc = 0xffffffffffffffffff\nd = 9223372036854775807\n");
+        let values: Vec<_> = table(&node).entries.iter().map(|entry| entry.node.value.clone()).collect();
+        assert_eq!(
+            values,
+            [
+                Value::IntegerOutOfRange("99999999999999999999999".into()),
+                Value::Integer(-1),
+                Value::IntegerOutOfRange("0xffffffffffffffffff".into()),
+                Value::Integer(i64::MAX),
+            ]
+        );
+        let long = format!("a = {}", "9".repeat(5000));
+        assert_eq!(
+            table(&parse(&long)).entries[0].node.value,
+            Value::IntegerOutOfRange(format!("{}...", "9".repeat(40)))
+        );
     }
 
     #[test]

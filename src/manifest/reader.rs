@@ -8,6 +8,7 @@ use super::node::{Entry, Node, Table, Value};
 use super::problem::{Problem, Problems};
 use super::source::{Located, Span};
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::RangeInclusive;
 
 /// Reads keys of one table; see the module documentation.
@@ -18,6 +19,9 @@ pub struct TableReader<'a> {
     /// How messages name this table, e.g. "[project]" or "service settings".
     section: String,
     used: RefCell<Vec<bool>>,
+    /// Position of each key in `table`: a table of thousands of services is looked up once per
+    /// service and environment, which a scan would make quadratic.
+    positions: HashMap<&'a str, usize>,
     /// Keys whose value was present but unusable (already reported).
     failed: RefCell<Vec<String>>,
 }
@@ -33,6 +37,7 @@ impl<'a> TableReader<'a> {
                 span: node.span,
                 section,
                 used: RefCell::new(vec![false; table.entries.len()]),
+                positions: positions(table),
                 failed: RefCell::new(Vec::new()),
             }),
             other => {
@@ -56,7 +61,7 @@ impl<'a> TableReader<'a> {
 
     /// The entry for `key`, marking it as known.
     pub fn entry(&self, key: &str) -> Option<&'a Entry> {
-        let index = self.table.entries.iter().position(|entry| entry.key == key)?;
+        let index = *self.positions.get(key)?;
         self.used.borrow_mut()[index] = true;
         self.table.entries.get(index)
     }
@@ -100,7 +105,10 @@ impl<'a> TableReader<'a> {
             Value::String(text) => Some(Located::new(text.clone(), node.span)),
             other => {
                 let mut problem = type_problem(node.span, &self.key_name(key), "a string", other);
-                if matches!(other, Value::Integer(_) | Value::Float(_) | Value::Boolean(_)) {
+                if matches!(
+                    other,
+                    Value::Integer(_) | Value::IntegerOutOfRange(_) | Value::Float(_) | Value::Boolean(_)
+                ) {
                     problem = problem.with_help("put the value in double quotes");
                 }
                 self.report_value(key, problem);
@@ -134,14 +142,11 @@ impl<'a> TableReader<'a> {
         match &node.value {
             Value::Integer(number) if range.contains(number) => Some(Located::new(*number, node.span)),
             Value::Integer(number) => {
-                self.report_value(
-                    key,
-                    Problem::error(
-                        node.span,
-                        format!("`{}` is {number}, outside the range AWS accepts", self.key_name(key)),
-                    )
-                    .with_help(format!("use {} to {} {unit}", range.start(), range.end())),
-                );
+                self.report_value(key, self.out_of_range(key, node, &number.to_string(), range, unit));
+                None
+            }
+            Value::IntegerOutOfRange(literal) => {
+                self.report_value(key, self.out_of_range(key, node, literal, range, unit));
                 None
             }
             other => {
@@ -155,6 +160,11 @@ impl<'a> TableReader<'a> {
                 None
             }
         }
+    }
+
+    fn out_of_range(&self, key: &str, node: &Node, number: &str, range: RangeInclusive<i64>, unit: &str) -> Problem {
+        Problem::error(node.span, format!("`{}` is {number}, outside the range AWS accepts", self.key_name(key)))
+            .with_help(format!("use {} to {} {unit}", range.start(), range.end()))
     }
 
     pub fn string_list(&self, key: &str) -> Option<Located<Vec<String>>> {
@@ -234,6 +244,15 @@ impl<'a> TableReader<'a> {
     }
 }
 
+/// The position of each key of `table` (the first, should a key appear twice).
+fn positions(table: &Table) -> HashMap<&str, usize> {
+    let mut positions = HashMap::with_capacity(table.entries.len());
+    for (index, entry) in table.entries.iter().enumerate() {
+        positions.entry(entry.key.as_str()).or_insert(index);
+    }
+    positions
+}
+
 /// "`port` must be an integer, found a string".
 pub fn type_problem(span: Span, what: &str, expected: &str, found: &Value) -> Problem {
     let what = if what.starts_with('`') || what.starts_with('[') { what.to_string() } else { format!("`{what}`") };
@@ -242,10 +261,14 @@ pub fn type_problem(span: Span, what: &str, expected: &str, found: &Value) -> Pr
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
 pub fn closest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    let limit = |candidate: &str| (candidate.len() / 3).max(1);
+    let length = word.chars().count();
     candidates
         .iter()
+        // The distance is at least the difference in length: most candidates need no table.
+        .filter(|candidate| length.abs_diff(candidate.chars().count()) <= limit(candidate))
         .map(|candidate| (edit_distance(word, candidate), *candidate))
-        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
+        .filter(|(distance, candidate)| *distance <= limit(candidate))
         .min()
         .map(|(_, candidate)| candidate)
 }
@@ -295,7 +318,7 @@ mod tests {
     #[test]
     fn reports_every_problem_in_a_table() {
         let problems = Problems::default();
-        let node = parse_document(FileId(0), "port = \"8080\"\ncpus = 1\nname = 5\n", &problems);
+        let node = parse_document(FileId(0), "port = \"8080\"\ncpus = 1\nname = 5\n", &problems).unwrap();
         let reader = TableReader::new(&node, "[t]", &problems).unwrap();
         assert_eq!(reader.integer("port", 1..=65535, ""), None);
         assert_eq!(reader.string("name"), None);

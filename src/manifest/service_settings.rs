@@ -167,6 +167,14 @@ fn read_units(
     let parsed = match &entry.node.value {
         Value::Integer(number) => Some(*number),
         Value::String(text) => parse(text),
+        Value::IntegerOutOfRange(literal) => {
+            reader.report_value(
+                key,
+                Problem::error(entry.node.span, format!("`{key}` is {literal}, outside the range AWS accepts"))
+                    .with_help(help),
+            );
+            return Located::new(default, entry.node.span);
+        }
         _ => None,
     };
     match parsed {
@@ -216,6 +224,17 @@ pub fn read_duration(reader: &TableReader<'_>, key: &str, default: i64) -> i64 {
     let parsed = match &entry.node.value {
         Value::Integer(seconds) if *seconds >= 0 => Some(*seconds),
         Value::String(text) => parse_duration(text),
+        Value::IntegerOutOfRange(literal) => {
+            reader.report_value(
+                key,
+                Problem::error(
+                    entry.node.span,
+                    format!("`{}` is {literal} seconds, outside the range AWS accepts", reader.key_name(key)),
+                )
+                .with_help("write seconds or a duration such as \"30s\", \"10m\" or \"1h30m\""),
+            );
+            return default;
+        }
         _ => None,
     };
     parsed.unwrap_or_else(|| {

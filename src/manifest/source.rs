@@ -53,6 +53,24 @@ impl<T: fmt::Display> fmt::Display for Located<T> {
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<String>,
+    /// Byte offsets where lines begin, the first being 0: positions are found by a binary search
+    /// instead of counting from the start of the text for each problem.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// Line and column (1-based, column counted in characters) of byte `offset`; positions past
+    /// the end clamp to the end, positions inside a character move back to its start.
+    pub fn line_column(&self, offset: usize) -> LineColumn {
+        let text = self.text.as_str();
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line_starts.partition_point(|start| *start <= offset).max(1);
+        let line_start = self.line_starts[line - 1];
+        LineColumn { line, column: text[line_start..offset].chars().count() + 1 }
+    }
 }
 
 /// A 1-based line and column (in characters) of a position in a file.
@@ -70,7 +88,8 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn add(&mut self, name: impl Into<String>, text: String) -> FileId {
-        self.files.push(SourceFile { name: name.into(), text: Arc::new(text) });
+        let line_starts = std::iter::once(0).chain(text.match_indices('\n').map(|(offset, _)| offset + 1)).collect();
+        self.files.push(SourceFile { name: name.into(), text: Arc::new(text), line_starts });
         FileId(self.files.len() - 1)
     }
 
@@ -89,10 +108,10 @@ impl SourceMap {
 
     /// Line and column of the start of `span`; positions past the end clamp to the last character.
     pub fn line_column(&self, span: Span) -> LineColumn {
-        let Some(file) = self.file(span.file) else {
-            return LineColumn { line: 1, column: 1 };
-        };
-        line_column(&file.text, span.start)
+        match self.file(span.file) {
+            Some(file) => file.line_column(span.start),
+            None => LineColumn { line: 1, column: 1 },
+        }
     }
 
     /// `file:line:col` of the start of `span`.
@@ -102,22 +121,15 @@ impl SourceMap {
     }
 }
 
-/// Line and column (1-based, column counted in characters) of byte `offset` in `text`.
-pub fn line_column(text: &str, offset: usize) -> LineColumn {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let column = before[line_start..].chars().count() + 1;
-    LineColumn { line, column }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line_column(text: &str, offset: usize) -> LineColumn {
+        let mut sources = SourceMap::default();
+        let file = sources.add("services.toml", text.to_string());
+        sources.line_column(Span::new(file, offset..offset))
+    }
 
     #[test]
     fn line_column_counts_characters_not_bytes() {

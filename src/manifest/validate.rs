@@ -22,6 +22,10 @@ pub const ENVIRONMENT_NAME_LIMIT: usize = 16;
 pub const PROJECT_NAME_LIMIT: usize = 20;
 /// Longest service name, for the same reason.
 pub const SERVICE_NAME_LIMIT: usize = 24;
+/// Longest value of one environment variable, in bytes: half of what a whole task definition may
+/// hold (64 KiB, `desired::task_definition::MAX_SIZE`). A larger value is configuration that
+/// belongs in the image, in S3 or in a secret, and at 1 MB it made a 1 MB task definition.
+pub const ENVIRONMENT_VALUE_LIMIT: usize = 32 * 1024;
 
 pub fn validate(manifest: &Manifest, problems: &Problems) {
     check_project(&manifest.project, problems);
@@ -90,15 +94,13 @@ fn check_project(project: &Project, problems: &Problems) {
                 .with_help("copy it from `aws sts get-caller-identity` or `ecsdeploy doctor`"),
         );
     }
-    if let Some(region) = &project.region {
-        let well_formed = region.value.split('-').count() >= 3
-            && region.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if !well_formed {
-            problems.push(
-                Problem::error(region.span, format!("`{}` is not an AWS region", region.value))
-                    .with_help("for example region = \"us-east-1\""),
-            );
-        }
+    if let Some(region) = &project.region
+        && aws_names::region(&region.value).is_err()
+    {
+        problems.push(
+            Problem::error(region.span, format!("`{}` is not an AWS region", region.value))
+                .with_help("for example region = \"us-east-1\""),
+        );
     }
     check_tags(&project.tags, problems);
     let load_balancer = &project.load_balancer;
@@ -633,7 +635,7 @@ fn check_scaling_and_deployment(service: &Service, problems: &Problems) {
 }
 
 fn check_variables(environment: &Environment, service: &Service, problems: &Problems) {
-    for (name, _) in &service.env {
+    for (name, value) in &service.env {
         named(
             problems,
             name,
@@ -641,6 +643,19 @@ fn check_variables(environment: &Environment, service: &Service, problems: &Prob
             aws_names::environment_variable(&name.value),
             "rename the variable",
         );
+        if value.value.len() > ENVIRONMENT_VALUE_LIMIT {
+            problems.push(
+                Problem::error(
+                    value.span,
+                    format!(
+                        "the value of `{}` is {} bytes; ecsdeploy accepts at most {ENVIRONMENT_VALUE_LIMIT} bytes (32 KiB) per variable",
+                        name.value,
+                        value.value.len()
+                    ),
+                )
+                .with_help(VARIABLES_HELP),
+            );
+        }
     }
     for secret in &service.secrets {
         named(
@@ -686,6 +701,9 @@ fn check_variables(environment: &Environment, service: &Service, problems: &Prob
         }
     }
 }
+
+/// What to do about environment variables too large for a task definition.
+pub const VARIABLES_HELP: &str = "a task definition holds at most 64 KiB: keep large configuration in the image, in S3, or in a Secrets Manager secret (`secrets`: the task definition holds only its ARN)";
 
 fn join(values: &[i64]) -> String {
     values.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")

@@ -16,7 +16,7 @@ pub fn show_event(printer: &Printer, event: &RolloutEvent) {
             let mut line = serde_json::Map::new();
             line.insert("schema_version".into(), EVENT_SCHEMA_VERSION.into());
             line.extend(fields);
-            printer.stderr(&serde_json::Value::Object(line).to_string());
+            printer.json_line_stderr(&serde_json::Value::Object(line));
         }
         return;
     }
