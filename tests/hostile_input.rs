@@ -252,3 +252,21 @@ fn thousands_of_unknown_overrides_stay_linear() {
     assert_eq!(problems[SERVICES]["help"], "services.toml defines 2000 services; none is named `unknown-service-1999`");
     assert!(run.stderr.len() < 2 << 20, "{} bytes of report", run.stderr.len());
 }
+
+/// A list of 60,000 project tags (under the file limit; with the shipped ones, 60,006 in all) is counted, not merged tag by tag for
+/// each of the services (which took hours): each service is refused once per environment.
+#[test]
+fn a_huge_tag_list_is_counted_once_per_service() {
+    let directory = manifest_copy();
+    let services = std::fs::read_to_string(directory.path().join("services.toml")).unwrap();
+    let tags: String = (0..60_000).map(|index| format!("t{index} = \"v\"\n")).collect();
+    write(directory.path(), "services.toml", &services.replace("[project.tags]\n", &format!("[project.tags]\n{tags}")));
+    let (run, problems) = validate_json(directory.path());
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let messages = messages(&problems);
+    assert_eq!(messages.len(), 12, "{messages:#?}");
+    assert!(
+        messages.iter().all(|message| message.ends_with("would carry 60006 tags; AWS allows 50 per resource")),
+        "{messages:#?}"
+    );
+}

@@ -8,8 +8,8 @@ use super::{Context, rule_priority, service_tags, task_definition};
 use crate::manifest::{
     ENVIRONMENT_VALUE_LIMIT, Environment, Manifest, Problem, Problems, Service, Span, VARIABLES_HELP, aws_names,
 };
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
 /// Rules per ALB (not counting default rules) and target groups per ALB: AWS default quotas.
@@ -64,7 +64,7 @@ pub fn check(manifest: &Manifest, problems: &Problems) {
     }
     for item in deployed.iter().filter(|_| names_are_checkable) {
         check_derived_names(item, problems);
-        let tag_count = service_tags(manifest, item.environment, item.service).len();
+        let tag_count = tag_count(manifest, item);
         if tag_count > TAGS_PER_RESOURCE {
             problems.push(
                 Problem::error(
@@ -85,11 +85,22 @@ pub fn check(manifest: &Manifest, problems: &Problems) {
     check_branches(manifest, problems);
 }
 
+/// How many tags the service's resources would carry: ecsdeploy's three and each key of the
+/// project's, the environment's and the service's tags once (as `service_tags` merges them,
+/// counted without merging: a list of thousands of tags must not be merged tag by tag).
+fn tag_count(manifest: &Manifest, item: &Deployed<'_>) -> usize {
+    let tags = manifest.project.tags.iter().chain(&item.environment.tags).chain(&item.service.tags);
+    3 + tags.map(|tag| tag.key.value.as_str()).collect::<HashSet<_>>().len()
+}
+
 /// ECS refuses a task definition over 64 KiB; environment variables are what make one that
 /// large. A service with a variable over the per-variable limit is already reported there.
 fn check_task_definition_size(manifest: &Manifest, context: &Context, item: &Deployed<'_>, problems: &Problems) {
     let env = &item.service.env;
-    if env.iter().any(|(_, value)| value.value.len() > ENVIRONMENT_VALUE_LIMIT) {
+    // Already reported: a variable over its own limit, or more tags than a resource takes.
+    if env.iter().any(|(_, value)| value.value.len() > ENVIRONMENT_VALUE_LIMIT)
+        || tag_count(manifest, item) > TAGS_PER_RESOURCE
+    {
         return;
     }
     let tags = service_tags(manifest, item.environment, item.service);

@@ -145,7 +145,7 @@ fn read_file(path: &Path, name: &str) -> Result<FileContent, ManifestError> {
     let mut bytes = Vec::new();
     file.take(FILE_SIZE_LIMIT + 1).read_to_end(&mut bytes).map_err(unreadable)?;
     if bytes.len() as u64 > FILE_SIZE_LIMIT {
-        return Ok(too_large(name, "over"));
+        return Ok(too_large(name, None));
     }
     Ok(FileContent::Bytes(bytes))
 }
@@ -158,13 +158,16 @@ fn refuse(name: &str, metadata: &std::fs::Metadata) -> Option<FileContent> {
             help: "ecsdeploy reads manifest files only from regular files (a symbolic link to one is fine): put the file itself here".to_string(),
         });
     }
-    (metadata.len() > FILE_SIZE_LIMIT).then(|| too_large(name, &format!("{} bytes,", metadata.len())))
+    (metadata.len() > FILE_SIZE_LIMIT).then(|| too_large(name, Some(metadata.len())))
 }
 
-fn too_large(name: &str, size: &str) -> FileContent {
+/// The refusal of a file over [`FILE_SIZE_LIMIT`], of `size` bytes when known (a file that grew
+/// while it was read is only known to be larger).
+fn too_large(name: &str, size: Option<u64>) -> FileContent {
+    let size = size.map(|size| format!(" {size} bytes,")).unwrap_or_default();
     FileContent::Refused {
         message: format!(
-            "{name} is {size} larger than the {} MiB ecsdeploy reads of a manifest file",
+            "{name} is{size} larger than the {} MiB ecsdeploy reads of a manifest file",
             FILE_SIZE_LIMIT >> 20
         ),
         help: "check that this is the manifest file you meant: a manifest of 2,000 services is under 1 MiB".to_string(),

@@ -11,6 +11,7 @@ use super::model::{Certificate, Environment, Image, Lookup, Manifest, PathRewrit
 use super::path_rewrite;
 use super::problem::{Problem, Problems};
 use super::source::{Located, Span};
+use std::collections::{HashMap, HashSet};
 
 /// The retention periods CloudWatch Logs accepts, in days.
 pub const LOG_RETENTION_DAYS: &[i64] =
@@ -282,15 +283,15 @@ fn check_capacity(environment: &Environment, problems: &Problems) {
             .with_help("give at least one provider weight = 1"),
         );
     }
-    for (index, provider) in capacity.iter().enumerate() {
-        let earlier = &capacity[..index];
-        if provider.base > 0 && earlier.iter().any(|other| other.base > 0) {
+    let (mut has_base, mut listed) = (false, HashSet::new());
+    for provider in capacity {
+        if provider.base > 0 && std::mem::replace(&mut has_base, true) {
             problems.push(
                 Problem::error(provider.span, "only one capacity provider may have a `base`")
                     .with_help("set base on one provider only"),
             );
         }
-        if earlier.iter().any(|other| other.provider == provider.provider) {
+        if !listed.insert(provider.provider.as_str()) {
             problems.push(
                 Problem::error(provider.span, format!("capacity provider {} is listed twice", provider.provider))
                     .with_help("list each provider once"),
@@ -657,6 +658,8 @@ fn check_variables(environment: &Environment, service: &Service, problems: &Prob
             );
         }
     }
+    let plain: HashMap<&str, &Located<String>> =
+        service.env.iter().map(|(name, _)| (name.value.as_str(), name)).collect();
     for secret in &service.secrets {
         named(
             problems,
@@ -665,7 +668,7 @@ fn check_variables(environment: &Environment, service: &Service, problems: &Prob
             aws_names::environment_variable(&secret.variable.value),
             "rename the variable",
         );
-        if let Some((duplicate, _)) = service.env.iter().find(|(name, _)| name.value == secret.variable.value) {
+        if let Some(duplicate) = plain.get(secret.variable.value.as_str()) {
             problems.push(
                 Problem::error(
                     secret.variable.span,

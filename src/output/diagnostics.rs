@@ -301,3 +301,54 @@ impl Diagnostic for ProblemDiagnostic {
         Some(Box::new(self.labels.iter().cloned()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of 100 lines `kN = N`, and the span of `needle` in it.
+    fn hundred_lines() -> (SourceMap, impl Fn(&str) -> Span) {
+        let text: String = (0..100).map(|index| format!("k{index} = {index}\n")).collect();
+        let mut sources = SourceMap::default();
+        let file = sources.add("services.toml", text.clone());
+        let at = move |needle: &str| {
+            let start = text.find(needle).expect("needle");
+            Span::new(file, start..start + needle.len())
+        };
+        (sources, at)
+    }
+
+    #[test]
+    fn a_distant_related_place_is_a_note_not_every_line_between() {
+        let (sources, at) = hundred_lines();
+        let problem = Problem::error(at("k90 "), "collides").with_related(at("k3 "), "the other one");
+        let rendered = render_text(&sources, &[problem], false);
+        assert!(rendered.lines().count() < 15, "{rendered}");
+        assert!(rendered.contains("[services.toml:91:1]"), "{rendered}");
+        assert!(rendered.contains("the other one: services.toml:4:1"), "{rendered}");
+    }
+
+    #[test]
+    fn a_nearby_related_place_shares_the_snippet() {
+        let (sources, at) = hundred_lines();
+        let problem = Problem::error(at("k20 "), "collides").with_related(at("k17 "), "the other one");
+        let rendered = render_text(&sources, &[problem], false);
+        assert!(rendered.contains("╰── the other one"), "{rendered}");
+        assert!(!rendered.contains("services.toml:18:1"), "{rendered}");
+    }
+
+    #[test]
+    fn control_characters_of_the_file_are_shown_escaped_and_spans_follow_them() {
+        let mut sources = SourceMap::default();
+        let text = "a = \"\u{1b}[2J\"\nb\u{7} = 1\r\nc = 2\n";
+        let file = sources.add("services.toml", text.to_string());
+        let start = text.find("c =").expect("c");
+        let problem = Problem::error(Span::new(file, start..start + 1), "here is c");
+        let rendered = render_text(&sources, &[problem], false);
+        assert!(!rendered.chars().any(|c| c.is_control() && c != '\n'), "{rendered:?}");
+        assert!(rendered.contains("b\\u{7} = 1"), "{rendered}");
+        assert!(rendered.contains("[services.toml:3:1]"), "{rendered}");
+        // The label sits under `c`, the first character of its line.
+        assert!(rendered.contains(" 3 │ c = 2\n   · ┬"), "{rendered}");
+    }
+}
