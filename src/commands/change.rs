@@ -66,7 +66,7 @@ async fn run_with_gate(
     // Rollouts a stopped run left unverified make `up` take the lock even without changes: the
     // lock tells whether their run is alive (then this run is refused, exit 5, never green).
     let unverified = match up {
-        Some(_) => super::unverified::find(&session, None).await?,
+        Some(_) => super::unverified::find(&session, &actual, None).await?,
         None => Vec::new(),
     };
     if !plan.has_changes() && unverified.is_empty() {
@@ -145,7 +145,7 @@ async fn under_lock(
     };
     let unverified = if gates {
         let token = lock.run_ref().lock_token;
-        super::unverified::find(session, Some(&token)).await?
+        super::unverified::find(session, &actual, Some(&token)).await?
     } else {
         Vec::new()
     };

@@ -9,9 +9,9 @@ use crate::plan::Goal;
 
 pub async fn run(global: &GlobalOptions, args: &PlanArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
     let mut session = Session::open(global, &args.env, printer).await?;
-    let (plan, _) = session.plan(Goal::Converge).await?;
+    let (plan, actual) = session.plan(Goal::Converge).await?;
     // Rollouts left unverified are work for `up` too (it gates them), even without changes.
-    let unverified = super::unverified::find(&session, None).await?;
+    let unverified = super::unverified::find(&session, &actual, None).await?;
     for orphan in &unverified {
         printer.warning(&orphan.warning(
             "is not verified yet (its run stopped before its gate finished, or is gating it now): `up` gates it",

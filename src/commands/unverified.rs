@@ -32,20 +32,28 @@ const RECENT_RECORDS: usize = 5;
 /// How many services' histories are read at once.
 const PARALLEL_READS: usize = 8;
 
-/// One service's records that no live run will finish.
+/// One service's records that no live run will finish, or the revision it runs that no record
+/// says passed a gate.
 #[derive(Debug, Clone, Serialize)]
 pub struct Unverified {
     pub service: String,
     /// Its in-progress records, newest first.
     pub records: Vec<DeployRecord>,
+    /// With no such records: the revision the service runs, which its history (not empty) never
+    /// saw pass a gate. A run killed after UpdateService but before it wrote its record leaves
+    /// this, as does a deploy by another tool.
+    pub unrecorded: Option<String>,
 }
 
 impl Unverified {
     /// Who left them, for messages: `pid 4242 on ci-runner-7` (or `an earlier ecsdeploy`).
     pub fn left_by(&self) -> String {
-        match self.records.first().and_then(|record| record.run.as_ref()) {
-            Some(run) => format!("pid {} on {}", run.pid, run.host),
-            None => "a run of an earlier ecsdeploy".into(),
+        match (self.records.first(), &self.unrecorded) {
+            (None, Some(_)) => "a run that stopped before recording it, or another tool".into(),
+            (first, _) => match first.and_then(|record| record.run.as_ref()) {
+                Some(run) => format!("pid {} on {}", run.pid, run.host),
+                None => "a run of an earlier ecsdeploy".into(),
+            },
         }
     }
 
@@ -59,31 +67,65 @@ impl Unverified {
         )
     }
 
-    /// The revision its newest record deployed.
+    /// The revision its newest record deployed (or the unrecorded one).
     pub fn task_definition(&self) -> &str {
-        self.records.first().map_or("", |record| record.task_definition.as_str())
+        match self.records.first() {
+            Some(record) => record.task_definition.as_str(),
+            None => self.unrecorded.as_deref().unwrap_or_default(),
+        }
     }
 }
 
 /// The in-progress records of every service of the environment that are not this run's own
-/// (`own_token`: the lock token this run holds, if it holds one).
-pub async fn find(session: &Session, own_token: Option<&str>) -> Result<Vec<Unverified>, CommandError> {
+/// (`own_token`: the lock token this run holds, if it holds one); for a service without any, the
+/// revision it runs (in `actual`) when its history has records but none of that revision passing.
+pub async fn find(
+    session: &Session,
+    actual: &ActualState,
+    own_token: Option<&str>,
+) -> Result<Vec<Unverified>, CommandError> {
     let scope = session.history_scope();
     let scope = &scope;
     let found: Vec<Result<Option<Unverified>, CommandError>> = futures_util::stream::iter(&session.desired.services)
         .map(|desired| async move {
-            let records = session.cloud.history_recent(scope, &desired.name, RECENT_RECORDS).await?;
-            let records: Vec<DeployRecord> = records
-                .into_iter()
+            let recent = session.cloud.history_recent(scope, &desired.name, RECENT_RECORDS).await?;
+            let records: Vec<DeployRecord> = recent
+                .iter()
                 .filter(|record| record.outcome == Outcome::InProgress)
-                .filter(|record| record.run.as_ref().map(|run| run.lock_token.as_str()) != own_token || own_token.is_none())
+                .filter(|record| own_token.is_none() || record.run.as_ref().map(|run| run.lock_token.as_str()) != own_token)
+                .cloned()
                 .collect();
-            Ok((!records.is_empty()).then(|| Unverified { service: desired.name.clone(), records }))
+            let service = desired.name.clone();
+            if !records.is_empty() {
+                return Ok(Some(Unverified { service, records, unrecorded: None }));
+            }
+            let is_own = |record: &DeployRecord| {
+                own_token.is_some() && record.run.as_ref().map(|run| run.lock_token.as_str()) == own_token
+            };
+            let running = running_revision(actual, &desired.name);
+            let Some(running) = running.filter(|_| !recent.is_empty() && !recent.iter().any(is_own)) else {
+                return Ok(None);
+            };
+            let passed = |records: &[DeployRecord]| {
+                records.iter().any(|record| record.outcome == Outcome::Succeeded && record.task_definition == running)
+            };
+            if passed(&recent) || passed(&session.cloud.history_list(scope, &desired.name).await?) {
+                return Ok(None);
+            }
+            Ok(Some(Unverified { service, records: Vec::new(), unrecorded: Some(running) }))
         })
         .buffered(PARALLEL_READS)
         .collect()
         .await;
     Ok(found.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect())
+}
+
+/// The task definition `service`'s ECS service runs, as read.
+fn running_revision(actual: &ActualState, service: &str) -> Option<String> {
+    actual
+        .resources
+        .get(&Address::service(service, ServicePart::EcsService))
+        .and_then(|resource| resource.json["taskDefinition"].as_str().map(str::to_string))
 }
 
 /// What this run does about one service's unverified rollout.
@@ -115,10 +157,7 @@ pub async fn resolve(
     let Some(desired) = session.desired.service(service) else {
         return Ok(Resolution::Close("the service is no longer in the manifest".into()));
     };
-    let running = actual
-        .resources
-        .get(&Address::service(service, ServicePart::EcsService))
-        .and_then(|resource| resource.json["taskDefinition"].as_str().map(str::to_string));
+    let running = running_revision(actual, service);
     let orphaned = unverified.task_definition();
     let deployment = plan.values.one(&Reference::DeploymentId { service: desired.full_name.clone() });
     match (running, deployment) {
@@ -128,15 +167,26 @@ pub async fn resolve(
                 .iter()
                 .find(|record| record.outcome == Outcome::Succeeded && record.task_definition != orphaned)
                 .map(|record| record.task_definition.clone());
-            let rollout = super::rollouts::adopted_rollout(
-                session,
-                &plan.values,
-                service,
-                &unverified.records[0],
-                deployment,
-                previous,
-                gate,
-            )?;
+            let unrecorded = DeployRecord {
+                id: String::new(),
+                service: service.clone(),
+                kind: crate::history::RecordKind::Deploy,
+                started_at: String::new(),
+                finished_at: None,
+                operator: String::new(),
+                git_commit: None,
+                task_definition: running.clone(),
+                image_digests: Vec::new(),
+                secret_versions: Default::default(),
+                config_hash: String::new(),
+                outcome: Outcome::InProgress,
+                reason: None,
+                deployment_id: None,
+                run: None,
+            };
+            let record = unverified.records.first().unwrap_or(&unrecorded);
+            let rollout =
+                super::rollouts::adopted_rollout(session, &plan.values, service, record, deployment, previous, gate)?;
             Ok(Resolution::Adopt(Box::new(rollout)))
         }
         (Some(running), _) => Ok(Resolution::Close(format!(

@@ -203,3 +203,40 @@ async fn an_adopted_rollout_that_fails_is_rolled_back_to_the_last_good_revision(
     assert_eq!(adopted["outcome"], "rolled-back", "{adopted}");
     assert!(records.iter().all(|record| record["outcome"] != "in-progress"), "{records:?}");
 }
+
+/// A run killed after UpdateService but before it wrote its record leaves a revision running
+/// that the service's history never saw pass (made here by deleting that record): `plan` says
+/// so, and the next `up` gates it and records it.
+#[tokio::test]
+async fn a_running_revision_no_record_saw_pass_is_gated_by_the_next_up() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let (account, config) = prepared_account().await;
+    let first = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(root()));
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    let changed = changed_manifest();
+    let dir = changed.path().to_str().unwrap();
+    let second = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
+    assert_eq!(second.code, 0, "{}", second.transcript());
+    let newest = auth_records(&config).await.remove(0);
+    let dynamodb = aws_sdk_dynamodb::Client::new(&config);
+    dynamodb
+        .delete_item()
+        .table_name("ecsdeploy-history-acme")
+        .key("pk", AttributeValue::S("acme/stage/auth".into()))
+        .key("sk", AttributeValue::S(newest["id"].as_str().unwrap().into()))
+        .send()
+        .await
+        .unwrap();
+
+    let plan = run(&mut account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode", "-f", dir]));
+    assert_eq!(plan.code, 2, "{}", plan.transcript());
+    assert!(plan.stderr.contains("not verified yet"), "{}", plan.stderr);
+    let next = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
+    assert_eq!(next.code, 0, "{}", next.transcript());
+    assert!(next.stderr.contains("was never verified"), "{}", next.stderr);
+    let records = auth_records(&config).await;
+    assert_eq!(records[0]["outcome"], "succeeded", "{}", records[0]);
+    assert_eq!(records[0]["task_definition"], newest["task_definition"]);
+    let again = run(&mut account.ecsdeploy(&["plan", "--env", "stage", "--detailed-exitcode", "-f", dir]));
+    assert_eq!(again.code, 0, "{}", again.transcript());
+}
