@@ -178,9 +178,9 @@ async fn apply_and_gate(
         printer.data(&plan_view::text(&plan));
     }
     for orphan in &unverified {
-        printer.warning(&orphan.warning(
-            "was never verified (that run stopped before its gate finished): this run settles it",
-        ));
+        printer.warning(
+            &orphan.warning("was never verified (that run stopped before its gate finished): this run settles it"),
+        );
     }
     if let Some(up) = up {
         super::scan_gate::check(session, &plan, up.allow_vulnerable, printer).await?;

@@ -111,7 +111,10 @@ fn service_of<'a>(
         .ok_or_else(|| CommandError::usage("the environment vanished from the manifest", Vec::new()))?;
     match (environment.service(service), session.desired.service(service)) {
         (Some(manifest), Some(desired)) => Ok((environment, manifest, desired)),
-        _ => Err(CommandError::usage(format!("no service `{service}` in environment {}", session.environment), Vec::new())),
+        _ => Err(CommandError::usage(
+            format!("no service `{service}` in environment {}", session.environment),
+            Vec::new(),
+        )),
     }
 }
 
@@ -230,7 +233,10 @@ pub fn check_gate_flags(gate: &GateArgs) -> Result<(), CommandError> {
                 gate.poll_interval.as_deref().unwrap_or_default(),
                 gate.rollout_timeout.as_deref().unwrap_or_default()
             ),
-            vec!["poll more often than the deadline, e.g. --poll-interval 5s --rollout-timeout 15m; nothing was changed".into()],
+            vec![
+                "poll more often than the deadline, e.g. --poll-interval 5s --rollout-timeout 15m; nothing was changed"
+                    .into(),
+            ],
         ));
     }
     if let Some(base) = &gate.health_check_base_url {

@@ -59,7 +59,8 @@ pub async fn hold_for(
     let mut held = Vec::new();
     let mut environments = BTreeSet::new();
     if goal == Goal::Destroy && deletes_shared(&plan) {
-        environments.extend(session.checked.manifest.environments.iter().map(|environment| environment.name.value.clone()));
+        environments
+            .extend(session.checked.manifest.environments.iter().map(|environment| environment.name.value.clone()));
         environments.extend(actual.other_environments.iter().cloned());
         environments.remove(&session.environment);
     }

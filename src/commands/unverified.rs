@@ -92,7 +92,9 @@ pub async fn find(
             let records: Vec<DeployRecord> = recent
                 .iter()
                 .filter(|record| record.outcome == Outcome::InProgress)
-                .filter(|record| own_token.is_none() || record.run.as_ref().map(|run| run.lock_token.as_str()) != own_token)
+                .filter(|record| {
+                    own_token.is_none() || record.run.as_ref().map(|run| run.lock_token.as_str()) != own_token
+                })
                 .cloned()
                 .collect();
             let service = desired.name.clone();

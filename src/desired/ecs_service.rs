@@ -115,7 +115,10 @@ pub fn ecs_service(
         network_configuration: NetworkConfiguration {
             awsvpc_configuration: AwsVpcConfiguration {
                 subnets: vec![Reference::PrivateSubnets],
-                security_groups: vec![Reference::SecurityGroupId(super::names::task_security_group(project, environment))],
+                security_groups: vec![Reference::SecurityGroupId(super::names::task_security_group(
+                    project,
+                    environment,
+                ))],
                 assign_public_ip: "DISABLED".into(),
             },
         },

@@ -243,11 +243,8 @@ pub fn environment_security_group(manifest: &Manifest, environment: &Environment
         return None;
     }
     let project = &manifest.project;
-    let extra = project
-        .tags
-        .iter()
-        .chain(&environment.tags)
-        .map(|tag| (tag.key.value.as_str(), tag.value.value.as_str()));
+    let extra =
+        project.tags.iter().chain(&environment.tags).map(|tag| (tag.key.value.as_str(), tag.value.value.as_str()));
     let tags = Tags::owned(&project.name.value, &environment.name.value, None, extra);
     let mut ports: Vec<i64> = environment.enabled_services().map(|service| service.port.value).collect();
     ports.sort_unstable();

@@ -135,7 +135,8 @@ async fn an_up_with_no_changes_while_another_run_gates_is_refused() {
     account.set_clock_factor(0.0);
     let child = spawn_up(&account, changed.path());
     until_gating(&config).await;
-    let concurrent = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", changed.path().to_str().unwrap()]));
+    let concurrent =
+        run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", changed.path().to_str().unwrap()]));
     account.set_clock_factor(100.0);
     let gated = finish(child);
     assert_eq!(concurrent.code, 5, "{}", concurrent.transcript());
@@ -198,7 +199,9 @@ async fn an_adopted_rollout_that_fails_is_rolled_back_to_the_last_good_revision(
     assert_eq!(old["outcome"], "abandoned", "{old}");
     let adopted = records
         .iter()
-        .find(|record| record["task_definition"] == killed_record["task_definition"] && record["id"] != killed_record["id"])
+        .find(|record| {
+            record["task_definition"] == killed_record["task_definition"] && record["id"] != killed_record["id"]
+        })
         .unwrap();
     assert_eq!(adopted["outcome"], "rolled-back", "{adopted}");
     assert!(records.iter().all(|record| record["outcome"] != "in-progress"), "{records:?}");

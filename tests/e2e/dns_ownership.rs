@@ -21,8 +21,10 @@ async fn record_of(config: &aws_config::SdkConfig, name: &str) -> (Option<String
             .collect::<Vec<_>>()
     };
     let alias = named("A").first().and_then(|set| set.alias_target().map(|alias| alias.dns_name().to_string()));
-    let texts =
-        named("TXT").iter().flat_map(|set| set.resource_records().iter().map(|value| value.value().to_string())).collect();
+    let texts = named("TXT")
+        .iter()
+        .flat_map(|set| set.resource_records().iter().map(|value| value.value().to_string()))
+        .collect();
     (alias, texts)
 }
 

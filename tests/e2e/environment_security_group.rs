@@ -70,7 +70,8 @@ fn an_unknown_security_group_choice_is_a_manifest_error_with_its_place() {
     let directory = support::manifest_copy();
     let test_file = std::fs::read_to_string(directory.path().join("environments/test.toml")).unwrap();
     support::write(directory.path(), "environments/test.toml", &format!("security_group = \"owned\"\n{test_file}"));
-    let validate = run(support::ecsdeploy(&["validate", "-f", directory.path().to_str().unwrap()]).env("NO_COLOR", "1"));
+    let validate =
+        run(support::ecsdeploy(&["validate", "-f", directory.path().to_str().unwrap()]).env("NO_COLOR", "1"));
     assert_eq!(validate.code, 1, "{}", validate.transcript());
     assert!(validate.stderr.contains("environments/test.toml:1:18"), "{}", validate.stderr);
     assert!(validate.stderr.contains("or \"own\""), "{}", validate.stderr);

@@ -21,7 +21,8 @@ pub async fn inventory(config: &aws_config::SdkConfig) -> Inventory {
                     .iter()
                     .filter(|service| service.status() == Some("ACTIVE"))
                     .map(|service| {
-                        let revision = service.task_definition().unwrap_or_default().rsplit('/').next().unwrap_or_default();
+                        let revision =
+                            service.task_definition().unwrap_or_default().rsplit('/').next().unwrap_or_default();
                         format!("{} = {revision}", service.service_name().unwrap_or_default())
                     })
                     .collect(),
@@ -31,7 +32,11 @@ pub async fn inventory(config: &aws_config::SdkConfig) -> Inventory {
     let definitions = ecs.list_task_definitions().send().await.unwrap();
     found.insert(
         "active task definition revisions",
-        definitions.task_definition_arns().iter().map(|arn| arn.rsplit('/').next().unwrap_or_default().to_string()).collect(),
+        definitions
+            .task_definition_arns()
+            .iter()
+            .map(|arn| arn.rsplit('/').next().unwrap_or_default().to_string())
+            .collect(),
     );
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(config);
     let balancers = elb.describe_load_balancers().send().await.unwrap();
@@ -41,16 +46,24 @@ pub async fn inventory(config: &aws_config::SdkConfig) -> Inventory {
     );
     let mut rules = Vec::new();
     for balancer in balancers.load_balancers() {
-        let listeners = elb.describe_listeners().load_balancer_arn(balancer.load_balancer_arn().unwrap()).send().await.unwrap();
+        let listeners =
+            elb.describe_listeners().load_balancer_arn(balancer.load_balancer_arn().unwrap()).send().await.unwrap();
         for listener in listeners.listeners() {
             let listed = elb.describe_rules().listener_arn(listener.listener_arn().unwrap()).send().await.unwrap();
             for rule in listed.rules() {
                 let paths: Vec<String> = rule
                     .conditions()
                     .iter()
-                    .flat_map(|condition| condition.path_pattern_config().map(|config| config.values().to_vec()).unwrap_or_default())
+                    .flat_map(|condition| {
+                        condition.path_pattern_config().map(|config| config.values().to_vec()).unwrap_or_default()
+                    })
                     .collect();
-                rules.push(format!("{}:{} {}", listener.port().unwrap_or_default(), rule.priority().unwrap_or_default(), paths.join(",")));
+                rules.push(format!(
+                    "{}:{} {}",
+                    listener.port().unwrap_or_default(),
+                    rule.priority().unwrap_or_default(),
+                    paths.join(",")
+                ));
             }
         }
     }
@@ -138,7 +151,9 @@ pub async fn records_in_progress(config: &aws_config::SdkConfig, environment: &s
         .items()
         .iter()
         .filter(|item| {
-            item.get("pk").and_then(|pk| pk.as_s().ok()).is_some_and(|pk| pk.starts_with(&format!("acme/{environment}/")))
+            item.get("pk")
+                .and_then(|pk| pk.as_s().ok())
+                .is_some_and(|pk| pk.starts_with(&format!("acme/{environment}/")))
         })
         .filter(|item| matches!(item.get("outcome"), Some(AttributeValue::S(outcome)) if outcome == "in-progress"))
         .map(|item| format!("{}: {}", item["pk"].as_s().unwrap(), item["sk"].as_s().unwrap()))
@@ -148,10 +163,11 @@ pub async fn records_in_progress(config: &aws_config::SdkConfig, environment: &s
 /// A name without the UUID AWS appends to the alarms of a target tracking policy.
 fn without_uuid(name: &str) -> String {
     let is_uuid = |tail: &str| {
-        tail.len() == 36 && tail.chars().enumerate().all(|(index, character)| match index {
-            8 | 13 | 18 | 23 => character == '-',
-            _ => character.is_ascii_hexdigit(),
-        })
+        tail.len() == 36
+            && tail.chars().enumerate().all(|(index, character)| match index {
+                8 | 13 | 18 | 23 => character == '-',
+                _ => character.is_ascii_hexdigit(),
+            })
     };
     match name.len().checked_sub(37) {
         Some(cut) if name.is_char_boundary(cut) && is_uuid(&name[cut + 1..]) => name[..cut].to_string(),

@@ -73,7 +73,8 @@ async fn killed_then_recovered(seed: u64, steps: &[&std::path::Path]) {
     for service in support::SERVICES {
         let running = support::stage::running_task_definition(&config, &format!("stage-{service}")).await;
         let records = support::stage::stage_records(&config, service).await;
-        let passed = records.iter().any(|record| record["task_definition"] == running && record["outcome"] == "succeeded");
+        let passed =
+            records.iter().any(|record| record["task_definition"] == running && record["outcome"] == "succeeded");
         assert!(
             passed || records.is_empty(),
             "seed {seed} (killed after {after} ms): {service} runs {running}, never gated: {records:?}"

@@ -38,11 +38,15 @@ async fn lost_answers_to_the_history_and_the_release_leave_the_truth_behind() {
     let first = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(root()));
     assert_eq!(first.code, 0, "{}", first.transcript());
     let faulty = account.behind_fault_proxy();
-    for (after, level, what) in [(1, "debug", "creating the record"), (2, "warn", "finishing it"), (3, "error", "the release")]
+    for (after, level, what) in
+        [(1, "debug", "creating the record"), (2, "warn", "finishing it"), (3, "error", "the release")]
     {
         let manifest = auth_at(level);
-        faulty.set_faults(serde_json::json!([{"operation": "PutItem", "fault": "lost-answer", "after": after, "times": 1}]));
-        let up = run(&mut faulty.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", manifest.path().to_str().unwrap()]));
+        faulty.set_faults(
+            serde_json::json!([{"operation": "PutItem", "fault": "lost-answer", "after": after, "times": 1}]),
+        );
+        let up =
+            run(&mut faulty.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", manifest.path().to_str().unwrap()]));
         assert_eq!(up.code, 0, "{what}: {}", up.transcript());
         assert!(!up.stderr.contains("was lost during this run"), "{what}: {}", up.stderr);
         let fired = faulty.proxied_requests().into_iter().filter(|request| request.fault.is_some()).count();

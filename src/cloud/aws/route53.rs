@@ -119,7 +119,8 @@ impl AwsCloud {
             }
             None => None,
         };
-        let delete = |set: ResourceRecordSet| Change::builder().action(ChangeAction::Delete).resource_record_set(set).build();
+        let delete =
+            |set: ResourceRecordSet| Change::builder().action(ChangeAction::Delete).resource_record_set(set).build();
         let batch = delete(current)
             .and_then(|change| {
                 let mut changes = vec![change];
@@ -260,9 +261,10 @@ fn record_named<'a>(records: &'a [ResourceRecordSet], name: &str) -> Option<&'a 
 fn owner_of(record: &ResourceRecordSet, load_balancer_dns_name: Option<&str>, marked: bool) -> Owner {
     let is_plain_alias =
         *record.r#type() == RrType::A && record.set_identifier().is_none() && record.alias_target().is_some();
-    let to_our_load_balancer = record.alias_target().zip(load_balancer_dns_name).is_some_and(|(alias, load_balancer)| {
-        normalised_dns_name(alias.dns_name()) == normalised_dns_name(load_balancer)
-    });
+    let to_our_load_balancer =
+        record.alias_target().zip(load_balancer_dns_name).is_some_and(|(alias, load_balancer)| {
+            normalised_dns_name(alias.dns_name()) == normalised_dns_name(load_balancer)
+        });
     if is_plain_alias && (to_our_load_balancer || marked) { Owner::This } else { Owner::Foreign }
 }
 
