@@ -74,28 +74,31 @@ pub fn rollback_rollout(
     })
 }
 
-/// The rollout that gates `service`'s current deployment `deployment_id`, which a run that
-/// stopped started (its record is `record`) and nobody judged; `previous` is the last revision
+/// The rollout that gates `service`'s current deployment `deployment_id` of `task_definition`,
+/// which a run that stopped started (its record is `record`, if it wrote one) and nobody judged; `previous` is the last revision
 /// that passed a gate (where ECS's circuit breaker would go).
+#[allow(clippy::too_many_arguments)]
 pub fn adopted_rollout(
     session: &Session,
     values: &Values,
     service: &str,
-    record: &DeployRecord,
+    task_definition: &str,
+    record: Option<&DeployRecord>,
     deployment_id: &str,
     previous: Option<String>,
     gate: &GateArgs,
 ) -> Result<Rollout, CommandError> {
     let (environment, manifest, desired) = service_of(session, service)?;
+    let base = service_rollout(environment, manifest, desired, values, gate)?;
     Ok(Rollout {
         deployment_id: deployment_id.to_string(),
-        task_definition: record.task_definition.clone(),
+        task_definition: task_definition.to_string(),
         previous_task_definition: previous,
-        image_digests: record.image_digests.clone(),
-        secret_versions: record.secret_versions.clone(),
-        config_hash: record.config_hash.clone(),
-        kind: record.kind,
-        ..service_rollout(environment, manifest, desired, values, gate)?
+        image_digests: record.map(|record| record.image_digests.clone()).unwrap_or_default(),
+        secret_versions: record.map(|record| record.secret_versions.clone()).unwrap_or_default(),
+        config_hash: record.map(|record| record.config_hash.clone()).unwrap_or_default(),
+        kind: record.map_or(RecordKind::Deploy, |record| record.kind),
+        ..base
     })
 }
 

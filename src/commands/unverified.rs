@@ -169,26 +169,16 @@ pub async fn resolve(
                 .iter()
                 .find(|record| record.outcome == Outcome::Succeeded && record.task_definition != orphaned)
                 .map(|record| record.task_definition.clone());
-            let unrecorded = DeployRecord {
-                id: String::new(),
-                service: service.clone(),
-                kind: crate::history::RecordKind::Deploy,
-                started_at: String::new(),
-                finished_at: None,
-                operator: String::new(),
-                git_commit: None,
-                task_definition: running.clone(),
-                image_digests: Vec::new(),
-                secret_versions: Default::default(),
-                config_hash: String::new(),
-                outcome: Outcome::InProgress,
-                reason: None,
-                deployment_id: None,
-                run: None,
-            };
-            let record = unverified.records.first().unwrap_or(&unrecorded);
-            let rollout =
-                super::rollouts::adopted_rollout(session, &plan.values, service, record, deployment, previous, gate)?;
+            let rollout = super::rollouts::adopted_rollout(
+                session,
+                &plan.values,
+                service,
+                &running,
+                unverified.records.first(),
+                deployment,
+                previous,
+                gate,
+            )?;
             Ok(Resolution::Adopt(Box::new(rollout)))
         }
         (Some(running), _) => Ok(Resolution::Close(format!(
