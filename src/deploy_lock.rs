@@ -17,6 +17,31 @@
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+/// Where the lock is kept (a DynamoDB item in AWS), with atomic conditional writes. Its futures
+/// are `Send`: a background task renews the lock while the run works.
+pub trait LockStore {
+    /// Takes the environment's deploy lock with `lock` when it is free at `now` (seconds since
+    /// 1970): never taken, released, or expired. Atomic: of two runs, one gets it.
+    fn lock_acquire(
+        &self,
+        scope: &crate::history::HistoryScope,
+        lock: &DeployLock,
+        now: u64,
+    ) -> impl std::future::Future<Output = Result<LockAttempt, crate::cloud::CloudError>> + Send;
+    /// Replaces the holding with `lock`'s token by `lock` (renewed or released); false when that
+    /// holding is no longer there (released, or expired and taken over).
+    fn lock_rewrite(
+        &self,
+        scope: &crate::history::HistoryScope,
+        lock: &DeployLock,
+    ) -> impl std::future::Future<Output = Result<bool, crate::cloud::CloudError>> + Send;
+    /// The environment's lock as stored (held, released or expired), `None` if never taken.
+    fn lock_read(
+        &self,
+        scope: &crate::history::HistoryScope,
+    ) -> impl std::future::Future<Output = Result<Option<DeployLock>, crate::cloud::CloudError>> + Send;
+}
+
 /// Version of the JSON shape of `lock status|acquire|release --output json`.
 pub const LOCK_SCHEMA_VERSION: u32 = 1;
 

@@ -12,6 +12,13 @@ use crate::plan::values::Values;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// What planning needs from AWS: one read of everything a scope names, normalised into the
+/// desired shapes, with owners and the values of references. Reads only.
+#[allow(async_fn_in_trait)]
+pub trait EnvironmentReader {
+    async fn read(&self, scope: &scope::ReadScope) -> Result<ActualState, crate::cloud::CloudError>;
+}
+
 /// Who owns a resource, by its `ecsdeploy:*` tags.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

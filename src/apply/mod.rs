@@ -1,4 +1,4 @@
-//! Apply: carries out a plan through the [`Cloud`] seam, in dependency order, services in
+//! Apply: carries out a plan through the [`ResourceWriter`] seam, in dependency order, services in
 //! parallel with a bound, and nothing that is not in the plan.
 //!
 //! Order: shared resources (in address order), then each service's chain (log group, roles, task
@@ -6,8 +6,9 @@
 //! then deletions in reverse address order. References are resolved just before each step from
 //! the values known so far (read by plan, or made known by earlier steps).
 
-use crate::cloud::{Cloud, CloudError};
+use crate::cloud::CloudError;
 use crate::plan::address::Address;
+use crate::plan::resources::Payload;
 use crate::plan::values::{Values, unresolved};
 use crate::plan::{Action, Plan, ResourceChange};
 use futures_util::StreamExt;
@@ -15,6 +16,24 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// What apply needs from AWS: create, update or delete one addressed resource. Each call must be
+/// idempotent (the SDK may repeat a request AWS already carried out).
+#[allow(async_fn_in_trait)]
+pub trait ResourceWriter {
+    /// Creates the resource; returns the values it made known (its ARN, ID, ...).
+    async fn create(&self, address: &Address, payload: &Payload) -> Result<Values, CloudError>;
+    /// Changes the existing resource `id` (whose content was `before`) to `payload`.
+    async fn update(
+        &self,
+        address: &Address,
+        id: &str,
+        payload: &Payload,
+        before: &serde_json::Value,
+    ) -> Result<Values, CloudError>;
+    /// Deletes the resource `id` (whose content was `before`).
+    async fn delete(&self, address: &Address, id: &str, before: &serde_json::Value) -> Result<(), CloudError>;
+}
 
 /// How many services' chains run at once: enough to overlap AWS latency, few enough to stay
 /// clear of API throttling.
@@ -56,7 +75,7 @@ pub enum ApplyEvent {
 }
 
 /// Carries out `plan`, starting from the references plan resolved; `report` sees progress.
-pub async fn apply<C: Cloud>(
+pub async fn apply<C: ResourceWriter>(
     cloud: &C,
     plan: &Plan,
     parallelism: usize,
@@ -123,7 +142,7 @@ struct Run<'a, C> {
     report: &'a (dyn Fn(ApplyEvent) + Sync),
 }
 
-impl<C: Cloud> Run<'_, C> {
+impl<C: ResourceWriter> Run<'_, C> {
     async fn in_sequence(&self, changes: &[&ResourceChange]) {
         for change in changes {
             if !self.step(change).await {

@@ -7,9 +7,10 @@
 //! The registry password goes to the CLI's stdin, never its arguments. A tree with uncommitted
 //! changes gets a distinct tag and a warning; prod refuses it unless `--allow-dirty`.
 
+use super::session::Cloud;
+use crate::http_check::HttpCheck;
 use super::CommandError;
 use super::session::Session;
-use crate::cloud::Cloud;
 use crate::cloud::secret_info::SecretValue;
 use crate::exit_status::ExitStatus;
 use crate::manifest::{Build, Image};
@@ -64,8 +65,8 @@ struct Job {
 
 /// Builds and pushes the images of the environment's services that have a `build` section
 /// (only `only`, when given). Returns each service with its tag and digest.
-pub async fn build_and_push(
-    session: &Session,
+pub async fn build_and_push<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     only: &[String],
     allow_dirty: bool,
     printer: &Printer,
@@ -132,7 +133,7 @@ pub async fn build_and_push(
 
 /// The jobs for the environment's services with a build section, one per repository; named
 /// services must exist, be enabled and have one.
-fn jobs(session: &Session, only: &[String]) -> Result<Vec<Job>, CommandError> {
+fn jobs<C: Cloud, H: HttpCheck>(session: &Session<C, H>, only: &[String]) -> Result<Vec<Job>, CommandError> {
     let environment = super::environment(&session.checked, &session.environment)?;
     for name in only {
         let known =

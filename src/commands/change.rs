@@ -3,6 +3,8 @@
 //! On a terminal the plan is shown and the operator types `yes`; without a terminal `--yes` is
 //! required, so that a script never changes an environment by accident.
 
+use super::session::Cloud;
+use crate::http_check::HttpCheck;
 use super::CommandError;
 use super::session::{Session, print_plan};
 use crate::apply::{self, ApplyEvent};
@@ -113,14 +115,14 @@ struct Work {
 /// Plans again when another run may have changed the environment since the plan was read, and
 /// finds, under the lock, the rollouts no live run will finish.
 #[allow(clippy::too_many_arguments)]
-async fn under_lock(
-    session: &mut Session,
+async fn under_lock<C: Cloud, H: HttpCheck>(
+    session: &mut Session<C, H>,
     goal: Goal,
     gates: bool,
     plan: crate::plan::Plan,
     actual: crate::actual::ActualState,
     read_at: u128,
-    lock: &super::lock::HeldLock,
+    lock: &super::lock::HeldLock<C>,
     printer: &Printer,
 ) -> Result<(crate::plan::Plan, crate::actual::ActualState, Vec<super::unverified::Unverified>), CommandError> {
     // A run that held the lock after this plan was read may have changed the environment. Its
@@ -159,14 +161,14 @@ const CLOCK_MARGIN_MILLIS: u128 = 10 * 60 * 1000;
 /// stopped run left unverified): all under the lock. The `extra` locks (shared resources, other
 /// environments) are held through the apply and released before the gate.
 #[allow(clippy::too_many_arguments)]
-async fn apply_and_gate(
-    session: &mut Session,
+async fn apply_and_gate<C: Cloud, H: HttpCheck>(
+    session: &mut Session<C, H>,
     args: &ChangeArgs,
     goal: Goal,
     up: Option<&UpArgs>,
     work: Work,
-    lock: &super::lock::HeldLock,
-    extra: &mut Vec<super::lock::HeldLock>,
+    lock: &super::lock::HeldLock<C>,
+    extra: &mut Vec<super::lock::HeldLock<C>>,
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
     let Work { plan, actual, unverified } = work;
@@ -236,8 +238,8 @@ async fn apply_and_gate(
 
 /// Decides about each unverified rollout: the ones this run will gate (with their records), the
 /// others recorded as abandoned at once.
-async fn settle_unverified(
-    session: &Session,
+async fn settle_unverified<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     plan: &crate::plan::Plan,
     actual: &crate::actual::ActualState,
     unverified: &[super::unverified::Unverified],
@@ -255,9 +257,9 @@ async fn settle_unverified(
 }
 
 /// The JSON document (plan and steps) or, in text, the no-change line; `--stats` either way.
-fn finish(
+fn finish<C: Cloud, H: HttpCheck>(
     printer: &Printer,
-    session: &Session,
+    session: &Session<C, H>,
     args: &ChangeArgs,
     plan: &crate::plan::Plan,
     outcome: Option<&apply::ApplyOutcome>,

@@ -74,14 +74,13 @@ pub async fn run(global: &GlobalOptions, args: &DoctorArgs, printer: &Printer) -
 /// with egress from the private subnets, secrets, images, certificate, zone), from the same read
 /// `plan` makes. Reads only.
 async fn prerequisites(
-    cloud: &AwsCloud,
+    cloud: &impl crate::actual::EnvironmentReader,
     checked: &crate::checked::CheckedManifest,
     name: &str,
     region: &str,
     account_id: &str,
 ) -> Check {
-    use crate::cloud::Cloud;
-    let Some(environment) = checked.manifest.environment(name) else {
+        let Some(environment) = checked.manifest.environment(name) else {
         return Check::failed("prerequisites", name, "no such environment", Vec::new());
     };
     let context = crate::desired::Context::new(region, Some(account_id.to_string()));

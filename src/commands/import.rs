@@ -7,10 +7,11 @@
 //! An entry that cannot reproduce the service exactly is refused unless
 //! `--accept-differences`; the entry is written and the tags added under the deploy lock.
 
+use super::session::Cloud;
+use crate::http_check::HttpCheck;
 use super::session::Session;
 use super::{CommandError, environment};
 use crate::cli::{GlobalOptions, ImportArgs};
-use crate::cloud::Cloud;
 use crate::exit_status::ExitStatus;
 use crate::import::adopt::adopt_all;
 use crate::import::adoption::{adopted_state, adoptions};
@@ -102,8 +103,8 @@ pub async fn run(global: &GlobalOptions, args: &ImportArgs, printer: &Printer) -
 }
 
 /// The service as it runs now, and the entry that reproduces it.
-async fn read_and_map(
-    session: &Session,
+async fn read_and_map<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     request: &ImportRequest,
     args: &ImportArgs,
 ) -> Result<(crate::import::ImportSource, ImportedEntry), CommandError> {
@@ -125,8 +126,8 @@ async fn read_and_map(
 
 /// The tags to add, and the plan that would follow for the service once they are on:
 /// `session` plans with the manifest that includes the entry.
-async fn preview(
-    session: &Session,
+async fn preview<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     entry: &ImportedEntry,
     source: &crate::import::ImportSource,
 ) -> Result<(Vec<Adoption>, Vec<ResourceChange>), CommandError> {
@@ -171,12 +172,12 @@ fn service_changes(plan: &Plan, name: &str) -> Vec<ResourceChange> {
 
 /// Writes the manifest files, then tags the resources, under the lock. All or nothing (see
 /// [`adopt_all`]): when a tag cannot be added, the files get their old text back too.
-async fn write_and_adopt(
-    session: &Session,
+async fn write_and_adopt<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     files: &ManifestFiles,
     source: &crate::import::ImportSource,
     adoptions: &[Adoption],
-    lock: &super::lock::HeldLock,
+    lock: &super::lock::HeldLock<C>,
     printer: &Printer,
 ) -> Result<(), CommandError> {
     lock.ensure_held()?;
@@ -212,7 +213,7 @@ struct ManifestFiles {
 }
 
 impl ManifestFiles {
-    fn with_entry(session: &Session, entry: &ImportedEntry) -> Result<Self, CommandError> {
+    fn with_entry<C: Cloud, H: HttpCheck>(session: &Session<C, H>, entry: &ImportedEntry) -> Result<Self, CommandError> {
         let sources = &session.checked.sources;
         let mut services = None;
         let mut environment = None;

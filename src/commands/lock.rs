@@ -5,8 +5,9 @@
 use super::CommandError;
 use super::session::Session;
 use crate::cli::{GlobalOptions, LockArgs, LockCommand, LockWaitArgs};
-use crate::cloud::Cloud;
-use crate::cloud::aws::AwsCloud;
+use super::session::Cloud;
+use crate::deploy_lock::LockStore;
+use crate::http_check::HttpCheck;
 use crate::deploy_lock::{DEFAULT_MANUAL_TTL, DEFAULT_TTL, DeployLock, LockAttempt, LockRequest, now_epoch};
 use crate::exit_status::ExitStatus;
 use crate::history::HistoryScope;
@@ -99,8 +100,12 @@ async fn release_by_hand(
 /// the gate, or a second Ctrl-C) releases them instead of leaving them to expire.
 static HELD: Mutex<Vec<Registered>> = Mutex::new(Vec::new());
 
-/// What releasing a held lock needs: the client, where it lives, and its current holding.
-type Registered = (AwsCloud, HistoryScope, Arc<Mutex<DeployLock>>);
+/// What releasing a held lock needs: its current holding, and the release itself (a rewrite as
+/// released through the store it was taken in; true when the store accepted it).
+type Registered = (Arc<Mutex<DeployLock>>, Box<dyn Fn(DeployLock) -> ReleaseFuture + Send>);
+
+/// A release in flight.
+type ReleaseFuture = std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>>;
 
 /// How long stopping at once waits for the release.
 const EXIT_RELEASE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -109,10 +114,10 @@ const EXIT_RELEASE_TIMEOUT: Duration = Duration::from_secs(3);
 /// in flight is left to ECS, but the next run need not wait for the lock to expire.
 pub async fn release_at_exit(printer: &Printer) {
     let held = HELD.lock().map(|mut held| std::mem::take(&mut *held)).unwrap_or_default();
-    for (cloud, scope, current) in held {
+    for (current, release) in held {
         let Ok(lock) = current.lock().map(|lock| lock.clone()) else { continue };
-        match tokio::time::timeout(EXIT_RELEASE_TIMEOUT, cloud.lock_rewrite(&scope, &lock.released())).await {
-            Ok(Ok(true)) => printer.info(&format!("released the deploy lock of {}", lock.environment)),
+        match tokio::time::timeout(EXIT_RELEASE_TIMEOUT, release(lock.released())).await {
+            Ok(true) => printer.info(&format!("released the deploy lock of {}", lock.environment)),
             _ => printer.warning(&format!(
                 "could not release the deploy lock of {}; it expires at {}",
                 lock.environment, lock.expires_at
@@ -122,8 +127,8 @@ pub async fn release_at_exit(printer: &Printer) {
 }
 
 /// A deploy lock this run holds, renewed in the background until [`HeldLock::release`].
-pub struct HeldLock {
-    cloud: AwsCloud,
+pub struct HeldLock<C> {
+    cloud: C,
     scope: HistoryScope,
     current: Arc<Mutex<DeployLock>>,
     lost: Arc<AtomicBool>,
@@ -145,7 +150,7 @@ pub enum Previous {
     Unknown,
 }
 
-impl HeldLock {
+impl<C: LockStore> HeldLock<C> {
     /// Fails when this run no longer holds the lock: it expired (a laptop that slept through its
     /// renewals) or another run took it over. Called before each phase that changes AWS, so a
     /// run that lost its lock changes nothing more.
@@ -179,7 +184,7 @@ impl HeldLock {
     pub async fn release(self, printer: &Printer) {
         self.renewer.abort();
         if let Ok(mut held) = HELD.lock() {
-            held.retain(|(_, _, current)| !Arc::ptr_eq(current, &self.current));
+            held.retain(|(current, _)| !Arc::ptr_eq(current, &self.current));
         }
         let current = self.current.lock().map(|lock| lock.clone());
         let Ok(current) = current else { return };
@@ -196,12 +201,12 @@ impl HeldLock {
 }
 
 /// Takes the environment's lock for `command` (waiting up to `--lock-wait`), and keeps it renewed.
-pub async fn hold(
-    session: &Session,
+pub async fn hold<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     command: &str,
     wait: &LockWaitArgs,
     printer: &Printer,
-) -> Result<HeldLock, CommandError> {
+) -> Result<HeldLock<C>, CommandError> {
     let wait = lock_wait(wait)?;
     hold_in(session, &session.history_scope(), command, wait, printer).await
 }
@@ -216,13 +221,13 @@ pub fn lock_wait(wait: &LockWaitArgs) -> Result<Option<Duration>, CommandError> 
 
 /// Takes the lock of `scope` (an environment's, or the shared resources') for `command`, waiting
 /// up to `wait`, and keeps it renewed.
-pub async fn hold_in(
-    session: &Session,
+pub async fn hold_in<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     scope: &HistoryScope,
     command: &str,
     wait: Option<Duration>,
     printer: &Printer,
-) -> Result<HeldLock, CommandError> {
+) -> Result<HeldLock<C>, CommandError> {
     // No message: the holding names the command; the command line may carry what others need
     // not see (a URL with credentials).
     let mut request = request(session, command, None, DEFAULT_TTL);
@@ -232,12 +237,17 @@ pub async fn hold_in(
     let lost = Arc::new(AtomicBool::new(false));
     let renewer = tokio::spawn(renew(session.cloud.clone(), scope.clone(), current.clone(), lost.clone()));
     if let Ok(mut held) = HELD.lock() {
-        held.push((session.cloud.clone(), scope.clone(), current.clone()));
+        let (cloud, scope) = (session.cloud.clone(), scope.clone());
+        let release = move |released: DeployLock| -> ReleaseFuture {
+            let (cloud, scope) = (cloud.clone(), scope.clone());
+            Box::pin(async move { matches!(cloud.lock_rewrite(&scope, &released).await, Ok(true)) })
+        };
+        held.push((current.clone(), Box::new(release)));
     }
     Ok(HeldLock { cloud: session.cloud.clone(), scope: scope.clone(), current, lost, renewer, previous })
 }
 
-fn request(session: &Session, command: &str, message: Option<String>, ttl: Duration) -> LockRequest {
+fn request<C: Cloud, H: HttpCheck>(session: &Session<C, H>, command: &str, message: Option<String>, ttl: Duration) -> LockRequest {
     let deployer = super::deployer::deployer(&session.identity_arn, &session.checked_dir());
     LockRequest {
         environment: session.environment.clone(),
@@ -252,7 +262,7 @@ fn request(session: &Session, command: &str, message: Option<String>, ttl: Durat
 /// Takes the lock: one attempt, or attempts every second until `wait` is over; the holding it
 /// replaced (released or expired), if known. Another run's live holding is
 /// [`CommandError::Locked`].
-pub async fn take<C: Cloud>(
+pub async fn take<C: LockStore>(
     cloud: &C,
     scope: &HistoryScope,
     request: &LockRequest,
@@ -300,7 +310,7 @@ pub async fn take<C: Cloud>(
 }
 
 /// Renews the holding every third of its time to live; stops when it is lost.
-async fn renew(cloud: AwsCloud, scope: HistoryScope, current: Arc<Mutex<DeployLock>>, lost: Arc<AtomicBool>) {
+async fn renew<C: LockStore>(cloud: C, scope: HistoryScope, current: Arc<Mutex<DeployLock>>, lost: Arc<AtomicBool>) {
     let every = DEFAULT_TTL / 3;
     let mut wait = every;
     loop {

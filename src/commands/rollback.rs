@@ -6,11 +6,12 @@
 //! which may be the broken one or gone. A rollback that fails its own gate is not rolled back
 //! again (there is no better place to go automatically): it exits 4 and says what to do.
 
+use super::session::Cloud;
+use crate::http_check::HttpCheck;
 use super::CommandError;
 use super::rollouts::{self, RunnerParts};
 use super::session::Session;
 use crate::cli::{GlobalOptions, RollbackArgs};
-use crate::cloud::Cloud;
 use crate::exit_status::ExitStatus;
 use crate::history::{self, DeployRecord, Outcome};
 use crate::output::{Printer, history_view, rollout_view};
@@ -41,10 +42,10 @@ pub async fn run(global: &GlobalOptions, args: &RollbackArgs, printer: &Printer)
     result
 }
 
-async fn roll_back(
-    session: &Session,
+async fn roll_back<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     args: &RollbackArgs,
-    lock: &super::lock::HeldLock,
+    lock: &super::lock::HeldLock<C>,
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
     // Only the live state: a manifest that cannot be planned must not block the way back.
@@ -136,7 +137,7 @@ async fn roll_back(
 }
 
 /// The services named on the command line (each must be in the environment), or all of them.
-pub fn selected_services(session: &Session, named: &[String]) -> Result<Vec<String>, CommandError> {
+pub fn selected_services<C: Cloud, H: HttpCheck>(session: &Session<C, H>, named: &[String]) -> Result<Vec<String>, CommandError> {
     let known: Vec<String> = session.desired.services.iter().map(|service| service.name.clone()).collect();
     if named.is_empty() {
         return Ok(known);
@@ -154,8 +155,8 @@ pub fn selected_services(session: &Session, named: &[String]) -> Result<Vec<Stri
 
 /// The record to go back to: `--to ID` (which must have passed its gate and still be
 /// registered), or the newest good deploy from before the running revision was deployed.
-async fn choose(
-    session: &Session,
+async fn choose<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     records: &[DeployRecord],
     current: &str,
     to: Option<&str>,

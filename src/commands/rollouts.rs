@@ -1,16 +1,16 @@
 //! After `up` applied a plan: the rollouts it started, gated in parallel, rolled back on
 //! failure, with progress on stderr and one result per service.
 
+use super::session::Cloud;
+use crate::http_check::HttpCheck;
 use super::CommandError;
 use super::session::Session;
 use crate::apply::ApplyOutcome;
 use crate::cli::GateArgs;
-use crate::cloud::aws::AwsCloud;
 use crate::desired::task_definition::{SecretIdentity, container_images};
 use crate::desired::{DesiredService, Reference};
 use crate::exit_status::ExitStatus;
 use crate::history::{self, DeployRecord, HistoryScope, RecordKind};
-use crate::http_check::HyperHttpCheck;
 use crate::manifest::units::parse_duration_millis;
 use crate::manifest::{Environment, Service, path_rewrite};
 use crate::output::{Printer, rollout_view};
@@ -23,8 +23,8 @@ use std::time::Duration;
 
 /// The rollouts `outcome` started: services whose ECS service was created or got a new PRIMARY
 /// deployment (a settings- or tag-only change starts none and is not gated).
-pub fn started_rollouts(
-    session: &Session,
+pub fn started_rollouts<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     plan: &Plan,
     outcome: &ApplyOutcome,
     gate: &GateArgs,
@@ -57,8 +57,8 @@ pub fn started_rollouts(
 
 /// The rollout that puts `service` back on `record`'s task definition (a rollback, gated like
 /// a deploy).
-pub fn rollback_rollout(
-    session: &Session,
+pub fn rollback_rollout<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     values: &Values,
     service: &str,
     record: &DeployRecord,
@@ -78,8 +78,8 @@ pub fn rollback_rollout(
 /// which a run that stopped started (its record is `record`, if it wrote one) and nobody judged; `previous` is the last revision
 /// that passed a gate (where ECS's circuit breaker would go).
 #[allow(clippy::too_many_arguments)]
-pub fn adopted_rollout(
-    session: &Session,
+pub fn adopted_rollout<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     values: &Values,
     service: &str,
     task_definition: &str,
@@ -103,8 +103,8 @@ pub fn adopted_rollout(
 }
 
 /// The environment, and `service`'s manifest entry and desired state in it.
-fn service_of<'a>(
-    session: &'a Session,
+fn service_of<'a, C: Cloud, H: HttpCheck>(
+    session: &'a Session<C, H>,
     service: &str,
 ) -> Result<(&'a Environment, &'a Service, &'a DesiredService), CommandError> {
     let environment = session
@@ -297,9 +297,8 @@ fn show(duration: Duration) -> String {
 
 /// Before `up` changes a service: the history must be readable, or a failed rollout would have
 /// nowhere known to go back to. (A missing table is fine: the first record creates it.)
-pub async fn check_history_reachable(session: &Session, plan: &Plan) -> Result<(), CommandError> {
-    use crate::cloud::Cloud;
-    let changes_a_service = plan.changes.iter().find(|change| {
+pub async fn check_history_reachable<C: Cloud, H: HttpCheck>(session: &Session<C, H>, plan: &Plan) -> Result<(), CommandError> {
+        let changes_a_service = plan.changes.iter().find(|change| {
         change.address.part() == Some(ServicePart::EcsService)
             && matches!(change.action, Action::Create | Action::Update)
     });
@@ -320,16 +319,17 @@ pub struct FailurePolicy {
     pub apply_failed: bool,
 }
 
-/// What a [`Runner`] borrows, made once per command.
-pub struct RunnerParts {
-    http: HyperHttpCheck,
+/// What a [`Runner`] borrows besides the session, made once per command.
+pub struct RunnerParts<'s, H> {
+    http: &'s H,
     history: HistoryScope,
     deployer: Deployer,
 }
 
-impl RunnerParts {
-    pub fn new(session: &Session) -> Result<Self, CommandError> {
-        let http = HyperHttpCheck::new(Duration::from_secs(5)).ok_or_else(|| {
+impl<'s, H: HttpCheck> RunnerParts<'s, H> {
+    /// Fails when the session has no HTTP check (the system's TLS certificates are unreadable).
+    pub fn new<C: Cloud>(session: &'s Session<C, H>) -> Result<Self, CommandError> {
+        let http = session.http.as_ref().ok_or_else(|| {
             CommandError::usage("cannot read the system's TLS certificates for the HTTP check", Vec::new())
         })?;
         let mut deployer = super::deployer::deployer(&session.identity_arn, &session.checked_dir());
@@ -341,14 +341,14 @@ impl RunnerParts {
         &self.history
     }
 
-    pub fn runner<'a>(
+    pub fn runner<'a, C: Cloud>(
         &'a self,
-        session: &'a Session,
+        session: &'a Session<C, H>,
         report: &'a (dyn Fn(RolloutEvent) + Sync),
-    ) -> Runner<'a, AwsCloud, HyperHttpCheck> {
+    ) -> Runner<'a, C, H> {
         Runner {
             cloud: &session.cloud,
-            http: &self.http,
+            http: self.http,
             history: &self.history,
             deployer: &self.deployer,
             report,
@@ -359,8 +359,8 @@ impl RunnerParts {
 
 /// Gates every rollout (in parallel, bounded), rolling back failures as `policy` says. Returns
 /// each outcome. Ctrl-C ends the waits (and, unless `--no-rollback`, rolls back).
-pub async fn run_rollouts(
-    session: &Session,
+pub async fn run_rollouts<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     rollouts: &[Rollout],
     policy: FailurePolicy,
     parallelism: usize,

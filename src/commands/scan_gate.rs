@@ -3,9 +3,10 @@
 //! stop the deploy with the list, unless `--allow-vulnerable`; so does an image with no
 //! usable scan (nothing is known about it).
 
+use super::session::Cloud;
+use crate::http_check::HttpCheck;
 use super::CommandError;
 use super::session::Session;
-use crate::cloud::Cloud;
 use crate::cloud::image_scan::{ImageScan, ScanStatus, blocking};
 use crate::desired::task_definition::container_images;
 use crate::output::Printer;
@@ -19,8 +20,8 @@ const SCAN_POLL: Duration = Duration::from_secs(3);
 /// At most this many findings are named per image.
 const SHOWN_PER_IMAGE: usize = 10;
 
-pub async fn check(
-    session: &Session,
+pub async fn check<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     plan: &Plan,
     allow_vulnerable: bool,
     printer: &Printer,
@@ -66,7 +67,7 @@ pub async fn check(
 }
 
 /// The images of the task definition revisions this plan registers (digest-pinned).
-fn deployed_images(session: &Session, plan: &Plan) -> Vec<String> {
+fn deployed_images<C: Cloud, H: HttpCheck>(session: &Session<C, H>, plan: &Plan) -> Vec<String> {
     let mut images = Vec::new();
     for change in &plan.changes {
         if change.address.part() != Some(ServicePart::TaskDefinition) || change.action != Action::Create {
@@ -92,8 +93,8 @@ fn ecr_image(image: &str) -> Option<(String, String, String)> {
 }
 
 /// The scan, waiting a bounded time while it is still running.
-async fn settled_scan(
-    session: &Session,
+async fn settled_scan<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     repository: &str,
     digest: &str,
 ) -> Result<ImageScan, crate::cloud::CloudError> {

@@ -5,10 +5,12 @@
 //! (whose Debug is redacted) and sent to Secrets Manager; never printed, logged or stored.
 //! It changes only secrets ecsdeploy created (tagged for this project and environment).
 
+use crate::secret_store::SecretStore;
+use super::session::Cloud;
+use crate::http_check::HttpCheck;
 use super::CommandError;
 use super::session::Session;
 use crate::cli::{GlobalOptions, SecretsArgs, SecretsCommand};
-use crate::cloud::Cloud;
 use crate::cloud::secret_info::{SecretDetails, SecretValue};
 use crate::desired::tags::Tags;
 use crate::desired::task_definition::SecretIdentity;
@@ -43,7 +45,7 @@ pub async fn run(global: &GlobalOptions, args: &SecretsArgs, printer: &Printer) 
 
 /// Secret (name or ARN) -> `service: VARIABLE` users, from the desired state; a secret the
 /// manifest only sets rotation for is listed with no users.
-fn uses(session: &Session) -> BTreeMap<String, Vec<String>> {
+fn uses<C: Cloud, H: HttpCheck>(session: &Session<C, H>) -> BTreeMap<String, Vec<String>> {
     let mut uses: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for rotation in &session.desired.secret_rotations {
         uses.entry(rotation.secret_id.clone()).or_default();

@@ -6,19 +6,62 @@ use crate::actual::ActualState;
 use crate::actual::scope::ReadScope;
 use crate::checked::CheckedManifest;
 use crate::cli::GlobalOptions;
-use crate::cloud::Cloud;
 use crate::cloud::aws::AwsCloud;
+use crate::cloud::stats::ApiCalls;
 use crate::cloud::sdk_config::{self, AwsOptions};
 use crate::desired::{self, Context, DesiredEnvironment};
+use crate::http_check::{HttpCheck, HyperHttpCheck};
 use crate::output::{Printer, plan_view, stats_view};
 use crate::plan::{self, Goal, Plan};
 use std::time::{Duration, Instant};
 
-/// One run against one environment.
-pub struct Session {
+/// Everything a command may ask of AWS: the union of the seams the domain modules declare.
+/// [`AwsCloud`] is one; the tests' in-memory fake is another, so that whole commands run
+/// without AWS. `Clone + Send + Sync + 'static`: the deploy lock is renewed by a background task.
+pub trait Cloud:
+    crate::doctor::AccountAccess
+    + crate::actual::EnvironmentReader
+    + crate::apply::ResourceWriter
+    + crate::rollout::ServiceControl
+    + crate::history::HistoryStore
+    + crate::deploy_lock::LockStore
+    + crate::images::ImageRegistry
+    + crate::secret_store::SecretStore
+    + crate::import::ImportAccess
+    + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Cloud for T where
+    T: crate::doctor::AccountAccess
+        + crate::actual::EnvironmentReader
+        + crate::apply::ResourceWriter
+        + crate::rollout::ServiceControl
+        + crate::history::HistoryStore
+        + crate::deploy_lock::LockStore
+        + crate::images::ImageRegistry
+        + crate::secret_store::SecretStore
+        + crate::import::ImportAccess
+        + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// One run against one environment, over AWS (`C`) and the service's own HTTP check (`H`).
+pub struct Session<C = AwsCloud, H = HyperHttpCheck> {
     pub checked: CheckedManifest,
     pub environment: String,
-    pub cloud: AwsCloud,
+    pub cloud: C,
+    /// The gate's HTTP check; `None` when it cannot be made (the system's TLS certificates are
+    /// unreadable), which only a gate reports.
+    pub http: Option<H>,
+    /// The AWS calls made so far, for `--stats`.
+    pub calls: ApiCalls,
     pub account_id: String,
     /// The caller's ARN (the operator, in the history).
     pub identity_arn: String,
@@ -58,7 +101,31 @@ impl Session {
             )
         })?;
         let cloud = AwsCloud::new(&config);
-        let mut phases = vec![("load manifest and AWS configuration".to_string(), started.elapsed())];
+        let http = HyperHttpCheck::new(Duration::from_secs(5));
+        let calls = cloud.calls().clone();
+        let loaded = started.elapsed();
+        let mut session =
+            Session::connect(checked, environment_name, cloud, http, calls, region.to_string(), global).await?;
+        session.phases.insert(0, ("load manifest and AWS configuration".to_string(), loaded));
+        Ok(session)
+    }
+}
+
+impl<C: Cloud, H: HttpCheck> Session<C, H> {
+    /// Checks the account `cloud`'s credentials are for and builds the desired state: the part
+    /// of [`Session::open`] that does not depend on how AWS is reached.
+    pub async fn connect(
+        checked: CheckedManifest,
+        environment_name: &str,
+        cloud: C,
+        http: Option<H>,
+        calls: ApiCalls,
+        region: String,
+        global: &GlobalOptions,
+    ) -> Result<Session<C, H>, CommandError> {
+        environment(&checked, environment_name)?;
+        let project = &checked.manifest.project;
+        let mut phases = Vec::new();
         let started = Instant::now();
         let identity = cloud.caller_identity().await?;
         phases.push(("identity".into(), started.elapsed()));
@@ -86,6 +153,8 @@ impl Session {
             account_id: identity.account_id,
             identity_arn: identity.arn,
             cloud,
+            http,
+            calls,
             desired,
             scope,
             phases,
@@ -149,11 +218,11 @@ impl Session {
 
     /// `--stats` on stderr (text) or as a JSON value.
     pub fn stats_text(&self) -> String {
-        stats_view::text(&self.cloud.calls().counts(), &self.phases)
+        stats_view::text(&self.calls.counts(), &self.phases)
     }
 
     pub fn stats_json(&self) -> serde_json::Value {
-        stats_view::json(&self.cloud.calls().counts(), &self.phases)
+        stats_view::json(&self.calls.counts(), &self.phases)
     }
 }
 

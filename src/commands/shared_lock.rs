@@ -12,6 +12,8 @@
 //! Environment locks are always taken before the shared one, so two runs never wait on each
 //! other in a circle.
 
+use super::session::Cloud;
+use crate::http_check::HttpCheck;
 use super::CommandError;
 use super::lock::{HeldLock, hold_in, lock_wait};
 use super::session::Session;
@@ -42,15 +44,15 @@ pub fn deletes_shared(plan: &Plan) -> bool {
 /// The locks beyond the environment's that `plan` needs, taken; with the plan made again under
 /// them (and the state it was made from). No extra lock when the plan leaves shared resources
 /// alone.
-pub async fn hold_for(
-    session: &mut Session,
+pub async fn hold_for<C: Cloud, H: HttpCheck>(
+    session: &mut Session<C, H>,
     goal: Goal,
     plan: Plan,
     actual: ActualState,
     command: &str,
     wait: &LockWaitArgs,
     printer: &Printer,
-) -> Result<(Vec<HeldLock>, Plan, ActualState), CommandError> {
+) -> Result<(Vec<HeldLock<C>>, Plan, ActualState), CommandError> {
     if !changes_shared(&plan) {
         return Ok((Vec::new(), plan, actual));
     }
@@ -99,7 +101,7 @@ pub async fn hold_for(
 }
 
 /// Releases `locks` (newest first).
-pub async fn release_all(locks: Vec<HeldLock>, printer: &Printer) {
+pub async fn release_all<C: Cloud>(locks: Vec<HeldLock<C>>, printer: &Printer) {
     for lock in locks.into_iter().rev() {
         lock.release(printer).await;
     }

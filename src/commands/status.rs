@@ -2,10 +2,13 @@
 //! deploy from the history, and whether the live state drifted from the manifest (the planner's
 //! own diff, so "drift" means exactly what the next `up` would change).
 
+use crate::actual::EnvironmentReader;
+use crate::deploy_lock::LockStore;
+use crate::history::HistoryStore;
+use crate::rollout::ServiceControl;
 use super::CommandError;
 use super::session::Session;
 use crate::cli::{GlobalOptions, StatusArgs};
-use crate::cloud::Cloud;
 use crate::desired::Reference;
 use crate::exit_status::ExitStatus;
 use crate::history::DeployRecord;

@@ -12,11 +12,12 @@
 //! revision (rolled back to the last good revision when it fails, as the dead run would have),
 //! nothing when the service has moved on or this run deploys it again.
 
+use super::session::Cloud;
+use crate::http_check::HttpCheck;
 use super::CommandError;
 use super::session::Session;
 use crate::actual::ActualState;
 use crate::cli::GateArgs;
-use crate::cloud::Cloud;
 use crate::desired::Reference;
 use crate::history::{DeployRecord, Outcome};
 use crate::plan::address::{Address, ServicePart};
@@ -79,8 +80,8 @@ impl Unverified {
 /// The in-progress records of every service of the environment that are not this run's own
 /// (`own_token`: the lock token this run holds, if it holds one); for a service without any, the
 /// revision it runs (in `actual`) when its history has records but none of that revision passing.
-pub async fn find(
-    session: &Session,
+pub async fn find<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     actual: &ActualState,
     own_token: Option<&str>,
 ) -> Result<Vec<Unverified>, CommandError> {
@@ -141,8 +142,8 @@ pub enum Resolution {
 
 /// Decides, from the plan (what this run changes) and the state it read, what to do about
 /// `unverified`.
-pub async fn resolve(
-    session: &Session,
+pub async fn resolve<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
     plan: &Plan,
     actual: &ActualState,
     unverified: &Unverified,
@@ -190,7 +191,7 @@ pub async fn resolve(
 }
 
 /// Marks `unverified`'s records abandoned, saying why and what became of them.
-pub async fn abandon(session: &Session, unverified: &Unverified, what_now: &str) -> Result<(), CommandError> {
+pub async fn abandon<C: Cloud, H: HttpCheck>(session: &Session<C, H>, unverified: &Unverified, what_now: &str) -> Result<(), CommandError> {
     let scope = session.history_scope();
     let by = match &session.run {
         Some(run) => format!("pid {} on {}", run.pid, run.host),

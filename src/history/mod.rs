@@ -11,6 +11,29 @@ pub mod time;
 
 use serde::{Deserialize, Serialize};
 
+/// Where records are kept (a DynamoDB table in AWS). Writes are conditional, and a repeated
+/// write of the same record is accepted, so that a retried request never fails or doubles.
+#[allow(async_fn_in_trait)]
+pub trait HistoryStore {
+    /// Adds a record (fails rather than overwrite one with the same ID).
+    async fn history_append(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), crate::cloud::CloudError>;
+    /// Finishes a record that is still in progress.
+    async fn history_finish(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), crate::cloud::CloudError>;
+    /// A service's records, newest first.
+    async fn history_list(
+        &self,
+        scope: &HistoryScope,
+        service: &str,
+    ) -> Result<Vec<DeployRecord>, crate::cloud::CloudError>;
+    /// A service's newest `limit` records, newest first (one request).
+    async fn history_recent(
+        &self,
+        scope: &HistoryScope,
+        service: &str,
+        limit: usize,
+    ) -> Result<Vec<DeployRecord>, crate::cloud::CloudError>;
+}
+
 /// Version of the JSON shape of `history --output json`.
 pub const HISTORY_SCHEMA_VERSION: u32 = 1;
 

@@ -7,7 +7,8 @@
 
 use super::adoption::undoing;
 use super::source::{Adoption, ImportSource};
-use crate::cloud::{Cloud, CloudError};
+use super::ImportAccess;
+use crate::cloud::CloudError;
 
 /// Why adoption stopped, and the undoing that failed too (empty: everything was taken back).
 #[derive(Debug)]
@@ -18,7 +19,7 @@ pub struct AdoptFailure<E> {
 
 /// Tags each of `adoptions` in turn; `check` runs before each (is the deploy lock still held?)
 /// and `adopted` is told of each success.
-pub async fn adopt_all<C: Cloud, E: From<CloudError>>(
+pub async fn adopt_all<C: ImportAccess, E: From<CloudError>>(
     cloud: &C,
     source: &ImportSource,
     adoptions: &[Adoption],

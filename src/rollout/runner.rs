@@ -4,8 +4,9 @@
 use super::gate::{Failure, GateSettings, Verdict};
 use super::observation::Observation;
 use super::wait::{Progress, wait_for_rollout};
-use crate::cloud::{Cloud, CloudError};
-use crate::history::{self, DeployRecord, HistoryScope, Outcome, RecordKind};
+use super::ServiceControl;
+use crate::cloud::CloudError;
+use crate::history::{self, DeployRecord, HistoryScope, HistoryStore, Outcome, RecordKind};
 use crate::http_check::HttpCheck;
 use serde::Serialize;
 use std::future::Future;
@@ -96,7 +97,7 @@ pub struct Runner<'a, C, H> {
     pub now: &'a (dyn Fn() -> (String, u128) + Sync),
 }
 
-impl<C: Cloud, H: HttpCheck> Runner<'_, C, H> {
+impl<C: ServiceControl + HistoryStore, H: HttpCheck> Runner<'_, C, H> {
     /// Gates `rollout`; on failure (unless `roll_back` is false) returns the service to its last
     /// good revision and gates that. `interrupted` ends the first wait (Ctrl-C).
     pub async fn run(

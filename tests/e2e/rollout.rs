@@ -314,7 +314,7 @@ async fn rollback_goes_to_the_last_good_deploy_or_a_chosen_one() {
 
 #[tokio::test]
 async fn two_writers_never_overwrite_a_history_record() {
-    use ecsdeploy::cloud::Cloud;
+    use ecsdeploy::history::HistoryStore;
     use ecsdeploy::cloud::aws::AwsCloud;
     use ecsdeploy::cloud::sdk_config::{LoadedConfig, RegionSource};
     use ecsdeploy::history::{DeployRecord, HistoryScope, Outcome, RecordKind};

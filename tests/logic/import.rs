@@ -2,7 +2,7 @@
 //! (or the lock is lost), the tags added so far taken off again.
 
 use ecsdeploy::checked;
-use ecsdeploy::cloud::fake::FakeCloud;
+use crate::fake::FakeCloud;
 use ecsdeploy::cloud::{CloudError, CloudErrorKind};
 use ecsdeploy::desired::load_balancing::TargetGroupSettings;
 use ecsdeploy::desired::tags::Tags;

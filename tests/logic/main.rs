@@ -6,6 +6,9 @@
 
 mod apply;
 mod architecture;
+mod doctor;
+#[path = "../support/fake.rs"]
+mod fake;
 mod import;
 mod lock;
 mod manifest_never_panics;

@@ -2,7 +2,7 @@
 //! where a failed rollout goes back to (the last good revision, never "N-1" and never a
 //! deregistered one), a rollback that fails too, an interrupt, and `--no-rollback`.
 
-use ecsdeploy::cloud::fake::FakeCloud;
+use crate::fake::FakeCloud;
 use ecsdeploy::history::{DeployRecord, HistoryScope, Outcome, RecordKind};
 use ecsdeploy::http_check::HttpCheck;
 use ecsdeploy::rollout::runner::{Deployer, GateTimings, Rollout, RolloutEvent, Runner, ServiceOutcome};

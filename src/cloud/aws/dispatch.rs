@@ -1,30 +1,13 @@
-//! The [`Cloud`] trait for [`AwsCloud`]: each payload kind to the calls of its API family.
+//! [`ResourceWriter`] for [`AwsCloud`]: each payload kind to the calls of its API family.
 
 use super::AwsCloud;
-use crate::actual::ActualState;
-use crate::actual::scope::ReadScope;
-use crate::cloud::secret_info::{SecretDetails, SecretValue, SecretWritten};
-use crate::cloud::{Api, CallerIdentity, Cloud, CloudError, CloudErrorKind};
-use crate::desired::tags::Tags;
-use crate::history::{DeployRecord, HistoryScope};
+use crate::apply::ResourceWriter;
+use crate::cloud::{CloudError, CloudErrorKind};
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::Payload;
 use crate::plan::values::Values;
-use crate::rollout::{ServiceObservation, TargetView};
 
-impl Cloud for AwsCloud {
-    async fn caller_identity(&self) -> Result<CallerIdentity, CloudError> {
-        self.identity().await
-    }
-
-    async fn probe(&self, api: Api) -> Result<(), CloudError> {
-        self.probe_api(api).await
-    }
-
-    async fn read(&self, scope: &ReadScope) -> Result<ActualState, CloudError> {
-        self.read_environment(scope).await
-    }
-
+impl ResourceWriter for AwsCloud {
     async fn create(&self, _address: &Address, payload: &Payload) -> Result<Values, CloudError> {
         match payload {
             Payload::Cluster(cluster) => self.create_cluster(cluster).await,
@@ -121,115 +104,6 @@ impl Cloud for AwsCloud {
                 }
             },
         }
-    }
-
-    async fn observe_service(
-        &self,
-        cluster: &str,
-        service: &str,
-        target_group_arn: Option<&str>,
-    ) -> Result<(ServiceObservation, Vec<TargetView>), CloudError> {
-        self.observe(cluster, service, target_group_arn).await
-    }
-
-    async fn deploy_revision(&self, cluster: &str, service: &str, task_definition: &str) -> Result<String, CloudError> {
-        self.point_service_at(cluster, service, task_definition).await
-    }
-
-    async fn is_revision_active(&self, task_definition: &str) -> Result<bool, CloudError> {
-        self.revision_is_active(task_definition).await
-    }
-
-    async fn history_append(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError> {
-        self.append_record(scope, record).await
-    }
-
-    async fn history_finish(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError> {
-        self.finish_record(scope, record).await
-    }
-
-    async fn history_list(&self, scope: &HistoryScope, service: &str) -> Result<Vec<DeployRecord>, CloudError> {
-        self.list_records(scope, service, None).await
-    }
-
-    async fn history_recent(
-        &self,
-        scope: &HistoryScope,
-        service: &str,
-        limit: usize,
-    ) -> Result<Vec<DeployRecord>, CloudError> {
-        self.list_records(scope, service, Some(limit)).await
-    }
-
-    async fn lock_acquire(
-        &self,
-        scope: &HistoryScope,
-        lock: &crate::deploy_lock::DeployLock,
-        now: u64,
-    ) -> Result<crate::deploy_lock::LockAttempt, CloudError> {
-        self.acquire_lock(scope, lock, now).await
-    }
-
-    async fn lock_rewrite(
-        &self,
-        scope: &HistoryScope,
-        lock: &crate::deploy_lock::DeployLock,
-    ) -> Result<bool, CloudError> {
-        self.rewrite_lock(scope, lock).await
-    }
-
-    async fn lock_read(&self, scope: &HistoryScope) -> Result<Option<crate::deploy_lock::DeployLock>, CloudError> {
-        self.read_lock(scope).await
-    }
-
-    async fn image_tag_digest(&self, repository: &str, tag: &str) -> Result<Option<String>, CloudError> {
-        self.tag_digest(repository, tag).await
-    }
-
-    async fn registry_login(&self) -> Result<(String, SecretValue), CloudError> {
-        self.login().await
-    }
-
-    async fn image_scan(
-        &self,
-        repository: &str,
-        digest: &str,
-    ) -> Result<crate::cloud::image_scan::ImageScan, CloudError> {
-        self.scan_findings(repository, digest).await
-    }
-
-    async fn describe_secret(
-        &self,
-        id: &str,
-        project: &str,
-        environment: &str,
-    ) -> Result<Option<SecretDetails>, CloudError> {
-        self.secret_details(id, project, environment).await
-    }
-
-    async fn write_secret(
-        &self,
-        name: &str,
-        existing: Option<&SecretDetails>,
-        value: &SecretValue,
-        tags: &Tags,
-    ) -> Result<SecretWritten, CloudError> {
-        self.put_secret(name, existing, value, tags).await
-    }
-
-    async fn read_import_source(
-        &self,
-        request: &crate::import::ImportRequest,
-    ) -> Result<Option<crate::import::ImportSource>, CloudError> {
-        self.read_service_to_import(request).await
-    }
-
-    async fn adopt(&self, adoption: &crate::import::Adoption) -> Result<(), CloudError> {
-        self.adopt_resource(adoption).await
-    }
-
-    async fn unadopt(&self, adoption: &crate::import::Adoption, keys: &[String]) -> Result<(), CloudError> {
-        self.unadopt_resource(adoption, keys).await
     }
 }
 

@@ -28,6 +28,7 @@ mod route53;
 mod secret_admin;
 mod secret_rotation;
 mod secrets;
+mod seams;
 #[cfg(test)]
 pub(crate) mod test_support;
 
