@@ -71,7 +71,10 @@ impl Check {
 ///
 /// When the identity call shows that no call can succeed (no credentials, nothing listening, no
 /// answer), the other APIs are not probed: each would wait out the same retries and say the same.
-pub async fn diagnose<C: AccountAccess>(cloud: &C, expected_account: Option<&str>) -> (Option<CallerIdentity>, Vec<Check>) {
+pub async fn diagnose<C: AccountAccess>(
+    cloud: &C,
+    expected_account: Option<&str>,
+) -> (Option<CallerIdentity>, Vec<Check>) {
     let identity = cloud.caller_identity().await;
     let other_apis = Api::ALL.iter().filter(|api| **api != Api::Sts);
     let hopeless = identity.as_ref().err().filter(|error| {

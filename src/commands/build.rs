@@ -7,12 +7,12 @@
 //! The registry password goes to the CLI's stdin, never its arguments. A tree with uncommitted
 //! changes gets a distinct tag and a warning; prod refuses it unless `--allow-dirty`.
 
-use super::session::Cloud;
-use crate::http_check::HttpCheck;
 use super::CommandError;
+use super::session::Cloud;
 use super::session::Session;
 use crate::cloud::secret_info::SecretValue;
 use crate::exit_status::ExitStatus;
+use crate::http_check::HttpCheck;
 use crate::manifest::{Build, Image};
 use crate::output::Printer;
 use serde::Serialize;

@@ -3,13 +3,13 @@
 //! On a terminal the plan is shown and the operator types `yes`; without a terminal `--yes` is
 //! required, so that a script never changes an environment by accident.
 
-use super::session::Cloud;
-use crate::http_check::HttpCheck;
 use super::CommandError;
+use super::session::Cloud;
 use super::session::{Session, print_plan};
 use crate::apply::{self, ApplyEvent};
 use crate::cli::{ChangeArgs, GlobalOptions, UpArgs};
 use crate::exit_status::ExitStatus;
+use crate::http_check::HttpCheck;
 use crate::output::{Printer, plan_view};
 use crate::plan::Goal;
 use serde_json::json;
@@ -63,16 +63,29 @@ async fn run_with_gate(
         session.use_image_tags(&super::build::tags_of(&images));
         session.time("build and push", started);
     }
+    change(&mut session, args, goal, up, printer).await
+}
+
+/// Plans toward `goal`, and under the deploy lock applies the plan and (for `up`) gates every
+/// rollout it started and those stopped runs left unverified: the whole of `up`, `destroy`
+/// and `repositories` after the session is open, on any [`Cloud`].
+pub async fn change<C: Cloud, H: HttpCheck>(
+    session: &mut Session<C, H>,
+    args: &ChangeArgs,
+    goal: Goal,
+    up: Option<&UpArgs>,
+    printer: &Printer,
+) -> Result<ExitStatus, CommandError> {
     let (_, read_at) = crate::history::time::now();
     let (plan, actual) = session.plan(goal).await?;
     // Rollouts a stopped run left unverified make `up` take the lock even without changes: the
     // lock tells whether their run is alive (then this run is refused, exit 5, never green).
     let unverified = match up {
-        Some(_) => super::unverified::find(&session, &actual, None).await?,
+        Some(_) => super::unverified::find(session, &actual, None).await?,
         None => Vec::new(),
     };
     if !plan.has_changes() && unverified.is_empty() {
-        finish(printer, &session, args, &plan, None, &[]);
+        finish(printer, session, args, &plan, None, &[]);
         return Ok(ExitStatus::Success);
     }
     let command = match goal {
@@ -83,15 +96,15 @@ async fn run_with_gate(
     // A run that could not apply anyway (no --yes, no terminal) is told so before it waits for,
     // or is refused by, the lock.
     can_confirm(args, goal, &session.environment, printer)?;
-    let lock = super::lock::hold(&session, command, &args.lock, printer).await?;
+    let lock = super::lock::hold(session, command, &args.lock, printer).await?;
     session.run = Some(lock.run_ref());
-    let result = match under_lock(&mut session, goal, up.is_some(), plan, actual, read_at, &lock, printer).await {
+    let result = match under_lock(session, goal, up.is_some(), plan, actual, read_at, &lock, printer).await {
         Ok((plan, actual, unverified)) => {
-            match super::shared_lock::hold_for(&mut session, goal, plan, actual, command, &args.lock, printer).await {
+            match super::shared_lock::hold_for(session, goal, plan, actual, command, &args.lock, printer).await {
                 Ok((extra, plan, actual)) => {
                     let mut extra = extra;
                     let work = Work { plan, actual, unverified };
-                    let result = apply_and_gate(&mut session, args, goal, up, work, &lock, &mut extra, printer).await;
+                    let result = apply_and_gate(session, args, goal, up, work, &lock, &mut extra, printer).await;
                     super::shared_lock::release_all(extra, printer).await;
                     result
                 }

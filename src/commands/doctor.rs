@@ -80,7 +80,7 @@ async fn prerequisites(
     region: &str,
     account_id: &str,
 ) -> Check {
-        let Some(environment) = checked.manifest.environment(name) else {
+    let Some(environment) = checked.manifest.environment(name) else {
         return Check::failed("prerequisites", name, "no such environment", Vec::new());
     };
     let context = crate::desired::Context::new(region, Some(account_id.to_string()));

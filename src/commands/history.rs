@@ -1,12 +1,12 @@
 //! `ecsdeploy history`: the deploys of an environment's services, newest first, as every
 //! operator and CI see them (the history lives in AWS).
 
-use crate::history::HistoryStore;
 use super::CommandError;
 use super::session::Session;
 use crate::cli::{GlobalOptions, HistoryArgs};
 use crate::exit_status::ExitStatus;
 use crate::history::HISTORY_SCHEMA_VERSION;
+use crate::history::HistoryStore;
 use crate::output::{Printer, history_view};
 use serde_json::json;
 

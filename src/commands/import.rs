@@ -8,11 +8,11 @@
 //! `--accept-differences`; the entry is written and the tags added under the deploy lock.
 
 use super::session::Cloud;
-use crate::http_check::HttpCheck;
 use super::session::Session;
 use super::{CommandError, environment};
 use crate::cli::{GlobalOptions, ImportArgs};
 use crate::exit_status::ExitStatus;
+use crate::http_check::HttpCheck;
 use crate::import::adopt::adopt_all;
 use crate::import::adoption::{adopted_state, adoptions};
 use crate::import::toml_text::{appended, block};
@@ -213,7 +213,10 @@ struct ManifestFiles {
 }
 
 impl ManifestFiles {
-    fn with_entry<C: Cloud, H: HttpCheck>(session: &Session<C, H>, entry: &ImportedEntry) -> Result<Self, CommandError> {
+    fn with_entry<C: Cloud, H: HttpCheck>(
+        session: &Session<C, H>,
+        entry: &ImportedEntry,
+    ) -> Result<Self, CommandError> {
         let sources = &session.checked.sources;
         let mut services = None;
         let mut environment = None;

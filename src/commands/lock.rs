@@ -3,14 +3,14 @@
 //! everything they do is finished (see `crate::deploy_lock`).
 
 use super::CommandError;
+use super::session::Cloud;
 use super::session::Session;
 use crate::cli::{GlobalOptions, LockArgs, LockCommand, LockWaitArgs};
-use super::session::Cloud;
 use crate::deploy_lock::LockStore;
-use crate::http_check::HttpCheck;
 use crate::deploy_lock::{DEFAULT_MANUAL_TTL, DEFAULT_TTL, DeployLock, LockAttempt, LockRequest, now_epoch};
 use crate::exit_status::ExitStatus;
 use crate::history::HistoryScope;
+use crate::http_check::HttpCheck;
 use crate::output::{Printer, lock_view};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -247,7 +247,12 @@ pub async fn hold_in<C: Cloud, H: HttpCheck>(
     Ok(HeldLock { cloud: session.cloud.clone(), scope: scope.clone(), current, lost, renewer, previous })
 }
 
-fn request<C: Cloud, H: HttpCheck>(session: &Session<C, H>, command: &str, message: Option<String>, ttl: Duration) -> LockRequest {
+fn request<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
+    command: &str,
+    message: Option<String>,
+    ttl: Duration,
+) -> LockRequest {
     let deployer = super::deployer::deployer(&session.identity_arn, &session.checked_dir());
     LockRequest {
         environment: session.environment.clone(),

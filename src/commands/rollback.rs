@@ -6,14 +6,14 @@
 //! which may be the broken one or gone. A rollback that fails its own gate is not rolled back
 //! again (there is no better place to go automatically): it exits 4 and says what to do.
 
-use super::session::Cloud;
-use crate::http_check::HttpCheck;
 use super::CommandError;
 use super::rollouts::{self, RunnerParts};
+use super::session::Cloud;
 use super::session::Session;
 use crate::cli::{GlobalOptions, RollbackArgs};
 use crate::exit_status::ExitStatus;
 use crate::history::{self, DeployRecord, Outcome};
+use crate::http_check::HttpCheck;
 use crate::output::{Printer, history_view, rollout_view};
 use crate::plan::address::{Address, ServicePart};
 use crate::rollout::runner::{Rollout, RolloutEvent, ServiceOutcome};
@@ -137,7 +137,10 @@ async fn roll_back<C: Cloud, H: HttpCheck>(
 }
 
 /// The services named on the command line (each must be in the environment), or all of them.
-pub fn selected_services<C: Cloud, H: HttpCheck>(session: &Session<C, H>, named: &[String]) -> Result<Vec<String>, CommandError> {
+pub fn selected_services<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
+    named: &[String],
+) -> Result<Vec<String>, CommandError> {
     let known: Vec<String> = session.desired.services.iter().map(|service| service.name.clone()).collect();
     if named.is_empty() {
         return Ok(known);

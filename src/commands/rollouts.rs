@@ -1,9 +1,8 @@
 //! After `up` applied a plan: the rollouts it started, gated in parallel, rolled back on
 //! failure, with progress on stderr and one result per service.
 
-use super::session::Cloud;
-use crate::http_check::HttpCheck;
 use super::CommandError;
+use super::session::Cloud;
 use super::session::Session;
 use crate::apply::ApplyOutcome;
 use crate::cli::GateArgs;
@@ -11,6 +10,7 @@ use crate::desired::task_definition::{SecretIdentity, container_images};
 use crate::desired::{DesiredService, Reference};
 use crate::exit_status::ExitStatus;
 use crate::history::{self, DeployRecord, HistoryScope, RecordKind};
+use crate::http_check::HttpCheck;
 use crate::manifest::units::parse_duration_millis;
 use crate::manifest::{Environment, Service, path_rewrite};
 use crate::output::{Printer, rollout_view};
@@ -297,8 +297,11 @@ fn show(duration: Duration) -> String {
 
 /// Before `up` changes a service: the history must be readable, or a failed rollout would have
 /// nowhere known to go back to. (A missing table is fine: the first record creates it.)
-pub async fn check_history_reachable<C: Cloud, H: HttpCheck>(session: &Session<C, H>, plan: &Plan) -> Result<(), CommandError> {
-        let changes_a_service = plan.changes.iter().find(|change| {
+pub async fn check_history_reachable<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
+    plan: &Plan,
+) -> Result<(), CommandError> {
+    let changes_a_service = plan.changes.iter().find(|change| {
         change.address.part() == Some(ServicePart::EcsService)
             && matches!(change.action, Action::Create | Action::Update)
     });

@@ -3,12 +3,12 @@
 //! stop the deploy with the list, unless `--allow-vulnerable`; so does an image with no
 //! usable scan (nothing is known about it).
 
-use super::session::Cloud;
-use crate::http_check::HttpCheck;
 use super::CommandError;
+use super::session::Cloud;
 use super::session::Session;
 use crate::cloud::image_scan::{ImageScan, ScanStatus, blocking};
 use crate::desired::task_definition::container_images;
+use crate::http_check::HttpCheck;
 use crate::output::Printer;
 use crate::plan::address::ServicePart;
 use crate::plan::{Action, Plan};

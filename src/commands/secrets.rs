@@ -5,17 +5,17 @@
 //! (whose Debug is redacted) and sent to Secrets Manager; never printed, logged or stored.
 //! It changes only secrets ecsdeploy created (tagged for this project and environment).
 
-use crate::secret_store::SecretStore;
-use super::session::Cloud;
-use crate::http_check::HttpCheck;
 use super::CommandError;
+use super::session::Cloud;
 use super::session::Session;
 use crate::cli::{GlobalOptions, SecretsArgs, SecretsCommand};
 use crate::cloud::secret_info::{SecretDetails, SecretValue};
 use crate::desired::tags::Tags;
 use crate::desired::task_definition::SecretIdentity;
 use crate::exit_status::ExitStatus;
+use crate::http_check::HttpCheck;
 use crate::output::{Printer, secrets_view};
+use crate::secret_store::SecretStore;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read};

@@ -7,8 +7,8 @@ use crate::actual::scope::ReadScope;
 use crate::checked::CheckedManifest;
 use crate::cli::GlobalOptions;
 use crate::cloud::aws::AwsCloud;
-use crate::cloud::stats::ApiCalls;
 use crate::cloud::sdk_config::{self, AwsOptions};
+use crate::cloud::stats::ApiCalls;
 use crate::desired::{self, Context, DesiredEnvironment};
 use crate::http_check::{HttpCheck, HyperHttpCheck};
 use crate::output::{Printer, plan_view, stats_view};
@@ -105,7 +105,8 @@ impl Session {
         let calls = cloud.calls().clone();
         let loaded = started.elapsed();
         let mut session =
-            Session::connect(checked, environment_name, cloud, http, calls, region.to_string(), global).await?;
+            Session::connect(checked, environment_name, cloud, http, calls, region.to_string(), &global.manifest_dir)
+                .await?;
         session.phases.insert(0, ("load manifest and AWS configuration".to_string(), loaded));
         Ok(session)
     }
@@ -121,7 +122,7 @@ impl<C: Cloud, H: HttpCheck> Session<C, H> {
         http: Option<H>,
         calls: ApiCalls,
         region: String,
-        global: &GlobalOptions,
+        manifest_dir: &std::path::Path,
     ) -> Result<Session<C, H>, CommandError> {
         environment(&checked, environment_name)?;
         let project = &checked.manifest.project;
@@ -159,7 +160,7 @@ impl<C: Cloud, H: HttpCheck> Session<C, H> {
             scope,
             phases,
             checked,
-            manifest_dir: global.manifest_dir.clone(),
+            manifest_dir: manifest_dir.to_path_buf(),
             context,
             run: None,
         })

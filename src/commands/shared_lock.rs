@@ -12,14 +12,14 @@
 //! Environment locks are always taken before the shared one, so two runs never wait on each
 //! other in a circle.
 
-use super::session::Cloud;
-use crate::http_check::HttpCheck;
 use super::CommandError;
 use super::lock::{HeldLock, hold_in, lock_wait};
+use super::session::Cloud;
 use super::session::Session;
 use crate::actual::ActualState;
 use crate::cli::LockWaitArgs;
 use crate::history::SHARED_RESOURCES;
+use crate::http_check::HttpCheck;
 use crate::output::Printer;
 use crate::plan::{Action, Goal, Plan};
 use std::collections::BTreeSet;

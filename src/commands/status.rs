@@ -2,19 +2,19 @@
 //! deploy from the history, and whether the live state drifted from the manifest (the planner's
 //! own diff, so "drift" means exactly what the next `up` would change).
 
-use crate::actual::EnvironmentReader;
-use crate::deploy_lock::LockStore;
-use crate::history::HistoryStore;
-use crate::rollout::ServiceControl;
 use super::CommandError;
 use super::session::Session;
+use crate::actual::EnvironmentReader;
 use crate::cli::{GlobalOptions, StatusArgs};
+use crate::deploy_lock::LockStore;
 use crate::desired::Reference;
 use crate::exit_status::ExitStatus;
 use crate::history::DeployRecord;
+use crate::history::HistoryStore;
 use crate::output::{Printer, status_view};
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::{self, Action, Goal};
+use crate::rollout::ServiceControl;
 use futures_util::StreamExt;
 use serde::Serialize;
 use std::time::Instant;

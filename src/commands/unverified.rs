@@ -12,14 +12,14 @@
 //! revision (rolled back to the last good revision when it fails, as the dead run would have),
 //! nothing when the service has moved on or this run deploys it again.
 
-use super::session::Cloud;
-use crate::http_check::HttpCheck;
 use super::CommandError;
+use super::session::Cloud;
 use super::session::Session;
 use crate::actual::ActualState;
 use crate::cli::GateArgs;
 use crate::desired::Reference;
 use crate::history::{DeployRecord, Outcome};
+use crate::http_check::HttpCheck;
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::{Action, Plan};
 use crate::rollout::runner::Rollout;
@@ -191,7 +191,11 @@ pub async fn resolve<C: Cloud, H: HttpCheck>(
 }
 
 /// Marks `unverified`'s records abandoned, saying why and what became of them.
-pub async fn abandon<C: Cloud, H: HttpCheck>(session: &Session<C, H>, unverified: &Unverified, what_now: &str) -> Result<(), CommandError> {
+pub async fn abandon<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
+    unverified: &Unverified,
+    what_now: &str,
+) -> Result<(), CommandError> {
     let scope = session.history_scope();
     let by = match &session.run {
         Some(run) => format!("pid {} on {}", run.pid, run.host),

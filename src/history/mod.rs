@@ -16,9 +16,11 @@ use serde::{Deserialize, Serialize};
 #[allow(async_fn_in_trait)]
 pub trait HistoryStore {
     /// Adds a record (fails rather than overwrite one with the same ID).
-    async fn history_append(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), crate::cloud::CloudError>;
+    async fn history_append(&self, scope: &HistoryScope, record: &DeployRecord)
+    -> Result<(), crate::cloud::CloudError>;
     /// Finishes a record that is still in progress.
-    async fn history_finish(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), crate::cloud::CloudError>;
+    async fn history_finish(&self, scope: &HistoryScope, record: &DeployRecord)
+    -> Result<(), crate::cloud::CloudError>;
     /// A service's records, newest first.
     async fn history_list(
         &self,

@@ -5,9 +5,9 @@
 //! tag cannot be added, the tags this run added are taken off again, newest first, and the values
 //! it overwrote are put back.
 
+use super::ImportAccess;
 use super::adoption::undoing;
 use super::source::{Adoption, ImportSource};
-use super::ImportAccess;
 use crate::cloud::CloudError;
 
 /// Why adoption stopped, and the undoing that failed too (empty: everything was taken back).

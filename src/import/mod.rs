@@ -14,7 +14,10 @@ pub mod toml_text;
 pub trait ImportAccess {
     /// The running service `request` names and what belongs to it, whoever made it (`None`
     /// when the cluster has no such active service). Reads only.
-    async fn read_import_source(&self, request: &ImportRequest) -> Result<Option<ImportSource>, crate::cloud::CloudError>;
+    async fn read_import_source(
+        &self,
+        request: &ImportRequest,
+    ) -> Result<Option<ImportSource>, crate::cloud::CloudError>;
     /// Adds the adoption's tags to its resource (none are removed).
     async fn adopt(&self, adoption: &Adoption) -> Result<(), crate::cloud::CloudError>;
     /// Takes back an adoption: removes the tag `keys` it added.

@@ -1,10 +1,10 @@
 //! Gating the rollouts a run started, and rolling back the ones that fail: to the last good
 //! revision in the history (never "the previous revision number"), gated again.
 
+use super::ServiceControl;
 use super::gate::{Failure, GateSettings, Verdict};
 use super::observation::Observation;
 use super::wait::{Progress, wait_for_rollout};
-use super::ServiceControl;
 use crate::cloud::CloudError;
 use crate::history::{self, DeployRecord, HistoryScope, HistoryStore, Outcome, RecordKind};
 use crate::http_check::HttpCheck;

@@ -314,9 +314,9 @@ async fn rollback_goes_to_the_last_good_deploy_or_a_chosen_one() {
 
 #[tokio::test]
 async fn two_writers_never_overwrite_a_history_record() {
-    use ecsdeploy::history::HistoryStore;
     use ecsdeploy::cloud::aws::AwsCloud;
     use ecsdeploy::cloud::sdk_config::{LoadedConfig, RegionSource};
+    use ecsdeploy::history::HistoryStore;
     use ecsdeploy::history::{DeployRecord, HistoryScope, Outcome, RecordKind};
     let account = TestAccount::new();
     let config = account.sdk_config().await;

@@ -1,12 +1,12 @@
 //! Apply through the in-memory fake: it carries out exactly the plan, in dependency order, and
 //! after a failure starts nothing new.
 
+use crate::fake::FakeCloud;
 use ecsdeploy::actual::ActualState;
+use ecsdeploy::actual::EnvironmentReader;
 use ecsdeploy::actual::scope::ReadScope;
 use ecsdeploy::apply::{self, ApplyEvent};
 use ecsdeploy::checked;
-use crate::fake::FakeCloud;
-use ecsdeploy::actual::EnvironmentReader;
 use ecsdeploy::cloud::CloudErrorKind;
 use ecsdeploy::desired::{self, Context, DesiredEnvironment, Reference};
 use ecsdeploy::plan::address::{Address, ServicePart};

@@ -1,8 +1,8 @@
 //! `import`'s adoption over the fake: every resource tagged, or, when one tag cannot be added
 //! (or the lock is lost), the tags added so far taken off again.
 
-use ecsdeploy::checked;
 use crate::fake::FakeCloud;
+use ecsdeploy::checked;
 use ecsdeploy::cloud::{CloudError, CloudErrorKind};
 use ecsdeploy::desired::load_balancing::TargetGroupSettings;
 use ecsdeploy::desired::tags::Tags;

@@ -2,10 +2,10 @@
 //! one turns the run away naming the holder, `--lock-wait` takes it once it is released, and an
 //! expired holding is taken over (and reported as the previous holding).
 
-use ecsdeploy::deploy_lock::LockStore;
 use crate::fake::FakeCloud;
 use ecsdeploy::commands::CommandError;
 use ecsdeploy::commands::lock::{Previous, take};
+use ecsdeploy::deploy_lock::LockStore;
 use ecsdeploy::deploy_lock::{LockAttempt, LockRequest, now_epoch};
 use ecsdeploy::history::HistoryScope;
 use ecsdeploy::output::{ColorChoice, OutputFormat, Printer};

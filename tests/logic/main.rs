@@ -15,3 +15,4 @@ mod manifest_never_panics;
 mod plan;
 mod rollout_gate;
 mod rollout_runner;
+mod up;

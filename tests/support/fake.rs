@@ -82,9 +82,9 @@ pub struct FakeWorld {
     pub observations_after_deploy: Mutex<BTreeMap<String, Vec<Observed>>>,
     /// Task definitions that are no longer registered (for revisions the fake did not mint).
     pub inactive_revisions: Vec<String>,
-    /// Images whose tasks never become healthy: a deployment of a revision that runs one fails
+    /// Task definition revisions whose tasks never become healthy: a deployment of one fails
     /// (ECS's circuit breaker) and its targets are unhealthy.
-    pub broken_images: Mutex<BTreeSet<String>>,
+    pub broken_revisions: Mutex<BTreeSet<String>>,
     /// History records by partition, newest first.
     pub history: Mutex<BTreeMap<String, Vec<DeployRecord>>>,
     /// Services `read_import_source` finds, by name; `adopt` adds tags to them.
@@ -185,7 +185,8 @@ impl FakeWorld {
             _ => self.next_deployment(),
         };
         let desired_count = json["desiredCount"].as_i64().unwrap_or(1).max(1);
-        services.insert(name.clone(), FakeService { task_definition, deployment_id: deployment_id.clone(), desired_count });
+        services
+            .insert(name.clone(), FakeService { task_definition, deployment_id: deployment_id.clone(), desired_count });
         let mut values = Values::default();
         values.set(&Reference::DeploymentId { service: name }, deployment_id);
         values
@@ -216,9 +217,10 @@ impl FakeWorld {
         }
         let mut state = self.state.lock().expect("state");
         let id = match payload {
-            Payload::TaskDefinition(definition) => {
-                values.one(&Reference::TaskDefinitionArn { family: definition.family.clone() }).unwrap_or_default().to_string()
-            }
+            Payload::TaskDefinition(definition) => values
+                .one(&Reference::TaskDefinitionArn { family: definition.family.clone() })
+                .unwrap_or_default()
+                .to_string(),
             _ => format!("fake:{address}"),
         };
         state.resources.insert(address.clone(), ActualResource { id, json, owner: Owner::This });
@@ -269,25 +271,17 @@ impl FakeWorld {
                 CloudErrorKind::Service { code: "ServiceNotFoundException".into(), message: String::new() },
             ));
         };
-        let content = self.revisions.lock().expect("revisions").get(&running.task_definition).cloned();
-        let broken = self.broken_images.lock().expect("broken images").clone();
-        let images: Vec<String> = content
-            .map(|(json, _)| {
-                json["containerDefinitions"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|container| container["image"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let healthy = !images.iter().any(|image| broken.contains(image));
+        let healthy = !self.broken_revisions.lock().expect("broken revisions").contains(&running.task_definition);
         let view = DeploymentView {
             id: running.deployment_id.clone(),
             status: "PRIMARY".into(),
             task_definition: running.task_definition.clone(),
             rollout_state: if healthy { "COMPLETED" } else { "FAILED" }.into(),
-            rollout_state_reason: if healthy { String::new() } else { "ECS deployment circuit breaker: tasks failed to start.".into() },
+            rollout_state_reason: if healthy {
+                String::new()
+            } else {
+                "ECS deployment circuit breaker: tasks failed to start.".into()
+            },
             desired_count: running.desired_count,
             running_count: if healthy { running.desired_count } else { 0 },
             failed_tasks: if healthy { 0 } else { 3 },
@@ -442,7 +436,10 @@ impl ResourceWriter for FakeCloud {
                 return Err(refused("ecr:DeleteRepository", "ecsdeploy never deletes image repositories"));
             }
             Address::Service { part: ServicePart::PinnedImage, .. } => {
-                return Err(refused("ecr:BatchDeleteImage", "ecsdeploy never removes the tags that keep deployed images"));
+                return Err(refused(
+                    "ecr:BatchDeleteImage",
+                    "ecsdeploy never removes the tags that keep deployed images",
+                ));
             }
             Address::Service { part: ServicePart::TaskDefinition, .. } => {
                 if let Some((_, active)) = self.revisions.lock().map_err(|_| poisoned("delete"))?.get_mut(id) {
@@ -495,7 +492,13 @@ impl ServiceControl for FakeCloud {
         let mut services = self.services.lock().map_err(|_| poisoned("deploy"))?;
         match services.get_mut(service) {
             Some(running) => {
-                if !self.revisions.lock().map_err(|_| poisoned("deploy"))?.get(task_definition).is_some_and(|(_, active)| *active) {
+                if !self
+                    .revisions
+                    .lock()
+                    .map_err(|_| poisoned("deploy"))?
+                    .get(task_definition)
+                    .is_some_and(|(_, active)| *active)
+                {
                     return Err(CloudError::new(
                         "ecs:UpdateService",
                         format!("service {service}"),
@@ -588,19 +591,12 @@ impl HistoryStore for FakeCloud {
 }
 
 impl LockStore for FakeCloud {
-    async fn lock_acquire(
-        &self,
-        scope: &HistoryScope,
-        lock: &DeployLock,
-        now: u64,
-    ) -> Result<LockAttempt, CloudError> {
+    async fn lock_acquire(&self, scope: &HistoryScope, lock: &DeployLock, now: u64) -> Result<LockAttempt, CloudError> {
         let mut locks = self.locks.lock().map_err(|_| poisoned("locks"))?;
         let partition = scope.lock_partition();
         match locks.get(&partition) {
             // As in DynamoDB: a holding with this very token (a retried put) is taken again.
-            Some(holder) if holder.is_held(now) && holder.token != lock.token => {
-                Ok(LockAttempt::Held(holder.clone()))
-            }
+            Some(holder) if holder.is_held(now) && holder.token != lock.token => Ok(LockAttempt::Held(holder.clone())),
             previous => {
                 let previous = previous.cloned().map(Box::new);
                 locks.insert(partition, lock.clone());
@@ -609,11 +605,7 @@ impl LockStore for FakeCloud {
         }
     }
 
-    async fn lock_rewrite(
-        &self,
-        scope: &HistoryScope,
-        lock: &DeployLock,
-    ) -> Result<bool, CloudError> {
+    async fn lock_rewrite(&self, scope: &HistoryScope, lock: &DeployLock) -> Result<bool, CloudError> {
         let mut locks = self.locks.lock().map_err(|_| poisoned("locks"))?;
         let partition = scope.lock_partition();
         match locks.get(&partition) {
@@ -646,11 +638,7 @@ impl ImageRegistry for FakeCloud {
 
     async fn image_scan(&self, repository: &str, digest: &str) -> Result<ImageScan, CloudError> {
         self.record(format!("image scan {repository}@{digest}"));
-        Ok(ImageScan {
-            status: ScanStatus::Complete,
-            counts: Vec::new(),
-            findings: Vec::new(),
-        })
+        Ok(ImageScan { status: ScanStatus::Complete, counts: Vec::new(), findings: Vec::new() })
     }
 }
 
@@ -683,10 +671,7 @@ impl SecretStore for FakeCloud {
 }
 
 impl ImportAccess for FakeCloud {
-    async fn read_import_source(
-        &self,
-        request: &ImportRequest,
-    ) -> Result<Option<ImportSource>, CloudError> {
+    async fn read_import_source(&self, request: &ImportRequest) -> Result<Option<ImportSource>, CloudError> {
         self.record(format!("read import source {}", request.service));
         Ok(self.imports.lock().ok().and_then(|imports| imports.get(&request.service).cloned()))
     }

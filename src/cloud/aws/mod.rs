@@ -25,10 +25,10 @@ mod read;
 mod registry;
 mod rollout;
 mod route53;
+mod seams;
 mod secret_admin;
 mod secret_rotation;
 mod secrets;
-mod seams;
 #[cfg(test)]
 pub(crate) mod test_support;
 

@@ -74,20 +74,11 @@ impl HistoryStore for AwsCloud {
 }
 
 impl LockStore for AwsCloud {
-    async fn lock_acquire(
-        &self,
-        scope: &HistoryScope,
-        lock: &DeployLock,
-        now: u64,
-    ) -> Result<LockAttempt, CloudError> {
+    async fn lock_acquire(&self, scope: &HistoryScope, lock: &DeployLock, now: u64) -> Result<LockAttempt, CloudError> {
         self.acquire_lock(scope, lock, now).await
     }
 
-    async fn lock_rewrite(
-        &self,
-        scope: &HistoryScope,
-        lock: &DeployLock,
-    ) -> Result<bool, CloudError> {
+    async fn lock_rewrite(&self, scope: &HistoryScope, lock: &DeployLock) -> Result<bool, CloudError> {
         self.rewrite_lock(scope, lock).await
     }
 
@@ -136,10 +127,7 @@ impl SecretStore for AwsCloud {
 }
 
 impl ImportAccess for AwsCloud {
-    async fn read_import_source(
-        &self,
-        request: &ImportRequest,
-    ) -> Result<Option<ImportSource>, CloudError> {
+    async fn read_import_source(&self, request: &ImportRequest) -> Result<Option<ImportSource>, CloudError> {
         self.read_service_to_import(request).await
     }
 
