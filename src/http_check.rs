@@ -1,18 +1,14 @@
 //! The service's own HTTP check: a GET of its health path through the public URL (the ALB),
-//! judged by the gate. Behind a trait so that the gate's tests script the answers.
+//! judged by the gate. The gate declares the [`HttpCheck`] trait it asks through (so that its
+//! tests script the answers); this is the real one.
 
+pub use crate::rollout::HttpCheck;
 use crate::rollout::HttpResult;
 use http_body_util::Empty;
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use std::time::Duration;
-
-/// Makes one HTTP check request.
-#[allow(async_fn_in_trait)]
-pub trait HttpCheck {
-    async fn get(&self, url: &str) -> HttpResult;
-}
 
 /// The real check: HTTP or HTTPS (system roots), one request, a short timeout, no redirects
 /// followed (a redirect is an answer like any other, judged by the matcher).

@@ -24,5 +24,6 @@ pub mod interrupt;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod resource;
 pub mod rollout;
 pub mod secret_store;

@@ -7,8 +7,8 @@
 pub mod egress;
 pub mod scope;
 
-use crate::plan::address::Address;
-use crate::plan::values::Values;
+use crate::resource::address::Address;
+use crate::resource::values::Values;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

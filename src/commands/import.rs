@@ -193,7 +193,10 @@ async fn write_and_adopt<C: Cloud, H: HttpCheck>(
     let restored = files.write(true);
     if !failure.not_undone.is_empty() || restored.is_err() {
         let not_undone: Vec<String> = failure.not_undone.iter().map(ToString::to_string).collect();
-        printer.warning(&import_view::undo_failed_text(&not_undone, restored.err().as_ref()));
+        printer.warning(&import_view::undo_failed_text(
+            &not_undone,
+            restored.err().as_ref().map(|error| error as &dyn std::fmt::Display),
+        ));
     } else if !printer.is_json() {
         printer.info("the tags added were taken off and the manifest files restored: nothing changed");
     }

@@ -9,30 +9,19 @@ use super::CommandError;
 use super::session::Cloud;
 use super::session::Session;
 use crate::cli::{GlobalOptions, SecretsArgs, SecretsCommand};
-use crate::cloud::secret_info::{SecretDetails, SecretValue};
+use crate::cloud::secret_info::SecretValue;
 use crate::desired::tags::Tags;
 use crate::desired::task_definition::SecretIdentity;
 use crate::exit_status::ExitStatus;
 use crate::http_check::HttpCheck;
+use crate::output::secrets_view::SecretUse;
 use crate::output::{Printer, secrets_view};
 use crate::secret_store::SecretStore;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read};
 
 /// Version of the JSON shapes of `secrets list` and `secrets set`.
 pub const SECRETS_SCHEMA_VERSION: u32 = 1;
-
-/// One secret the environment uses, and by whom.
-#[derive(Debug, Clone, Serialize)]
-pub struct SecretUse {
-    /// The full name (or ARN) in Secrets Manager.
-    pub secret: String,
-    /// `service: VARIABLE` for each container variable it feeds.
-    pub used_by: Vec<String>,
-    /// `None`: the secret does not exist.
-    pub details: Option<SecretDetails>,
-}
 
 pub async fn run(global: &GlobalOptions, args: &SecretsArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
     match &args.command {

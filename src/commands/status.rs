@@ -11,12 +11,12 @@ use crate::desired::Reference;
 use crate::exit_status::ExitStatus;
 use crate::history::DeployRecord;
 use crate::history::HistoryStore;
+use crate::output::status_view::{ServiceStatus, TargetCounts};
 use crate::output::{Printer, status_view};
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::{self, Action, Goal};
 use crate::rollout::ServiceControl;
 use futures_util::StreamExt;
-use serde::Serialize;
 use std::time::Instant;
 
 /// Version of the JSON shape of `status --output json`.
@@ -41,37 +41,6 @@ fn unverified(record: &DeployRecord, lock: Option<&crate::deploy_lock::DeployLoc
         "the rollout of {} by {by} was never verified: that run stopped before its gate finished (the next `up` gates it)",
         crate::output::history_view::revision(&record.task_definition)
     ))
-}
-
-/// One service as `status` reports it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ServiceStatus {
-    pub service: String,
-    pub ecs_service: String,
-    /// Whether the ECS service exists.
-    pub deployed: bool,
-    pub running: i64,
-    pub desired: i64,
-    pub task_definition: Option<String>,
-    pub images: Vec<String>,
-    /// The PRIMARY deployment's rollout state (`COMPLETED`, `IN_PROGRESS`, `FAILED`).
-    pub rollout_state: Option<String>,
-    pub deployments: usize,
-    pub targets: TargetCounts,
-    pub last_deploy: Option<DeployRecord>,
-    /// When the last deploy is still in progress but no live run holds the lock it was written
-    /// under: its run stopped, and nobody verified the rollout (the next `up` settles it).
-    pub unverified: Option<String>,
-    /// What the next `up` would change for this service (`task-definition update`, ...).
-    pub drift: Vec<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct TargetCounts {
-    pub healthy: usize,
-    pub total: usize,
-    /// Each target that is not healthy: `10.0.10.7:8080 unhealthy (Target.FailedHealthChecks)`.
-    pub not_healthy: Vec<String>,
 }
 
 pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {

@@ -70,7 +70,7 @@ pub fn adopted_line(adoption: &Adoption) -> String {
 }
 
 /// Undoing a failed import did not fully work: what a person must clean up.
-pub fn undo_failed_text(untagged: &[String], restore: Option<&crate::commands::CommandError>) -> String {
+pub fn undo_failed_text(untagged: &[String], restore: Option<&dyn std::fmt::Display>) -> String {
     let mut out = String::from("the import failed and could not be fully undone:");
     for error in untagged {
         out.push_str(&format!("\n  tags ecsdeploy added stay: {error}"));

@@ -1,7 +1,18 @@
 //! `ecsdeploy secrets` as text. Only metadata ever reaches here.
 
-use crate::cloud::secret_info::SecretWritten;
-use crate::commands::secrets::SecretUse;
+use crate::cloud::secret_info::{SecretDetails, SecretWritten};
+use serde::Serialize;
+
+/// One secret the environment uses, and by whom.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretUse {
+    /// The full name (or ARN) in Secrets Manager.
+    pub secret: String,
+    /// `service: VARIABLE` for each container variable it feeds.
+    pub used_by: Vec<String>,
+    /// `None`: the secret does not exist.
+    pub details: Option<SecretDetails>,
+}
 
 pub fn list_text(secrets: &[SecretUse]) -> String {
     if secrets.is_empty() {

@@ -1,7 +1,39 @@
 //! `ecsdeploy status` as text: a block per service.
 
 use super::history_view;
-use crate::commands::status::ServiceStatus;
+use crate::history::DeployRecord;
+use serde::Serialize;
+
+/// One service as `status` reports it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceStatus {
+    pub service: String,
+    pub ecs_service: String,
+    /// Whether the ECS service exists.
+    pub deployed: bool,
+    pub running: i64,
+    pub desired: i64,
+    pub task_definition: Option<String>,
+    pub images: Vec<String>,
+    /// The PRIMARY deployment's rollout state (`COMPLETED`, `IN_PROGRESS`, `FAILED`).
+    pub rollout_state: Option<String>,
+    pub deployments: usize,
+    pub targets: TargetCounts,
+    pub last_deploy: Option<DeployRecord>,
+    /// When the last deploy is still in progress but no live run holds the lock it was written
+    /// under: its run stopped, and nobody verified the rollout (the next `up` settles it).
+    pub unverified: Option<String>,
+    /// What the next `up` would change for this service (`task-definition update`, ...).
+    pub drift: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TargetCounts {
+    pub healthy: usize,
+    pub total: usize,
+    /// Each target that is not healthy: `10.0.10.7:8080 unhealthy (Target.FailedHealthChecks)`.
+    pub not_healthy: Vec<String>,
+}
 
 pub fn text(
     environment: &str,

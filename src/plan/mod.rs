@@ -2,10 +2,11 @@
 //! closed set of actions per resource. Pure and synchronous: no AWS call, no clock. Apply reads
 //! only the plan.
 
-pub mod address;
 pub mod diff;
 pub mod resources;
-pub mod values;
+
+/// Re-exported from the leaf [`crate::resource`], where `actual` finds them too.
+pub use crate::resource::{address, values};
 
 use crate::actual::{ActualState, Missing, Owner};
 use crate::desired::DesiredEnvironment;

@@ -10,6 +10,12 @@ pub mod wait;
 pub use gate::{Failure, GateSettings, Stage, Verdict};
 pub use observation::{DeploymentView, HttpResult, Observation, ServiceEvent, ServiceObservation, TargetView};
 
+/// How the gate asks the service itself: one GET of its health URL.
+#[allow(async_fn_in_trait)]
+pub trait HttpCheck {
+    async fn get(&self, url: &str) -> HttpResult;
+}
+
 /// What the gate needs from AWS: one look at a service, pointing it at a revision (a rollback),
 /// and whether a revision can still be deployed.
 #[allow(async_fn_in_trait)]

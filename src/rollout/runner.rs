@@ -1,13 +1,13 @@
 //! Gating the rollouts a run started, and rolling back the ones that fail: to the last good
 //! revision in the history (never "the previous revision number"), gated again.
 
+use super::HttpCheck;
 use super::ServiceControl;
 use super::gate::{Failure, GateSettings, Verdict};
 use super::observation::Observation;
 use super::wait::{Progress, wait_for_rollout};
 use crate::cloud::CloudError;
 use crate::history::{self, DeployRecord, HistoryScope, HistoryStore, Outcome, RecordKind};
-use crate::http_check::HttpCheck;
 use serde::Serialize;
 use std::future::Future;
 use std::time::Duration;
