@@ -3,6 +3,18 @@
 use crate::cloud::CloudError;
 use crate::cloud::image_scan::ImageScan;
 use crate::cloud::secret_info::SecretValue;
+use serde::Serialize;
+
+/// One service's image after `build`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuiltImage {
+    pub service: String,
+    pub repository: String,
+    pub tag: String,
+    pub digest: String,
+    /// False when ECR already had the tag (nothing was built or pushed).
+    pub built: bool,
+}
 
 /// What `build` and the scan gate need from the registry (ECR in AWS).
 #[allow(async_fn_in_trait)]

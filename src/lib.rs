@@ -26,4 +26,5 @@ pub mod output;
 pub mod plan;
 pub mod resource;
 pub mod rollout;
+pub mod run;
 pub mod secret_store;

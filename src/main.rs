@@ -26,7 +26,7 @@ fn main() -> ExitCode {
         tokio::select! {
             status = ecsdeploy::commands::run(&cli, &printer) => exit_code(status),
             code = stopped(&printer) => {
-                ecsdeploy::commands::lock::release_at_exit(&printer).await;
+                ecsdeploy::run::lock::release_at_exit(&printer).await;
                 ExitCode::from(code)
             }
         }

@@ -14,7 +14,7 @@ use crate::plan::{Action, Plan, ResourceChange};
 use futures_util::StreamExt;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// What apply needs from AWS: create, update or delete one addressed resource. Each call must be
@@ -46,11 +46,19 @@ pub struct StepResult {
     pub action: Action,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// What to do about the error (the permission to grant, ...), for the text view.
+    /// The AWS error the step failed with, typed: its hints (the permission to grant, ...)
+    /// and its operation reach the user.
     #[serde(skip)]
-    pub hints: Vec<String>,
+    pub cloud_error: Option<CloudError>,
     #[serde(skip)]
     pub elapsed: Duration,
+}
+
+impl StepResult {
+    /// What to do about the step's error (the permission to grant, ...).
+    pub fn hints(&self) -> Vec<String> {
+        self.cloud_error.as_ref().map(CloudError::hints).unwrap_or_default()
+    }
 }
 
 /// The outcome of an apply: the steps done (in the order they finished) and the values known at
@@ -112,9 +120,11 @@ pub async fn apply<C: ResourceWriter>(
     run.chains(group_by_service(service_deletions), parallelism).await;
     run.in_sequence(&group_deletions).await;
     run.in_sequence(&shared_deletions).await;
+    // A step that panicked poisons the lock but leaves what the others recorded: keep it, so
+    // that a failed apply never looks clean.
     ApplyOutcome {
-        steps: run.steps.into_inner().unwrap_or_default(),
-        values: run.values.into_inner().unwrap_or_default(),
+        steps: run.steps.into_inner().unwrap_or_else(PoisonError::into_inner),
+        values: run.values.into_inner().unwrap_or_else(PoisonError::into_inner),
     }
 }
 
@@ -169,36 +179,36 @@ impl<C: ResourceWriter> Run<'_, C> {
             address: change.address.clone(),
             action: change.action,
             error: result.as_ref().err().map(ToString::to_string),
-            hints: match &result {
-                Err(ApplyError::Cloud(error)) => error.hints(),
-                _ => Vec::new(),
+            cloud_error: match &result {
+                Err(ApplyError::Cloud(error)) => Some(error.clone()),
+                _ => None,
             },
             elapsed: started.elapsed(),
         };
         match result {
             Ok(values) => {
-                if let Ok(mut known) = self.values.lock() {
-                    known.extend(values);
-                    // A new target group or ALB makes their CloudWatch names known too.
-                    known.derive_request_count_labels();
-                }
+                let mut known = self.values.lock().unwrap_or_else(PoisonError::into_inner);
+                known.extend(values);
+                // A new target group or ALB makes their CloudWatch names known too.
+                known.derive_request_count_labels();
             }
-            Err(_) => {
-                if let Ok(mut failed) = self.failed.lock() {
-                    *failed = true;
-                }
-            }
+            Err(_) => *self.failed.lock().unwrap_or_else(PoisonError::into_inner) = true,
         }
         (self.report)(ApplyEvent::Finished(step.clone()));
         let ok = step.error.is_none();
-        if let Ok(mut steps) = self.steps.lock() {
-            steps.push(step);
-        }
+        self.steps.lock().unwrap_or_else(PoisonError::into_inner).push(step);
         ok
     }
 
     async fn execute(&self, change: &ResourceChange) -> Result<Values, ApplyError> {
-        let id = change.id.as_deref().unwrap_or_default();
+        let needs_id = matches!(change.action, Action::Update | Action::Delete | Action::Replace);
+        let id = match change.id.as_deref() {
+            Some(id) => id,
+            None if needs_id => {
+                return Err(ApplyError::Internal(format!("{} has no ID to {:?}", change.address, change.action)));
+            }
+            None => "",
+        };
         let before = change.before.clone().unwrap_or(serde_json::Value::Null);
         if change.action == Action::Delete {
             self.cloud.delete(&change.address, id, &before).await?;
@@ -208,8 +218,7 @@ impl<C: ResourceWriter> Run<'_, C> {
             .payload
             .as_ref()
             .ok_or_else(|| ApplyError::Internal(format!("{} has no payload", change.address)))?;
-        let json =
-            self.values.lock().map(|values| values.resolve(&payload.to_json())).unwrap_or(serde_json::Value::Null);
+        let json = self.values.lock().unwrap_or_else(PoisonError::into_inner).resolve(&payload.to_json());
         let missing = unresolved(&json);
         if !missing.is_empty() {
             return Err(ApplyError::Internal(format!("{}: {} still unknown", change.address, missing.join(", "))));

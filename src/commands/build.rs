@@ -7,32 +7,22 @@
 //! The registry password goes to the CLI's stdin, never its arguments. A tree with uncommitted
 //! changes gets a distinct tag and a warning; prod refuses it unless `--allow-dirty`.
 
-use super::CommandError;
-use super::session::Cloud;
-use super::session::Session;
+use super::{CommandError, StopKind};
 use crate::cloud::secret_info::SecretValue;
 use crate::exit_status::ExitStatus;
 use crate::http_check::HttpCheck;
 use crate::manifest::{Build, Image};
 use crate::output::Printer;
-use serde::Serialize;
+use crate::run::session::Cloud;
+use crate::run::session::Session;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Version of the JSON shape of `build --output json`.
-pub const BUILD_SCHEMA_VERSION: u32 = 1;
+pub use crate::output::build_view::BUILD_SCHEMA_VERSION;
 
-/// One service's image after `build`.
-#[derive(Debug, Clone, Serialize)]
-pub struct BuiltImage {
-    pub service: String,
-    pub repository: String,
-    pub tag: String,
-    pub digest: String,
-    /// False when ECR already had the tag (nothing was built or pushed).
-    pub built: bool,
-}
+pub use crate::images::BuiltImage;
 
 pub async fn run(
     global: &crate::cli::GlobalOptions,
@@ -42,13 +32,14 @@ pub async fn run(
     let session = Session::open(global, &args.env, printer).await?;
     let images = build_and_push(&session, &args.service, args.allow_dirty, printer).await?;
     if printer.is_json() {
-        printer.json(
-            &serde_json::json!({"schema_version": BUILD_SCHEMA_VERSION, "environment": args.env, "images": images}),
-        );
+        printer.document(&crate::output::build_view::BuildDocument {
+            schema_version: BUILD_SCHEMA_VERSION,
+            environment: &args.env,
+            images: &images,
+        });
     } else {
-        for image in &images {
-            let what = if image.built { "built and pushed" } else { "already in ECR, not rebuilt" };
-            printer.data(&format!("{}: {}:{} {what} ({})", image.service, image.repository, image.tag, image.digest));
+        if !images.is_empty() {
+            printer.data(&crate::output::build_view::text(&images));
         }
     }
     Ok(ExitStatus::Success)
@@ -82,7 +73,7 @@ pub async fn build_and_push<C: Cloud, H: HttpCheck>(
     for job in &jobs {
         let digest = session.cloud.image_tag_digest(&job.repository, &tag).await.map_err(|error| {
             let hint = format!("create the repositories first: ecsdeploy repositories --env {}", session.environment);
-            CommandError::usage(error.to_string(), vec![hint])
+            CommandError::CloudWithHints { error: Box::new(error), hints: vec![hint] }
         })?;
         match digest {
             Some(digest) => {
@@ -124,7 +115,11 @@ pub async fn build_and_push<C: Cloud, H: HttpCheck>(
         run_cli(&session.manifest_dir, &[cli_of(&job.build).to_string()], &["push".to_string(), reference], None)
             .map_err(|why| build_failed(&job.services, &why, "pushing failed; images pushed before it stay in ECR"))?;
         let digest = session.cloud.image_tag_digest(&job.repository, &tag).await?.ok_or_else(|| {
-            CommandError::usage(format!("pushed {}:{tag}, but ECR does not have it", job.repository), Vec::new())
+            CommandError::stopped(
+                StopKind::Build,
+                format!("pushed {}:{tag}, but ECR does not have it", job.repository),
+                Vec::new(),
+            )
         })?;
         images.extend(built(job, &tag, &digest, true));
     }
@@ -210,7 +205,8 @@ pub fn tags_of(images: &[BuiltImage]) -> BTreeMap<String, String> {
 }
 
 fn build_failed(services: &[String], why: &str, consequence: &str) -> CommandError {
-    CommandError::usage(
+    CommandError::stopped(
+        StopKind::Build,
         format!("{}: {why}: {consequence}", services.join(", ")),
         vec!["the CLI's own output is above; the CLI is [services.<name>.build].command (default docker)".into()],
     )
@@ -254,9 +250,10 @@ fn image_tag(
     allow_dirty: bool,
     printer: &Printer,
 ) -> Result<String, CommandError> {
-    let git = |args: &[&str]| super::git::git(directory, args).ok();
+    let git = |args: &[&str]| crate::run::git::git(directory, args).ok();
     let commit = git(&["rev-parse", "HEAD"]).filter(|commit| commit.len() >= 12).ok_or_else(|| {
-        CommandError::usage(
+        CommandError::stopped(
+            StopKind::Git,
             format!(
                 "images are tagged with the git commit, and {} is not in a git repository with a commit",
                 directory.display()
@@ -273,7 +270,8 @@ fn image_tag(
         return Ok(short.to_string());
     }
     if environment == "prod" && !allow_dirty {
-        return Err(CommandError::usage(
+        return Err(CommandError::stopped(
+            StopKind::Refused,
             "refusing to build for prod from a tree with uncommitted changes: what runs in prod must be a commit",
             vec!["commit (or stash) the changes, or pass --allow-dirty".into()],
         ));

@@ -3,27 +3,26 @@
 //! On a terminal the plan is shown and the operator types `yes`; without a terminal `--yes` is
 //! required, so that a script never changes an environment by accident.
 
-use super::CommandError;
-use super::session::Cloud;
-use super::session::{Session, print_plan};
+use super::{CommandError, StopKind};
 use crate::apply::{self, ApplyEvent};
 use crate::cli::{ChangeArgs, GlobalOptions, UpArgs};
 use crate::exit_status::ExitStatus;
 use crate::http_check::HttpCheck;
 use crate::output::{Printer, plan_view};
 use crate::plan::Goal;
-use serde_json::json;
+use crate::run::session::Cloud;
+use crate::run::session::{Session, print_plan};
 use std::io::{BufRead, IsTerminal};
 use std::time::Instant;
 
 /// `up`: converge the environment, then gate every rollout the run started.
 pub async fn up(global: &GlobalOptions, args: &UpArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
-    super::rollouts::check_gate_flags(&args.gate)?;
+    crate::run::rollouts::check_gate_flags(&args.gate)?;
     let Some(git_ref) = &args.git_ref else {
         let env = args.env.as_deref().unwrap_or_default();
         return run_with_gate(global, env, &args.change, Goal::Converge, Some(args), printer).await;
     };
-    let Some(checkout) = super::git_ref::checkout(global, git_ref, args.commit.as_deref(), printer)? else {
+    let Some(checkout) = crate::run::git_ref::checkout(global, git_ref, args.commit.as_deref(), printer)? else {
         return Ok(ExitStatus::Success);
     };
     if let Some(env) = args.env.as_deref().filter(|env| *env != checkout.environment) {
@@ -81,7 +80,7 @@ pub async fn change<C: Cloud, H: HttpCheck>(
     // Rollouts a stopped run left unverified make `up` take the lock even without changes: the
     // lock tells whether their run is alive (then this run is refused, exit 5, never green).
     let unverified = match up {
-        Some(_) => super::unverified::find(session, &actual, None).await?,
+        Some(_) => crate::run::unverified::find(session, &actual, None).await?,
         None => Vec::new(),
     };
     if !plan.has_changes() && unverified.is_empty() {
@@ -96,16 +95,16 @@ pub async fn change<C: Cloud, H: HttpCheck>(
     // A run that could not apply anyway (no --yes, no terminal) is told so before it waits for,
     // or is refused by, the lock.
     can_confirm(args, goal, &session.environment, printer)?;
-    let lock = super::lock::hold(session, command, &args.lock, printer).await?;
+    let lock = crate::run::lock::hold(session, command, &args.lock, printer).await?;
     session.run = Some(lock.run_ref());
     let result = match under_lock(session, goal, up.is_some(), plan, actual, read_at, &lock, printer).await {
         Ok((plan, actual, unverified)) => {
-            match super::shared_lock::hold_for(session, goal, plan, actual, command, &args.lock, printer).await {
+            match crate::run::shared_lock::hold_for(session, goal, plan, actual, command, &args.lock, printer).await {
                 Ok((extra, plan, actual)) => {
                     let mut extra = extra;
                     let work = Work { plan, actual, unverified };
                     let result = apply_and_gate(session, args, goal, up, work, &lock, &mut extra, printer).await;
-                    super::shared_lock::release_all(extra, printer).await;
+                    crate::run::shared_lock::release_all(extra, printer).await;
                     result
                 }
                 Err(error) => Err(error),
@@ -122,7 +121,7 @@ pub async fn change<C: Cloud, H: HttpCheck>(
 struct Work {
     plan: crate::plan::Plan,
     actual: crate::actual::ActualState,
-    unverified: Vec<super::unverified::Unverified>,
+    unverified: Vec<crate::run::unverified::Unverified>,
 }
 
 /// Plans again when another run may have changed the environment since the plan was read, and
@@ -135,17 +134,17 @@ async fn under_lock<C: Cloud, H: HttpCheck>(
     plan: crate::plan::Plan,
     actual: crate::actual::ActualState,
     read_at: u128,
-    lock: &super::lock::HeldLock<C>,
+    lock: &crate::run::lock::HeldLock<C>,
     printer: &Printer,
-) -> Result<(crate::plan::Plan, crate::actual::ActualState, Vec<super::unverified::Unverified>), CommandError> {
+) -> Result<(crate::plan::Plan, crate::actual::ActualState, Vec<crate::run::unverified::Unverified>), CommandError> {
     // A run that held the lock after this plan was read may have changed the environment. Its
     // release time comes from its own clock: any holding that ended less than the clock margin
     // before this read counts, so a skewed clock costs at most a second read, never a stale plan.
     let replan_because = match &lock.previous {
-        super::lock::Previous::Holding(previous) if previous.ended_millis() + CLOCK_MARGIN_MILLIS >= read_at => {
+        crate::run::lock::Previous::Holding(previous) if previous.ended_millis() + CLOCK_MARGIN_MILLIS >= read_at => {
             Some("another run held the deploy lock of {env} since (or just before) this plan was read: planning again")
         }
-        super::lock::Previous::Unknown => Some(
+        crate::run::lock::Previous::Unknown => Some(
             "the answer to taking the deploy lock of {env} was lost (the retry found it already taken by this run), \
              so another run may have changed it since this plan was read: planning again",
         ),
@@ -160,7 +159,7 @@ async fn under_lock<C: Cloud, H: HttpCheck>(
     };
     let unverified = if gates {
         let token = lock.run_ref().lock_token;
-        super::unverified::find(session, &actual, Some(&token)).await?
+        crate::run::unverified::find(session, &actual, Some(&token)).await?
     } else {
         Vec::new()
     };
@@ -180,8 +179,8 @@ async fn apply_and_gate<C: Cloud, H: HttpCheck>(
     goal: Goal,
     up: Option<&UpArgs>,
     work: Work,
-    lock: &super::lock::HeldLock<C>,
-    extra: &mut Vec<super::lock::HeldLock<C>>,
+    lock: &crate::run::lock::HeldLock<C>,
+    extra: &mut Vec<crate::run::lock::HeldLock<C>>,
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
     let Work { plan, actual, unverified } = work;
@@ -198,8 +197,8 @@ async fn apply_and_gate<C: Cloud, H: HttpCheck>(
         );
     }
     if let Some(up) = up {
-        super::scan_gate::check(session, &plan, up.allow_vulnerable, printer).await?;
-        super::rollouts::check_history_reachable(session, &plan).await?;
+        crate::run::scan_gate::check(session, &plan, up.allow_vulnerable, printer).await?;
+        crate::run::rollouts::check_history_reachable(session, &plan).await?;
     }
     confirm(args, goal, &session.environment, printer)?;
     lock.ensure_held()?;
@@ -223,7 +222,7 @@ async fn apply_and_gate<C: Cloud, H: HttpCheck>(
     };
     session.time("apply", started);
     // The shared resources are in place (or gone): other environments' runs may go on.
-    super::shared_lock::release_all(std::mem::take(extra), printer).await;
+    crate::run::shared_lock::release_all(std::mem::take(extra), printer).await;
     let applied = outcome.failed().is_empty();
     if !printer.is_json() && plan.has_changes() {
         printer.data(&plan_view::outcome_text(&plan, &outcome));
@@ -233,19 +232,26 @@ async fn apply_and_gate<C: Cloud, H: HttpCheck>(
         lock.ensure_held()?;
         let started = Instant::now();
         let mut to_gate: Vec<_> = adopted.iter().map(|(_, rollout)| rollout.clone()).collect();
-        to_gate.extend(super::rollouts::started_rollouts(session, &plan, &outcome, &up.gate)?);
-        let policy =
-            super::rollouts::FailurePolicy { roll_back: !up.no_rollback, atomic: up.atomic, apply_failed: !applied };
-        rollouts = super::rollouts::run_rollouts(session, &to_gate, policy, args.parallelism, printer).await?;
+        to_gate.extend(crate::run::rollouts::started_rollouts(session, &plan, &outcome, &up.gate)?);
+        let policy = crate::run::rollouts::FailurePolicy {
+            roll_back: !up.no_rollback,
+            atomic: up.atomic,
+            apply_failed: !applied,
+        };
+        rollouts = crate::run::rollouts::run_rollouts(session, &to_gate, policy, args.parallelism, printer).await?;
         session.time("rollouts", started);
         // Only now: a run killed while gating them leaves them for the next run to find again.
         for (orphan, _) in &adopted {
-            super::unverified::abandon(session, orphan, "this run gated the deployment it left (see the newer record)")
-                .await?;
+            crate::run::unverified::abandon(
+                session,
+                orphan,
+                "this run gated the deployment it left (see the newer record)",
+            )
+            .await?;
         }
     }
     finish(printer, session, args, &plan, Some(&outcome), &rollouts);
-    let gated = super::rollouts::exit_status(&rollouts);
+    let gated = crate::run::rollouts::exit_status(&rollouts);
     Ok(if !applied && gated == ExitStatus::Success { ExitStatus::Failure } else { gated })
 }
 
@@ -255,10 +261,10 @@ async fn settle_unverified<C: Cloud, H: HttpCheck>(
     session: &Session<C, H>,
     plan: &crate::plan::Plan,
     actual: &crate::actual::ActualState,
-    unverified: &[super::unverified::Unverified],
+    unverified: &[crate::run::unverified::Unverified],
     gate: &crate::cli::GateArgs,
-) -> Result<Vec<(super::unverified::Unverified, crate::rollout::runner::Rollout)>, CommandError> {
-    use super::unverified::{Resolution, abandon, resolve};
+) -> Result<Vec<(crate::run::unverified::Unverified, crate::rollout::runner::Rollout)>, CommandError> {
+    use crate::run::unverified::{Resolution, abandon, resolve};
     let mut adopted = Vec::new();
     for orphan in unverified {
         match resolve(session, plan, actual, orphan, gate).await? {
@@ -279,22 +285,17 @@ fn finish<C: Cloud, H: HttpCheck>(
     rollouts: &[(String, crate::rollout::runner::ServiceOutcome)],
 ) {
     if printer.is_json() {
-        let steps = outcome.map(|outcome| outcome.steps.clone()).unwrap_or_default();
+        let steps = outcome.map(|outcome| outcome.steps.as_slice()).unwrap_or_default();
         let ok = steps.iter().all(|step| step.error.is_none());
-        let mut document = json!({
-            "schema_version": crate::plan::PLAN_SCHEMA_VERSION,
-            "environment": plan.environment,
-            "plan": plan_view::json(plan),
-            "applied": steps,
-            "rollouts": rollouts.iter().map(|(service, outcome)| json!({"service": service, "outcome": outcome})).collect::<Vec<_>>(),
-            "ok": ok && super::rollouts::exit_status(rollouts) == ExitStatus::Success,
+        printer.document(&plan_view::UpDocument {
+            schema_version: crate::plan::PLAN_SCHEMA_VERSION,
+            environment: &plan.environment,
+            plan: plan_view::json(plan),
+            applied: steps,
+            rollouts: crate::output::rollout_view::results(rollouts),
+            ok: ok && crate::run::rollouts::exit_status(rollouts) == ExitStatus::Success,
+            stats: args.stats.then(|| session.stats_json()),
         });
-        if args.stats
-            && let Some(object) = document.as_object_mut()
-        {
-            object.insert("stats".into(), session.stats_json());
-        }
-        printer.json(&document);
     } else {
         if outcome.is_none() {
             print_plan(printer, plan, None);
@@ -315,7 +316,11 @@ fn confirm(args: &ChangeArgs, goal: Goal, environment: &str, printer: &Printer) 
     printer.stderr(&format!("\nDo you want to {verb} environment {environment}? Only 'yes' will be accepted: "));
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).ok();
-    if answer.trim() == "yes" { Ok(()) } else { Err(CommandError::usage("cancelled: nothing was changed", Vec::new())) }
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(CommandError::stopped(StopKind::Confirmation, "cancelled: nothing was changed", Vec::new()))
+    }
 }
 
 fn verb(goal: Goal) -> &'static str {
@@ -332,14 +337,16 @@ fn can_confirm(args: &ChangeArgs, goal: Goal, environment: &str, printer: &Print
         return Ok(());
     }
     if printer.is_json() {
-        return Err(CommandError::usage(
+        return Err(CommandError::stopped(
+            StopKind::Confirmation,
             "--output json does not ask: the plan would not be shown before the question",
             vec!["pass --yes, or run `ecsdeploy plan --output json` first and then `up --yes`".into()],
         ));
     }
     let verb = verb(goal);
     if !std::io::stdin().is_terminal() {
-        return Err(CommandError::usage(
+        return Err(CommandError::stopped(
+            StopKind::Confirmation,
             format!("refusing to {verb} environment {environment} without confirmation: not run from a terminal"),
             vec!["pass --yes to change the environment from a script or CI".into()],
         ));

@@ -63,7 +63,7 @@ pub async fn run(global: &GlobalOptions, args: &DoctorArgs, printer: &Printer) -
         ok,
     };
     if printer.is_json() {
-        printer.json(&serde_json::to_value(&report).unwrap_or_default());
+        printer.document(&report);
     } else {
         printer.data(&doctor_view::text(&report));
     }

@@ -2,13 +2,11 @@
 //! operator and CI see them (the history lives in AWS).
 
 use super::CommandError;
-use super::session::Session;
 use crate::cli::{GlobalOptions, HistoryArgs};
 use crate::exit_status::ExitStatus;
-use crate::history::HISTORY_SCHEMA_VERSION;
 use crate::history::HistoryStore;
 use crate::output::{Printer, history_view};
-use serde_json::json;
+use crate::run::session::Session;
 
 pub async fn run(global: &GlobalOptions, args: &HistoryArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
     let session = Session::open(global, &args.env, printer).await?;
@@ -23,12 +21,7 @@ pub async fn run(global: &GlobalOptions, args: &HistoryArgs, printer: &Printer) 
     // Newest first over all services: IDs start with the time.
     records.sort_by(|a, b| b.id.cmp(&a.id));
     if printer.is_json() {
-        printer.json(&json!({
-            "schema_version": HISTORY_SCHEMA_VERSION,
-            "environment": args.env,
-            "table": scope.table,
-            "records": records,
-        }));
+        printer.document(&history_view::HistoryDocument::new(&args.env, &scope.table, &records));
     } else {
         printer.data(&history_view::text(&records));
     }

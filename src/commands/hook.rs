@@ -5,11 +5,11 @@
 //! and put back by `uninstall`. The server-side variant (`post-receive`) is documented in
 //! README.md; it needs no installer.
 
-use super::CommandError;
-use super::git::git;
+use super::{CommandError, StopKind};
 use crate::cli::{GlobalOptions, HookArgs, HookCommand};
 use crate::exit_status::ExitStatus;
 use crate::output::Printer;
+use crate::run::git::git;
 use std::path::{Path, PathBuf};
 
 /// The line that marks a hook as ecsdeploy's.
@@ -29,7 +29,8 @@ pub fn run(global: &GlobalOptions, args: &HookArgs, printer: &Printer) -> Result
 /// Where git runs hooks from for this repository (honours `core.hooksPath`).
 fn hooks_dir(directory: &Path) -> Result<PathBuf, CommandError> {
     let path = git(directory, &["rev-parse", "--git-path", "hooks"]).map_err(|error| {
-        CommandError::usage(
+        CommandError::stopped(
+            StopKind::Git,
             format!("{} is not in a git repository: {error}", directory.display()),
             vec!["run `ecsdeploy hook install` in the repository that holds the manifest (or pass -f DIR)".into()],
         )
@@ -51,7 +52,7 @@ fn install(directory: &Path, hooks: &Path, remote: &str, printer: &Printer) -> R
         })
     };
     if !inside(&top) && !inside(&common) {
-        return Err(CommandError::usage(
+        return Err(CommandError::stopped(StopKind::Refused,
             format!(
                 "git runs hooks from {} (core.hooksPath), outside this repository: other repositories share it",
                 hooks.display()
@@ -62,13 +63,15 @@ fn install(directory: &Path, hooks: &Path, remote: &str, printer: &Printer) -> R
             ],
         ));
     }
-    let io = |error: std::io::Error, what: &str| CommandError::usage(format!("{what}: {error}"), Vec::new());
+    let io =
+        |error: std::io::Error, what: &str| CommandError::stopped(StopKind::Io, format!("{what}: {error}"), Vec::new());
     std::fs::create_dir_all(hooks).map_err(|error| io(error, &format!("cannot create {}", hooks.display())))?;
     let hook = hooks.join(HOOK);
     let replaced = hooks.join(REPLACED);
     if hook.exists() && !is_ours(&hook) {
         if replaced.exists() {
-            return Err(CommandError::usage(
+            return Err(CommandError::stopped(
+                StopKind::Refused,
                 format!("{} exists and so does {}: not overwriting either", hook.display(), replaced.display()),
                 vec!["merge or remove one of them by hand, then install again".into()],
             ));
@@ -94,10 +97,15 @@ fn uninstall(hooks: &Path, printer: &Printer) -> Result<ExitStatus, CommandError
     let hook = hooks.join(HOOK);
     let replaced = hooks.join(REPLACED);
     if hook.exists() && !is_ours(&hook) {
-        return Err(CommandError::usage(format!("{} is not ecsdeploy's hook: left alone", hook.display()), Vec::new()));
+        return Err(CommandError::stopped(
+            StopKind::Io,
+            format!("{} is not ecsdeploy's hook: left alone", hook.display()),
+            Vec::new(),
+        ));
     }
-    let io =
-        |error: std::io::Error| CommandError::usage(format!("cannot change {}: {error}", hook.display()), Vec::new());
+    let io = |error: std::io::Error| {
+        CommandError::stopped(StopKind::Io, format!("cannot change {}: {error}", hook.display()), Vec::new())
+    };
     if !hook.exists() && !replaced.exists() {
         printer.info(&format!("no ecsdeploy pre-push hook in {}: nothing to remove", hooks.display()));
         return Ok(ExitStatus::Success);

@@ -7,9 +7,7 @@
 //! An entry that cannot reproduce the service exactly is refused unless
 //! `--accept-differences`; the entry is written and the tags added under the deploy lock.
 
-use super::session::Cloud;
-use super::session::Session;
-use super::{CommandError, environment};
+use super::{CommandError, StopKind, environment};
 use crate::cli::{GlobalOptions, ImportArgs};
 use crate::exit_status::ExitStatus;
 use crate::http_check::HttpCheck;
@@ -19,6 +17,8 @@ use crate::import::toml_text::{appended, block};
 use crate::import::{Adoption, ImportRequest, ImportedEntry, imported_entry};
 use crate::output::{Printer, import_view};
 use crate::plan::{self, Action, Goal, Plan, ResourceChange};
+use crate::run::session::Cloud;
+use crate::run::session::Session;
 use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
@@ -72,14 +72,15 @@ pub async fn run(global: &GlobalOptions, args: &ImportArgs, printer: &Printer) -
     }
     refuse_differences(args, &differences)?;
     confirm(args, printer)?;
-    let lock = super::lock::hold(&session, "import", &args.lock, printer).await?;
+    let lock = crate::run::lock::hold(&session, "import", &args.lock, printer).await?;
     let result = async {
         // What was shown may have changed while the question or the lock waited: the files,
         // the service, or (another run held the lock) the environment. Check all three again.
         files.check_unchanged()?;
         let (source, again) = read_and_map(&session, &request, args).await?;
         if again != entry {
-            return Err(CommandError::usage(
+            return Err(CommandError::stopped(
+                StopKind::Refused,
                 format!("service {} changed while the import waited; nothing was written", args.service),
                 vec!["run the import again to see the entry for its new settings".into()],
             ));
@@ -148,7 +149,8 @@ fn refuse_differences(args: &ImportArgs, differences: &[ResourceChange]) -> Resu
     if differences.is_empty() || args.accept_differences {
         return Ok(());
     }
-    Err(CommandError::usage(
+    Err(CommandError::stopped(
+        StopKind::Refused,
         format!(
             "the entry cannot reproduce {} exactly: the next `up` would change {} resource(s); nothing was written",
             args.service,
@@ -177,7 +179,7 @@ async fn write_and_adopt<C: Cloud, H: HttpCheck>(
     files: &ManifestFiles,
     source: &crate::import::ImportSource,
     adoptions: &[Adoption],
-    lock: &super::lock::HeldLock<C>,
+    lock: &crate::run::lock::HeldLock<C>,
     printer: &Printer,
 ) -> Result<(), CommandError> {
     lock.ensure_held()?;
@@ -244,7 +246,8 @@ impl ManifestFiles {
                 environments.push((name.to_string(), text.to_string()));
             }
         }
-        let missing = || CommandError::usage("the manifest's files could not be found again", Vec::new());
+        let missing =
+            || CommandError::stopped(StopKind::Io, "the manifest's files could not be found again", Vec::new());
         Ok(ManifestFiles {
             directory: session.manifest_dir.clone(),
             services: services.ok_or_else(missing)?,
@@ -282,7 +285,8 @@ impl ManifestFiles {
             let full = self.directory.join(path);
             let now = std::fs::read_to_string(&full).unwrap_or_default();
             if now != self.originals[index] {
-                return Err(CommandError::usage(
+                return Err(CommandError::stopped(
+                    StopKind::Refused,
                     format!("{} changed while the import waited; nothing was written", full.display()),
                     vec!["run the import again".into()],
                 ));
@@ -296,7 +300,11 @@ impl ManifestFiles {
 /// half a manifest.
 fn replace_file(path: &std::path::Path, text: &str) -> Result<(), CommandError> {
     let failed = |error: std::io::Error| {
-        CommandError::usage(format!("cannot write {}: {error}; nothing was tagged", path.display()), Vec::new())
+        CommandError::stopped(
+            StopKind::Io,
+            format!("cannot write {}: {error}; nothing was tagged", path.display()),
+            Vec::new(),
+        )
     };
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".ecsdeploy-import");
@@ -314,7 +322,8 @@ fn confirm(args: &ImportArgs, printer: &Printer) -> Result<(), CommandError> {
         return Ok(());
     }
     if printer.is_json() || !std::io::stdin().is_terminal() {
-        return Err(CommandError::usage(
+        return Err(CommandError::stopped(
+            StopKind::Confirmation,
             "refusing to import without confirmation: not run from a terminal (or --output json)",
             vec!["pass --yes to write the entry and tag the resources from a script".into()],
         ));
@@ -325,5 +334,9 @@ fn confirm(args: &ImportArgs, printer: &Printer) -> Result<(), CommandError> {
     ));
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).ok();
-    if answer.trim() == "yes" { Ok(()) } else { Err(CommandError::usage("cancelled: nothing was changed", Vec::new())) }
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(CommandError::stopped(StopKind::Confirmation, "cancelled: nothing was changed", Vec::new()))
+    }
 }

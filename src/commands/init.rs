@@ -2,7 +2,7 @@
 //! and prod) that passes `validate` as written, so that a team starts from something that works
 //! and reads what each setting does where it is set.
 
-use super::CommandError;
+use super::{CommandError, StopKind};
 use crate::cli::{GlobalOptions, InitArgs};
 use crate::exit_status::ExitStatus;
 use crate::output::Printer;
@@ -25,7 +25,8 @@ pub fn run(global: &GlobalOptions, args: &InitArgs, printer: &Printer) -> Result
     let existing: Vec<&str> =
         files.iter().map(|(name, _)| name.as_str()).filter(|name| directory.join(name).exists()).collect();
     if !existing.is_empty() && !args.force {
-        return Err(CommandError::usage(
+        return Err(CommandError::stopped(
+            StopKind::Refused,
             format!("{} already has {}: nothing was written", directory.display(), existing.join(", ")),
             vec!["pass --force to overwrite them, or -f DIR for another directory".into()],
         ));
@@ -57,8 +58,9 @@ fn starter_files(
 }
 
 fn write(path: &Path, text: &str) -> Result<(), CommandError> {
-    let failed =
-        |error: std::io::Error| CommandError::usage(format!("cannot write {}: {error}", path.display()), Vec::new());
+    let failed = |error: std::io::Error| {
+        CommandError::stopped(StopKind::Io, format!("cannot write {}: {error}", path.display()), Vec::new())
+    };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(failed)?;
     }

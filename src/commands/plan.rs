@@ -1,17 +1,17 @@
 //! `ecsdeploy plan --env E`: what `up` would change. Reads only.
 
 use super::CommandError;
-use super::session::{Session, print_plan};
 use crate::cli::{GlobalOptions, PlanArgs};
 use crate::exit_status::ExitStatus;
 use crate::output::Printer;
 use crate::plan::Goal;
+use crate::run::session::{Session, print_plan};
 
 pub async fn run(global: &GlobalOptions, args: &PlanArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
     let mut session = Session::open(global, &args.env, printer).await?;
     let (plan, actual) = session.plan(Goal::Converge).await?;
     // Rollouts left unverified are work for `up` too (it gates them), even without changes.
-    let unverified = super::unverified::find(&session, &actual, None).await?;
+    let unverified = crate::run::unverified::find(&session, &actual, None).await?;
     for orphan in &unverified {
         printer.warning(&orphan.warning(
             "is not verified yet (its run stopped before its gate finished, or is gating it now): `up` gates it",

@@ -1,7 +1,7 @@
 //! `ecsdeploy completions SHELL` and `ecsdeploy man [--dir DIR]`: shell completions and man
 //! pages generated from the CLI definition itself, so they can never disagree with `--help`.
 
-use super::CommandError;
+use super::{CommandError, StopKind};
 use crate::cli::{Cli, ManArgs};
 use crate::exit_status::ExitStatus;
 use crate::output::Printer;
@@ -17,7 +17,9 @@ pub fn completions(shell: clap_complete::Shell, printer: &Printer) -> Result<Exi
 
 pub fn man(args: &ManArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
     let command = Cli::command();
-    let failed = |error: std::io::Error| CommandError::usage(format!("cannot write the man page: {error}"), Vec::new());
+    let failed = |error: std::io::Error| {
+        CommandError::stopped(StopKind::Io, format!("cannot write the man page: {error}"), Vec::new())
+    };
     match &args.dir {
         Some(directory) => {
             std::fs::create_dir_all(directory).map_err(failed)?;

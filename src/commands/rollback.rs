@@ -6,10 +6,7 @@
 //! which may be the broken one or gone. A rollback that fails its own gate is not rolled back
 //! again (there is no better place to go automatically): it exits 4 and says what to do.
 
-use super::CommandError;
-use super::rollouts::{self, RunnerParts};
-use super::session::Cloud;
-use super::session::Session;
+use super::{CommandError, StopKind};
 use crate::cli::{GlobalOptions, RollbackArgs};
 use crate::exit_status::ExitStatus;
 use crate::history::{self, DeployRecord, Outcome};
@@ -18,8 +15,10 @@ use crate::output::{Printer, history_view, rollout_view};
 use crate::plan::address::{Address, ServicePart};
 use crate::rollout::runner::{Rollout, RolloutEvent, ServiceOutcome};
 use crate::rollout::{Failure, Verdict};
+use crate::run::rollouts::{self, RunnerParts};
+use crate::run::session::Cloud;
+use crate::run::session::Session;
 use futures_util::StreamExt;
-use serde_json::json;
 use std::io::{BufRead, IsTerminal};
 
 /// One service's way back.
@@ -35,7 +34,7 @@ pub async fn run(global: &GlobalOptions, args: &RollbackArgs, printer: &Printer)
     rollouts::check_gate_flags(&args.gate)?;
     let mut session = Session::open(global, &args.env, printer).await?;
     // Everything a rollback decides depends on what runs now: decided and done under the lock.
-    let lock = super::lock::hold(&session, "rollback", &args.lock, printer).await?;
+    let lock = crate::run::lock::hold(&session, "rollback", &args.lock, printer).await?;
     session.run = Some(lock.run_ref());
     let result = roll_back(&session, args, &lock, printer).await;
     lock.release(printer).await;
@@ -45,7 +44,7 @@ pub async fn run(global: &GlobalOptions, args: &RollbackArgs, printer: &Printer)
 async fn roll_back<C: Cloud, H: HttpCheck>(
     session: &Session<C, H>,
     args: &RollbackArgs,
-    lock: &super::lock::HeldLock<C>,
+    lock: &crate::run::lock::HeldLock<C>,
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
     // Only the live state: a manifest that cannot be planned must not block the way back.
@@ -167,7 +166,8 @@ async fn choose<C: Cloud, H: HttpCheck>(
     if let Some(id) = to {
         let Some(record) = records.iter().find(|record| record.id == id) else { return Ok(None) };
         if record.outcome != Outcome::Succeeded {
-            return Err(CommandError::usage(
+            return Err(CommandError::stopped(
+                StopKind::Refused,
                 format!(
                     "deploy {id} of {} never passed its gate ({})",
                     record.service,
@@ -177,7 +177,8 @@ async fn choose<C: Cloud, H: HttpCheck>(
             ));
         }
         if !session.cloud.is_revision_active(&record.task_definition).await? {
-            return Err(CommandError::usage(
+            return Err(CommandError::stopped(
+                StopKind::Refused,
                 format!("deploy {id} ran {}, which is no longer registered", record.task_definition),
                 vec!["choose another deploy (see `ecsdeploy history`)".into()],
             ));
@@ -215,7 +216,8 @@ fn confirm(args: &RollbackArgs, printer: &Printer) -> Result<(), CommandError> {
         return Ok(());
     }
     if printer.is_json() || !std::io::stdin().is_terminal() {
-        return Err(CommandError::usage(
+        return Err(CommandError::stopped(
+            StopKind::Confirmation,
             format!("refusing to roll back environment {} without confirmation", args.env),
             vec!["pass --yes to roll back from a script or CI".into()],
         ));
@@ -223,18 +225,22 @@ fn confirm(args: &RollbackArgs, printer: &Printer) -> Result<(), CommandError> {
     printer.stderr(&format!("\nRoll back these services in {}? Only 'yes' will be accepted: ", args.env));
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).ok();
-    if answer.trim() == "yes" { Ok(()) } else { Err(CommandError::usage("cancelled: nothing was changed", Vec::new())) }
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(CommandError::stopped(StopKind::Confirmation, "cancelled: nothing was changed", Vec::new()))
+    }
 }
 
 fn finish(printer: &Printer, environment: &str, outcomes: &[(String, ServiceOutcome)], unchanged: &[String]) {
     if printer.is_json() {
-        printer.json(&json!({
-            "schema_version": crate::plan::PLAN_SCHEMA_VERSION,
-            "environment": environment,
-            "rollbacks": outcomes.iter().map(|(service, outcome)| json!({"service": service, "outcome": outcome})).collect::<Vec<_>>(),
-            "unchanged": unchanged,
-            "ok": rollouts::exit_status(outcomes) == ExitStatus::Success,
-        }));
+        printer.document(&rollout_view::RollbackDocument {
+            schema_version: crate::plan::PLAN_SCHEMA_VERSION,
+            environment,
+            rollbacks: rollout_view::results(outcomes),
+            unchanged,
+            ok: rollouts::exit_status(outcomes) == ExitStatus::Success,
+        });
     } else if outcomes.is_empty() {
         printer.data("Nothing to roll back.");
     }

@@ -5,9 +5,7 @@
 //! (whose Debug is redacted) and sent to Secrets Manager; never printed, logged or stored.
 //! It changes only secrets ecsdeploy created (tagged for this project and environment).
 
-use super::CommandError;
-use super::session::Cloud;
-use super::session::Session;
+use super::{CommandError, StopKind};
 use crate::cli::{GlobalOptions, SecretsArgs, SecretsCommand};
 use crate::cloud::secret_info::SecretValue;
 use crate::desired::tags::Tags;
@@ -16,12 +14,13 @@ use crate::exit_status::ExitStatus;
 use crate::http_check::HttpCheck;
 use crate::output::secrets_view::SecretUse;
 use crate::output::{Printer, secrets_view};
+use crate::run::session::Cloud;
+use crate::run::session::Session;
 use crate::secret_store::SecretStore;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read};
 
-/// Version of the JSON shapes of `secrets list` and `secrets set`.
-pub const SECRETS_SCHEMA_VERSION: u32 = 1;
+pub use crate::output::secrets_view::SECRETS_SCHEMA_VERSION;
 
 pub async fn run(global: &GlobalOptions, args: &SecretsArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
     match &args.command {
@@ -59,9 +58,11 @@ async fn list(global: &GlobalOptions, env: &str, printer: &Printer) -> Result<Ex
         secrets.push(SecretUse { secret, used_by, details });
     }
     if printer.is_json() {
-        printer.json(
-            &serde_json::json!({"schema_version": SECRETS_SCHEMA_VERSION, "environment": env, "secrets": secrets}),
-        );
+        printer.document(&secrets_view::SecretsListDocument {
+            schema_version: SECRETS_SCHEMA_VERSION,
+            environment: env,
+            secrets: &secrets,
+        });
     } else {
         printer.data(&secrets_view::list_text(&secrets));
     }
@@ -91,7 +92,8 @@ async fn set(
     };
     let full_name = if uses.contains_key(&full_name) { full_name } else { name.to_string() };
     if full_name.starts_with("arn:") {
-        return Err(CommandError::usage(
+        return Err(CommandError::stopped(
+            StopKind::Refused,
             format!("{full_name} is named by ARN: ecsdeploy sets only secrets it names (and creates) itself"),
             vec!["set it where it is managed, or name it in services.toml instead of its ARN".into()],
         ));
@@ -100,7 +102,8 @@ async fn set(
     let project = session.checked.manifest.project.name.value.clone();
     let existing = session.cloud.describe_secret(&full_name, &project, env).await?;
     if let Some(existing) = existing.as_ref().filter(|existing| !existing.owned) {
-        return Err(CommandError::usage(
+        return Err(CommandError::stopped(
+            StopKind::Refused,
             format!(
                 "secret {full_name} exists and is not ecsdeploy's (no ecsdeploy tags of project {project}, environment {env}): ecsdeploy never changes it"
             ),
@@ -113,13 +116,15 @@ async fn set(
     if let Some(existing) = &existing
         && existing.deleted.is_some()
     {
-        return Err(CommandError::usage(
+        return Err(CommandError::stopped(
+            StopKind::Refused,
             format!("secret {full_name} is scheduled for deletion: nothing was changed"),
             vec![format!("restore it first: aws secretsmanager restore-secret --secret-id {}", existing.arn)],
         ));
     }
     if let Some(existing) = existing.as_ref().filter(|existing| existing.rotation_enabled && !while_rotating) {
-        return Err(CommandError::usage(
+        return Err(CommandError::stopped(
+            StopKind::Refused,
             format!(
                 "secret {full_name} rotates automatically: a value set by hand can leave what it guards (a database password, say) out of step"
             ),
@@ -136,12 +141,12 @@ async fn set(
     let tags = Tags::owned(&project, env, None, extra.map(|tag| (tag.key.value.as_str(), tag.value.value.as_str())));
     let written = session.cloud.write_secret(&full_name, existing.as_ref(), &value, &tags).await?;
     if printer.is_json() {
-        printer.json(&serde_json::json!({
-            "schema_version": SECRETS_SCHEMA_VERSION,
-            "environment": env,
-            "secret": written,
-            "used_by": used_by,
-        }));
+        printer.document(&secrets_view::SecretSetDocument {
+            schema_version: SECRETS_SCHEMA_VERSION,
+            environment: env,
+            secret: &written,
+            used_by: &used_by,
+        });
     } else {
         printer.data(&secrets_view::set_text(&written, &used_by, env));
     }
@@ -153,21 +158,27 @@ async fn set(
 fn read_value(file: Option<&std::path::Path>) -> Result<SecretValue, CommandError> {
     let value = match file {
         Some(path) => std::fs::read_to_string(path).map_err(|error| {
-            CommandError::usage(
+            CommandError::stopped(
+                StopKind::Io,
                 format!("cannot read {}: {error}", path.display()),
                 vec!["the file must be UTF-8 text".into()],
             )
         })?,
         None => {
             if std::io::stdin().is_terminal() {
-                return Err(CommandError::usage(
+                return Err(CommandError::stopped(
+                    StopKind::Refused,
                     "secrets set reads the value from stdin, and stdin is a terminal (the value would show)",
                     vec!["pipe it in (e.g. `pass show x | ecsdeploy secrets set ...`) or pass --from-file FILE".into()],
                 ));
             }
             let mut text = String::new();
             std::io::stdin().read_to_string(&mut text).map_err(|error| {
-                CommandError::usage(format!("cannot read stdin: {error}"), vec!["the value must be UTF-8 text".into()])
+                CommandError::stopped(
+                    StopKind::Io,
+                    format!("cannot read stdin: {error}"),
+                    vec!["the value must be UTF-8 text".into()],
+                )
             })?;
             let trimmed = text.strip_suffix("\r\n").or_else(|| text.strip_suffix('\n')).map(str::to_string);
             trimmed.unwrap_or(text)

@@ -3,7 +3,6 @@
 //! own diff, so "drift" means exactly what the next `up` would change).
 
 use super::CommandError;
-use super::session::Session;
 use crate::actual::EnvironmentReader;
 use crate::cli::{GlobalOptions, StatusArgs};
 use crate::deploy_lock::LockStore;
@@ -16,11 +15,11 @@ use crate::output::{Printer, status_view};
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::{self, Action, Goal};
 use crate::rollout::ServiceControl;
+use crate::run::session::Session;
 use futures_util::StreamExt;
 use std::time::Instant;
 
-/// Version of the JSON shape of `status --output json`.
-pub const STATUS_SCHEMA_VERSION: u32 = 1;
+pub use crate::output::status_view::STATUS_SCHEMA_VERSION;
 
 /// Why `record` is an unverified rollout, if it is one: in progress, and the lock it was
 /// written under is no longer held by its run.
@@ -132,19 +131,14 @@ pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -
         .map(|change| format!("{} {}", change.action.symbol(), change.address))
         .collect();
     if printer.is_json() {
-        let mut document = serde_json::json!({
-            "schema_version": STATUS_SCHEMA_VERSION,
-            "environment": args.env,
-            "services": services,
-            "shared_drift": shared_drift,
-            "plan_error": plan_error,
+        printer.document(&status_view::StatusDocument {
+            schema_version: STATUS_SCHEMA_VERSION,
+            environment: &args.env,
+            services: &services,
+            shared_drift: &shared_drift,
+            plan_error: plan_error.as_deref(),
+            stats: args.stats.then(|| session.stats_json()),
         });
-        if args.stats
-            && let Some(object) = document.as_object_mut()
-        {
-            object.insert("stats".into(), session.stats_json());
-        }
-        printer.json(&document);
     } else {
         printer.data(&status_view::text(&args.env, &services, &shared_drift, plan_error.as_deref()));
         if args.stats {

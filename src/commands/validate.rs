@@ -1,15 +1,16 @@
 //! `ecsdeploy validate`: every problem of the manifest in one run, without calling AWS.
 
-use super::{CommandError, diagnostics_json};
+use super::CommandError;
 use crate::checked;
 use crate::cli::GlobalOptions;
 use crate::exit_status::ExitStatus;
+use crate::output::diagnostics::ProblemsDocument;
 use crate::output::{Printer, diagnostics};
 
 pub fn run(global: &GlobalOptions, printer: &Printer) -> Result<ExitStatus, CommandError> {
     let checked = checked::load(&global.manifest_dir)?;
     if printer.is_json() {
-        printer.json(&diagnostics_json(&checked.sources, &checked.warnings));
+        printer.document(&ProblemsDocument::new(&checked.sources, &checked.warnings));
         return Ok(ExitStatus::Success);
     }
     if !checked.warnings.is_empty() {

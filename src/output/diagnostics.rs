@@ -302,6 +302,25 @@ impl Diagnostic for ProblemDiagnostic {
     }
 }
 
+/// `validate --output json` (and any command's invalid manifest):
+/// `{"schema_version": 1, "valid": false, "problems": [...]}`.
+#[derive(Debug, serde::Serialize)]
+pub struct ProblemsDocument {
+    pub schema_version: u32,
+    pub valid: bool,
+    pub problems: Vec<LocatedProblem>,
+}
+
+impl ProblemsDocument {
+    pub fn new(sources: &SourceMap, problems: &[Problem]) -> Self {
+        ProblemsDocument {
+            schema_version: PROBLEMS_SCHEMA_VERSION,
+            valid: !problems.iter().any(|problem| problem.severity == crate::manifest::Severity::Error),
+            problems: problems.iter().map(|problem| locate(sources, problem)).collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

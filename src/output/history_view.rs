@@ -73,3 +73,18 @@ pub fn outcome(outcome: Outcome) -> &'static str {
         Outcome::Abandoned => "abandoned",
     }
 }
+
+/// `history --output json`.
+#[derive(Debug, serde::Serialize)]
+pub struct HistoryDocument<'a> {
+    pub schema_version: u32,
+    pub environment: &'a str,
+    pub table: &'a str,
+    pub records: &'a [crate::history::DeployRecord],
+}
+
+impl<'a> HistoryDocument<'a> {
+    pub fn new(environment: &'a str, table: &'a str, records: &'a [crate::history::DeployRecord]) -> Self {
+        HistoryDocument { schema_version: crate::history::HISTORY_SCHEMA_VERSION, environment, table, records }
+    }
+}

@@ -1,8 +1,10 @@
 //! Everything ecsdeploy prints. Data goes to stdout; progress, warnings and errors go to stderr.
 //! No other module prints.
 
+pub mod build_view;
 pub mod diagnostics;
 pub mod doctor_view;
+pub mod error_view;
 pub mod history_view;
 pub mod import_view;
 pub mod lock_view;
@@ -64,6 +66,14 @@ impl Printer {
     /// Writes a JSON value to stdout, pretty-printed.
     pub fn json(&self, value: &serde_json::Value) {
         self.write_stdout(&json_text(value, true));
+    }
+
+    /// A view's document on stdout, as [`Printer::json`] prints it.
+    pub fn document(&self, document: &impl serde::Serialize) {
+        match serde_json::to_value(document) {
+            Ok(value) => self.json(&value),
+            Err(error) => self.error(&format!("internal error: the JSON document cannot be written: {error}"), &[]),
+        }
     }
 
     /// Writes a JSON value on one line of stderr (the events of `--output json` while gating).

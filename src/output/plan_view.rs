@@ -105,7 +105,7 @@ pub fn event_text(event: &ApplyEvent) -> String {
         ApplyEvent::Finished(step) => match &step.error {
             None => format!("{}: {} ({:.1}s)", step.address, verb(step.action, true), step.elapsed.as_secs_f64()),
             Some(error) => {
-                let hints: String = step.hints.iter().map(|hint| format!("\n  hint: {hint}")).collect();
+                let hints: String = step.hints().iter().map(|hint| format!("\n  hint: {hint}")).collect();
                 format!("{}: FAILED: {error}{hints}", step.address)
             }
         },
@@ -147,4 +147,17 @@ pub fn outcome_text(plan: &Plan, outcome: &ApplyOutcome) -> String {
         outcome.steps.len(),
         failed.len()
     )
+}
+
+/// `up`, `destroy` and `repositories` with `--output json`.
+#[derive(Debug, serde::Serialize)]
+pub struct UpDocument<'a> {
+    pub schema_version: u32,
+    pub environment: &'a str,
+    pub plan: serde_json::Value,
+    pub applied: &'a [crate::apply::StepResult],
+    pub rollouts: Vec<super::rollout_view::ServiceResult<'a>>,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stats: Option<serde_json::Value>,
 }

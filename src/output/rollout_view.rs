@@ -61,3 +61,25 @@ pub fn outcome_line(service: &str, outcome: &ServiceOutcome) -> String {
         ServiceOutcome::Failed { failure } => format!("{service}: FAILED, left as it is (--no-rollback): {failure}"),
     }
 }
+
+/// One service's result in the `up` and `rollback` documents.
+#[derive(Debug, serde::Serialize)]
+pub struct ServiceResult<'a> {
+    pub service: &'a str,
+    pub outcome: &'a ServiceOutcome,
+}
+
+/// Each service's result, in order.
+pub fn results(outcomes: &[(String, ServiceOutcome)]) -> Vec<ServiceResult<'_>> {
+    outcomes.iter().map(|(service, outcome)| ServiceResult { service, outcome }).collect()
+}
+
+/// `rollback --output json`.
+#[derive(Debug, serde::Serialize)]
+pub struct RollbackDocument<'a> {
+    pub schema_version: u32,
+    pub environment: &'a str,
+    pub rollbacks: Vec<ServiceResult<'a>>,
+    pub unchanged: &'a [String],
+    pub ok: bool,
+}

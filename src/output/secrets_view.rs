@@ -66,3 +66,23 @@ pub fn set_text(written: &SecretWritten, used_by: &[String], environment: &str) 
         services.join(", ")
     )
 }
+
+/// Version of the JSON shapes of `secrets list` and `secrets set`.
+pub const SECRETS_SCHEMA_VERSION: u32 = 1;
+
+/// `secrets list --output json`.
+#[derive(Debug, Serialize)]
+pub struct SecretsListDocument<'a> {
+    pub schema_version: u32,
+    pub environment: &'a str,
+    pub secrets: &'a [SecretUse],
+}
+
+/// `secrets set --output json`.
+#[derive(Debug, Serialize)]
+pub struct SecretSetDocument<'a> {
+    pub schema_version: u32,
+    pub environment: &'a str,
+    pub secret: &'a SecretWritten,
+    pub used_by: &'a [String],
+}

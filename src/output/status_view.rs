@@ -95,3 +95,18 @@ pub fn text(
     }
     text.trim_end().to_string()
 }
+
+/// Version of the JSON shape of `status --output json`.
+pub const STATUS_SCHEMA_VERSION: u32 = 1;
+
+/// `status --output json`.
+#[derive(Debug, Serialize)]
+pub struct StatusDocument<'a> {
+    pub schema_version: u32,
+    pub environment: &'a str,
+    pub services: &'a [ServiceStatus],
+    pub shared_drift: &'a [String],
+    pub plan_error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stats: Option<serde_json::Value>,
+}

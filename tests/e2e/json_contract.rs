@@ -16,8 +16,27 @@ use support::{Run, TestAccount, json_schema, root, run};
 const KINDS: [&str; 11] =
     ["plan", "up", "rollback", "status", "history", "secrets-list", "lock", "validate", "event", "error", "import"];
 
+/// The schema version ecsdeploy prints of each kind of document (1 unless listed).
+const CURRENT: [(&str, u32); 1] = [("error", 2)];
+
+/// Schema files of earlier versions, kept for readers of old output.
+const EARLIER: [&str; 1] = ["error.v1.schema.json"];
+
+fn version(kind: &str) -> u32 {
+    CURRENT.iter().find(|(current, _)| *current == kind).map_or(1, |(_, version)| *version)
+}
+
+/// The file name of the current schema of `kind`.
+fn file(kind: &str) -> String {
+    format!("{kind}.v{}.schema.json", version(kind))
+}
+
 fn schema(kind: &str) -> Value {
-    let path = root().join(format!("docs/schemas/{kind}.v1.schema.json"));
+    schema_file(&file(kind))
+}
+
+fn schema_file(name: &str) -> Value {
+    let path = root().join(format!("docs/schemas/{name}"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
@@ -28,7 +47,8 @@ fn checked(kind: &str, result: &Run, code: i32) -> Value {
     let document = result.json();
     if let Err(errors) = json_schema::validate(&schema(kind), &document) {
         panic!(
-            "stdout does not match docs/schemas/{kind}.v1.schema.json:\n  {}\n{}",
+            "stdout does not match docs/schemas/{}:\n  {}\n{}",
+            file(kind),
             errors.join("\n  "),
             result.transcript()
         );
@@ -87,17 +107,23 @@ fn every_schema_file_is_within_the_subset_and_shared_definitions_agree() {
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    let mut expected: Vec<String> = KINDS.iter().map(|kind| format!("{kind}.v1.schema.json")).collect();
+    let mut expected: Vec<String> =
+        KINDS.iter().map(|kind| file(kind)).chain(EARLIER.iter().map(|name| name.to_string())).collect();
     expected.sort();
     assert_eq!(files, expected, "every schema file is checked here, and only those");
+    for name in EARLIER {
+        if let Err(errors) = json_schema::check_schema(&schema_file(name)) {
+            panic!("docs/schemas/{name}:\n  {}", errors.join("\n  "));
+        }
+    }
     let mut definitions: BTreeMap<String, (&str, Value)> = BTreeMap::new();
     for kind in KINDS {
         let schema = schema(kind);
         if let Err(errors) = json_schema::check_schema(&schema) {
-            panic!("docs/schemas/{kind}.v1.schema.json:\n  {}", errors.join("\n  "));
+            panic!("docs/schemas/{}:\n  {}", file(kind), errors.join("\n  "));
         }
         assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema", "{kind}");
-        assert_eq!(schema["$id"], format!("https://ecsdeploy.dev/schemas/{kind}.v1.schema.json"), "{kind}");
+        assert_eq!(schema["$id"], format!("https://ecsdeploy.dev/schemas/{}", file(kind)), "{kind}");
         assert!(schema["title"].is_string() && schema["description"].is_string(), "{kind}");
         let tops: Vec<&Value> = match (schema["$ref"].as_str(), schema["oneOf"].as_array()) {
             (Some(reference), _) => vec![&schema["$defs"][reference.trim_start_matches("#/$defs/")]],
@@ -107,7 +133,7 @@ fn every_schema_file_is_within_the_subset_and_shared_definitions_agree() {
         };
         for top in tops {
             assert!(array(&top["required"]).contains(&json!("schema_version")), "{kind}");
-            assert_eq!(top["properties"]["schema_version"]["const"], 1, "{kind}");
+            assert_eq!(top["properties"]["schema_version"]["const"], version(kind), "{kind}");
         }
         // Definitions are copied between files (a $ref stays inside its file): copies must agree.
         for (name, definition) in schema["$defs"].as_object().into_iter().flatten() {

@@ -4,11 +4,11 @@
 
 use crate::fake::FakeCloud;
 use ecsdeploy::commands::CommandError;
-use ecsdeploy::commands::lock::{Previous, take};
 use ecsdeploy::deploy_lock::LockStore;
 use ecsdeploy::deploy_lock::{LockAttempt, LockRequest, now_epoch};
 use ecsdeploy::history::HistoryScope;
 use ecsdeploy::output::{ColorChoice, OutputFormat, Printer};
+use ecsdeploy::run::lock::{Previous, take};
 use std::time::Duration;
 
 fn request(owner: &str) -> LockRequest {

@@ -7,7 +7,6 @@ use clap::Parser;
 use ecsdeploy::checked;
 use ecsdeploy::cli::{Cli, Command, UpArgs};
 use ecsdeploy::commands::change::change;
-use ecsdeploy::commands::session::Session;
 use ecsdeploy::deploy_lock::LockStore;
 use ecsdeploy::exit_status::ExitStatus;
 use ecsdeploy::history::{DeployRecord, HistoryScope, HistoryStore, Outcome, RecordKind};
@@ -15,6 +14,7 @@ use ecsdeploy::output::{ColorChoice, OutputFormat, Printer};
 use ecsdeploy::plan::Goal;
 use ecsdeploy::plan::resources::desired_resources;
 use ecsdeploy::plan::values::unresolved;
+use ecsdeploy::run::session::Session;
 
 const SERVICES: [&str; 4] = ["auth", "gmail", "calendar", "ai-router"];
 
@@ -140,16 +140,20 @@ async fn a_rollout_that_fails_its_gate_returns_to_the_last_good_revision_and_exi
     assert_eq!(status, ExitStatus::RolledBack);
     assert_eq!(running(&fake, "auth"), revision("auth", 1), "auth runs its last good revision again");
     let history = records(&fake, "auth");
-    let outcomes: Vec<(RecordKind, Outcome, &str)> =
-        history.iter().map(|record| (record.kind, record.outcome, record.task_definition.as_str())).collect();
+    // The newest two, in either order: on paused time both records can carry the same
+    // millisecond, and then their IDs' random suffixes order them.
+    let mut outcomes: Vec<(RecordKind, Outcome, &str)> =
+        history[..2].iter().map(|record| (record.kind, record.outcome, record.task_definition.as_str())).collect();
+    outcomes.sort_by_key(|(kind, _, _)| *kind == RecordKind::Deploy);
     assert_eq!(
-        outcomes[..2],
+        outcomes,
         [
             (RecordKind::Rollback, Outcome::Succeeded, revision("auth", 1).as_str()),
             (RecordKind::Deploy, Outcome::RolledBack, revision("auth", 2).as_str()),
         ],
         "{history:#?}"
     );
+    assert_eq!(history.len(), 3, "the first deploy, the failed one, its rollback: {history:#?}");
     for service in ["gmail", "calendar", "ai-router"] {
         assert_eq!(records(&fake, service).len(), 1, "{service} was not touched");
     }

@@ -3,9 +3,9 @@
 //! stop the deploy with the list, unless `--allow-vulnerable`; so does an image with no
 //! usable scan (nothing is known about it).
 
-use super::CommandError;
 use super::session::Cloud;
 use super::session::Session;
+use super::{CommandError, StopKind};
 use crate::cloud::image_scan::{ImageScan, ScanStatus, blocking};
 use crate::desired::task_definition::container_images;
 use crate::http_check::HttpCheck;
@@ -54,7 +54,8 @@ pub async fn check<C: Cloud, H: HttpCheck>(
         }
         return Ok(());
     }
-    Err(CommandError::usage(
+    Err(CommandError::stopped(
+        StopKind::Refused,
         format!(
             "nothing was changed: the images to deploy have scan findings at or above {threshold} (block_findings_at of {})",
             session.environment

@@ -1,9 +1,9 @@
 //! After `up` applied a plan: the rollouts it started, gated in parallel, rolled back on
 //! failure, with progress on stderr and one result per service.
 
-use super::CommandError;
 use super::session::Cloud;
 use super::session::Session;
+use super::{CommandError, StopKind};
 use crate::apply::ApplyOutcome;
 use crate::cli::GateArgs;
 use crate::desired::task_definition::{SecretIdentity, container_images};
@@ -29,11 +29,9 @@ pub fn started_rollouts<C: Cloud, H: HttpCheck>(
     outcome: &ApplyOutcome,
     gate: &GateArgs,
 ) -> Result<Vec<Rollout>, CommandError> {
-    let environment = session
-        .checked
-        .manifest
-        .environment(&session.environment)
-        .ok_or_else(|| CommandError::usage("the environment vanished from the manifest", Vec::new()))?;
+    let environment = session.checked.manifest.environment(&session.environment).ok_or_else(|| {
+        CommandError::stopped(StopKind::Internal, "the environment vanished from the manifest", Vec::new())
+    })?;
     let mut rollouts = Vec::new();
     for change in &plan.changes {
         let applied = outcome.steps.iter().any(|step| step.address == change.address && step.error.is_none());
@@ -107,11 +105,9 @@ fn service_of<'a, C: Cloud, H: HttpCheck>(
     session: &'a Session<C, H>,
     service: &str,
 ) -> Result<(&'a Environment, &'a Service, &'a DesiredService), CommandError> {
-    let environment = session
-        .checked
-        .manifest
-        .environment(&session.environment)
-        .ok_or_else(|| CommandError::usage("the environment vanished from the manifest", Vec::new()))?;
+    let environment = session.checked.manifest.environment(&session.environment).ok_or_else(|| {
+        CommandError::stopped(StopKind::Internal, "the environment vanished from the manifest", Vec::new())
+    })?;
     match (environment.service(service), session.desired.service(service)) {
         (Some(manifest), Some(desired)) => Ok((environment, manifest, desired)),
         _ => Err(CommandError::usage(
@@ -333,7 +329,11 @@ impl<'s, H: HttpCheck> RunnerParts<'s, H> {
     /// Fails when the session has no HTTP check (the system's TLS certificates are unreadable).
     pub fn new<C: Cloud>(session: &'s Session<C, H>) -> Result<Self, CommandError> {
         let http = session.http.as_ref().ok_or_else(|| {
-            CommandError::usage("cannot read the system's TLS certificates for the HTTP check", Vec::new())
+            CommandError::stopped(
+                StopKind::System,
+                "cannot read the system's TLS certificates for the HTTP check",
+                Vec::new(),
+            )
         })?;
         let mut deployer = super::deployer::deployer(&session.identity_arn, &session.checked_dir());
         deployer.run = session.run.clone();

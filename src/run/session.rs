@@ -1,7 +1,7 @@
 //! What `plan`, `up` and `destroy` share: the checked manifest, the AWS session (with the
 //! account verified), the desired state for the real account, and timed phases.
 
-use super::{CommandError, environment, load_manifest};
+use super::{CommandError, StopKind, environment, load_manifest};
 use crate::actual::ActualState;
 use crate::actual::scope::ReadScope;
 use crate::checked::CheckedManifest;
@@ -133,7 +133,8 @@ impl<C: Cloud, H: HttpCheck> Session<C, H> {
         if let Some(pinned) = &project.account_id
             && pinned.value != identity.account_id
         {
-            return Err(CommandError::usage(
+            return Err(CommandError::stopped(
+                StopKind::Refused,
                 format!(
                     "the credentials are for account {}, but the manifest pins account {}",
                     identity.account_id, pinned.value

@@ -6,8 +6,8 @@
 //! worktree (which also works from a bare repository, for a server-side hook) and removed after
 //! the run. So the history records the pushed commit, and a build uses its sources.
 
-use super::CommandError;
 use super::git::git;
+use super::{CommandError, StopKind};
 use crate::cli::GlobalOptions;
 use crate::output::Printer;
 use std::path::PathBuf;
@@ -68,7 +68,8 @@ pub fn checkout(
         None => git(directory, &["rev-parse", "--verify", &format!("{git_ref}^{{commit}}")]),
     }
     .map_err(|error| {
-        CommandError::usage(
+        CommandError::stopped(
+            StopKind::Git,
             format!("cannot resolve {git_ref} in {}: {error}", directory.display()),
             vec!["run from the repository holding the manifest (or pass -f DIR), with the commit fetched".into()],
         )
@@ -83,7 +84,7 @@ pub fn checkout(
         let path =
             std::env::temp_dir().join(format!("ecsdeploy-{}-{}", &commit[..12.min(commit.len())], std::process::id()));
         git(directory, &["worktree", "add", "--detach", &path.to_string_lossy(), &commit]).map_err(|error| {
-            CommandError::usage(format!("cannot check out {commit} to deploy it: {error}"), Vec::new())
+            CommandError::stopped(StopKind::Git, format!("cannot check out {commit} to deploy it: {error}"), Vec::new())
         })?;
         let repository = directory.clone();
         (path.join(&prefix), Some(Worktree { repository, path }))
