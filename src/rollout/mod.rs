@@ -1,6 +1,6 @@
 //! The health gate: a deploy succeeds only when the new revision is really serving. Pure
-//! conditions ([`gate`]) judged by one poll loop ([`wait`]); rollback to the last good revision
-//! lives in `rollback`.
+//! conditions ([`gate`]) judged by one poll loop ([`wait`]); the [`runner`] follows one rollout,
+//! rolls back to the last good revision when the gate fails, and records both in the history.
 
 pub mod gate;
 pub mod observation;

@@ -5,7 +5,7 @@
 
 use crate::support;
 
-use support::stage::{auth_logging_at, finish, stored_lock};
+use support::stage::{auth_logging_at, finish, running_task_definition, stage_records, stored_lock};
 use support::{TestAccount, prepared_account, root, run};
 
 /// Waits until a run holds stage's lock (a minute at most).
@@ -94,7 +94,11 @@ async fn a_lock_taken_by_hand_turns_runs_away_until_it_expires_or_is_released() 
     assert_eq!(released.code, 0, "{}", released.transcript());
     let short = run(&mut account.ecsdeploy(&["lock", "acquire", "--env", "stage", "--ttl", "1s", "-f", dir]));
     assert_eq!(short.code, 0, "{}", short.transcript());
-    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    until(&config, "the short lock expires", async |config| {
+        let expires = stored_lock(config).await.and_then(|(_, record)| record["expires_epoch"].as_u64()).unwrap();
+        ecsdeploy::deploy_lock::now_epoch() > expires
+    })
+    .await;
     let up = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
     assert_eq!(up.code, 0, "{}", up.transcript());
     assert!(up.stderr.contains("took over the expired deploy lock of stage"), "{}", up.stderr);
@@ -117,30 +121,51 @@ async fn a_lock_taken_by_hand_turns_runs_away_until_it_expires_or_is_released() 
     assert!(stored_lock(&config).await.unwrap().0);
 }
 
-/// SIGTERM (a cancelled CI job) is Ctrl-C: while rollouts are gated the first one rolls back,
-/// a second one stops at once (143). Either way the run releases its lock on the way out.
+/// SIGTERM (a cancelled CI job) is Ctrl-C: while rollouts are gated the first one rolls back
+/// (ECS is pointed back at the last good revision), a second one stops at once (143). Either way
+/// the run releases its lock on the way out.
 #[tokio::test]
 async fn sigterm_rolls_back_then_stops_and_releases_the_lock() {
     let (account, config) = prepared_account().await;
     let first = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(root()));
     assert_eq!(first.code, 0, "{}", first.transcript());
+    let good = running_task_definition(&config, "stage-auth").await;
     // The next deployment of auth and the rollback after it both take a long while.
     let slow = serde_json::json!({"service": "stage-auth", "outcome": "complete", "steps": 400, "count": 2});
     account.script_rollout(slow);
     let changed = changed_manifest();
     let child = spawn(&account, &["up", "--env", "stage", "--yes", "-f", changed.path().to_str().unwrap()]);
-    until_locked(&config).await;
+    // Gating: the new revision's deploy is recorded in progress.
+    until(&config, "the new deploy is gated", async |config| {
+        stage_records(config, "auth").await.first().is_some_and(|record| record["outcome"] == "in-progress")
+    })
+    .await;
+    let new = running_task_definition(&config, "stage-auth").await;
+    assert_ne!(new, good, "the run deployed a new revision");
     let terminate = || {
         let status = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
         assert!(status.success());
     };
     terminate();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // The rollback: ECS runs the last good revision again.
+    until(&config, "the rollback starts", async |config| running_task_definition(config, "stage-auth").await == good)
+        .await;
     terminate();
     let stopped = finish(child);
     assert_eq!(stopped.code, 143, "{}", stopped.transcript());
+    assert!(stopped.stderr.contains("auth: rolling back to"), "{}", stopped.stderr);
     assert!(stopped.stderr.contains("terminated: stopped at once"), "{}", stopped.stderr);
     assert!(stopped.stderr.contains("released the deploy lock of stage"), "{}", stopped.stderr);
+    assert_eq!(running_task_definition(&config, "stage-auth").await, good, "left on the last good revision");
     let (released, record) = stored_lock(&config).await.unwrap();
     assert!(released, "the next run need not wait for the lock to expire: {record}");
+}
+
+/// Waits until `condition` holds (a minute at most), looking every 50 ms.
+async fn until(config: &aws_config::SdkConfig, what: &str, condition: impl AsyncFn(&aws_config::SdkConfig) -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !condition(config).await {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
