@@ -10,7 +10,7 @@ use crate::cloud::CloudError;
 use crate::plan::address::Address;
 use crate::plan::resources::Payload;
 use crate::plan::values::{Values, unresolved};
-use crate::plan::{Action, Plan, ResourceChange};
+use crate::plan::{Action, Existing, Plan, ResourceChange, Step};
 use futures_util::StreamExt;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -23,16 +23,17 @@ use std::time::{Duration, Instant};
 pub trait ResourceWriter {
     /// Creates the resource; returns the values it made known (its ARN, ID, ...).
     async fn create(&self, address: &Address, payload: &Payload) -> Result<Values, CloudError>;
-    /// Changes the existing resource `id` (whose content was `before`) to `payload`.
+    /// Changes `existing` in place to `payload`; `force_new_deployment` as the plan decided (a
+    /// service starts new tasks although its revision stays).
     async fn update(
         &self,
         address: &Address,
-        id: &str,
+        existing: &Existing,
         payload: &Payload,
-        before: &serde_json::Value,
+        force_new_deployment: bool,
     ) -> Result<Values, CloudError>;
-    /// Deletes the resource `id` (whose content was `before`).
-    async fn delete(&self, address: &Address, id: &str, before: &serde_json::Value) -> Result<(), CloudError>;
+    /// Deletes `existing`.
+    async fn delete(&self, address: &Address, existing: &Existing) -> Result<(), CloudError>;
 }
 
 /// How many services' chains run at once: enough to overlap AWS latency, few enough to stay
@@ -96,9 +97,9 @@ pub async fn apply<C: ResourceWriter>(
         failed: Mutex::new(false),
         report,
     };
-    let changing: Vec<&ResourceChange> = plan.changes.iter().filter(|change| change.action != Action::NoOp).collect();
+    let changing: Vec<&ResourceChange> = plan.changes.iter().filter(|change| change.action() != Action::NoOp).collect();
     let (deletions, upserts): (Vec<&ResourceChange>, Vec<&ResourceChange>) =
-        changing.into_iter().partition(|change| change.action == Action::Delete);
+        changing.into_iter().partition(|change| change.action() == Action::Delete);
     let (shared, rest): (Vec<_>, Vec<_>) = upserts.into_iter().partition(|change| change.address.is_shared());
     let (groups, rest): (Vec<_>, Vec<_>) = rest.into_iter().partition(|change| is_environment_group(change));
     let (services, dns): (Vec<_>, Vec<_>) =
@@ -172,12 +173,12 @@ impl<C: ResourceWriter> Run<'_, C> {
         if self.failed.lock().map(|failed| *failed).unwrap_or(true) {
             return false;
         }
-        (self.report)(ApplyEvent::Started { address: change.address.clone(), action: change.action });
+        (self.report)(ApplyEvent::Started { address: change.address.clone(), action: change.action() });
         let started = Instant::now();
         let result = self.execute(change).await;
         let step = StepResult {
             address: change.address.clone(),
-            action: change.action,
+            action: change.action(),
             error: result.as_ref().err().map(ToString::to_string),
             cloud_error: match &result {
                 Err(ApplyError::Cloud(error)) => Some(error.clone()),
@@ -201,39 +202,34 @@ impl<C: ResourceWriter> Run<'_, C> {
     }
 
     async fn execute(&self, change: &ResourceChange) -> Result<Values, ApplyError> {
-        let needs_id = matches!(change.action, Action::Update | Action::Delete | Action::Replace);
-        let id = match change.id.as_deref() {
-            Some(id) => id,
-            None if needs_id => {
-                return Err(ApplyError::Internal(format!("{} has no ID to {:?}", change.address, change.action)));
+        let address = &change.address;
+        Ok(match &change.step {
+            Step::Keep { .. } => Values::default(),
+            Step::Create { payload, .. } => self.cloud.create(address, &self.resolved(address, payload)?).await?,
+            Step::Update { existing, payload, force_new_deployment } => {
+                let payload = self.resolved(address, payload)?;
+                self.cloud.update(address, existing, &payload, *force_new_deployment).await?
             }
-            None => "",
-        };
-        let before = change.before.clone().unwrap_or(serde_json::Value::Null);
-        if change.action == Action::Delete {
-            self.cloud.delete(&change.address, id, &before).await?;
-            return Ok(Values::default());
-        }
-        let payload = change
-            .payload
-            .as_ref()
-            .ok_or_else(|| ApplyError::Internal(format!("{} has no payload", change.address)))?;
+            Step::Replace { existing, payload } => {
+                let payload = self.resolved(address, payload)?;
+                self.cloud.delete(address, existing).await?;
+                self.cloud.create(address, &payload).await?
+            }
+            Step::Delete { existing } => {
+                self.cloud.delete(address, existing).await?;
+                Values::default()
+            }
+        })
+    }
+
+    /// `payload` with every reference resolved from the values known so far.
+    fn resolved(&self, address: &Address, payload: &Payload) -> Result<Payload, ApplyError> {
         let json = self.values.lock().unwrap_or_else(PoisonError::into_inner).resolve(&payload.to_json());
         let missing = unresolved(&json);
         if !missing.is_empty() {
-            return Err(ApplyError::Internal(format!("{}: {} still unknown", change.address, missing.join(", "))));
+            return Err(ApplyError::Internal(format!("{address}: {} still unknown", missing.join(", "))));
         }
-        let payload = payload.same_kind_from_json(json).map_err(|error| ApplyError::Internal(error.to_string()))?;
-        let values = match change.action {
-            Action::Create => self.cloud.create(&change.address, &payload).await?,
-            Action::Update => self.cloud.update(&change.address, id, &payload, &before).await?,
-            Action::Replace => {
-                self.cloud.delete(&change.address, id, &before).await?;
-                self.cloud.create(&change.address, &payload).await?
-            }
-            Action::Delete | Action::NoOp => Values::default(),
-        };
-        Ok(values)
+        payload.same_kind_from_json(json).map_err(|error| ApplyError::Internal(error.to_string()))
     }
 }
 

@@ -167,7 +167,7 @@ fn refuse_differences(args: &ImportArgs, differences: &[ResourceChange]) -> Resu
 fn service_changes(plan: &Plan, name: &str) -> Vec<ResourceChange> {
     plan.changes
         .iter()
-        .filter(|change| change.action != Action::NoOp && change.address.service_name() == Some(name))
+        .filter(|change| change.action() != Action::NoOp && change.address.service_name() == Some(name))
         .cloned()
         .collect()
 }

@@ -78,9 +78,9 @@ pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -
                 drift: changes_ref
                     .iter()
                     .filter(|change| {
-                        change.action != Action::NoOp && change.address.service_name() == Some(desired.name.as_str())
+                        change.action() != Action::NoOp && change.address.service_name() == Some(desired.name.as_str())
                     })
-                    .map(|change| format!("{} {}", change.action.symbol(), change.address))
+                    .map(|change| format!("{} {}", change.action().symbol(), change.address))
                     .collect(),
             };
             let records = session_ref.cloud.history_list(scope_ref, &desired.name).await?;
@@ -127,8 +127,8 @@ pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -
     session.time("observe services", started);
     let shared_drift: Vec<String> = changes
         .iter()
-        .filter(|change| change.action != Action::NoOp && change.address.service_name().is_none())
-        .map(|change| format!("{} {}", change.action.symbol(), change.address))
+        .filter(|change| change.action() != Action::NoOp && change.address.service_name().is_none())
+        .map(|change| format!("{} {}", change.action().symbol(), change.address))
         .collect();
     if printer.is_json() {
         printer.document(&status_view::StatusDocument {

@@ -114,7 +114,7 @@ fn changes_text(changes: &[ResourceChange]) -> String {
     let mut out = String::new();
     for change in changes {
         let reason = change.reason.as_deref().map(|reason| format!(" ({reason})")).unwrap_or_default();
-        out.push_str(&format!("  {} {}{reason}\n", change.action.symbol(), change.address));
+        out.push_str(&format!("  {} {}{reason}\n", change.action().symbol(), change.address));
         for field in &change.fields {
             let show =
                 |value: &Option<serde_json::Value>| value.as_ref().map_or("(none)".to_string(), |v| v.to_string());

@@ -7,14 +7,14 @@ use serde_json::json;
 
 /// `+ address`, field changes under updates, and `Plan: 1 to add, 2 to change, 0 to destroy.`
 pub fn text(plan: &Plan) -> String {
-    let changing: Vec<_> = plan.changes.iter().filter(|change| change.action != Action::NoOp).collect();
+    let changing: Vec<_> = plan.changes.iter().filter(|change| change.action() != Action::NoOp).collect();
     if changing.is_empty() {
         return format!("No changes. Environment {} matches the manifest.", plan.environment);
     }
     let mut out = format!("ecsdeploy will change environment {} of project {}:\n\n", plan.environment, plan.project);
     for change in changing {
         let reason = change.reason.as_deref().map(|reason| format!("  ({reason})")).unwrap_or_default();
-        out.push_str(&format!("{:>3} {}{reason}\n", change.action.symbol(), change.address));
+        out.push_str(&format!("{:>3} {}{reason}\n", change.action().symbol(), change.address));
         for field in &change.fields {
             let show = |value: &Option<serde_json::Value>| value.as_ref().map_or("(none)".to_string(), compact);
             out.push_str(&format!("        {}: {} -> {}\n", field.path, show(&field.before), show(&field.after)));
@@ -46,7 +46,7 @@ pub fn json(plan: &Plan) -> serde_json::Value {
         "environment": plan.environment,
         "summary": plan.summary(),
         "has_changes": plan.has_changes(),
-        "changes": plan.changes.iter().filter(|change| change.action != Action::NoOp).collect::<Vec<_>>(),
+        "changes": plan.changes.iter().filter(|change| change.action() != Action::NoOp).collect::<Vec<_>>(),
     })
 }
 
@@ -67,6 +67,18 @@ pub fn error_text(error: &PlanError) -> (String, Vec<String>) {
                         resource.address,
                         resource.id,
                         resource.fields.join(", ")
+                    )
+                })
+                .collect(),
+        ),
+        PlanError::Unreadable(resources) => (
+            format!("nothing was changed: {} resource(s) could not be read into their kind", resources.len()),
+            resources
+                .iter()
+                .map(|resource| {
+                    format!(
+                        "{} ({}) reads as something ecsdeploy cannot describe ({}): this is a bug in ecsdeploy's reader, or the resource was changed outside its shapes; report it with `ecsdeploy plan -v` output",
+                        resource.address, resource.id, resource.error
                     )
                 })
                 .collect(),
@@ -140,7 +152,7 @@ pub fn outcome_text(plan: &Plan, outcome: &ApplyOutcome) -> String {
     if failed.is_empty() {
         return format!("Apply complete for {}: {done}.", plan.environment);
     }
-    let planned = plan.changes.iter().filter(|change| change.action != Action::NoOp).count();
+    let planned = plan.changes.iter().filter(|change| change.action() != Action::NoOp).count();
     format!(
         "Apply failed for {} after {} of {planned} changes ({done}); {} failed, the rest was not started.",
         plan.environment,

@@ -44,25 +44,129 @@ impl Action {
     }
 }
 
-/// The change to one resource.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The change to one resource: where, why, what differs, and the [`Step`] apply carries out.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResourceChange {
     pub address: Address,
-    pub action: Action,
     /// Why, in a few words, when the action alone does not say it (`new revision`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldChange>,
-    /// The existing resource's ARN or name (updates, replacements, deletions).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The desired content (creations, updates, replacements); unresolved references remain.
-    #[serde(skip)]
-    pub payload: Option<Payload>,
-    /// The existing content (updates and deletions).
-    #[serde(skip)]
-    pub before: Option<serde_json::Value>,
+    pub step: Step,
+}
+
+/// What apply does to one resource, carrying exactly what that needs: apply cannot do anything
+/// the plan did not say.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Nothing: the resource is as desired. (A service whose task definition gets a new
+    /// revision becomes an [`Step::Update`].)
+    Keep {
+        existing: Existing,
+        payload: Payload,
+    },
+    /// Make the resource. `follows`: the revision a new task definition revision replaces as
+    /// the one to run (its ARN), shown as the change's `id`.
+    Create {
+        payload: Payload,
+        follows: Option<String>,
+    },
+    /// Change `existing` in place into `payload`. `force_new_deployment`: the planner decided
+    /// the service must start new tasks although its revision stays (a secret it reads has a
+    /// new version, or its capacity provider strategy changed, which ECS applies only so).
+    Update {
+        existing: Existing,
+        payload: Payload,
+        force_new_deployment: bool,
+    },
+    /// Delete `existing`, then create `payload` (AWS cannot change a field in place).
+    Replace {
+        existing: Existing,
+        payload: Payload,
+    },
+    Delete {
+        existing: Existing,
+    },
+}
+
+/// A resource as it exists: its ARN or name, and its content typed as the payload of its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Existing {
+    pub id: String,
+    pub before: Payload,
+}
+
+impl Step {
+    pub fn action(&self) -> Action {
+        match self {
+            Step::Keep { .. } => Action::NoOp,
+            Step::Create { .. } => Action::Create,
+            Step::Update { .. } => Action::Update,
+            Step::Replace { .. } => Action::Replace,
+            Step::Delete { .. } => Action::Delete,
+        }
+    }
+
+    /// The existing resource, when there is one to change, replace, delete or keep.
+    pub fn existing(&self) -> Option<&Existing> {
+        match self {
+            Step::Keep { existing, .. }
+            | Step::Update { existing, .. }
+            | Step::Replace { existing, .. }
+            | Step::Delete { existing } => Some(existing),
+            Step::Create { .. } => None,
+        }
+    }
+
+    /// The desired content (unresolved references remain), except for a deletion.
+    pub fn payload(&self) -> Option<&Payload> {
+        match self {
+            Step::Keep { payload, .. }
+            | Step::Create { payload, .. }
+            | Step::Update { payload, .. }
+            | Step::Replace { payload, .. } => Some(payload),
+            Step::Delete { .. } => None,
+        }
+    }
+}
+
+impl ResourceChange {
+    pub fn action(&self) -> Action {
+        self.step.action()
+    }
+
+    /// The ARN or name the plan shows: the existing resource's, or the revision a new task
+    /// definition revision follows.
+    pub fn id(&self) -> Option<&str> {
+        match &self.step {
+            Step::Create { follows, .. } => follows.as_deref(),
+            step => step.existing().map(|existing| existing.id.as_str()),
+        }
+    }
+
+    /// The existing content, typed.
+    pub fn before(&self) -> Option<&Payload> {
+        self.step.existing().map(|existing| &existing.before)
+    }
+}
+
+/// The plan document's change: `{address, action, reason?, fields?, id?}`.
+impl Serialize for ResourceChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("address", &self.address)?;
+        map.serialize_entry("action", &self.action())?;
+        if let Some(reason) = &self.reason {
+            map.serialize_entry("reason", reason)?;
+        }
+        if !self.fields.is_empty() {
+            map.serialize_entry("fields", &self.fields)?;
+        }
+        if let Some(id) = self.id() {
+            map.serialize_entry("id", id)?;
+        }
+        map.end()
+    }
 }
 
 /// A plan for one environment.
@@ -89,7 +193,7 @@ impl Plan {
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::default();
         for change in &self.changes {
-            match change.action {
+            match change.action() {
                 Action::Create => summary.add += 1,
                 Action::Update => summary.change += 1,
                 Action::Replace => {
@@ -104,7 +208,7 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|change| change.action != Action::NoOp)
+        self.changes.iter().any(|change| change.action() != Action::NoOp)
     }
 }
 
@@ -121,6 +225,18 @@ pub enum PlanError {
     /// traffic or orphan what depends on it; ecsdeploy leaves the decision to a person.
     #[error("{} resource(s) would have to be replaced", .0.len())]
     Replacement(Vec<Replacement>),
+    /// Resources whose content as read does not fit their kind: ecsdeploy changes nothing it
+    /// cannot describe (a bug in a reader, or a resource changed outside ecsdeploy's shapes).
+    #[error("{} resource(s) could not be read into their kind", .0.len())]
+    Unreadable(Vec<Unreadable>),
+}
+
+/// A resource whose content as read does not fit its kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unreadable {
+    pub address: Address,
+    pub id: String,
+    pub error: String,
 }
 
 /// A resource that cannot change in place.
@@ -172,7 +288,12 @@ pub fn plan(desired: &DesiredEnvironment, actual: &ActualState, goal: Goal) -> R
         Goal::Destroy => Vec::new(),
     };
     let mut not_owned = Vec::new();
+    let mut unreadable = Vec::new();
     let mut changes = Vec::new();
+    let mut push = |change: Result<ResourceChange, Unreadable>| match change {
+        Ok(change) => changes.push(change),
+        Err(error) => unreadable.push(error),
+    };
     for resource in &wanted {
         if is_pin_in_foreign_repository(resource, actual) {
             continue;
@@ -186,14 +307,14 @@ pub fn plan(desired: &DesiredEnvironment, actual: &ActualState, goal: Goal) -> R
             Some(existing)
                 if existing.owner != Owner::This && resource.address.part() == Some(ServicePart::TaskDefinition) =>
             {
-                changes.push(change_for(resource, actual, &values))
+                push(change_for(resource, actual, &values))
             }
             Some(existing) if existing.owner != Owner::This => not_owned.push(NotOwned {
                 address: resource.address.clone(),
                 id: existing.id.clone(),
                 owner: existing.owner.clone(),
             }),
-            _ => changes.push(change_for(resource, actual, &values)),
+            _ => push(change_for(resource, actual, &values)),
         }
     }
     not_owned.extend(rule_priority_conflicts(&wanted, actual));
@@ -213,23 +334,25 @@ pub fn plan(desired: &DesiredEnvironment, actual: &ActualState, goal: Goal) -> R
         }
         let reason = matches!(address, Address::SecretRotation(_))
             .then(|| "rotation stops; the secret and its versions stay".to_string());
-        changes.push(ResourceChange {
+        push(existing_of(address, existing).map(|existing| ResourceChange {
             address: address.clone(),
-            action: Action::Delete,
             reason,
             fields: Vec::new(),
-            id: Some(existing.id.clone()),
-            payload: None,
-            before: Some(existing.json.clone()),
-        });
+            step: Step::Delete { existing },
+        }));
+    }
+    if !unreadable.is_empty() {
+        return Err(PlanError::Unreadable(unreadable));
     }
     let replacements: Vec<Replacement> = changes
         .iter()
-        .filter(|change| change.action == Action::Replace)
-        .map(|change| Replacement {
-            address: change.address.clone(),
-            id: change.id.clone().unwrap_or_default(),
-            fields: change.fields.iter().map(|field| field.path.clone()).collect(),
+        .filter_map(|change| match &change.step {
+            Step::Replace { existing, .. } => Some(Replacement {
+                address: change.address.clone(),
+                id: existing.id.clone(),
+                fields: change.fields.iter().map(|field| field.path.clone()).collect(),
+            }),
+            _ => None,
         })
         .collect();
     if !replacements.is_empty() {
@@ -275,41 +398,65 @@ fn reuse_newest_revisions(desired: &DesiredEnvironment, actual: &ActualState) ->
     values
 }
 
-fn change_for(resource: &DesiredResource, actual: &ActualState, values: &values::Values) -> ResourceChange {
+/// The change that makes `resource` as desired, from what exists at its address (or, for a
+/// task definition, the newest revision plan chose to reuse).
+fn change_for(
+    resource: &DesiredResource,
+    actual: &ActualState,
+    values: &values::Values,
+) -> Result<ResourceChange, Unreadable> {
     let desired_json = values.resolve(&resource.payload.to_json());
-    let mut change = ResourceChange {
-        address: resource.address.clone(),
-        action: Action::Create,
-        reason: None,
-        fields: Vec::new(),
-        id: None,
-        payload: Some(resource.payload.clone()),
-        before: None,
-    };
+    let payload = resource.payload.clone();
+    let address = resource.address.clone();
     let reused = match &resource.payload {
         Payload::TaskDefinition(definition) => reused_revision(actual, values, &resource.address, &definition.family),
         _ => None,
     };
-    let Some(existing) = reused.or_else(|| actual.resources.get(&resource.address)) else {
-        return change;
+    let Some(found) = reused.or_else(|| actual.resources.get(&resource.address)) else {
+        return Ok(ResourceChange {
+            address,
+            reason: None,
+            fields: Vec::new(),
+            step: Step::Create { payload, follows: None },
+        });
     };
-    change.id = Some(existing.id.clone());
-    change.before = Some(existing.json.clone());
     let rules = change_rules(&resource.payload);
-    change.fields = diff(&existing.json, &desired_json, rules.ignored).into_iter().map(show_unknown).collect();
-    change.action = match () {
-        _ if change.fields.is_empty() => Action::NoOp,
-        _ if matches!(resource.payload, Payload::TaskDefinition(_)) => {
-            change.reason = Some("new revision".into());
-            Action::Create
-        }
-        _ if change.fields.iter().any(|field| rules.immutable.contains(&top_level(&field.path))) => Action::Replace,
-        _ => Action::Update,
-    };
-    if change.action == Action::Update && secrets_rotated(&existing.json, &desired_json) {
-        change.reason = Some("a secret it uses has a new version: new tasks start to read it".into());
+    let fields: Vec<FieldChange> =
+        diff(&found.json, &desired_json, rules.ignored).into_iter().map(show_unknown).collect();
+    let is_revision = matches!(resource.payload, Payload::TaskDefinition(_));
+    // A new revision is registered beside the running one (someone else's too), which is never
+    // changed: only its ARN is needed, to show.
+    if is_revision && !fields.is_empty() {
+        return Ok(ResourceChange {
+            address,
+            reason: Some("new revision".into()),
+            fields,
+            step: Step::Create { payload, follows: Some(found.id.clone()) },
+        });
     }
-    change
+    let existing = existing_of(&resource.address, found)?;
+    let (step, reason) = match () {
+        _ if fields.is_empty() => (Step::Keep { existing, payload }, None),
+        _ if fields.iter().any(|field| rules.immutable.contains(&top_level(&field.path))) => {
+            (Step::Replace { existing, payload }, None)
+        }
+        _ => {
+            let rotated = secrets_rotated(&found.json, &desired_json);
+            let strategy_changed = matches!(resource.payload, Payload::EcsService(_))
+                && found.json.get("capacityProviderStrategy") != desired_json.get("capacityProviderStrategy");
+            let reason = rotated.then(|| "a secret it uses has a new version: new tasks start to read it".to_string());
+            (Step::Update { existing, payload, force_new_deployment: rotated || strategy_changed }, reason)
+        }
+    };
+    Ok(ResourceChange { address, reason, fields, step })
+}
+
+/// The existing resource at `address`, its content typed as the payload of its kind.
+fn existing_of(address: &Address, found: &crate::actual::ActualResource) -> Result<Existing, Unreadable> {
+    match Payload::at_address(address, found.json.clone()) {
+        Ok(before) => Ok(Existing { id: found.id.clone(), before }),
+        Err(error) => Err(Unreadable { address: address.clone(), id: found.id.clone(), error: error.to_string() }),
+    }
 }
 
 /// The secret-versions tag changed from a known digest (not added for the first time).
@@ -353,13 +500,17 @@ fn top_level(path: &str) -> &str {
 fn propagate_new_revisions(changes: &mut [ResourceChange]) {
     let new_revisions: Vec<String> = changes
         .iter()
-        .filter(|change| change.address.part() == Some(ServicePart::TaskDefinition) && change.action == Action::Create)
+        .filter(|change| {
+            change.address.part() == Some(ServicePart::TaskDefinition) && change.action() == Action::Create
+        })
         .filter_map(|change| change.address.service_name().map(str::to_string))
         .collect();
     for change in changes.iter_mut() {
-        let is_service = change.address.part() == Some(ServicePart::EcsService) && change.action == Action::NoOp;
-        if is_service && change.address.service_name().is_some_and(|name| new_revisions.iter().any(|n| n == name)) {
-            change.action = Action::Update;
+        let is_service = change.address.part() == Some(ServicePart::EcsService);
+        let runs_new = change.address.service_name().is_some_and(|name| new_revisions.iter().any(|n| n == name));
+        if let (true, true, Step::Keep { existing, payload }) = (is_service, runs_new, &change.step) {
+            change.step =
+                Step::Update { existing: existing.clone(), payload: payload.clone(), force_new_deployment: false };
             change.reason = Some("runs the new task definition revision".into());
         }
     }

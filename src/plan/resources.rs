@@ -72,6 +72,37 @@ impl Payload {
     }
 
     /// A payload of the same kind read from (resolved) JSON.
+    /// The payload of the kind an `address` holds, from a resource's JSON as read (normalised
+    /// into the desired shape): the typed before-state of a change.
+    pub fn at_address(address: &Address, json: serde_json::Value) -> Result<Payload, serde_json::Error> {
+        fn typed<T: DeserializeOwned>(json: serde_json::Value) -> Result<T, serde_json::Error> {
+            serde_json::from_value(json)
+        }
+        Ok(match address {
+            Address::Cluster => Payload::Cluster(typed(json)?),
+            Address::SecurityGroup { .. } | Address::EnvironmentSecurityGroup(_) => {
+                Payload::SecurityGroup(typed(json)?)
+            }
+            Address::LoadBalancer => Payload::LoadBalancer(typed(json)?),
+            Address::Listener(_) => Payload::Listener(typed(json)?),
+            Address::Repository(_) => Payload::Repository(typed(json)?),
+            Address::SecretRotation(_) => Payload::SecretRotation(typed(json)?),
+            Address::DnsRecord(_) => Payload::DnsRecord(typed(json)?),
+            Address::Service { part, .. } => match part {
+                ServicePart::PinnedImage => Payload::ImagePin(typed(json)?),
+                ServicePart::LogGroup => Payload::LogGroup(typed(json)?),
+                ServicePart::ExecutionRole | ServicePart::TaskRole => Payload::Role(typed(json)?),
+                ServicePart::TaskDefinition => Payload::TaskDefinition(typed(json)?),
+                ServicePart::TargetGroup => Payload::TargetGroup(typed(json)?),
+                ServicePart::ListenerRule => Payload::ListenerRule(typed(json)?),
+                ServicePart::EcsService => Payload::EcsService(typed(json)?),
+                ServicePart::ScalableTarget => Payload::ScalableTarget(typed(json)?),
+                ServicePart::ScalingPolicy => Payload::ScalingPolicy(typed(json)?),
+                ServicePart::Alarm => Payload::Alarm(typed(json)?),
+            },
+        })
+    }
+
     pub fn same_kind_from_json(&self, json: serde_json::Value) -> Result<Payload, serde_json::Error> {
         fn typed<T: DeserializeOwned>(json: serde_json::Value) -> Result<T, serde_json::Error> {
             serde_json::from_value(json)

@@ -36,7 +36,7 @@ pub fn started_rollouts<C: Cloud, H: HttpCheck>(
     for change in &plan.changes {
         let applied = outcome.steps.iter().any(|step| step.address == change.address && step.error.is_none());
         let is_service = change.address.part() == Some(ServicePart::EcsService);
-        if !is_service || !applied || !matches!(change.action, Action::Create | Action::Update) {
+        if !is_service || !applied || !matches!(change.action(), Action::Create | Action::Update) {
             continue;
         }
         let Some(name) = change.address.service_name() else { continue };
@@ -48,7 +48,7 @@ pub fn started_rollouts<C: Cloud, H: HttpCheck>(
         if plan.values.one(&deployment) == Some(started) {
             continue;
         }
-        rollouts.push(rollout(environment, manifest, desired, started, change.before.as_ref(), &outcome.values, gate)?);
+        rollouts.push(rollout(environment, manifest, desired, started, change.before(), &outcome.values, gate)?);
     }
     Ok(rollouts)
 }
@@ -149,7 +149,7 @@ fn rollout(
     manifest: &Service,
     desired: &DesiredService,
     deployment_id: &str,
-    before: Option<&serde_json::Value>,
+    before: Option<&crate::plan::resources::Payload>,
     values: &Values,
     gate: &GateArgs,
 ) -> Result<Rollout, CommandError> {
@@ -159,7 +159,10 @@ fn rollout(
     Ok(Rollout {
         deployment_id: deployment_id.to_string(),
         task_definition,
-        previous_task_definition: before.and_then(|before| before["taskDefinition"].as_str()).map(str::to_string),
+        previous_task_definition: match before {
+            Some(crate::plan::resources::Payload::EcsService(service)) => Some(service.task_definition.to_string()),
+            _ => None,
+        },
         image_digests: container_images(&resolved),
         config_hash: history::config_hash(&resolved),
         ..service_rollout(environment, manifest, desired, values, gate)?
@@ -299,7 +302,7 @@ pub async fn check_history_reachable<C: Cloud, H: HttpCheck>(
 ) -> Result<(), CommandError> {
     let changes_a_service = plan.changes.iter().find(|change| {
         change.address.part() == Some(ServicePart::EcsService)
-            && matches!(change.action, Action::Create | Action::Update)
+            && matches!(change.action(), Action::Create | Action::Update)
     });
     let Some(service) = changes_a_service.and_then(|change| change.address.service_name()) else { return Ok(()) };
     let scope = session.history_scope();

@@ -71,7 +71,7 @@ pub async fn check<C: Cloud, H: HttpCheck>(
 fn deployed_images<C: Cloud, H: HttpCheck>(session: &Session<C, H>, plan: &Plan) -> Vec<String> {
     let mut images = Vec::new();
     for change in &plan.changes {
-        if change.address.part() != Some(ServicePart::TaskDefinition) || change.action != Action::Create {
+        if change.address.part() != Some(ServicePart::TaskDefinition) || change.action() != Action::Create {
             continue;
         }
         let Some(desired) = change.address.service_name().and_then(|name| session.desired.service(name)) else {

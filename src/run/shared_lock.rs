@@ -31,14 +31,14 @@ pub const DEFAULT_SHARED_WAIT: Duration = Duration::from_secs(600);
 
 /// Whether `plan` creates, changes or deletes a shared resource.
 pub fn changes_shared(plan: &Plan) -> bool {
-    plan.changes.iter().any(|change| change.action != Action::NoOp && change.address.is_shared())
+    plan.changes.iter().any(|change| change.action() != Action::NoOp && change.address.is_shared())
 }
 
 /// Whether `plan` deletes a shared resource (what only the last environment's `destroy` does).
 pub fn deletes_shared(plan: &Plan) -> bool {
     plan.changes
         .iter()
-        .any(|change| matches!(change.action, Action::Delete | Action::Replace) && change.address.is_shared())
+        .any(|change| matches!(change.action(), Action::Delete | Action::Replace) && change.address.is_shared())
 }
 
 /// The locks beyond the environment's that `plan` needs, taken; with the plan made again under

@@ -152,7 +152,7 @@ pub async fn resolve<C: Cloud, H: HttpCheck>(
     let service = &unverified.service;
     let redeployed = plan.changes.iter().any(|change| {
         change.address == Address::service(service, ServicePart::EcsService)
-            && matches!(change.action, Action::Create | Action::Update | Action::Replace)
+            && matches!(change.action(), Action::Create | Action::Update | Action::Replace)
     });
     if redeployed {
         return Ok(Resolution::Close("this run deploys the service again (its rollout is gated)".into()));

@@ -53,7 +53,7 @@ async fn apply_then_plan_again_is_empty() {
     assert!(
         !again.has_changes(),
         "{:#?}",
-        again.changes.iter().filter(|c| c.action != Action::NoOp).collect::<Vec<_>>()
+        again.changes.iter().filter(|c| c.action() != Action::NoOp).collect::<Vec<_>>()
     );
 }
 

@@ -7,7 +7,7 @@ use ecsdeploy::checked;
 use ecsdeploy::desired::{self, Context, DesiredEnvironment, Reference};
 use ecsdeploy::plan::address::{Address, ServicePart};
 use ecsdeploy::plan::resources::desired_resources;
-use ecsdeploy::plan::{Action, Goal, PlanError, plan};
+use ecsdeploy::plan::{Action, Goal, PlanError, Step, plan};
 
 fn desired(environment: &str) -> DesiredEnvironment {
     let checked = checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
@@ -46,7 +46,11 @@ fn converged(desired: &DesiredEnvironment) -> ActualState {
 fn a_converged_environment_plans_nothing() {
     let desired = desired("stage");
     let plan = plan(&desired, &converged(&desired), Goal::Converge).unwrap();
-    assert!(!plan.has_changes(), "{:#?}", plan.changes.iter().filter(|c| c.action != Action::NoOp).collect::<Vec<_>>());
+    assert!(
+        !plan.has_changes(),
+        "{:#?}",
+        plan.changes.iter().filter(|c| c.action() != Action::NoOp).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -55,7 +59,7 @@ fn an_empty_account_creates_everything_in_dependency_order() {
     let mut actual = converged(&desired);
     actual.resources.clear();
     let plan = plan(&desired, &actual, Goal::Converge).unwrap();
-    assert!(plan.changes.iter().all(|change| change.action == Action::Create));
+    assert!(plan.changes.iter().all(|change| change.action() == Action::Create));
     let addresses: Vec<String> = plan.changes.iter().map(|change| change.address.to_string()).collect();
     assert_eq!(addresses[0], "cluster");
     let position = |address: &str| addresses.iter().position(|a| a == address).unwrap();
@@ -78,8 +82,8 @@ fn one_changed_field_changes_only_what_depends_on_it() {
     let changed: Vec<(String, Action)> = plan
         .changes
         .iter()
-        .filter(|change| change.action != Action::NoOp)
-        .map(|change| (change.address.to_string(), change.action))
+        .filter(|change| change.action() != Action::NoOp)
+        .map(|change| (change.address.to_string(), change.action()))
         .collect();
     assert_eq!(
         changed,
@@ -140,10 +144,10 @@ fn a_removed_service_is_deleted() {
     let desired = desired("stage");
     let mut actual = converged(&desired);
     let address = Address::service("billing", ServicePart::EcsService);
-    actual.resources.insert(
-        address.clone(),
-        ActualResource { id: "arn:billing".into(), json: serde_json::json!({}), owner: Owner::This },
-    );
+    // A service as the reader reads it (the planner types what it deletes): auth's, renamed.
+    let mut json = actual.resources[&Address::service("auth", ServicePart::EcsService)].json.clone();
+    json["serviceName"] = "stage-billing".into();
+    actual.resources.insert(address.clone(), ActualResource { id: "arn:billing".into(), json, owner: Owner::This });
     let foreign = Address::service("legacy", ServicePart::EcsService);
     actual.resources.insert(
         foreign.clone(),
@@ -151,7 +155,7 @@ fn a_removed_service_is_deleted() {
     );
     let plan = plan(&desired, &actual, Goal::Converge).unwrap();
     let deleted: Vec<&Address> =
-        plan.changes.iter().filter(|c| c.action == Action::Delete).map(|c| &c.address).collect();
+        plan.changes.iter().filter(|c| c.action() == Action::Delete).map(|c| &c.address).collect();
     assert_eq!(deleted, [&address]);
 }
 
@@ -161,7 +165,7 @@ fn destroy_keeps_shared_resources_while_another_environment_uses_them() {
     let mut actual = converged(&desired);
     actual.other_environments = vec!["stage".into()];
     let plan = plan(&desired, &actual, Goal::Destroy).unwrap();
-    assert!(plan.changes.iter().all(|change| change.action == Action::Delete));
+    assert!(plan.changes.iter().all(|change| change.action() == Action::Delete));
     assert!(plan.changes.iter().all(|change| !change.address.is_shared()), "shared resources stay");
     assert!(plan.changes.iter().any(|change| change.address == Address::DnsRecord("test.api.acme.example.".into())));
 
@@ -221,8 +225,8 @@ fn after_a_rollback_the_newest_revision_is_reused_not_registered_again() {
     let changed: Vec<(String, Action)> = plan
         .changes
         .iter()
-        .filter(|change| change.action != Action::NoOp)
-        .map(|change| (change.address.to_string(), change.action))
+        .filter(|change| change.action() != Action::NoOp)
+        .map(|change| (change.address.to_string(), change.action()))
         .collect();
     assert_eq!(changed, [("service.auth.ecs_service".to_string(), Action::Update)], "no new revision");
     let service = plan.changes.iter().find(|c| c.address == Address::service("auth", ServicePart::EcsService)).unwrap();
@@ -240,7 +244,7 @@ fn a_revision_someone_else_registered_does_not_block_a_new_one() {
     let plan = plan(&desired, &actual, Goal::Converge).unwrap();
     let change =
         plan.changes.iter().find(|c| c.address == Address::service("auth", ServicePart::TaskDefinition)).unwrap();
-    assert_eq!(change.action, Action::Create);
+    assert_eq!(change.action(), Action::Create);
 }
 
 /// Rotation is set for `stage/auth/db` in a manifest built in memory from the shipped one.
@@ -273,14 +277,14 @@ fn rotation_is_planned_for_owned_secrets_stopped_when_dropped_and_kept_by_destro
     let enabled = actual.resources.remove(&address).unwrap();
     let planned = plan(&wanted, &actual, Goal::Converge).unwrap();
     let change = planned.changes.iter().find(|change| change.address == address).unwrap();
-    assert_eq!(change.action, Action::Create);
+    assert_eq!(change.action(), Action::Create);
 
     // Rotating but no longer in the manifest: stopped, and said so.
     let without = desired("stage");
     actual.resources.insert(address.clone(), enabled.clone());
     let planned = plan(&without, &actual, Goal::Converge).unwrap();
     let change = planned.changes.iter().find(|change| change.address == address).unwrap();
-    assert_eq!(change.action, Action::Delete);
+    assert_eq!(change.action(), Action::Delete);
     assert_eq!(change.reason.as_deref(), Some("rotation stops; the secret and its versions stay"));
     let destroy = plan(&wanted, &actual, Goal::Destroy).unwrap();
     assert!(destroy.changes.iter().all(|change| change.address != address), "destroy leaves secrets alone");
@@ -290,5 +294,56 @@ fn rotation_is_planned_for_owned_secrets_stopped_when_dropped_and_kept_by_destro
     match plan(&wanted, &actual, Goal::Converge) {
         Err(PlanError::NotOwned(not_owned)) => assert_eq!(not_owned[0].address, address),
         other => panic!("expected NotOwned, got {other:?}"),
+    }
+}
+
+/// The planner decides when an update starts new tasks although the revision stays, and apply
+/// only carries it out: a secret the service reads has a new version, or its capacity provider
+/// strategy changed (ECS applies that only with a new deployment). Anything else does not.
+#[test]
+fn the_plan_says_when_an_update_forces_a_new_deployment() {
+    let desired = desired("stage");
+    let address = Address::service("auth", ServicePart::EcsService);
+    let force_of = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut actual = converged(&desired);
+        edit(&mut actual.resources.get_mut(&address).unwrap().json);
+        let plan = plan(&desired, &actual, Goal::Converge).unwrap();
+        let change = plan.changes.iter().find(|change| change.address == address).unwrap();
+        match &change.step {
+            Step::Update { force_new_deployment, .. } => Some(*force_new_deployment),
+            _ => None,
+        }
+    };
+    let secret_versions = |json: &mut serde_json::Value| {
+        let tags = json["tags"].as_array_mut().unwrap();
+        match tags.iter_mut().find(|tag| tag["key"] == "ecsdeploy:secret-versions") {
+            Some(tag) => tag["value"] = "an-older-digest".into(),
+            None => tags.push(serde_json::json!({"key": "ecsdeploy:secret-versions", "value": "an-older-digest"})),
+        }
+    };
+    let desired_has_secrets = converged(&desired).resources[&address].json["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|tag| tag["key"] == "ecsdeploy:secret-versions");
+    assert!(desired_has_secrets, "auth reads secrets in stage");
+    assert_eq!(force_of(&secret_versions), Some(true), "a rotated secret starts new tasks");
+    let strategy = |json: &mut serde_json::Value| json["capacityProviderStrategy"][0]["weight"] = 7.into();
+    assert_eq!(force_of(&strategy), Some(true), "a new capacity provider strategy needs a new deployment");
+    let grace = |json: &mut serde_json::Value| json["healthCheckGracePeriodSeconds"] = 1.into();
+    assert_eq!(force_of(&grace), Some(false), "a setting alone changes the service in place");
+}
+
+/// A resource whose content as read does not fit its kind stops the plan: apply never acts on
+/// what the planner cannot describe.
+#[test]
+fn an_unreadable_resource_stops_the_plan() {
+    let desired = desired("stage");
+    let mut actual = converged(&desired);
+    let address = Address::service("auth", ServicePart::TargetGroup);
+    actual.resources.get_mut(&address).unwrap().json = serde_json::json!({"unexpected": true});
+    match plan(&desired, &actual, Goal::Converge) {
+        Err(PlanError::Unreadable(resources)) => assert_eq!(resources[0].address, address),
+        other => panic!("{other:?}"),
     }
 }

@@ -25,6 +25,7 @@ use ecsdeploy::history::{DeployRecord, HistoryScope, HistoryStore, Outcome};
 use ecsdeploy::http_check::HttpCheck;
 use ecsdeploy::images::ImageRegistry;
 use ecsdeploy::import::{Adoption, ImportAccess, ImportRequest, ImportSource};
+use ecsdeploy::plan::Existing;
 use ecsdeploy::plan::address::{Address, ServicePart};
 use ecsdeploy::plan::resources::Payload;
 use ecsdeploy::plan::values::Values;
@@ -410,9 +411,9 @@ impl ResourceWriter for FakeCloud {
     async fn update(
         &self,
         address: &Address,
-        _id: &str,
+        _existing: &Existing,
         payload: &Payload,
-        _before: &serde_json::Value,
+        _force_new_deployment: bool,
     ) -> Result<Values, CloudError> {
         self.record(format!("update {address}"));
         self.fail_if_scripted("update", address)?;
@@ -421,7 +422,8 @@ impl ResourceWriter for FakeCloud {
 
     /// As the AWS side: never an image repository or a pinned image tag; a task definition is
     /// deregistered (it stays readable, INACTIVE); an ECS service stops running.
-    async fn delete(&self, address: &Address, id: &str, before: &serde_json::Value) -> Result<(), CloudError> {
+    async fn delete(&self, address: &Address, existing: &Existing) -> Result<(), CloudError> {
+        let id = existing.id.as_str();
         self.record(format!("delete {address}"));
         self.fail_if_scripted("delete", address)?;
         let refused = |operation: &str, message: &str| {
@@ -447,8 +449,9 @@ impl ResourceWriter for FakeCloud {
                 }
             }
             Address::Service { part: ServicePart::EcsService, .. } => {
-                let name = before["serviceName"].as_str().unwrap_or_default();
-                self.services.lock().map_err(|_| poisoned("delete"))?.remove(name);
+                if let Payload::EcsService(service) = &existing.before {
+                    self.services.lock().map_err(|_| poisoned("delete"))?.remove(&service.service_name);
+                }
             }
             _ => {}
         }

@@ -3,6 +3,7 @@
 use super::AwsCloud;
 use crate::apply::ResourceWriter;
 use crate::cloud::{CloudError, CloudErrorKind};
+use crate::plan::Existing;
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::Payload;
 use crate::plan::values::Values;
@@ -36,10 +37,11 @@ impl ResourceWriter for AwsCloud {
     async fn update(
         &self,
         _address: &Address,
-        id: &str,
+        existing: &Existing,
         payload: &Payload,
-        before: &serde_json::Value,
+        _force_new_deployment: bool,
     ) -> Result<Values, CloudError> {
+        let (id, before) = (existing.id.as_str(), &existing.before.to_json());
         match payload {
             Payload::Cluster(cluster) => self.update_cluster(id, cluster, before).await,
             Payload::SecurityGroup(group) => self.update_security_group(id, group, before).await,
@@ -62,7 +64,8 @@ impl ResourceWriter for AwsCloud {
         }
     }
 
-    async fn delete(&self, address: &Address, id: &str, before: &serde_json::Value) -> Result<(), CloudError> {
+    async fn delete(&self, address: &Address, existing: &Existing) -> Result<(), CloudError> {
+        let (id, before) = (existing.id.as_str(), &existing.before.to_json());
         match address {
             Address::Cluster => self.delete_cluster(id).await,
             Address::SecurityGroup { .. } | Address::EnvironmentSecurityGroup(_) => {
