@@ -79,7 +79,14 @@ fn install(directory: &Path, hooks: &Path, remote: &str, printer: &Printer) -> R
         std::fs::rename(&hook, &replaced).map_err(|error| io(error, "cannot keep the existing hook"))?;
         printer.info(&format!("kept the existing pre-push hook as {} (it runs first)", replaced.display()));
     }
-    let prefix = git(directory, &["rev-parse", "--show-prefix"]).unwrap_or_default();
+    // Where the manifest sits in the repository: a wrong answer would deploy another directory.
+    let prefix = git(directory, &["rev-parse", "--show-prefix"]).map_err(|error| {
+        CommandError::stopped(
+            StopKind::Git,
+            format!("cannot tell where {} is in its repository: {error}", directory.display()),
+            Vec::new(),
+        )
+    })?;
     let manifest = if prefix.is_empty() { ".".to_string() } else { prefix.trim_end_matches('/').to_string() };
     let executable = std::env::current_exe().map_err(|error| io(error, "cannot tell where ecsdeploy is"))?;
     std::fs::write(&hook, script(&executable, &manifest, remote))

@@ -283,7 +283,13 @@ impl ManifestFiles {
     fn check_unchanged(&self) -> Result<(), CommandError> {
         for (index, path) in [&self.services.0, &self.environment.0].into_iter().enumerate() {
             let full = self.directory.join(path);
-            let now = std::fs::read_to_string(&full).unwrap_or_default();
+            let now = std::fs::read_to_string(&full).map_err(|error| {
+                CommandError::stopped(
+                    StopKind::Io,
+                    format!("cannot read {} again: {error}; nothing was written", full.display()),
+                    Vec::new(),
+                )
+            })?;
             if now != self.originals[index] {
                 return Err(CommandError::stopped(
                     StopKind::Refused,

@@ -75,7 +75,17 @@ pub fn checkout(
         )
     })?;
     let bare = git(directory, &["rev-parse", "--is-bare-repository"]).is_ok_and(|answer| answer == "true");
-    let prefix = if bare { String::new() } else { git(directory, &["rev-parse", "--show-prefix"]).unwrap_or_default() };
+    // Where the manifest sits in the repository: a wrong answer would deploy another directory.
+    let prefix = match bare {
+        true => String::new(),
+        false => git(directory, &["rev-parse", "--show-prefix"]).map_err(|error| {
+            CommandError::stopped(
+                StopKind::Git,
+                format!("cannot tell where {} is in its repository: {error}", directory.display()),
+                Vec::new(),
+            )
+        })?,
+    };
     let head = git(directory, &["rev-parse", "HEAD"]).ok();
     let clean = !bare && git(directory, &["status", "--porcelain", "--", "."]).is_ok_and(|status| status.is_empty());
     let (manifest_dir, worktree) = if head.as_deref() == Some(commit.as_str()) && clean {

@@ -35,7 +35,8 @@ const EXIT_RELEASE_TIMEOUT: Duration = Duration::from_secs(3);
 /// Releases the lock this process holds, if any, on the way out of an interrupted run; what was
 /// in flight is left to ECS, but the next run need not wait for the lock to expire.
 pub async fn release_at_exit(printer: &Printer) {
-    let held = HELD.lock().map(|mut held| std::mem::take(&mut *held)).unwrap_or_default();
+    // A poisoned registry still holds the locks to release.
+    let held = std::mem::take(&mut *HELD.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
     for (current, release) in held {
         let Ok(lock) = current.lock().map(|lock| lock.clone()) else { continue };
         match tokio::time::timeout(EXIT_RELEASE_TIMEOUT, release(lock.released())).await {

@@ -154,11 +154,20 @@ fn rollout(
     gate: &GateArgs,
 ) -> Result<Rollout, CommandError> {
     let family = desired.task_definition.family.clone();
-    let task_definition = values.one(&Reference::TaskDefinitionArn { family }).unwrap_or_default().to_string();
-    let resolved = values.resolve(&serde_json::to_value(&desired.task_definition).unwrap_or_default());
+    // Never a rollout of "" (the gate would follow nothing, the history record nothing).
+    let task_definition = values.one(&Reference::TaskDefinitionArn { family: family.clone() }).ok_or_else(|| {
+        CommandError::stopped(
+            StopKind::Internal,
+            format!("the revision of {family} that apply registered is not known: its rollout cannot be followed"),
+            Vec::new(),
+        )
+    })?;
+    let definition = serde_json::to_value(&desired.task_definition)
+        .map_err(|error| CommandError::stopped(StopKind::Internal, error.to_string(), Vec::new()))?;
+    let resolved = values.resolve(&definition);
     Ok(Rollout {
         deployment_id: deployment_id.to_string(),
-        task_definition,
+        task_definition: task_definition.to_string(),
         previous_task_definition: match before {
             Some(crate::plan::resources::Payload::EcsService(service)) => Some(service.task_definition.to_string()),
             _ => None,

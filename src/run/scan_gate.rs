@@ -77,8 +77,11 @@ fn deployed_images<C: Cloud, H: HttpCheck>(session: &Session<C, H>, plan: &Plan)
         let Some(desired) = change.address.service_name().and_then(|name| session.desired.service(name)) else {
             continue;
         };
-        let resolved = plan.values.resolve(&serde_json::to_value(&desired.task_definition).unwrap_or_default());
-        images.extend(container_images(&resolved));
+        // A definition that does not serialise has no images to scan; the plan could not be
+        // applied either (apply resolves the same JSON).
+        if let Ok(definition) = serde_json::to_value(&desired.task_definition) {
+            images.extend(container_images(&plan.values.resolve(&definition)));
+        }
     }
     images.sort();
     images.dedup();
