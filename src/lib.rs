@@ -23,4 +23,5 @@ pub mod interrupt;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod poll;
 pub mod rollout;

@@ -7,6 +7,7 @@ pub use crate::desired::tags::tags_from;
 use crate::desired::tags::{ENVIRONMENT_TAG, PROJECT_TAG, SERVICE_TAG, SHARED_ENVIRONMENT, Tags};
 use crate::plan::address::Address;
 use crate::plan::values::Values;
+use crate::poll::Poll;
 
 /// What one family's reader found; merged into the [`ActualState`].
 #[derive(Debug, Default)]
@@ -71,25 +72,15 @@ pub fn is_role_not_ready(error: &CloudError) -> bool {
 pub async fn retry_while<T, E, F, Fut>(
     deadline: std::time::Duration,
     retryable: impl Fn(&E) -> bool,
-    mut attempt: F,
+    attempt: F,
 ) -> Result<T, E>
 where
     E: std::fmt::Display,
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, E>>,
 {
-    let started = std::time::Instant::now();
-    let mut pause = std::time::Duration::from_secs(2);
-    loop {
-        match attempt().await {
-            Err(error) if retryable(&error) && started.elapsed() + pause < deadline => {
-                tracing::debug!(%error, "not ready; retrying in {pause:?}");
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(std::time::Duration::from_secs(30));
-            }
-            result => return result,
-        }
-    }
+    let pauses = Poll::backoff(std::time::Duration::from_secs(2), std::time::Duration::from_secs(30));
+    pauses.within(deadline).retry(retryable, attempt).await
 }
 
 fn is_busy(error: &CloudError, codes: &[&str]) -> bool {

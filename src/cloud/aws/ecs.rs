@@ -24,6 +24,7 @@ use crate::desired::task_definition::{
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::json_of;
 use crate::plan::values::Values;
+use crate::poll::{Poll, Step};
 use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder;
 use aws_sdk_ecs::types as ecs;
 use aws_smithy_types::retry::RetryConfig;
@@ -338,45 +339,53 @@ impl AwsCloud {
         resource: &str,
     ) -> Result<String, CloudError> {
         let attempts = self.ecs.config().retry_config().map_or(1, |retry| retry.max_attempts()).max(1);
-        let mut pause = std::time::Duration::from_secs(1);
-        let mut attempt = 1;
-        loop {
-            let sent = request
-                .clone()
-                .customize()
-                .config_override(aws_sdk_ecs::config::Builder::default().retry_config(RetryConfig::disabled()))
-                .send()
-                .await;
-            let error = match sent {
-                Ok(output) => {
-                    let created = output.task_definition().and_then(|created| created.task_definition_arn());
-                    return Ok(created.unwrap_or_default().to_string());
+        // Not yet: `(error, sent)`, the `sent`-th request failed with `error` and may have been
+        // carried out. Throttling and server errors want a pause; a lost answer's revision is
+        // there at once.
+        let polled = Poll::backoff(std::time::Duration::from_secs(1), std::time::Duration::from_secs(20))
+            .until(|unsure: Option<(CloudError, u32)>| async move {
+                let sent = match unsure {
+                    None => 0,
+                    Some((error, sent)) => match self.registered_revision(definition).await {
+                        Ok(Some(arn)) => {
+                            tracing::info!(
+                                task_definition = arn,
+                                "the registration whose answer was lost was carried out"
+                            );
+                            return Step::Done(Ok(arn));
+                        }
+                        Ok(None) if sent < attempts => sent,
+                        Ok(None) => return Step::Done(Err(error)),
+                        // Without knowing whether it was registered, sending it again could make a
+                        // second revision; the next plan finds the first if it is there.
+                        Err(looking) => {
+                            tracing::debug!(%looking, "could not read the family's newest revision");
+                            return Step::Done(Err(error));
+                        }
+                    },
+                };
+                let result = request
+                    .clone()
+                    .customize()
+                    .config_override(aws_sdk_ecs::config::Builder::default().retry_config(RetryConfig::disabled()))
+                    .send()
+                    .await;
+                let error = match result {
+                    Ok(output) => {
+                        let created = output.task_definition().and_then(|created| created.task_definition_arn());
+                        return Step::Done(Ok(created.unwrap_or_default().to_string()));
+                    }
+                    Err(error) => self.error("ecs:RegisterTaskDefinition", resource, &error),
+                };
+                if !error.is_transient() {
+                    return Step::Done(Err(error));
                 }
-                Err(error) => self.error("ecs:RegisterTaskDefinition", resource, &error),
-            };
-            if !error.is_transient() {
-                return Err(error);
-            }
-            tracing::debug!(%error, "the registration may have been carried out; looking before repeating it");
-            // Throttling and server errors want a pause; a lost answer's revision is there at once.
-            tokio::time::sleep(pause).await;
-            match self.registered_revision(definition).await {
-                Ok(Some(arn)) => {
-                    tracing::info!(task_definition = arn, "the registration whose answer was lost was carried out");
-                    return Ok(arn);
-                }
-                Ok(None) if attempt < attempts => {}
-                Ok(None) => return Err(error),
-                // Without knowing whether it was registered, sending it again could make a
-                // second revision; the next plan finds the first if it is there.
-                Err(looking) => {
-                    tracing::debug!(%looking, "could not read the family's newest revision");
-                    return Err(error);
-                }
-            }
-            attempt += 1;
-            pause = (pause * 2).min(std::time::Duration::from_secs(20));
-        }
+                tracing::debug!(%error, "the registration may have been carried out; looking before repeating it");
+                Step::NotYet((error, sent + 1))
+            })
+            .await;
+        // Without a deadline the poll ends only with an attempt that is done.
+        polled.unwrap_or_else(|(error, _)| Err(error))
     }
 
     /// The family's newest active revision when it holds exactly `definition` (compared as the

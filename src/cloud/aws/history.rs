@@ -7,6 +7,7 @@ use super::common::{RELEASE_DEADLINE, unsent};
 use crate::cloud::{CloudError, is_not_found};
 use crate::desired::tags::{ENVIRONMENT_TAG, PROJECT_TAG, SHARED_ENVIRONMENT};
 use crate::history::{DeployRecord, HistoryScope, Outcome};
+use crate::poll::{Poll, Step};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
     ScalarAttributeType, TableStatus, Tag,
@@ -15,6 +16,8 @@ use std::collections::HashMap;
 
 const IN_PROGRESS: &str = "in-progress";
 const CONDITION_FAILED: &[&str] = &["ConditionalCheckFailedException"];
+/// How often a new table's status is read (DynamoDB makes one active in seconds).
+const TABLE_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl AwsCloud {
     pub(super) async fn append_record(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError> {
@@ -99,23 +102,26 @@ impl AwsCloud {
             Err(error) if is_not_found(&error, &["ResourceInUseException"]) => {}
             Err(error) => return Err(self.error("dynamodb:CreateTable", &resource, &error)),
         }
-        let started = std::time::Instant::now();
-        loop {
-            let output = self
-                .dynamodb
-                .describe_table()
-                .table_name(&scope.table)
-                .send()
-                .await
-                .map_err(|error| self.error("dynamodb:DescribeTable", &resource, &error))?;
-            let active = output.table().and_then(|table| table.table_status()) == Some(&TableStatus::Active);
-            if active {
-                break;
-            }
-            if started.elapsed() > RELEASE_DEADLINE {
-                return Ok(());
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        // A last look may start up to one pause after RELEASE_DEADLINE: the wait goes on while
+        // the deadline has not passed when a look ends.
+        let active = Poll::every(TABLE_POLL)
+            .within(RELEASE_DEADLINE + TABLE_POLL)
+            .until(|_| async {
+                match self.dynamodb.describe_table().table_name(&scope.table).send().await {
+                    Ok(output)
+                        if output.table().and_then(|table| table.table_status()) == Some(&TableStatus::Active) =>
+                    {
+                        Step::Done(Ok(()))
+                    }
+                    Ok(_) => Step::NotYet(()),
+                    Err(error) => Step::Done(Err(self.error("dynamodb:DescribeTable", &resource, &error))),
+                }
+            })
+            .await;
+        match active {
+            Ok(described) => described?,
+            // Not active in time: the table exists, without point-in-time recovery.
+            Err(()) => return Ok(()),
         }
         let recovery = PointInTimeRecoverySpecification::builder()
             .point_in_time_recovery_enabled(true)

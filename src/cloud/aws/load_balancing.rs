@@ -17,6 +17,7 @@ use crate::desired::tags::{SERVICE_TAG, Tags};
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::json_of;
 use crate::plan::values::Values;
+use crate::poll::{Poll, Step};
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, IpAddressType, LoadBalancerAttribute,
     LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher as SdkMatcher, PathPatternConditionConfig, ProtocolEnum,
@@ -28,6 +29,9 @@ use std::collections::BTreeMap;
 
 /// DescribeTags takes at most 20 ARNs.
 const TAGS_PER_CALL: usize = 20;
+/// How often, and how long, a new ALB's state is read until it is `active`.
+const ACTIVE_POLL: std::time::Duration = std::time::Duration::from_secs(5);
+const ACTIVE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
 
 impl AwsCloud {
     /// The ALB, its listeners and the HTTPS listener's rules; the target groups ecsdeploy names.
@@ -401,38 +405,44 @@ impl AwsCloud {
     /// A new ALB is `provisioning` for minutes and routes nothing until it is `active`; rollouts
     /// behind it would be judged by a load balancer that does not answer yet. Polls
     /// DescribeLoadBalancers (every 5 s, up to 10 minutes) as the SDK's `LoadBalancerAvailable`
-    /// waiter does; `failed` ends the wait with an error.
+    /// waiter does; `failed` ends the wait with an error. A last look may start up to one pause
+    /// after the 10 minutes: the wait goes on while they have not passed when a look ends.
     async fn wait_until_active(&self, arn: &str, name: &str) -> Result<(), CloudError> {
         let resource = format!("load balancer {name}");
-        let started = std::time::Instant::now();
-        loop {
-            let output = self
-                .load_balancing
-                .describe_load_balancers()
-                .load_balancer_arns(arn)
-                .send()
-                .await
-                .map_err(|error| self.error("elasticloadbalancing:DescribeLoadBalancers", &resource, &error))?;
-            let state = output.load_balancers().first().and_then(|found| found.state()).and_then(|state| state.code());
-            match state.map(|code| code.as_str()) {
-                Some("active") => return Ok(()),
-                Some("failed") => {
-                    let kind = CloudErrorKind::Service {
-                        code: "LoadBalancerFailed".into(),
-                        message: "AWS could not provision the load balancer".into(),
-                    };
-                    return Err(CloudError::new("elasticloadbalancing:CreateLoadBalancer", resource, kind));
+        let waited = Poll::every(ACTIVE_POLL)
+            .within(ACTIVE_DEADLINE + ACTIVE_POLL)
+            .until(|_| async {
+                let output = match self.load_balancing.describe_load_balancers().load_balancer_arns(arn).send().await {
+                    Ok(output) => output,
+                    Err(error) => {
+                        return Step::Done(Err(self.error(
+                            "elasticloadbalancing:DescribeLoadBalancers",
+                            &resource,
+                            &error,
+                        )));
+                    }
+                };
+                let found = output.load_balancers().first();
+                match found.and_then(|found| found.state()).and_then(|state| state.code()).map(|code| code.as_str()) {
+                    Some("active") => Step::Done(Ok(())),
+                    Some("failed") => {
+                        let kind = CloudErrorKind::Service {
+                            code: "LoadBalancerFailed".into(),
+                            message: "AWS could not provision the load balancer".into(),
+                        };
+                        Step::Done(Err(CloudError::new("elasticloadbalancing:CreateLoadBalancer", &resource, kind)))
+                    }
+                    _ => Step::NotYet(()),
                 }
-                _ if started.elapsed() > std::time::Duration::from_secs(600) => {
-                    let kind = CloudErrorKind::Service {
-                        code: "LoadBalancerNotActive".into(),
-                        message: "still provisioning after 10 minutes; run up again to continue".into(),
-                    };
-                    return Err(CloudError::new("elasticloadbalancing:DescribeLoadBalancers", resource, kind));
-                }
-                _ => tokio::time::sleep(std::time::Duration::from_secs(5)).await,
-            }
-        }
+            })
+            .await;
+        waited.unwrap_or_else(|()| {
+            let kind = CloudErrorKind::Service {
+                code: "LoadBalancerNotActive".into(),
+                message: "still provisioning after 10 minutes; run up again to continue".into(),
+            };
+            Err(CloudError::new("elasticloadbalancing:DescribeLoadBalancers", resource, kind))
+        })
     }
 
     pub(super) async fn update_load_balancer(
