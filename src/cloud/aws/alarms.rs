@@ -2,8 +2,9 @@
 //! tags per alarm, `PutMetricAlarm` to create or change, `DeleteAlarms` to remove.
 
 use super::AwsCloud;
-use super::common::{Partial, owner_of, tag_changes, tags_from, tags_in};
+use super::common::{Partial, tag_changes, tags_from, tags_in};
 use crate::actual::Owner;
+use crate::actual::ownership::owner_of;
 use crate::actual::scope::ReadScope;
 use crate::cloud::CloudError;
 use crate::desired::Reference;

@@ -1,10 +1,11 @@
 //! What every API family's reader and writer shares: partial results that merge into one
-//! [`ActualState`], ownership from tags, and tag conversions.
+//! [`ActualState`], waits for AWS to let go of a resource, idempotency tokens, and tag
+//! conversions.
 
 use crate::actual::{ActualResource, ActualState, Missing, OtherRule, Owner};
 use crate::cloud::{CloudError, CloudErrorKind};
+use crate::desired::tags::Tags;
 pub use crate::desired::tags::tags_from;
-use crate::desired::tags::{ENVIRONMENT_TAG, PROJECT_TAG, SERVICE_TAG, SHARED_ENVIRONMENT, Tags};
 use crate::plan::address::Address;
 use crate::plan::values::Values;
 use crate::poll::Poll;
@@ -125,37 +126,6 @@ pub fn unsent(operation: &str, resource: impl AsRef<str>, error: impl std::fmt::
     CloudError::new(operation, resource.as_ref(), kind)
 }
 
-/// Who owns a resource with `tags`: `environment` is this environment's name, or `shared` for
-/// resources all environments share.
-pub fn owner_of(tags: &Tags, project: &str, environment: &str) -> Owner {
-    if tags.get(PROJECT_TAG) != Some(project) {
-        return Owner::Foreign;
-    }
-    match tags.get(ENVIRONMENT_TAG) {
-        Some(tagged) if tagged == environment => Owner::This,
-        Some(tagged) => Owner::OtherEnvironment(tagged.to_string()),
-        None => Owner::Foreign,
-    }
-}
-
-/// Whether a resource found where a create ran into "already exists" carries the ownership tags
-/// (project, environment, and service where `wanted` names one) of the resource that create was
-/// making: then it is this deployment's own, most likely made by an attempt whose answer was lost
-/// and that the SDK repeated, and the create goes on with it. Anything else is someone else's,
-/// and the create fails as it would have.
-pub fn is_ours(existing: &Tags, wanted: &Tags) -> bool {
-    let keys = [PROJECT_TAG, ENVIRONMENT_TAG, SERVICE_TAG];
-    let Some(project) = wanted.get(PROJECT_TAG) else { return false };
-    let Some(environment) = wanted.get(ENVIRONMENT_TAG) else { return false };
-    owner_of(existing, project, environment) == Owner::This
-        && keys.iter().all(|key| wanted.get(key).is_none() || existing.get(key) == wanted.get(key))
-}
-
-/// [`owner_of`] for a resource all environments share.
-pub fn shared_owner_of(tags: &Tags, project: &str) -> Owner {
-    owner_of(tags, project, SHARED_ENVIRONMENT)
-}
-
 /// The tags to add and the keys to remove to turn `before` into `after`.
 pub fn tag_changes(before: &Tags, after: &Tags) -> (Vec<(String, String)>, Vec<String>) {
     let added = after.0.iter().filter(|pair| !before.0.contains(pair)).cloned().collect();
@@ -171,51 +141,6 @@ pub fn tags_in(json: &serde_json::Value, field: &str) -> Tags {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ownership_from_tags() {
-        let tags = |pairs: &[(&str, &str)]| tags_from(pairs.iter().copied());
-        let ours = tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "stage")]);
-        assert_eq!(owner_of(&ours, "acme", "stage"), Owner::This);
-        assert_eq!(owner_of(&ours, "acme", "prod"), Owner::OtherEnvironment("stage".into()));
-        assert_eq!(owner_of(&ours, "other", "stage"), Owner::Foreign);
-        assert_eq!(owner_of(&tags(&[("Name", "x")]), "acme", "stage"), Owner::Foreign);
-        let shared =
-            tags(&[("ecsdeploy:environment", "shared"), ("ecsdeploy:project", "acme"), ("B", "2"), ("A", "1")]);
-        assert_eq!(shared_owner_of(&shared, "acme"), Owner::This);
-        let keys: Vec<&str> = shared.0.iter().map(|(key, _)| key.as_str()).collect();
-        assert_eq!(keys, ["ecsdeploy:project", "ecsdeploy:environment", "A", "B"]);
-    }
-
-    #[test]
-    fn a_resource_is_ours_when_it_carries_the_ownership_tags_we_create_it_with() {
-        let tags = |pairs: &[(&str, &str)]| tags_from(pairs.iter().copied());
-        let owned = |project: &str, environment: &str, service: &str| {
-            tags(&[
-                ("ecsdeploy:project", project),
-                ("ecsdeploy:environment", environment),
-                ("ecsdeploy:service", service),
-            ])
-        };
-        let mut wanted = owned("acme", "stage", "auth");
-        wanted.0.push(("Team".into(), "identity".into()));
-        let cases = [
-            (wanted.clone(), true),
-            // Cost-allocation tags changed by hand do not make it someone else's.
-            (owned("acme", "stage", "auth"), true),
-            (owned("acme", "stage", "gmail"), false),
-            (tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "stage")]), false),
-            (owned("acme", "prod", "auth"), false),
-            (owned("other", "stage", "auth"), false),
-            (Tags::default(), false),
-        ];
-        for (existing, expected) in cases {
-            assert_eq!(is_ours(&existing, &wanted), expected, "{existing:?}");
-        }
-        let shared = tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "shared")]);
-        assert!(is_ours(&shared, &shared));
-        assert!(!is_ours(&shared, &Tags::default()), "a create without ownership tags owns nothing");
-    }
 
     #[test]
     fn idempotency_tokens_are_stable_within_a_run_and_fit_every_api() {

@@ -6,8 +6,9 @@
 //! policy ecsdeploy writes has one rule, and the reader recovers the days from that rule.
 
 use super::AwsCloud;
-use super::common::{Partial, is_ours, shared_owner_of, tag_changes, tags_from, tags_in, unsent};
+use super::common::{Partial, tag_changes, tags_from, tags_in, unsent};
 use crate::actual::Owner;
+use crate::actual::ownership::{is_ours, shared_owner_of};
 use crate::actual::scope::{ImageTag, ReadScope};
 use crate::cloud::{CloudError, CloudErrorKind, is_not_found};
 use crate::desired::Reference;

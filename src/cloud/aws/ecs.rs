@@ -3,10 +3,11 @@
 
 use super::AwsCloud;
 use super::common::{
-    Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_ours, is_role_not_ready, owner_of, retry_while,
-    shared_owner_of, tag_changes, tags_from, tags_in, unsent,
+    Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_role_not_ready, retry_while, tag_changes, tags_from,
+    tags_in, unsent,
 };
 use crate::actual::Owner;
+use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
 use crate::actual::scope::ReadScope;
 use crate::cloud::{CloudError, is_not_found};
 use crate::desired::Reference;

@@ -7,7 +7,8 @@
 //! that a role created from a desired [`Role`] reads back byte-identical and a second plan is empty.
 
 use super::AwsCloud;
-use super::common::{Partial, is_ours, owner_of, tag_changes, tags_from, tags_in, unsent};
+use super::common::{Partial, tag_changes, tags_from, tags_in, unsent};
+use crate::actual::ownership::{is_ours, owner_of};
 use crate::actual::scope::ReadScope;
 use crate::cloud::{CloudError, is_not_found};
 use crate::desired::iam::{CreateRole, PolicyDocument, PutRolePolicy, Role};

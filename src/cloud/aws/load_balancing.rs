@@ -3,7 +3,8 @@
 //! listeners, one for the HTTPS listener's rules, tags in batches of 20.
 
 use super::AwsCloud;
-use super::common::{Partial, is_ours, owner_of, shared_owner_of, tag_changes, tags_from, tags_in};
+use super::common::{Partial, tag_changes, tags_from, tags_in};
+use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
 use crate::actual::scope::ReadScope;
 use crate::actual::{OtherRule, Owner};
 use crate::cloud::{CloudError, CloudErrorKind, is_not_found};

@@ -3,7 +3,8 @@
 //! `PutRetentionPolicy` and the tagging calls.
 
 use super::AwsCloud;
-use super::common::{Partial, is_ours, owner_of, tag_changes, tags_from, tags_in, unsent};
+use super::common::{Partial, tag_changes, tags_from, tags_in, unsent};
+use crate::actual::ownership::{is_ours, owner_of};
 use crate::actual::scope::ReadScope;
 use crate::cloud::{CloudError, is_not_found};
 use crate::desired::logs::LogGroup;

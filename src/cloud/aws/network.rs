@@ -3,7 +3,8 @@
 //! admits only the ALB).
 
 use super::AwsCloud;
-use super::common::{Partial, is_ours, shared_owner_of, tag_changes, tags_from, tags_in};
+use super::common::{Partial, tag_changes, tags_from, tags_in};
+use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
 use crate::actual::scope::ReadScope;
 use crate::cloud::CloudError;
 use crate::desired::Reference;
@@ -127,7 +128,7 @@ impl AwsCloud {
             let (Some(id), Some(name)) = (group.group_id(), group.group_name()) else { continue };
             let actual = security_group_of(group);
             let (address, owner) = if name == scope.environment_security_group {
-                let owner = super::common::owner_of(&actual.tags, &scope.project, &scope.environment);
+                let owner = owner_of(&actual.tags, &scope.project, &scope.environment);
                 (Address::EnvironmentSecurityGroup(name.to_string()), owner)
             } else {
                 let Some(rank) = scope.security_groups.iter().position(|wanted| wanted == name) else { continue };

@@ -2,8 +2,9 @@
 //! secret value (CreateSecret or PutSecretValue), taken from the operator's stdin or a file.
 
 use super::AwsCloud;
-use super::common::{idempotency_token, is_ours, owner_of};
+use super::common::idempotency_token;
 use crate::actual::Owner;
+use crate::actual::ownership::{is_ours, owner_of};
 use crate::cloud::secret_info::{SecretDetails, SecretValue, SecretWritten};
 use crate::cloud::{CloudError, is_not_found};
 use crate::desired::tags::Tags;

@@ -6,8 +6,9 @@
 //! has to be looked up; a secret scheduled for deletion counts as missing (ECS could not read it).
 
 use super::AwsCloud;
-use super::common::{Partial, owner_of, tags_from};
+use super::common::{Partial, tags_from};
 use crate::actual::Owner;
+use crate::actual::ownership::owner_of;
 use crate::actual::scope::ReadScope;
 use crate::cloud::{CloudError, is_not_found};
 use crate::desired::Reference;
