@@ -6,9 +6,10 @@
 use super::AwsCloud;
 use super::common::Partial;
 use super::common::unsent;
+use super::gone::GoneIsFine;
 use crate::actual::Owner;
 use crate::actual::scope::ReadScope;
-use crate::cloud::{CloudError, is_not_found};
+use crate::cloud::CloudError;
 use crate::desired::Reference;
 use crate::desired::scaling::{PredefinedMetric, ScalableTarget, ScalingPolicy, TargetTracking, is_own_policy};
 use crate::desired::tags::Tags;
@@ -160,15 +161,12 @@ impl AwsCloud {
             .scalable_dimension(ScalableDimension::from(DIMENSION))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(()),
-            Err(error) => Err(self.error(
-                "application-autoscaling:DeregisterScalableTarget",
-                target_resource(resource_id),
-                &error,
-            )),
-        }
+        result
+            .map_err(|error| {
+                self.error("application-autoscaling:DeregisterScalableTarget", target_resource(resource_id), &error)
+            })
+            .gone_is_fine(NOT_FOUND)?;
+        Ok(())
     }
 
     /// Creates or replaces the target-tracking policy (the call is an upsert).
@@ -202,15 +200,12 @@ impl AwsCloud {
             .scalable_dimension(ScalableDimension::from(DIMENSION))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(()),
-            Err(error) => Err(self.error(
-                "application-autoscaling:DeleteScalingPolicy",
-                policy_resource(name, resource_id),
-                &error,
-            )),
-        }
+        result
+            .map_err(|error| {
+                self.error("application-autoscaling:DeleteScalingPolicy", policy_resource(name, resource_id), &error)
+            })
+            .gone_is_fine(NOT_FOUND)?;
+        Ok(())
     }
 }
 

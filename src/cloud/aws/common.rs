@@ -51,7 +51,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, CloudError>>,
 {
-    retry_while(RELEASE_DEADLINE, |error| is_busy(error, busy_codes), attempt).await
+    retry_while(RELEASE_DEADLINE, |error| error.has_code(busy_codes), attempt).await
 }
 
 /// How long a call that uses a just-created IAM role is retried: IAM is eventually consistent,
@@ -82,10 +82,6 @@ where
 {
     let pauses = Poll::backoff(std::time::Duration::from_secs(2), std::time::Duration::from_secs(30));
     pauses.within(deadline).retry(retryable, attempt).await
-}
-
-fn is_busy(error: &CloudError, codes: &[&str]) -> bool {
-    matches!(&error.kind, CloudErrorKind::Service { code, .. } if codes.contains(&code.as_str()))
 }
 
 /// An idempotency token for a create that AWS deduplicates by token (ECS CreateService's

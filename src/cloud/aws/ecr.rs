@@ -7,9 +7,11 @@
 
 use super::AwsCloud;
 use super::common::{Partial, tag_changes, tags_from, tags_in, unsent};
+use super::gone::GoneIsFine;
 use crate::actual::Owner;
 use crate::actual::ownership::{is_ours, shared_owner_of};
 use crate::actual::scope::{ImageTag, ReadScope};
+use crate::cloud::error::has_code;
 use crate::cloud::{CloudError, CloudErrorKind, is_not_found};
 use crate::desired::Reference;
 use crate::desired::image_pin::{ImagePin, pin_tag};
@@ -92,7 +94,7 @@ impl AwsCloud {
             .await;
         match created {
             Ok(_) => {}
-            Err(error) if is_not_found(&error, &["RepositoryAlreadyExistsException"]) => {
+            Err(error) if has_code(&error, &["RepositoryAlreadyExistsException"]) => {
                 let refused = self.error("ecr:CreateRepository", &resource, &error);
                 let found = self.describe_repositories(std::slice::from_ref(name)).await?;
                 let Some(existing) = found.first() else { return Err(refused) };
@@ -183,7 +185,7 @@ impl AwsCloud {
             .await;
         match put {
             Ok(_) => Ok(Values::default()),
-            Err(error) if is_not_found(&error, &["ImageAlreadyExistsException"]) => Ok(Values::default()),
+            Err(error) if has_code(&error, &["ImageAlreadyExistsException"]) => Ok(Values::default()),
             Err(error) => Err(self.error("ecr:PutImage", format!("{resource} (tag {tag})"), &error)),
         }
     }
@@ -251,11 +253,10 @@ impl AwsCloud {
 
     /// The days of the repository's "expire untagged images" rule; 0 without a lifecycle policy.
     async fn expire_untagged_after_days(&self, name: &str) -> Result<i64, CloudError> {
-        match self.ecr.get_lifecycle_policy().repository_name(name).send().await {
-            Ok(output) => Ok(output.lifecycle_policy_text().map_or(0, expiry_days_of)),
-            Err(error) if is_not_found(&error, LIFECYCLE_POLICY_NOT_FOUND) => Ok(0),
-            Err(error) => Err(self.error("ecr:GetLifecyclePolicy", format!("repository {name}"), &error)),
-        }
+        let read = self.ecr.get_lifecycle_policy().repository_name(name).send().await;
+        let read = read.map_err(|error| self.error("ecr:GetLifecyclePolicy", format!("repository {name}"), &error));
+        let policy = read.gone_is_fine(LIFECYCLE_POLICY_NOT_FOUND)?;
+        Ok(policy.and_then(|output| output.lifecycle_policy_text().map(expiry_days_of)).unwrap_or(0))
     }
 
     /// Writes the one-rule lifecycle policy, or removes the policy for `days` 0 (keep for ever).
@@ -266,11 +267,11 @@ impl AwsCloud {
             let put = self.ecr.put_lifecycle_policy().repository_name(name).lifecycle_policy_text(policy).send().await;
             return put.map(|_| ()).map_err(|error| self.error("ecr:PutLifecyclePolicy", &resource, &error));
         }
-        match self.ecr.delete_lifecycle_policy().repository_name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, LIFECYCLE_POLICY_NOT_FOUND) => Ok(()),
-            Err(error) => Err(self.error("ecr:DeleteLifecyclePolicy", &resource, &error)),
-        }
+        let deleted = self.ecr.delete_lifecycle_policy().repository_name(name).send().await;
+        deleted
+            .map_err(|error| self.error("ecr:DeleteLifecyclePolicy", &resource, &error))
+            .gone_is_fine(LIFECYCLE_POLICY_NOT_FOUND)?;
+        Ok(())
     }
 
     /// Adds and removes tags to turn `before` into `after`.

@@ -6,10 +6,12 @@ use super::common::{
     Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_role_not_ready, retry_while, tag_changes, tags_from,
     tags_in, unsent,
 };
+use super::gone::GoneIsFine;
 use crate::actual::Owner;
 use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
 use crate::actual::scope::ReadScope;
-use crate::cloud::{CloudError, is_not_found};
+use crate::cloud::CloudError;
+use crate::cloud::error::has_code;
 use crate::desired::Reference;
 use crate::desired::Template;
 use crate::desired::ecs_service::{
@@ -181,7 +183,7 @@ impl AwsCloud {
             .await
         {
             Ok(output) => output,
-            Err(error) if is_not_found(&error, &["ClientException"]) => return Ok(None),
+            Err(error) if has_code(&error, &["ClientException"]) => return Ok(None),
             Err(error) => {
                 return Err(self.error("ecs:DescribeTaskDefinition", format!("task definition {name}"), &error));
             }
@@ -278,11 +280,11 @@ impl AwsCloud {
     pub(super) async fn delete_cluster(&self, arn: &str) -> Result<(), CloudError> {
         let busy = ["ClusterContainsServicesException", "ClusterContainsTasksException"];
         super::common::retry_while_busy(&busy, || async move {
-            match self.ecs.delete_cluster().cluster(arn).send().await {
-                Ok(_) => Ok(()),
-                Err(error) if is_not_found(&error, &["ClusterNotFoundException"]) => Ok(()),
-                Err(error) => Err(self.error("ecs:DeleteCluster", format!("cluster {arn}"), &error)),
-            }
+            let deleted = self.ecs.delete_cluster().cluster(arn).send().await;
+            deleted
+                .map_err(|error| self.error("ecs:DeleteCluster", format!("cluster {arn}"), &error))
+                .gone_is_fine(&["ClusterNotFoundException"])?;
+            Ok(())
         })
         .await
     }
@@ -401,7 +403,7 @@ impl AwsCloud {
             .await
         {
             Ok(output) => output,
-            Err(error) if is_not_found(&error, &["ClientException"]) => return Ok(None),
+            Err(error) if has_code(&error, &["ClientException"]) => return Ok(None),
             Err(error) => {
                 let resource = format!("task definition {}", definition.family);
                 return Err(self.error("ecs:DescribeTaskDefinition", resource, &error));
@@ -586,12 +588,11 @@ impl AwsCloud {
 
     pub(super) async fn delete_service(&self, arn: &str, before: &serde_json::Value) -> Result<(), CloudError> {
         let cluster = before.get("cluster").and_then(serde_json::Value::as_str).unwrap_or_default();
-        let result = self.ecs.delete_service().cluster(cluster).service(arn).force(true).send().await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, &["ServiceNotFoundException", "ServiceNotActiveException"]) => Ok(()),
-            Err(error) => Err(self.error("ecs:DeleteService", format!("service {arn}"), &error)),
-        }
+        let deleted = self.ecs.delete_service().cluster(cluster).service(arn).force(true).send().await;
+        deleted
+            .map_err(|error| self.error("ecs:DeleteService", format!("service {arn}"), &error))
+            .gone_is_fine(&["ServiceNotFoundException", "ServiceNotActiveException"])?;
+        Ok(())
     }
 
     async fn retag_ecs_resource(

@@ -4,7 +4,9 @@
 
 use super::AwsCloud;
 use super::common::{RELEASE_DEADLINE, unsent};
-use crate::cloud::{CloudError, is_not_found};
+use super::gone::GoneIsFine;
+use crate::cloud::CloudError;
+use crate::cloud::error::has_code;
 use crate::desired::tags::{ENVIRONMENT_TAG, PROJECT_TAG, SHARED_ENVIRONMENT};
 use crate::history::{DeployRecord, HistoryScope, Outcome};
 use crate::poll::{Poll, Step};
@@ -44,7 +46,7 @@ impl AwsCloud {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, CONDITION_FAILED) && self.stored_record(scope, record).await? => Ok(()),
+            Err(error) if has_code(&error, CONDITION_FAILED) && self.stored_record(scope, record).await? => Ok(()),
             Err(error) => Err(self.error("dynamodb:PutItem", format!("history table {}", scope.table), &error)),
         }
     }
@@ -99,7 +101,7 @@ impl AwsCloud {
         match request.send().await {
             Ok(_) => {}
             // Another run created it at the same moment: fine.
-            Err(error) if is_not_found(&error, &["ResourceInUseException"]) => {}
+            Err(error) if has_code(&error, &["ResourceInUseException"]) => {}
             Err(error) => return Err(self.error("dynamodb:CreateTable", &resource, &error)),
         }
         // A last look may start up to one pause after RELEASE_DEADLINE: the wait goes on while
@@ -152,7 +154,7 @@ impl AwsCloud {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, CONDITION_FAILED) && self.stored_record(scope, record).await? => Ok(()),
+            Err(error) if has_code(&error, CONDITION_FAILED) && self.stored_record(scope, record).await? => Ok(()),
             Err(error) => Err(self.error(
                 "dynamodb:PutItem",
                 format!("history record {} of {}", record.id, record.service),
@@ -172,7 +174,7 @@ impl AwsCloud {
         let mut records = Vec::new();
         let mut start = None;
         loop {
-            let output = match self
+            let queried = self
                 .dynamodb
                 .query()
                 .table_name(&scope.table)
@@ -185,12 +187,9 @@ impl AwsCloud {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-            {
-                Ok(output) => output,
-                // No table yet: no history yet.
-                Err(error) if is_not_found(&error, &["ResourceNotFoundException"]) => return Ok(Vec::new()),
-                Err(error) => return Err(self.error("dynamodb:Query", &resource, &error)),
-            };
+                .map_err(|error| self.error("dynamodb:Query", &resource, &error));
+            // No table yet: no history yet.
+            let Some(output) = queried.gone_is_fine(&["ResourceNotFoundException"])? else { return Ok(Vec::new()) };
             for item in output.items() {
                 if let Some(AttributeValue::S(text)) = item.get("record")
                     && let Ok(record) = serde_json::from_str::<DeployRecord>(text)

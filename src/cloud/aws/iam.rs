@@ -8,9 +8,11 @@
 
 use super::AwsCloud;
 use super::common::{Partial, tag_changes, tags_from, tags_in, unsent};
+use super::gone::GoneIsFine;
 use crate::actual::ownership::{is_ours, owner_of};
 use crate::actual::scope::ReadScope;
-use crate::cloud::{CloudError, is_not_found};
+use crate::cloud::CloudError;
+use crate::cloud::error::has_code;
 use crate::desired::iam::{CreateRole, PolicyDocument, PutRolePolicy, Role};
 use crate::desired::names::{ROLE_PATH, ROLE_POLICY_NAME};
 use crate::desired::tags::{SERVICE_TAG, Tags};
@@ -91,20 +93,16 @@ impl AwsCloud {
     }
 
     async fn get_role(&self, name: &str) -> Result<Option<aws_sdk_iam::types::Role>, CloudError> {
-        match self.iam.get_role().role_name(name).send().await {
-            Ok(output) => Ok(output.role),
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(None),
-            Err(error) => Err(self.error("iam:GetRole", role_resource(name), &error)),
-        }
+        let read = self.iam.get_role().role_name(name).send().await;
+        let read = read.map_err(|error| self.error("iam:GetRole", role_resource(name), &error));
+        Ok(read.gone_is_fine(NOT_FOUND)?.and_then(|output| output.role))
     }
 
     /// ecsdeploy's inline policy of the role; `None` when the role has none.
     async fn get_inline_policy(&self, name: &str) -> Result<Option<ReadDocument>, CloudError> {
-        match self.iam.get_role_policy().role_name(name).policy_name(ROLE_POLICY_NAME).send().await {
-            Ok(output) => Ok(Some(read_document(output.policy_document()))),
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(None),
-            Err(error) => Err(self.error("iam:GetRolePolicy", role_resource(name), &error)),
-        }
+        let read = self.iam.get_role_policy().role_name(name).policy_name(ROLE_POLICY_NAME).send().await;
+        let read = read.map_err(|error| self.error("iam:GetRolePolicy", role_resource(name), &error));
+        Ok(read.gone_is_fine(NOT_FOUND)?.map(|output| read_document(output.policy_document())))
     }
 
     /// Creates the role and its inline policy. When the role exists already and carries the
@@ -128,7 +126,7 @@ impl AwsCloud {
             .await;
         match created {
             Ok(_) => {}
-            Err(error) if is_not_found(&error, ALREADY_EXISTS) => {
+            Err(error) if has_code(&error, ALREADY_EXISTS) => {
                 let refused = self.error("iam:CreateRole", &resource, &error);
                 return match self.read_role(&create.role_name).await? {
                     Some(existing) if is_ours(&existing.role.create_role.tags, &create.tags) => {
@@ -231,19 +229,17 @@ impl AwsCloud {
     /// already gone is not an error.
     pub(super) async fn delete_role(&self, name: &str) -> Result<(), CloudError> {
         self.delete_inline_policy(name).await?;
-        match self.iam.delete_role().role_name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(()),
-            Err(error) => Err(self.error("iam:DeleteRole", role_resource(name), &error)),
-        }
+        let deleted = self.iam.delete_role().role_name(name).send().await;
+        deleted.map_err(|error| self.error("iam:DeleteRole", role_resource(name), &error)).gone_is_fine(NOT_FOUND)?;
+        Ok(())
     }
 
     async fn delete_inline_policy(&self, name: &str) -> Result<(), CloudError> {
-        match self.iam.delete_role_policy().role_name(name).policy_name(ROLE_POLICY_NAME).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(()),
-            Err(error) => Err(self.error("iam:DeleteRolePolicy", role_resource(name), &error)),
-        }
+        let deleted = self.iam.delete_role_policy().role_name(name).policy_name(ROLE_POLICY_NAME).send().await;
+        deleted
+            .map_err(|error| self.error("iam:DeleteRolePolicy", role_resource(name), &error))
+            .gone_is_fine(NOT_FOUND)?;
+        Ok(())
     }
 }
 

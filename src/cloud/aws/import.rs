@@ -5,8 +5,9 @@
 use super::AwsCloud;
 use super::common::tags_from;
 use super::ecs::{ecs_tags, service_of, task_definition_of};
+use super::gone::GoneIsFine;
 use super::load_balancing::{elb_tags, rule_of, target_group_of};
-use crate::cloud::{CloudError, is_not_found};
+use crate::cloud::CloudError;
 use crate::desired::load_balancing::{ListenerRule, TargetGroupSettings};
 use crate::import::{AdoptedKind, Adoption, ImportRequest, ImportSource};
 use aws_sdk_ecs::types as ecs;
@@ -17,7 +18,7 @@ impl AwsCloud {
         request: &ImportRequest,
     ) -> Result<Option<ImportSource>, CloudError> {
         let resource = format!("service {} in cluster {}", request.service, request.cluster);
-        let output = match self
+        let described = self
             .ecs
             .describe_services()
             .cluster(&request.cluster)
@@ -25,11 +26,8 @@ impl AwsCloud {
             .include(ecs::ServiceField::Tags)
             .send()
             .await
-        {
-            Ok(output) => output,
-            Err(error) if is_not_found(&error, &["ClusterNotFoundException"]) => return Ok(None),
-            Err(error) => return Err(self.error("ecs:DescribeServices", &resource, &error)),
-        };
+            .map_err(|error| self.error("ecs:DescribeServices", &resource, &error));
+        let Some(output) = described.gone_is_fine(&["ClusterNotFoundException"])? else { return Ok(None) };
         let Some(service) = output.services().iter().find(|service| service.status() == Some("ACTIVE")) else {
             return Ok(None);
         };
@@ -115,11 +113,10 @@ impl AwsCloud {
         target_groups: &[String],
     ) -> Result<Vec<(String, ListenerRule)>, CloudError> {
         let resource = format!("load balancer {load_balancer}");
-        let balancers = match self.load_balancing.describe_load_balancers().names(load_balancer).send().await {
-            Ok(output) => output,
-            Err(error) if is_not_found(&error, &["LoadBalancerNotFound"]) => return Ok(Vec::new()),
-            Err(error) => return Err(self.error("elasticloadbalancing:DescribeLoadBalancers", &resource, &error)),
-        };
+        let described = self.load_balancing.describe_load_balancers().names(load_balancer).send().await;
+        let described =
+            described.map_err(|error| self.error("elasticloadbalancing:DescribeLoadBalancers", &resource, &error));
+        let Some(balancers) = described.gone_is_fine(&["LoadBalancerNotFound"])? else { return Ok(Vec::new()) };
         let Some(balancer_arn) = balancers.load_balancers().first().and_then(|found| found.load_balancer_arn()) else {
             return Ok(Vec::new());
         };

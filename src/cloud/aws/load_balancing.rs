@@ -4,10 +4,12 @@
 
 use super::AwsCloud;
 use super::common::{Partial, tag_changes, tags_from, tags_in};
+use super::gone::GoneIsFine;
 use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
 use crate::actual::scope::ReadScope;
 use crate::actual::{OtherRule, Owner};
-use crate::cloud::{CloudError, CloudErrorKind, is_not_found};
+use crate::cloud::error::has_code;
+use crate::cloud::{CloudError, CloudErrorKind};
 use crate::desired::Reference;
 use crate::desired::load_balancing::{
     Attribute, ListenerRule, Matcher, PathPatternConfig, RewriteConfig, RuleAction, RuleCondition, RuleTransform,
@@ -30,6 +32,7 @@ use std::collections::BTreeMap;
 
 /// DescribeTags takes at most 20 ARNs.
 const TAGS_PER_CALL: usize = 20;
+const LOAD_BALANCER_NOT_FOUND: &[&str] = &["LoadBalancerNotFound"];
 /// How often, and how long, a new ALB's state is read until it is `active`.
 const ACTIVE_POLL: std::time::Duration = std::time::Duration::from_secs(5);
 const ACTIVE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
@@ -51,11 +54,10 @@ impl AwsCloud {
 
     async fn read_load_balancer(&self, scope: &ReadScope, partial: &mut Partial) -> Result<Option<String>, CloudError> {
         let resource = format!("load balancer {}", scope.load_balancer);
-        let output = match self.load_balancing.describe_load_balancers().names(&scope.load_balancer).send().await {
-            Ok(output) => output,
-            Err(error) if is_not_found(&error, &["LoadBalancerNotFound"]) => return Ok(None),
-            Err(error) => return Err(self.error("elasticloadbalancing:DescribeLoadBalancers", &resource, &error)),
-        };
+        let described = self.load_balancing.describe_load_balancers().names(&scope.load_balancer).send().await;
+        let described =
+            described.map_err(|error| self.error("elasticloadbalancing:DescribeLoadBalancers", &resource, &error));
+        let Some(output) = described.gone_is_fine(LOAD_BALANCER_NOT_FOUND)? else { return Ok(None) };
         let Some(found) = output.load_balancers().first() else { return Ok(None) };
         let arn = found.load_balancer_arn().unwrap_or_default().to_string();
         let (mut tags, attributes) = futures_util::try_join!(
@@ -490,24 +492,23 @@ impl AwsCloud {
             .attributes(LoadBalancerAttribute::builder().key("deletion_protection.enabled").value("false").build())
             .send()
             .await;
-        match unprotected {
-            Ok(_) => {}
-            Err(error) if is_not_found(&error, &["LoadBalancerNotFound"]) => return Ok(()),
-            Err(error) => {
-                return Err(self.error(
-                    "elasticloadbalancing:ModifyLoadBalancerAttributes",
-                    format!("load balancer {arn} (turning deletion protection off to delete it)"),
-                    &error,
-                ));
-            }
+        let unprotected = unprotected.map_err(|error| {
+            self.error(
+                "elasticloadbalancing:ModifyLoadBalancerAttributes",
+                format!("load balancer {arn} (turning deletion protection off to delete it)"),
+                &error,
+            )
+        });
+        if unprotected.gone_is_fine(LOAD_BALANCER_NOT_FOUND)?.is_none() {
+            return Ok(());
         }
-        match self.load_balancing.delete_load_balancer().load_balancer_arn(arn).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, &["LoadBalancerNotFound"]) => Ok(()),
-            Err(error) => {
-                Err(self.error("elasticloadbalancing:DeleteLoadBalancer", format!("load balancer {arn}"), &error))
-            }
-        }
+        let deleted = self.load_balancing.delete_load_balancer().load_balancer_arn(arn).send().await;
+        deleted
+            .map_err(|error| {
+                self.error("elasticloadbalancing:DeleteLoadBalancer", format!("load balancer {arn}"), &error)
+            })
+            .gone_is_fine(LOAD_BALANCER_NOT_FOUND)?;
+        Ok(())
     }
 
     pub(super) async fn create_listener(&self, load_balancer: &str, listener: &Listener) -> Result<Values, CloudError> {
@@ -557,11 +558,11 @@ impl AwsCloud {
     }
 
     pub(super) async fn delete_listener(&self, arn: &str) -> Result<(), CloudError> {
-        match self.load_balancing.delete_listener().listener_arn(arn).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, &["ListenerNotFound"]) => Ok(()),
-            Err(error) => Err(self.error("elasticloadbalancing:DeleteListener", format!("listener {arn}"), &error)),
-        }
+        let deleted = self.load_balancing.delete_listener().listener_arn(arn).send().await;
+        deleted
+            .map_err(|error| self.error("elasticloadbalancing:DeleteListener", format!("listener {arn}"), &error))
+            .gone_is_fine(&["ListenerNotFound"])?;
+        Ok(())
     }
 
     pub(super) async fn create_target_group(&self, settings: &TargetGroupSettings) -> Result<Values, CloudError> {
@@ -650,13 +651,13 @@ impl AwsCloud {
     }
 
     pub(super) async fn delete_target_group(&self, arn: &str) -> Result<(), CloudError> {
-        match self.load_balancing.delete_target_group().target_group_arn(arn).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, &["TargetGroupNotFound"]) => Ok(()),
-            Err(error) => {
-                Err(self.error("elasticloadbalancing:DeleteTargetGroup", format!("target group {arn}"), &error))
-            }
-        }
+        let deleted = self.load_balancing.delete_target_group().target_group_arn(arn).send().await;
+        deleted
+            .map_err(|error| {
+                self.error("elasticloadbalancing:DeleteTargetGroup", format!("target group {arn}"), &error)
+            })
+            .gone_is_fine(&["TargetGroupNotFound"])?;
+        Ok(())
     }
 
     /// Creates the rule. When its priority is taken by a rule carrying the ownership tags this
@@ -678,7 +679,7 @@ impl AwsCloud {
             .await;
         match created {
             Ok(_) => Ok(Values::default()),
-            Err(error) if is_not_found(&error, &["PriorityInUse"]) => {
+            Err(error) if has_code(&error, &["PriorityInUse"]) => {
                 let refused = self.error("elasticloadbalancing:CreateRule", &resource, &error);
                 match self.own_rule_at(rule).await? {
                     Some((arn, before)) => {
@@ -745,11 +746,11 @@ impl AwsCloud {
     }
 
     pub(super) async fn delete_rule(&self, arn: &str) -> Result<(), CloudError> {
-        match self.load_balancing.delete_rule().rule_arn(arn).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, &["RuleNotFound"]) => Ok(()),
-            Err(error) => Err(self.error("elasticloadbalancing:DeleteRule", format!("rule {arn}"), &error)),
-        }
+        let deleted = self.load_balancing.delete_rule().rule_arn(arn).send().await;
+        deleted
+            .map_err(|error| self.error("elasticloadbalancing:DeleteRule", format!("rule {arn}"), &error))
+            .gone_is_fine(&["RuleNotFound"])?;
+        Ok(())
     }
 
     /// Adds and removes tags so that the resource carries `after`.

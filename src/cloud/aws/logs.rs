@@ -4,9 +4,11 @@
 
 use super::AwsCloud;
 use super::common::{Partial, tag_changes, tags_from, tags_in, unsent};
+use super::gone::GoneIsFine;
 use crate::actual::ownership::{is_ours, owner_of};
 use crate::actual::scope::ReadScope;
-use crate::cloud::{CloudError, is_not_found};
+use crate::cloud::CloudError;
+use crate::cloud::error::has_code;
 use crate::desired::logs::LogGroup;
 use crate::desired::tags::Tags;
 use crate::plan::address::{Address, ServicePart};
@@ -73,14 +75,11 @@ impl AwsCloud {
     }
 
     async fn log_group_tags(&self, arn: &str, name: &str) -> Result<Option<Tags>, CloudError> {
-        match self.logs.list_tags_for_resource().resource_arn(arn).send().await {
-            Ok(output) => {
-                let pairs = output.tags().into_iter().flatten().map(|(key, value)| (key.as_str(), value.as_str()));
-                Ok(Some(tags_from(pairs)))
-            }
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(None),
-            Err(error) => Err(self.error("logs:ListTagsForResource", group_resource(name), &error)),
-        }
+        let listed = self.logs.list_tags_for_resource().resource_arn(arn).send().await;
+        let listed = listed.map_err(|error| self.error("logs:ListTagsForResource", group_resource(name), &error));
+        let Some(output) = listed.gone_is_fine(NOT_FOUND)? else { return Ok(None) };
+        let pairs = output.tags().into_iter().flatten().map(|(key, value)| (key.as_str(), value.as_str()));
+        Ok(Some(tags_from(pairs)))
     }
 
     /// Creates the group and sets its retention. When the group exists already and carries the
@@ -98,7 +97,7 @@ impl AwsCloud {
             .await;
         match created {
             Ok(_) => {}
-            Err(error) if is_not_found(&error, &["ResourceAlreadyExistsException"]) => {
+            Err(error) if has_code(&error, &["ResourceAlreadyExistsException"]) => {
                 let refused = self.error("logs:CreateLogGroup", group_resource(name), &error);
                 return match self.existing_log_group(name).await? {
                     Some(existing) if is_ours(&existing.tags, &group.tags) => {
@@ -199,11 +198,11 @@ impl AwsCloud {
 
     /// Deletes the group and its events; a group already gone is not an error.
     pub(super) async fn delete_log_group(&self, name: &str) -> Result<(), CloudError> {
-        match self.logs.delete_log_group().log_group_name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(()),
-            Err(error) => Err(self.error("logs:DeleteLogGroup", group_resource(name), &error)),
-        }
+        let deleted = self.logs.delete_log_group().log_group_name(name).send().await;
+        deleted
+            .map_err(|error| self.error("logs:DeleteLogGroup", group_resource(name), &error))
+            .gone_is_fine(NOT_FOUND)?;
+        Ok(())
     }
 }
 

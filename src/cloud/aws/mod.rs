@@ -13,6 +13,7 @@ mod dispatch;
 mod ecr;
 mod ecs;
 mod egress;
+mod gone;
 mod history;
 mod iam;
 mod image_scan;

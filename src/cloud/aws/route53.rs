@@ -10,9 +10,11 @@
 
 use super::AwsCloud;
 use super::common::{Partial, unsent};
+use super::gone::GoneIsFine;
 use crate::actual::Owner;
 use crate::actual::scope::ReadScope;
-use crate::cloud::{CloudError, CloudErrorKind, is_not_found};
+use crate::cloud::error::has_code;
+use crate::cloud::{CloudError, CloudErrorKind};
 use crate::desired::Reference;
 use crate::desired::dns::DnsChange;
 use crate::plan::address::Address;
@@ -134,7 +136,7 @@ impl AwsCloud {
             Ok(_) => Ok(()),
             // Deleted by someone else between the read and the delete.
             Err(error)
-                if is_not_found(&error, &["InvalidChangeBatch"])
+                if has_code(&error, &["InvalidChangeBatch"])
                     && error.message().is_some_and(|message| message.contains("not found")) =>
             {
                 Ok(())
@@ -224,13 +226,10 @@ impl AwsCloud {
                 .set_start_record_identifier(cursor.2.take())
                 .send()
                 .await;
-            let output = match listed {
-                Ok(output) => output,
-                Err(error) if is_not_found(&error, NO_SUCH_ZONE) => return Ok(None),
-                Err(error) => {
-                    return Err(self.error("route53:ListResourceRecordSets", format!("hosted zone {zone_id}"), &error));
-                }
-            };
+            let listed = listed.map_err(|error| {
+                self.error("route53:ListResourceRecordSets", format!("hosted zone {zone_id}"), &error)
+            });
+            let Some(output) = listed.gone_is_fine(NO_SUCH_ZONE)? else { return Ok(None) };
             let is_past_name = only_name
                 .is_some_and(|only| output.resource_record_sets().iter().any(|record| !same_name(record.name(), only)));
             records.extend(output.resource_record_sets().iter().cloned());
