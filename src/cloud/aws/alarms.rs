@@ -2,7 +2,8 @@
 //! tags per alarm, `PutMetricAlarm` to create or change, `DeleteAlarms` to remove.
 
 use super::AwsCloud;
-use super::common::{Partial, tag_changes, tags_from, tags_in};
+use super::common::{Partial, tags_from, tags_in};
+use super::retag::TagChanges;
 use crate::actual::Owner;
 use crate::actual::ownership::owner_of;
 use crate::actual::scope::ReadScope;
@@ -109,30 +110,29 @@ impl AwsCloud {
     }
 
     async fn retag_alarm(&self, alarm: &MetricAlarm, before: &Tags, resource: &str) -> Result<(), CloudError> {
-        let (added, removed) = tag_changes(before, &alarm.tags);
-        if added.is_empty() && removed.is_empty() {
+        let changes = TagChanges::between(before, &alarm.tags);
+        if changes.is_empty() {
             return Ok(());
         }
-        let arn = self.alarm_arn(&alarm.alarm_name).await?;
-        if !added.is_empty() {
-            self.cloudwatch
-                .tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(cloudwatch_tags(&Tags(added))))
-                .send()
-                .await
-                .map_err(|error| self.error("cloudwatch:TagResource", resource, &error))?;
-        }
-        if !removed.is_empty() {
-            self.cloudwatch
-                .untag_resource()
-                .resource_arn(&arn)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(|error| self.error("cloudwatch:UntagResource", resource, &error))?;
-        }
-        Ok(())
+        let arn = &self.alarm_arn(&alarm.alarm_name).await?;
+        changes
+            .apply(
+                |added| async move {
+                    let tagged =
+                        self.cloudwatch.tag_resource().resource_arn(arn).set_tags(Some(cloudwatch_tags(&Tags(added))));
+                    tagged
+                        .send()
+                        .await
+                        .map(drop)
+                        .map_err(|error| self.error("cloudwatch:TagResource", resource, &error))
+                },
+                |removed| async move {
+                    let untagged = self.cloudwatch.untag_resource().resource_arn(arn).set_tag_keys(Some(removed));
+                    let untagged = untagged.send().await.map(drop);
+                    untagged.map_err(|error| self.error("cloudwatch:UntagResource", resource, &error))
+                },
+            )
+            .await
     }
 
     async fn alarm_arn(&self, name: &str) -> Result<String, CloudError> {

@@ -122,13 +122,6 @@ pub fn unsent(operation: &str, resource: impl AsRef<str>, error: impl std::fmt::
     CloudError::new(operation, resource.as_ref(), kind)
 }
 
-/// The tags to add and the keys to remove to turn `before` into `after`.
-pub fn tag_changes(before: &Tags, after: &Tags) -> (Vec<(String, String)>, Vec<String>) {
-    let added = after.0.iter().filter(|pair| !before.0.contains(pair)).cloned().collect();
-    let removed = before.0.iter().filter(|(key, _)| after.get(key).is_none()).map(|(key, _)| key.clone()).collect();
-    (added, removed)
-}
-
 /// The tags in a payload's JSON (any of the three spellings).
 pub fn tags_in(json: &serde_json::Value, field: &str) -> Tags {
     json.get(field).cloned().and_then(|value| serde_json::from_value(value).ok()).unwrap_or_default()
@@ -146,16 +139,5 @@ mod tests {
         assert_ne!(token, idempotency_token(&["ecs:CreateService", "acmestage-auth"]), "parts are kept apart");
         assert_eq!(token.len(), 32);
         assert!(token.bytes().all(|byte| (33..=126).contains(&byte)), "{token}");
-    }
-
-    #[test]
-    fn tag_changes_add_and_remove() {
-        let before = Tags(vec![("a".into(), "1".into()), ("b".into(), "2".into())]);
-        let after = Tags(vec![("a".into(), "1".into()), ("b".into(), "3".into()), ("c".into(), "4".into())]);
-        let (added, removed) = tag_changes(&before, &after);
-        assert_eq!(added, [("b".to_string(), "3".to_string()), ("c".to_string(), "4".to_string())]);
-        assert!(removed.is_empty());
-        let (_, removed) = tag_changes(&after, &before);
-        assert_eq!(removed, ["c"]);
     }
 }

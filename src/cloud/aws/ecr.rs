@@ -6,8 +6,9 @@
 //! policy ecsdeploy writes has one rule, and the reader recovers the days from that rule.
 
 use super::AwsCloud;
-use super::common::{Partial, tag_changes, tags_from, tags_in, unsent};
+use super::common::{Partial, tags_from, tags_in, unsent};
 use super::gone::GoneIsFine;
+use super::retag::TagChanges;
 use crate::actual::Owner;
 use crate::actual::ownership::{is_ours, shared_owner_of};
 use crate::actual::scope::{ImageTag, ReadScope};
@@ -276,22 +277,25 @@ impl AwsCloud {
 
     /// Adds and removes tags to turn `before` into `after`.
     async fn retag_repository(&self, name: &str, before: &Tags, after: &Tags) -> Result<(), CloudError> {
-        let (added, removed) = tag_changes(before, after);
-        if added.is_empty() && removed.is_empty() {
+        let changes = TagChanges::between(before, after);
+        if changes.is_empty() {
             return Ok(());
         }
-        let resource = format!("repository {name}");
-        let arn = self.repository_arn(name).await?;
-        if !added.is_empty() {
-            let tags = ecr_tags(&Tags(added)).map_err(|error| unsent("ecr:TagResource", &resource, &error))?;
-            let tagged = self.ecr.tag_resource().resource_arn(&arn).set_tags(Some(tags)).send().await;
-            tagged.map_err(|error| self.error("ecr:TagResource", &resource, &error))?;
-        }
-        if !removed.is_empty() {
-            let untagged = self.ecr.untag_resource().resource_arn(&arn).set_tag_keys(Some(removed)).send().await;
-            untagged.map_err(|error| self.error("ecr:UntagResource", &resource, &error))?;
-        }
-        Ok(())
+        let resource = &format!("repository {name}");
+        let arn = &self.repository_arn(name).await?;
+        changes
+            .apply(
+                |added| async move {
+                    let tags = ecr_tags(&Tags(added)).map_err(|error| unsent("ecr:TagResource", resource, &error))?;
+                    let tagged = self.ecr.tag_resource().resource_arn(arn).set_tags(Some(tags)).send().await;
+                    tagged.map(drop).map_err(|error| self.error("ecr:TagResource", resource, &error))
+                },
+                |removed| async move {
+                    let untagged = self.ecr.untag_resource().resource_arn(arn).set_tag_keys(Some(removed)).send().await;
+                    untagged.map(drop).map_err(|error| self.error("ecr:UntagResource", resource, &error))
+                },
+            )
+            .await
     }
 
     async fn repository_arn(&self, name: &str) -> Result<String, CloudError> {

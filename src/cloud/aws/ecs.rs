@@ -3,10 +3,10 @@
 
 use super::AwsCloud;
 use super::common::{
-    Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_role_not_ready, retry_while, tag_changes, tags_from,
-    tags_in, unsent,
+    Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_role_not_ready, retry_while, tags_from, tags_in, unsent,
 };
 use super::gone::GoneIsFine;
+use super::retag::TagChanges;
 use crate::actual::Owner;
 use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
 use crate::actual::scope::ReadScope;
@@ -602,27 +602,18 @@ impl AwsCloud {
         after: &Tags,
         resource: &str,
     ) -> Result<(), CloudError> {
-        let (added, removed) = tag_changes(before, after);
-        if !added.is_empty() {
-            let tags = added.iter().map(|(key, value)| ecs::Tag::builder().key(key).value(value).build()).collect();
-            self.ecs
-                .tag_resource()
-                .resource_arn(arn)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|error| self.error("ecs:TagResource", resource, &error))?;
-        }
-        if !removed.is_empty() {
-            self.ecs
-                .untag_resource()
-                .resource_arn(arn)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(|error| self.error("ecs:UntagResource", resource, &error))?;
-        }
-        Ok(())
+        TagChanges::between(before, after)
+            .apply(
+                |added| async move {
+                    let tagged = self.ecs.tag_resource().resource_arn(arn).set_tags(Some(ecs_tags(&Tags(added))));
+                    tagged.send().await.map(drop).map_err(|error| self.error("ecs:TagResource", resource, &error))
+                },
+                |removed| async move {
+                    let untagged = self.ecs.untag_resource().resource_arn(arn).set_tag_keys(Some(removed));
+                    untagged.send().await.map(drop).map_err(|error| self.error("ecs:UntagResource", resource, &error))
+                },
+            )
+            .await
     }
 }
 

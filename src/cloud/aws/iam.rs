@@ -7,8 +7,9 @@
 //! that a role created from a desired [`Role`] reads back byte-identical and a second plan is empty.
 
 use super::AwsCloud;
-use super::common::{Partial, tag_changes, tags_from, tags_in, unsent};
+use super::common::{Partial, tags_from, tags_in, unsent};
 use super::gone::GoneIsFine;
+use super::retag::TagChanges;
 use crate::actual::ownership::{is_ours, owner_of};
 use crate::actual::scope::ReadScope;
 use crate::cloud::CloudError;
@@ -201,28 +202,20 @@ impl AwsCloud {
     }
 
     async fn update_role_tags(&self, name: &str, before: &Tags, after: &Tags) -> Result<(), CloudError> {
-        let resource = role_resource(name);
-        let (added, removed) = tag_changes(before, after);
-        if !removed.is_empty() {
-            self.iam
-                .untag_role()
-                .role_name(name)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(|error| self.error("iam:UntagRole", &resource, &error))?;
-        }
-        if !added.is_empty() {
-            let tags = iam_tags(added, "iam:TagRole", &resource)?;
-            self.iam
-                .tag_role()
-                .role_name(name)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|error| self.error("iam:TagRole", &resource, &error))?;
-        }
-        Ok(())
+        let resource = &role_resource(name);
+        TagChanges::between(before, after)
+            .apply_removing_first(
+                |added| async move {
+                    let tags = iam_tags(added, "iam:TagRole", resource)?;
+                    let tagged = self.iam.tag_role().role_name(name).set_tags(Some(tags));
+                    tagged.send().await.map(drop).map_err(|error| self.error("iam:TagRole", resource, &error))
+                },
+                |removed| async move {
+                    let untagged = self.iam.untag_role().role_name(name).set_tag_keys(Some(removed));
+                    untagged.send().await.map(drop).map_err(|error| self.error("iam:UntagRole", resource, &error))
+                },
+            )
+            .await
     }
 
     /// Deletes the role and its inline policy (IAM refuses to delete a role that has one). A role

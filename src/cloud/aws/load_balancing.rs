@@ -3,8 +3,9 @@
 //! listeners, one for the HTTPS listener's rules, tags in batches of 20.
 
 use super::AwsCloud;
-use super::common::{Partial, tag_changes, tags_from, tags_in};
+use super::common::{Partial, tags_from, tags_in};
 use super::gone::GoneIsFine;
+use super::retag::TagChanges;
 use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
 use crate::actual::scope::ReadScope;
 use crate::actual::{OtherRule, Owner};
@@ -761,27 +762,21 @@ impl AwsCloud {
         after: &Tags,
         resource: &str,
     ) -> Result<(), CloudError> {
-        let (added, removed) = tag_changes(before, after);
-        if !added.is_empty() {
-            let tags = added.iter().map(|(key, value)| Tag::builder().key(key).value(value).build()).collect();
-            self.load_balancing
-                .add_tags()
-                .resource_arns(arn)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|error| self.error("elasticloadbalancing:AddTags", resource, &error))?;
-        }
-        if !removed.is_empty() {
-            self.load_balancing
-                .remove_tags()
-                .resource_arns(arn)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(|error| self.error("elasticloadbalancing:RemoveTags", resource, &error))?;
-        }
-        Ok(())
+        TagChanges::between(before, after)
+            .apply(
+                |added| async move {
+                    let tagged =
+                        self.load_balancing.add_tags().resource_arns(arn).set_tags(Some(elb_tags(&Tags(added))));
+                    let tagged = tagged.send().await.map(drop);
+                    tagged.map_err(|error| self.error("elasticloadbalancing:AddTags", resource, &error))
+                },
+                |removed| async move {
+                    let untagged = self.load_balancing.remove_tags().resource_arns(arn).set_tag_keys(Some(removed));
+                    let untagged = untagged.send().await.map(drop);
+                    untagged.map_err(|error| self.error("elasticloadbalancing:RemoveTags", resource, &error))
+                },
+            )
+            .await
     }
 }
 

@@ -3,8 +3,9 @@
 //! `PutRetentionPolicy` and the tagging calls.
 
 use super::AwsCloud;
-use super::common::{Partial, tag_changes, tags_from, tags_in, unsent};
+use super::common::{Partial, tags_from, tags_in, unsent};
 use super::gone::GoneIsFine;
+use super::retag::TagChanges;
 use crate::actual::ownership::{is_ours, owner_of};
 use crate::actual::scope::ReadScope;
 use crate::cloud::CloudError;
@@ -134,29 +135,25 @@ impl AwsCloud {
         if before.get("retentionInDays").and_then(serde_json::Value::as_i64) != Some(group.retention_in_days) {
             self.set_retention(name, group.retention_in_days).await?;
         }
-        let (added, removed) = tag_changes(&tags_in(before, "tags"), &group.tags);
-        if added.is_empty() && removed.is_empty() {
+        let changes = TagChanges::between(&tags_in(before, "tags"), &group.tags);
+        if changes.is_empty() {
             return Ok(Values::default());
         }
-        let arn = self.log_group_arn(name).await?;
-        if !removed.is_empty() {
-            self.logs
-                .untag_resource()
-                .resource_arn(&arn)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(|error| self.error("logs:UntagResource", group_resource(name), &error))?;
-        }
-        if !added.is_empty() {
-            self.logs
-                .tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(tag_map(&added)))
-                .send()
-                .await
-                .map_err(|error| self.error("logs:TagResource", group_resource(name), &error))?;
-        }
+        let arn = &self.log_group_arn(name).await?;
+        changes
+            .apply_removing_first(
+                |added| async move {
+                    let tagged = self.logs.tag_resource().resource_arn(arn).set_tags(Some(tag_map(&added)));
+                    let tagged = tagged.send().await.map(drop);
+                    tagged.map_err(|error| self.error("logs:TagResource", group_resource(name), &error))
+                },
+                |removed| async move {
+                    let untagged = self.logs.untag_resource().resource_arn(arn).set_tag_keys(Some(removed));
+                    let untagged = untagged.send().await.map(drop);
+                    untagged.map_err(|error| self.error("logs:UntagResource", group_resource(name), &error))
+                },
+            )
+            .await?;
         Ok(Values::default())
     }
 

@@ -24,6 +24,7 @@ mod network;
 mod probe;
 mod read;
 mod registry;
+mod retag;
 mod rollout;
 mod route53;
 mod secret_admin;

@@ -3,8 +3,9 @@
 //! admits only the ALB).
 
 use super::AwsCloud;
-use super::common::{Partial, tag_changes, tags_from, tags_in};
+use super::common::{Partial, tags_from, tags_in};
 use super::gone::GoneIsFine;
+use super::retag::TagChanges;
 use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
 use crate::actual::scope::ReadScope;
 use crate::cloud::error::has_code;
@@ -224,27 +225,20 @@ impl AwsCloud {
         let old: Vec<IngressRule> =
             before.get("Ingress").cloned().and_then(|value| serde_json::from_value(value).ok()).unwrap_or_default();
         self.change_ingress(id, &group.ingress, &old, &resource).await?;
-        let (added, removed) = tag_changes(&tags_in(before, "Tags"), &group.tags);
-        if !added.is_empty() {
-            let tags = added.iter().map(|(key, value)| Tag::builder().key(key).value(value).build()).collect();
-            self.ec2
-                .create_tags()
-                .resources(id)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|error| self.error("ec2:CreateTags", &resource, &error))?;
-        }
-        if !removed.is_empty() {
-            let tags = removed.iter().map(|key| Tag::builder().key(key).build()).collect();
-            self.ec2
-                .delete_tags()
-                .resources(id)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|error| self.error("ec2:DeleteTags", &resource, &error))?;
-        }
+        let resource = &resource;
+        TagChanges::between(&tags_in(before, "Tags"), &group.tags)
+            .apply(
+                |added| async move {
+                    let tagged = self.ec2.create_tags().resources(id).set_tags(Some(ec2_tags(&Tags(added))));
+                    tagged.send().await.map(drop).map_err(|error| self.error("ec2:CreateTags", resource, &error))
+                },
+                |removed| async move {
+                    let keys = removed.iter().map(|key| Tag::builder().key(key).build()).collect();
+                    let untagged = self.ec2.delete_tags().resources(id).set_tags(Some(keys));
+                    untagged.send().await.map(drop).map_err(|error| self.error("ec2:DeleteTags", resource, &error))
+                },
+            )
+            .await?;
         Ok(Values::default())
     }
 
