@@ -20,24 +20,16 @@ impl AwsCloud {
     pub(super) async fn read_alarms(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
         let prefix = alarm_prefix(&scope.project, &scope.environment);
         let mut partial = Partial::default();
-        let mut alarms = Vec::new();
-        let mut next = None;
-        loop {
-            let output = self
-                .cloudwatch
-                .describe_alarms()
-                .alarm_name_prefix(&prefix)
-                .set_next_token(next)
-                .send()
-                .await
-                .map_err(|error| self.error("cloudwatch:DescribeAlarms", format!("alarms {prefix}*"), &error))?;
-            alarms.extend(output.metric_alarms().iter().cloned());
-            next = output.next_token().map(str::to_string);
-            if next.is_none() {
-                break;
-            }
-        }
-        for alarm in &alarms {
+        let pages = self
+            .cloudwatch
+            .describe_alarms()
+            .alarm_name_prefix(&prefix)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| self.error("cloudwatch:DescribeAlarms", format!("alarms {prefix}*"), &error))?;
+        for alarm in pages.iter().flat_map(|page| page.metric_alarms()) {
             let (Some(name), Some(arn)) = (alarm.alarm_name(), alarm.alarm_arn()) else { continue };
             let tags = self.alarm_tags(arn, name).await?;
             let owner = owner_of(&tags, &scope.project, &scope.environment);

@@ -89,24 +89,17 @@ impl AwsCloud {
     /// Every active service of the cluster, with tags.
     async fn described_services(&self, scope: &ReadScope) -> Result<Vec<ecs::Service>, CloudError> {
         let resource = format!("cluster {}", scope.cluster);
-        let mut arns = Vec::new();
-        let mut next = None;
-        loop {
-            let output = self
-                .ecs
-                .list_services()
-                .cluster(&scope.cluster)
-                .set_next_token(next)
-                .max_results(100)
-                .send()
-                .await
-                .map_err(|error| self.error("ecs:ListServices", &resource, &error))?;
-            arns.extend(output.service_arns().iter().cloned());
-            next = output.next_token().map(str::to_string);
-            if next.is_none() {
-                break;
-            }
-        }
+        let arns = self
+            .ecs
+            .list_services()
+            .cluster(&scope.cluster)
+            .max_results(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| self.error("ecs:ListServices", &resource, &error))?;
         let mut services = Vec::new();
         for batch in arns.chunks(SERVICES_PER_CALL) {
             let output = self
@@ -428,24 +421,17 @@ impl AwsCloud {
     ) -> Result<(), CloudError> {
         let family = before.get("family").and_then(serde_json::Value::as_str).unwrap_or_default();
         let resource = format!("task definition family {family}");
-        let mut revisions: Vec<String> = Vec::new();
-        let mut next = None;
-        loop {
-            let output = self
-                .ecs
-                .list_task_definitions()
-                .family_prefix(family)
-                .status(ecs::TaskDefinitionStatus::Active)
-                .set_next_token(next)
-                .send()
-                .await
-                .map_err(|error| self.error("ecs:ListTaskDefinitions", &resource, &error))?;
-            revisions.extend(output.task_definition_arns().iter().cloned());
-            next = output.next_token().map(str::to_string);
-            if next.is_none() {
-                break;
-            }
-        }
+        let mut revisions = self
+            .ecs
+            .list_task_definitions()
+            .family_prefix(family)
+            .status(ecs::TaskDefinitionStatus::Active)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| self.error("ecs:ListTaskDefinitions", &resource, &error))?;
         if !revisions.iter().any(|revision| revision == arn) {
             revisions.push(arn.to_string());
         }

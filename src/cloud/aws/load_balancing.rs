@@ -201,29 +201,19 @@ impl AwsCloud {
     ) -> Result<BTreeMap<String, String>, CloudError> {
         let wanted: Vec<&str> = scope.services.iter().map(|service| service.names.target_group.as_str()).collect();
         let prefix = format!("{}-", scope.project);
-        let mut groups = Vec::new();
-        let mut marker = None;
-        loop {
-            let output =
-                self.load_balancing.describe_target_groups().set_marker(marker).page_size(400).send().await.map_err(
-                    |error| self.error("elasticloadbalancing:DescribeTargetGroups", "target groups", &error),
-                )?;
-            groups.extend(
-                output
-                    .target_groups()
-                    .iter()
-                    .filter(|group| {
-                        group
-                            .target_group_name()
-                            .is_some_and(|name| wanted.contains(&name) || name.starts_with(&prefix))
-                    })
-                    .cloned(),
-            );
-            marker = output.next_marker().map(str::to_string);
-            if marker.is_none() {
-                break;
-            }
-        }
+        let mut groups = self
+            .load_balancing
+            .describe_target_groups()
+            .page_size(400)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| self.error("elasticloadbalancing:DescribeTargetGroups", "target groups", &error))?;
+        groups.retain(|group| {
+            group.target_group_name().is_some_and(|name| wanted.contains(&name) || name.starts_with(&prefix))
+        });
         let arns: Vec<String> =
             groups.iter().filter_map(|group| group.target_group_arn().map(str::to_string)).collect();
         let mut tags = self.tags_of(&arns).await?;
@@ -316,30 +306,20 @@ impl AwsCloud {
         listener_arn: &str,
         load_balancer: &str,
     ) -> Result<Vec<aws_sdk_elasticloadbalancingv2::types::Rule>, CloudError> {
-        let mut rules = Vec::new();
-        let mut marker = None;
-        loop {
-            let output = self
-                .load_balancing
-                .describe_rules()
-                .listener_arn(listener_arn)
-                .set_marker(marker)
-                .page_size(400)
-                .send()
-                .await
-                .map_err(|error| {
-                    self.error(
-                        "elasticloadbalancing:DescribeRules",
-                        format!("HTTPS listener of {load_balancer}"),
-                        &error,
-                    )
-                })?;
-            rules.extend(output.rules().iter().filter(|rule| rule.is_default() != Some(true)).cloned());
-            marker = output.next_marker().map(str::to_string);
-            if marker.is_none() {
-                break;
-            }
-        }
+        let mut rules = self
+            .load_balancing
+            .describe_rules()
+            .listener_arn(listener_arn)
+            .page_size(400)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| {
+                self.error("elasticloadbalancing:DescribeRules", format!("HTTPS listener of {load_balancer}"), &error)
+            })?;
+        rules.retain(|rule| rule.is_default() != Some(true));
         Ok(rules)
     }
 
