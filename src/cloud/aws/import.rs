@@ -3,8 +3,7 @@
 //! adopting those resources by adding ecsdeploy's tags.
 
 use super::AwsCloud;
-use super::common::tags_from;
-use super::ecs::{ecs_tags, service_of, task_definition_of};
+use super::ecs::convert::{ecs_tags, service_of, tags_of, task_definition_of};
 use super::gone::GoneIsFine;
 use super::load_balancing::{elb_tags, rule_of, target_group_of};
 use crate::cloud::CloudError;
@@ -31,9 +30,7 @@ impl AwsCloud {
         let Some(service) = output.services().iter().find(|service| service.status() == Some("ACTIVE")) else {
             return Ok(None);
         };
-        let tags = tags_from(
-            service.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
-        );
+        let tags = tags_of(service.tags());
         let service_arn = service.service_arn().unwrap_or_default().to_string();
         let task_definition_arn = service.task_definition().unwrap_or_default().to_string();
         let described = self
@@ -46,9 +43,7 @@ impl AwsCloud {
             .map_err(|error| {
                 self.error("ecs:DescribeTaskDefinition", format!("task definition {task_definition_arn}"), &error)
             })?;
-        let definition_tags = tags_from(
-            described.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
-        );
+        let definition_tags = tags_of(described.tags());
         let Some(definition) = described.task_definition() else {
             return Ok(None);
         };

@@ -1,9 +1,14 @@
 //! ECS: the shared cluster, each service's task definition and ECS service. Services are listed
 //! once per cluster and described ten at a time (the API's limit), with their tags.
+//!
+//! This module holds the calls (reads and writes); [`convert`] holds what they send and how what
+//! they get back is normalised, as pure functions.
+
+pub(super) mod convert;
 
 use super::AwsCloud;
 use super::common::{
-    Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_role_not_ready, retry_while, tags_from, tags_in, unsent,
+    Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_role_not_ready, retry_while, tags_in, unsent,
 };
 use super::gone::GoneIsFine;
 use super::retag::TagChanges;
@@ -13,17 +18,10 @@ use crate::actual::scope::ReadScope;
 use crate::cloud::CloudError;
 use crate::cloud::error::has_code;
 use crate::desired::Reference;
-use crate::desired::Template;
-use crate::desired::ecs_service::{
-    AwsVpcConfiguration, CapacityProviderStrategyItem, DeploymentCircuitBreaker, DeploymentConfiguration,
-    DeploymentController, EcsService, LoadBalancerBinding, NetworkConfiguration,
-};
+use crate::desired::ecs_service::EcsService;
 use crate::desired::shared::Cluster;
 use crate::desired::tags::{SECRET_VERSIONS_TAG, SERVICE_TAG, Tags};
-use crate::desired::task_definition::{
-    ContainerDefinition, ContainerHealthCheck, ImageReference, KeyValue, LogConfiguration, LogOptions, PortMapping,
-    RuntimePlatform, SecretValueFrom, SecretVariable, TaskDefinition,
-};
+use crate::desired::task_definition::TaskDefinition;
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::json_of;
 use crate::plan::values::Values;
@@ -31,6 +29,10 @@ use crate::poll::{Poll, Step};
 use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder;
 use aws_sdk_ecs::types as ecs;
 use aws_smithy_types::retry::RetryConfig;
+use convert::{
+    cluster_of, container_of, deployment_value, ecs_tags, runtime_platform, service_of, service_parts, tags_of,
+    task_definition_of, without,
+};
 
 /// DescribeServices takes at most 10 services.
 const SERVICES_PER_CALL: usize = 10;
@@ -75,14 +77,9 @@ impl AwsCloud {
         let Some(cluster) = output.clusters().iter().find(|cluster| cluster.status() == Some("ACTIVE")) else {
             return Ok(false);
         };
-        let tags = tags_from(
-            cluster.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
-        );
-        let mut capacity_providers = cluster.capacity_providers().to_vec();
-        capacity_providers.sort();
-        let actual = Cluster { cluster_name: scope.cluster.clone(), capacity_providers, tags: tags.clone() };
-        let id = cluster.cluster_arn().unwrap_or_default();
-        partial.resource(Address::Cluster, id, json_of(&actual), shared_owner_of(&tags, &scope.project));
+        let actual = cluster_of(&scope.cluster, cluster);
+        let owner = shared_owner_of(&actual.tags, &scope.project);
+        partial.resource(Address::Cluster, cluster.cluster_arn().unwrap_or_default(), json_of(&actual), owner);
         Ok(true)
     }
 
@@ -124,9 +121,7 @@ impl AwsCloud {
         scaled_services: &mut Vec<(String, String)>,
     ) -> Result<(), CloudError> {
         let name = service.service_name().unwrap_or_default();
-        let tags = tags_from(
-            service.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
-        );
+        let tags = tags_of(service.tags());
         let owner = owner_of(&tags, &scope.project, &scope.environment);
         if let Owner::OtherEnvironment(environment) = &owner {
             partial.other_environments.push(environment.clone());
@@ -159,7 +154,6 @@ impl AwsCloud {
         Ok(())
     }
 
-    /// The task definition `name` (an ARN, or a family for its newest active revision).
     /// The task definition `name` (an ARN, or a family for its newest active revision), as
     /// `(ARN, desired-shaped JSON, owner)`.
     async fn describe_revision(
@@ -185,8 +179,7 @@ impl AwsCloud {
         if definition.status() != Some(&ecs::TaskDefinitionStatus::Active) {
             return Ok(None);
         }
-        let tags =
-            tags_from(output.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())));
+        let tags = tags_of(output.tags());
         let owner = owner_of(&tags, &scope.project, &scope.environment);
         let arn = definition.task_definition_arn().unwrap_or_default().to_string();
         Ok(Some((arn, json_of(&task_definition_of(definition, tags)), owner)))
@@ -303,14 +296,7 @@ impl AwsCloud {
             ))
             .cpu(&definition.cpu)
             .memory(&definition.memory)
-            .runtime_platform(
-                ecs::RuntimePlatform::builder()
-                    .cpu_architecture(ecs::CpuArchitecture::from(definition.runtime_platform.cpu_architecture.as_str()))
-                    .operating_system_family(ecs::OsFamily::from(
-                        definition.runtime_platform.operating_system_family.as_str(),
-                    ))
-                    .build(),
-            )
+            .runtime_platform(runtime_platform(&definition.runtime_platform))
             .set_container_definitions(Some(containers))
             .set_tags(Some(ecs_tags(&definition.tags)));
         let arn = retry_while(ROLE_PROPAGATION_DEADLINE, is_role_not_ready, || {
@@ -406,9 +392,7 @@ impl AwsCloud {
         if found.status() != Some(&ecs::TaskDefinitionStatus::Active) {
             return Ok(None);
         }
-        let tags =
-            tags_from(output.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())));
-        let read = json_of(&task_definition_of(found, tags));
+        let read = json_of(&task_definition_of(found, tags_of(output.tags())));
         let is_same = crate::plan::diff::diff(&read, &json_of(definition), &[]).is_empty();
         Ok(is_same.then(|| found.task_definition_arn().unwrap_or_default().to_string()))
     }
@@ -505,13 +489,10 @@ impl AwsCloud {
             .services()
             .iter()
             .find(|found| {
-                let tags = tags_from(
-                    found.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
-                );
                 found.status() == Some("ACTIVE")
                     && found.service_name() == Some(service.service_name.as_str())
                     && found.task_definition() == Some(task_definition.as_str())
-                    && is_ours(&tags, &service.tags)
+                    && is_ours(&tags_of(found.tags()), &service.tags)
             })
             .cloned())
     }
@@ -634,314 +615,11 @@ fn is_role_not_ready_service(failure: &CreateServiceFailure) -> bool {
     is_role_not_ready(&failure.error)
 }
 
-pub(super) fn ecs_tags(tags: &Tags) -> Vec<ecs::Tag> {
-    tags.0.iter().map(|(key, value)| ecs::Tag::builder().key(key).value(value).build()).collect()
-}
-
-/// The service's PRIMARY deployment as a value: the gate follows it.
-fn deployment_value(service_name: &str, service: Option<&ecs::Service>) -> Values {
-    let mut values = Values::default();
-    if let Some(id) = super::rollout::primary_deployment(service) {
-        values.set(&Reference::DeploymentId { service: service_name.to_string() }, id);
-    }
-    values
-}
-
-/// `json` without the top-level `keys`.
-fn without(json: &serde_json::Value, keys: &[&str]) -> serde_json::Value {
-    let mut json = json.clone();
-    if let Some(object) = json.as_object_mut() {
-        for key in keys {
-            object.remove(*key);
-        }
-    }
-    json
-}
-
-/// The parts of a service request that the SDK builds with validation.
-struct ServiceParts {
-    capacity: Vec<ecs::CapacityProviderStrategyItem>,
-    network: ecs::NetworkConfiguration,
-    load_balancers: Vec<ecs::LoadBalancer>,
-    deployment: ecs::DeploymentConfiguration,
-    controller: ecs::DeploymentController,
-}
-
-fn service_parts(service: &EcsService) -> Result<ServiceParts, String> {
-    let capacity = service
-        .capacity_provider_strategy
-        .iter()
-        .map(|item| {
-            ecs::CapacityProviderStrategyItem::builder()
-                .capacity_provider(&item.capacity_provider)
-                .weight(item.weight as i32)
-                .base(item.base as i32)
-                .build()
-                .map_err(|error| error.to_string())
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let vpc = &service.network_configuration.awsvpc_configuration;
-    let awsvpc = ecs::AwsVpcConfiguration::builder()
-        .set_subnets(Some(vpc.subnets.iter().map(ToString::to_string).collect()))
-        .set_security_groups(Some(vpc.security_groups.iter().map(ToString::to_string).collect()))
-        .assign_public_ip(ecs::AssignPublicIp::from(vpc.assign_public_ip.as_str()))
-        .build()
-        .map_err(|error| error.to_string())?;
-    let load_balancers = service
-        .load_balancers
-        .iter()
-        .map(|binding| {
-            ecs::LoadBalancer::builder()
-                .target_group_arn(binding.target_group_arn.to_string())
-                .container_name(&binding.container_name)
-                .container_port(binding.container_port as i32)
-                .build()
-        })
-        .collect();
-    let configuration = &service.deployment_configuration;
-    let breaker = ecs::DeploymentCircuitBreaker::builder()
-        .enable(configuration.deployment_circuit_breaker.enable)
-        .rollback(configuration.deployment_circuit_breaker.rollback)
-        .build();
-    let deployment = ecs::DeploymentConfiguration::builder()
-        .deployment_circuit_breaker(breaker)
-        .maximum_percent(configuration.maximum_percent as i32)
-        .minimum_healthy_percent(configuration.minimum_healthy_percent as i32)
-        .build();
-    let controller = ecs::DeploymentController::builder()
-        .r#type(ecs::DeploymentControllerType::from(service.deployment_controller.controller_type.as_str()))
-        .build()
-        .map_err(|error| error.to_string())?;
-    Ok(ServiceParts {
-        capacity,
-        network: ecs::NetworkConfiguration::builder().awsvpc_configuration(awsvpc).build(),
-        load_balancers,
-        deployment,
-        controller,
-    })
-}
-
-fn container_of(container: &ContainerDefinition) -> Result<ecs::ContainerDefinition, String> {
-    let environment = container
-        .environment
-        .iter()
-        .map(|variable| ecs::KeyValuePair::builder().name(&variable.name).value(&variable.value).build())
-        .collect();
-    let secrets = container
-        .secrets
-        .iter()
-        .map(|secret| ecs::Secret::builder().name(&secret.name).value_from(secret.value_from.0.to_string()).build())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| error.to_string())?;
-    let options = &container.log_configuration.options;
-    let log_configuration = ecs::LogConfiguration::builder()
-        .log_driver(ecs::LogDriver::from(container.log_configuration.log_driver.as_str()))
-        .options("awslogs-group", &options.group)
-        .options("awslogs-region", &options.region)
-        .options("awslogs-stream-prefix", &options.stream_prefix)
-        .build()
-        .map_err(|error| error.to_string())?;
-    let health_check = match &container.health_check {
-        Some(check) => Some(
-            ecs::HealthCheck::builder()
-                .set_command(Some(check.command.clone()))
-                .interval(check.interval as i32)
-                .timeout(check.timeout as i32)
-                .retries(check.retries as i32)
-                .start_period(check.start_period as i32)
-                .build()
-                .map_err(|error| error.to_string())?,
-        ),
-        None => None,
-    };
-    let ports = container
-        .port_mappings
-        .iter()
-        .map(|mapping| {
-            ecs::PortMapping::builder()
-                .container_port(mapping.container_port as i32)
-                .host_port(mapping.host_port as i32)
-                .protocol(ecs::TransportProtocol::from(mapping.protocol.as_str()))
-                .build()
-        })
-        .collect();
-    Ok(ecs::ContainerDefinition::builder()
-        .name(&container.name)
-        .image(container.image.to_reference_string())
-        .essential(container.essential)
-        .set_command(container.command.clone())
-        .set_entry_point(container.entry_point.clone())
-        .set_port_mappings(Some(ports))
-        .set_environment(Some(environment))
-        .set_secrets(Some(secrets))
-        .log_configuration(log_configuration)
-        .set_health_check(health_check)
-        .build())
-}
-
-/// A service in the desired shape: lists sorted, the cluster by name, the task count included
-/// (plan ignores it once the service exists).
-pub(super) fn service_of(cluster: &str, service: &ecs::Service, tags: Tags) -> EcsService {
-    let mut capacity: Vec<CapacityProviderStrategyItem> = service
-        .capacity_provider_strategy()
-        .iter()
-        .map(|item| CapacityProviderStrategyItem {
-            capacity_provider: item.capacity_provider().to_string(),
-            weight: i64::from(item.weight()),
-            base: i64::from(item.base()),
-        })
-        .collect();
-    capacity.sort_by(|a, b| a.capacity_provider.cmp(&b.capacity_provider));
-    let vpc = service.network_configuration().and_then(|network| network.awsvpc_configuration());
-    let mut subnets: Vec<Reference> =
-        vpc.map(|vpc| vpc.subnets().iter().map(Reference::known).collect()).unwrap_or_default();
-    subnets.sort();
-    let mut security_groups: Vec<Reference> =
-        vpc.map(|vpc| vpc.security_groups().iter().map(Reference::known).collect()).unwrap_or_default();
-    security_groups.sort();
-    let deployment = service.deployment_configuration();
-    let breaker = deployment.and_then(|deployment| deployment.deployment_circuit_breaker());
-    EcsService {
-        cluster: cluster.to_string(),
-        service_name: service.service_name().unwrap_or_default().to_string(),
-        task_definition: Reference::known(service.task_definition().unwrap_or_default()),
-        desired_count: i64::from(service.desired_count()),
-        capacity_provider_strategy: capacity,
-        platform_version: service.platform_version().unwrap_or("LATEST").to_string(),
-        network_configuration: NetworkConfiguration {
-            awsvpc_configuration: AwsVpcConfiguration {
-                subnets,
-                security_groups,
-                assign_public_ip: vpc
-                    .and_then(|vpc| vpc.assign_public_ip())
-                    .map(|a| a.as_str().to_string())
-                    .unwrap_or("DISABLED".into()),
-            },
-        },
-        load_balancers: service
-            .load_balancers()
-            .iter()
-            .map(|binding| LoadBalancerBinding {
-                target_group_arn: Reference::known(binding.target_group_arn().unwrap_or_default()),
-                container_name: binding.container_name().unwrap_or_default().to_string(),
-                container_port: i64::from(binding.container_port().unwrap_or_default()),
-            })
-            .collect(),
-        health_check_grace_period_seconds: i64::from(service.health_check_grace_period_seconds().unwrap_or_default()),
-        deployment_configuration: DeploymentConfiguration {
-            deployment_circuit_breaker: DeploymentCircuitBreaker {
-                enable: breaker.is_some_and(|breaker| breaker.enable()),
-                rollback: breaker.is_some_and(|breaker| breaker.rollback()),
-            },
-            maximum_percent: i64::from(deployment.and_then(|d| d.maximum_percent()).unwrap_or(200)),
-            minimum_healthy_percent: i64::from(deployment.and_then(|d| d.minimum_healthy_percent()).unwrap_or(100)),
-        },
-        deployment_controller: DeploymentController {
-            controller_type: service
-                .deployment_controller()
-                .map(|controller| controller.r#type().as_str().to_string())
-                .unwrap_or("ECS".into()),
-        },
-        propagate_tags: service.propagate_tags().map(|p| p.as_str().to_string()).unwrap_or("NONE".into()),
-        enable_ecs_managed_tags: service.enable_ecs_managed_tags(),
-        tags,
-    }
-}
-
-/// A task definition in the desired shape: environment and secrets sorted, defaults ECS adds
-/// left out or written as the desired side writes them.
-pub(super) fn task_definition_of(definition: &ecs::TaskDefinition, tags: Tags) -> TaskDefinition {
-    let platform = definition.runtime_platform();
-    let mut compatibilities: Vec<String> =
-        definition.requires_compatibilities().iter().map(|c| c.as_str().to_string()).collect();
-    compatibilities.sort();
-    TaskDefinition {
-        family: definition.family().unwrap_or_default().to_string(),
-        task_role_arn: Template::literal(definition.task_role_arn().unwrap_or_default()),
-        execution_role_arn: Template::literal(definition.execution_role_arn().unwrap_or_default()),
-        network_mode: definition.network_mode().map(|mode| mode.as_str().to_string()).unwrap_or_default(),
-        requires_compatibilities: compatibilities,
-        cpu: definition.cpu().unwrap_or_default().to_string(),
-        memory: definition.memory().unwrap_or_default().to_string(),
-        runtime_platform: RuntimePlatform {
-            cpu_architecture: platform
-                .and_then(|p| p.cpu_architecture())
-                .map(|a| a.as_str().to_string())
-                .unwrap_or("X86_64".into()),
-            operating_system_family: platform
-                .and_then(|p| p.operating_system_family())
-                .map(|family| family.as_str().to_string())
-                .unwrap_or("LINUX".into()),
-        },
-        container_definitions: definition.container_definitions().iter().map(container_definition_of).collect(),
-        tags,
-    }
-}
-
-fn container_definition_of(container: &ecs::ContainerDefinition) -> ContainerDefinition {
-    let mut environment: Vec<KeyValue> = container
-        .environment()
-        .iter()
-        .map(|pair| KeyValue {
-            name: pair.name().unwrap_or_default().to_string(),
-            value: pair.value().unwrap_or_default().to_string(),
-        })
-        .collect();
-    environment.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut secrets: Vec<SecretVariable> = container
-        .secrets()
-        .iter()
-        .map(|secret| SecretVariable {
-            name: secret.name().to_string(),
-            value_from: SecretValueFrom(Template::literal(secret.value_from())),
-            secret: Default::default(),
-        })
-        .collect();
-    secrets.sort_by(|a, b| a.name.cmp(&b.name));
-    let options = container.log_configuration().and_then(|log| log.options());
-    let option = |key: &str| options.and_then(|options| options.get(key)).cloned().unwrap_or_default();
-    ContainerDefinition {
-        name: container.name().unwrap_or_default().to_string(),
-        image: ImageReference::External(container.image().unwrap_or_default().to_string()),
-        essential: container.essential().unwrap_or(true),
-        command: (!container.command().is_empty()).then(|| container.command().to_vec()),
-        entry_point: (!container.entry_point().is_empty()).then(|| container.entry_point().to_vec()),
-        port_mappings: container
-            .port_mappings()
-            .iter()
-            .map(|mapping| PortMapping {
-                container_port: i64::from(mapping.container_port().unwrap_or_default()),
-                host_port: i64::from(mapping.host_port().or(mapping.container_port()).unwrap_or_default()),
-                protocol: mapping.protocol().map(|p| p.as_str().to_string()).unwrap_or("tcp".into()),
-            })
-            .collect(),
-        environment,
-        secrets,
-        log_configuration: LogConfiguration {
-            log_driver: container
-                .log_configuration()
-                .map(|log| log.log_driver().as_str().to_string())
-                .unwrap_or_default(),
-            options: LogOptions {
-                group: option("awslogs-group"),
-                region: option("awslogs-region"),
-                stream_prefix: option("awslogs-stream-prefix"),
-            },
-        },
-        health_check: container.health_check().map(|check| ContainerHealthCheck {
-            command: check.command().to_vec(),
-            interval: i64::from(check.interval().unwrap_or(30)),
-            timeout: i64::from(check.timeout().unwrap_or(5)),
-            retries: i64::from(check.retries().unwrap_or(3)),
-            start_period: i64::from(check.start_period().unwrap_or(0)),
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cloud::aws::test_support::test_cloud;
+    use convert::tests::desired_service;
 
     fn ownership(service: &str) -> Tags {
         Tags::owned("acme", "stage", Some(service), [])
@@ -1005,35 +683,8 @@ mod tests {
         let groups = cloud.ec2.describe_security_groups().filters(filter).send().await.expect("groups");
         let group = groups.security_groups()[0].group_id().expect("group").to_string();
         cloud.ecs.create_cluster().cluster_name("acme").capacity_providers("FARGATE").send().await.expect("cluster");
-        let service = |name: &str, task_definition: &str, tags: Tags| EcsService {
-            cluster: "acme".into(),
-            service_name: name.into(),
-            task_definition: Reference::known(task_definition),
-            desired_count: 0,
-            capacity_provider_strategy: vec![CapacityProviderStrategyItem {
-                capacity_provider: "FARGATE".into(),
-                weight: 1,
-                base: 0,
-            }],
-            platform_version: "LATEST".into(),
-            network_configuration: NetworkConfiguration {
-                awsvpc_configuration: AwsVpcConfiguration {
-                    subnets: vec![Reference::known(&subnet)],
-                    security_groups: vec![Reference::known(&group)],
-                    assign_public_ip: "DISABLED".into(),
-                },
-            },
-            load_balancers: Vec::new(),
-            health_check_grace_period_seconds: 0,
-            deployment_configuration: DeploymentConfiguration {
-                deployment_circuit_breaker: DeploymentCircuitBreaker { enable: true, rollback: true },
-                maximum_percent: 200,
-                minimum_healthy_percent: 100,
-            },
-            deployment_controller: DeploymentController { controller_type: "ECS".into() },
-            propagate_tags: "SERVICE".into(),
-            enable_ecs_managed_tags: true,
-            tags,
+        let service = |name: &str, task_definition: &str, tags: Tags| {
+            desired_service(name, task_definition, &subnet, &group, tags)
         };
         // The first creation, as another token (or none) made it.
         let first_attempt = |wanted: &EcsService| {
