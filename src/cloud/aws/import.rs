@@ -5,7 +5,7 @@
 use super::AwsCloud;
 use super::ecs::convert::{ecs_tags, service_of, tags_of, task_definition_of};
 use super::gone::GoneIsFine;
-use super::load_balancing::{elb_tags, rule_of, target_group_of};
+use super::load_balancing::convert::{elb_tags, rule_of, target_group_of};
 use crate::cloud::CloudError;
 use crate::desired::load_balancing::{ListenerRule, TargetGroupSettings};
 use crate::import::{AdoptedKind, Adoption, ImportRequest, ImportSource};
