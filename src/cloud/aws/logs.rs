@@ -230,16 +230,7 @@ fn tag_map(pairs: &[(String, String)]) -> HashMap<String, String> {
 mod tests {
     use super::*;
     use crate::actual::Owner;
-    use crate::cloud::aws::test_support::test_cloud;
-    use crate::desired::{Context, DesiredService};
-
-    fn scope_of(account_id: &str) -> (ReadScope, Vec<DesiredService>) {
-        let checked = crate::checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("manifest");
-        let environment = checked.manifest.environment("stage").expect("stage");
-        let desired =
-            crate::desired::build(&checked.manifest, environment, &Context::new("us-east-1", Some(account_id.into())));
-        (ReadScope::new(&checked.manifest, environment, &desired), desired.services)
-    }
+    use crate::cloud::aws::test_support::{stage_scope, test_cloud};
 
     #[test]
     fn groups_belong_to_the_service_directly_under_the_prefix() {
@@ -259,7 +250,7 @@ mod tests {
     #[tokio::test]
     async fn log_groups_round_trip() {
         let test = test_cloud(false).await;
-        let (scope, services) = scope_of(&test.account_id);
+        let (scope, services) = stage_scope(&test.account_id);
         let auth =
             services.iter().find(|service| service.name == "auth").expect("auth").log_group.as_ref().expect("managed");
         let address = Address::service("auth", ServicePart::LogGroup);
@@ -295,7 +286,7 @@ mod tests {
     #[tokio::test]
     async fn a_create_that_finds_its_own_group_goes_on_and_someone_elses_fails() {
         let test = test_cloud(false).await;
-        let (scope, services) = scope_of(&test.account_id);
+        let (scope, services) = stage_scope(&test.account_id);
         let group = |name: &str| {
             services.iter().find(|service| service.name == name).and_then(|service| service.log_group.clone())
         };
@@ -318,7 +309,7 @@ mod tests {
     #[tokio::test]
     async fn a_group_without_retention_reads_as_zero() {
         let test = test_cloud(false).await;
-        let (scope, _) = scope_of(&test.account_id);
+        let (scope, _) = stage_scope(&test.account_id);
         test.cloud.logs.create_log_group().log_group_name("/ecs/acme/stage/gone").send().await.expect("create");
         let read = test.cloud.read_log_groups(&scope).await.expect("read");
         let (address, actual) = &read.resources[0];

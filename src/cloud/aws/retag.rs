@@ -40,13 +40,7 @@ impl TagChanges {
         Remove: FnOnce(Vec<String>) -> Removed,
         Removed: Future<Output = Result<(), CloudError>>,
     {
-        if !self.added.is_empty() {
-            add(self.added).await?;
-        }
-        if !self.removed.is_empty() {
-            remove(self.removed).await?;
-        }
-        Ok(())
+        self.send(false, add, remove).await
     }
 
     /// [`TagChanges::apply`] the other way round, removing first: IAM and CloudWatch Logs cap
@@ -62,11 +56,28 @@ impl TagChanges {
         Remove: FnOnce(Vec<String>) -> Removed,
         Removed: Future<Output = Result<(), CloudError>>,
     {
-        if !self.removed.is_empty() {
-            remove(self.removed).await?;
+        self.send(true, add, remove).await
+    }
+
+    async fn send<Added, Removed>(
+        self,
+        removing_first: bool,
+        add: impl FnOnce(Vec<(String, String)>) -> Added,
+        remove: impl FnOnce(Vec<String>) -> Removed,
+    ) -> Result<(), CloudError>
+    where
+        Added: Future<Output = Result<(), CloudError>>,
+        Removed: Future<Output = Result<(), CloudError>>,
+    {
+        let mut removal = Some((self.removed, remove)).filter(|(removed, _)| !removed.is_empty());
+        if removing_first && let Some((removed, remove)) = removal.take() {
+            remove(removed).await?;
         }
         if !self.added.is_empty() {
             add(self.added).await?;
+        }
+        if let Some((removed, remove)) = removal {
+            remove(removed).await?;
         }
         Ok(())
     }

@@ -227,19 +227,10 @@ fn batch_resource(batch: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloud::aws::test_support::test_cloud;
+    use crate::cloud::aws::test_support::{stage_scope, test_cloud};
     use crate::desired::Reference;
     use crate::desired::scaling::PredefinedMetric;
     use crate::desired::tags::Tags;
-    use crate::desired::{Context, DesiredService};
-
-    fn scope_of(account_id: &str) -> (ReadScope, Vec<DesiredService>) {
-        let checked = crate::checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("manifest");
-        let environment = checked.manifest.environment("stage").expect("stage");
-        let desired =
-            crate::desired::build(&checked.manifest, environment, &Context::new("us-east-1", Some(account_id.into())));
-        (ReadScope::new(&checked.manifest, environment, &desired), desired.services)
-    }
 
     fn pairs(scope: &ReadScope) -> Vec<(String, String)> {
         scope.services.iter().map(|service| (service.name.clone(), service.names.scaling_resource_id.clone())).collect()
@@ -275,7 +266,7 @@ mod tests {
     #[tokio::test]
     async fn scaling_round_trip() {
         let test = test_cloud(false).await;
-        let (scope, services) = scope_of(&test.account_id);
+        let (scope, services) = stage_scope(&test.account_id);
         let auth = services.iter().find(|service| service.name == "auth").expect("auth");
         let target_address = Address::service("auth", ServicePart::ScalableTarget);
         ecs_services(&test.cloud, &[&auth.scalable_target.resource_id]).await;
@@ -326,7 +317,7 @@ mod tests {
     #[tokio::test]
     async fn many_services_are_read_in_batches() {
         let test = test_cloud(false).await;
-        let (scope, services) = scope_of(&test.account_id);
+        let (scope, services) = stage_scope(&test.account_id);
         let template = &services[0].scalable_target;
         let resource_ids: Vec<String> =
             (0..RESOURCE_IDS_PER_CALL + 3).map(|index| format!("service/acme/stage-s{index}")).collect();

@@ -161,6 +161,16 @@ impl AwsCloud {
         scope: &ReadScope,
         name: &str,
     ) -> Result<Option<(String, serde_json::Value, Owner)>, CloudError> {
+        let Some((definition, tags)) = self.active_revision(name).await? else { return Ok(None) };
+        let owner = owner_of(&tags, &scope.project, &scope.environment);
+        let arn = definition.task_definition_arn().unwrap_or_default().to_string();
+        Ok(Some((arn, json_of(&task_definition_of(&definition, tags)), owner)))
+    }
+
+    /// The task definition `name` (an ARN, or a family for its newest active revision) with its
+    /// tags, when it exists and is active. ECS answers a name it does not know with a
+    /// ClientException.
+    async fn active_revision(&self, name: &str) -> Result<Option<(ecs::TaskDefinition, Tags)>, CloudError> {
         let output = match self
             .ecs
             .describe_task_definition()
@@ -179,10 +189,7 @@ impl AwsCloud {
         if definition.status() != Some(&ecs::TaskDefinitionStatus::Active) {
             return Ok(None);
         }
-        let tags = tags_of(output.tags());
-        let owner = owner_of(&tags, &scope.project, &scope.environment);
-        let arn = definition.task_definition_arn().unwrap_or_default().to_string();
-        Ok(Some((arn, json_of(&task_definition_of(definition, tags)), owner)))
+        Ok(Some((definition.clone(), tags_of(output.tags()))))
     }
 
     /// The revision a service runs (the one plan compares with) and, when the family has a newer
@@ -373,26 +380,8 @@ impl AwsCloud {
     /// The family's newest active revision when it holds exactly `definition` (compared as the
     /// plan compares them: the reader's normalised JSON, tags included).
     async fn registered_revision(&self, definition: &TaskDefinition) -> Result<Option<String>, CloudError> {
-        let output = match self
-            .ecs
-            .describe_task_definition()
-            .task_definition(&definition.family)
-            .include(ecs::TaskDefinitionField::Tags)
-            .send()
-            .await
-        {
-            Ok(output) => output,
-            Err(error) if has_code(&error, &["ClientException"]) => return Ok(None),
-            Err(error) => {
-                let resource = format!("task definition {}", definition.family);
-                return Err(self.error("ecs:DescribeTaskDefinition", resource, &error));
-            }
-        };
-        let Some(found) = output.task_definition() else { return Ok(None) };
-        if found.status() != Some(&ecs::TaskDefinitionStatus::Active) {
-            return Ok(None);
-        }
-        let read = json_of(&task_definition_of(found, tags_of(output.tags())));
+        let Some((found, tags)) = self.active_revision(&definition.family).await? else { return Ok(None) };
+        let read = json_of(&task_definition_of(&found, tags));
         let is_same = crate::plan::diff::diff(&read, &json_of(definition), &[]).is_empty();
         Ok(is_same.then(|| found.task_definition_arn().unwrap_or_default().to_string()))
     }

@@ -153,7 +153,6 @@ fn ordered(map: Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desired::{Context, DesiredService};
     use serde_json::json;
 
     #[test]
@@ -197,8 +196,8 @@ mod tests {
 
     #[test]
     fn typed_documents_serialise_to_their_normalised_text() {
-        let context = Context::new("us-east-1", Some("123456789012".into()));
-        for service in desired_services(&context) {
+        let (_, services) = crate::cloud::aws::test_support::stage_scope("123456789012");
+        for service in services {
             for role in [&service.execution_role, &service.task_role].into_iter().flatten() {
                 let trust = serde_json::to_string(&role.create_role.assume_role_policy_document).expect("serialise");
                 let read = read_document(&trust);
@@ -264,11 +263,5 @@ mod tests {
             text,
             r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["*"]}]}"#
         );
-    }
-
-    fn desired_services(context: &Context) -> Vec<DesiredService> {
-        let checked = crate::checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("manifest");
-        let environment = checked.manifest.environment("stage").expect("stage");
-        crate::desired::build(&checked.manifest, environment, context).services
     }
 }

@@ -264,17 +264,8 @@ fn role_address(scope: &ReadScope, name: &str, tags: &Tags) -> Option<Address> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloud::aws::test_support::test_cloud;
+    use crate::cloud::aws::test_support::{stage_scope, test_cloud};
     use crate::desired::tags::tags_from;
-    use crate::desired::{Context, DesiredService};
-
-    fn scope_of(account_id: &str) -> (ReadScope, Vec<DesiredService>) {
-        let checked = crate::checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("manifest");
-        let environment = checked.manifest.environment("stage").expect("stage");
-        let desired =
-            crate::desired::build(&checked.manifest, environment, &Context::new("us-east-1", Some(account_id.into())));
-        (ReadScope::new(&checked.manifest, environment, &desired), desired.services)
-    }
 
     fn found<'a>(partial: &'a Partial, address: &Address) -> Option<&'a crate::actual::ActualResource> {
         partial.resources.iter().find(|(found, _)| found == address).map(|(_, resource)| resource)
@@ -282,7 +273,7 @@ mod tests {
 
     #[test]
     fn roles_are_addressed_by_scope_or_by_their_exact_name() {
-        let (mut scope, _) = scope_of("123456789012");
+        let (mut scope, _) = stage_scope("123456789012");
         scope.services.retain(|service| service.name != "gmail");
         let tagged = |service: &str| Tags(vec![(SERVICE_TAG.into(), service.into())]);
         let cases = [
@@ -303,7 +294,7 @@ mod tests {
     #[tokio::test]
     async fn roles_round_trip() {
         let test = test_cloud(false).await;
-        let (scope, services) = scope_of(&test.account_id);
+        let (scope, services) = stage_scope(&test.account_id);
         let auth = services.iter().find(|service| service.name == "auth").expect("auth");
         let (auth_execution_role, auth_task_role) =
             (auth.execution_role.clone().expect("managed"), auth.task_role.clone().expect("managed"));
@@ -363,7 +354,7 @@ mod tests {
     #[tokio::test]
     async fn a_create_that_finds_its_own_role_goes_on_and_someone_elses_fails() {
         let test = test_cloud(false).await;
-        let (scope, services) = scope_of(&test.account_id);
+        let (scope, services) = stage_scope(&test.account_id);
         let auth = services.iter().find(|service| service.name == "auth").expect("auth");
         let execution_role = auth.execution_role.clone().expect("managed");
         let without_policy = Role { put_role_policy: None, ..execution_role.clone() };
@@ -386,7 +377,7 @@ mod tests {
     #[tokio::test]
     async fn roles_of_removed_services_and_other_environments() {
         let test = test_cloud(false).await;
-        let (mut scope, services) = scope_of(&test.account_id);
+        let (mut scope, services) = stage_scope(&test.account_id);
         let auth = services.iter().find(|service| service.name == "auth").expect("auth");
         let auth_task_role = auth.task_role.clone().expect("managed");
         test.cloud.create_role(&auth_task_role).await.expect("create");
