@@ -24,6 +24,7 @@ pub mod interrupt;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod poll;
 pub mod resource;
 pub mod rollout;
 pub mod run;

@@ -5,6 +5,7 @@
 //! out, lists AWS reorders are sorted, and units are AWS's own (`"256"` CPU units).
 
 pub mod egress;
+pub mod ownership;
 pub mod scope;
 
 use crate::resource::address::Address;

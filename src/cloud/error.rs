@@ -87,6 +87,11 @@ impl CloudError {
         }
     }
 
+    /// Whether AWS answered with one of `codes` (the error is a [`CloudErrorKind::Service`]).
+    pub fn has_code(&self, codes: &[&str]) -> bool {
+        matches!(&self.kind, CloudErrorKind::Service { code, .. } if codes.contains(&code.as_str()))
+    }
+
     pub fn is_access_denied(&self) -> bool {
         matches!(self.kind, CloudErrorKind::AccessDenied { .. })
     }
@@ -248,9 +253,18 @@ pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
     if chain.chars().count() > 400 { format!("{}...", chain.chars().take(400).collect::<String>()) } else { chain }
 }
 
-/// Whether an SDK error says the resource does not exist (so callers can return `Ok(None)`).
-pub fn is_not_found<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>, codes: &[&str]) -> bool {
+/// Whether an SDK error carries one of AWS's error `codes`, whatever they mean: a condition
+/// that failed, a name already taken, a resource in use, an API's catch-all `ClientException`.
+/// For the codes that say the resource does not exist, [`is_not_found`] says so by its name.
+pub fn has_code<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>, codes: &[&str]) -> bool {
     error.code().is_some_and(|code| codes.contains(&code))
+}
+
+/// Whether an SDK error says the resource does not exist (so callers can return `Ok(None)`):
+/// `codes` are the API's not-found codes (`NoSuchEntity`, `TargetGroupNotFound`, ...). Any other
+/// code is [`has_code`]'s.
+pub fn is_not_found<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>, codes: &[&str]) -> bool {
+    has_code(error, codes)
 }
 
 #[cfg(test)]
@@ -294,6 +308,42 @@ mod tests {
             let error = CloudError::new("ecs:RegisterTaskDefinition", "task definition stage-auth", kind);
             assert_eq!(error.is_transient(), expected, "{error}");
         }
+    }
+
+    #[test]
+    fn codes_are_matched_only_on_answers_of_the_service() {
+        let service = |code: &str| CloudErrorKind::Service { code: code.into(), message: "gone".into() };
+        let error = |kind| CloudError::new("iam:DeleteRole", "role acme-stage-auth-task", kind);
+        assert!(error(service("NoSuchEntity")).has_code(&["EntityAlreadyExists", "NoSuchEntity"]));
+        assert!(!error(service("NoSuchEntity")).has_code(&["EntityAlreadyExists"]));
+        assert!(!error(service("NoSuchEntity")).has_code(&[]));
+        // A throttled or denied call names no code of the API, whatever its message says.
+        assert!(!error(CloudErrorKind::Throttled).has_code(&["Throttling", "ThrottlingException"]));
+        let denied = CloudErrorKind::AccessDenied { message: "NoSuchEntity".into() };
+        assert!(!error(denied).has_code(&["NoSuchEntity"]));
+    }
+
+    #[test]
+    fn sdk_errors_are_matched_by_their_code() {
+        use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
+        use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+        let answer = || {
+            let status = aws_smithy_runtime_api::http::StatusCode::try_from(400).expect("status");
+            HttpResponse::new(status, aws_smithy_types::body::SdkBody::empty())
+        };
+        let with_code = |code: &str| {
+            let metadata = aws_smithy_types::error::ErrorMetadata::builder().code(code).build();
+            SdkError::service_error(GetCallerIdentityError::generic(metadata), answer())
+        };
+        let taken = with_code("ResourceInUseException");
+        assert!(has_code(&taken, &["ResourceNotFoundException", "ResourceInUseException"]));
+        assert!(!has_code(&taken, &["ResourceNotFoundException"]));
+        assert!(is_not_found(&with_code("ResourceNotFoundException"), &["ResourceNotFoundException"]));
+        let without_code = SdkError::service_error(
+            GetCallerIdentityError::generic(aws_smithy_types::error::ErrorMetadata::builder().build()),
+            answer(),
+        );
+        assert!(!has_code(&without_code, &["ResourceNotFoundException", ""]));
     }
 
     #[test]

@@ -6,8 +6,9 @@
 
 use super::AwsCloud;
 use super::common::Partial;
+use super::gone::GoneIsFine;
 use crate::actual::scope::ReadScope;
-use crate::cloud::{CloudError, is_not_found};
+use crate::cloud::CloudError;
 use crate::desired::Reference;
 use crate::manifest::Certificate;
 use aws_sdk_acm::types::{CertificateStatus, CertificateSummary, Filters, KeyAlgorithm};
@@ -48,9 +49,11 @@ impl AwsCloud {
 
     async fn certificate_by_arn(&self, arn: &str, partial: &mut Partial) -> Result<(), CloudError> {
         let what = format!("certificate {arn}");
-        let output = match self.acm.describe_certificate().certificate_arn(arn).send().await {
-            Ok(output) => output,
-            Err(error) if is_not_found(&error, CERTIFICATE_NOT_FOUND) => {
+        let described = self.acm.describe_certificate().certificate_arn(arn).send().await;
+        let described = described.map_err(|error| self.error("acm:DescribeCertificate", &what, &error));
+        let output = match described.gone_is_fine(CERTIFICATE_NOT_FOUND)? {
+            Some(output) => output,
+            None => {
                 let hint = format!(
                     "no certificate with this ARN in ACM of region {} (the ALB's region) for these credentials: \
                      check [project.load_balancer] certificate in services.toml",
@@ -59,7 +62,6 @@ impl AwsCloud {
                 partial.missing(what, hint);
                 return Ok(());
             }
-            Err(error) => return Err(self.error("acm:DescribeCertificate", &what, &error)),
         };
         match output.certificate().and_then(|certificate| certificate.status()) {
             Some(CertificateStatus::Issued) => partial.values.set(&Reference::CertificateArn, arn),
@@ -145,14 +147,13 @@ impl AwsCloud {
     }
 
     async fn subject_alternative_names(&self, arn: &str) -> Result<Vec<String>, CloudError> {
-        match self.acm.describe_certificate().certificate_arn(arn).send().await {
-            Ok(output) => {
-                Ok(output.certificate().map(|detail| detail.subject_alternative_names().to_vec()).unwrap_or_default())
-            }
-            // Deleted between the listing and now.
-            Err(error) if is_not_found(&error, CERTIFICATE_NOT_FOUND) => Ok(Vec::new()),
-            Err(error) => Err(self.error("acm:DescribeCertificate", format!("certificate {arn}"), &error)),
-        }
+        let described = self.acm.describe_certificate().certificate_arn(arn).send().await;
+        let described =
+            described.map_err(|error| self.error("acm:DescribeCertificate", format!("certificate {arn}"), &error));
+        // None: deleted between the listing and now.
+        let certificate = described.gone_is_fine(CERTIFICATE_NOT_FOUND)?;
+        let certificate = certificate.as_ref().and_then(|output| output.certificate());
+        Ok(certificate.map(|detail| detail.subject_alternative_names().to_vec()).unwrap_or_default())
     }
 }
 

@@ -2,8 +2,10 @@
 //! tags per alarm, `PutMetricAlarm` to create or change, `DeleteAlarms` to remove.
 
 use super::AwsCloud;
-use super::common::{Partial, owner_of, tag_changes, tags_from, tags_in};
+use super::common::{Partial, tags_from, tags_in};
+use super::retag::TagChanges;
 use crate::actual::Owner;
+use crate::actual::ownership::owner_of;
 use crate::actual::scope::ReadScope;
 use crate::cloud::CloudError;
 use crate::desired::Reference;
@@ -18,24 +20,16 @@ impl AwsCloud {
     pub(super) async fn read_alarms(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
         let prefix = alarm_prefix(&scope.project, &scope.environment);
         let mut partial = Partial::default();
-        let mut alarms = Vec::new();
-        let mut next = None;
-        loop {
-            let output = self
-                .cloudwatch
-                .describe_alarms()
-                .alarm_name_prefix(&prefix)
-                .set_next_token(next)
-                .send()
-                .await
-                .map_err(|error| self.error("cloudwatch:DescribeAlarms", format!("alarms {prefix}*"), &error))?;
-            alarms.extend(output.metric_alarms().iter().cloned());
-            next = output.next_token().map(str::to_string);
-            if next.is_none() {
-                break;
-            }
-        }
-        for alarm in &alarms {
+        let pages = self
+            .cloudwatch
+            .describe_alarms()
+            .alarm_name_prefix(&prefix)
+            .into_paginator()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| self.error("cloudwatch:DescribeAlarms", format!("alarms {prefix}*"), &error))?;
+        for alarm in pages.iter().flat_map(|page| page.metric_alarms()) {
             let (Some(name), Some(arn)) = (alarm.alarm_name(), alarm.alarm_arn()) else { continue };
             let tags = self.alarm_tags(arn, name).await?;
             let owner = owner_of(&tags, &scope.project, &scope.environment);
@@ -108,30 +102,29 @@ impl AwsCloud {
     }
 
     async fn retag_alarm(&self, alarm: &MetricAlarm, before: &Tags, resource: &str) -> Result<(), CloudError> {
-        let (added, removed) = tag_changes(before, &alarm.tags);
-        if added.is_empty() && removed.is_empty() {
+        let changes = TagChanges::between(before, &alarm.tags);
+        if changes.is_empty() {
             return Ok(());
         }
-        let arn = self.alarm_arn(&alarm.alarm_name).await?;
-        if !added.is_empty() {
-            self.cloudwatch
-                .tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(cloudwatch_tags(&Tags(added))))
-                .send()
-                .await
-                .map_err(|error| self.error("cloudwatch:TagResource", resource, &error))?;
-        }
-        if !removed.is_empty() {
-            self.cloudwatch
-                .untag_resource()
-                .resource_arn(&arn)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(|error| self.error("cloudwatch:UntagResource", resource, &error))?;
-        }
-        Ok(())
+        let arn = &self.alarm_arn(&alarm.alarm_name).await?;
+        changes
+            .apply(
+                |added| async move {
+                    let tagged =
+                        self.cloudwatch.tag_resource().resource_arn(arn).set_tags(Some(cloudwatch_tags(&Tags(added))));
+                    tagged
+                        .send()
+                        .await
+                        .map(drop)
+                        .map_err(|error| self.error("cloudwatch:TagResource", resource, &error))
+                },
+                |removed| async move {
+                    let untagged = self.cloudwatch.untag_resource().resource_arn(arn).set_tag_keys(Some(removed));
+                    let untagged = untagged.send().await.map(drop);
+                    untagged.map_err(|error| self.error("cloudwatch:UntagResource", resource, &error))
+                },
+            )
+            .await
     }
 
     async fn alarm_arn(&self, name: &str) -> Result<String, CloudError> {

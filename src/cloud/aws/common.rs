@@ -1,12 +1,14 @@
 //! What every API family's reader and writer shares: partial results that merge into one
-//! [`ActualState`], ownership from tags, and tag conversions.
+//! [`ActualState`], waits for AWS to let go of a resource, idempotency tokens, and tag
+//! conversions.
 
 use crate::actual::{ActualResource, ActualState, Missing, OtherRule, Owner};
 use crate::cloud::{CloudError, CloudErrorKind};
+use crate::desired::tags::Tags;
 pub use crate::desired::tags::tags_from;
-use crate::desired::tags::{ENVIRONMENT_TAG, PROJECT_TAG, SERVICE_TAG, SHARED_ENVIRONMENT, Tags};
 use crate::plan::address::Address;
 use crate::plan::values::Values;
+use crate::poll::Poll;
 
 /// What one family's reader found; merged into the [`ActualState`].
 #[derive(Debug, Default)]
@@ -49,7 +51,7 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, CloudError>>,
 {
-    retry_while(RELEASE_DEADLINE, |error| is_busy(error, busy_codes), attempt).await
+    retry_while(RELEASE_DEADLINE, |error| error.has_code(busy_codes), attempt).await
 }
 
 /// How long a call that uses a just-created IAM role is retried: IAM is eventually consistent,
@@ -71,29 +73,15 @@ pub fn is_role_not_ready(error: &CloudError) -> bool {
 pub async fn retry_while<T, E, F, Fut>(
     deadline: std::time::Duration,
     retryable: impl Fn(&E) -> bool,
-    mut attempt: F,
+    attempt: F,
 ) -> Result<T, E>
 where
     E: std::fmt::Display,
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, E>>,
 {
-    let started = std::time::Instant::now();
-    let mut pause = std::time::Duration::from_secs(2);
-    loop {
-        match attempt().await {
-            Err(error) if retryable(&error) && started.elapsed() + pause < deadline => {
-                tracing::debug!(%error, "not ready; retrying in {pause:?}");
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(std::time::Duration::from_secs(30));
-            }
-            result => return result,
-        }
-    }
-}
-
-fn is_busy(error: &CloudError, codes: &[&str]) -> bool {
-    matches!(&error.kind, CloudErrorKind::Service { code, .. } if codes.contains(&code.as_str()))
+    let pauses = Poll::backoff(std::time::Duration::from_secs(2), std::time::Duration::from_secs(30));
+    pauses.within(deadline).retry(retryable, attempt).await
 }
 
 /// An idempotency token for a create that AWS deduplicates by token (ECS CreateService's
@@ -134,44 +122,6 @@ pub fn unsent(operation: &str, resource: impl AsRef<str>, error: impl std::fmt::
     CloudError::new(operation, resource.as_ref(), kind)
 }
 
-/// Who owns a resource with `tags`: `environment` is this environment's name, or `shared` for
-/// resources all environments share.
-pub fn owner_of(tags: &Tags, project: &str, environment: &str) -> Owner {
-    if tags.get(PROJECT_TAG) != Some(project) {
-        return Owner::Foreign;
-    }
-    match tags.get(ENVIRONMENT_TAG) {
-        Some(tagged) if tagged == environment => Owner::This,
-        Some(tagged) => Owner::OtherEnvironment(tagged.to_string()),
-        None => Owner::Foreign,
-    }
-}
-
-/// Whether a resource found where a create ran into "already exists" carries the ownership tags
-/// (project, environment, and service where `wanted` names one) of the resource that create was
-/// making: then it is this deployment's own, most likely made by an attempt whose answer was lost
-/// and that the SDK repeated, and the create goes on with it. Anything else is someone else's,
-/// and the create fails as it would have.
-pub fn is_ours(existing: &Tags, wanted: &Tags) -> bool {
-    let keys = [PROJECT_TAG, ENVIRONMENT_TAG, SERVICE_TAG];
-    let Some(project) = wanted.get(PROJECT_TAG) else { return false };
-    let Some(environment) = wanted.get(ENVIRONMENT_TAG) else { return false };
-    owner_of(existing, project, environment) == Owner::This
-        && keys.iter().all(|key| wanted.get(key).is_none() || existing.get(key) == wanted.get(key))
-}
-
-/// [`owner_of`] for a resource all environments share.
-pub fn shared_owner_of(tags: &Tags, project: &str) -> Owner {
-    owner_of(tags, project, SHARED_ENVIRONMENT)
-}
-
-/// The tags to add and the keys to remove to turn `before` into `after`.
-pub fn tag_changes(before: &Tags, after: &Tags) -> (Vec<(String, String)>, Vec<String>) {
-    let added = after.0.iter().filter(|pair| !before.0.contains(pair)).cloned().collect();
-    let removed = before.0.iter().filter(|(key, _)| after.get(key).is_none()).map(|(key, _)| key.clone()).collect();
-    (added, removed)
-}
-
 /// The tags in a payload's JSON (any of the three spellings).
 pub fn tags_in(json: &serde_json::Value, field: &str) -> Tags {
     json.get(field).cloned().and_then(|value| serde_json::from_value(value).ok()).unwrap_or_default()
@@ -182,51 +132,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ownership_from_tags() {
-        let tags = |pairs: &[(&str, &str)]| tags_from(pairs.iter().copied());
-        let ours = tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "stage")]);
-        assert_eq!(owner_of(&ours, "acme", "stage"), Owner::This);
-        assert_eq!(owner_of(&ours, "acme", "prod"), Owner::OtherEnvironment("stage".into()));
-        assert_eq!(owner_of(&ours, "other", "stage"), Owner::Foreign);
-        assert_eq!(owner_of(&tags(&[("Name", "x")]), "acme", "stage"), Owner::Foreign);
-        let shared =
-            tags(&[("ecsdeploy:environment", "shared"), ("ecsdeploy:project", "acme"), ("B", "2"), ("A", "1")]);
-        assert_eq!(shared_owner_of(&shared, "acme"), Owner::This);
-        let keys: Vec<&str> = shared.0.iter().map(|(key, _)| key.as_str()).collect();
-        assert_eq!(keys, ["ecsdeploy:project", "ecsdeploy:environment", "A", "B"]);
-    }
-
-    #[test]
-    fn a_resource_is_ours_when_it_carries_the_ownership_tags_we_create_it_with() {
-        let tags = |pairs: &[(&str, &str)]| tags_from(pairs.iter().copied());
-        let owned = |project: &str, environment: &str, service: &str| {
-            tags(&[
-                ("ecsdeploy:project", project),
-                ("ecsdeploy:environment", environment),
-                ("ecsdeploy:service", service),
-            ])
-        };
-        let mut wanted = owned("acme", "stage", "auth");
-        wanted.0.push(("Team".into(), "identity".into()));
-        let cases = [
-            (wanted.clone(), true),
-            // Cost-allocation tags changed by hand do not make it someone else's.
-            (owned("acme", "stage", "auth"), true),
-            (owned("acme", "stage", "gmail"), false),
-            (tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "stage")]), false),
-            (owned("acme", "prod", "auth"), false),
-            (owned("other", "stage", "auth"), false),
-            (Tags::default(), false),
-        ];
-        for (existing, expected) in cases {
-            assert_eq!(is_ours(&existing, &wanted), expected, "{existing:?}");
-        }
-        let shared = tags(&[("ecsdeploy:project", "acme"), ("ecsdeploy:environment", "shared")]);
-        assert!(is_ours(&shared, &shared));
-        assert!(!is_ours(&shared, &Tags::default()), "a create without ownership tags owns nothing");
-    }
-
-    #[test]
     fn idempotency_tokens_are_stable_within_a_run_and_fit_every_api() {
         let token = idempotency_token(&["ecs:CreateService", "acme", "stage-auth"]);
         assert_eq!(token, idempotency_token(&["ecs:CreateService", "acme", "stage-auth"]));
@@ -234,16 +139,5 @@ mod tests {
         assert_ne!(token, idempotency_token(&["ecs:CreateService", "acmestage-auth"]), "parts are kept apart");
         assert_eq!(token.len(), 32);
         assert!(token.bytes().all(|byte| (33..=126).contains(&byte)), "{token}");
-    }
-
-    #[test]
-    fn tag_changes_add_and_remove() {
-        let before = Tags(vec![("a".into(), "1".into()), ("b".into(), "2".into())]);
-        let after = Tags(vec![("a".into(), "1".into()), ("b".into(), "3".into()), ("c".into(), "4".into())]);
-        let (added, removed) = tag_changes(&before, &after);
-        assert_eq!(added, [("b".to_string(), "3".to_string()), ("c".to_string(), "4".to_string())]);
-        assert!(removed.is_empty());
-        let (_, removed) = tag_changes(&after, &before);
-        assert_eq!(removed, ["c"]);
     }
 }

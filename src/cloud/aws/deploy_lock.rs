@@ -3,7 +3,9 @@
 
 use super::AwsCloud;
 use super::common::unsent;
-use crate::cloud::{CloudError, is_not_found};
+use super::gone::GoneIsFine;
+use crate::cloud::CloudError;
+use crate::cloud::error::has_code;
 use crate::deploy_lock::{DeployLock, LockAttempt};
 use crate::history::HistoryScope;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
@@ -75,7 +77,7 @@ impl AwsCloud {
             .await;
         match result {
             Ok(output) => Ok(Some(output.attributes().and_then(lock_of))),
-            Err(error) if is_not_found(&error, CONDITION_FAILED) => Ok(None),
+            Err(error) if has_code(&error, CONDITION_FAILED) => Ok(None),
             Err(error) => Err(self.error("dynamodb:PutItem", self.lock_resource(scope), &error)),
         }
     }
@@ -97,7 +99,7 @@ impl AwsCloud {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(error) if is_not_found(&error, CONDITION_FAILED) => {
+            Err(error) if has_code(&error, CONDITION_FAILED) => {
                 Ok(self.read_lock(scope).await?.is_some_and(|stored| stored == *lock))
             }
             Err(error) => Err(self.error("dynamodb:PutItem", self.lock_resource(scope), &error)),
@@ -115,12 +117,10 @@ impl AwsCloud {
             .consistent_read(true)
             .send()
             .await;
-        match result {
-            Ok(output) => Ok(output.item().and_then(lock_of)),
-            // No table yet: never locked.
-            Err(error) if is_not_found(&error, &["ResourceNotFoundException"]) => Ok(None),
-            Err(error) => Err(self.error("dynamodb:GetItem", self.lock_resource(scope), &error)),
-        }
+        let result = result.map_err(|error| self.error("dynamodb:GetItem", self.lock_resource(scope), &error));
+        // No table yet: never locked.
+        let output = result.gone_is_fine(&["ResourceNotFoundException"])?;
+        Ok(output.and_then(|output| output.item().and_then(lock_of)))
     }
 
     fn lock_resource(&self, scope: &HistoryScope) -> String {

@@ -4,9 +4,12 @@
 
 use super::AwsCloud;
 use super::common::{RELEASE_DEADLINE, unsent};
-use crate::cloud::{CloudError, is_not_found};
+use super::gone::GoneIsFine;
+use crate::cloud::CloudError;
+use crate::cloud::error::has_code;
 use crate::desired::tags::{ENVIRONMENT_TAG, PROJECT_TAG, SHARED_ENVIRONMENT};
 use crate::history::{DeployRecord, HistoryScope, Outcome};
+use crate::poll::{Poll, Step};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, PointInTimeRecoverySpecification,
     ScalarAttributeType, TableStatus, Tag,
@@ -15,6 +18,8 @@ use std::collections::HashMap;
 
 const IN_PROGRESS: &str = "in-progress";
 const CONDITION_FAILED: &[&str] = &["ConditionalCheckFailedException"];
+/// How often a new table's status is read (DynamoDB makes one active in seconds).
+const TABLE_POLL: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl AwsCloud {
     pub(super) async fn append_record(&self, scope: &HistoryScope, record: &DeployRecord) -> Result<(), CloudError> {
@@ -41,7 +46,7 @@ impl AwsCloud {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, CONDITION_FAILED) && self.stored_record(scope, record).await? => Ok(()),
+            Err(error) if has_code(&error, CONDITION_FAILED) && self.stored_record(scope, record).await? => Ok(()),
             Err(error) => Err(self.error("dynamodb:PutItem", format!("history table {}", scope.table), &error)),
         }
     }
@@ -96,26 +101,29 @@ impl AwsCloud {
         match request.send().await {
             Ok(_) => {}
             // Another run created it at the same moment: fine.
-            Err(error) if is_not_found(&error, &["ResourceInUseException"]) => {}
+            Err(error) if has_code(&error, &["ResourceInUseException"]) => {}
             Err(error) => return Err(self.error("dynamodb:CreateTable", &resource, &error)),
         }
-        let started = std::time::Instant::now();
-        loop {
-            let output = self
-                .dynamodb
-                .describe_table()
-                .table_name(&scope.table)
-                .send()
-                .await
-                .map_err(|error| self.error("dynamodb:DescribeTable", &resource, &error))?;
-            let active = output.table().and_then(|table| table.table_status()) == Some(&TableStatus::Active);
-            if active {
-                break;
-            }
-            if started.elapsed() > RELEASE_DEADLINE {
-                return Ok(());
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        // A last look may start up to one pause after RELEASE_DEADLINE: the wait goes on while
+        // the deadline has not passed when a look ends.
+        let active = Poll::every(TABLE_POLL)
+            .within(RELEASE_DEADLINE + TABLE_POLL)
+            .until(|_| async {
+                match self.dynamodb.describe_table().table_name(&scope.table).send().await {
+                    Ok(output)
+                        if output.table().and_then(|table| table.table_status()) == Some(&TableStatus::Active) =>
+                    {
+                        Step::Done(Ok(()))
+                    }
+                    Ok(_) => Step::NotYet(()),
+                    Err(error) => Step::Done(Err(self.error("dynamodb:DescribeTable", &resource, &error))),
+                }
+            })
+            .await;
+        match active {
+            Ok(described) => described?,
+            // Not active in time: the table exists, without point-in-time recovery.
+            Err(()) => return Ok(()),
         }
         let recovery = PointInTimeRecoverySpecification::builder()
             .point_in_time_recovery_enabled(true)
@@ -146,7 +154,7 @@ impl AwsCloud {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, CONDITION_FAILED) && self.stored_record(scope, record).await? => Ok(()),
+            Err(error) if has_code(&error, CONDITION_FAILED) && self.stored_record(scope, record).await? => Ok(()),
             Err(error) => Err(self.error(
                 "dynamodb:PutItem",
                 format!("history record {} of {}", record.id, record.service),
@@ -166,7 +174,7 @@ impl AwsCloud {
         let mut records = Vec::new();
         let mut start = None;
         loop {
-            let output = match self
+            let queried = self
                 .dynamodb
                 .query()
                 .table_name(&scope.table)
@@ -179,12 +187,9 @@ impl AwsCloud {
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-            {
-                Ok(output) => output,
-                // No table yet: no history yet.
-                Err(error) if is_not_found(&error, &["ResourceNotFoundException"]) => return Ok(Vec::new()),
-                Err(error) => return Err(self.error("dynamodb:Query", &resource, &error)),
-            };
+                .map_err(|error| self.error("dynamodb:Query", &resource, &error));
+            // No table yet: no history yet.
+            let Some(output) = queried.gone_is_fine(&["ResourceNotFoundException"])? else { return Ok(Vec::new()) };
             for item in output.items() {
                 if let Some(AttributeValue::S(text)) = item.get("record")
                     && let Ok(record) = serde_json::from_str::<DeployRecord>(text)

@@ -1,26 +1,20 @@
 //! ECR DescribeImageScanFindings for the scan gate.
 
 use super::AwsCloud;
+use super::gone::GoneIsFine;
+use crate::cloud::CloudError;
 use crate::cloud::image_scan::{Finding, ImageScan, ScanStatus};
-use crate::cloud::{CloudError, is_not_found};
 use aws_sdk_ecr::types::{ImageIdentifier, ScanStatus as EcrScanStatus};
 
 impl AwsCloud {
     pub(super) async fn scan_findings(&self, repository: &str, digest: &str) -> Result<ImageScan, CloudError> {
         let image = ImageIdentifier::builder().image_digest(digest).build();
         let result = self.ecr.describe_image_scan_findings().repository_name(repository).image_id(image).send().await;
-        let output = match result {
-            Ok(output) => output,
-            Err(error) if is_not_found(&error, &["ScanNotFoundException"]) => {
-                return Ok(ImageScan { status: ScanStatus::Missing, counts: Vec::new(), findings: Vec::new() });
-            }
-            Err(error) => {
-                return Err(self.error(
-                    "ecr:DescribeImageScanFindings",
-                    format!("image {repository}@{digest}"),
-                    &error,
-                ));
-            }
+        let result = result.map_err(|error| {
+            self.error("ecr:DescribeImageScanFindings", format!("image {repository}@{digest}"), &error)
+        });
+        let Some(output) = result.gone_is_fine(&["ScanNotFoundException"])? else {
+            return Ok(ImageScan { status: ScanStatus::Missing, counts: Vec::new(), findings: Vec::new() });
         };
         let status = output.image_scan_status();
         let status = match status.and_then(|status| status.status()) {

@@ -3,10 +3,10 @@
 //! adopting those resources by adding ecsdeploy's tags.
 
 use super::AwsCloud;
-use super::common::tags_from;
-use super::ecs::{ecs_tags, service_of, task_definition_of};
-use super::load_balancing::{elb_tags, rule_of, target_group_of};
-use crate::cloud::{CloudError, is_not_found};
+use super::ecs::convert::{ecs_tags, service_of, tags_of, task_definition_of};
+use super::gone::GoneIsFine;
+use super::load_balancing::convert::{elb_tags, rule_of, target_group_of};
+use crate::cloud::CloudError;
 use crate::desired::load_balancing::{ListenerRule, TargetGroupSettings};
 use crate::import::{AdoptedKind, Adoption, ImportRequest, ImportSource};
 use aws_sdk_ecs::types as ecs;
@@ -17,7 +17,7 @@ impl AwsCloud {
         request: &ImportRequest,
     ) -> Result<Option<ImportSource>, CloudError> {
         let resource = format!("service {} in cluster {}", request.service, request.cluster);
-        let output = match self
+        let described = self
             .ecs
             .describe_services()
             .cluster(&request.cluster)
@@ -25,17 +25,12 @@ impl AwsCloud {
             .include(ecs::ServiceField::Tags)
             .send()
             .await
-        {
-            Ok(output) => output,
-            Err(error) if is_not_found(&error, &["ClusterNotFoundException"]) => return Ok(None),
-            Err(error) => return Err(self.error("ecs:DescribeServices", &resource, &error)),
-        };
+            .map_err(|error| self.error("ecs:DescribeServices", &resource, &error));
+        let Some(output) = described.gone_is_fine(&["ClusterNotFoundException"])? else { return Ok(None) };
         let Some(service) = output.services().iter().find(|service| service.status() == Some("ACTIVE")) else {
             return Ok(None);
         };
-        let tags = tags_from(
-            service.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
-        );
+        let tags = tags_of(service.tags());
         let service_arn = service.service_arn().unwrap_or_default().to_string();
         let task_definition_arn = service.task_definition().unwrap_or_default().to_string();
         let described = self
@@ -48,9 +43,7 @@ impl AwsCloud {
             .map_err(|error| {
                 self.error("ecs:DescribeTaskDefinition", format!("task definition {task_definition_arn}"), &error)
             })?;
-        let definition_tags = tags_from(
-            described.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
-        );
+        let definition_tags = tags_of(described.tags());
         let Some(definition) = described.task_definition() else {
             return Ok(None);
         };
@@ -115,11 +108,10 @@ impl AwsCloud {
         target_groups: &[String],
     ) -> Result<Vec<(String, ListenerRule)>, CloudError> {
         let resource = format!("load balancer {load_balancer}");
-        let balancers = match self.load_balancing.describe_load_balancers().names(load_balancer).send().await {
-            Ok(output) => output,
-            Err(error) if is_not_found(&error, &["LoadBalancerNotFound"]) => return Ok(Vec::new()),
-            Err(error) => return Err(self.error("elasticloadbalancing:DescribeLoadBalancers", &resource, &error)),
-        };
+        let described = self.load_balancing.describe_load_balancers().names(load_balancer).send().await;
+        let described =
+            described.map_err(|error| self.error("elasticloadbalancing:DescribeLoadBalancers", &resource, &error));
+        let Some(balancers) = described.gone_is_fine(&["LoadBalancerNotFound"])? else { return Ok(Vec::new()) };
         let Some(balancer_arn) = balancers.load_balancers().first().and_then(|found| found.load_balancer_arn()) else {
             return Ok(Vec::new());
         };

@@ -3,9 +3,13 @@
 //! `PutRetentionPolicy` and the tagging calls.
 
 use super::AwsCloud;
-use super::common::{Partial, is_ours, owner_of, tag_changes, tags_from, tags_in, unsent};
+use super::common::{Partial, tags_from, tags_in, unsent};
+use super::gone::GoneIsFine;
+use super::retag::TagChanges;
+use crate::actual::ownership::{is_ours, owner_of};
 use crate::actual::scope::ReadScope;
-use crate::cloud::{CloudError, is_not_found};
+use crate::cloud::CloudError;
+use crate::cloud::error::has_code;
 use crate::desired::logs::LogGroup;
 use crate::desired::tags::Tags;
 use crate::plan::address::{Address, ServicePart};
@@ -72,14 +76,11 @@ impl AwsCloud {
     }
 
     async fn log_group_tags(&self, arn: &str, name: &str) -> Result<Option<Tags>, CloudError> {
-        match self.logs.list_tags_for_resource().resource_arn(arn).send().await {
-            Ok(output) => {
-                let pairs = output.tags().into_iter().flatten().map(|(key, value)| (key.as_str(), value.as_str()));
-                Ok(Some(tags_from(pairs)))
-            }
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(None),
-            Err(error) => Err(self.error("logs:ListTagsForResource", group_resource(name), &error)),
-        }
+        let listed = self.logs.list_tags_for_resource().resource_arn(arn).send().await;
+        let listed = listed.map_err(|error| self.error("logs:ListTagsForResource", group_resource(name), &error));
+        let Some(output) = listed.gone_is_fine(NOT_FOUND)? else { return Ok(None) };
+        let pairs = output.tags().into_iter().flatten().map(|(key, value)| (key.as_str(), value.as_str()));
+        Ok(Some(tags_from(pairs)))
     }
 
     /// Creates the group and sets its retention. When the group exists already and carries the
@@ -97,7 +98,7 @@ impl AwsCloud {
             .await;
         match created {
             Ok(_) => {}
-            Err(error) if is_not_found(&error, &["ResourceAlreadyExistsException"]) => {
+            Err(error) if has_code(&error, &["ResourceAlreadyExistsException"]) => {
                 let refused = self.error("logs:CreateLogGroup", group_resource(name), &error);
                 return match self.existing_log_group(name).await? {
                     Some(existing) if is_ours(&existing.tags, &group.tags) => {
@@ -134,29 +135,25 @@ impl AwsCloud {
         if before.get("retentionInDays").and_then(serde_json::Value::as_i64) != Some(group.retention_in_days) {
             self.set_retention(name, group.retention_in_days).await?;
         }
-        let (added, removed) = tag_changes(&tags_in(before, "tags"), &group.tags);
-        if added.is_empty() && removed.is_empty() {
+        let changes = TagChanges::between(&tags_in(before, "tags"), &group.tags);
+        if changes.is_empty() {
             return Ok(Values::default());
         }
-        let arn = self.log_group_arn(name).await?;
-        if !removed.is_empty() {
-            self.logs
-                .untag_resource()
-                .resource_arn(&arn)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(|error| self.error("logs:UntagResource", group_resource(name), &error))?;
-        }
-        if !added.is_empty() {
-            self.logs
-                .tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(tag_map(&added)))
-                .send()
-                .await
-                .map_err(|error| self.error("logs:TagResource", group_resource(name), &error))?;
-        }
+        let arn = &self.log_group_arn(name).await?;
+        changes
+            .apply_removing_first(
+                |added| async move {
+                    let tagged = self.logs.tag_resource().resource_arn(arn).set_tags(Some(tag_map(&added)));
+                    let tagged = tagged.send().await.map(drop);
+                    tagged.map_err(|error| self.error("logs:TagResource", group_resource(name), &error))
+                },
+                |removed| async move {
+                    let untagged = self.logs.untag_resource().resource_arn(arn).set_tag_keys(Some(removed));
+                    let untagged = untagged.send().await.map(drop);
+                    untagged.map_err(|error| self.error("logs:UntagResource", group_resource(name), &error))
+                },
+            )
+            .await?;
         Ok(Values::default())
     }
 
@@ -198,11 +195,11 @@ impl AwsCloud {
 
     /// Deletes the group and its events; a group already gone is not an error.
     pub(super) async fn delete_log_group(&self, name: &str) -> Result<(), CloudError> {
-        match self.logs.delete_log_group().log_group_name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(()),
-            Err(error) => Err(self.error("logs:DeleteLogGroup", group_resource(name), &error)),
-        }
+        let deleted = self.logs.delete_log_group().log_group_name(name).send().await;
+        deleted
+            .map_err(|error| self.error("logs:DeleteLogGroup", group_resource(name), &error))
+            .gone_is_fine(NOT_FOUND)?;
+        Ok(())
     }
 }
 
@@ -233,16 +230,7 @@ fn tag_map(pairs: &[(String, String)]) -> HashMap<String, String> {
 mod tests {
     use super::*;
     use crate::actual::Owner;
-    use crate::cloud::aws::test_support::test_cloud;
-    use crate::desired::{Context, DesiredService};
-
-    fn scope_of(account_id: &str) -> (ReadScope, Vec<DesiredService>) {
-        let checked = crate::checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("manifest");
-        let environment = checked.manifest.environment("stage").expect("stage");
-        let desired =
-            crate::desired::build(&checked.manifest, environment, &Context::new("us-east-1", Some(account_id.into())));
-        (ReadScope::new(&checked.manifest, environment, &desired), desired.services)
-    }
+    use crate::cloud::aws::test_support::{stage_scope, test_cloud};
 
     #[test]
     fn groups_belong_to_the_service_directly_under_the_prefix() {
@@ -262,7 +250,7 @@ mod tests {
     #[tokio::test]
     async fn log_groups_round_trip() {
         let test = test_cloud(false).await;
-        let (scope, services) = scope_of(&test.account_id);
+        let (scope, services) = stage_scope(&test.account_id);
         let auth =
             services.iter().find(|service| service.name == "auth").expect("auth").log_group.as_ref().expect("managed");
         let address = Address::service("auth", ServicePart::LogGroup);
@@ -298,7 +286,7 @@ mod tests {
     #[tokio::test]
     async fn a_create_that_finds_its_own_group_goes_on_and_someone_elses_fails() {
         let test = test_cloud(false).await;
-        let (scope, services) = scope_of(&test.account_id);
+        let (scope, services) = stage_scope(&test.account_id);
         let group = |name: &str| {
             services.iter().find(|service| service.name == name).and_then(|service| service.log_group.clone())
         };
@@ -321,7 +309,7 @@ mod tests {
     #[tokio::test]
     async fn a_group_without_retention_reads_as_zero() {
         let test = test_cloud(false).await;
-        let (scope, _) = scope_of(&test.account_id);
+        let (scope, _) = stage_scope(&test.account_id);
         test.cloud.logs.create_log_group().log_group_name("/ecs/acme/stage/gone").send().await.expect("create");
         let read = test.cloud.read_log_groups(&scope).await.expect("read");
         let (address, actual) = &read.resources[0];

@@ -3,9 +3,13 @@
 //! admits only the ALB).
 
 use super::AwsCloud;
-use super::common::{Partial, is_ours, shared_owner_of, tag_changes, tags_from, tags_in};
+use super::common::{Partial, tags_from, tags_in};
+use super::gone::GoneIsFine;
+use super::retag::TagChanges;
+use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
 use crate::actual::scope::ReadScope;
-use crate::cloud::CloudError;
+use crate::cloud::error::has_code;
+use crate::cloud::{CloudError, is_not_found};
 use crate::desired::Reference;
 use crate::desired::shared::{IngressRule, IngressSource, SecurityGroup};
 use crate::desired::tags::Tags;
@@ -57,10 +61,11 @@ impl AwsCloud {
             Lookup::Tags { tags, .. } => request.set_filters(Some(tag_filters(tags))),
         };
         let described = request.send().await;
-        let vpcs: Vec<String> = match described {
-            Ok(output) => output.vpcs().iter().filter_map(|vpc| vpc.vpc_id().map(str::to_string)).collect(),
-            Err(error) if super::super::is_not_found(&error, &["InvalidVpcID.NotFound"]) => Vec::new(),
-            Err(error) => return Err(self.error("ec2:DescribeVpcs", describe_lookup("VPC", lookup), &error)),
+        let described =
+            described.map_err(|error| self.error("ec2:DescribeVpcs", describe_lookup("VPC", lookup), &error));
+        let vpcs: Vec<String> = match described.gone_is_fine(&["InvalidVpcID.NotFound"])? {
+            Some(output) => output.vpcs().iter().filter_map(|vpc| vpc.vpc_id().map(str::to_string)).collect(),
+            None => Vec::new(),
         };
         match vpcs.as_slice() {
             [vpc] => Ok(Some(vpc.clone())),
@@ -90,11 +95,10 @@ impl AwsCloud {
                 tag_filters(tags).into_iter().fold(request, |request, tag| request.filters(tag))
             }
         };
-        let output = match request.send().await {
-            Ok(output) => output,
-            Err(error) if super::super::is_not_found(&error, &["InvalidSubnetID.NotFound"]) => return Ok(Vec::new()),
-            Err(error) => return Err(self.error("ec2:DescribeSubnets", describe_lookup("subnets", lookup), &error)),
-        };
+        let described = request.send().await;
+        let described =
+            described.map_err(|error| self.error("ec2:DescribeSubnets", describe_lookup("subnets", lookup), &error));
+        let Some(output) = described.gone_is_fine(&["InvalidSubnetID.NotFound"])? else { return Ok(Vec::new()) };
         let mut subnets: Vec<(String, String)> = output
             .subnets()
             .iter()
@@ -127,7 +131,7 @@ impl AwsCloud {
             let (Some(id), Some(name)) = (group.group_id(), group.group_name()) else { continue };
             let actual = security_group_of(group);
             let (address, owner) = if name == scope.environment_security_group {
-                let owner = super::common::owner_of(&actual.tags, &scope.project, &scope.environment);
+                let owner = owner_of(&actual.tags, &scope.project, &scope.environment);
                 (Address::EnvironmentSecurityGroup(name.to_string()), owner)
             } else {
                 let Some(rank) = scope.security_groups.iter().position(|wanted| wanted == name) else { continue };
@@ -166,7 +170,7 @@ impl AwsCloud {
                 self.change_ingress(&id, &group.ingress, &[], &resource).await?;
                 id
             }
-            Err(error) if super::super::is_not_found(&error, &["InvalidGroup.Duplicate"]) => {
+            Err(error) if has_code(&error, &["InvalidGroup.Duplicate"]) => {
                 let refused = self.error("ec2:CreateSecurityGroup", &resource, &error);
                 match self.existing_security_group(group).await? {
                     Some((id, existing)) if is_ours(&existing.tags, &group.tags) => {
@@ -221,27 +225,20 @@ impl AwsCloud {
         let old: Vec<IngressRule> =
             before.get("Ingress").cloned().and_then(|value| serde_json::from_value(value).ok()).unwrap_or_default();
         self.change_ingress(id, &group.ingress, &old, &resource).await?;
-        let (added, removed) = tag_changes(&tags_in(before, "Tags"), &group.tags);
-        if !added.is_empty() {
-            let tags = added.iter().map(|(key, value)| Tag::builder().key(key).value(value).build()).collect();
-            self.ec2
-                .create_tags()
-                .resources(id)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|error| self.error("ec2:CreateTags", &resource, &error))?;
-        }
-        if !removed.is_empty() {
-            let tags = removed.iter().map(|key| Tag::builder().key(key).build()).collect();
-            self.ec2
-                .delete_tags()
-                .resources(id)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|error| self.error("ec2:DeleteTags", &resource, &error))?;
-        }
+        let resource = &resource;
+        TagChanges::between(&tags_in(before, "Tags"), &group.tags)
+            .apply(
+                |added| async move {
+                    let tagged = self.ec2.create_tags().resources(id).set_tags(Some(ec2_tags(&Tags(added))));
+                    tagged.send().await.map(drop).map_err(|error| self.error("ec2:CreateTags", resource, &error))
+                },
+                |removed| async move {
+                    let keys = removed.iter().map(|key| Tag::builder().key(key).build()).collect();
+                    let untagged = self.ec2.delete_tags().resources(id).set_tags(Some(keys));
+                    untagged.send().await.map(drop).map_err(|error| self.error("ec2:DeleteTags", resource, &error))
+                },
+            )
+            .await?;
         Ok(Values::default())
     }
 
@@ -285,13 +282,13 @@ impl AwsCloud {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) if super::super::is_not_found(&error, &["InvalidPermission.Duplicate"]) && batch => {
+            Err(error) if has_code(&error, &["InvalidPermission.Duplicate"]) && batch => {
                 for permission in permissions {
                     Box::pin(self.authorize_ingress(id, vec![permission], resource)).await?;
                 }
                 Ok(())
             }
-            Err(error) if super::super::is_not_found(&error, &["InvalidPermission.Duplicate"]) => Ok(()),
+            Err(error) if has_code(&error, &["InvalidPermission.Duplicate"]) => Ok(()),
             Err(error) => Err(self.error("ec2:AuthorizeSecurityGroupIngress", resource, &error)),
         }
     }
@@ -309,13 +306,13 @@ impl AwsCloud {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(error) if super::super::is_not_found(&error, &["InvalidPermission.NotFound"]) && batch => {
+            Err(error) if is_not_found(&error, &["InvalidPermission.NotFound"]) && batch => {
                 for permission in permissions {
                     Box::pin(self.revoke_ingress(id, vec![permission], resource)).await?;
                 }
                 Ok(())
             }
-            Err(error) if super::super::is_not_found(&error, &["InvalidPermission.NotFound"]) => Ok(()),
+            Err(error) if is_not_found(&error, &["InvalidPermission.NotFound"]) => Ok(()),
             Err(error) => Err(self.error("ec2:RevokeSecurityGroupIngress", resource, &error)),
         }
     }
@@ -324,11 +321,11 @@ impl AwsCloud {
     /// still use it (AWS releases them minutes later).
     pub(super) async fn delete_security_group(&self, id: &str) -> Result<(), CloudError> {
         super::common::retry_while_busy(&["DependencyViolation"], || async move {
-            match self.ec2.delete_security_group().group_id(id).send().await {
-                Ok(_) => Ok(()),
-                Err(error) if super::super::is_not_found(&error, &["InvalidGroup.NotFound"]) => Ok(()),
-                Err(error) => Err(self.error("ec2:DeleteSecurityGroup", format!("security group {id}"), &error)),
-            }
+            let deleted = self.ec2.delete_security_group().group_id(id).send().await;
+            deleted
+                .map_err(|error| self.error("ec2:DeleteSecurityGroup", format!("security group {id}"), &error))
+                .gone_is_fine(&["InvalidGroup.NotFound"])?;
+            Ok(())
         })
         .await
     }

@@ -2,20 +2,19 @@
 //! container CLI (GetAuthorizationToken; the password only ever goes to the CLI's stdin).
 
 use super::AwsCloud;
+use super::gone::GoneIsFine;
 use crate::cloud::secret_info::SecretValue;
-use crate::cloud::{CloudError, CloudErrorKind, is_not_found};
+use crate::cloud::{CloudError, CloudErrorKind};
 use aws_sdk_ecr::types::ImageIdentifier;
 
 impl AwsCloud {
     pub(super) async fn tag_digest(&self, repository: &str, tag: &str) -> Result<Option<String>, CloudError> {
         let image = ImageIdentifier::builder().image_tag(tag).build();
-        match self.ecr.describe_images().repository_name(repository).image_ids(image).send().await {
-            Ok(output) => {
-                Ok(output.image_details().first().and_then(|detail| detail.image_digest()).map(str::to_string))
-            }
-            Err(error) if is_not_found(&error, &["ImageNotFoundException"]) => Ok(None),
-            Err(error) => Err(self.error("ecr:DescribeImages", format!("image {repository}:{tag}"), &error)),
-        }
+        let described = self.ecr.describe_images().repository_name(repository).image_ids(image).send().await;
+        let described =
+            described.map_err(|error| self.error("ecr:DescribeImages", format!("image {repository}:{tag}"), &error));
+        let Some(output) = described.gone_is_fine(&["ImageNotFoundException"])? else { return Ok(None) };
+        Ok(output.image_details().first().and_then(|detail| detail.image_digest()).map(str::to_string))
     }
 
     /// `(registry host, password)` for `docker login --username AWS --password-stdin`.

@@ -3,7 +3,8 @@
 //! rollback needs.
 
 use super::AwsCloud;
-use crate::cloud::{CloudError, is_not_found};
+use crate::cloud::CloudError;
+use crate::cloud::error::has_code;
 use crate::rollout::{DeploymentView, ServiceEvent, ServiceObservation, TargetView};
 use aws_sdk_ecs::types as ecs;
 
@@ -86,7 +87,7 @@ impl AwsCloud {
             // ECS answers a revision that never existed with this ClientException; any other
             // ClientException (access, throttling of the control plane) is an error, not "gone".
             Err(error)
-                if is_not_found(&error, &["ClientException"])
+                if has_code(&error, &["ClientException"])
                     && aws_sdk_ecs::error::ProvideErrorMetadata::message(&error)
                         .is_some_and(|message| message.contains("Unable to describe task definition")) =>
             {

@@ -2,10 +2,13 @@
 //! secret value (CreateSecret or PutSecretValue), taken from the operator's stdin or a file.
 
 use super::AwsCloud;
-use super::common::{idempotency_token, is_ours, owner_of};
+use super::common::idempotency_token;
+use super::gone::GoneIsFine;
 use crate::actual::Owner;
+use crate::actual::ownership::{is_ours, owner_of};
+use crate::cloud::CloudError;
+use crate::cloud::error::has_code;
 use crate::cloud::secret_info::{SecretDetails, SecretValue, SecretWritten};
-use crate::cloud::{CloudError, is_not_found};
 use crate::desired::tags::Tags;
 use aws_sdk_secretsmanager::types::Tag;
 
@@ -16,11 +19,10 @@ impl AwsCloud {
         project: &str,
         environment: &str,
     ) -> Result<Option<SecretDetails>, CloudError> {
-        let secret = match self.secrets.describe_secret().secret_id(id).send().await {
-            Ok(secret) => secret,
-            Err(error) if is_not_found(&error, &["ResourceNotFoundException"]) => return Ok(None),
-            Err(error) => return Err(self.error("secretsmanager:DescribeSecret", format!("secret {id}"), &error)),
-        };
+        let described = self.secrets.describe_secret().secret_id(id).send().await;
+        let described =
+            described.map_err(|error| self.error("secretsmanager:DescribeSecret", format!("secret {id}"), &error));
+        let Some(secret) = described.gone_is_fine(&["ResourceNotFoundException"])? else { return Ok(None) };
         let versions = secret.version_ids_to_stages();
         let current = super::secrets::current_version(versions);
         let tags = super::secrets::secret_tags(&secret);
@@ -88,7 +90,7 @@ impl AwsCloud {
             Ok(output) => {
                 (output.arn().unwrap_or_default().to_string(), output.version_id().unwrap_or_default().to_string())
             }
-            Err(error) if is_not_found(&error, &["ResourceExistsException"]) => {
+            Err(error) if has_code(&error, &["ResourceExistsException"]) => {
                 let refused = self.error("secretsmanager:CreateSecret", &resource, &error);
                 match self.secrets.describe_secret().secret_id(name).send().await {
                     Ok(secret)

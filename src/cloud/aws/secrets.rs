@@ -6,10 +6,12 @@
 //! has to be looked up; a secret scheduled for deletion counts as missing (ECS could not read it).
 
 use super::AwsCloud;
-use super::common::{Partial, owner_of, tags_from};
+use super::common::{Partial, tags_from};
+use super::gone::GoneIsFine;
 use crate::actual::Owner;
+use crate::actual::ownership::owner_of;
 use crate::actual::scope::ReadScope;
-use crate::cloud::{CloudError, is_not_found};
+use crate::cloud::CloudError;
 use crate::desired::Reference;
 use crate::desired::tags::ROTATION_TAG;
 use crate::desired::task_definition::SecretIdentity;
@@ -141,18 +143,20 @@ impl AwsCloud {
     /// The secret `arn`'s metadata when usable, else what is wrong with it (absent, or
     /// scheduled for deletion).
     async fn secret_arn_state(&self, arn: &str) -> Result<Result<DescribeSecretOutput, String>, CloudError> {
-        match self.secrets.describe_secret().secret_id(arn).send().await {
-            Ok(secret) if secret.deleted_date().is_some() => Ok(Err(format!(
+        let described = self.secrets.describe_secret().secret_id(arn).send().await;
+        let described =
+            described.map_err(|error| self.error("secretsmanager:DescribeSecret", format!("secret {arn}"), &error));
+        match described.gone_is_fine(SECRET_NOT_FOUND)? {
+            Some(secret) if secret.deleted_date().is_some() => Ok(Err(format!(
                 "it is scheduled for deletion: restore it (aws secretsmanager restore-secret --secret-id {arn}) \
                  or name another secret ({NEVER_READS_VALUES})"
             ))),
-            Ok(secret) => Ok(Ok(secret)),
-            Err(error) if is_not_found(&error, SECRET_NOT_FOUND) => Ok(Err(format!(
+            Some(secret) => Ok(Ok(secret)),
+            None => Ok(Err(format!(
                 "no secret with this ARN is visible in region {} with these credentials: check the ARN in services.toml, \
                  or create the secret and use its ARN ({NEVER_READS_VALUES})",
                 self.region
             ))),
-            Err(error) => Err(self.error("secretsmanager:DescribeSecret", format!("secret {arn}"), &error)),
         }
     }
 

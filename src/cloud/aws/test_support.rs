@@ -2,7 +2,9 @@
 //! the local emulator (the one `scripts/test` started, or `scripts/emulator-start`'s).
 
 use super::AwsCloud;
+use crate::actual::scope::ReadScope;
 use crate::cloud::sdk_config::LoadedConfig;
+use crate::desired::{Context, DesiredService};
 use std::io::{Read, Write};
 
 /// An emulator account's credentials and a cloud using them.
@@ -65,4 +67,14 @@ pub(crate) async fn test_cloud(world: bool) -> TestCloud {
         .await;
     let loaded = LoadedConfig { sdk_config, region_source: crate::cloud::sdk_config::RegionSource::Flag };
     TestCloud { cloud: AwsCloud::new(&loaded), account_id, endpoint }
+}
+
+/// The read scope of the repository's own manifest's `stage` environment in `account_id`, and
+/// that environment's desired services.
+pub(crate) fn stage_scope(account_id: &str) -> (ReadScope, Vec<DesiredService>) {
+    let checked = crate::checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("manifest");
+    let environment = checked.manifest.environment("stage").expect("stage");
+    let desired =
+        crate::desired::build(&checked.manifest, environment, &Context::new("us-east-1", Some(account_id.into())));
+    (ReadScope::new(&checked.manifest, environment, &desired), desired.services)
 }

@@ -4,24 +4,28 @@
 //! project's ALB is ecsdeploy's, and so is a plain `A` alias beside a TXT record carrying this
 //! project's and environment's ownership marker (written in the same atomic batch), which keeps
 //! proving ownership after the ALB it pointed to is gone; anything else of that name (another
-//! target without the marker, a CNAME, a weighted set) is foreign and never overwritten. Route53 spells names its own way (lower case, a trailing
-//! dot, `\052` for `*`, and alias targets to an ALB often prefixed `dualstack.`); both sides are
-//! compared after normalising.
+//! target without the marker, a CNAME, a weighted set) is foreign and never overwritten. Route53
+//! spells names its own way (lower case, a trailing dot, `\052` for `*`, and alias targets to an
+//! ALB often prefixed `dualstack.`); both sides are compared after normalising, in [`convert`].
+
+mod convert;
 
 use super::AwsCloud;
 use super::common::{Partial, unsent};
-use crate::actual::Owner;
+use super::gone::GoneIsFine;
 use crate::actual::scope::ReadScope;
-use crate::cloud::{CloudError, CloudErrorKind, is_not_found};
+use crate::cloud::error::has_code;
+use crate::cloud::{CloudError, CloudErrorKind};
 use crate::desired::Reference;
 use crate::desired::dns::DnsChange;
 use crate::plan::address::Address;
 use crate::plan::values::Values;
 use aws_sdk_route53::error::ProvideErrorMetadata;
-use aws_sdk_route53::types::{
-    AliasTarget, Change, ChangeAction, ChangeBatch, HostedZone, ResourceRecord, ResourceRecordSet, RrType,
+use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, HostedZone, ResourceRecordSet, RrType};
+use convert::{
+    bare_zone_id, change_batch, comparable, marker_named, record_json, record_named, record_owner, record_set_json,
+    same_name, unquoted,
 };
-use aws_smithy_types::error::operation::BuildError;
 use serde_json::{Value, json};
 
 const NO_SUCH_ZONE: &[&str] = &["NoSuchHostedZone"];
@@ -74,7 +78,8 @@ impl AwsCloud {
                 if let Some(marker) = &marker {
                     json["OwnershipMarker"] = marker.as_str().into();
                 }
-                let owner = owner_of(record, load_balancer_dns_name, marker.as_deref() == Some(own_marker.as_str()));
+                let owner =
+                    record_owner(record, load_balancer_dns_name, marker.as_deref() == Some(own_marker.as_str()));
                 partial.resource(Address::DnsRecord(name.clone()), name, json, owner);
             }
         }
@@ -134,7 +139,7 @@ impl AwsCloud {
             Ok(_) => Ok(()),
             // Deleted by someone else between the read and the delete.
             Err(error)
-                if is_not_found(&error, &["InvalidChangeBatch"])
+                if has_code(&error, &["InvalidChangeBatch"])
                     && error.message().is_some_and(|message| message.contains("not found")) =>
             {
                 Ok(())
@@ -224,13 +229,10 @@ impl AwsCloud {
                 .set_start_record_identifier(cursor.2.take())
                 .send()
                 .await;
-            let output = match listed {
-                Ok(output) => output,
-                Err(error) if is_not_found(&error, NO_SUCH_ZONE) => return Ok(None),
-                Err(error) => {
-                    return Err(self.error("route53:ListResourceRecordSets", format!("hosted zone {zone_id}"), &error));
-                }
-            };
+            let listed = listed.map_err(|error| {
+                self.error("route53:ListResourceRecordSets", format!("hosted zone {zone_id}"), &error)
+            });
+            let Some(output) = listed.gone_is_fine(NO_SUCH_ZONE)? else { return Ok(None) };
             let is_past_name = only_name
                 .is_some_and(|only| output.resource_record_sets().iter().any(|record| !same_name(record.name(), only)));
             records.extend(output.resource_record_sets().iter().cloned());
@@ -246,180 +248,6 @@ impl AwsCloud {
     }
 }
 
-/// The record set of `name` that decides what ecsdeploy may do: its `A` record, else a CNAME
-/// (which excludes any other record of the name). Other types (TXT, MX, AAAA) live beside an
-/// `A` record and do not matter.
-fn record_named<'a>(records: &'a [ResourceRecordSet], name: &str) -> Option<&'a ResourceRecordSet> {
-    let of_type = |record_type: RrType| {
-        records.iter().find(|record| same_name(record.name(), name) && *record.r#type() == record_type)
-    };
-    of_type(RrType::A).or_else(|| of_type(RrType::Cname))
-}
-
-/// Ours when it is the plain `A` alias ecsdeploy writes, to this project's ALB, or to any
-/// target when this environment's ownership marker stands beside it (`marked`).
-fn owner_of(record: &ResourceRecordSet, load_balancer_dns_name: Option<&str>, marked: bool) -> Owner {
-    let is_plain_alias =
-        *record.r#type() == RrType::A && record.set_identifier().is_none() && record.alias_target().is_some();
-    let to_our_load_balancer =
-        record.alias_target().zip(load_balancer_dns_name).is_some_and(|(alias, load_balancer)| {
-            normalised_dns_name(alias.dns_name()) == normalised_dns_name(load_balancer)
-        });
-    if is_plain_alias && (to_our_load_balancer || marked) { Owner::This } else { Owner::Foreign }
-}
-
-/// The ecsdeploy ownership marker in the TXT record of `name`, if there is one (unquoted).
-fn marker_named(records: &[ResourceRecordSet], name: &str) -> Option<String> {
-    let txt = records.iter().find(|record| same_name(record.name(), name) && *record.r#type() == RrType::Txt)?;
-    txt.resource_records()
-        .iter()
-        .map(|value| unquoted(value.value()))
-        .find(|text| text.starts_with("heritage=ecsdeploy,"))
-        .map(str::to_string)
-}
-
-/// A TXT value without the quotes Route53 keeps around each string.
-fn unquoted(value: &str) -> &str {
-    value.strip_prefix('"').and_then(|inner| inner.strip_suffix('"')).unwrap_or(value)
-}
-
-/// How long resolvers may cache the marker (it never changes while the record lives).
-const MARKER_TTL: i64 = 300;
-
-/// The record as the UPSERT [`DnsChange`] that would write it, named as the desired state names it.
-fn record_json(zone_id: &str, name: &str, record: &ResourceRecordSet, load_balancer_dns_name: Option<&str>) -> Value {
-    json!({
-        "HostedZoneId": zone_id,
-        "ChangeBatch": {"Changes": [{"Action": "UPSERT", "ResourceRecordSet": record_set_json(name, record, load_balancer_dns_name)}]},
-    })
-}
-
-/// A record set in [`DnsChange`]'s spelling; fields an alias record has not (TTL, values, routing)
-/// appear only when set, so a foreign record shows what it is.
-fn record_set_json(name: &str, record: &ResourceRecordSet, load_balancer_dns_name: Option<&str>) -> Value {
-    let mut set = serde_json::Map::new();
-    set.insert("Name".into(), name.into());
-    set.insert("Type".into(), record.r#type().as_str().into());
-    if let Some(set_identifier) = record.set_identifier() {
-        set.insert("SetIdentifier".into(), set_identifier.into());
-    }
-    if let Some(weight) = record.weight() {
-        set.insert("Weight".into(), weight.into());
-    }
-    if let Some(ttl) = record.ttl() {
-        set.insert("TTL".into(), ttl.into());
-    }
-    if !record.resource_records().is_empty() {
-        let values: Vec<Value> =
-            record.resource_records().iter().map(|value| json!({"Value": value.value()})).collect();
-        set.insert("ResourceRecords".into(), values.into());
-    }
-    if let Some(alias) = record.alias_target() {
-        let alias = json!({
-            "HostedZoneId": alias.hosted_zone_id(),
-            "DNSName": alias_dns_name(alias.dns_name(), load_balancer_dns_name),
-            "EvaluateTargetHealth": alias.evaluate_target_health(),
-        });
-        set.insert("AliasTarget".into(), alias);
-    }
-    Value::Object(set)
-}
-
-/// An alias target's DNS name as the desired state writes it: the ALB's DNS name verbatim when
-/// it is that, else normalised.
-fn alias_dns_name(dns_name: &str, load_balancer_dns_name: Option<&str>) -> String {
-    let normalised = normalised_dns_name(dns_name);
-    match load_balancer_dns_name {
-        Some(load_balancer) if normalised_dns_name(load_balancer) == normalised => load_balancer.to_string(),
-        _ => normalised,
-    }
-}
-
-/// A record set with its name and alias DNS name normalised, to compare two spellings of it.
-fn comparable(record_set: &Value) -> Value {
-    let mut record_set = record_set.clone();
-    if let Some(name) = record_set["Name"].as_str() {
-        record_set["Name"] = normalised_name(name).into();
-    }
-    if let Some(dns_name) = record_set["AliasTarget"]["DNSName"].as_str() {
-        record_set["AliasTarget"]["DNSName"] = normalised_dns_name(dns_name).into();
-    }
-    record_set
-}
-
-/// An alias target's DNS name without what Route53 adds or ignores: lower case, no trailing dot,
-/// no `dualstack.` prefix (the console adds it for ALBs).
-fn normalised_dns_name(dns_name: &str) -> String {
-    let lower = dns_name.trim_end_matches('.').to_ascii_lowercase();
-    lower.strip_prefix("dualstack.").map_or(lower.clone(), str::to_string)
-}
-
-/// A domain name as DNS compares it: `\ddd` octal escapes decoded, lower case, no trailing dot.
-fn normalised_name(name: &str) -> String {
-    let mut decoded = String::with_capacity(name.len());
-    let mut rest = name;
-    while let Some(position) = rest.find('\\') {
-        decoded.push_str(&rest[..position]);
-        let escape = rest.get(position + 1..position + 4);
-        match escape.and_then(|digits| u8::from_str_radix(digits, 8).ok()) {
-            Some(byte) => {
-                decoded.push(char::from(byte));
-                rest = &rest[position + 4..];
-            }
-            None => {
-                decoded.push('\\');
-                rest = &rest[position + 1..];
-            }
-        }
-    }
-    decoded.push_str(rest);
-    decoded.trim_end_matches('.').to_ascii_lowercase()
-}
-
-fn same_name(a: &str, b: &str) -> bool {
-    normalised_name(a) == normalised_name(b)
-}
-
-/// The zone ID without the `/hostedzone/` prefix Route53 returns it with.
-fn bare_zone_id(id: &str) -> &str {
-    id.trim_start_matches("/hostedzone/")
-}
-
-/// The SDK's change batch for a (resolved) [`DnsChange`].
-fn change_batch(change: &DnsChange) -> Result<ChangeBatch, BuildError> {
-    let mut changes = Vec::new();
-    let marker = &change.ownership_marker;
-    for change in &change.change_batch.changes {
-        let set = &change.resource_record_set;
-        let alias = AliasTarget::builder()
-            .hosted_zone_id(set.alias_target.hosted_zone_id.to_string())
-            .dns_name(set.alias_target.dns_name.to_string())
-            .evaluate_target_health(set.alias_target.evaluate_target_health)
-            .build()?;
-        let record_set = ResourceRecordSet::builder()
-            .name(&set.name)
-            .r#type(RrType::from(set.record_type.as_str()))
-            .alias_target(alias)
-            .build()?;
-        changes.push(
-            Change::builder()
-                .action(ChangeAction::from(change.action.as_str()))
-                .resource_record_set(record_set)
-                .build()?,
-        );
-        if let Some(marker) = marker {
-            let txt = ResourceRecordSet::builder()
-                .name(&set.name)
-                .r#type(RrType::Txt)
-                .ttl(MARKER_TTL)
-                .resource_records(ResourceRecord::builder().value(format!("\"{marker}\"")).build()?)
-                .build()?;
-            changes.push(Change::builder().action(ChangeAction::Upsert).resource_record_set(txt).build()?);
-        }
-    }
-    ChangeBatch::builder().set_changes(Some(changes)).build()
-}
-
 /// A change ecsdeploy refuses to send.
 fn refused(resource: &str, message: &str) -> CloudError {
     CloudError::new(
@@ -432,9 +260,11 @@ fn refused(resource: &str, message: &str) -> CloudError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::actual::Owner;
     use crate::cloud::aws::test_support::test_cloud;
     use crate::desired::{Context, build};
     use crate::plan::resources::json_of;
+    use aws_sdk_route53::types::{AliasTarget, ResourceRecord};
     use std::path::Path;
 
     const LOAD_BALANCER_ZONE: &str = "Z35SXDOTRQ7X7K";
@@ -492,27 +322,6 @@ mod tests {
             read.values.one(&Reference::HostedZoneId { zone: "acme.example".into() }).expect("zone").to_string();
         assert!(!zone_id.starts_with('/'));
         (read.values, zone_id)
-    }
-
-    #[test]
-    fn names_normalise_as_dns_compares_them() {
-        assert_eq!(normalised_name("Stage.API.acme.example."), "stage.api.acme.example");
-        assert_eq!(normalised_name("\\052.api.acme.example."), "*.api.acme.example");
-        assert_eq!(normalised_name("a\\.b\\0"), "a\\.b\\0");
-        assert_eq!(
-            normalised_dns_name("dualstack.Acme-1.us-east-1.elb.amazonaws.com."),
-            "acme-1.us-east-1.elb.amazonaws.com"
-        );
-        assert_eq!(
-            alias_dns_name("dualstack.acme-1.elb.amazonaws.com.", Some("Acme-1.elb.amazonaws.com")),
-            "Acme-1.elb.amazonaws.com"
-        );
-        assert_eq!(
-            alias_dns_name("Other.elb.amazonaws.com.", Some("acme-1.elb.amazonaws.com")),
-            "other.elb.amazonaws.com"
-        );
-        assert_eq!(bare_zone_id("/hostedzone/Z123"), "Z123");
-        assert_eq!(bare_zone_id("Z123"), "Z123");
     }
 
     #[tokio::test]

@@ -1,32 +1,38 @@
 //! ECS: the shared cluster, each service's task definition and ECS service. Services are listed
 //! once per cluster and described ten at a time (the API's limit), with their tags.
+//!
+//! This module holds the calls (reads and writes); [`convert`] holds what they send and how what
+//! they get back is normalised, as pure functions.
+
+pub(super) mod convert;
 
 use super::AwsCloud;
 use super::common::{
-    Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_ours, is_role_not_ready, owner_of, retry_while,
-    shared_owner_of, tag_changes, tags_from, tags_in, unsent,
+    Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_role_not_ready, retry_while, tags_in, unsent,
 };
+use super::gone::GoneIsFine;
+use super::retag::TagChanges;
 use crate::actual::Owner;
+use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
 use crate::actual::scope::ReadScope;
-use crate::cloud::{CloudError, is_not_found};
+use crate::cloud::CloudError;
+use crate::cloud::error::has_code;
 use crate::desired::Reference;
-use crate::desired::Template;
-use crate::desired::ecs_service::{
-    AwsVpcConfiguration, CapacityProviderStrategyItem, DeploymentCircuitBreaker, DeploymentConfiguration,
-    DeploymentController, EcsService, LoadBalancerBinding, NetworkConfiguration,
-};
+use crate::desired::ecs_service::EcsService;
 use crate::desired::shared::Cluster;
 use crate::desired::tags::{SECRET_VERSIONS_TAG, SERVICE_TAG, Tags};
-use crate::desired::task_definition::{
-    ContainerDefinition, ContainerHealthCheck, ImageReference, KeyValue, LogConfiguration, LogOptions, PortMapping,
-    RuntimePlatform, SecretValueFrom, SecretVariable, TaskDefinition,
-};
+use crate::desired::task_definition::TaskDefinition;
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::json_of;
 use crate::plan::values::Values;
+use crate::poll::{Poll, Step};
 use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder;
 use aws_sdk_ecs::types as ecs;
 use aws_smithy_types::retry::RetryConfig;
+use convert::{
+    cluster_of, container_of, deployment_value, ecs_tags, runtime_platform, service_of, service_parts, tags_of,
+    task_definition_of, without,
+};
 
 /// DescribeServices takes at most 10 services.
 const SERVICES_PER_CALL: usize = 10;
@@ -71,38 +77,26 @@ impl AwsCloud {
         let Some(cluster) = output.clusters().iter().find(|cluster| cluster.status() == Some("ACTIVE")) else {
             return Ok(false);
         };
-        let tags = tags_from(
-            cluster.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
-        );
-        let mut capacity_providers = cluster.capacity_providers().to_vec();
-        capacity_providers.sort();
-        let actual = Cluster { cluster_name: scope.cluster.clone(), capacity_providers, tags: tags.clone() };
-        let id = cluster.cluster_arn().unwrap_or_default();
-        partial.resource(Address::Cluster, id, json_of(&actual), shared_owner_of(&tags, &scope.project));
+        let actual = cluster_of(&scope.cluster, cluster);
+        let owner = shared_owner_of(&actual.tags, &scope.project);
+        partial.resource(Address::Cluster, cluster.cluster_arn().unwrap_or_default(), json_of(&actual), owner);
         Ok(true)
     }
 
     /// Every active service of the cluster, with tags.
     async fn described_services(&self, scope: &ReadScope) -> Result<Vec<ecs::Service>, CloudError> {
         let resource = format!("cluster {}", scope.cluster);
-        let mut arns = Vec::new();
-        let mut next = None;
-        loop {
-            let output = self
-                .ecs
-                .list_services()
-                .cluster(&scope.cluster)
-                .set_next_token(next)
-                .max_results(100)
-                .send()
-                .await
-                .map_err(|error| self.error("ecs:ListServices", &resource, &error))?;
-            arns.extend(output.service_arns().iter().cloned());
-            next = output.next_token().map(str::to_string);
-            if next.is_none() {
-                break;
-            }
-        }
+        let arns = self
+            .ecs
+            .list_services()
+            .cluster(&scope.cluster)
+            .max_results(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| self.error("ecs:ListServices", &resource, &error))?;
         let mut services = Vec::new();
         for batch in arns.chunks(SERVICES_PER_CALL) {
             let output = self
@@ -127,9 +121,7 @@ impl AwsCloud {
         scaled_services: &mut Vec<(String, String)>,
     ) -> Result<(), CloudError> {
         let name = service.service_name().unwrap_or_default();
-        let tags = tags_from(
-            service.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
-        );
+        let tags = tags_of(service.tags());
         let owner = owner_of(&tags, &scope.project, &scope.environment);
         if let Owner::OtherEnvironment(environment) = &owner {
             partial.other_environments.push(environment.clone());
@@ -162,7 +154,6 @@ impl AwsCloud {
         Ok(())
     }
 
-    /// The task definition `name` (an ARN, or a family for its newest active revision).
     /// The task definition `name` (an ARN, or a family for its newest active revision), as
     /// `(ARN, desired-shaped JSON, owner)`.
     async fn describe_revision(
@@ -170,6 +161,16 @@ impl AwsCloud {
         scope: &ReadScope,
         name: &str,
     ) -> Result<Option<(String, serde_json::Value, Owner)>, CloudError> {
+        let Some((definition, tags)) = self.active_revision(name).await? else { return Ok(None) };
+        let owner = owner_of(&tags, &scope.project, &scope.environment);
+        let arn = definition.task_definition_arn().unwrap_or_default().to_string();
+        Ok(Some((arn, json_of(&task_definition_of(&definition, tags)), owner)))
+    }
+
+    /// The task definition `name` (an ARN, or a family for its newest active revision) with its
+    /// tags, when it exists and is active. ECS answers a name it does not know with a
+    /// ClientException.
+    async fn active_revision(&self, name: &str) -> Result<Option<(ecs::TaskDefinition, Tags)>, CloudError> {
         let output = match self
             .ecs
             .describe_task_definition()
@@ -179,7 +180,7 @@ impl AwsCloud {
             .await
         {
             Ok(output) => output,
-            Err(error) if is_not_found(&error, &["ClientException"]) => return Ok(None),
+            Err(error) if has_code(&error, &["ClientException"]) => return Ok(None),
             Err(error) => {
                 return Err(self.error("ecs:DescribeTaskDefinition", format!("task definition {name}"), &error));
             }
@@ -188,11 +189,7 @@ impl AwsCloud {
         if definition.status() != Some(&ecs::TaskDefinitionStatus::Active) {
             return Ok(None);
         }
-        let tags =
-            tags_from(output.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())));
-        let owner = owner_of(&tags, &scope.project, &scope.environment);
-        let arn = definition.task_definition_arn().unwrap_or_default().to_string();
-        Ok(Some((arn, json_of(&task_definition_of(definition, tags)), owner)))
+        Ok(Some((definition.clone(), tags_of(output.tags()))))
     }
 
     /// The revision a service runs (the one plan compares with) and, when the family has a newer
@@ -276,11 +273,11 @@ impl AwsCloud {
     pub(super) async fn delete_cluster(&self, arn: &str) -> Result<(), CloudError> {
         let busy = ["ClusterContainsServicesException", "ClusterContainsTasksException"];
         super::common::retry_while_busy(&busy, || async move {
-            match self.ecs.delete_cluster().cluster(arn).send().await {
-                Ok(_) => Ok(()),
-                Err(error) if is_not_found(&error, &["ClusterNotFoundException"]) => Ok(()),
-                Err(error) => Err(self.error("ecs:DeleteCluster", format!("cluster {arn}"), &error)),
-            }
+            let deleted = self.ecs.delete_cluster().cluster(arn).send().await;
+            deleted
+                .map_err(|error| self.error("ecs:DeleteCluster", format!("cluster {arn}"), &error))
+                .gone_is_fine(&["ClusterNotFoundException"])?;
+            Ok(())
         })
         .await
     }
@@ -306,14 +303,7 @@ impl AwsCloud {
             ))
             .cpu(&definition.cpu)
             .memory(&definition.memory)
-            .runtime_platform(
-                ecs::RuntimePlatform::builder()
-                    .cpu_architecture(ecs::CpuArchitecture::from(definition.runtime_platform.cpu_architecture.as_str()))
-                    .operating_system_family(ecs::OsFamily::from(
-                        definition.runtime_platform.operating_system_family.as_str(),
-                    ))
-                    .build(),
-            )
+            .runtime_platform(runtime_platform(&definition.runtime_platform))
             .set_container_definitions(Some(containers))
             .set_tags(Some(ecs_tags(&definition.tags)));
         let arn = retry_while(ROLE_PROPAGATION_DEADLINE, is_role_not_ready, || {
@@ -338,72 +328,60 @@ impl AwsCloud {
         resource: &str,
     ) -> Result<String, CloudError> {
         let attempts = self.ecs.config().retry_config().map_or(1, |retry| retry.max_attempts()).max(1);
-        let mut pause = std::time::Duration::from_secs(1);
-        let mut attempt = 1;
-        loop {
-            let sent = request
-                .clone()
-                .customize()
-                .config_override(aws_sdk_ecs::config::Builder::default().retry_config(RetryConfig::disabled()))
-                .send()
-                .await;
-            let error = match sent {
-                Ok(output) => {
-                    let created = output.task_definition().and_then(|created| created.task_definition_arn());
-                    return Ok(created.unwrap_or_default().to_string());
+        // Not yet: `(error, sent)`, the `sent`-th request failed with `error` and may have been
+        // carried out. Throttling and server errors want a pause; a lost answer's revision is
+        // there at once.
+        let polled = Poll::backoff(std::time::Duration::from_secs(1), std::time::Duration::from_secs(20))
+            .until(|unsure: Option<(CloudError, u32)>| async move {
+                let sent = match unsure {
+                    None => 0,
+                    Some((error, sent)) => match self.registered_revision(definition).await {
+                        Ok(Some(arn)) => {
+                            tracing::info!(
+                                task_definition = arn,
+                                "the registration whose answer was lost was carried out"
+                            );
+                            return Step::Done(Ok(arn));
+                        }
+                        Ok(None) if sent < attempts => sent,
+                        Ok(None) => return Step::Done(Err(error)),
+                        // Without knowing whether it was registered, sending it again could make a
+                        // second revision; the next plan finds the first if it is there.
+                        Err(looking) => {
+                            tracing::debug!(%looking, "could not read the family's newest revision");
+                            return Step::Done(Err(error));
+                        }
+                    },
+                };
+                let result = request
+                    .clone()
+                    .customize()
+                    .config_override(aws_sdk_ecs::config::Builder::default().retry_config(RetryConfig::disabled()))
+                    .send()
+                    .await;
+                let error = match result {
+                    Ok(output) => {
+                        let created = output.task_definition().and_then(|created| created.task_definition_arn());
+                        return Step::Done(Ok(created.unwrap_or_default().to_string()));
+                    }
+                    Err(error) => self.error("ecs:RegisterTaskDefinition", resource, &error),
+                };
+                if !error.is_transient() {
+                    return Step::Done(Err(error));
                 }
-                Err(error) => self.error("ecs:RegisterTaskDefinition", resource, &error),
-            };
-            if !error.is_transient() {
-                return Err(error);
-            }
-            tracing::debug!(%error, "the registration may have been carried out; looking before repeating it");
-            // Throttling and server errors want a pause; a lost answer's revision is there at once.
-            tokio::time::sleep(pause).await;
-            match self.registered_revision(definition).await {
-                Ok(Some(arn)) => {
-                    tracing::info!(task_definition = arn, "the registration whose answer was lost was carried out");
-                    return Ok(arn);
-                }
-                Ok(None) if attempt < attempts => {}
-                Ok(None) => return Err(error),
-                // Without knowing whether it was registered, sending it again could make a
-                // second revision; the next plan finds the first if it is there.
-                Err(looking) => {
-                    tracing::debug!(%looking, "could not read the family's newest revision");
-                    return Err(error);
-                }
-            }
-            attempt += 1;
-            pause = (pause * 2).min(std::time::Duration::from_secs(20));
-        }
+                tracing::debug!(%error, "the registration may have been carried out; looking before repeating it");
+                Step::NotYet((error, sent + 1))
+            })
+            .await;
+        // Without a deadline the poll ends only with an attempt that is done.
+        polled.unwrap_or_else(|(error, _)| Err(error))
     }
 
     /// The family's newest active revision when it holds exactly `definition` (compared as the
     /// plan compares them: the reader's normalised JSON, tags included).
     async fn registered_revision(&self, definition: &TaskDefinition) -> Result<Option<String>, CloudError> {
-        let output = match self
-            .ecs
-            .describe_task_definition()
-            .task_definition(&definition.family)
-            .include(ecs::TaskDefinitionField::Tags)
-            .send()
-            .await
-        {
-            Ok(output) => output,
-            Err(error) if is_not_found(&error, &["ClientException"]) => return Ok(None),
-            Err(error) => {
-                let resource = format!("task definition {}", definition.family);
-                return Err(self.error("ecs:DescribeTaskDefinition", resource, &error));
-            }
-        };
-        let Some(found) = output.task_definition() else { return Ok(None) };
-        if found.status() != Some(&ecs::TaskDefinitionStatus::Active) {
-            return Ok(None);
-        }
-        let tags =
-            tags_from(output.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())));
-        let read = json_of(&task_definition_of(found, tags));
+        let Some((found, tags)) = self.active_revision(&definition.family).await? else { return Ok(None) };
+        let read = json_of(&task_definition_of(&found, tags));
         let is_same = crate::plan::diff::diff(&read, &json_of(definition), &[]).is_empty();
         Ok(is_same.then(|| found.task_definition_arn().unwrap_or_default().to_string()))
     }
@@ -416,24 +394,17 @@ impl AwsCloud {
     ) -> Result<(), CloudError> {
         let family = before.get("family").and_then(serde_json::Value::as_str).unwrap_or_default();
         let resource = format!("task definition family {family}");
-        let mut revisions: Vec<String> = Vec::new();
-        let mut next = None;
-        loop {
-            let output = self
-                .ecs
-                .list_task_definitions()
-                .family_prefix(family)
-                .status(ecs::TaskDefinitionStatus::Active)
-                .set_next_token(next)
-                .send()
-                .await
-                .map_err(|error| self.error("ecs:ListTaskDefinitions", &resource, &error))?;
-            revisions.extend(output.task_definition_arns().iter().cloned());
-            next = output.next_token().map(str::to_string);
-            if next.is_none() {
-                break;
-            }
-        }
+        let mut revisions = self
+            .ecs
+            .list_task_definitions()
+            .family_prefix(family)
+            .status(ecs::TaskDefinitionStatus::Active)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| self.error("ecs:ListTaskDefinitions", &resource, &error))?;
         if !revisions.iter().any(|revision| revision == arn) {
             revisions.push(arn.to_string());
         }
@@ -507,13 +478,10 @@ impl AwsCloud {
             .services()
             .iter()
             .find(|found| {
-                let tags = tags_from(
-                    found.tags().iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default())),
-                );
                 found.status() == Some("ACTIVE")
                     && found.service_name() == Some(service.service_name.as_str())
                     && found.task_definition() == Some(task_definition.as_str())
-                    && is_ours(&tags, &service.tags)
+                    && is_ours(&tags_of(found.tags()), &service.tags)
             })
             .cloned())
     }
@@ -576,12 +544,11 @@ impl AwsCloud {
 
     pub(super) async fn delete_service(&self, arn: &str, before: &serde_json::Value) -> Result<(), CloudError> {
         let cluster = before.get("cluster").and_then(serde_json::Value::as_str).unwrap_or_default();
-        let result = self.ecs.delete_service().cluster(cluster).service(arn).force(true).send().await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, &["ServiceNotFoundException", "ServiceNotActiveException"]) => Ok(()),
-            Err(error) => Err(self.error("ecs:DeleteService", format!("service {arn}"), &error)),
-        }
+        let deleted = self.ecs.delete_service().cluster(cluster).service(arn).force(true).send().await;
+        deleted
+            .map_err(|error| self.error("ecs:DeleteService", format!("service {arn}"), &error))
+            .gone_is_fine(&["ServiceNotFoundException", "ServiceNotActiveException"])?;
+        Ok(())
     }
 
     async fn retag_ecs_resource(
@@ -591,27 +558,18 @@ impl AwsCloud {
         after: &Tags,
         resource: &str,
     ) -> Result<(), CloudError> {
-        let (added, removed) = tag_changes(before, after);
-        if !added.is_empty() {
-            let tags = added.iter().map(|(key, value)| ecs::Tag::builder().key(key).value(value).build()).collect();
-            self.ecs
-                .tag_resource()
-                .resource_arn(arn)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|error| self.error("ecs:TagResource", resource, &error))?;
-        }
-        if !removed.is_empty() {
-            self.ecs
-                .untag_resource()
-                .resource_arn(arn)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(|error| self.error("ecs:UntagResource", resource, &error))?;
-        }
-        Ok(())
+        TagChanges::between(before, after)
+            .apply(
+                |added| async move {
+                    let tagged = self.ecs.tag_resource().resource_arn(arn).set_tags(Some(ecs_tags(&Tags(added))));
+                    tagged.send().await.map(drop).map_err(|error| self.error("ecs:TagResource", resource, &error))
+                },
+                |removed| async move {
+                    let untagged = self.ecs.untag_resource().resource_arn(arn).set_tag_keys(Some(removed));
+                    untagged.send().await.map(drop).map_err(|error| self.error("ecs:UntagResource", resource, &error))
+                },
+            )
+            .await
     }
 }
 
@@ -646,314 +604,11 @@ fn is_role_not_ready_service(failure: &CreateServiceFailure) -> bool {
     is_role_not_ready(&failure.error)
 }
 
-pub(super) fn ecs_tags(tags: &Tags) -> Vec<ecs::Tag> {
-    tags.0.iter().map(|(key, value)| ecs::Tag::builder().key(key).value(value).build()).collect()
-}
-
-/// The service's PRIMARY deployment as a value: the gate follows it.
-fn deployment_value(service_name: &str, service: Option<&ecs::Service>) -> Values {
-    let mut values = Values::default();
-    if let Some(id) = super::rollout::primary_deployment(service) {
-        values.set(&Reference::DeploymentId { service: service_name.to_string() }, id);
-    }
-    values
-}
-
-/// `json` without the top-level `keys`.
-fn without(json: &serde_json::Value, keys: &[&str]) -> serde_json::Value {
-    let mut json = json.clone();
-    if let Some(object) = json.as_object_mut() {
-        for key in keys {
-            object.remove(*key);
-        }
-    }
-    json
-}
-
-/// The parts of a service request that the SDK builds with validation.
-struct ServiceParts {
-    capacity: Vec<ecs::CapacityProviderStrategyItem>,
-    network: ecs::NetworkConfiguration,
-    load_balancers: Vec<ecs::LoadBalancer>,
-    deployment: ecs::DeploymentConfiguration,
-    controller: ecs::DeploymentController,
-}
-
-fn service_parts(service: &EcsService) -> Result<ServiceParts, String> {
-    let capacity = service
-        .capacity_provider_strategy
-        .iter()
-        .map(|item| {
-            ecs::CapacityProviderStrategyItem::builder()
-                .capacity_provider(&item.capacity_provider)
-                .weight(item.weight as i32)
-                .base(item.base as i32)
-                .build()
-                .map_err(|error| error.to_string())
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let vpc = &service.network_configuration.awsvpc_configuration;
-    let awsvpc = ecs::AwsVpcConfiguration::builder()
-        .set_subnets(Some(vpc.subnets.iter().map(ToString::to_string).collect()))
-        .set_security_groups(Some(vpc.security_groups.iter().map(ToString::to_string).collect()))
-        .assign_public_ip(ecs::AssignPublicIp::from(vpc.assign_public_ip.as_str()))
-        .build()
-        .map_err(|error| error.to_string())?;
-    let load_balancers = service
-        .load_balancers
-        .iter()
-        .map(|binding| {
-            ecs::LoadBalancer::builder()
-                .target_group_arn(binding.target_group_arn.to_string())
-                .container_name(&binding.container_name)
-                .container_port(binding.container_port as i32)
-                .build()
-        })
-        .collect();
-    let configuration = &service.deployment_configuration;
-    let breaker = ecs::DeploymentCircuitBreaker::builder()
-        .enable(configuration.deployment_circuit_breaker.enable)
-        .rollback(configuration.deployment_circuit_breaker.rollback)
-        .build();
-    let deployment = ecs::DeploymentConfiguration::builder()
-        .deployment_circuit_breaker(breaker)
-        .maximum_percent(configuration.maximum_percent as i32)
-        .minimum_healthy_percent(configuration.minimum_healthy_percent as i32)
-        .build();
-    let controller = ecs::DeploymentController::builder()
-        .r#type(ecs::DeploymentControllerType::from(service.deployment_controller.controller_type.as_str()))
-        .build()
-        .map_err(|error| error.to_string())?;
-    Ok(ServiceParts {
-        capacity,
-        network: ecs::NetworkConfiguration::builder().awsvpc_configuration(awsvpc).build(),
-        load_balancers,
-        deployment,
-        controller,
-    })
-}
-
-fn container_of(container: &ContainerDefinition) -> Result<ecs::ContainerDefinition, String> {
-    let environment = container
-        .environment
-        .iter()
-        .map(|variable| ecs::KeyValuePair::builder().name(&variable.name).value(&variable.value).build())
-        .collect();
-    let secrets = container
-        .secrets
-        .iter()
-        .map(|secret| ecs::Secret::builder().name(&secret.name).value_from(secret.value_from.0.to_string()).build())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| error.to_string())?;
-    let options = &container.log_configuration.options;
-    let log_configuration = ecs::LogConfiguration::builder()
-        .log_driver(ecs::LogDriver::from(container.log_configuration.log_driver.as_str()))
-        .options("awslogs-group", &options.group)
-        .options("awslogs-region", &options.region)
-        .options("awslogs-stream-prefix", &options.stream_prefix)
-        .build()
-        .map_err(|error| error.to_string())?;
-    let health_check = match &container.health_check {
-        Some(check) => Some(
-            ecs::HealthCheck::builder()
-                .set_command(Some(check.command.clone()))
-                .interval(check.interval as i32)
-                .timeout(check.timeout as i32)
-                .retries(check.retries as i32)
-                .start_period(check.start_period as i32)
-                .build()
-                .map_err(|error| error.to_string())?,
-        ),
-        None => None,
-    };
-    let ports = container
-        .port_mappings
-        .iter()
-        .map(|mapping| {
-            ecs::PortMapping::builder()
-                .container_port(mapping.container_port as i32)
-                .host_port(mapping.host_port as i32)
-                .protocol(ecs::TransportProtocol::from(mapping.protocol.as_str()))
-                .build()
-        })
-        .collect();
-    Ok(ecs::ContainerDefinition::builder()
-        .name(&container.name)
-        .image(container.image.to_reference_string())
-        .essential(container.essential)
-        .set_command(container.command.clone())
-        .set_entry_point(container.entry_point.clone())
-        .set_port_mappings(Some(ports))
-        .set_environment(Some(environment))
-        .set_secrets(Some(secrets))
-        .log_configuration(log_configuration)
-        .set_health_check(health_check)
-        .build())
-}
-
-/// A service in the desired shape: lists sorted, the cluster by name, the task count included
-/// (plan ignores it once the service exists).
-pub(super) fn service_of(cluster: &str, service: &ecs::Service, tags: Tags) -> EcsService {
-    let mut capacity: Vec<CapacityProviderStrategyItem> = service
-        .capacity_provider_strategy()
-        .iter()
-        .map(|item| CapacityProviderStrategyItem {
-            capacity_provider: item.capacity_provider().to_string(),
-            weight: i64::from(item.weight()),
-            base: i64::from(item.base()),
-        })
-        .collect();
-    capacity.sort_by(|a, b| a.capacity_provider.cmp(&b.capacity_provider));
-    let vpc = service.network_configuration().and_then(|network| network.awsvpc_configuration());
-    let mut subnets: Vec<Reference> =
-        vpc.map(|vpc| vpc.subnets().iter().map(Reference::known).collect()).unwrap_or_default();
-    subnets.sort();
-    let mut security_groups: Vec<Reference> =
-        vpc.map(|vpc| vpc.security_groups().iter().map(Reference::known).collect()).unwrap_or_default();
-    security_groups.sort();
-    let deployment = service.deployment_configuration();
-    let breaker = deployment.and_then(|deployment| deployment.deployment_circuit_breaker());
-    EcsService {
-        cluster: cluster.to_string(),
-        service_name: service.service_name().unwrap_or_default().to_string(),
-        task_definition: Reference::known(service.task_definition().unwrap_or_default()),
-        desired_count: i64::from(service.desired_count()),
-        capacity_provider_strategy: capacity,
-        platform_version: service.platform_version().unwrap_or("LATEST").to_string(),
-        network_configuration: NetworkConfiguration {
-            awsvpc_configuration: AwsVpcConfiguration {
-                subnets,
-                security_groups,
-                assign_public_ip: vpc
-                    .and_then(|vpc| vpc.assign_public_ip())
-                    .map(|a| a.as_str().to_string())
-                    .unwrap_or("DISABLED".into()),
-            },
-        },
-        load_balancers: service
-            .load_balancers()
-            .iter()
-            .map(|binding| LoadBalancerBinding {
-                target_group_arn: Reference::known(binding.target_group_arn().unwrap_or_default()),
-                container_name: binding.container_name().unwrap_or_default().to_string(),
-                container_port: i64::from(binding.container_port().unwrap_or_default()),
-            })
-            .collect(),
-        health_check_grace_period_seconds: i64::from(service.health_check_grace_period_seconds().unwrap_or_default()),
-        deployment_configuration: DeploymentConfiguration {
-            deployment_circuit_breaker: DeploymentCircuitBreaker {
-                enable: breaker.is_some_and(|breaker| breaker.enable()),
-                rollback: breaker.is_some_and(|breaker| breaker.rollback()),
-            },
-            maximum_percent: i64::from(deployment.and_then(|d| d.maximum_percent()).unwrap_or(200)),
-            minimum_healthy_percent: i64::from(deployment.and_then(|d| d.minimum_healthy_percent()).unwrap_or(100)),
-        },
-        deployment_controller: DeploymentController {
-            controller_type: service
-                .deployment_controller()
-                .map(|controller| controller.r#type().as_str().to_string())
-                .unwrap_or("ECS".into()),
-        },
-        propagate_tags: service.propagate_tags().map(|p| p.as_str().to_string()).unwrap_or("NONE".into()),
-        enable_ecs_managed_tags: service.enable_ecs_managed_tags(),
-        tags,
-    }
-}
-
-/// A task definition in the desired shape: environment and secrets sorted, defaults ECS adds
-/// left out or written as the desired side writes them.
-pub(super) fn task_definition_of(definition: &ecs::TaskDefinition, tags: Tags) -> TaskDefinition {
-    let platform = definition.runtime_platform();
-    let mut compatibilities: Vec<String> =
-        definition.requires_compatibilities().iter().map(|c| c.as_str().to_string()).collect();
-    compatibilities.sort();
-    TaskDefinition {
-        family: definition.family().unwrap_or_default().to_string(),
-        task_role_arn: Template::literal(definition.task_role_arn().unwrap_or_default()),
-        execution_role_arn: Template::literal(definition.execution_role_arn().unwrap_or_default()),
-        network_mode: definition.network_mode().map(|mode| mode.as_str().to_string()).unwrap_or_default(),
-        requires_compatibilities: compatibilities,
-        cpu: definition.cpu().unwrap_or_default().to_string(),
-        memory: definition.memory().unwrap_or_default().to_string(),
-        runtime_platform: RuntimePlatform {
-            cpu_architecture: platform
-                .and_then(|p| p.cpu_architecture())
-                .map(|a| a.as_str().to_string())
-                .unwrap_or("X86_64".into()),
-            operating_system_family: platform
-                .and_then(|p| p.operating_system_family())
-                .map(|family| family.as_str().to_string())
-                .unwrap_or("LINUX".into()),
-        },
-        container_definitions: definition.container_definitions().iter().map(container_definition_of).collect(),
-        tags,
-    }
-}
-
-fn container_definition_of(container: &ecs::ContainerDefinition) -> ContainerDefinition {
-    let mut environment: Vec<KeyValue> = container
-        .environment()
-        .iter()
-        .map(|pair| KeyValue {
-            name: pair.name().unwrap_or_default().to_string(),
-            value: pair.value().unwrap_or_default().to_string(),
-        })
-        .collect();
-    environment.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut secrets: Vec<SecretVariable> = container
-        .secrets()
-        .iter()
-        .map(|secret| SecretVariable {
-            name: secret.name().to_string(),
-            value_from: SecretValueFrom(Template::literal(secret.value_from())),
-            secret: Default::default(),
-        })
-        .collect();
-    secrets.sort_by(|a, b| a.name.cmp(&b.name));
-    let options = container.log_configuration().and_then(|log| log.options());
-    let option = |key: &str| options.and_then(|options| options.get(key)).cloned().unwrap_or_default();
-    ContainerDefinition {
-        name: container.name().unwrap_or_default().to_string(),
-        image: ImageReference::External(container.image().unwrap_or_default().to_string()),
-        essential: container.essential().unwrap_or(true),
-        command: (!container.command().is_empty()).then(|| container.command().to_vec()),
-        entry_point: (!container.entry_point().is_empty()).then(|| container.entry_point().to_vec()),
-        port_mappings: container
-            .port_mappings()
-            .iter()
-            .map(|mapping| PortMapping {
-                container_port: i64::from(mapping.container_port().unwrap_or_default()),
-                host_port: i64::from(mapping.host_port().or(mapping.container_port()).unwrap_or_default()),
-                protocol: mapping.protocol().map(|p| p.as_str().to_string()).unwrap_or("tcp".into()),
-            })
-            .collect(),
-        environment,
-        secrets,
-        log_configuration: LogConfiguration {
-            log_driver: container
-                .log_configuration()
-                .map(|log| log.log_driver().as_str().to_string())
-                .unwrap_or_default(),
-            options: LogOptions {
-                group: option("awslogs-group"),
-                region: option("awslogs-region"),
-                stream_prefix: option("awslogs-stream-prefix"),
-            },
-        },
-        health_check: container.health_check().map(|check| ContainerHealthCheck {
-            command: check.command().to_vec(),
-            interval: i64::from(check.interval().unwrap_or(30)),
-            timeout: i64::from(check.timeout().unwrap_or(5)),
-            retries: i64::from(check.retries().unwrap_or(3)),
-            start_period: i64::from(check.start_period().unwrap_or(0)),
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::cloud::aws::test_support::test_cloud;
+    use convert::tests::desired_service;
 
     fn ownership(service: &str) -> Tags {
         Tags::owned("acme", "stage", Some(service), [])
@@ -1017,35 +672,8 @@ mod tests {
         let groups = cloud.ec2.describe_security_groups().filters(filter).send().await.expect("groups");
         let group = groups.security_groups()[0].group_id().expect("group").to_string();
         cloud.ecs.create_cluster().cluster_name("acme").capacity_providers("FARGATE").send().await.expect("cluster");
-        let service = |name: &str, task_definition: &str, tags: Tags| EcsService {
-            cluster: "acme".into(),
-            service_name: name.into(),
-            task_definition: Reference::known(task_definition),
-            desired_count: 0,
-            capacity_provider_strategy: vec![CapacityProviderStrategyItem {
-                capacity_provider: "FARGATE".into(),
-                weight: 1,
-                base: 0,
-            }],
-            platform_version: "LATEST".into(),
-            network_configuration: NetworkConfiguration {
-                awsvpc_configuration: AwsVpcConfiguration {
-                    subnets: vec![Reference::known(&subnet)],
-                    security_groups: vec![Reference::known(&group)],
-                    assign_public_ip: "DISABLED".into(),
-                },
-            },
-            load_balancers: Vec::new(),
-            health_check_grace_period_seconds: 0,
-            deployment_configuration: DeploymentConfiguration {
-                deployment_circuit_breaker: DeploymentCircuitBreaker { enable: true, rollback: true },
-                maximum_percent: 200,
-                minimum_healthy_percent: 100,
-            },
-            deployment_controller: DeploymentController { controller_type: "ECS".into() },
-            propagate_tags: "SERVICE".into(),
-            enable_ecs_managed_tags: true,
-            tags,
+        let service = |name: &str, task_definition: &str, tags: Tags| {
+            desired_service(name, task_definition, &subnet, &group, tags)
         };
         // The first creation, as another token (or none) made it.
         let first_attempt = |wanted: &EcsService| {

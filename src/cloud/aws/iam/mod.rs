@@ -5,29 +5,31 @@
 //! IAM returns policy documents URL-encoded and as they were submitted (a `Statement` may be an
 //! object, an `Action` a string); the reader decodes and coerces them to the desired spelling, so
 //! that a role created from a desired [`Role`] reads back byte-identical and a second plan is empty.
+//! This module holds the calls; [`convert`] holds that normalisation, as pure functions.
+
+mod convert;
 
 use super::AwsCloud;
-use super::common::{Partial, is_ours, owner_of, tag_changes, tags_from, tags_in, unsent};
+use super::common::{Partial, tags_in, unsent};
+use super::gone::GoneIsFine;
+use super::retag::TagChanges;
+use crate::actual::ownership::{is_ours, owner_of};
 use crate::actual::scope::ReadScope;
-use crate::cloud::{CloudError, is_not_found};
-use crate::desired::iam::{CreateRole, PolicyDocument, PutRolePolicy, Role};
+use crate::cloud::CloudError;
+use crate::cloud::error::has_code;
+use crate::desired::iam::{CreateRole, PutRolePolicy, Role};
 use crate::desired::names::{ROLE_PATH, ROLE_POLICY_NAME};
 use crate::desired::tags::{SERVICE_TAG, Tags};
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::values::Values;
+use convert::{ReadDocument, document_string, iam_tags, read_document, role_of};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Roles read at once: IAM's request rate is low and shared by the whole account.
 const READ_CONCURRENCY: usize = 4;
 const NOT_FOUND: &[&str] = &["NoSuchEntity"];
 const ALREADY_EXISTS: &[&str] = &["EntityAlreadyExists"];
-/// Key order of [`PolicyDocument`] and of its statements as the desired side serialises them.
-const DOCUMENT_KEYS: &[&str] = &["Version", "Statement"];
-const STATEMENT_KEYS: &[&str] = &["Sid", "Effect", "Principal", "Action", "Resource", "Condition"];
-/// Statement fields IAM accepts as a string or a list; the desired side always writes a list.
-const LIST_KEYS: &[&str] = &["Action", "NotAction", "Resource", "NotResource"];
-
 /// A role as read: the typed [`Role`] and its JSON in the desired shape.
 struct ReadRole {
     role: Role,
@@ -90,20 +92,16 @@ impl AwsCloud {
     }
 
     async fn get_role(&self, name: &str) -> Result<Option<aws_sdk_iam::types::Role>, CloudError> {
-        match self.iam.get_role().role_name(name).send().await {
-            Ok(output) => Ok(output.role),
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(None),
-            Err(error) => Err(self.error("iam:GetRole", role_resource(name), &error)),
-        }
+        let read = self.iam.get_role().role_name(name).send().await;
+        let read = read.map_err(|error| self.error("iam:GetRole", role_resource(name), &error));
+        Ok(read.gone_is_fine(NOT_FOUND)?.and_then(|output| output.role))
     }
 
     /// ecsdeploy's inline policy of the role; `None` when the role has none.
     async fn get_inline_policy(&self, name: &str) -> Result<Option<ReadDocument>, CloudError> {
-        match self.iam.get_role_policy().role_name(name).policy_name(ROLE_POLICY_NAME).send().await {
-            Ok(output) => Ok(Some(read_document(output.policy_document()))),
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(None),
-            Err(error) => Err(self.error("iam:GetRolePolicy", role_resource(name), &error)),
-        }
+        let read = self.iam.get_role_policy().role_name(name).policy_name(ROLE_POLICY_NAME).send().await;
+        let read = read.map_err(|error| self.error("iam:GetRolePolicy", role_resource(name), &error));
+        Ok(read.gone_is_fine(NOT_FOUND)?.map(|output| read_document(output.policy_document())))
     }
 
     /// Creates the role and its inline policy. When the role exists already and carries the
@@ -127,7 +125,7 @@ impl AwsCloud {
             .await;
         match created {
             Ok(_) => {}
-            Err(error) if is_not_found(&error, ALREADY_EXISTS) => {
+            Err(error) if has_code(&error, ALREADY_EXISTS) => {
                 let refused = self.error("iam:CreateRole", &resource, &error);
                 return match self.read_role(&create.role_name).await? {
                     Some(existing) if is_ours(&existing.role.create_role.tags, &create.tags) => {
@@ -202,65 +200,37 @@ impl AwsCloud {
     }
 
     async fn update_role_tags(&self, name: &str, before: &Tags, after: &Tags) -> Result<(), CloudError> {
-        let resource = role_resource(name);
-        let (added, removed) = tag_changes(before, after);
-        if !removed.is_empty() {
-            self.iam
-                .untag_role()
-                .role_name(name)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(|error| self.error("iam:UntagRole", &resource, &error))?;
-        }
-        if !added.is_empty() {
-            let tags = iam_tags(added, "iam:TagRole", &resource)?;
-            self.iam
-                .tag_role()
-                .role_name(name)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|error| self.error("iam:TagRole", &resource, &error))?;
-        }
-        Ok(())
+        let resource = &role_resource(name);
+        TagChanges::between(before, after)
+            .apply_removing_first(
+                |added| async move {
+                    let tags = iam_tags(added, "iam:TagRole", resource)?;
+                    let tagged = self.iam.tag_role().role_name(name).set_tags(Some(tags));
+                    tagged.send().await.map(drop).map_err(|error| self.error("iam:TagRole", resource, &error))
+                },
+                |removed| async move {
+                    let untagged = self.iam.untag_role().role_name(name).set_tag_keys(Some(removed));
+                    untagged.send().await.map(drop).map_err(|error| self.error("iam:UntagRole", resource, &error))
+                },
+            )
+            .await
     }
 
     /// Deletes the role and its inline policy (IAM refuses to delete a role that has one). A role
     /// already gone is not an error.
     pub(super) async fn delete_role(&self, name: &str) -> Result<(), CloudError> {
         self.delete_inline_policy(name).await?;
-        match self.iam.delete_role().role_name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(()),
-            Err(error) => Err(self.error("iam:DeleteRole", role_resource(name), &error)),
-        }
+        let deleted = self.iam.delete_role().role_name(name).send().await;
+        deleted.map_err(|error| self.error("iam:DeleteRole", role_resource(name), &error)).gone_is_fine(NOT_FOUND)?;
+        Ok(())
     }
 
     async fn delete_inline_policy(&self, name: &str) -> Result<(), CloudError> {
-        match self.iam.delete_role_policy().role_name(name).policy_name(ROLE_POLICY_NAME).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(()),
-            Err(error) => Err(self.error("iam:DeleteRolePolicy", role_resource(name), &error)),
-        }
-    }
-}
-
-/// The role in the desired shape, its tags in canonical order.
-fn role_of(role: &aws_sdk_iam::types::Role, trust: PolicyDocument, policy: Option<PolicyDocument>) -> Role {
-    Role {
-        create_role: CreateRole {
-            role_name: role.role_name().to_string(),
-            path: role.path().to_string(),
-            assume_role_policy_document: trust,
-            description: role.description().unwrap_or_default().to_string(),
-            tags: tags_from(role.tags().iter().map(|tag| (tag.key(), tag.value()))),
-        },
-        put_role_policy: policy.map(|policy_document| PutRolePolicy {
-            role_name: role.role_name().to_string(),
-            policy_name: ROLE_POLICY_NAME.to_string(),
-            policy_document,
-        }),
+        let deleted = self.iam.delete_role_policy().role_name(name).policy_name(ROLE_POLICY_NAME).send().await;
+        deleted
+            .map_err(|error| self.error("iam:DeleteRolePolicy", role_resource(name), &error))
+            .gone_is_fine(NOT_FOUND)?;
+        Ok(())
     }
 }
 
@@ -291,195 +261,11 @@ fn role_address(scope: &ReadScope, name: &str, tags: &Tags) -> Option<Address> {
     Some(Address::service(service, part))
 }
 
-/// IAM tags; the builder refuses only a missing key or value, which `Tags` cannot have.
-fn iam_tags(
-    pairs: impl IntoIterator<Item = (String, String)>,
-    operation: &str,
-    resource: &str,
-) -> Result<Vec<aws_sdk_iam::types::Tag>, CloudError> {
-    pairs
-        .into_iter()
-        .map(|(key, value)| {
-            aws_sdk_iam::types::Tag::builder()
-                .key(key)
-                .value(value)
-                .build()
-                .map_err(|error| unsent(operation, resource, error))
-        })
-        .collect()
-}
-
-fn document_string(document: &PolicyDocument, operation: &str, resource: &str) -> Result<String, CloudError> {
-    serde_json::to_string(document).map_err(|error| unsent(operation, resource, error))
-}
-
-/// A policy document as read: typed where [`PolicyDocument`] can hold it, and its normalised
-/// text (which is what the typed document serialises to whenever it can hold it all).
-#[derive(Debug)]
-struct ReadDocument {
-    document: PolicyDocument,
-    text: String,
-}
-
-/// Decodes, parses and normalises a policy document as IAM returns it.
-fn read_document(encoded: &str) -> ReadDocument {
-    let decoded = percent_decode(encoded);
-    let Ok(parsed) = serde_json::from_str::<Value>(&decoded) else {
-        return ReadDocument { document: empty_document(), text: decoded };
-    };
-    let normalised = normalise_document(parsed);
-    let document = serde_json::from_value(normalised.clone()).unwrap_or_else(|_| empty_document());
-    let text = serde_json::to_string(&normalised).unwrap_or(decoded);
-    ReadDocument { document, text }
-}
-
-/// Stands in for a document [`PolicyDocument`] cannot hold; the JSON carries its real text.
-fn empty_document() -> PolicyDocument {
-    PolicyDocument { version: String::new(), statement: Vec::new() }
-}
-
-/// `%XX` escapes decoded (RFC 3986, as IAM encodes documents; `+` stays `+`). A `%` that starts no
-/// valid escape is kept as written.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let escaped = if bytes[index] == b'%' { bytes.get(index + 1..index + 3).and_then(hex_byte) } else { None };
-        match escaped {
-            Some(byte) => {
-                decoded.push(byte);
-                index += 3;
-            }
-            None => {
-                decoded.push(bytes[index]);
-                index += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
-}
-
-fn hex_byte(pair: &[u8]) -> Option<u8> {
-    let digit = |byte: u8| (byte as char).to_digit(16);
-    Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
-}
-
-/// The document in the desired spelling: `Statement` a list, `Action`/`Resource` lists, keys in
-/// the desired struct's order (anything else after them, as IAM returned it).
-fn normalise_document(document: Value) -> Value {
-    let Value::Object(mut map) = document else { return document };
-    let statements = match map.get("Statement").cloned() {
-        Some(Value::Array(statements)) => statements,
-        Some(one) => vec![one],
-        None => Vec::new(),
-    };
-    if map.contains_key("Statement") {
-        map.insert("Statement".into(), Value::Array(statements.into_iter().map(normalise_statement).collect()));
-    }
-    Value::Object(ordered(map, DOCUMENT_KEYS))
-}
-
-fn normalise_statement(statement: Value) -> Value {
-    let Value::Object(mut map) = statement else { return statement };
-    for key in LIST_KEYS {
-        if let Some(Value::String(one)) = map.get(*key) {
-            let list = Value::Array(vec![Value::String(one.clone())]);
-            map.insert(key.to_string(), list);
-        }
-    }
-    Value::Object(ordered(map, STATEMENT_KEYS))
-}
-
-/// `map` with `keys` first, in that order, then the other keys in their order.
-fn ordered(map: Map<String, Value>, keys: &[&str]) -> Map<String, Value> {
-    let mut ordered: Map<String, Value> =
-        keys.iter().filter_map(|key| map.get(*key).map(|value| (key.to_string(), value.clone()))).collect();
-    ordered.extend(map.into_iter().filter(|(key, _)| !keys.contains(&key.as_str())));
-    ordered
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloud::aws::test_support::test_cloud;
-    use crate::desired::{Context, DesiredService};
-    use serde_json::json;
-
-    #[test]
-    fn percent_decoding() {
-        let cases = [
-            ("%7B%22Action%22%3A%20%22s3%3A%2A%22%7D", r#"{"Action": "s3:*"}"#),
-            ("arn:aws:logs:us-east-1:1:log-group:/ecs/a", "arn:aws:logs:us-east-1:1:log-group:/ecs/a"),
-            ("a+b%2Bc", "a+b+c"),
-            ("100%", "100%"),
-            ("%zz%4", "%zz%4"),
-            ("%+1x", "%+1x"),
-            ("caf%C3%A9", "café"),
-            ("%e2%82%ac", "€"),
-        ];
-        for (encoded, decoded) in cases {
-            assert_eq!(percent_decode(encoded), decoded, "{encoded}");
-        }
-    }
-
-    #[test]
-    fn documents_normalise_to_the_desired_spelling() {
-        let cases = [
-            (
-                json!({"Statement": {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}}, "Version": "2012-10-17"}),
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":["sts:AssumeRole"]}]}"#,
-            ),
-            (
-                json!({"Version": "2012-10-17", "Statement": [{"Resource": "*", "Sid": "A", "Action": ["a:B", "a:C"], "Effect": "Allow"}]}),
-                r#"{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":["a:B","a:C"],"Resource":["*"]}]}"#,
-            ),
-            (
-                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"}]}),
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Resource":["*"],"NotAction":["iam:*"]}]}"#,
-            ),
-        ];
-        for (document, expected) in cases {
-            let read = read_document(&document.to_string());
-            assert_eq!(read.text, expected);
-        }
-    }
-
-    #[test]
-    fn typed_documents_serialise_to_their_normalised_text() {
-        let context = Context::new("us-east-1", Some("123456789012".into()));
-        for service in desired_services(&context) {
-            for role in [&service.execution_role, &service.task_role].into_iter().flatten() {
-                let trust = serde_json::to_string(&role.create_role.assume_role_policy_document).expect("serialise");
-                let read = read_document(&trust);
-                assert_eq!(read.document, role.create_role.assume_role_policy_document);
-                assert_eq!(read.text, trust);
-            }
-        }
-    }
-
-    #[test]
-    fn unrepresentable_documents_keep_their_text() {
-        let read = read_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":["iam:*"]}]}"#);
-        assert!(read.document.statement.is_empty());
-        assert!(read.text.contains("NotAction"));
-        let broken = read_document("%7Bnot json");
-        assert_eq!(broken.text, "{not json");
-    }
-
-    fn desired_services(context: &Context) -> Vec<DesiredService> {
-        let checked = crate::checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("manifest");
-        let environment = checked.manifest.environment("stage").expect("stage");
-        crate::desired::build(&checked.manifest, environment, context).services
-    }
-
-    fn scope_of(account_id: &str) -> (ReadScope, Vec<DesiredService>) {
-        let checked = crate::checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("manifest");
-        let environment = checked.manifest.environment("stage").expect("stage");
-        let desired =
-            crate::desired::build(&checked.manifest, environment, &Context::new("us-east-1", Some(account_id.into())));
-        (ReadScope::new(&checked.manifest, environment, &desired), desired.services)
-    }
+    use crate::cloud::aws::test_support::{stage_scope, test_cloud};
+    use crate::desired::tags::tags_from;
 
     fn found<'a>(partial: &'a Partial, address: &Address) -> Option<&'a crate::actual::ActualResource> {
         partial.resources.iter().find(|(found, _)| found == address).map(|(_, resource)| resource)
@@ -487,7 +273,7 @@ mod tests {
 
     #[test]
     fn roles_are_addressed_by_scope_or_by_their_exact_name() {
-        let (mut scope, _) = scope_of("123456789012");
+        let (mut scope, _) = stage_scope("123456789012");
         scope.services.retain(|service| service.name != "gmail");
         let tagged = |service: &str| Tags(vec![(SERVICE_TAG.into(), service.into())]);
         let cases = [
@@ -508,7 +294,7 @@ mod tests {
     #[tokio::test]
     async fn roles_round_trip() {
         let test = test_cloud(false).await;
-        let (scope, services) = scope_of(&test.account_id);
+        let (scope, services) = stage_scope(&test.account_id);
         let auth = services.iter().find(|service| service.name == "auth").expect("auth");
         let (auth_execution_role, auth_task_role) =
             (auth.execution_role.clone().expect("managed"), auth.task_role.clone().expect("managed"));
@@ -568,7 +354,7 @@ mod tests {
     #[tokio::test]
     async fn a_create_that_finds_its_own_role_goes_on_and_someone_elses_fails() {
         let test = test_cloud(false).await;
-        let (scope, services) = scope_of(&test.account_id);
+        let (scope, services) = stage_scope(&test.account_id);
         let auth = services.iter().find(|service| service.name == "auth").expect("auth");
         let execution_role = auth.execution_role.clone().expect("managed");
         let without_policy = Role { put_role_policy: None, ..execution_role.clone() };
@@ -591,7 +377,7 @@ mod tests {
     #[tokio::test]
     async fn roles_of_removed_services_and_other_environments() {
         let test = test_cloud(false).await;
-        let (mut scope, services) = scope_of(&test.account_id);
+        let (mut scope, services) = stage_scope(&test.account_id);
         let auth = services.iter().find(|service| service.name == "auth").expect("auth");
         let auth_task_role = auth.task_role.clone().expect("managed");
         test.cloud.create_role(&auth_task_role).await.expect("create");

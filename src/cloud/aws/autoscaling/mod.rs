@@ -1,23 +1,22 @@
 //! Application Auto Scaling of the services' task counts: scalable targets read in batches of
 //! resource IDs, their target-tracking policies read per target, both normalised to the desired
 //! [`ScalableTarget`] and [`ScalingPolicy`] shapes, and written with `RegisterScalableTarget` and
-//! `PutScalingPolicy` (both upserts).
+//! `PutScalingPolicy` (both upserts). The normalisation is in [`convert`], as pure functions.
+
+mod convert;
 
 use super::AwsCloud;
 use super::common::Partial;
 use super::common::unsent;
+use super::gone::GoneIsFine;
 use crate::actual::Owner;
 use crate::actual::scope::ReadScope;
-use crate::cloud::{CloudError, is_not_found};
-use crate::desired::Reference;
-use crate::desired::scaling::{PredefinedMetric, ScalableTarget, ScalingPolicy, TargetTracking, is_own_policy};
-use crate::desired::tags::Tags;
+use crate::cloud::CloudError;
+use crate::desired::scaling::{ScalableTarget, ScalingPolicy, is_own_policy};
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::values::Values;
-use aws_sdk_applicationautoscaling::types::{
-    MetricType, PolicyType, PredefinedMetricSpecification, ScalableDimension, ServiceNamespace,
-    TargetTrackingScalingPolicyConfiguration,
-};
+use aws_sdk_applicationautoscaling::types::{PolicyType, ScalableDimension, ServiceNamespace};
+use convert::{read_policy, read_target, tracking_configuration};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
 /// The one dimension ecsdeploy scales: an ECS service's desired task count.
@@ -25,8 +24,6 @@ const DIMENSION: &str = "ecs:service:DesiredCount";
 /// `DescribeScalableTargets` takes at most 50 resource IDs.
 const RESOURCE_IDS_PER_CALL: usize = 50;
 const READ_CONCURRENCY: usize = 4;
-/// What Application Auto Scaling uses for an ECS service when a policy names no cooldown.
-const DEFAULT_COOLDOWN_SECONDS: i64 = 300;
 const NOT_FOUND: &[&str] = &["ObjectNotFoundException"];
 
 /// Policies carry no tags: see [`is_own_policy`].
@@ -160,15 +157,12 @@ impl AwsCloud {
             .scalable_dimension(ScalableDimension::from(DIMENSION))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(()),
-            Err(error) => Err(self.error(
-                "application-autoscaling:DeregisterScalableTarget",
-                target_resource(resource_id),
-                &error,
-            )),
-        }
+        result
+            .map_err(|error| {
+                self.error("application-autoscaling:DeregisterScalableTarget", target_resource(resource_id), &error)
+            })
+            .gone_is_fine(NOT_FOUND)?;
+        Ok(())
     }
 
     /// Creates or replaces the target-tracking policy (the call is an upsert).
@@ -202,84 +196,13 @@ impl AwsCloud {
             .scalable_dimension(ScalableDimension::from(DIMENSION))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, NOT_FOUND) => Ok(()),
-            Err(error) => Err(self.error(
-                "application-autoscaling:DeleteScalingPolicy",
-                policy_resource(name, resource_id),
-                &error,
-            )),
-        }
+        result
+            .map_err(|error| {
+                self.error("application-autoscaling:DeleteScalingPolicy", policy_resource(name, resource_id), &error)
+            })
+            .gone_is_fine(NOT_FOUND)?;
+        Ok(())
     }
-}
-
-/// The target in the desired shape. Its tags cannot be read (see [`AwsCloud::read_scaling`]), so
-/// they read as none; plan does not compare this field.
-fn read_target(target: &aws_sdk_applicationautoscaling::types::ScalableTarget) -> ScalableTarget {
-    ScalableTarget {
-        service_namespace: target.service_namespace().as_str().to_string(),
-        resource_id: target.resource_id().to_string(),
-        scalable_dimension: target.scalable_dimension().as_str().to_string(),
-        min_capacity: i64::from(target.min_capacity()),
-        max_capacity: i64::from(target.max_capacity()),
-        tags: Tags::default(),
-    }
-}
-
-/// The policy in the desired shape. A policy of another kind (step scaling, a customised metric)
-/// reads with what it has and empty values elsewhere, so that it differs from any desired policy.
-fn read_policy(policy: &aws_sdk_applicationautoscaling::types::ScalingPolicy) -> ScalingPolicy {
-    ScalingPolicy {
-        policy_name: policy.policy_name().to_string(),
-        service_namespace: policy.service_namespace().as_str().to_string(),
-        resource_id: policy.resource_id().to_string(),
-        scalable_dimension: policy.scalable_dimension().as_str().to_string(),
-        policy_type: policy.policy_type().as_str().to_string(),
-        target_tracking_scaling_policy_configuration: read_tracking(
-            policy.target_tracking_scaling_policy_configuration(),
-        ),
-    }
-}
-
-fn read_tracking(configuration: Option<&TargetTrackingScalingPolicyConfiguration>) -> TargetTracking {
-    let metric = configuration.and_then(TargetTrackingScalingPolicyConfiguration::predefined_metric_specification);
-    let cooldown = |seconds: Option<i32>| seconds.map_or(DEFAULT_COOLDOWN_SECONDS, i64::from);
-    TargetTracking {
-        target_value: configuration.map_or(0.0, TargetTrackingScalingPolicyConfiguration::target_value),
-        predefined_metric_specification: PredefinedMetric {
-            predefined_metric_type: metric.map(|m| m.predefined_metric_type().as_str().to_string()).unwrap_or_default(),
-            resource_label: metric.and_then(|m| m.resource_label()).map(Reference::known),
-        },
-        scale_in_cooldown: cooldown(
-            configuration.and_then(TargetTrackingScalingPolicyConfiguration::scale_in_cooldown),
-        ),
-        scale_out_cooldown: cooldown(
-            configuration.and_then(TargetTrackingScalingPolicyConfiguration::scale_out_cooldown),
-        ),
-        // Absent means scale-in is enabled.
-        disable_scale_in: configuration
-            .and_then(TargetTrackingScalingPolicyConfiguration::disable_scale_in)
-            .unwrap_or(false),
-    }
-}
-
-fn tracking_configuration(tracking: &TargetTracking) -> Result<TargetTrackingScalingPolicyConfiguration, String> {
-    let metric = &tracking.predefined_metric_specification;
-    let cooldown = |seconds: i64| i32::try_from(seconds).map_err(|error| error.to_string());
-    let specification = PredefinedMetricSpecification::builder()
-        .predefined_metric_type(MetricType::from(metric.predefined_metric_type.as_str()))
-        .set_resource_label(metric.resource_label.as_ref().map(ToString::to_string))
-        .build()
-        .map_err(|error| error.to_string())?;
-    TargetTrackingScalingPolicyConfiguration::builder()
-        .target_value(tracking.target_value)
-        .predefined_metric_specification(specification)
-        .scale_in_cooldown(cooldown(tracking.scale_in_cooldown)?)
-        .scale_out_cooldown(cooldown(tracking.scale_out_cooldown)?)
-        .disable_scale_in(tracking.disable_scale_in)
-        .build()
-        .map_err(|error| error.to_string())
 }
 
 fn to_json(value: &impl serde::Serialize, operation: &str, resource: &str) -> Result<serde_json::Value, CloudError> {
@@ -304,16 +227,10 @@ fn batch_resource(batch: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloud::aws::test_support::test_cloud;
-    use crate::desired::{Context, DesiredService};
-
-    fn scope_of(account_id: &str) -> (ReadScope, Vec<DesiredService>) {
-        let checked = crate::checked::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).expect("manifest");
-        let environment = checked.manifest.environment("stage").expect("stage");
-        let desired =
-            crate::desired::build(&checked.manifest, environment, &Context::new("us-east-1", Some(account_id.into())));
-        (ReadScope::new(&checked.manifest, environment, &desired), desired.services)
-    }
+    use crate::cloud::aws::test_support::{stage_scope, test_cloud};
+    use crate::desired::Reference;
+    use crate::desired::scaling::PredefinedMetric;
+    use crate::desired::tags::Tags;
 
     fn pairs(scope: &ReadScope) -> Vec<(String, String)> {
         scope.services.iter().map(|service| (service.name.clone(), service.names.scaling_resource_id.clone())).collect()
@@ -346,38 +263,10 @@ mod tests {
         partial.resources.iter().find(|(found, _)| found == address).map(|(_, resource)| resource.json.clone())
     }
 
-    #[test]
-    fn absent_settings_read_as_aws_defaults() {
-        let metric = PredefinedMetricSpecification::builder()
-            .predefined_metric_type(MetricType::EcsServiceAverageCpuUtilization)
-            .build()
-            .expect("metric");
-        let bare = TargetTrackingScalingPolicyConfiguration::builder()
-            .target_value(60.0)
-            .predefined_metric_specification(metric)
-            .build()
-            .expect("configuration");
-        let read = read_tracking(Some(&bare));
-        let expected = TargetTracking {
-            target_value: 60.0,
-            predefined_metric_specification: PredefinedMetric {
-                predefined_metric_type: "ECSServiceAverageCPUUtilization".into(),
-                resource_label: None,
-            },
-            scale_in_cooldown: 300,
-            scale_out_cooldown: 300,
-            disable_scale_in: false,
-        };
-        assert_eq!(read, expected);
-        let written = tracking_configuration(&expected).expect("written");
-        assert_eq!(read_tracking(Some(&written)), expected);
-        assert_eq!(read_tracking(None).predefined_metric_specification.predefined_metric_type, "");
-    }
-
     #[tokio::test]
     async fn scaling_round_trip() {
         let test = test_cloud(false).await;
-        let (scope, services) = scope_of(&test.account_id);
+        let (scope, services) = stage_scope(&test.account_id);
         let auth = services.iter().find(|service| service.name == "auth").expect("auth");
         let target_address = Address::service("auth", ServicePart::ScalableTarget);
         ecs_services(&test.cloud, &[&auth.scalable_target.resource_id]).await;
@@ -428,7 +317,7 @@ mod tests {
     #[tokio::test]
     async fn many_services_are_read_in_batches() {
         let test = test_cloud(false).await;
-        let (scope, services) = scope_of(&test.account_id);
+        let (scope, services) = stage_scope(&test.account_id);
         let template = &services[0].scalable_target;
         let resource_ids: Vec<String> =
             (0..RESOURCE_IDS_PER_CALL + 3).map(|index| format!("service/acme/stage-s{index}")).collect();

@@ -3,27 +3,31 @@
 //!
 //! Repositories are created and updated, never deleted: they hold the built images, which outlive
 //! any environment. A repository's "expire untagged images" setting is its lifecycle policy; the
-//! policy ecsdeploy writes has one rule, and the reader recovers the days from that rule.
+//! policy ecsdeploy writes has one rule, and the reader recovers the days from that rule (in
+//! [`convert`], with the rest of the normalisation, as pure functions).
+
+mod convert;
 
 use super::AwsCloud;
-use super::common::{Partial, is_ours, shared_owner_of, tag_changes, tags_from, tags_in, unsent};
+use super::common::{Partial, tags_from, tags_in, unsent};
+use super::gone::GoneIsFine;
+use super::retag::TagChanges;
 use crate::actual::Owner;
+use crate::actual::ownership::{is_ours, shared_owner_of};
 use crate::actual::scope::{ImageTag, ReadScope};
+use crate::cloud::error::has_code;
 use crate::cloud::{CloudError, CloudErrorKind, is_not_found};
 use crate::desired::Reference;
 use crate::desired::image_pin::{ImagePin, pin_tag};
-use crate::desired::shared::{ExclusionFilter, Repository};
+use crate::desired::shared::Repository;
 use crate::desired::tags::Tags;
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::json_of;
 use crate::plan::values::Values;
 use aws_sdk_ecr::error::SdkError;
 use aws_sdk_ecr::operation::describe_images::DescribeImagesError;
-use aws_sdk_ecr::types::{
-    ImageIdentifier, ImageScanningConfiguration, ImageTagMutability, ImageTagMutabilityExclusionFilter,
-    ImageTagMutabilityExclusionFilterType, Tag,
-};
-use aws_smithy_types::error::operation::BuildError;
+use aws_sdk_ecr::types::{ImageIdentifier, ImageTagMutability};
+use convert::{ecr_tags, exclusion_filters, expiry_days_of, lifecycle_policy, repository_of, scanning};
 use std::collections::BTreeMap;
 
 /// DescribeImages takes at most 100 image IDs per call.
@@ -91,7 +95,7 @@ impl AwsCloud {
             .await;
         match created {
             Ok(_) => {}
-            Err(error) if is_not_found(&error, &["RepositoryAlreadyExistsException"]) => {
+            Err(error) if has_code(&error, &["RepositoryAlreadyExistsException"]) => {
                 let refused = self.error("ecr:CreateRepository", &resource, &error);
                 let found = self.describe_repositories(std::slice::from_ref(name)).await?;
                 let Some(existing) = found.first() else { return Err(refused) };
@@ -182,7 +186,7 @@ impl AwsCloud {
             .await;
         match put {
             Ok(_) => Ok(Values::default()),
-            Err(error) if is_not_found(&error, &["ImageAlreadyExistsException"]) => Ok(Values::default()),
+            Err(error) if has_code(&error, &["ImageAlreadyExistsException"]) => Ok(Values::default()),
             Err(error) => Err(self.error("ecr:PutImage", format!("{resource} (tag {tag})"), &error)),
         }
     }
@@ -212,29 +216,7 @@ impl AwsCloud {
         let (tags, expire_untagged_after_days) =
             futures_util::future::try_join(self.repository_tags(name, arn), self.expire_untagged_after_days(name))
                 .await?;
-        Ok(Repository {
-            repository_name: name.to_string(),
-            // AWS's default when a repository was created without one.
-            image_tag_mutability: repository
-                .image_tag_mutability()
-                .map_or("MUTABLE", |mutability| mutability.as_str())
-                .to_string(),
-            image_tag_mutability_exclusion_filters: {
-                let mut filters: Vec<ExclusionFilter> = repository
-                    .image_tag_mutability_exclusion_filters()
-                    .iter()
-                    .map(|filter| ExclusionFilter {
-                        filter_type: filter.filter_type().as_str().to_string(),
-                        filter: filter.filter().to_string(),
-                    })
-                    .collect();
-                filters.sort();
-                filters
-            },
-            scan_on_push: repository.image_scanning_configuration().is_some_and(|scanning| scanning.scan_on_push()),
-            expire_untagged_after_days,
-            tags,
-        })
+        Ok(repository_of(repository, tags, expire_untagged_after_days))
     }
 
     async fn repository_tags(&self, name: &str, arn: &str) -> Result<Tags, CloudError> {
@@ -250,11 +232,10 @@ impl AwsCloud {
 
     /// The days of the repository's "expire untagged images" rule; 0 without a lifecycle policy.
     async fn expire_untagged_after_days(&self, name: &str) -> Result<i64, CloudError> {
-        match self.ecr.get_lifecycle_policy().repository_name(name).send().await {
-            Ok(output) => Ok(output.lifecycle_policy_text().map_or(0, expiry_days_of)),
-            Err(error) if is_not_found(&error, LIFECYCLE_POLICY_NOT_FOUND) => Ok(0),
-            Err(error) => Err(self.error("ecr:GetLifecyclePolicy", format!("repository {name}"), &error)),
-        }
+        let read = self.ecr.get_lifecycle_policy().repository_name(name).send().await;
+        let read = read.map_err(|error| self.error("ecr:GetLifecyclePolicy", format!("repository {name}"), &error));
+        let policy = read.gone_is_fine(LIFECYCLE_POLICY_NOT_FOUND)?;
+        Ok(policy.and_then(|output| output.lifecycle_policy_text().map(expiry_days_of)).unwrap_or(0))
     }
 
     /// Writes the one-rule lifecycle policy, or removes the policy for `days` 0 (keep for ever).
@@ -265,31 +246,34 @@ impl AwsCloud {
             let put = self.ecr.put_lifecycle_policy().repository_name(name).lifecycle_policy_text(policy).send().await;
             return put.map(|_| ()).map_err(|error| self.error("ecr:PutLifecyclePolicy", &resource, &error));
         }
-        match self.ecr.delete_lifecycle_policy().repository_name(name).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, LIFECYCLE_POLICY_NOT_FOUND) => Ok(()),
-            Err(error) => Err(self.error("ecr:DeleteLifecyclePolicy", &resource, &error)),
-        }
+        let deleted = self.ecr.delete_lifecycle_policy().repository_name(name).send().await;
+        deleted
+            .map_err(|error| self.error("ecr:DeleteLifecyclePolicy", &resource, &error))
+            .gone_is_fine(LIFECYCLE_POLICY_NOT_FOUND)?;
+        Ok(())
     }
 
     /// Adds and removes tags to turn `before` into `after`.
     async fn retag_repository(&self, name: &str, before: &Tags, after: &Tags) -> Result<(), CloudError> {
-        let (added, removed) = tag_changes(before, after);
-        if added.is_empty() && removed.is_empty() {
+        let changes = TagChanges::between(before, after);
+        if changes.is_empty() {
             return Ok(());
         }
-        let resource = format!("repository {name}");
-        let arn = self.repository_arn(name).await?;
-        if !added.is_empty() {
-            let tags = ecr_tags(&Tags(added)).map_err(|error| unsent("ecr:TagResource", &resource, &error))?;
-            let tagged = self.ecr.tag_resource().resource_arn(&arn).set_tags(Some(tags)).send().await;
-            tagged.map_err(|error| self.error("ecr:TagResource", &resource, &error))?;
-        }
-        if !removed.is_empty() {
-            let untagged = self.ecr.untag_resource().resource_arn(&arn).set_tag_keys(Some(removed)).send().await;
-            untagged.map_err(|error| self.error("ecr:UntagResource", &resource, &error))?;
-        }
-        Ok(())
+        let resource = &format!("repository {name}");
+        let arn = &self.repository_arn(name).await?;
+        changes
+            .apply(
+                |added| async move {
+                    let tags = ecr_tags(&Tags(added)).map_err(|error| unsent("ecr:TagResource", resource, &error))?;
+                    let tagged = self.ecr.tag_resource().resource_arn(arn).set_tags(Some(tags)).send().await;
+                    tagged.map(drop).map_err(|error| self.error("ecr:TagResource", resource, &error))
+                },
+                |removed| async move {
+                    let untagged = self.ecr.untag_resource().resource_arn(arn).set_tag_keys(Some(removed)).send().await;
+                    untagged.map(drop).map_err(|error| self.error("ecr:UntagResource", resource, &error))
+                },
+            )
+            .await
     }
 
     async fn repository_arn(&self, name: &str) -> Result<String, CloudError> {
@@ -433,65 +417,6 @@ fn record_pins(partial: &mut Partial, scope: &ReadScope, repository: &str, tag: 
     }
 }
 
-/// The lifecycle policy ecsdeploy writes: one rule that expires untagged images `days` after
-/// they were pushed.
-fn lifecycle_policy(days: i64) -> String {
-    serde_json::json!({
-        "rules": [{
-            "rulePriority": 1,
-            "description": format!("Expire untagged images {days} days after push (managed by ecsdeploy)"),
-            "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": days},
-            "action": {"type": "expire"},
-        }]
-    })
-    .to_string()
-}
-
-/// The days after which `policy` expires untagged images: its first such rule by priority (rules
-/// others added are left alone); 0 when it has none.
-fn expiry_days_of(policy: &str) -> i64 {
-    let Ok(policy) = serde_json::from_str::<serde_json::Value>(policy) else { return 0 };
-    let mut rules: Vec<&serde_json::Value> =
-        policy["rules"].as_array().map(|rules| rules.iter().collect()).unwrap_or_default();
-    rules.sort_by_key(|rule| rule["rulePriority"].as_i64().unwrap_or(i64::MAX));
-    let expires_untagged = |rule: &&&serde_json::Value| {
-        let selection = &rule["selection"];
-        selection["tagStatus"] == "untagged"
-            && selection["countType"] == "sinceImagePushed"
-            && selection["countUnit"] == "days"
-            && rule["action"]["type"] == "expire"
-    };
-    rules.iter().find(expires_untagged).and_then(|rule| rule["selection"]["countNumber"].as_i64()).unwrap_or(0)
-}
-
-/// The exclusion filters to send (`None` when there are none: ECR refuses an empty list with
-/// `IMMUTABLE_WITH_EXCLUSION` and any list with the other settings).
-fn exclusion_filters(repository: &Repository) -> Option<Vec<ImageTagMutabilityExclusionFilter>> {
-    if !repository.image_tag_mutability.ends_with("_WITH_EXCLUSION") {
-        return None;
-    }
-    let filters: Vec<ImageTagMutabilityExclusionFilter> = repository
-        .image_tag_mutability_exclusion_filters
-        .iter()
-        .filter_map(|filter| {
-            ImageTagMutabilityExclusionFilter::builder()
-                .filter_type(ImageTagMutabilityExclusionFilterType::from(filter.filter_type.as_str()))
-                .filter(&filter.filter)
-                .build()
-                .ok()
-        })
-        .collect();
-    (!filters.is_empty()).then_some(filters)
-}
-
-fn scanning(scan_on_push: bool) -> ImageScanningConfiguration {
-    ImageScanningConfiguration::builder().scan_on_push(scan_on_push).build()
-}
-
-fn ecr_tags(tags: &Tags) -> Result<Vec<Tag>, BuildError> {
-    tags.0.iter().map(|(key, value)| Tag::builder().key(key).value(value).build()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -526,20 +451,6 @@ mod tests {
         let after = writes(cloud);
         let made = after.iter().filter(|(operation, calls)| before.get(*operation) != Some(calls));
         made.map(|(operation, _)| operation.clone()).collect()
-    }
-
-    #[test]
-    fn lifecycle_policy_round_trips_and_tolerates_other_rules() {
-        assert_eq!(expiry_days_of(&lifecycle_policy(14)), 14);
-        let others = r#"{"rules": [
-            {"rulePriority": 5, "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 30}, "action": {"type": "expire"}},
-            {"rulePriority": 1, "selection": {"tagStatus": "tagged", "tagPrefixList": ["dev"], "countType": "imageCountMoreThan", "countNumber": 10}, "action": {"type": "expire"}},
-            {"rulePriority": 9, "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 90}, "action": {"type": "expire"}}
-        ]}"#;
-        assert_eq!(expiry_days_of(others), 30);
-        let by_count = r#"{"rules": [{"rulePriority": 1, "selection": {"tagStatus": "untagged", "countType": "imageCountMoreThan", "countNumber": 3}, "action": {"type": "expire"}}]}"#;
-        assert_eq!(expiry_days_of(by_count), 0);
-        assert_eq!(expiry_days_of("not json"), 0);
     }
 
     #[test]

@@ -1,33 +1,46 @@
 //! ELBv2: the shared ALB and its listeners (shared by every environment), and each service's
 //! target group and listener rule. Reads are per load balancer: one call for the ALB, one for its
 //! listeners, one for the HTTPS listener's rules, tags in batches of 20.
+//!
+//! This module holds the calls (reads and writes); [`convert`] holds what they send and how what
+//! they get back is normalised, as pure functions.
+
+pub(super) mod convert;
 
 use super::AwsCloud;
-use super::common::{Partial, is_ours, owner_of, shared_owner_of, tag_changes, tags_from, tags_in};
+use super::common::{Partial, tags_in};
+use super::gone::GoneIsFine;
+use super::retag::TagChanges;
+use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
 use crate::actual::scope::ReadScope;
 use crate::actual::{OtherRule, Owner};
-use crate::cloud::{CloudError, CloudErrorKind, is_not_found};
+use crate::cloud::error::has_code;
+use crate::cloud::{CloudError, CloudErrorKind};
 use crate::desired::Reference;
-use crate::desired::load_balancing::{
-    Attribute, ListenerRule, Matcher, PathPatternConfig, RewriteConfig, RuleAction, RuleCondition, RuleTransform,
-    TargetGroup, TargetGroupSettings, UrlRewriteConfig,
-};
-use crate::desired::shared::{DefaultAction, Listener, LoadBalancer, MANAGED_LOAD_BALANCER_ATTRIBUTES};
+use crate::desired::load_balancing::{Attribute, ListenerRule, TargetGroupSettings};
+use crate::desired::shared::{Listener, LoadBalancer};
 use crate::desired::tags::{SERVICE_TAG, Tags};
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::json_of;
 use crate::plan::values::Values;
+use crate::poll::{Poll, Step};
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Certificate, FixedResponseActionConfig, IpAddressType, LoadBalancerAttribute,
-    LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher as SdkMatcher, PathPatternConditionConfig, ProtocolEnum,
-    RedirectActionConfig, RedirectActionStatusCodeEnum, RewriteConfig as SdkRewriteConfig,
-    RuleCondition as SdkRuleCondition, RulePriorityPair, RuleTransform as SdkRuleTransform, Tag, TargetGroupAttribute,
-    TargetTypeEnum, TransformTypeEnum, UrlRewriteConfig as SdkUrlRewriteConfig,
+    IpAddressType, LoadBalancerAttribute, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, Matcher as SdkMatcher,
+    ProtocolEnum, RulePriorityPair, TargetTypeEnum,
+};
+use convert::{
+    actions, certificates, conditions, default_action, elb_load_balancer_attributes, elb_tags,
+    elb_target_group_attributes, listener_of, load_balancer_of, load_balancer_of_listener, managed_attributes_of,
+    paths, rule_of, tags_by_arn_of, target_group_attributes_of, target_group_of, transforms,
 };
 use std::collections::BTreeMap;
 
 /// DescribeTags takes at most 20 ARNs.
 const TAGS_PER_CALL: usize = 20;
+const LOAD_BALANCER_NOT_FOUND: &[&str] = &["LoadBalancerNotFound"];
+/// How often, and how long, a new ALB's state is read until it is `active`.
+const ACTIVE_POLL: std::time::Duration = std::time::Duration::from_secs(5);
+const ACTIVE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
 
 impl AwsCloud {
     /// The ALB, its listeners and the HTTPS listener's rules; the target groups ecsdeploy names.
@@ -46,40 +59,25 @@ impl AwsCloud {
 
     async fn read_load_balancer(&self, scope: &ReadScope, partial: &mut Partial) -> Result<Option<String>, CloudError> {
         let resource = format!("load balancer {}", scope.load_balancer);
-        let output = match self.load_balancing.describe_load_balancers().names(&scope.load_balancer).send().await {
-            Ok(output) => output,
-            Err(error) if is_not_found(&error, &["LoadBalancerNotFound"]) => return Ok(None),
-            Err(error) => return Err(self.error("elasticloadbalancing:DescribeLoadBalancers", &resource, &error)),
-        };
+        let described = self.load_balancing.describe_load_balancers().names(&scope.load_balancer).send().await;
+        let described =
+            described.map_err(|error| self.error("elasticloadbalancing:DescribeLoadBalancers", &resource, &error));
+        let Some(output) = described.gone_is_fine(LOAD_BALANCER_NOT_FOUND)? else { return Ok(None) };
         let Some(found) = output.load_balancers().first() else { return Ok(None) };
         let arn = found.load_balancer_arn().unwrap_or_default().to_string();
         let (mut tags, attributes) = futures_util::try_join!(
             self.tags_of(std::slice::from_ref(&arn)),
             self.load_balancer_attributes(&arn, &resource)
         )?;
-        let tags = tags.remove(&arn).unwrap_or_default();
-        let mut subnets: Vec<Reference> =
-            found.availability_zones().iter().filter_map(|zone| zone.subnet_id()).map(Reference::known).collect();
-        subnets.sort();
-        let mut security_groups: Vec<Reference> = found.security_groups().iter().map(Reference::known).collect();
-        security_groups.sort();
-        let actual = LoadBalancer {
-            name: scope.load_balancer.clone(),
-            subnets,
-            security_groups,
-            scheme: found.scheme().map(|scheme| scheme.as_str().to_string()).unwrap_or_default(),
-            load_balancer_type: found.r#type().map(|kind| kind.as_str().to_string()).unwrap_or_default(),
-            ip_address_type: found.ip_address_type().map(|kind| kind.as_str().to_string()).unwrap_or_default(),
-            attributes,
-            tags: tags.clone(),
-        };
+        let actual = load_balancer_of(&scope.load_balancer, found, attributes, tags.remove(&arn).unwrap_or_default());
         let name = &scope.load_balancer;
         partial.values.set(&Reference::LoadBalancerArn { load_balancer: name.clone() }, arn.clone());
         let dns_name = found.dns_name().unwrap_or_default();
         partial.values.set(&Reference::LoadBalancerDnsName { load_balancer: name.clone() }, dns_name);
         let zone = found.canonical_hosted_zone_id().unwrap_or_default();
         partial.values.set(&Reference::LoadBalancerZoneId { load_balancer: name.clone() }, zone);
-        partial.resource(Address::LoadBalancer, arn.clone(), json_of(&actual), shared_owner_of(&tags, &scope.project));
+        let owner = shared_owner_of(&actual.tags, &scope.project);
+        partial.resource(Address::LoadBalancer, arn.clone(), json_of(&actual), owner);
         Ok(Some(arn))
     }
 
@@ -92,29 +90,16 @@ impl AwsCloud {
             .send()
             .await
             .map_err(|error| self.error("elasticloadbalancing:DescribeLoadBalancerAttributes", resource, &error))?;
-        let mut attributes: Vec<Attribute> = output
-            .attributes()
-            .iter()
-            .filter_map(|attribute| Some((attribute.key()?, attribute.value()?)))
-            .filter(|(key, _)| MANAGED_LOAD_BALANCER_ATTRIBUTES.contains(key))
-            .map(|(key, value)| Attribute { key: key.to_string(), value: value.to_string() })
-            .collect();
-        attributes.sort_by(|a, b| a.key.cmp(&b.key));
-        Ok(attributes)
+        Ok(managed_attributes_of(output.attributes()))
     }
 
     /// ModifyLoadBalancerAttributes with `attributes` (idempotent: it sets values, a retry sets
     /// the same ones).
     async fn set_load_balancer_attributes(&self, arn: &str, load_balancer: &LoadBalancer) -> Result<(), CloudError> {
-        let attributes = load_balancer
-            .attributes
-            .iter()
-            .map(|attribute| LoadBalancerAttribute::builder().key(&attribute.key).value(&attribute.value).build())
-            .collect();
         self.load_balancing
             .modify_load_balancer_attributes()
             .load_balancer_arn(arn)
-            .set_attributes(Some(attributes))
+            .set_attributes(Some(elb_load_balancer_attributes(&load_balancer.attributes)))
             .send()
             .await
             .map_err(|error| {
@@ -150,25 +135,7 @@ impl AwsCloud {
         let mut https = None;
         for listener in output.listeners() {
             let (Some(arn), Some(port)) = (listener.listener_arn(), listener.port()) else { continue };
-            let tags = tags.remove(arn).unwrap_or_default();
-            let actual = Listener {
-                load_balancer_arn: Reference::known(load_balancer_arn),
-                protocol: listener.protocol().map(|p| p.as_str().to_string()).unwrap_or_default(),
-                port: i64::from(port),
-                // Only TLS listeners have a policy; some implementations report a default on HTTP.
-                ssl_policy: listener
-                    .ssl_policy()
-                    .filter(|_| matches!(listener.protocol(), Some(ProtocolEnum::Https | ProtocolEnum::Tls)))
-                    .map(str::to_string),
-                certificates: listener
-                    .certificates()
-                    .iter()
-                    .filter_map(|c| c.certificate_arn())
-                    .map(Reference::known)
-                    .collect(),
-                default_action: default_action_of(listener.default_actions()),
-                tags: tags.clone(),
-            };
+            let actual = listener_of(load_balancer_arn, listener, tags.remove(arn).unwrap_or_default());
             if port == 443 {
                 https = Some(arn.to_string());
                 let reference = Reference::HttpsListenerArn { load_balancer: scope.load_balancer.clone() };
@@ -178,7 +145,7 @@ impl AwsCloud {
                 Address::Listener(i64::from(port)),
                 arn,
                 json_of(&actual),
-                shared_owner_of(&tags, &scope.project),
+                shared_owner_of(&actual.tags, &scope.project),
             );
         }
         Ok(https)
@@ -193,29 +160,19 @@ impl AwsCloud {
     ) -> Result<BTreeMap<String, String>, CloudError> {
         let wanted: Vec<&str> = scope.services.iter().map(|service| service.names.target_group.as_str()).collect();
         let prefix = format!("{}-", scope.project);
-        let mut groups = Vec::new();
-        let mut marker = None;
-        loop {
-            let output =
-                self.load_balancing.describe_target_groups().set_marker(marker).page_size(400).send().await.map_err(
-                    |error| self.error("elasticloadbalancing:DescribeTargetGroups", "target groups", &error),
-                )?;
-            groups.extend(
-                output
-                    .target_groups()
-                    .iter()
-                    .filter(|group| {
-                        group
-                            .target_group_name()
-                            .is_some_and(|name| wanted.contains(&name) || name.starts_with(&prefix))
-                    })
-                    .cloned(),
-            );
-            marker = output.next_marker().map(str::to_string);
-            if marker.is_none() {
-                break;
-            }
-        }
+        let mut groups = self
+            .load_balancing
+            .describe_target_groups()
+            .page_size(400)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| self.error("elasticloadbalancing:DescribeTargetGroups", "target groups", &error))?;
+        groups.retain(|group| {
+            group.target_group_name().is_some_and(|name| wanted.contains(&name) || name.starts_with(&prefix))
+        });
         let arns: Vec<String> =
             groups.iter().filter_map(|group| group.target_group_arn().map(str::to_string)).collect();
         let mut tags = self.tags_of(&arns).await?;
@@ -256,16 +213,7 @@ impl AwsCloud {
             .map_err(|error| {
                 self.error("elasticloadbalancing:DescribeTargetGroupAttributes", format!("target group {name}"), &error)
             })?;
-        // Only the attributes ecsdeploy sets are compared; AWS returns a dozen more.
-        Ok(output
-            .attributes()
-            .iter()
-            .filter(|attribute| attribute.key() == Some("deregistration_delay.timeout_seconds"))
-            .map(|attribute| Attribute {
-                key: attribute.key().unwrap_or_default().to_string(),
-                value: attribute.value().unwrap_or_default().to_string(),
-            })
-            .collect())
+        Ok(target_group_attributes_of(output.attributes()))
     }
 
     async fn read_rules(
@@ -308,30 +256,20 @@ impl AwsCloud {
         listener_arn: &str,
         load_balancer: &str,
     ) -> Result<Vec<aws_sdk_elasticloadbalancingv2::types::Rule>, CloudError> {
-        let mut rules = Vec::new();
-        let mut marker = None;
-        loop {
-            let output = self
-                .load_balancing
-                .describe_rules()
-                .listener_arn(listener_arn)
-                .set_marker(marker)
-                .page_size(400)
-                .send()
-                .await
-                .map_err(|error| {
-                    self.error(
-                        "elasticloadbalancing:DescribeRules",
-                        format!("HTTPS listener of {load_balancer}"),
-                        &error,
-                    )
-                })?;
-            rules.extend(output.rules().iter().filter(|rule| rule.is_default() != Some(true)).cloned());
-            marker = output.next_marker().map(str::to_string);
-            if marker.is_none() {
-                break;
-            }
-        }
+        let mut rules = self
+            .load_balancing
+            .describe_rules()
+            .listener_arn(listener_arn)
+            .page_size(400)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| {
+                self.error("elasticloadbalancing:DescribeRules", format!("HTTPS listener of {load_balancer}"), &error)
+            })?;
+        rules.retain(|rule| rule.is_default() != Some(true));
         Ok(rules)
     }
 
@@ -345,13 +283,7 @@ impl AwsCloud {
                         self.error("elasticloadbalancing:DescribeTags", format!("{} resources", batch.len()), &error)
                     },
                 )?;
-            for description in output.tag_descriptions() {
-                let pairs = description
-                    .tags()
-                    .iter()
-                    .map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default()));
-                tags.insert(description.resource_arn().unwrap_or_default().to_string(), tags_from(pairs));
-            }
+            tags.extend(tags_by_arn_of(output.tag_descriptions()));
         }
         Ok(tags)
     }
@@ -401,38 +333,44 @@ impl AwsCloud {
     /// A new ALB is `provisioning` for minutes and routes nothing until it is `active`; rollouts
     /// behind it would be judged by a load balancer that does not answer yet. Polls
     /// DescribeLoadBalancers (every 5 s, up to 10 minutes) as the SDK's `LoadBalancerAvailable`
-    /// waiter does; `failed` ends the wait with an error.
+    /// waiter does; `failed` ends the wait with an error. A last look may start up to one pause
+    /// after the 10 minutes: the wait goes on while they have not passed when a look ends.
     async fn wait_until_active(&self, arn: &str, name: &str) -> Result<(), CloudError> {
         let resource = format!("load balancer {name}");
-        let started = std::time::Instant::now();
-        loop {
-            let output = self
-                .load_balancing
-                .describe_load_balancers()
-                .load_balancer_arns(arn)
-                .send()
-                .await
-                .map_err(|error| self.error("elasticloadbalancing:DescribeLoadBalancers", &resource, &error))?;
-            let state = output.load_balancers().first().and_then(|found| found.state()).and_then(|state| state.code());
-            match state.map(|code| code.as_str()) {
-                Some("active") => return Ok(()),
-                Some("failed") => {
-                    let kind = CloudErrorKind::Service {
-                        code: "LoadBalancerFailed".into(),
-                        message: "AWS could not provision the load balancer".into(),
-                    };
-                    return Err(CloudError::new("elasticloadbalancing:CreateLoadBalancer", resource, kind));
+        let waited = Poll::every(ACTIVE_POLL)
+            .within(ACTIVE_DEADLINE + ACTIVE_POLL)
+            .until(|_| async {
+                let output = match self.load_balancing.describe_load_balancers().load_balancer_arns(arn).send().await {
+                    Ok(output) => output,
+                    Err(error) => {
+                        return Step::Done(Err(self.error(
+                            "elasticloadbalancing:DescribeLoadBalancers",
+                            &resource,
+                            &error,
+                        )));
+                    }
+                };
+                let found = output.load_balancers().first();
+                match found.and_then(|found| found.state()).and_then(|state| state.code()).map(|code| code.as_str()) {
+                    Some("active") => Step::Done(Ok(())),
+                    Some("failed") => {
+                        let kind = CloudErrorKind::Service {
+                            code: "LoadBalancerFailed".into(),
+                            message: "AWS could not provision the load balancer".into(),
+                        };
+                        Step::Done(Err(CloudError::new("elasticloadbalancing:CreateLoadBalancer", &resource, kind)))
+                    }
+                    _ => Step::NotYet(()),
                 }
-                _ if started.elapsed() > std::time::Duration::from_secs(600) => {
-                    let kind = CloudErrorKind::Service {
-                        code: "LoadBalancerNotActive".into(),
-                        message: "still provisioning after 10 minutes; run up again to continue".into(),
-                    };
-                    return Err(CloudError::new("elasticloadbalancing:DescribeLoadBalancers", resource, kind));
-                }
-                _ => tokio::time::sleep(std::time::Duration::from_secs(5)).await,
-            }
-        }
+            })
+            .await;
+        waited.unwrap_or_else(|()| {
+            let kind = CloudErrorKind::Service {
+                code: "LoadBalancerNotActive".into(),
+                message: "still provisioning after 10 minutes; run up again to continue".into(),
+            };
+            Err(CloudError::new("elasticloadbalancing:DescribeLoadBalancers", resource, kind))
+        })
     }
 
     pub(super) async fn update_load_balancer(
@@ -479,24 +417,23 @@ impl AwsCloud {
             .attributes(LoadBalancerAttribute::builder().key("deletion_protection.enabled").value("false").build())
             .send()
             .await;
-        match unprotected {
-            Ok(_) => {}
-            Err(error) if is_not_found(&error, &["LoadBalancerNotFound"]) => return Ok(()),
-            Err(error) => {
-                return Err(self.error(
-                    "elasticloadbalancing:ModifyLoadBalancerAttributes",
-                    format!("load balancer {arn} (turning deletion protection off to delete it)"),
-                    &error,
-                ));
-            }
+        let unprotected = unprotected.map_err(|error| {
+            self.error(
+                "elasticloadbalancing:ModifyLoadBalancerAttributes",
+                format!("load balancer {arn} (turning deletion protection off to delete it)"),
+                &error,
+            )
+        });
+        if unprotected.gone_is_fine(LOAD_BALANCER_NOT_FOUND)?.is_none() {
+            return Ok(());
         }
-        match self.load_balancing.delete_load_balancer().load_balancer_arn(arn).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, &["LoadBalancerNotFound"]) => Ok(()),
-            Err(error) => {
-                Err(self.error("elasticloadbalancing:DeleteLoadBalancer", format!("load balancer {arn}"), &error))
-            }
-        }
+        let deleted = self.load_balancing.delete_load_balancer().load_balancer_arn(arn).send().await;
+        deleted
+            .map_err(|error| {
+                self.error("elasticloadbalancing:DeleteLoadBalancer", format!("load balancer {arn}"), &error)
+            })
+            .gone_is_fine(LOAD_BALANCER_NOT_FOUND)?;
+        Ok(())
     }
 
     pub(super) async fn create_listener(&self, load_balancer: &str, listener: &Listener) -> Result<Values, CloudError> {
@@ -546,11 +483,11 @@ impl AwsCloud {
     }
 
     pub(super) async fn delete_listener(&self, arn: &str) -> Result<(), CloudError> {
-        match self.load_balancing.delete_listener().listener_arn(arn).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, &["ListenerNotFound"]) => Ok(()),
-            Err(error) => Err(self.error("elasticloadbalancing:DeleteListener", format!("listener {arn}"), &error)),
-        }
+        let deleted = self.load_balancing.delete_listener().listener_arn(arn).send().await;
+        deleted
+            .map_err(|error| self.error("elasticloadbalancing:DeleteListener", format!("listener {arn}"), &error))
+            .gone_is_fine(&["ListenerNotFound"])?;
+        Ok(())
     }
 
     pub(super) async fn create_target_group(&self, settings: &TargetGroupSettings) -> Result<Values, CloudError> {
@@ -587,15 +524,10 @@ impl AwsCloud {
     }
 
     async fn set_target_group_attributes(&self, arn: &str, settings: &TargetGroupSettings) -> Result<(), CloudError> {
-        let attributes = settings
-            .attributes
-            .iter()
-            .map(|attribute| TargetGroupAttribute::builder().key(&attribute.key).value(&attribute.value).build())
-            .collect();
         self.load_balancing
             .modify_target_group_attributes()
             .target_group_arn(arn)
-            .set_attributes(Some(attributes))
+            .set_attributes(Some(elb_target_group_attributes(&settings.attributes)))
             .send()
             .await
             .map_err(|error| {
@@ -639,13 +571,13 @@ impl AwsCloud {
     }
 
     pub(super) async fn delete_target_group(&self, arn: &str) -> Result<(), CloudError> {
-        match self.load_balancing.delete_target_group().target_group_arn(arn).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, &["TargetGroupNotFound"]) => Ok(()),
-            Err(error) => {
-                Err(self.error("elasticloadbalancing:DeleteTargetGroup", format!("target group {arn}"), &error))
-            }
-        }
+        let deleted = self.load_balancing.delete_target_group().target_group_arn(arn).send().await;
+        deleted
+            .map_err(|error| {
+                self.error("elasticloadbalancing:DeleteTargetGroup", format!("target group {arn}"), &error)
+            })
+            .gone_is_fine(&["TargetGroupNotFound"])?;
+        Ok(())
     }
 
     /// Creates the rule. When its priority is taken by a rule carrying the ownership tags this
@@ -667,7 +599,7 @@ impl AwsCloud {
             .await;
         match created {
             Ok(_) => Ok(Values::default()),
-            Err(error) if is_not_found(&error, &["PriorityInUse"]) => {
+            Err(error) if has_code(&error, &["PriorityInUse"]) => {
                 let refused = self.error("elasticloadbalancing:CreateRule", &resource, &error);
                 match self.own_rule_at(rule).await? {
                     Some((arn, before)) => {
@@ -734,11 +666,11 @@ impl AwsCloud {
     }
 
     pub(super) async fn delete_rule(&self, arn: &str) -> Result<(), CloudError> {
-        match self.load_balancing.delete_rule().rule_arn(arn).send().await {
-            Ok(_) => Ok(()),
-            Err(error) if is_not_found(&error, &["RuleNotFound"]) => Ok(()),
-            Err(error) => Err(self.error("elasticloadbalancing:DeleteRule", format!("rule {arn}"), &error)),
-        }
+        let deleted = self.load_balancing.delete_rule().rule_arn(arn).send().await;
+        deleted
+            .map_err(|error| self.error("elasticloadbalancing:DeleteRule", format!("rule {arn}"), &error))
+            .gone_is_fine(&["RuleNotFound"])?;
+        Ok(())
     }
 
     /// Adds and removes tags so that the resource carries `after`.
@@ -749,229 +681,20 @@ impl AwsCloud {
         after: &Tags,
         resource: &str,
     ) -> Result<(), CloudError> {
-        let (added, removed) = tag_changes(before, after);
-        if !added.is_empty() {
-            let tags = added.iter().map(|(key, value)| Tag::builder().key(key).value(value).build()).collect();
-            self.load_balancing
-                .add_tags()
-                .resource_arns(arn)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(|error| self.error("elasticloadbalancing:AddTags", resource, &error))?;
-        }
-        if !removed.is_empty() {
-            self.load_balancing
-                .remove_tags()
-                .resource_arns(arn)
-                .set_tag_keys(Some(removed))
-                .send()
-                .await
-                .map_err(|error| self.error("elasticloadbalancing:RemoveTags", resource, &error))?;
-        }
-        Ok(())
-    }
-}
-
-pub(super) fn elb_tags(tags: &Tags) -> Vec<Tag> {
-    tags.0.iter().map(|(key, value)| Tag::builder().key(key).value(value).build()).collect()
-}
-
-fn certificates(listener: &Listener) -> Option<Vec<Certificate>> {
-    (!listener.certificates.is_empty()).then(|| {
-        listener
-            .certificates
-            .iter()
-            .map(|arn| Certificate::builder().certificate_arn(arn.to_string()).build())
-            .collect()
-    })
-}
-
-/// A 404 for paths no rule claims, or a permanent redirect to HTTPS.
-fn default_action(action: &DefaultAction) -> Action {
-    match action {
-        DefaultAction::NotFound => Action::builder()
-            .r#type(ActionTypeEnum::FixedResponse)
-            .fixed_response_config(
-                FixedResponseActionConfig::builder()
-                    .status_code("404")
-                    .content_type("text/plain")
-                    .message_body("Not Found")
-                    .build(),
+        TagChanges::between(before, after)
+            .apply(
+                |added| async move {
+                    let tagged =
+                        self.load_balancing.add_tags().resource_arns(arn).set_tags(Some(elb_tags(&Tags(added))));
+                    let tagged = tagged.send().await.map(drop);
+                    tagged.map_err(|error| self.error("elasticloadbalancing:AddTags", resource, &error))
+                },
+                |removed| async move {
+                    let untagged = self.load_balancing.remove_tags().resource_arns(arn).set_tag_keys(Some(removed));
+                    let untagged = untagged.send().await.map(drop);
+                    untagged.map_err(|error| self.error("elasticloadbalancing:RemoveTags", resource, &error))
+                },
             )
-            .build(),
-        DefaultAction::RedirectToHttps | DefaultAction::Other(_) => Action::builder()
-            .r#type(ActionTypeEnum::Redirect)
-            .redirect_config(
-                RedirectActionConfig::builder()
-                    .protocol("HTTPS")
-                    .port("443")
-                    .status_code(RedirectActionStatusCodeEnum::Http301)
-                    .build(),
-            )
-            .build(),
+            .await
     }
-}
-
-/// Reads a listener's default action back into the two forms ecsdeploy writes; anything else is
-/// kept by name, so the plan shows it as a difference.
-fn default_action_of(actions: &[Action]) -> DefaultAction {
-    match actions.first() {
-        Some(action)
-            if action.r#type() == Some(&ActionTypeEnum::FixedResponse)
-                && action.fixed_response_config().and_then(|config| config.status_code()) == Some("404") =>
-        {
-            DefaultAction::NotFound
-        }
-        Some(action)
-            if action.r#type() == Some(&ActionTypeEnum::Redirect)
-                && action.redirect_config().and_then(|config| config.protocol()) == Some("HTTPS") =>
-        {
-            DefaultAction::RedirectToHttps
-        }
-        Some(action) => DefaultAction::Other(action.r#type().map(|kind| kind.as_str().to_string()).unwrap_or_default()),
-        None => DefaultAction::Other(String::new()),
-    }
-}
-
-fn conditions(rule: &ListenerRule) -> Vec<SdkRuleCondition> {
-    rule.conditions
-        .iter()
-        .map(|condition| {
-            SdkRuleCondition::builder()
-                .field(&condition.field)
-                .path_pattern_config(
-                    PathPatternConditionConfig::builder()
-                        .set_values(Some(condition.path_pattern_config.values.clone()))
-                        .build(),
-                )
-                .build()
-        })
-        .collect()
-}
-
-fn actions(rule: &ListenerRule) -> Vec<Action> {
-    rule.actions
-        .iter()
-        .map(|action| {
-            Action::builder()
-                .r#type(ActionTypeEnum::from(action.action_type.as_str()))
-                .target_group_arn(action.target_group_arn.to_string())
-                .build()
-        })
-        .collect()
-}
-
-fn transforms(rule: &ListenerRule) -> Vec<SdkRuleTransform> {
-    rule.transforms
-        .iter()
-        .map(|transform| {
-            let rewrites = transform
-                .url_rewrite_config
-                .rewrites
-                .iter()
-                .map(|rewrite| SdkRewriteConfig::builder().regex(&rewrite.regex).replace(&rewrite.replace).build())
-                .collect();
-            SdkRuleTransform::builder()
-                .r#type(TransformTypeEnum::from(transform.transform_type.as_str()))
-                .url_rewrite_config(SdkUrlRewriteConfig::builder().set_rewrites(Some(rewrites)).build())
-                .build()
-        })
-        .collect()
-}
-
-/// A rule's url-rewrite transforms as read back; any other transform is kept by its type with no
-/// rewrites, so the plan shows it as a difference.
-fn transforms_of(rule: &aws_sdk_elasticloadbalancingv2::types::Rule) -> Vec<RuleTransform> {
-    rule.transforms()
-        .iter()
-        .map(|transform| RuleTransform {
-            transform_type: transform.r#type().map(|kind| kind.as_str().to_string()).unwrap_or_default(),
-            url_rewrite_config: UrlRewriteConfig {
-                rewrites: transform
-                    .url_rewrite_config()
-                    .map(|config| config.rewrites())
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|rewrite| RewriteConfig {
-                        regex: rewrite.regex().unwrap_or_default().to_string(),
-                        replace: rewrite.replace().unwrap_or_default().to_string(),
-                    })
-                    .collect(),
-            },
-        })
-        .collect()
-}
-
-/// The load balancer's name in a listener ARN (`...:listener/app/<name>/<id>/<id>`), for messages.
-fn load_balancer_of_listener(arn: &str) -> String {
-    let name = arn.split("listener/app/").nth(1).and_then(|rest| rest.split('/').next());
-    name.unwrap_or(arn).to_string()
-}
-
-fn paths(rule: &ListenerRule) -> String {
-    rule.conditions
-        .iter()
-        .flat_map(|condition| condition.path_pattern_config.values.iter().cloned())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-pub(super) fn target_group_of(group: &aws_sdk_elasticloadbalancingv2::types::TargetGroup, tags: Tags) -> TargetGroup {
-    let number = |value: Option<i32>| i64::from(value.unwrap_or_default());
-    TargetGroup {
-        name: group.target_group_name().unwrap_or_default().to_string(),
-        protocol: group.protocol().map(|p| p.as_str().to_string()).unwrap_or_default(),
-        protocol_version: group.protocol_version().unwrap_or("HTTP1").to_string(),
-        port: number(group.port()),
-        vpc_id: Reference::known(group.vpc_id().unwrap_or_default()),
-        target_type: group.target_type().map(|kind| kind.as_str().to_string()).unwrap_or_default(),
-        health_check_enabled: group.health_check_enabled().unwrap_or(true),
-        health_check_protocol: group.health_check_protocol().map(|p| p.as_str().to_string()).unwrap_or_default(),
-        health_check_port: group.health_check_port().unwrap_or("traffic-port").to_string(),
-        health_check_path: group.health_check_path().unwrap_or_default().to_string(),
-        health_check_interval_seconds: number(group.health_check_interval_seconds()),
-        health_check_timeout_seconds: number(group.health_check_timeout_seconds()),
-        healthy_threshold_count: number(group.healthy_threshold_count()),
-        unhealthy_threshold_count: number(group.unhealthy_threshold_count()),
-        matcher: Matcher {
-            http_code: group.matcher().and_then(|matcher| matcher.http_code()).unwrap_or_default().to_string(),
-        },
-        tags,
-    }
-}
-
-/// A rule in the desired shape: path patterns (from `PathPatternConfig`, or the older `Values`)
-/// and forward actions.
-pub(super) fn rule_of(
-    listener_arn: &str,
-    priority: i64,
-    rule: &aws_sdk_elasticloadbalancingv2::types::Rule,
-    tags: Tags,
-) -> ListenerRule {
-    let conditions = rule
-        .conditions()
-        .iter()
-        .map(|condition| {
-            let values = condition
-                .path_pattern_config()
-                .map(|config| config.values().to_vec())
-                .filter(|values| !values.is_empty())
-                .unwrap_or_else(|| condition.values().to_vec());
-            RuleCondition {
-                field: condition.field().unwrap_or_default().to_string(),
-                path_pattern_config: PathPatternConfig { values },
-            }
-        })
-        .collect();
-    let actions = rule
-        .actions()
-        .iter()
-        .map(|action| RuleAction {
-            action_type: action.r#type().map(|kind| kind.as_str().to_string()).unwrap_or_default(),
-            target_group_arn: Reference::known(action.target_group_arn().unwrap_or_default()),
-        })
-        .collect();
-    let transforms = transforms_of(rule);
-    ListenerRule { listener_arn: Reference::known(listener_arn), priority, conditions, actions, transforms, tags }
 }
