@@ -11,6 +11,7 @@ use crate::deploy_lock::{DEFAULT_TTL, DeployLock, LockAttempt, LockRequest, now_
 use crate::history::HistoryScope;
 use crate::http_check::HttpCheck;
 use crate::output::{Printer, lock_view};
+use crate::poll::{Poll, Step};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -198,44 +199,50 @@ pub async fn take<C: LockStore>(
     wait: Option<Duration>,
     printer: &Printer,
 ) -> Result<(DeployLock, Previous), CommandError> {
-    let deadline = wait.map(|wait| tokio::time::Instant::now() + wait);
+    // Without --lock-wait, one attempt (a deadline of zero).
     let mut told = false;
-    loop {
-        let now = now_epoch();
-        match cloud.lock_acquire(scope, &request.holding(now), now).await? {
-            LockAttempt::Acquired { lock, previous } => {
-                let previous = match previous {
-                    None => Previous::Never,
-                    Some(previous) if previous.token == lock.token => Previous::Unknown,
-                    Some(previous) => Previous::Holding(previous),
-                };
-                if let Previous::Holding(previous) = &previous
-                    && previous.released_epoch.is_none()
-                {
-                    printer.warning(&format!(
-                        "took over the expired deploy lock of {} held by {}",
-                        request.environment,
-                        lock_view::holder_line(previous)
-                    ));
+    let taken = Poll::every(WAIT_POLL)
+        .within(wait.unwrap_or(Duration::ZERO))
+        .until_noting(
+            |_| async {
+                let now = now_epoch();
+                match cloud.lock_acquire(scope, &request.holding(now), now).await {
+                    Ok(LockAttempt::Acquired { lock, previous }) => Step::Done(Ok((lock, previous))),
+                    Ok(LockAttempt::Held(holder)) => Step::NotYet(holder),
+                    Err(error) => Step::Done(Err(error)),
                 }
-                return Ok((lock, previous));
-            }
-            LockAttempt::Held(holder) => match deadline {
-                Some(deadline) if tokio::time::Instant::now() + WAIT_POLL <= deadline => {
-                    if !told {
-                        printer.info(&format!(
-                            "waiting for the deploy lock of {}, held by {}",
-                            request.environment,
-                            lock_view::holder_line(&holder)
-                        ));
-                        told = true;
-                    }
-                    tokio::time::sleep(WAIT_POLL).await;
-                }
-                _ => return Err(CommandError::Locked(Box::new(holder))),
             },
-        }
+            |holder, _| {
+                if !told {
+                    printer.info(&format!(
+                        "waiting for the deploy lock of {}, held by {}",
+                        request.environment,
+                        lock_view::holder_line(holder)
+                    ));
+                    told = true;
+                }
+            },
+        )
+        .await;
+    let (lock, previous) = match taken {
+        Ok(acquired) => acquired?,
+        Err(holder) => return Err(CommandError::Locked(Box::new(holder))),
+    };
+    let previous = match previous {
+        None => Previous::Never,
+        Some(previous) if previous.token == lock.token => Previous::Unknown,
+        Some(previous) => Previous::Holding(previous),
+    };
+    if let Previous::Holding(previous) = &previous
+        && previous.released_epoch.is_none()
+    {
+        printer.warning(&format!(
+            "took over the expired deploy lock of {} held by {}",
+            request.environment,
+            lock_view::holder_line(previous)
+        ));
     }
+    Ok((lock, previous))
 }
 
 /// Renews the holding every third of its time to live; stops when it is lost.

@@ -12,6 +12,7 @@ use crate::http_check::HttpCheck;
 use crate::output::Printer;
 use crate::plan::address::ServicePart;
 use crate::plan::{Action, Plan};
+use crate::poll::{Poll, Step};
 use std::time::Duration;
 
 /// How long to wait for a scan that is still running (ECR scans on push in seconds).
@@ -102,14 +103,18 @@ async fn settled_scan<C: Cloud, H: HttpCheck>(
     repository: &str,
     digest: &str,
 ) -> Result<ImageScan, crate::cloud::CloudError> {
-    let started = tokio::time::Instant::now();
-    loop {
-        let scan = session.cloud.image_scan(repository, digest).await?;
-        if scan.status != ScanStatus::InProgress || started.elapsed() >= SCAN_WAIT {
-            return Ok(scan);
-        }
-        tokio::time::sleep(SCAN_POLL).await;
-    }
+    // The last look may start up to one pause after SCAN_WAIT, as it always did.
+    let looked = Poll::every(SCAN_POLL)
+        .within(SCAN_WAIT + SCAN_POLL)
+        .until(|_| async {
+            match session.cloud.image_scan(repository, digest).await {
+                Ok(scan) if scan.status == ScanStatus::InProgress => Step::NotYet(scan),
+                settled => Step::Done(settled),
+            }
+        })
+        .await;
+    // Still running when the time is up: judged as such.
+    looked.unwrap_or_else(Ok)
 }
 
 /// What stops this image, one line each.

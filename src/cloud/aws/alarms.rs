@@ -2,7 +2,7 @@
 //! tags per alarm, `PutMetricAlarm` to create or change, `DeleteAlarms` to remove.
 
 use super::AwsCloud;
-use super::common::{Partial, tags_from, tags_in};
+use super::common::{Partial, tags_from};
 use super::retag::TagChanges;
 use crate::actual::Owner;
 use crate::actual::ownership::owner_of;
@@ -64,7 +64,7 @@ impl AwsCloud {
     pub(super) async fn put_alarm(
         &self,
         alarm: &MetricAlarm,
-        before: Option<&serde_json::Value>,
+        before: Option<&MetricAlarm>,
     ) -> Result<Values, CloudError> {
         let resource = format!("alarm {}", alarm.alarm_name);
         let dimensions = alarm
@@ -96,7 +96,7 @@ impl AwsCloud {
             .await;
         output.map_err(|error| self.error("cloudwatch:PutMetricAlarm", &resource, &error))?;
         if let Some(before) = before {
-            self.retag_alarm(alarm, &tags_in(before, "Tags"), &resource).await?;
+            self.retag_alarm(alarm, &before.tags, &resource).await?;
         }
         Ok(Values::default())
     }

@@ -4,7 +4,6 @@
 
 use crate::actual::{ActualResource, ActualState, Missing, OtherRule, Owner};
 use crate::cloud::{CloudError, CloudErrorKind};
-use crate::desired::tags::Tags;
 pub use crate::desired::tags::tags_from;
 use crate::plan::address::Address;
 use crate::plan::values::Values;
@@ -120,11 +119,6 @@ fn run_id() -> &'static str {
 pub fn unsent(operation: &str, resource: impl AsRef<str>, error: impl std::fmt::Display) -> CloudError {
     let kind = CloudErrorKind::Service { code: "request not sent".into(), message: error.to_string() };
     CloudError::new(operation, resource.as_ref(), kind)
-}
-
-/// The tags in a payload's JSON (any of the three spellings).
-pub fn tags_in(json: &serde_json::Value, field: &str) -> Tags {
-    json.get(field).cloned().and_then(|value| serde_json::from_value(value).ok()).unwrap_or_default()
 }
 
 #[cfg(test)]

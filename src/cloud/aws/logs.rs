@@ -3,7 +3,7 @@
 //! `PutRetentionPolicy` and the tagging calls.
 
 use super::AwsCloud;
-use super::common::{Partial, tags_from, tags_in, unsent};
+use super::common::{Partial, tags_from, unsent};
 use super::gone::GoneIsFine;
 use super::retag::TagChanges;
 use crate::actual::ownership::{is_ours, owner_of};
@@ -103,9 +103,7 @@ impl AwsCloud {
                 return match self.existing_log_group(name).await? {
                     Some(existing) if is_ours(&existing.tags, &group.tags) => {
                         tracing::info!(log_group = name, "the log group exists and is ours: going on with it");
-                        let before = serde_json::to_value(&existing)
-                            .map_err(|error| unsent("logs:DescribeLogGroups", group_resource(name), error))?;
-                        self.update_log_group(group, &before).await
+                        self.update_log_group(group, &existing).await
                     }
                     _ => Err(refused),
                 };
@@ -125,17 +123,13 @@ impl AwsCloud {
         }
     }
 
-    /// Changes the retention and the tags where they differ from `before` (the reader's JSON).
-    pub(super) async fn update_log_group(
-        &self,
-        group: &LogGroup,
-        before: &serde_json::Value,
-    ) -> Result<Values, CloudError> {
+    /// Changes the retention and the tags where they differ from `before` (the group as read).
+    pub(super) async fn update_log_group(&self, group: &LogGroup, before: &LogGroup) -> Result<Values, CloudError> {
         let name = &group.log_group_name;
-        if before.get("retentionInDays").and_then(serde_json::Value::as_i64) != Some(group.retention_in_days) {
+        if before.retention_in_days != group.retention_in_days {
             self.set_retention(name, group.retention_in_days).await?;
         }
-        let changes = TagChanges::between(&tags_in(before, "tags"), &group.tags);
+        let changes = TagChanges::between(&before.tags, &group.tags);
         if changes.is_empty() {
             return Ok(Values::default());
         }
@@ -272,7 +266,10 @@ mod tests {
         changed.retention_in_days = 7;
         changed.tags.0.retain(|(key, _)| key != "CostCenter");
         changed.tags.0.push(("Team".into(), "identity".into()));
-        test.cloud.update_log_group(&changed, &actual.json).await.expect("update");
+        test.cloud
+            .update_log_group(&changed, &serde_json::from_value(actual.json.clone()).expect("a log group"))
+            .await
+            .expect("update");
         let read = test.cloud.read_log_groups(&scope).await.expect("read again");
         assert_eq!(read.resources[0].1.json, serde_json::to_value(&changed).expect("json"));
 

@@ -3,7 +3,7 @@
 //! admits only the ALB).
 
 use super::AwsCloud;
-use super::common::{Partial, tags_from, tags_in};
+use super::common::{Partial, tags_from};
 use super::gone::GoneIsFine;
 use super::retag::TagChanges;
 use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
@@ -178,7 +178,7 @@ impl AwsCloud {
                             group = group.group_name,
                             "the security group exists and is ours: going on with it"
                         );
-                        self.update_security_group(&id, group, &json_of(&existing)).await?;
+                        self.update_security_group(&id, group, &existing).await?;
                         id
                     }
                     _ => return Err(refused),
@@ -219,14 +219,12 @@ impl AwsCloud {
         &self,
         id: &str,
         group: &SecurityGroup,
-        before: &serde_json::Value,
+        before: &SecurityGroup,
     ) -> Result<Values, CloudError> {
         let resource = format!("security group {} ({id})", group.group_name);
-        let old: Vec<IngressRule> =
-            before.get("Ingress").cloned().and_then(|value| serde_json::from_value(value).ok()).unwrap_or_default();
-        self.change_ingress(id, &group.ingress, &old, &resource).await?;
+        self.change_ingress(id, &group.ingress, &before.ingress, &resource).await?;
         let resource = &resource;
-        TagChanges::between(&tags_in(before, "Tags"), &group.tags)
+        TagChanges::between(&before.tags, &group.tags)
             .apply(
                 |added| async move {
                     let tagged = self.ec2.create_tags().resources(id).set_tags(Some(ec2_tags(&Tags(added))));

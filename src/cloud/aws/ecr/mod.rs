@@ -9,7 +9,7 @@
 mod convert;
 
 use super::AwsCloud;
-use super::common::{Partial, tags_from, tags_in, unsent};
+use super::common::{Partial, tags_from, unsent};
 use super::gone::GoneIsFine;
 use super::retag::TagChanges;
 use crate::actual::Owner;
@@ -104,7 +104,7 @@ impl AwsCloud {
                     return Err(refused);
                 }
                 tracing::info!(repository = name, "the repository exists and is ours: going on with it");
-                return self.update_repository(repository, &json_of(&existing)).await;
+                return self.update_repository(repository, &existing).await;
             }
             Err(error) => return Err(self.error("ecr:CreateRepository", &resource, &error)),
         }
@@ -118,12 +118,11 @@ impl AwsCloud {
     pub(super) async fn update_repository(
         &self,
         repository: &Repository,
-        before: &serde_json::Value,
+        before: &Repository,
     ) -> Result<Values, CloudError> {
         let name = &repository.repository_name;
-        let filters = json_of(&repository.image_tag_mutability_exclusion_filters);
-        if before["imageTagMutability"].as_str() != Some(repository.image_tag_mutability.as_str())
-            || before["imageTagMutabilityExclusionFilters"] != filters
+        if before.image_tag_mutability != repository.image_tag_mutability
+            || before.image_tag_mutability_exclusion_filters != repository.image_tag_mutability_exclusion_filters
         {
             self.ecr
                 .put_image_tag_mutability()
@@ -134,7 +133,7 @@ impl AwsCloud {
                 .await
                 .map_err(|error| self.error("ecr:PutImageTagMutability", format!("repository {name}"), &error))?;
         }
-        if before["scanOnPush"].as_bool() != Some(repository.scan_on_push) {
+        if before.scan_on_push != repository.scan_on_push {
             self.ecr
                 .put_image_scanning_configuration()
                 .repository_name(name)
@@ -145,10 +144,10 @@ impl AwsCloud {
                     self.error("ecr:PutImageScanningConfiguration", format!("repository {name}"), &error)
                 })?;
         }
-        if before["expireUntaggedAfterDays"].as_i64() != Some(repository.expire_untagged_after_days) {
+        if before.expire_untagged_after_days != repository.expire_untagged_after_days {
             self.put_expiry(name, repository.expire_untagged_after_days).await?;
         }
-        self.retag_repository(name, &tags_in(before, "tags"), &repository.tags).await?;
+        self.retag_repository(name, &before.tags, &repository.tags).await?;
         Ok(Values::default())
     }
 
@@ -463,6 +462,11 @@ mod tests {
         assert_eq!(grouped["acme/gmail"], ["v1"]);
     }
 
+    /// A repository as read, typed as the planner hands it to an update.
+    fn typed(json: &serde_json::Value) -> Repository {
+        serde_json::from_value(json.clone()).expect("a repository")
+    }
+
     #[tokio::test]
     async fn repository_round_trip_create_read_update() {
         let test = test_cloud(false).await;
@@ -488,7 +492,7 @@ mod tests {
         tags.push(("Team".into(), "identity".into()));
         changed.tags = tags_from(tags.iter().map(|(key, value)| (key.as_str(), value.as_str())));
         let writes_before = writes(cloud);
-        cloud.update_repository(&changed, &actual.json).await.expect("update");
+        cloud.update_repository(&changed, &typed(&actual.json)).await.expect("update");
         let made = writes_since(&writes_before, cloud);
         assert_eq!(made, ["PutImageTagMutability", "PutLifecyclePolicy", "TagResource", "UntagResource"]);
         let reread = cloud.read_repositories(&scope).await.expect("read again");
@@ -497,14 +501,14 @@ mod tests {
 
         changed.expire_untagged_after_days = 0;
         let writes_before = writes(cloud);
-        cloud.update_repository(&changed, after).await.expect("second update");
+        cloud.update_repository(&changed, &typed(after)).await.expect("second update");
         assert_eq!(writes_since(&writes_before, cloud), ["DeleteLifecyclePolicy"]);
         let last = cloud.read_repositories(&scope).await.expect("read a third time");
         let unchanged = &found(&last, "acme/auth").expect("there").json;
         assert_eq!(unchanged, &serde_json::to_value(&changed).expect("json"));
 
         let writes_before = writes(cloud);
-        cloud.update_repository(&changed, unchanged).await.expect("no-op update");
+        cloud.update_repository(&changed, &typed(unchanged)).await.expect("no-op update");
         assert!(writes_since(&writes_before, cloud).is_empty(), "an update without differences writes nothing");
     }
 
@@ -524,7 +528,7 @@ mod tests {
 
         repository.scan_on_push = true;
         let writes_before = writes(cloud);
-        cloud.update_repository(&repository, before).await.expect("update");
+        cloud.update_repository(&repository, &typed(before)).await.expect("update");
         assert_eq!(writes_since(&writes_before, cloud), ["PutImageScanningConfiguration"]);
         let reread = cloud.read_repositories(&scope).await.expect("read again");
         let after = &found(&reread, &repository.repository_name).expect("read back").json;

@@ -7,9 +7,7 @@
 pub(super) mod convert;
 
 use super::AwsCloud;
-use super::common::{
-    Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_role_not_ready, retry_while, tags_in, unsent,
-};
+use super::common::{Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_role_not_ready, retry_while, unsent};
 use super::gone::GoneIsFine;
 use super::retag::TagChanges;
 use crate::actual::Owner;
@@ -20,7 +18,7 @@ use crate::cloud::error::has_code;
 use crate::desired::Reference;
 use crate::desired::ecs_service::EcsService;
 use crate::desired::shared::Cluster;
-use crate::desired::tags::{SECRET_VERSIONS_TAG, SERVICE_TAG, Tags};
+use crate::desired::tags::{SERVICE_TAG, Tags};
 use crate::desired::task_definition::TaskDefinition;
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::json_of;
@@ -239,10 +237,10 @@ impl AwsCloud {
         &self,
         arn: &str,
         cluster: &Cluster,
-        before: &serde_json::Value,
+        before: &Cluster,
     ) -> Result<Values, CloudError> {
         let resource = format!("cluster {}", cluster.cluster_name);
-        if before.get("capacityProviders") != Some(&json_of(&cluster.capacity_providers)) {
+        if before.capacity_providers != cluster.capacity_providers {
             // The call replaces the default strategy too: keep whatever is set.
             let current = self
                 .ecs
@@ -265,7 +263,7 @@ impl AwsCloud {
                 .await
                 .map_err(|error| self.error("ecs:PutClusterCapacityProviders", &resource, &error))?;
         }
-        self.retag_ecs_resource(arn, &tags_in(before, "tags"), &cluster.tags, &resource).await?;
+        self.retag_ecs_resource(arn, &before.tags, &cluster.tags, &resource).await?;
         Ok(Values::default())
     }
 
@@ -390,9 +388,9 @@ impl AwsCloud {
     pub(super) async fn deregister_task_definitions(
         &self,
         arn: &str,
-        before: &serde_json::Value,
+        before: &TaskDefinition,
     ) -> Result<(), CloudError> {
-        let family = before.get("family").and_then(serde_json::Value::as_str).unwrap_or_default();
+        let family = before.family.as_str();
         let resource = format!("task definition family {family}");
         let mut revisions = self
             .ecs
@@ -487,47 +485,42 @@ impl AwsCloud {
     }
 
     /// Everything but the task count, which autoscaling owns once the service exists.
+    /// `force_new_deployment` is the plan's decision (a secret the service reads has a new
+    /// version, or its capacity provider strategy changed): new tasks start although the
+    /// revision stays.
     pub(super) async fn update_service(
         &self,
         arn: &str,
         service: &EcsService,
-        before: &serde_json::Value,
+        before: &EcsService,
+        force_new_deployment: bool,
     ) -> Result<Values, CloudError> {
         let resource = format!("service {} in cluster {}", service.service_name, service.cluster);
         // Only tags differ: UpdateService would be a needless (and on AWS, deploying) call.
-        let settings_differ =
-            without(before, &["tags", "desiredCount"]) != without(&json_of(service), &["tags", "desiredCount"]);
-        // A secret the service uses has a new current version: new tasks read it at start.
-        let before_tags = tags_in(before, "tags");
-        let secrets_rotated = before_tags
-            .get(SECRET_VERSIONS_TAG)
-            .is_some_and(|old| service.tags.get(SECRET_VERSIONS_TAG).is_some_and(|new| new != old));
+        let settings_differ = without(&json_of(before), &["tags", "desiredCount"])
+            != without(&json_of(service), &["tags", "desiredCount"]);
         let mut values = Values::default();
-        if settings_differ || secrets_rotated {
-            values = self.send_service_update(service, before, &resource, secrets_rotated).await?;
+        if settings_differ || force_new_deployment {
+            values = self.send_service_update(service, &resource, force_new_deployment).await?;
         }
-        self.retag_ecs_resource(arn, &before_tags, &service.tags, &resource).await?;
+        self.retag_ecs_resource(arn, &before.tags, &service.tags, &resource).await?;
         Ok(values)
     }
 
     async fn send_service_update(
         &self,
         service: &EcsService,
-        before: &serde_json::Value,
         resource: &str,
-        secrets_rotated: bool,
+        force_new_deployment: bool,
     ) -> Result<Values, CloudError> {
         let parts = service_parts(service).map_err(|message| unsent("ecs:UpdateService", resource, message))?;
-        // AWS starts new tasks only when told to after a capacity-provider strategy change.
-        let strategy_changed =
-            before.get("capacityProviderStrategy") != Some(&json_of(&service.capacity_provider_strategy));
         let output = self
             .ecs
             .update_service()
             .cluster(&service.cluster)
             .service(&service.service_name)
             .task_definition(service.task_definition.to_string())
-            .force_new_deployment(strategy_changed || secrets_rotated)
+            .force_new_deployment(force_new_deployment)
             .set_capacity_provider_strategy(Some(parts.capacity))
             .platform_version(&service.platform_version)
             .network_configuration(parts.network)
@@ -542,8 +535,8 @@ impl AwsCloud {
         Ok(deployment_value(&service.service_name, output.service()))
     }
 
-    pub(super) async fn delete_service(&self, arn: &str, before: &serde_json::Value) -> Result<(), CloudError> {
-        let cluster = before.get("cluster").and_then(serde_json::Value::as_str).unwrap_or_default();
+    pub(super) async fn delete_service(&self, arn: &str, before: &EcsService) -> Result<(), CloudError> {
+        let cluster = before.cluster.as_str();
         let deleted = self.ecs.delete_service().cluster(cluster).service(arn).force(true).send().await;
         deleted
             .map_err(|error| self.error("ecs:DeleteService", format!("service {arn}"), &error))

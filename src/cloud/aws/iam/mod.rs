@@ -10,7 +10,7 @@
 mod convert;
 
 use super::AwsCloud;
-use super::common::{Partial, tags_in, unsent};
+use super::common::{Partial, unsent};
 use super::gone::GoneIsFine;
 use super::retag::TagChanges;
 use crate::actual::ownership::{is_ours, owner_of};
@@ -130,7 +130,7 @@ impl AwsCloud {
                 return match self.read_role(&create.role_name).await? {
                     Some(existing) if is_ours(&existing.role.create_role.tags, &create.tags) => {
                         tracing::info!(role = create.role_name, "the role exists and is ours: going on with it");
-                        self.update_role(role, &existing.json).await
+                        self.update_role(role, &existing.role).await
                     }
                     _ => Err(refused),
                 };
@@ -157,16 +157,14 @@ impl AwsCloud {
         Ok(())
     }
 
-    /// Changes what differs from `before` (the reader's JSON of the role), call by call. The name
-    /// and path cannot change: plan replaces such a role.
-    pub(super) async fn update_role(&self, role: &Role, before: &Value) -> Result<Values, CloudError> {
+    /// Changes what differs from `before` (the role as read), call by call. The name and path
+    /// cannot change: plan replaces such a role.
+    pub(super) async fn update_role(&self, role: &Role, before: &Role) -> Result<Values, CloudError> {
         let resource = role_resource(role.name());
-        let after = serde_json::to_value(role).map_err(|error| unsent("iam:UpdateRole", &resource, error))?;
-        let differs = |pointer: &str| before.pointer(pointer) != after.pointer(pointer);
-        if differs("/create_role/AssumeRolePolicyDocument") {
+        if before.create_role.assume_role_policy_document != role.create_role.assume_role_policy_document {
             self.update_trust_policy(&role.create_role).await?;
         }
-        if differs("/create_role/Description") {
+        if before.create_role.description != role.create_role.description {
             self.iam
                 .update_role()
                 .role_name(role.name())
@@ -175,14 +173,13 @@ impl AwsCloud {
                 .await
                 .map_err(|error| self.error("iam:UpdateRole", &resource, &error))?;
         }
-        if differs("/put_role_policy") {
+        if before.put_role_policy != role.put_role_policy {
             match &role.put_role_policy {
                 Some(policy) => self.put_role_policy(policy).await?,
                 None => self.delete_inline_policy(role.name()).await?,
             }
         }
-        let before_tags = before.get("create_role").map(|create| tags_in(create, "Tags")).unwrap_or_default();
-        self.update_role_tags(role.name(), &before_tags, &role.create_role.tags).await?;
+        self.update_role_tags(role.name(), &before.create_role.tags, &role.create_role.tags).await?;
         Ok(Values::default())
     }
 
@@ -291,6 +288,11 @@ mod tests {
         }
     }
 
+    /// A role as read, typed as the planner hands it to an update.
+    fn typed(json: &serde_json::Value) -> Role {
+        serde_json::from_value(json.clone()).expect("a role")
+    }
+
     #[tokio::test]
     async fn roles_round_trip() {
         let test = test_cloud(false).await;
@@ -323,7 +325,7 @@ mod tests {
         if let Some(policy) = &mut changed.put_role_policy {
             policy.policy_document.statement.pop();
         }
-        test.cloud.update_role(&changed, &actual.json).await.expect("update");
+        test.cloud.update_role(&changed, &typed(&actual.json)).await.expect("update");
         let read = test.cloud.read_roles(&scope).await.expect("read again");
         let actual = found(&read, &execution).expect("execution role read again");
         assert_eq!(actual.json, serde_json::to_value(&changed).expect("json"));
@@ -334,11 +336,11 @@ mod tests {
             policy.role_name = granted.name().to_string();
             policy
         });
-        test.cloud.update_role(&granted, &actual_task.json).await.expect("grant");
+        test.cloud.update_role(&granted, &typed(&actual_task.json)).await.expect("grant");
         let read = test.cloud.read_roles(&scope).await.expect("read granted");
         let granted_json = found(&read, &task).expect("task role").json.clone();
         assert_eq!(granted_json, serde_json::to_value(&granted).expect("json"));
-        test.cloud.update_role(&auth_task_role, &granted_json).await.expect("revoke");
+        test.cloud.update_role(&auth_task_role, &typed(&granted_json)).await.expect("revoke");
         let read = test.cloud.read_roles(&scope).await.expect("read revoked");
         assert_eq!(found(&read, &task).expect("task role").json, serde_json::to_value(&auth_task_role).expect("json"));
 

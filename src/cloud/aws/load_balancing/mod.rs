@@ -8,7 +8,7 @@
 pub(super) mod convert;
 
 use super::AwsCloud;
-use super::common::{Partial, tags_in};
+use super::common::Partial;
 use super::gone::GoneIsFine;
 use super::retag::TagChanges;
 use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
@@ -377,11 +377,10 @@ impl AwsCloud {
         &self,
         arn: &str,
         load_balancer: &LoadBalancer,
-        before: &serde_json::Value,
+        before: &LoadBalancer,
     ) -> Result<Values, CloudError> {
         let resource = format!("load balancer {}", load_balancer.name);
-        let current: Option<LoadBalancer> = serde_json::from_value(before.clone()).ok();
-        if current.as_ref().is_none_or(|current| current.subnets != load_balancer.subnets) {
+        if before.subnets != load_balancer.subnets {
             self.load_balancing
                 .set_subnets()
                 .load_balancer_arn(arn)
@@ -390,7 +389,7 @@ impl AwsCloud {
                 .await
                 .map_err(|error| self.error("elasticloadbalancing:SetSubnets", &resource, &error))?;
         }
-        if current.as_ref().is_none_or(|current| current.security_groups != load_balancer.security_groups) {
+        if before.security_groups != load_balancer.security_groups {
             self.load_balancing
                 .set_security_groups()
                 .load_balancer_arn(arn)
@@ -399,10 +398,10 @@ impl AwsCloud {
                 .await
                 .map_err(|error| self.error("elasticloadbalancing:SetSecurityGroups", &resource, &error))?;
         }
-        if current.as_ref().is_none_or(|current| current.attributes != load_balancer.attributes) {
+        if before.attributes != load_balancer.attributes {
             self.set_load_balancer_attributes(arn, load_balancer).await?;
         }
-        self.retag_load_balancing_resource(arn, &tags_in(before, "Tags"), &load_balancer.tags, &resource).await?;
+        self.retag_load_balancing_resource(arn, &before.tags, &load_balancer.tags, &resource).await?;
         Ok(Values::default())
     }
 
@@ -465,7 +464,7 @@ impl AwsCloud {
         &self,
         arn: &str,
         listener: &Listener,
-        before: &serde_json::Value,
+        before: &Listener,
     ) -> Result<Values, CloudError> {
         let resource = format!("{} listener {arn}", listener.protocol);
         self.load_balancing
@@ -478,7 +477,7 @@ impl AwsCloud {
             .send()
             .await
             .map_err(|error| self.error("elasticloadbalancing:ModifyListener", &resource, &error))?;
-        self.retag_load_balancing_resource(arn, &tags_in(before, "Tags"), &listener.tags, &resource).await?;
+        self.retag_load_balancing_resource(arn, &before.tags, &listener.tags, &resource).await?;
         Ok(Values::default())
     }
 
@@ -544,7 +543,7 @@ impl AwsCloud {
         &self,
         arn: &str,
         settings: &TargetGroupSettings,
-        before: &serde_json::Value,
+        before: &TargetGroupSettings,
     ) -> Result<Values, CloudError> {
         let group = &settings.group;
         let resource = format!("target group {}", group.name);
@@ -563,10 +562,10 @@ impl AwsCloud {
             .send()
             .await
             .map_err(|error| self.error("elasticloadbalancing:ModifyTargetGroup", &resource, &error))?;
-        if before.get("Attributes") != Some(&json_of(&settings.attributes)) {
+        if before.attributes != settings.attributes {
             self.set_target_group_attributes(arn, settings).await?;
         }
-        self.retag_load_balancing_resource(arn, &tags_in(before, "Tags"), &group.tags, &resource).await?;
+        self.retag_load_balancing_resource(arn, &before.group.tags, &group.tags, &resource).await?;
         Ok(Values::default())
     }
 
@@ -604,7 +603,7 @@ impl AwsCloud {
                 match self.own_rule_at(rule).await? {
                     Some((arn, before)) => {
                         tracing::info!(rule = resource, "the priority holds our own rule: going on with it");
-                        if !crate::plan::diff::diff(&before, &json_of(rule), &[]).is_empty() {
+                        if !crate::plan::diff::diff(&json_of(&before), &json_of(rule), &[]).is_empty() {
                             self.update_rule(&arn, rule, &before).await?;
                         }
                         Ok(Values::default())
@@ -616,9 +615,9 @@ impl AwsCloud {
         }
     }
 
-    /// The rule at `rule`'s priority on its listener, as `(ARN, desired-shaped JSON)`, when it
-    /// carries the ownership tags `rule` is created with.
-    async fn own_rule_at(&self, rule: &ListenerRule) -> Result<Option<(String, serde_json::Value)>, CloudError> {
+    /// The rule at `rule`'s priority on its listener, as `(ARN, the rule in the desired shape)`,
+    /// when it carries the ownership tags `rule` is created with.
+    async fn own_rule_at(&self, rule: &ListenerRule) -> Result<Option<(String, ListenerRule)>, CloudError> {
         let listener_arn = rule.listener_arn.to_string();
         let rules = self.listener_rules(&listener_arn, &load_balancer_of_listener(&listener_arn)).await?;
         let priority = rule.priority.to_string();
@@ -630,14 +629,14 @@ impl AwsCloud {
         if !is_ours(&tags, &rule.tags) {
             return Ok(None);
         }
-        Ok(Some((arn.to_string(), json_of(&rule_of(&listener_arn, rule.priority, found, tags)))))
+        Ok(Some((arn.to_string(), rule_of(&listener_arn, rule.priority, found, tags))))
     }
 
     pub(super) async fn update_rule(
         &self,
         arn: &str,
         rule: &ListenerRule,
-        before: &serde_json::Value,
+        before: &ListenerRule,
     ) -> Result<Values, CloudError> {
         let resource = format!("rule {} (priority {})", paths(rule), rule.priority);
         // Without `Transforms` ModifyRule keeps the rule's transforms; `ResetTransforms` drops them.
@@ -653,7 +652,7 @@ impl AwsCloud {
             modify.set_transforms(Some(transforms(rule)))
         };
         modify.send().await.map_err(|error| self.error("elasticloadbalancing:ModifyRule", &resource, &error))?;
-        if before.get("Priority").and_then(serde_json::Value::as_i64) != Some(rule.priority) {
+        if before.priority != rule.priority {
             self.load_balancing
                 .set_rule_priorities()
                 .rule_priorities(RulePriorityPair::builder().rule_arn(arn).priority(rule.priority as i32).build())
@@ -661,7 +660,7 @@ impl AwsCloud {
                 .await
                 .map_err(|error| self.error("elasticloadbalancing:SetRulePriorities", &resource, &error))?;
         }
-        self.retag_load_balancing_resource(arn, &tags_in(before, "Tags"), &rule.tags, &resource).await?;
+        self.retag_load_balancing_resource(arn, &before.tags, &rule.tags, &resource).await?;
         Ok(Values::default())
     }
 

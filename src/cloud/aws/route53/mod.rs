@@ -104,18 +104,22 @@ impl AwsCloud {
     /// record given with all its current values, and `before` holds them normalised, so the
     /// record is read again, checked to be the one `before` describes, and deleted exactly as
     /// Route53 holds it, in one batch with the marker. A record that is already gone is done.
-    pub(super) async fn delete_dns_record(&self, before: &Value) -> Result<(), CloudError> {
-        let record = &before["ChangeBatch"]["Changes"][0]["ResourceRecordSet"];
-        let resource = format!("DNS record {}", record["Name"].as_str().unwrap_or_default());
-        let Some(zone_id) = before["HostedZoneId"].as_str().map(bare_zone_id) else {
-            return Err(refused(&resource, "the record to delete names no hosted zone"));
+    pub(super) async fn delete_dns_record(&self, before: &DnsChange) -> Result<(), CloudError> {
+        let Some(set) = before.change_batch.changes.first().map(|change| &change.resource_record_set) else {
+            return Err(refused("DNS record", "the record to delete names no record set"));
+        };
+        let resource = format!("DNS record {}", set.name);
+        let record = &serde_json::to_value(set).map_err(|error| unsent(CHANGE_RECORDS, &resource, error))?;
+        let zone_id = match &before.hosted_zone_id {
+            Reference::Known(zone_id) => bare_zone_id(zone_id),
+            _ => return Err(refused(&resource, "the record to delete names no hosted zone")),
         };
         let Some(current) = self.current_record(zone_id, record).await? else { return Ok(()) };
         let name = record["Name"].as_str().unwrap_or_default();
         if comparable(&record_set_json(name, &current, None)) != comparable(record) {
             return Err(refused(&resource, "the record changed after it was read; plan again"));
         }
-        let marker = match before["OwnershipMarker"].as_str() {
+        let marker = match before.ownership_marker.as_deref() {
             Some(text) => {
                 let query = json!({"Name": name, "Type": "TXT"});
                 self.current_record(zone_id, &query)
@@ -353,13 +357,16 @@ mod tests {
         let other = cloud.read_dns(&as_test, Some("other-99.us-east-1.elb.amazonaws.com")).await.expect("read");
         assert_eq!(record(&other, name).expect("record").owner, Owner::Foreign);
 
-        cloud.delete_dns_record(&actual.json).await.expect("delete");
+        cloud.delete_dns_record(&serde_json::from_value(actual.json.clone()).expect("a record")).await.expect("delete");
         let gone = cloud.read_dns(&scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
         assert!(record(&gone, name).is_none());
         let zone_id = actual.json["HostedZoneId"].as_str().expect("zone");
         let left = cloud.record_sets(zone_id, (None, None, None), None).await.expect("list").expect("zone");
         assert!(marker_named(&left, name).is_none(), "the marker went with the record");
-        cloud.delete_dns_record(&actual.json).await.expect("deleting a deleted record is done");
+        cloud
+            .delete_dns_record(&serde_json::from_value(actual.json.clone()).expect("a record"))
+            .await
+            .expect("deleting a deleted record is done");
     }
 
     /// An alias written by the console or another tool: `dualstack.`, a trailing dot, upper case.
@@ -382,7 +389,10 @@ mod tests {
         expected.as_object_mut().expect("object").remove("OwnershipMarker");
         assert_eq!(actual.json, expected);
 
-        cloud.delete_dns_record(&actual.json).await.expect("delete the record as Route53 holds it");
+        cloud
+            .delete_dns_record(&serde_json::from_value(actual.json.clone()).expect("a record"))
+            .await
+            .expect("delete the record as Route53 holds it");
         let gone = cloud.read_dns(&scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
         assert!(record(&gone, "stage.api.acme.example.").is_none());
     }
@@ -436,7 +446,7 @@ mod tests {
         let (values, zone_id) = zone_values(cloud, &test.account_id).await;
         let (scope, change) = desired("stage", &test.account_id, &values);
         cloud.upsert_dns_record(&change).await.expect("upsert");
-        let before = serde_json::to_value(&change).expect("json");
+        let before = change.clone();
         put_record(cloud, &zone_id, alias("stage.api.acme.example.", "repointed.us-east-1.elb.amazonaws.com")).await;
 
         let error = cloud.delete_dns_record(&before).await.expect_err("refused");
