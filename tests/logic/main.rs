@@ -9,6 +9,7 @@ mod architecture;
 mod doctor;
 #[path = "../support/fake.rs"]
 mod fake;
+mod fake_contract;
 mod import;
 mod lock;
 mod manifest_never_panics;
