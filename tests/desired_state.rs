@@ -186,8 +186,18 @@ fn the_deployer_policy_grants_every_action_ecsdeploy_calls() {
         "ecr:BatchDeleteImage",
     ];
     let mut missing = Vec::new();
-    for entry in std::fs::read_dir(root.join("src/cloud/aws")).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    // Every file of the AWS implementation, in its API family folders too.
+    let mut files = Vec::new();
+    let mut folders = vec![root.join("src/cloud/aws")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() { folders.push(path) } else { files.push(path) }
+        }
+    }
+    assert!(files.len() > 30, "{files:?}");
+    for file in files {
+        let text = std::fs::read_to_string(file).unwrap();
         for quoted in text.split('"').skip(1).step_by(2) {
             let Some((service, action)) = quoted.split_once(':') else { continue };
             // Service prefixes are lower case with digits and dashes (`ec2`, `application-autoscaling`).
