@@ -191,7 +191,7 @@ pub fn deployer_policy(
         statements.push(allow("DnsRecords", actions, vec![zone]));
     }
     statements.extend(secret_statements(environment, desired, context));
-    PolicyDocument { version: "2012-10-17".into(), statement: statements }
+    PolicyDocument { version: "2012-10-17".into(), statement: statements, other: Default::default() }
 }
 
 /// Reads, and the actions IAM cannot scope to a resource.

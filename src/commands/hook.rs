@@ -105,7 +105,7 @@ fn uninstall(hooks: &Path, printer: &Printer) -> Result<ExitStatus, CommandError
     let replaced = hooks.join(REPLACED);
     if hook.exists() && !is_ours(&hook) {
         return Err(CommandError::stopped(
-            StopKind::Io,
+            StopKind::Refused,
             format!("{} is not ecsdeploy's hook: left alone", hook.display()),
             Vec::new(),
         ));

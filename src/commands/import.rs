@@ -117,7 +117,8 @@ async fn read_and_map<C: Cloud, H: HttpCheck>(
     })?;
     let environment = environment(&session.checked, &args.env)?;
     let entry = imported_entry(&session.checked.manifest.project, environment, &source).map_err(|refusal| {
-        CommandError::usage(
+        CommandError::stopped(
+            StopKind::Refused,
             format!("cannot import service {}: {refusal}", args.service),
             vec!["see docs/import.md for what a service needs to be imported".into()],
         )

@@ -97,7 +97,7 @@ pub fn report(printer: &Printer, error: &CommandError) {
 }
 
 /// An error on stderr and, with `--output json`, as the error document on stdout, so that a
-/// script always gets one document: `{"schema_version": 1, "ok": false, "error": {kind, message,
+/// script always gets one document: `{"schema_version": 2, "ok": false, "error": {kind, message,
 /// hints, operation, resource}}` (`kind`: manifest, aws, plan, or a [`StopKind`]).
 fn error_out(printer: &Printer, kind: &str, message: &str, hints: &[String], cloud: Option<&crate::cloud::CloudError>) {
     if printer.is_json() {

@@ -12,6 +12,7 @@ use super::tags::{Tags, pascal_style};
 use super::task_definition::{ImageReference, SecretIdentity, TaskDefinition};
 use crate::manifest::Service;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A role: `CreateRole`, then its inline policy through `PutRolePolicy` (absent: no permission).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,6 +67,10 @@ fn as_json_string<S: serde::Serializer>(document: &PolicyDocument, serializer: S
 pub struct PolicyDocument {
     pub version: String,
     pub statement: Vec<Statement>,
+    /// Whatever else a document read from IAM holds (`Id`, ...): kept, so that a document
+    /// changed outside ecsdeploy compares as changed and is put back.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,16 +81,23 @@ pub struct Statement {
     pub effect: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub principal: Option<serde_json::Value>,
+    /// Empty only in a statement read from IAM that names its actions otherwise (`NotAction`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub action: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource: Vec<Template>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<serde_json::Value>,
+    /// Whatever else a statement read from IAM holds (`NotAction`, `NotResource`,
+    /// `NotPrincipal`): kept, so that a statement changed outside ecsdeploy compares as changed.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 /// An `Allow` statement named `sid`.
 pub fn allow(sid: &str, actions: &[&str], resources: Vec<Template>) -> Statement {
     Statement {
+        other: Default::default(),
         sid: Some(sid.to_string()),
         effect: "Allow".into(),
         principal: None,
@@ -98,8 +110,10 @@ pub fn allow(sid: &str, actions: &[&str], resources: Vec<Template>) -> Statement
 /// Trust policy for ECS tasks, limited to this account (guards against the confused deputy).
 fn trust_policy(context: &Context) -> PolicyDocument {
     PolicyDocument {
+        other: Default::default(),
         version: "2012-10-17".into(),
         statement: vec![Statement {
+            other: Default::default(),
             sid: None,
             effect: "Allow".into(),
             principal: Some(serde_json::json!({ "Service": "ecs-tasks.amazonaws.com" })),
@@ -179,7 +193,11 @@ fn role(context: &Context, name: &str, description: String, statements: Vec<Stat
         put_role_policy: (!statements.is_empty()).then(|| PutRolePolicy {
             role_name: name.to_string(),
             policy_name: ROLE_POLICY_NAME.into(),
-            policy_document: PolicyDocument { version: "2012-10-17".into(), statement: statements },
+            policy_document: PolicyDocument {
+                version: "2012-10-17".into(),
+                statement: statements,
+                other: Default::default(),
+            },
         }),
     }
 }
@@ -210,6 +228,7 @@ pub fn task_role(context: &Context, service: &Service, names: &ServiceNames, tag
         .iter()
         .enumerate()
         .map(|(index, permission)| Statement {
+            other: Default::default(),
             sid: Some(format!("Manifest{index}")),
             effect: "Allow".into(),
             principal: None,

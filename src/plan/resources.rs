@@ -71,7 +71,6 @@ impl Payload {
         value.unwrap_or(serde_json::Value::Null)
     }
 
-    /// A payload of the same kind read from (resolved) JSON.
     /// The payload of the kind an `address` holds, from a resource's JSON as read (normalised
     /// into the desired shape): the typed before-state of a change.
     pub fn at_address(address: &Address, json: serde_json::Value) -> Result<Payload, serde_json::Error> {
@@ -103,6 +102,7 @@ impl Payload {
         })
     }
 
+    /// A payload of the same kind read from (resolved) JSON.
     pub fn same_kind_from_json(&self, json: serde_json::Value) -> Result<Payload, serde_json::Error> {
         fn typed<T: DeserializeOwned>(json: serde_json::Value) -> Result<T, serde_json::Error> {
             serde_json::from_value(json)

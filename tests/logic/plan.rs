@@ -347,3 +347,41 @@ fn an_unreadable_resource_stops_the_plan() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A policy changed outside ecsdeploy in a way the typed document names only as "other" keys
+/// (a `NotResource` beside the actions, a `NotAction`-only statement) is read, shown as an
+/// update and put back: never unreadable, never an update that changes nothing.
+#[test]
+fn a_policy_edited_outside_ecsdeploy_is_an_update_that_puts_it_back() {
+    let desired = desired("stage");
+    for edit in [
+        serde_json::json!({"NotResource": "arn:aws:s3:::elsewhere"}),
+        serde_json::json!({"NotAction": ["iam:*"], "Action": null}),
+    ] {
+        let mut actual = converged(&desired);
+        let (address, role) = actual
+            .resources
+            .iter_mut()
+            .find(|(_, resource)| resource.json["put_role_policy"]["PolicyDocument"].is_string())
+            .expect("a role with an inline policy");
+        let address = address.clone();
+        let text = role.json["put_role_policy"]["PolicyDocument"].as_str().unwrap().to_string();
+        let mut document: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for (key, value) in edit.as_object().unwrap() {
+            match value {
+                serde_json::Value::Null => document["Statement"][0].as_object_mut().unwrap().remove(key),
+                value => document["Statement"][0].as_object_mut().unwrap().insert(key.clone(), value.clone()),
+            };
+        }
+        role.json["put_role_policy"]["PolicyDocument"] = document.to_string().into();
+        let plan = plan(&desired, &actual, Goal::Converge).unwrap_or_else(|error| panic!("{edit}: {error:?}"));
+        let change = plan.changes.iter().find(|change| change.address == address).unwrap();
+        let Step::Update { existing, payload, .. } = &change.step else { panic!("{edit}: {:?}", change.step) };
+        let (ecsdeploy::plan::resources::Payload::Role(before), ecsdeploy::plan::resources::Payload::Role(after)) =
+            (&existing.before, payload)
+        else {
+            panic!("not roles")
+        };
+        assert_ne!(before.put_role_policy, after.put_role_policy, "{edit}: the adapter sees what to put back");
+    }
+}
