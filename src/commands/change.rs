@@ -75,7 +75,10 @@ pub async fn change<C: Cloud, H: HttpCheck>(
     up: Option<&UpArgs>,
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
-    let (_, read_at) = crate::history::time::now();
+    // The lock as it was before the plan's read: holding the lock later, the run reads the
+    // environment again only if another run can have changed it since (see `replan_reason`).
+    // Only a run that changes anything needs it, but it must be read before the environment.
+    let seen = session.cloud.lock_read(&session.history_scope()).await?;
     let (plan, actual) = session.plan(goal).await?;
     // Rollouts a stopped run left unverified make `up` take the lock even without changes: the
     // lock tells whether their run is alive (then this run is refused, exit 5, never green).
@@ -97,7 +100,7 @@ pub async fn change<C: Cloud, H: HttpCheck>(
     can_confirm(args, goal, &session.environment, printer)?;
     let lock = crate::run::lock::hold(session, command, &args.lock, printer).await?;
     session.run = Some(lock.run_ref());
-    let result = match under_lock(session, goal, up.is_some(), plan, actual, read_at, &lock, printer).await {
+    let result = match under_lock(session, goal, up.is_some(), plan, actual, seen.as_ref(), &lock, printer).await {
         Ok((plan, actual, unverified)) => {
             match crate::run::shared_lock::hold_for(session, goal, plan, actual, command, &args.lock, printer).await {
                 Ok((extra, plan, actual)) => {
@@ -133,24 +136,11 @@ async fn under_lock<C: Cloud, H: HttpCheck>(
     gates: bool,
     plan: crate::plan::Plan,
     actual: crate::actual::ActualState,
-    read_at: u128,
+    seen: Option<&crate::deploy_lock::DeployLock>,
     lock: &crate::run::lock::HeldLock<C>,
     printer: &Printer,
 ) -> Result<(crate::plan::Plan, crate::actual::ActualState, Vec<crate::run::unverified::Unverified>), CommandError> {
-    // A run that held the lock after this plan was read may have changed the environment. Its
-    // release time comes from its own clock: any holding that ended less than the clock margin
-    // before this read counts, so a skewed clock costs at most a second read, never a stale plan.
-    let replan_because = match &lock.previous {
-        crate::run::lock::Previous::Holding(previous) if previous.ended_millis() + CLOCK_MARGIN_MILLIS >= read_at => {
-            Some("another run held the deploy lock of {env} since (or just before) this plan was read: planning again")
-        }
-        crate::run::lock::Previous::Unknown => Some(
-            "the answer to taking the deploy lock of {env} was lost (the retry found it already taken by this run), \
-             so another run may have changed it since this plan was read: planning again",
-        ),
-        _ => None,
-    };
-    let (plan, actual) = match replan_because {
+    let (plan, actual) = match crate::run::lock::replan_reason(seen, &lock.previous) {
         Some(because) => {
             printer.info(&because.replace("{env}", &session.environment));
             session.plan(goal).await?
@@ -165,9 +155,6 @@ async fn under_lock<C: Cloud, H: HttpCheck>(
     };
     Ok((plan, actual, unverified))
 }
-
-/// How far apart two machines' clocks may be for the check above (ten minutes).
-const CLOCK_MARGIN_MILLIS: u128 = 10 * 60 * 1000;
 
 /// Shows the plan, checks, confirms, applies, and gates the rollouts (this run's, and those a
 /// stopped run left unverified): all under the lock. The `extra` locks (shared resources, other

@@ -189,6 +189,27 @@ pub fn request<C: Cloud, H: HttpCheck>(
     }
 }
 
+/// Why a run that read the environment while the lock was `seen` (read just before the plan's
+/// read) must read it again now that it holds the lock with `previous` before it; `None` when
+/// no run can have changed it in between. Only a released holding (or none) proves that: its run
+/// finished every change before it released, and the same holding still being the one this run
+/// replaced means nobody took the lock since. A live or expired holding may still be changing
+/// things. No clocks are compared, so a skewed clock never costs a second read.
+pub fn replan_reason(seen: Option<&DeployLock>, previous: &Previous) -> Option<&'static str> {
+    match (seen, previous) {
+        (_, Previous::Unknown) => Some(
+            "the answer to taking the deploy lock of {env} was lost (the retry found it already taken by this run), \
+             so another run may have changed it since this plan was read: planning again",
+        ),
+        (None, Previous::Never) => None,
+        (Some(seen), _) if seen.released_epoch.is_none() => {
+            Some("another run held the deploy lock of {env} while this plan was read: planning again")
+        }
+        (Some(seen), Previous::Holding(previous)) if previous.token == seen.token => None,
+        _ => Some("another run took the deploy lock of {env} after this plan was read: planning again"),
+    }
+}
+
 /// Takes the lock: one attempt, or attempts every second until `wait` is over; the holding it
 /// replaced (released or expired), if known. Another run's live holding is
 /// [`CommandError::Locked`].
@@ -281,4 +302,42 @@ pub fn parse_duration(text: &str, flag: &str) -> Result<Duration, CommandError> 
                 vec!["write e.g. \"90s\", \"10m\" or \"1h\"".into()],
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Previous, replan_reason};
+    use crate::deploy_lock::{DeployLock, LockRequest};
+    use std::time::Duration;
+
+    fn holding(owner: &str) -> DeployLock {
+        let request = LockRequest {
+            environment: "stage".into(),
+            owner: owner.into(),
+            command: "up".into(),
+            git_commit: None,
+            message: None,
+            ttl: Duration::from_secs(120),
+        };
+        request.holding(1_700_000_000)
+    }
+
+    #[test]
+    fn only_the_same_released_holding_or_none_spares_a_second_read() {
+        let ana = holding("ana");
+        let released = ana.released();
+        // Never taken, and still never taken when this run took it: nobody changed anything.
+        assert_eq!(replan_reason(None, &Previous::Never), None);
+        // The run before this one had finished and released; nobody took the lock since.
+        assert_eq!(replan_reason(Some(&released), &Previous::Holding(Box::new(released.clone()))), None);
+        // Another run took (and released) the lock after the plan was read.
+        let bo = holding("bo").released();
+        assert!(replan_reason(Some(&released), &Previous::Holding(Box::new(bo.clone()))).is_some());
+        assert!(replan_reason(None, &Previous::Holding(Box::new(bo))).is_some());
+        // A run held it while the plan was read: it may have been changing things.
+        let reason = replan_reason(Some(&ana), &Previous::Holding(Box::new(released.clone())));
+        assert!(reason.is_some_and(|reason| reason.contains("while this plan was read")), "{reason:?}");
+        // The answer to taking it was lost: what came before is not known.
+        assert!(replan_reason(Some(&released), &Previous::Unknown).is_some());
+    }
 }

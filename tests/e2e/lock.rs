@@ -169,3 +169,28 @@ async fn until(config: &aws_config::SdkConfig, what: &str, condition: impl Async
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// An `up` right after another finished (CI's usual rhythm) reads the environment once: the
+/// lock it read before planning is the released holding it then replaces, so nobody changed
+/// anything in between, whatever the clocks say.
+#[tokio::test]
+async fn an_up_after_a_finished_one_reads_the_environment_once() {
+    let (account, _config) = prepared_account().await;
+    let first = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(root()));
+    assert_eq!(first.code, 0, "{}", first.transcript());
+    let changed = changed_manifest();
+    let dir = changed.path().to_str().unwrap();
+    let second =
+        run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "--stats", "--output", "json", "-f", dir]));
+    assert_eq!(second.code, 0, "{}", second.transcript());
+    assert!(!second.stderr.contains("planning again"), "{}", second.stderr);
+    let document = second.json();
+    let reads = document["stats"]["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|phase| phase["phase"] == "read actual state")
+        .count();
+    assert_eq!(reads, 1, "{}", document["stats"]);
+    assert_eq!(document["plan"]["has_changes"], true, "the second up changed auth: {document}");
+}
