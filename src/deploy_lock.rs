@@ -76,7 +76,8 @@ pub struct DeployLock {
     pub released_at: Option<String>,
     #[serde(default)]
     pub released_epoch: Option<u64>,
-    /// The release in milliseconds since 1970: whether it came after a plan was read.
+    /// The release in milliseconds since 1970 (shown; and kept so that items written by older
+    /// versions, which compared it with a plan's read, still read).
     #[serde(default)]
     pub released_millis: Option<u128>,
 }
@@ -85,12 +86,6 @@ impl DeployLock {
     /// Whether the lock still keeps others out at `now` (seconds since 1970).
     pub fn is_held(&self, now: u64) -> bool {
         self.released_epoch.is_none() && self.expires_epoch > now
-    }
-
-    /// When the holding stopped mattering, in milliseconds since 1970: its release, else its
-    /// expiry.
-    pub fn ended_millis(&self) -> u128 {
-        self.released_millis.unwrap_or(u128::from(self.released_epoch.unwrap_or(self.expires_epoch)) * 1000)
     }
 
     /// The same holding, renewed until `now + ttl`.
@@ -200,8 +195,6 @@ mod tests {
         assert!(lock.renewed(1100, Duration::from_secs(120)).is_held(1200));
         let released = lock.released();
         assert!(!released.is_held(now_epoch()));
-        assert!(released.ended_millis() >= 1_000_000);
-        assert_eq!(lock.ended_millis(), 1_120_000);
     }
 
     #[test]

@@ -10,11 +10,10 @@ use support::{TestAccount, prepared_account, root, run};
 
 /// Waits until a run holds stage's lock (a minute at most).
 async fn until_locked(config: &aws_config::SdkConfig) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while stored_lock(config).await.is_none_or(|(released, _)| released) {
-        assert!(std::time::Instant::now() < deadline, "no run took the lock");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    until(config, "a run takes the lock", async |config| {
+        stored_lock(config).await.is_some_and(|(released, _)| !released)
+    })
+    .await;
 }
 
 fn changed_manifest() -> tempfile::TempDir {

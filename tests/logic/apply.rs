@@ -10,8 +10,6 @@ use ecsdeploy::checked;
 use ecsdeploy::cloud::CloudErrorKind;
 use ecsdeploy::desired::{self, Context, DesiredEnvironment, Reference};
 use ecsdeploy::plan::address::{Address, ServicePart};
-use ecsdeploy::plan::resources::desired_resources;
-use ecsdeploy::plan::values::unresolved;
 use ecsdeploy::plan::{Action, Goal, plan};
 
 fn setup() -> (DesiredEnvironment, ReadScope, FakeCloud) {
@@ -24,19 +22,10 @@ fn setup() -> (DesiredEnvironment, ReadScope, FakeCloud) {
     state.values.set(&Reference::Vpc, "vpc-1");
     state.values.set_many(&Reference::PublicSubnets, vec!["subnet-a".into(), "subnet-b".into()]);
     state.values.set_many(&Reference::PrivateSubnets, vec!["subnet-c".into()]);
-    // Every other reference is known up front here; the fake does not mint IDs.
-    for resource in desired_resources(&desired, true) {
-        for placeholder in unresolved(&resource.payload.to_json()) {
-            if state.values.get_placeholder(&placeholder).is_none() {
-                state.values.set_placeholder(
-                    &placeholder,
-                    format!("known:{}", placeholder.trim_matches(['<', '>']).replace(' ', "/")),
-                );
-            }
-        }
-    }
     let cloud = FakeCloud::with_account("123456789012");
     *cloud.state.lock().unwrap() = state;
+    // Every other reference is known up front here.
+    cloud.know_references_of(&desired);
     (desired, scope, cloud)
 }
 

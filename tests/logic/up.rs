@@ -12,8 +12,6 @@ use ecsdeploy::exit_status::ExitStatus;
 use ecsdeploy::history::{DeployRecord, HistoryScope, HistoryStore, Outcome, RecordKind};
 use ecsdeploy::output::{ColorChoice, OutputFormat, Printer};
 use ecsdeploy::plan::Goal;
-use ecsdeploy::plan::resources::desired_resources;
-use ecsdeploy::plan::values::unresolved;
 use ecsdeploy::run::session::Session;
 
 const SERVICES: [&str; 4] = ["auth", "gmail", "calendar", "ai-router"];
@@ -63,16 +61,7 @@ async fn session(fake: &FakeCloud, http: &FakeHttp, tags: &[(&str, &str)]) -> Se
     if !tags.is_empty() {
         session.use_image_tags(&tags.iter().map(|(service, tag)| (service.to_string(), tag.to_string())).collect());
     }
-    let mut state = fake.state.lock().unwrap();
-    for resource in desired_resources(&session.desired, true) {
-        for placeholder in unresolved(&resource.payload.to_json()) {
-            if state.values.get_placeholder(&placeholder).is_none() {
-                let known = format!("known:{}", placeholder.trim_matches(['<', '>']).replace(' ', "/"));
-                state.values.set_placeholder(&placeholder, known);
-            }
-        }
-    }
-    drop(state);
+    fake.know_references_of(&session.desired);
     session
 }
 

@@ -119,6 +119,21 @@ impl FakeCloud {
 }
 
 impl FakeWorld {
+    /// Makes every reference `desired`'s resources name known (`known:<reference>`) unless it
+    /// already is: the prerequisites a test world holds (images' digests, secrets, the zone).
+    /// What a step creates is minted anew when the step runs.
+    pub fn know_references_of(&self, desired: &ecsdeploy::desired::DesiredEnvironment) {
+        let mut state = self.state.lock().expect("state");
+        for resource in ecsdeploy::plan::resources::desired_resources(desired, true) {
+            for placeholder in ecsdeploy::plan::values::unresolved(&resource.payload.to_json()) {
+                if state.values.get_placeholder(&placeholder).is_none() {
+                    let known = format!("known:{}", placeholder.trim_matches(['<', '>']).replace(' ', "/"));
+                    state.values.set_placeholder(&placeholder, known);
+                }
+            }
+        }
+    }
+
     /// The operations called so far, in order.
     pub fn calls(&self) -> Vec<String> {
         self.calls.lock().map(|calls| calls.clone()).unwrap_or_default()
@@ -350,13 +365,6 @@ fn minted_values(payload: &Payload) -> Values {
         }
         Payload::TargetGroup(group) => {
             values.set(&Reference::TargetGroupArn(group.group.name.clone()), arn("targetgroup", &group.group.name))
-        }
-        Payload::TaskDefinition(definition) => {
-            let family = definition.family.clone();
-            values.set(
-                &Reference::TaskDefinitionArn { family: family.clone() },
-                format!("arn:aws:ecs:us-east-1:123456789012:task-definition/{family}:1"),
-            );
         }
         _ => {}
     }
