@@ -220,11 +220,11 @@ impl<C: Cloud, H: HttpCheck> Session<C, H> {
 
     /// `--stats` on stderr (text) or as a JSON value.
     pub fn stats_text(&self) -> String {
-        stats_view::text(&self.calls.counts(), &self.phases)
+        stats_view::text(&self.calls.counts(), self.calls.sequential_rounds(), &self.phases)
     }
 
     pub fn stats_json(&self) -> serde_json::Value {
-        stats_view::json(&self.calls.counts(), &self.phases)
+        stats_view::json(&self.calls.counts(), self.calls.sequential_rounds(), &self.phases)
     }
 }
 
