@@ -100,9 +100,10 @@ def generated_manifest(directory: Path, services: int) -> list[str]:
     head = shipped[: shipped.index("[services.")]
     names = [f"svc{i:02d}" for i in range(1, services + 1)]
     body = [head]
-    for name in names:
+    for number, name in enumerate(names, start=1):
+        # Explicit priorities: the default (a hash of the names) may collide at 40 services.
         body.append(
-            f'[services.{name}]\nrepository = "acme/{name}"\npath = "/{name}/*"\n\n'
+            f'[services.{name}]\nrepository = "acme/{name}"\npath = "/{name}/*"\npriority = {100 + number}\n\n'
             f'[services.{name}.env]\nLOG_LEVEL = "info"\n\n'
             f'[services.{name}.secrets]\nDB_PASSWORD = "{name}/db#password"\n\n'
         )

@@ -216,6 +216,10 @@ const UNSCOPED_ACTIONS: &[&str] = &[
     "ecr:GetAuthorizationToken",
     "ecr:DescribeRepositories",
     "iam:ListRoles",
+    // Every role's tags and inline policies in one call; without it, two calls per role.
+    "iam:GetAccountAuthorizationDetails",
+    // The tags of alarms, log groups and repositories in a few calls; without it, one per resource.
+    "tag:GetResources",
     "logs:DescribeLogGroups",
     "cloudwatch:DescribeAlarms",
     "application-autoscaling:Describe*",

@@ -1,8 +1,9 @@
-//! CloudWatch alarms of the services: one `DescribeAlarms` by the environment's name prefix,
-//! tags per alarm, `PutMetricAlarm` to create or change, `DeleteAlarms` to remove.
+//! CloudWatch alarms of the services: one `DescribeAlarms` by the environment's name prefix
+//! (100 a page) and, at the same time, their tags from the tag index (see `tag_index`);
+//! `PutMetricAlarm` to create or change, `DeleteAlarms` to remove.
 
 use super::AwsCloud;
-use super::common::{Partial, tags_from};
+use super::common::{PARALLEL_READS, Partial, tags_from};
 use super::retag::TagChanges;
 use crate::actual::Owner;
 use crate::actual::ownership::owner_of;
@@ -15,23 +16,46 @@ use crate::plan::address::{Address, ServicePart};
 use crate::plan::resources::json_of;
 use crate::plan::values::Values;
 use aws_sdk_cloudwatch::types as cloudwatch;
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+
+/// DescribeAlarms' largest page (`MaxRecords`, 1-100): three alarms a service, 33 services a page.
+const MAX_RECORDS: i32 = 100;
 
 impl AwsCloud {
     pub(super) async fn read_alarms(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
         let prefix = alarm_prefix(&scope.project, &scope.environment);
         let mut partial = Partial::default();
-        let pages = self
+        let described = self
             .cloudwatch
             .describe_alarms()
             .alarm_name_prefix(&prefix)
+            .max_records(MAX_RECORDS)
             .into_paginator()
             .send()
-            .try_collect()
-            .await
-            .map_err(|error| self.error("cloudwatch:DescribeAlarms", format!("alarms {prefix}*"), &error))?;
-        for alarm in pages.iter().flat_map(|page| page.metric_alarms()) {
-            let (Some(name), Some(arn)) = (alarm.alarm_name(), alarm.alarm_arn()) else { continue };
-            let tags = self.alarm_tags(arn, name).await?;
+            .try_collect();
+        let index = self.tag_index("cloudwatch:alarm", &scope.project, Some(&scope.environment));
+        let (pages, index) = futures_util::join!(described, index);
+        let pages = pages.map_err(|error| self.error("cloudwatch:DescribeAlarms", format!("alarms {prefix}*"), &error))?;
+        let index = index?;
+        let alarms: Vec<&cloudwatch::MetricAlarm> = pages.iter().flat_map(|page| page.metric_alarms()).collect();
+        // Tags the index does not hold (a new alarm, or one not tagged as ours): asked one by one.
+        let tagged: Vec<Tags> = stream::iter(alarms.iter().map(|alarm| {
+            let index = &index;
+            async move {
+                let (Some(name), Some(arn)) = (alarm.alarm_name(), alarm.alarm_arn()) else {
+                    return Ok(Tags::default());
+                };
+                match index.get(arn) {
+                    Some(tags) => Ok(tags.clone()),
+                    None => self.alarm_tags(arn, name).await,
+                }
+            }
+        }))
+        .buffered(PARALLEL_READS)
+        .try_collect()
+        .await?;
+        for (alarm, tags) in alarms.into_iter().zip(tagged) {
+            let Some(name) = alarm.alarm_name() else { continue };
             let owner = owner_of(&tags, &scope.project, &scope.environment);
             let in_scope = scope.services.iter().find(|service| service.alarms.iter().any(|wanted| wanted == name));
             let service = match (in_scope, &owner) {

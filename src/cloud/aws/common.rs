@@ -29,6 +29,16 @@ impl Partial {
         self.missing.push(Missing { what: what.into(), hint: hint.into() });
     }
 
+    /// Takes in what another reader found.
+    pub fn merge(&mut self, other: Partial) {
+        self.resources.extend(other.resources);
+        self.values.extend(other.values);
+        self.missing.extend(other.missing);
+        self.other_rules.extend(other.other_rules);
+        self.other_environments.extend(other.other_environments);
+        self.newest_revisions.extend(other.newest_revisions);
+    }
+
     pub fn merge_into(self, state: &mut ActualState) {
         state.resources.extend(self.resources);
         state.values.extend(self.values);
@@ -38,6 +48,15 @@ impl Partial {
         state.newest_revisions.extend(self.newest_revisions);
     }
 }
+
+/// Reads of one API that have no batch form (one task definition, one target group's
+/// attributes, one repository's images) made at once. AWS throttles each API per account and
+/// region with a token bucket whose size is the burst it allows (the ECS Developer Guide,
+/// "Request throttling for the Amazon ECS API": 50 tokens for cluster reads such as
+/// DescribeClusters; ELBv2 and ECR document buckets of the same order), and the SDK retries a
+/// throttled call with backoff. 10 in flight per API keeps well inside a burst, leaves room for
+/// other tools of the account, and reads 40 services' task definitions in 4 rounds.
+pub const PARALLEL_READS: usize = 10;
 
 /// How long deletes wait for AWS to let go of a resource (ENIs of a deleted ALB or of stopped
 /// tasks keep a security group "in use" for minutes; a draining service keeps its cluster busy).

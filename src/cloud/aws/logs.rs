@@ -1,11 +1,13 @@
 //! The services' CloudWatch log groups: found with one `DescribeLogGroups` under the
-//! environment's prefix, tagged through `ListTagsForResource`, and written with `CreateLogGroup`,
-//! `PutRetentionPolicy` and the tagging calls.
+//! environment's prefix, their tags from the tag index (see `tag_index`; `ListTagsForResource`
+//! for a group it does not hold), and written with `CreateLogGroup`, `PutRetentionPolicy` and the
+//! tagging calls.
 
 use super::AwsCloud;
 use super::common::{Partial, tags_from, unsent};
 use super::gone::GoneIsFine;
 use super::retag::TagChanges;
+use super::tag_index::TagIndex;
 use crate::actual::ownership::{is_ours, owner_of};
 use crate::actual::scope::ReadScope;
 use crate::cloud::CloudError;
@@ -17,7 +19,8 @@ use crate::plan::values::Values;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use std::collections::HashMap;
 
-/// Tag reads at once (CloudWatch Logs allows a few requests per second per operation).
+/// Tag reads at once when the index does not hold them (CloudWatch Logs allows a few requests
+/// per second per operation).
 const READ_CONCURRENCY: usize = 4;
 const NOT_FOUND: &[&str] = &["ResourceNotFoundException"];
 
@@ -25,11 +28,17 @@ impl AwsCloud {
     /// This environment's log groups: `/ecs/{project}/{environment}/{service}`.
     pub(super) async fn read_log_groups(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
         let prefix = format!("/ecs/{}/{}/", scope.project, scope.environment);
-        let groups = self.log_groups_named(&prefix, format!("log groups under {prefix}")).await?;
+        let (groups, index) = futures_util::join!(
+            self.log_groups_named(&prefix, format!("log groups under {prefix}")),
+            self.tag_index("logs:log-group", &scope.project, Some(&scope.environment)),
+        );
+        let (groups, index) = (groups?, index?);
         let ours =
             groups.iter().filter(|group| service_of(group.log_group_name().unwrap_or_default(), &prefix).is_some());
-        let read: Vec<Option<LogGroup>> =
-            stream::iter(ours.map(|group| self.read_log_group(group))).buffered(READ_CONCURRENCY).try_collect().await?;
+        let read: Vec<Option<LogGroup>> = stream::iter(ours.map(|group| self.read_log_group(group, &index)))
+            .buffered(READ_CONCURRENCY)
+            .try_collect()
+            .await?;
         let mut partial = Partial::default();
         for group in read.into_iter().flatten() {
             let name = &group.log_group_name;
@@ -63,9 +72,17 @@ impl AwsCloud {
     async fn read_log_group(
         &self,
         group: &aws_sdk_cloudwatchlogs::types::LogGroup,
+        index: &TagIndex,
     ) -> Result<Option<LogGroup>, CloudError> {
         let name = group.log_group_name().unwrap_or_default();
-        let Some(tags) = self.log_group_tags(&group_arn(group), name).await? else { return Ok(None) };
+        let arn = group_arn(group);
+        let tags = match index.get(&arn) {
+            Some(tags) => tags.clone(),
+            None => match self.log_group_tags(&arn, name).await? {
+                Some(tags) => tags,
+                None => return Ok(None),
+            },
+        };
         Ok(Some(LogGroup {
             log_group_name: name.to_string(),
             // Without a retention policy, events never expire; the desired side always sets one,
@@ -118,7 +135,7 @@ impl AwsCloud {
     async fn existing_log_group(&self, name: &str) -> Result<Option<LogGroup>, CloudError> {
         let groups = self.log_groups_named(name, group_resource(name)).await?;
         match groups.iter().find(|group| group.log_group_name() == Some(name)) {
-            Some(group) => self.read_log_group(group).await,
+            Some(group) => self.read_log_group(group, &TagIndex::default()).await,
             None => Ok(None),
         }
     }

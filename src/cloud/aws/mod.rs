@@ -28,6 +28,7 @@ mod retag;
 mod rollout;
 mod route53;
 mod seams;
+mod tag_index;
 mod secret_admin;
 mod secret_rotation;
 mod secrets;
@@ -59,6 +60,7 @@ pub struct AwsCloud {
     pub(crate) acm: aws_sdk_acm::Client,
     pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
     pub(crate) dynamodb: aws_sdk_dynamodb::Client,
+    pub(crate) tagging: aws_sdk_resourcegroupstagging::Client,
 }
 
 /// `Client::from_conf` of an SDK crate, with the call counter installed.
@@ -88,6 +90,7 @@ impl AwsCloud {
             acm: client!(aws_sdk_acm, sdk_config, calls),
             cloudwatch: client!(aws_sdk_cloudwatch, sdk_config, calls),
             dynamodb: client!(aws_sdk_dynamodb, sdk_config, calls),
+            tagging: client!(aws_sdk_resourcegroupstagging, sdk_config, calls),
             calls,
         }
     }

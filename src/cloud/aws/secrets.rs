@@ -6,7 +6,7 @@
 //! has to be looked up; a secret scheduled for deletion counts as missing (ECS could not read it).
 
 use super::AwsCloud;
-use super::common::{Partial, tags_from};
+use super::common::{PARALLEL_READS, Partial, tags_from};
 use super::gone::GoneIsFine;
 use crate::actual::Owner;
 use crate::actual::ownership::owner_of;
@@ -18,6 +18,7 @@ use crate::desired::task_definition::SecretIdentity;
 use crate::plan::address::Address;
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretOutput;
 use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use std::collections::BTreeMap;
 
 /// ListSecrets takes at most 10 values per filter.
@@ -27,6 +28,11 @@ const NEVER_READS_VALUES: &str = "ecsdeploy never reads or writes secret values"
 
 impl AwsCloud {
     /// The ARN of each secret `scope` names, and a missing entry for each secret that does not exist.
+    ///
+    /// Two `ListSecrets` (the names, in batches; the rotations ecsdeploy configured) at once,
+    /// then one `DescribeSecret` per secret, concurrently: ListSecrets may lag minutes behind a
+    /// new version (AWS documents it), DescribeSecret does not, and a restart must not wait for,
+    /// or flap on, that lag. No call reads a value.
     pub(super) async fn read_secrets(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
         let mut partial = Partial::default();
         let names: Vec<&str> = scope
@@ -37,48 +43,50 @@ impl AwsCloud {
                 SecretIdentity::Arn(_) => None,
             })
             .collect();
-        let found = self.secret_arns(&names).await?;
+        let (found, rotated) =
+            futures_util::try_join!(self.secret_arns(&names), self.secrets_with_managed_rotation(&scope.secret_prefix))?;
+        // Every secret to describe: (name or ARN as the manifest gives it, ARN, named by the manifest).
+        let mut wanted: Vec<(String, String, bool)> = Vec::new();
         for &name in &names {
             match found.get(name) {
                 Some(arn) => {
                     partial.values.set(&Reference::SecretArn(name.to_string()), arn.clone());
-                    // ListSecrets may lag minutes behind a new version (AWS documents it);
-                    // DescribeSecret does not, and a restart must not wait for, or flap on, it.
-                    match self.secret_arn_state(arn).await? {
-                        Ok(secret) => {
-                            let version = current_version_of(&secret);
-                            partial.values.set(&Reference::SecretVersionId(name.to_string()), version);
-                            if let Some((json, owner)) = rotation_of(&secret, name, scope) {
-                                partial.resource(Address::SecretRotation(name.to_string()), arn.clone(), json, owner);
-                            }
-                        }
-                        // Deleted (or scheduled for deletion) since ListSecrets saw it.
-                        Err(problem) => partial.missing(format!("secret {name}"), problem),
-                    }
+                    wanted.push((name.to_string(), arn.clone(), true));
                 }
                 None => partial.missing(format!("secret {name}"), self.create_secret_hint(name)),
             }
         }
         // Rotation ecsdeploy configured on a secret no longer named anywhere: read, so that the
         // plan stops it.
-        for (name, arn) in self.secrets_with_managed_rotation(&scope.secret_prefix).await? {
-            if names.contains(&name.as_str()) {
-                continue;
-            }
-            if let Ok(secret) = self.secret_arn_state(&arn).await?
-                && let Some((json, owner)) = rotation_of(&secret, &name, scope)
-            {
-                partial.resource(Address::SecretRotation(name), arn, json, owner);
+        for (name, arn) in rotated {
+            if !names.contains(&name.as_str()) {
+                wanted.push((name, arn, false));
             }
         }
         for secret in &scope.secrets {
             if let SecretIdentity::Arn(arn) = secret {
-                match self.secret_arn_state(arn).await? {
-                    Ok(secret) => {
-                        partial.values.set(&Reference::SecretVersionId(arn.clone()), current_version_of(&secret))
+                wanted.push((arn.clone(), arn.clone(), true));
+            }
+        }
+        let described: Vec<Result<DescribeSecretOutput, String>> =
+            stream::iter(wanted.iter().map(|(_, arn, _)| self.secret_arn_state(arn)))
+                .buffered(PARALLEL_READS)
+                .try_collect()
+                .await?;
+        for ((id, arn, named), state) in wanted.into_iter().zip(described) {
+            let by_arn = id == arn;
+            match state {
+                Ok(secret) => {
+                    if named {
+                        partial.values.set(&Reference::SecretVersionId(id.clone()), current_version_of(&secret));
                     }
-                    Err(problem) => partial.missing(format!("secret {arn}"), problem),
+                    if !by_arn && let Some((json, owner)) = rotation_of(&secret, &id, scope) {
+                        partial.resource(Address::SecretRotation(id), arn, json, owner);
+                    }
                 }
+                // Deleted (or scheduled for deletion) since ListSecrets saw it.
+                Err(problem) if named => partial.missing(format!("secret {id}"), problem),
+                Err(_) => {}
             }
         }
         for service in &scope.services {

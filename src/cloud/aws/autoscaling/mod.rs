@@ -1,5 +1,5 @@
 //! Application Auto Scaling of the services' task counts: scalable targets read in batches of
-//! resource IDs, their target-tracking policies read per target, both normalised to the desired
+//! resource IDs, the target-tracking policies of the whole `ecs` namespace in a few pages, both normalised to the desired
 //! [`ScalableTarget`] and [`ScalingPolicy`] shapes, and written with `RegisterScalableTarget` and
 //! `PutScalingPolicy` (both upserts). The normalisation is in [`convert`], as pure functions.
 
@@ -18,12 +18,15 @@ use crate::plan::values::Values;
 use aws_sdk_applicationautoscaling::types::{PolicyType, ScalableDimension, ServiceNamespace};
 use convert::{read_policy, read_target, tracking_configuration};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
+use std::collections::BTreeMap;
 
 /// The one dimension ecsdeploy scales: an ECS service's desired task count.
 const DIMENSION: &str = "ecs:service:DesiredCount";
 /// `DescribeScalableTargets` takes at most 50 resource IDs.
 const RESOURCE_IDS_PER_CALL: usize = 50;
 const READ_CONCURRENCY: usize = 4;
+/// `DescribeScalingPolicies`' largest page.
+const POLICIES_PER_PAGE: i32 = 50;
 const NOT_FOUND: &[&str] = &["ObjectNotFoundException"];
 
 /// Policies carry no tags: see [`is_own_policy`].
@@ -44,19 +47,19 @@ impl AwsCloud {
     /// (Application Auto Scaling's `ListTagsForResource` answers HTTP 500 in the emulator), and
     /// the resource IDs name ECS services that ecsdeploy owns, which ownership of the service
     /// already established. Policies are ecsdeploy's only by the names it gives them.
+    ///
+    /// `policies` are every ECS desired-count policy of the account by resource ID
+    /// ([`Self::all_scaling_policies`], read while the services are).
     pub(super) async fn read_scaling(
         &self,
         scope: &ReadScope,
         services: &[(String, String)],
+        mut policies: BTreeMap<String, Vec<ScalingPolicy>>,
     ) -> Result<Partial, CloudError> {
         let targets = self.scalable_targets(services).await?;
-        let policies: Vec<Vec<ScalingPolicy>> =
-            stream::iter(targets.iter().map(|(_, target)| self.scaling_policies(&target.resource_id)))
-                .buffered(READ_CONCURRENCY)
-                .try_collect()
-                .await?;
         let mut partial = Partial::default();
-        for ((service, target), policies) in targets.iter().zip(policies) {
+        for (service, target) in &targets {
+            let policies = policies.remove(&target.resource_id).unwrap_or_default();
             let json = to_json(target, "application-autoscaling:DescribeScalableTargets", &target.resource_id)?;
             partial.resource(
                 Address::service(service, ServicePart::ScalableTarget),
@@ -82,9 +85,8 @@ impl AwsCloud {
         let mut resource_ids: Vec<&str> = services.iter().map(|(_, resource_id)| resource_id.as_str()).collect();
         resource_ids.sort_unstable();
         resource_ids.dedup();
-        let mut targets = Vec::new();
-        for batch in resource_ids.chunks(RESOURCE_IDS_PER_CALL) {
-            let found = self
+        let batches = resource_ids.chunks(RESOURCE_IDS_PER_CALL).map(|batch| async move {
+            self
                 .autoscaling
                 .describe_scalable_targets()
                 .service_namespace(ServiceNamespace::Ecs)
@@ -97,15 +99,41 @@ impl AwsCloud {
                 .await
                 .map_err(|error| {
                     self.error("application-autoscaling:DescribeScalableTargets", batch_resource(batch), &error)
-                })?;
-            for target in found {
-                let service = services.iter().find(|(_, resource_id)| resource_id == target.resource_id());
-                if let Some((service, _)) = service {
-                    targets.push((service.clone(), read_target(&target)));
-                }
+                })
+        });
+        let found: Vec<Vec<_>> = stream::iter(batches).buffered(READ_CONCURRENCY).try_collect().await?;
+        let mut targets = Vec::new();
+        for target in found.iter().flatten() {
+            let service = services.iter().find(|(_, resource_id)| resource_id == target.resource_id());
+            if let Some((service, _)) = service {
+                targets.push((service.clone(), read_target(target)));
             }
         }
         Ok(targets)
+    }
+
+    /// Every ECS desired-count scaling policy of the account and region, by resource ID: the
+    /// whole namespace in pages of 50 (the most `MaxResults` takes), instead of one call per
+    /// service. It needs nothing read before it, so it runs in the read's first round.
+    pub(super) async fn all_scaling_policies(&self) -> Result<BTreeMap<String, Vec<ScalingPolicy>>, CloudError> {
+        let found = self
+            .autoscaling
+            .describe_scaling_policies()
+            .service_namespace(ServiceNamespace::Ecs)
+            .max_results(POLICIES_PER_PAGE)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| {
+                self.error("application-autoscaling:DescribeScalingPolicies", "the ecs namespace's policies", &error)
+            })?;
+        let mut by_resource: BTreeMap<String, Vec<ScalingPolicy>> = BTreeMap::new();
+        for policy in found.iter().filter(|policy| policy.scalable_dimension().as_str() == DIMENSION) {
+            by_resource.entry(policy.resource_id().to_string()).or_default().push(read_policy(policy));
+        }
+        Ok(by_resource)
     }
 
     pub(super) async fn scaling_policies(&self, resource_id: &str) -> Result<Vec<ScalingPolicy>, CloudError> {

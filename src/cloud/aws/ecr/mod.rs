@@ -9,9 +9,10 @@
 mod convert;
 
 use super::AwsCloud;
-use super::common::{Partial, tags_from, unsent};
+use super::common::{PARALLEL_READS, Partial, tags_from, unsent};
 use super::gone::GoneIsFine;
 use super::retag::TagChanges;
+use super::tag_index::TagIndex;
 use crate::actual::Owner;
 use crate::actual::ownership::{is_ours, shared_owner_of};
 use crate::actual::scope::{ImageTag, ReadScope};
@@ -28,6 +29,7 @@ use aws_sdk_ecr::error::SdkError;
 use aws_sdk_ecr::operation::describe_images::DescribeImagesError;
 use aws_sdk_ecr::types::{ImageIdentifier, ImageTagMutability};
 use convert::{ecr_tags, exclusion_filters, expiry_days_of, lifecycle_policy, repository_of, scanning};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use std::collections::BTreeMap;
 
 /// DescribeImages takes at most 100 image IDs per call.
@@ -54,9 +56,17 @@ impl AwsCloud {
     /// The repositories of `scope` that exist, and the digests of the image tags it names.
     pub(super) async fn read_repositories(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
         let mut partial = Partial::default();
-        let found = self.describe_repositories(&scope.repositories).await?;
-        let read = futures_util::future::try_join_all(found.iter().map(|repository| self.read_repository(repository)));
-        for repository in read.await? {
+        let (found, index) = futures_util::join!(
+            self.describe_repositories(&scope.repositories),
+            self.tag_index("ecr:repository", &scope.project, None),
+        );
+        let (found, index) = (found?, index?);
+        let read: Vec<Repository> =
+            stream::iter(found.iter().map(|repository| self.read_repository(repository, Some(&index))))
+                .buffered(PARALLEL_READS)
+                .try_collect()
+                .await?;
+        for repository in read {
             let owner = shared_owner_of(&repository.tags, &scope.project);
             let name = repository.repository_name.clone();
             partial.resource(Address::Repository(name.clone()), name, json_of(&repository), owner);
@@ -65,8 +75,14 @@ impl AwsCloud {
             .iter()
             .filter_map(|repository| repository.repository_name().zip(repository.repository_uri()))
             .collect();
-        for (repository, tags) in tags_by_repository(&scope.images) {
-            let lookup = self.image_digests(repository, &tags).await?;
+        let wanted = tags_by_repository(&scope.images);
+        let lookups: Vec<ImageLookup> =
+            stream::iter(wanted.iter().map(|(repository, tags)| self.image_digests(repository, tags)))
+                .buffered(PARALLEL_READS)
+                .try_collect()
+                .await?;
+        for ((repository, tags), lookup) in wanted.iter().zip(lookups) {
+            let (repository, tags, lookup) = (*repository, tags, &lookup);
             let uri =
                 uris.get(repository).map_or_else(|| self.repository_uri_pattern(repository), |uri| uri.to_string());
             record_images(&mut partial, scope, repository, &tags, &lookup, &uri);
@@ -99,7 +115,7 @@ impl AwsCloud {
                 let refused = self.error("ecr:CreateRepository", &resource, &error);
                 let found = self.describe_repositories(std::slice::from_ref(name)).await?;
                 let Some(existing) = found.first() else { return Err(refused) };
-                let existing = self.read_repository(existing).await?;
+                let existing = self.read_repository(existing, None).await?;
                 if !is_ours(&existing.tags, &repository.tags) {
                     return Err(refused);
                 }
@@ -209,12 +225,22 @@ impl AwsCloud {
     }
 
     /// One repository in the desired shape: its settings plus its tags and lifecycle policy.
-    async fn read_repository(&self, repository: &aws_sdk_ecr::types::Repository) -> Result<Repository, CloudError> {
+    /// Its tags come from `index` when it holds them.
+    async fn read_repository(
+        &self,
+        repository: &aws_sdk_ecr::types::Repository,
+        index: Option<&TagIndex>,
+    ) -> Result<Repository, CloudError> {
         let name = repository.repository_name().unwrap_or_default();
         let arn = repository.repository_arn().unwrap_or_default();
+        let tags = async {
+            match index.and_then(|index| index.get(arn)) {
+                Some(tags) => Ok(tags.clone()),
+                None => self.repository_tags(name, arn).await,
+            }
+        };
         let (tags, expire_untagged_after_days) =
-            futures_util::future::try_join(self.repository_tags(name, arn), self.expire_untagged_after_days(name))
-                .await?;
+            futures_util::future::try_join(tags, self.expire_untagged_after_days(name)).await?;
         Ok(repository_of(repository, tags, expire_untagged_after_days))
     }
 

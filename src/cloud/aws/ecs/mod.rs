@@ -7,7 +7,7 @@
 pub(super) mod convert;
 
 use super::AwsCloud;
-use super::common::{Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_role_not_ready, retry_while, unsent};
+use super::common::{PARALLEL_READS, Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_role_not_ready, retry_while, unsent};
 use super::gone::GoneIsFine;
 use super::retag::TagChanges;
 use crate::actual::Owner;
@@ -27,6 +27,7 @@ use crate::poll::{Poll, Step};
 use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder;
 use aws_sdk_ecs::types as ecs;
 use aws_smithy_types::retry::RetryConfig;
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 use convert::{
     cluster_of, container_of, deployment_value, ecs_tags, runtime_platform, service_of, service_parts, tags_of,
     task_definition_of, without,
@@ -34,6 +35,14 @@ use convert::{
 
 /// DescribeServices takes at most 10 services.
 const SERVICES_PER_CALL: usize = 10;
+
+/// A task definition to read for a service: its family and the revision the service runs.
+struct RevisionRead {
+    /// The manifest's name of the service.
+    service: String,
+    family: String,
+    running: Option<String>,
+}
 
 /// What the ECS reader found besides resources: the services to read autoscaling for.
 pub(super) struct EcsRead {
@@ -43,23 +52,39 @@ pub(super) struct EcsRead {
 }
 
 impl AwsCloud {
+    /// The cluster, every service on it (in batches of 10, at once), and the task definitions
+    /// of this environment's services (one call each, at once).
     pub(super) async fn read_ecs(&self, scope: &ReadScope) -> Result<EcsRead, CloudError> {
         let mut partial = Partial::default();
         let mut scaled_services = Vec::new();
+        let mut revisions = Vec::new();
         if self.read_cluster(scope, &mut partial).await? {
             let services = self.described_services(scope).await?;
             for service in &services {
-                self.read_service(scope, service, &mut partial, &mut scaled_services).await?;
+                revisions.extend(self.read_service(scope, service, &mut partial, &mut scaled_services));
             }
         }
         for service in &scope.services {
-            let address = Address::service(&service.name, ServicePart::TaskDefinition);
-            if !partial.resources.iter().any(|(existing, _)| existing == &address) {
+            if !revisions.iter().any(|revision: &RevisionRead| revision.service == service.name) {
                 // No service runs it yet: the family's newest active revision may already hold
                 // the desired content (an earlier run stopped after registering it).
-                self.read_task_definition(scope, &service.name, &service.names.full_name, None, &mut partial).await?;
+                revisions.push(RevisionRead {
+                    service: service.name.clone(),
+                    family: service.names.full_name.clone(),
+                    running: None,
+                });
             }
         }
+        // DescribeTaskDefinition takes one revision: concurrently, within ECS's rate.
+        let read: Vec<Partial> = stream::iter(revisions.iter().map(|revision| async move {
+            let mut found = Partial::default();
+            self.read_task_definition(scope, revision, &mut found).await?;
+            Ok::<_, CloudError>(found)
+        }))
+        .buffered(PARALLEL_READS)
+        .try_collect()
+        .await?;
+        read.into_iter().for_each(|found| partial.merge(found));
         Ok(EcsRead { partial, scaled_services })
     }
 
@@ -95,29 +120,34 @@ impl AwsCloud {
             .try_collect()
             .await
             .map_err(|error| self.error("ecs:ListServices", &resource, &error))?;
-        let mut services = Vec::new();
-        for batch in arns.chunks(SERVICES_PER_CALL) {
-            let output = self
-                .ecs
-                .describe_services()
-                .cluster(&scope.cluster)
-                .set_services(Some(batch.to_vec()))
-                .include(ecs::ServiceField::Tags)
-                .send()
-                .await
-                .map_err(|error| self.error("ecs:DescribeServices", &resource, &error))?;
-            services.extend(output.services().iter().filter(|service| service.status() == Some("ACTIVE")).cloned());
-        }
-        Ok(services)
+        let batches = arns.chunks(SERVICES_PER_CALL).map(|batch| {
+            let resource = &resource;
+            async move {
+                let output = self
+                    .ecs
+                    .describe_services()
+                    .cluster(&scope.cluster)
+                    .set_services(Some(batch.to_vec()))
+                    .include(ecs::ServiceField::Tags)
+                    .send()
+                    .await
+                    .map_err(|error| self.error("ecs:DescribeServices", resource, &error))?;
+                Ok::<_, CloudError>(output.services.unwrap_or_default())
+            }
+        });
+        let described: Vec<Vec<ecs::Service>> = stream::iter(batches).buffered(PARALLEL_READS).try_collect().await?;
+        Ok(described.into_iter().flatten().filter(|service| service.status() == Some("ACTIVE")).collect())
     }
 
-    async fn read_service(
+    /// One described service into `partial`; returns the task definition to read when the
+    /// service is this environment's.
+    fn read_service(
         &self,
         scope: &ReadScope,
         service: &ecs::Service,
         partial: &mut Partial,
         scaled_services: &mut Vec<(String, String)>,
-    ) -> Result<(), CloudError> {
+    ) -> Option<RevisionRead> {
         let name = service.service_name().unwrap_or_default();
         let tags = tags_of(service.tags());
         let owner = owner_of(&tags, &scope.project, &scope.environment);
@@ -128,11 +158,8 @@ impl AwsCloud {
             scope.services.iter().find(|wanted| wanted.names.full_name == name).map(|wanted| wanted.name.clone());
         let service_name = match (in_scope, &owner) {
             (Some(service_name), _) => service_name,
-            (None, Owner::This) => match tags.get(SERVICE_TAG) {
-                Some(service_name) => service_name.to_string(),
-                None => return Ok(()),
-            },
-            _ => return Ok(()),
+            (None, Owner::This) => tags.get(SERVICE_TAG)?.to_string(),
+            _ => return None,
         };
         let actual = service_of(&scope.cluster, service, tags);
         let arn = service.service_arn().unwrap_or_default();
@@ -145,11 +172,15 @@ impl AwsCloud {
         if let Some(id) = super::rollout::primary_deployment(Some(service)) {
             partial.values.set(&Reference::DeploymentId { service: name.to_string() }, id);
         }
-        if owner == Owner::This {
-            scaled_services.push((service_name.clone(), format!("service/{}/{name}", scope.cluster)));
-            self.read_task_definition(scope, &service_name, name, service.task_definition(), partial).await?;
+        if owner != Owner::This {
+            return None;
         }
-        Ok(())
+        scaled_services.push((service_name.clone(), format!("service/{}/{name}", scope.cluster)));
+        Some(RevisionRead {
+            service: service_name,
+            family: name.to_string(),
+            running: service.task_definition().map(str::to_string),
+        })
     }
 
     /// The task definition `name` (an ARN, or a family for its newest active revision), as
@@ -197,11 +228,11 @@ impl AwsCloud {
     async fn read_task_definition(
         &self,
         scope: &ReadScope,
-        service: &str,
-        family: &str,
-        running: Option<&str>,
+        revision: &RevisionRead,
         partial: &mut Partial,
     ) -> Result<(), CloudError> {
+        let RevisionRead { service, family, running } = revision;
+        let running = running.as_deref();
         let address = Address::service(service, ServicePart::TaskDefinition);
         let newest = self.describe_revision(scope, family).await?;
         let current = match (&newest, running) {

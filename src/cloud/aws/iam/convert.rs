@@ -19,15 +19,21 @@ const STATEMENT_KEYS: &[&str] = &["Sid", "Effect", "Principal", "Action", "Resou
 /// Statement fields IAM accepts as a string or a list; the desired side always writes a list.
 const LIST_KEYS: &[&str] = &["Action", "NotAction", "Resource", "NotResource"];
 
-/// The role in the desired shape, its tags in canonical order.
-pub(crate) fn role_of(role: &aws_sdk_iam::types::Role, trust: PolicyDocument, policy: Option<PolicyDocument>) -> Role {
+/// The role in the desired shape, its tags in canonical order. `tags` are the role's own
+/// (`ListRoles` does not return them: they come from `GetRole` or the authorization details).
+pub(crate) fn role_of(
+    role: &aws_sdk_iam::types::Role,
+    tags: &[aws_sdk_iam::types::Tag],
+    trust: PolicyDocument,
+    policy: Option<PolicyDocument>,
+) -> Role {
     Role {
         create_role: CreateRole {
             role_name: role.role_name().to_string(),
             path: role.path().to_string(),
             assume_role_policy_document: trust,
             description: role.description().unwrap_or_default().to_string(),
-            tags: tags_from(role.tags().iter().map(|tag| (tag.key(), tag.value()))),
+            tags: tags_from(tags.iter().map(|tag| (tag.key(), tag.value()))),
         },
         put_role_policy: policy.map(|policy_document| PutRolePolicy {
             role_name: role.role_name().to_string(),
@@ -237,13 +243,13 @@ mod tests {
             .expect("role");
         let trust =
             read_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#);
-        let read = role_of(&role, trust.document.clone(), None);
+        let read = role_of(&role, role.tags(), trust.document.clone(), None);
         assert_eq!(read.create_role.path, "/ecsdeploy/");
         assert_eq!(read.create_role.description, "", "no description reads as an empty one");
         let keys: Vec<&str> = read.create_role.tags.0.iter().map(|(key, _)| key.as_str()).collect();
         assert_eq!(keys, ["ecsdeploy:project", "ecsdeploy:environment", "Team"]);
         assert!(read.put_role_policy.is_none());
-        let with_policy = role_of(&role, trust.document.clone(), Some(trust.document.clone()));
+        let with_policy = role_of(&role, role.tags(), trust.document.clone(), Some(trust.document.clone()));
         let policy = with_policy.put_role_policy.expect("policy");
         assert_eq!(
             (policy.role_name.as_str(), policy.policy_name.as_str()),

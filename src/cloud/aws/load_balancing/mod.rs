@@ -8,7 +8,7 @@
 pub(super) mod convert;
 
 use super::AwsCloud;
-use super::common::Partial;
+use super::common::{PARALLEL_READS, Partial};
 use super::gone::GoneIsFine;
 use super::retag::TagChanges;
 use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
@@ -33,6 +33,7 @@ use convert::{
     elb_target_group_attributes, listener_of, load_balancer_of, load_balancer_of_listener, managed_attributes_of,
     paths, rule_of, tags_by_arn_of, target_group_attributes_of, target_group_of, transforms,
 };
+use futures_util::{StreamExt, TryStreamExt};
 use std::collections::BTreeMap;
 
 /// DescribeTags takes at most 20 ARNs.
@@ -44,30 +45,31 @@ const ACTIVE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600)
 
 impl AwsCloud {
     /// The ALB, its listeners and the HTTPS listener's rules; the target groups ecsdeploy names.
+    ///
+    /// Two chains run side by side, each a fixed number of rounds whatever the number of
+    /// services: the ALB, then its tags, attributes and listeners at once, then the listeners'
+    /// tags and the HTTPS listener's rules, then the rules' tags; and the target groups, then their
+    /// tags, then their attributes (one call per group, concurrently).
     pub(super) async fn read_load_balancing(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
-        let mut partial = Partial::default();
-        let load_balancer = self.read_load_balancer(scope, &mut partial).await?;
-        let target_groups = self.read_target_groups(scope, &mut partial).await?;
-        if let Some(load_balancer_arn) = &load_balancer {
-            let https = self.read_listeners(scope, load_balancer_arn, &mut partial).await?;
-            if let Some(listener_arn) = https {
-                self.read_rules(scope, &listener_arn, &target_groups, &mut partial).await?;
-            }
-        }
-        Ok(partial)
+        let (load_balancer, mut target_groups) =
+            futures_util::try_join!(self.read_load_balancer_and_rules(scope), self.read_target_groups(scope))?;
+        target_groups.merge(load_balancer);
+        Ok(target_groups)
     }
 
-    async fn read_load_balancer(&self, scope: &ReadScope, partial: &mut Partial) -> Result<Option<String>, CloudError> {
+    async fn read_load_balancer_and_rules(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
+        let mut partial = Partial::default();
         let resource = format!("load balancer {}", scope.load_balancer);
         let described = self.load_balancing.describe_load_balancers().names(&scope.load_balancer).send().await;
         let described =
             described.map_err(|error| self.error("elasticloadbalancing:DescribeLoadBalancers", &resource, &error));
-        let Some(output) = described.gone_is_fine(LOAD_BALANCER_NOT_FOUND)? else { return Ok(None) };
-        let Some(found) = output.load_balancers().first() else { return Ok(None) };
+        let Some(output) = described.gone_is_fine(LOAD_BALANCER_NOT_FOUND)? else { return Ok(partial) };
+        let Some(found) = output.load_balancers().first() else { return Ok(partial) };
         let arn = found.load_balancer_arn().unwrap_or_default().to_string();
-        let (mut tags, attributes) = futures_util::try_join!(
+        let (mut tags, attributes, listeners) = futures_util::try_join!(
             self.tags_of(std::slice::from_ref(&arn)),
-            self.load_balancer_attributes(&arn, &resource)
+            self.load_balancer_attributes(&arn, &resource),
+            self.read_listeners(scope, &arn),
         )?;
         let actual = load_balancer_of(&scope.load_balancer, found, attributes, tags.remove(&arn).unwrap_or_default());
         let name = &scope.load_balancer;
@@ -78,7 +80,8 @@ impl AwsCloud {
         partial.values.set(&Reference::LoadBalancerZoneId { load_balancer: name.clone() }, zone);
         let owner = shared_owner_of(&actual.tags, &scope.project);
         partial.resource(Address::LoadBalancer, arn.clone(), json_of(&actual), owner);
-        Ok(Some(arn))
+        partial.merge(listeners);
+        Ok(partial)
     }
 
     /// The attributes ecsdeploy manages, sorted by key (AWS answers with all of them).
@@ -112,13 +115,9 @@ impl AwsCloud {
         Ok(())
     }
 
-    /// The listeners; returns the HTTPS listener's ARN.
-    async fn read_listeners(
-        &self,
-        scope: &ReadScope,
-        load_balancer_arn: &str,
-        partial: &mut Partial,
-    ) -> Result<Option<String>, CloudError> {
+    /// The listeners, and the HTTPS listener's rules.
+    async fn read_listeners(&self, scope: &ReadScope, load_balancer_arn: &str) -> Result<Partial, CloudError> {
+        let mut partial = Partial::default();
         let output =
             self.load_balancing.describe_listeners().load_balancer_arn(load_balancer_arn).send().await.map_err(
                 |error| {
@@ -131,13 +130,23 @@ impl AwsCloud {
             )?;
         let arns: Vec<String> =
             output.listeners().iter().filter_map(|l| l.listener_arn().map(str::to_string)).collect();
-        let mut tags = self.tags_of(&arns).await?;
-        let mut https = None;
+        let https_arn = output
+            .listeners()
+            .iter()
+            .find(|listener| listener.port() == Some(443))
+            .and_then(|listener| listener.listener_arn());
+        let rules = async {
+            match https_arn {
+                Some(listener_arn) => self.read_rules(scope, listener_arn).await,
+                None => Ok(Partial::default()),
+            }
+        };
+        let (mut tags, rules) = futures_util::try_join!(self.tags_of(&arns), rules)?;
+        partial.merge(rules);
         for listener in output.listeners() {
             let (Some(arn), Some(port)) = (listener.listener_arn(), listener.port()) else { continue };
             let actual = listener_of(load_balancer_arn, listener, tags.remove(arn).unwrap_or_default());
             if port == 443 {
-                https = Some(arn.to_string());
                 let reference = Reference::HttpsListenerArn { load_balancer: scope.load_balancer.clone() };
                 partial.values.set(&reference, arn);
             }
@@ -148,16 +157,13 @@ impl AwsCloud {
                 shared_owner_of(&actual.tags, &scope.project),
             );
         }
-        Ok(https)
+        Ok(partial)
     }
 
     /// The target groups named after this project or this environment's services, with their
-    /// attributes. Returns the ARN of each by name.
-    async fn read_target_groups(
-        &self,
-        scope: &ReadScope,
-        partial: &mut Partial,
-    ) -> Result<BTreeMap<String, String>, CloudError> {
+    /// attributes.
+    async fn read_target_groups(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
+        let mut partial = Partial::default();
         let wanted: Vec<&str> = scope.services.iter().map(|service| service.names.target_group.as_str()).collect();
         let prefix = format!("{}-", scope.project);
         let mut groups = self
@@ -176,7 +182,7 @@ impl AwsCloud {
         let arns: Vec<String> =
             groups.iter().filter_map(|group| group.target_group_arn().map(str::to_string)).collect();
         let mut tags = self.tags_of(&arns).await?;
-        let mut by_name = BTreeMap::new();
+        let mut kept = Vec::new();
         for group in &groups {
             let (Some(arn), Some(name)) = (group.target_group_arn(), group.target_group_name()) else { continue };
             let tags = tags.remove(arn).unwrap_or_default();
@@ -194,13 +200,20 @@ impl AwsCloud {
                 },
                 _ => continue,
             };
-            let attributes = self.target_group_attributes(arn, name).await?;
+            kept.push((group, arn, name, tags, owner, service));
+        }
+        // DescribeTargetGroupAttributes takes one group: concurrently, within ELBv2's rate.
+        let attributes: Vec<Vec<Attribute>> =
+            futures_util::stream::iter(kept.iter().map(|(_, arn, name, ..)| self.target_group_attributes(arn, name)))
+                .buffered(PARALLEL_READS)
+                .try_collect()
+                .await?;
+        for ((group, arn, name, tags, owner, service), attributes) in kept.into_iter().zip(attributes) {
             let actual = TargetGroupSettings { group: target_group_of(group, tags), attributes };
             partial.values.set(&Reference::TargetGroupArn(name.to_string()), arn);
-            by_name.insert(name.to_string(), arn.to_string());
             partial.resource(Address::service(&service, ServicePart::TargetGroup), arn, json_of(&actual), owner);
         }
-        Ok(by_name)
+        Ok(partial)
     }
 
     pub(super) async fn target_group_attributes(&self, arn: &str, name: &str) -> Result<Vec<Attribute>, CloudError> {
@@ -216,13 +229,8 @@ impl AwsCloud {
         Ok(target_group_attributes_of(output.attributes()))
     }
 
-    async fn read_rules(
-        &self,
-        scope: &ReadScope,
-        listener_arn: &str,
-        target_groups: &BTreeMap<String, String>,
-        partial: &mut Partial,
-    ) -> Result<(), CloudError> {
+    async fn read_rules(&self, scope: &ReadScope, listener_arn: &str) -> Result<Partial, CloudError> {
+        let mut partial = Partial::default();
         let rules = self.listener_rules(listener_arn, &scope.load_balancer).await?;
         let arns: Vec<String> = rules.iter().filter_map(|rule| rule.rule_arn().map(str::to_string)).collect();
         let mut tags = self.tags_of(&arns).await?;
@@ -245,8 +253,7 @@ impl AwsCloud {
                 (owner, _) => partial.other_rules.push(OtherRule { priority, arn: arn.to_string(), owner }),
             }
         }
-        let _ = target_groups;
-        Ok(())
+        Ok(partial)
     }
 
     /// The rules of listener `listener_arn` of `load_balancer`, its default rule left out: every
@@ -273,19 +280,20 @@ impl AwsCloud {
         Ok(rules)
     }
 
-    /// Tags of up to any number of ELBv2 resources, in calls of 20.
+    /// Tags of any number of ELBv2 resources, in calls of 20 made concurrently.
     pub(super) async fn tags_of(&self, arns: &[String]) -> Result<BTreeMap<String, Tags>, CloudError> {
-        let mut tags = BTreeMap::new();
-        for batch in arns.chunks(TAGS_PER_CALL) {
+        let batches = arns.chunks(TAGS_PER_CALL).map(|batch| async move {
             let output =
                 self.load_balancing.describe_tags().set_resource_arns(Some(batch.to_vec())).send().await.map_err(
                     |error| {
                         self.error("elasticloadbalancing:DescribeTags", format!("{} resources", batch.len()), &error)
                     },
                 )?;
-            tags.extend(tags_by_arn_of(output.tag_descriptions()));
-        }
-        Ok(tags)
+            Ok::<_, CloudError>(tags_by_arn_of(output.tag_descriptions()))
+        });
+        let answers: Vec<BTreeMap<String, Tags>> =
+            futures_util::stream::iter(batches).buffered(PARALLEL_READS).try_collect().await?;
+        Ok(answers.into_iter().flatten().collect())
     }
 
     pub(super) async fn create_load_balancer(&self, load_balancer: &LoadBalancer) -> Result<Values, CloudError> {
