@@ -35,7 +35,8 @@ impl AwsCloud {
             .try_collect();
         let index = self.tag_index("cloudwatch:alarm", &scope.project, Some(&scope.environment));
         let (pages, index) = futures_util::join!(described, index);
-        let pages = pages.map_err(|error| self.error("cloudwatch:DescribeAlarms", format!("alarms {prefix}*"), &error))?;
+        let pages =
+            pages.map_err(|error| self.error("cloudwatch:DescribeAlarms", format!("alarms {prefix}*"), &error))?;
         let index = index?;
         let alarms: Vec<&cloudwatch::MetricAlarm> = pages.iter().flat_map(|page| page.metric_alarms()).collect();
         // Tags the index does not hold (a new alarm, or one not tagged as ours): asked one by one.

@@ -28,10 +28,10 @@ mod retag;
 mod rollout;
 mod route53;
 mod seams;
-mod tag_index;
 mod secret_admin;
 mod secret_rotation;
 mod secrets;
+mod tag_index;
 #[cfg(test)]
 pub(crate) mod test_support;
 

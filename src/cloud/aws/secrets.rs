@@ -43,8 +43,10 @@ impl AwsCloud {
                 SecretIdentity::Arn(_) => None,
             })
             .collect();
-        let (found, rotated) =
-            futures_util::try_join!(self.secret_arns(&names), self.secrets_with_managed_rotation(&scope.secret_prefix))?;
+        let (found, rotated) = futures_util::try_join!(
+            self.secret_arns(&names),
+            self.secrets_with_managed_rotation(&scope.secret_prefix)
+        )?;
         // Every secret to describe: (name or ARN as the manifest gives it, ARN, named by the manifest).
         let mut wanted: Vec<(String, String, bool)> = Vec::new();
         for &name in &names {

@@ -61,7 +61,8 @@ impl AwsCloud {
         let pages = match pages {
             Ok(pages) => pages,
             Err(error) => {
-                let error = self.error("tag:GetResources", format!("{resource_type} tagged {PROJECT_TAG}={project}"), &error);
+                let error =
+                    self.error("tag:GetResources", format!("{resource_type} tagged {PROJECT_TAG}={project}"), &error);
                 if !error.is_access_denied() {
                     return Err(error);
                 }

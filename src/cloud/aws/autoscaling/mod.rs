@@ -86,8 +86,7 @@ impl AwsCloud {
         resource_ids.sort_unstable();
         resource_ids.dedup();
         let batches = resource_ids.chunks(RESOURCE_IDS_PER_CALL).map(|batch| async move {
-            self
-                .autoscaling
+            self.autoscaling
                 .describe_scalable_targets()
                 .service_namespace(ServiceNamespace::Ecs)
                 .scalable_dimension(ScalableDimension::from(DIMENSION))
@@ -314,7 +313,11 @@ mod tests {
         test.cloud.put_scaling_policy(&requests).await.expect("put requests policy");
         let requests_address = Address::service_named("auth", ServicePart::ScalingPolicy, &requests.policy_name);
 
-        let read = test.cloud.read_scaling(&scope, &pairs(&scope)).await.expect("read");
+        let read = test
+            .cloud
+            .read_scaling(&scope, &pairs(&scope), test.cloud.all_scaling_policies().await.expect("policies"))
+            .await
+            .expect("read");
         assert_eq!(read.resources.len(), 3, "{:?}", read.resources);
         assert_eq!(json_at(&read, &target_address), Some(untagged(&auth.scalable_target)));
         assert_eq!(json_at(&read, &policy_address), Some(serde_json::to_value(&policy).expect("json")));
@@ -328,18 +331,33 @@ mod tests {
         policy.target_tracking_scaling_policy_configuration.scale_in_cooldown = 120;
         policy.target_tracking_scaling_policy_configuration.disable_scale_in = true;
         test.cloud.put_scaling_policy(&policy).await.expect("update policy");
-        let read = test.cloud.read_scaling(&scope, &pairs(&scope)).await.expect("read again");
+        let read = test
+            .cloud
+            .read_scaling(&scope, &pairs(&scope), test.cloud.all_scaling_policies().await.expect("policies"))
+            .await
+            .expect("read again");
         assert_eq!(json_at(&read, &target_address), Some(untagged(&target)));
         assert_eq!(json_at(&read, &policy_address), Some(serde_json::to_value(&policy).expect("json")));
 
         test.cloud.delete_scaling_policy(&policy.policy_name, &policy.resource_id).await.expect("delete policy");
         test.cloud.delete_scaling_policy(&requests.policy_name, &requests.resource_id).await.expect("delete policy");
-        let read = test.cloud.read_scaling(&scope, &pairs(&scope)).await.expect("read without policies");
+        let read = test
+            .cloud
+            .read_scaling(&scope, &pairs(&scope), test.cloud.all_scaling_policies().await.expect("policies"))
+            .await
+            .expect("read without policies");
         assert_eq!(read.resources.len(), 1);
         test.cloud.delete_scalable_target(&target.resource_id).await.expect("deregister");
         // Not asserted: deleting twice. AWS answers ObjectNotFoundException (read as done); the
         // emulator answers ValidationException, which is an error for any other cause.
-        assert!(test.cloud.read_scaling(&scope, &pairs(&scope)).await.expect("read after delete").resources.is_empty());
+        assert!(
+            test.cloud
+                .read_scaling(&scope, &pairs(&scope), test.cloud.all_scaling_policies().await.expect("policies"))
+                .await
+                .expect("read after delete")
+                .resources
+                .is_empty()
+        );
     }
 
     #[tokio::test]
@@ -358,7 +376,11 @@ mod tests {
         }
         services.push(("absent".into(), "service/acme/stage-absent".into()));
         let calls_before = test.cloud.calls().total();
-        let read = test.cloud.read_scaling(&scope, &services).await.expect("read");
+        let read = test
+            .cloud
+            .read_scaling(&scope, &services, test.cloud.all_scaling_policies().await.expect("policies"))
+            .await
+            .expect("read");
         assert_eq!(read.resources.len(), RESOURCE_IDS_PER_CALL + 3);
         let last = Address::service(&format!("s{}", RESOURCE_IDS_PER_CALL + 2), ServicePart::ScalableTarget);
         assert!(json_at(&read, &last).is_some());

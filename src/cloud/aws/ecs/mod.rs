@@ -7,7 +7,9 @@
 pub(super) mod convert;
 
 use super::AwsCloud;
-use super::common::{PARALLEL_READS, Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_role_not_ready, retry_while, unsent};
+use super::common::{
+    PARALLEL_READS, Partial, ROLE_PROPAGATION_DEADLINE, idempotency_token, is_role_not_ready, retry_while, unsent,
+};
 use super::gone::GoneIsFine;
 use super::retag::TagChanges;
 use crate::actual::Owner;
@@ -27,11 +29,11 @@ use crate::poll::{Poll, Step};
 use aws_sdk_ecs::operation::register_task_definition::builders::RegisterTaskDefinitionFluentBuilder;
 use aws_sdk_ecs::types as ecs;
 use aws_smithy_types::retry::RetryConfig;
-use futures_util::stream::{self, StreamExt, TryStreamExt};
 use convert::{
     cluster_of, container_of, deployment_value, ecs_tags, runtime_platform, service_of, service_parts, tags_of,
     task_definition_of, without,
 };
+use futures_util::stream::{self, StreamExt, TryStreamExt};
 
 /// DescribeServices takes at most 10 services.
 const SERVICES_PER_CALL: usize = 10;

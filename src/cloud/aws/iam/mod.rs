@@ -26,9 +26,9 @@ use crate::desired::names::{ROLE_PATH, ROLE_POLICY_NAME};
 use crate::desired::tags::{SERVICE_TAG, Tags};
 use crate::plan::address::{Address, ServicePart};
 use crate::plan::values::Values;
+use aws_sdk_iam::types::{EntityType, RoleDetail};
 use convert::{ReadDocument, document_string, iam_tags, read_document, role_of};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use aws_sdk_iam::types::{EntityType, RoleDetail};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
