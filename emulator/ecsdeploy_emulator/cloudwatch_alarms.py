@@ -6,6 +6,10 @@ CloudWatch API Reference:
   composite alarms or log alarms exist"; otherwise the types named. moto returned both kinds always.
 - DescribeAlarms pages: at most `MaxRecords` (1-100) alarms per answer and a `NextToken` when more
   follow; an unknown token is `InvalidNextToken` (400). moto returned every alarm and ignored both.
+  `MaxRecords` outside 1-100 (the model's "Valid Range: Minimum value of 1. Maximum value of 100.")
+  is the constraint error, ValidationError `1 validation error detected: Value '0' at 'maxRecords'
+  failed to satisfy constraint: Member must have value greater than or equal to 1` (moto took 0
+  as "no limit" and any larger number as it came).
   Alarms come in name order, and a token marks the name after which the next page starts.
 - PutMetricAlarm of an existing alarm: "any tags you specify in this parameter are ignored. To change
   the tags of an existing alarm, use TagResource or UntagResource." moto merged them.
@@ -21,12 +25,13 @@ import base64
 import binascii
 from typing import Any
 
-from moto.cloudwatch.exceptions import CloudWatchException
+from moto.cloudwatch.exceptions import CloudWatchException, ValidationError
 from moto.cloudwatch.models import CloudWatchBackend
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.core.responses import ActionResult
 
 DEFAULT_MAX_RECORDS = 50
+MIN_MAX_RECORDS, MAX_MAX_RECORDS = 1, 100
 METRIC_ALARM = "MetricAlarm"
 COMPOSITE_ALARM = "CompositeAlarm"
 # A token is base64 of this mark and the last name of the page before.
@@ -39,6 +44,17 @@ class InvalidNextToken(CloudWatchException):
 
 def describe_alarms(original: Any, response: CloudWatchResponse) -> ActionResult:
     """DescribeAlarms: moto's filters (names, prefix, state, action prefix), then types and a page."""
+    max_records = response._get_param("MaxRecords")
+    if max_records is not None and not MIN_MAX_RECORDS <= max_records <= MAX_MAX_RECORDS:
+        bound = (
+            f"greater than or equal to {MIN_MAX_RECORDS}"
+            if max_records < MIN_MAX_RECORDS
+            else f"less than or equal to {MAX_MAX_RECORDS}"
+        )
+        raise ValidationError(
+            f"1 validation error detected: Value '{max_records}' at 'maxRecords' failed to satisfy constraint: "
+            f"Member must have value {bound}"
+        )
     answer = original(response).result
     types = response._get_param("AlarmTypes") or [METRIC_ALARM]
     alarms = []
@@ -52,8 +68,7 @@ def describe_alarms(original: Any, response: CloudWatchResponse) -> ActionResult
     if token:
         after = _decode_token(token)
         alarms = [alarm for alarm in alarms if alarm.name > after]
-    max_records = response._get_param("MaxRecords") or DEFAULT_MAX_RECORDS
-    page = alarms[:max_records]
+    page = alarms[: max_records or DEFAULT_MAX_RECORDS]
     result: dict[str, Any] = {
         "MetricAlarms": [alarm for alarm in page if alarm.rule is None],
         "CompositeAlarms": [alarm for alarm in page if alarm.rule is not None],

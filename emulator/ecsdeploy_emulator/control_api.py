@@ -11,6 +11,8 @@
     POST /_ecsdeploy/accounts/{account_id}/ecr/scan-findings   set one image's scan findings
     POST /_ecsdeploy/accounts/{account_id}/apps                script what a service's tasks answer
     GET  /_ecsdeploy/accounts/{account_id}/apps                the account's scripted apps
+    GET  /_ecsdeploy/accounts/{account_id}/tagging-index       the Tagging API index: lag, events
+    PUT  /_ecsdeploy/accounts/{account_id}/tagging-index       set the index's lag (simulated s)
 
 The ALB data plane (`/_ecsdeploy/accounts/{account_id}/alb/...`) is `alb_data_plane`, not JSON.
 
@@ -28,12 +30,13 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import accounts, apps, clock, iam_enforcement, rollout, scan_findings, scripts, targets, world
+from . import accounts, apps, clock, iam_enforcement, rollout, scan_findings, scripts, tagging_index, targets, world
 from .locking import EXTENSION_LOCK
 
 PREFIX = "/_ecsdeploy/"
 TARGET_HEALTH_FIELDS = {"target_group_arn", "target_id", "state", "reason", "description"}
 CLOCK_FIELDS = {"factor", "advance_seconds"}
+TAGGING_INDEX_FIELDS = {"lag_seconds"}
 
 
 class BadRequest(ValueError):
@@ -78,6 +81,16 @@ class ControlApi:
                 ),
                 Rule("/_ecsdeploy/accounts/<account_id>/apps", methods=["POST"], endpoint=self.set_app),
                 Rule("/_ecsdeploy/accounts/<account_id>/apps", methods=["GET"], endpoint=self.list_apps),
+                Rule(
+                    "/_ecsdeploy/accounts/<account_id>/tagging-index",
+                    methods=["GET"],
+                    endpoint=self.get_tagging_index,
+                ),
+                Rule(
+                    "/_ecsdeploy/accounts/<account_id>/tagging-index",
+                    methods=["PUT"],
+                    endpoint=self.set_tagging_index,
+                ),
             ],
             strict_slashes=False,
         )
@@ -224,6 +237,26 @@ class ControlApi:
 
     def list_apps(self, request: Request, account_id: str) -> tuple[int, Any]:
         return 200, apps.to_json(account_id)
+
+    def get_tagging_index(self, request: Request, account_id: str) -> tuple[int, Any]:
+        with EXTENSION_LOCK:
+            return 200, tagging_index.to_json(account_id)
+
+    def set_tagging_index(self, request: Request, account_id: str) -> tuple[int, Any]:
+        body = _json_body(request)
+        problems = [f"unknown field {name!r}" for name in sorted(set(body) - TAGGING_INDEX_FIELDS)]
+        if "lag_seconds" not in body:
+            problems.append("lag_seconds is required (a number of simulated seconds, or null for the default)")
+        else:
+            try:
+                tagging_index.check_lag(body["lag_seconds"])
+            except ValueError as error:
+                problems.append(str(error))
+        if problems:
+            raise BadRequest("; ".join(problems))
+        with EXTENSION_LOCK:
+            tagging_index.set_lag(account_id, body["lag_seconds"])
+            return 200, tagging_index.to_json(account_id)
 
     def create_world(self, request: Request, account_id: str) -> tuple[int, Any]:
         try:

@@ -39,8 +39,12 @@ from typing import Any
 
 from .iam_policy import Request
 
-# The IAM service prefix of a SigV4 signing name, where they differ.
-IAM_PREFIX_OF_SIGNING_NAME = {"monitoring": "cloudwatch"}
+# The IAM service prefix of a SigV4 signing name, where they differ: CloudWatch signs as
+# `monitoring`, the Resource Groups Tagging API as `tagging` (its endpoint prefix; the AWS SDKs'
+# signing name) while IAM knows their actions as `cloudwatch:*` and `tag:*` (Service Authorization
+# Reference, "Actions, resources, and condition keys for Amazon Resource Group Tagging API":
+# service prefix `tag`).
+IAM_PREFIX_OF_SIGNING_NAME = {"monitoring": "cloudwatch", "tagging": "tag"}
 # The IAM action of an API operation, where the names differ (Service Authorization Reference:
 # Lambda's Invoke operation is authorized as lambda:InvokeFunction).
 IAM_ACTION_OF_OPERATION = {("lambda", "Invoke"): "InvokeFunction", ("lambda", "InvokeAsync"): "InvokeFunction"}
@@ -475,6 +479,13 @@ def _role(scope: Scope) -> list[Request]:
     return [scope.own(role_arn(scope, scope.param("RoleName")), **context)]
 
 
+@rule("iam:GetAccountAuthorizationDetails")
+def _account_authorization_details(scope: Scope) -> list[Request]:
+    # Service Authorization Reference (IAM): GetAccountAuthorizationDetails has no resource types,
+    # so it is authorized on `*` only.
+    return [scope.own("*")]
+
+
 @rule("iam:PassRole")
 def _pass_role_call(scope: Scope) -> list[Request]:  # not an API call; listed for completeness
     return [scope.own("*")]
@@ -750,6 +761,16 @@ def _create_function(scope: Scope) -> list[Request]:
     if scope.param("Role"):
         checks.append(pass_role(scope, scope.param("Role"), "lambda.amazonaws.com"))
     return checks
+
+
+# --- Resource Groups Tagging API ----------------------------------------------------------------
+
+
+@rule("tag:GetResources", "tag:GetTagKeys", "tag:GetTagValues")
+def _tagging_reads(scope: Scope) -> list[Request]:
+    # Service Authorization Reference, Resource Group Tagging API (prefix `tag`): these actions have
+    # no resource types, so they are authorized on `*` only. Only the tag: action is checked.
+    return [scope.own("*")]
 
 
 # --- ACM, Application Auto Scaling, STS ---------------------------------------------------------

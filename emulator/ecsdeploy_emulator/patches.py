@@ -29,6 +29,11 @@ Each patch wraps moto's own method and runs it unchanged; the extension only add
   tasks (see `idempotent_creates`); CreateService with the same clientToken and parameters (`service_fields`).
 - Application Auto Scaling: a policy's target tracking alarms are replaced on update, not
   duplicated; DeregisterScalableTarget deletes its policies (see `scaling_policies`).
+- Resource Groups Tagging API GetResources: a tag index that lags the services, for alarms, log
+  groups, ECR repositories, target groups and load balancers (see `tagging_index`); DeleteLogGroup
+  deletes the group's tags.
+- IAM GetAccountAuthorizationDetails: MaxItems/Marker pages, checked Filter, URL-encoded trust
+  policies (see `iam_details`).
 - Validation AWS does and moto does not (rule priorities and condition limits, Fargate task sizes,
   secret references, load balancer bindings, role names, policy sizes, log retention, `aws:` tag
   keys, security groups in use, deletion protection, Route53 change batches): see `validation`.
@@ -56,8 +61,10 @@ from . import (
     rule_transforms,
     scaling_policies,
     scan_findings,
+    iam_details,
     secret_rotation,
     service_fields,
+    tagging_index,
     targets,
     validation,
 )
@@ -77,6 +84,7 @@ def install() -> None:
     secret_rotation.install()
     targets.install()
     rule_transforms.install()
+    tagging_index.install()
     _wrap(EC2ContainerServiceResponse, "create_service", _create_service)
     _wrap(EC2ContainerServiceBackend, "update_service", _update_service)
     _wrap(EC2ContainerServiceBackend, "describe_services", _describe_services)
@@ -92,6 +100,8 @@ def install() -> None:
         *alb_attributes.WRAPS,
         *idempotent_creates.WRAPS,
         *scaling_policies.WRAPS,
+        *tagging_index.WRAPS,
+        *iam_details.WRAPS,
         *validation.WRAPS,
     ]:
         _wrap(cls, name, replacement)

@@ -20,6 +20,7 @@ from typing import Any
 
 import boto3
 import botocore
+import botocore.exceptions
 import botocore.session
 import cbor2
 import pytest
@@ -222,6 +223,30 @@ def test_describe_alarms_by_prefix_in_pages(account: Account) -> None:
     everything = client.ok("DescribeAlarms")
     names = [alarm["AlarmName"] for alarm in everything["MetricAlarms"]]
     assert names == ["other", "svc-a", "svc-b", "svc-c"]
+
+
+def test_describe_alarms_max_records_is_1_to_100(account: Account) -> None:
+    """CloudWatch API Reference, DescribeAlarms `MaxRecords`: "Valid Range: Minimum value of 1.
+    Maximum value of 100." Outside it is the constraint error (ValidationError, 400; moto took 0 as
+    no limit and 101 as given), for the Rust SDK's CBOR and boto3's awsJson alike; 100 pages."""
+    client = CborClient.of(account)
+    for value, bound in ((0, "greater than or equal to 1"), (101, "less than or equal to 100")):
+        answer = client.call("DescribeAlarms", {"MaxRecords": value})
+        assert answer.status == 400
+        assert answer.headers["x-amzn-query-error"] == "ValidationError;Sender"
+        assert answer.document["message"] == (
+            f"1 validation error detected: Value '{value}' at 'maxRecords' failed to satisfy constraint: "
+            f"Member must have value {bound}"
+        )
+        with pytest.raises(botocore.exceptions.ClientError) as raised:
+            account.unvalidated_client("cloudwatch").describe_alarms(MaxRecords=value)
+        assert raised.value.response["Error"]["Code"] == "ValidationError"
+    for number in range(101):
+        client.ok("PutMetricAlarm", alarm_members(f"a{number:03d}", Tags=[]))
+    page = client.ok("DescribeAlarms", {"MaxRecords": 100})
+    assert len(page["MetricAlarms"]) == 100 and page["NextToken"]
+    rest = client.ok("DescribeAlarms", {"MaxRecords": 100, "NextToken": page["NextToken"]})
+    assert [alarm["AlarmName"] for alarm in rest["MetricAlarms"]] == ["a100"] and "NextToken" not in rest
 
 
 def test_errors_are_cbor_with_the_shape_id_and_the_query_code(account: Account) -> None:

@@ -181,6 +181,8 @@ REFUSALS = [
     ("dynamodb", "update_continuous_backups", {"TableName": "ecsdeploy-history-acme", "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}}, 400, "AccessDeniedException", "dynamodb:UpdateContinuousBackups", "arn:aws:dynamodb:us-east-1:{a}:table/ecsdeploy-history-acme"),
     ("lambda", "invoke", {"FunctionName": "acme-secret-rotation"}, 403, "AccessDeniedException", "lambda:InvokeFunction", "arn:aws:lambda:us-east-1:{a}:function:acme-secret-rotation"),
     ("sts", "assume_role", {"RoleArn": "arn:aws:iam::{a}:role/x", "RoleSessionName": "deploy"}, 403, "AccessDenied", "sts:AssumeRole", "arn:aws:iam::{a}:role/x"),
+    ("resourcegroupstaggingapi", "get_resources", {"TagFilters": [{"Key": "ecsdeploy:project", "Values": ["acme"]}], "ResourceTypeFilters": ["logs:log-group"]}, 400, "AccessDeniedException", "tag:GetResources", "*"),
+    ("iam", "get_account_authorization_details", {"Filter": ["Role"]}, 403, "AccessDenied", "iam:GetAccountAuthorizationDetails", "*"),
 ]
 
 
@@ -228,6 +230,37 @@ def test_cloudwatch_actions_are_cloudwatch_not_the_signing_name_monitoring(admin
     assert [alarm["AlarmName"] for alarm in who.client("cloudwatch").describe_alarms()["MetricAlarms"]] == ["acme-stage-auth-cpu"]
     status, code, message = refusal(lambda: who.client("cloudwatch").delete_alarms(AlarmNames=["acme-stage-auth-cpu"]))
     assert (status, code) == (403, "AccessDenied") and "cloudwatch:DeleteAlarms" in message
+
+
+def test_get_resources_is_tag_get_resources_not_the_signing_name_tagging(principal: PrincipalFactory) -> None:
+    """The Resource Groups Tagging API signs as `tagging` but its IAM actions are `tag:*` (Service
+    Authorization Reference, "Actions, resources, and condition keys for Amazon Resource Group
+    Tagging API", service prefix `tag`; GetResources has no resource types, so `*`). A caller
+    without tag:GetResources is refused naming it (ecsdeploy then reads per resource)."""
+    request = {"TagFilters": [{"Key": "ecsdeploy:project", "Values": ["acme"]}], "ResourceTypeFilters": ["logs:log-group"]}
+    wrong = principal(allow(["tagging:*", "logs:*"]), name="wrong-prefix")
+    status, code, message = refusal(lambda: wrong.client("resourcegroupstaggingapi").get_resources(**request))
+    assert (status, code) == (400, "AccessDeniedException")
+    assert message == not_authorized(wrong, "wrong-prefix", "tag:GetResources", "*")
+    scoped = principal(allow("tag:GetResources", "arn:aws:logs:*:*:log-group:*"), name="scoped-tagging")
+    assert refusal(lambda: scoped.client("resourcegroupstaggingapi").get_resources(**request))[1] == "AccessDeniedException"
+    right = principal(allow("tag:GetResources"), name="tagging-reader")
+    page = right.client("resourcegroupstaggingapi").get_resources(**request)
+    assert page["ResourceTagMappingList"] == [] and page["PaginationToken"] == ""
+
+
+def test_get_account_authorization_details_needs_its_own_action(admin: Account, principal: PrincipalFactory) -> None:
+    """IAM GetAccountAuthorizationDetails is authorized as iam:GetAccountAuthorizationDetails on `*`
+    (Service Authorization Reference, IAM: no resource types); per-role read permissions do not
+    grant it, and its refusal names it (403 AccessDenied)."""
+    admin.client("iam").create_role(RoleName="acme-stage-auth", AssumeRolePolicyDocument=ASSUME_BY_ECS_TASKS)
+    reader = principal(allow(["iam:GetRole", "iam:ListRoles", "iam:GetRolePolicy", "iam:ListRoleTags"]), name="role-reader")
+    status, code, message = refusal(lambda: reader.client("iam").get_account_authorization_details(Filter=["Role"]))
+    assert (status, code) == (403, "AccessDenied")
+    assert message == not_authorized(reader, "role-reader", "iam:GetAccountAuthorizationDetails", "*")
+    auditor = principal(allow("iam:GetAccountAuthorizationDetails"), name="auditor")
+    roles = auditor.client("iam").get_account_authorization_details(Filter=["Role"])["RoleDetailList"]
+    assert [role["RoleName"] for role in roles] == ["acme-stage-auth"]
 
 
 # --- what a statement's Resource, Condition and Effect do ------------------------------------------

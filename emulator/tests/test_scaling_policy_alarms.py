@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
 from conftest import EcsWorld
 
 RESOURCE = "service/acme/auth"
@@ -97,3 +99,84 @@ def test_deregistering_the_target_deletes_its_policies_and_alarms(ecs_world: Ecs
     assert autoscaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"] == []
     assert autoscaling.describe_scheduled_actions(ServiceNamespace="ecs")["ScheduledActions"] == []
     assert alarm_names(ecs_world) == []
+
+
+# --- DescribeScalingPolicies: what ecsdeploy reads with only ServiceNamespace=ecs ----------------
+
+
+def policy_names(page: dict[str, Any]) -> list[str]:
+    return [policy["PolicyName"] for policy in page["ScalingPolicies"]]
+
+
+def test_describe_scaling_policies_pages_hold_at_most_10(ecs_world: EcsWorld) -> None:
+    """API Reference, DescribeScalingPolicies, MaxResults: "This value can be between 1 and 10. The
+    default value is 10. ... If this parameter is not used, the operation returns up to 10 results
+    and a NextToken value, if applicable." (moto answered 100 by default and any MaxResults.)"""
+    autoscaling = scalable(ecs_world)
+    names = [f"p{number:02d}" for number in range(12)]
+    for name in names:
+        put_policy(autoscaling, 50.0, name=name)
+    first = autoscaling.describe_scaling_policies(ServiceNamespace="ecs")
+    assert policy_names(first) == names[:10] and first["NextToken"]
+    rest = autoscaling.describe_scaling_policies(ServiceNamespace="ecs", NextToken=first["NextToken"])
+    assert policy_names(rest) == names[10:] and "NextToken" not in rest
+    pages, token = [], None
+    while True:
+        page = autoscaling.describe_scaling_policies(ServiceNamespace="ecs", MaxResults=5, **({"NextToken": token} if token else {}))
+        pages.append(policy_names(page))
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert pages == [names[0:5], names[5:10], names[10:12]]
+
+
+def test_describe_scaling_policies_refuses_bad_max_results_and_tokens(ecs_world: EcsWorld) -> None:
+    """MaxResults outside 1-10 is the constraint error (ValidationException); a NextToken the
+    operation did not issue is InvalidNextTokenException ("The next token supplied was invalid.";
+    moto answered HTTP 500)."""
+    autoscaling = scalable(ecs_world)
+    for value, bound in ((0, "greater than or equal to 1"), (11, "less than or equal to 10")):
+        with pytest.raises(ClientError) as raised:
+            autoscaling.describe_scaling_policies(ServiceNamespace="ecs", MaxResults=value)
+        error = raised.value.response["Error"]
+        assert error["Code"] == "ValidationException"
+        assert f"Value '{value}' at 'maxResults' failed to satisfy constraint: Member must have value {bound}" in error["Message"]
+    with pytest.raises(ClientError) as raised:
+        autoscaling.describe_scaling_policies(ServiceNamespace="ecs", NextToken="garbage")
+    assert raised.value.response["Error"]["Code"] == "InvalidNextTokenException"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_describe_scaling_policies_filters_match_exactly(ecs_world: EcsWorld) -> None:
+    """ResourceId and ScalableDimension match exactly (moto matched a policy whose resource id was a
+    substring of the filter), PolicyNames ("The names of the scaling policies to describe") is
+    honoured (moto ignored it); "If you specify a scalable dimension, you must also specify a
+    resource ID." (ValidationException)."""
+    autoscaling = scalable(ecs_world)
+    ecs_world.create_service("auth-worker")
+    worker = "service/acme/auth-worker"
+    autoscaling.register_scalable_target(
+        ServiceNamespace="ecs", ResourceId=worker, ScalableDimension=DIMENSION, MinCapacity=1, MaxCapacity=4
+    )
+    put_policy(autoscaling, 50.0, name="cpu")
+    put_policy(autoscaling, 50.0, name="memory", metric="ECSServiceAverageMemoryUtilization")
+    autoscaling.put_scaling_policy(
+        PolicyName="worker-cpu",
+        ServiceNamespace="ecs",
+        ResourceId=worker,
+        ScalableDimension=DIMENSION,
+        PolicyType="TargetTrackingScaling",
+        TargetTrackingScalingPolicyConfiguration={
+            "TargetValue": 50.0,
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+        },
+    )
+    assert policy_names(autoscaling.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=worker)) == ["worker-cpu"]
+    assert policy_names(autoscaling.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=RESOURCE)) == ["cpu", "memory"]
+    assert policy_names(
+        autoscaling.describe_scaling_policies(ServiceNamespace="ecs", ResourceId=RESOURCE, ScalableDimension=DIMENSION, PolicyNames=["memory"])
+    ) == ["memory"]
+    assert policy_names(autoscaling.describe_scaling_policies(ServiceNamespace="ecs", PolicyNames=["cpu", "worker-cpu"])) == ["cpu", "worker-cpu"]
+    with pytest.raises(ClientError) as raised:
+        autoscaling.describe_scaling_policies(ServiceNamespace="ecs", ScalableDimension=DIMENSION)
+    assert raised.value.response["Error"]["Code"] == "ValidationException"

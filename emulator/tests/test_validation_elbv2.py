@@ -170,3 +170,33 @@ def test_aws_prefixed_tag_keys_are_refused_on_elbv2_tagging_calls(ecs_world: Ecs
 
 def vpc_of(world: EcsWorld) -> str:
     return world.elbv2.describe_target_groups(TargetGroupArns=[world.target_group_arn])["TargetGroups"][0]["VpcId"]
+
+
+def test_describe_tags_takes_at_most_20_existing_resources(ecs_world: EcsWorld) -> None:
+    """ELBv2 API Reference, DescribeTags: ResourceArns "You can specify up to 20 resources in a single
+    call." (21 is the constraint error, ValidationError); its errors LoadBalancerNotFound,
+    TargetGroupNotFound, ListenerNotFound, RuleNotFound for an ARN of no such resource (moto took any
+    number of ARNs and answered an unknown one with no tags)."""
+    elbv2 = ecs_world.elbv2
+    vpc = vpc_of(ecs_world)
+    arns = [
+        elbv2.create_target_group(Name=f"tg-{number}", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip")[
+            "TargetGroups"
+        ][0]["TargetGroupArn"]
+        for number in range(20)
+    ]
+    described = elbv2.describe_tags(ResourceArns=arns)["TagDescriptions"]
+    assert sorted(item["ResourceArn"] for item in described) == sorted(arns)
+
+    response = refused(elbv2.describe_tags, ResourceArns=[*arns, ecs_world.target_group_arn])
+    assert response["Error"]["Code"] == "ValidationError"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "Member must have length less than or equal to 20" in response["Error"]["Message"]
+
+    elbv2.delete_target_group(TargetGroupArn=arns[0])
+    response = refused(elbv2.describe_tags, ResourceArns=arns[:2])
+    assert response["Error"]["Code"] == "TargetGroupNotFound"
+    gone = ecs_world.load_balancer_arn.replace("/ecs-world/", "/gone/")
+    assert refused(elbv2.describe_tags, ResourceArns=[gone])["Error"]["Code"] == "LoadBalancerNotFound"
+    listener = ecs_world.listener_arn.rsplit("/", 1)[0] + "/0123456789abcdef"
+    assert refused(elbv2.describe_tags, ResourceArns=[listener])["Error"]["Code"] == "ListenerNotFound"

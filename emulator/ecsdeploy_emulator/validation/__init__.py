@@ -14,6 +14,7 @@ AWS where the documentation says what AWS accepts). One module per service:
 - `tags`: `aws:` tag keys on the tagging calls of ECS, ELBv2, IAM, Logs, ECR, Secrets Manager.
 - `ec2`: DeleteSecurityGroup of a group in use (DependencyViolation).
 - `elbv2_deletion`: DeleteLoadBalancer with deletion protection on (OperationNotPermitted).
+- `elbv2_tags`: DescribeTags of more than 20 resources, or of one that does not exist.
 - `dynamodb`: DeleteTable of a protected table (AWS's message), point-in-time recovery periods.
 - `route53`: ChangeResourceRecordSets CREATE of an existing record, DELETE of a missing or
   different one, TXT values not in quoted strings of at most 255 characters.
@@ -24,7 +25,7 @@ after the extension's other wraps, so these checks run first.
 
 from __future__ import annotations
 
-from . import dynamodb, ec2, ecs, elbv2_deletion, elbv2_rules, iam, logs, route53, tags
+from . import dynamodb, ec2, ecs, elbv2_deletion, elbv2_rules, elbv2_tags, iam, logs, route53, tags
 from .common import Wrap
 
 WRAPS: list[Wrap] = [
@@ -35,6 +36,7 @@ WRAPS: list[Wrap] = [
     *tags.WRAPS,
     *ec2.WRAPS,
     *elbv2_deletion.WRAPS,
+    *elbv2_tags.WRAPS,
     *dynamodb.WRAPS,
     *route53.WRAPS,
 ]
