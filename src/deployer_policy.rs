@@ -200,11 +200,10 @@ pub fn deployer_policy(
 /// resource.
 const UNSCOPED_ACTIONS: &[&str] = &[
     "ecs:ListClusters",
-    "ecs:DescribeClusters",
     "ecs:ListServices",
-    "ecs:DescribeServices",
-    "ecs:DescribeTaskDefinition",
     "ecs:ListTaskDefinitions",
+    // Clusters, services, task definitions: reads of configuration, like ELBv2's.
+    "ecs:Describe*",
     "ecs:RegisterTaskDefinition",
     "ecs:DeregisterTaskDefinition",
     "elasticloadbalancing:Describe*",

@@ -85,10 +85,30 @@ where
             return Ok(verdict);
         }
         tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
+            _ = next_poll(interval) => {}
             _ = &mut interrupted => return Ok(Verdict::Failed(Failure::Interrupted)),
         }
     }
+}
+
+/// Sleeps until the next poll. Every gate of the process polls on one grid of `interval` ticks
+/// (counted from the first gate's first wait), so that rollouts running side by side look at
+/// their services at the same moments and their looks share `DescribeServices` calls (see
+/// `cloud::aws::service_looks`). The first wait of a gate that started between ticks is between
+/// half an interval and one and a half; every later one is exactly `interval`.
+fn next_poll(interval: Duration) -> tokio::time::Sleep {
+    static GRID: std::sync::OnceLock<tokio::time::Instant> = std::sync::OnceLock::new();
+    let now = tokio::time::Instant::now();
+    let origin = *GRID.get_or_init(|| now);
+    let Some(interval_nanos) = u64::try_from(interval.as_nanos()).ok().filter(|nanos| *nanos > 0) else {
+        return tokio::time::sleep(interval);
+    };
+    let since = u64::try_from(now.saturating_duration_since(origin).as_nanos()).unwrap_or(u64::MAX);
+    let mut wait = Duration::from_nanos(interval_nanos - since % interval_nanos);
+    if wait < interval / 2 {
+        wait += interval;
+    }
+    tokio::time::sleep(wait)
 }
 
 fn progress(

@@ -526,3 +526,35 @@ fn the_walkthrough_runs_from_init_to_a_rollback() {
     assert!(walkthrough.stdout.contains("ROLLED BACK to stage-auth:2"), "{}", walkthrough.stdout);
     assert!(walkthrough.stdout.contains("healthy on stage-auth:1"), "{}", walkthrough.stdout);
 }
+
+/// The calls of `operation` in a `--stats` JSON document.
+fn calls_of(document: &serde_json::Value, operation: &str) -> u64 {
+    let calls = document["stats"]["api_calls"].as_array().expect("api_calls");
+    calls.iter().filter(|call| call["operation"] == operation).filter_map(|call| call["calls"].as_u64()).sum()
+}
+
+/// Issue 15, goal 4: the gates of services rolling out side by side poll on one grid and share
+/// their looks at the services, `DescribeServices` taking 10 a call, while each target group's
+/// health stays one `DescribeTargetHealth` a poll. Unbatched, every poll of every service made
+/// its own `DescribeServices`: as many as the target-health calls.
+#[tokio::test]
+async fn services_rolling_out_together_share_their_gate_polls() {
+    let (account, _config) = prepared_account().await;
+    let up =
+        run(account.ecsdeploy(&["up", "--env", "stage", "--yes", "--stats", "--output", "json"]).current_dir(root()));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let up = up.json();
+    let plan = run(account.ecsdeploy(&["plan", "--env", "stage", "--stats", "--output", "json"]).current_dir(root()));
+    assert!(plan.code == 0, "{}", plan.transcript());
+    let plan = plan.json();
+    // What the up's read made (the same read as a plan's), the rest is the gates'.
+    let gate_looks = calls_of(&up, "DescribeServices") - calls_of(&plan, "DescribeServices");
+    let target_health = calls_of(&up, "DescribeTargetHealth");
+    assert!(target_health >= SERVICES.len() as u64, "every service's targets were looked at: {}", up["stats"]);
+    assert!(
+        gate_looks < target_health,
+        "{gate_looks} DescribeServices for {target_health} target-health looks: the gates' polls were not batched ({})",
+        up["stats"]
+    );
+    assert!(up["stats"]["sequential_rounds"].as_u64().is_some_and(|rounds| rounds > 0), "{}", up["stats"]);
+}

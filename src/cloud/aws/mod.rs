@@ -31,6 +31,7 @@ mod seams;
 mod secret_admin;
 mod secret_rotation;
 mod secrets;
+mod service_looks;
 mod tag_index;
 #[cfg(test)]
 pub(crate) mod test_support;
@@ -61,6 +62,8 @@ pub struct AwsCloud {
     pub(crate) cloudwatch: aws_sdk_cloudwatch::Client,
     pub(crate) dynamodb: aws_sdk_dynamodb::Client,
     pub(crate) tagging: aws_sdk_resourcegroupstagging::Client,
+    /// Gate polls waiting to be answered together.
+    service_looks: service_looks::ServiceLooks,
 }
 
 /// `Client::from_conf` of an SDK crate, with the call counter installed.
@@ -91,6 +94,7 @@ impl AwsCloud {
             cloudwatch: client!(aws_sdk_cloudwatch, sdk_config, calls),
             dynamodb: client!(aws_sdk_dynamodb, sdk_config, calls),
             tagging: client!(aws_sdk_resourcegroupstagging, sdk_config, calls),
+            service_looks: Default::default(),
             calls,
         }
     }

@@ -1,6 +1,7 @@
 //! What the gate reads while a rollout runs: the service's deployments and events
-//! (`DescribeServices`) and its targets' health (`DescribeTargetHealth`); and the one write a
-//! rollback needs.
+//! (`DescribeServices`, batched with the other rollouts' looks: see `service_looks`) and, at the
+//! same time, its targets' health (`DescribeTargetHealth`, one call per target group); and the
+//! one write a rollback needs.
 
 use super::AwsCloud;
 use crate::cloud::CloudError;
@@ -15,20 +16,14 @@ impl AwsCloud {
         service: &str,
         target_group_arn: Option<&str>,
     ) -> Result<(ServiceObservation, Vec<TargetView>), CloudError> {
-        let resource = format!("service {service} in cluster {cluster}");
-        let output = self
-            .ecs
-            .describe_services()
-            .cluster(cluster)
-            .services(service)
-            .send()
-            .await
-            .map_err(|error| self.error("ecs:DescribeServices", &resource, &error))?;
-        let observation = output.services().first().map(service_observation).unwrap_or_default();
-        let targets = match target_group_arn {
-            Some(arn) => self.target_health(arn).await?,
-            None => Vec::new(),
+        let targets = async {
+            match target_group_arn {
+                Some(arn) => self.target_health(arn).await,
+                None => Ok(Vec::new()),
+            }
         };
+        let (service, targets) = futures_util::try_join!(self.look_at_service(cluster, service), targets)?;
+        let observation = service.as_ref().map(service_observation).unwrap_or_default();
         Ok((observation, targets))
     }
 

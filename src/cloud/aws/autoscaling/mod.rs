@@ -25,8 +25,9 @@ const DIMENSION: &str = "ecs:service:DesiredCount";
 /// `DescribeScalableTargets` takes at most 50 resource IDs.
 const RESOURCE_IDS_PER_CALL: usize = 50;
 const READ_CONCURRENCY: usize = 4;
-/// `DescribeScalingPolicies`' largest page.
-const POLICIES_PER_PAGE: i32 = 50;
+/// `DescribeScalingPolicies`' largest page (`MaxResults` 1-10 in the Application Auto Scaling API
+/// reference).
+const POLICIES_PER_PAGE: i32 = 10;
 const NOT_FOUND: &[&str] = &["ObjectNotFoundException"];
 
 /// Policies carry no tags: see [`is_own_policy`].
@@ -112,7 +113,7 @@ impl AwsCloud {
     }
 
     /// Every ECS desired-count scaling policy of the account and region, by resource ID: the
-    /// whole namespace in pages of 50 (the most `MaxResults` takes), instead of one call per
+    /// whole namespace in pages of 10 (the most `MaxResults` takes), instead of one call per
     /// service. It needs nothing read before it, so it runs in the read's first round.
     pub(super) async fn all_scaling_policies(&self) -> Result<BTreeMap<String, Vec<ScalingPolicy>>, CloudError> {
         let found = self
@@ -376,15 +377,12 @@ mod tests {
         }
         services.push(("absent".into(), "service/acme/stage-absent".into()));
         let calls_before = test.cloud.calls().total();
-        let read = test
-            .cloud
-            .read_scaling(&scope, &services, test.cloud.all_scaling_policies().await.expect("policies"))
-            .await
-            .expect("read");
+        let policies = test.cloud.all_scaling_policies().await.expect("policies");
+        let read = test.cloud.read_scaling(&scope, &services, policies).await.expect("read");
         assert_eq!(read.resources.len(), RESOURCE_IDS_PER_CALL + 3);
         let last = Address::service(&format!("s{}", RESOURCE_IDS_PER_CALL + 2), ServicePart::ScalableTarget);
         assert!(json_at(&read, &last).is_some());
-        // Two target calls, one policy call per target.
-        assert_eq!(test.cloud.calls().total() - calls_before, (2 + RESOURCE_IDS_PER_CALL + 3) as u64);
+        // Two target calls, and one call for the policies of the whole namespace.
+        assert_eq!(test.cloud.calls().total() - calls_before, 3);
     }
 }
