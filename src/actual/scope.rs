@@ -3,9 +3,11 @@
 //! state; the readers need nothing else.
 
 use crate::desired::names::{ServiceNames, service_names};
+use crate::desired::tags::Tags;
 use crate::desired::task_definition::{ImageReference, SecretIdentity};
 use crate::desired::{DesiredEnvironment, Reference};
 use crate::manifest::{Certificate, Environment, Lookup, Manifest};
+use std::collections::BTreeMap;
 
 /// One service of the environment and the names of its resources.
 #[derive(Debug, Clone)]
@@ -56,6 +58,9 @@ pub struct ReadScope {
     pub secret_rotations: Vec<String>,
     pub images: Vec<ImageTag>,
     pub dns_records: Vec<String>,
+    /// The tags the desired state gives each alarm, log group and repository, by name: the
+    /// tag index (which may lag) is trusted for a resource only when it shows exactly these.
+    pub expected_tags: BTreeMap<String, Tags>,
 }
 
 impl ReadScope {
@@ -128,6 +133,7 @@ impl ReadScope {
             secret_rotations: desired.secret_rotations.iter().map(|rotation| rotation.secret_id.clone()).collect(),
             images,
             dns_records: desired.dns_records.iter().map(|record| record.record_name().to_string()).collect(),
+            expected_tags: expected_tags(desired),
         }
     }
 
@@ -141,4 +147,21 @@ fn secret_key(secret: &SecretIdentity) -> String {
         SecretIdentity::Name(name) => format!("name:{name}"),
         SecretIdentity::Arn(arn) => format!("arn:{arn}"),
     }
+}
+
+/// The tags the desired state gives each alarm, log group and repository, by name.
+fn expected_tags(desired: &DesiredEnvironment) -> BTreeMap<String, Tags> {
+    let mut expected = BTreeMap::new();
+    for service in &desired.services {
+        for alarm in &service.alarms {
+            expected.insert(alarm.alarm_name.clone(), alarm.tags.clone());
+        }
+        if let Some(group) = &service.log_group {
+            expected.insert(group.log_group_name.clone(), group.tags.clone());
+        }
+    }
+    for repository in &desired.shared.repositories {
+        expected.insert(repository.repository_name.clone(), repository.tags.clone());
+    }
+    expected
 }

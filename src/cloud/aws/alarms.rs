@@ -46,8 +46,8 @@ impl AwsCloud {
                 let (Some(name), Some(arn)) = (alarm.alarm_name(), alarm.alarm_arn()) else {
                     return Ok(Tags::default());
                 };
-                match index.get(arn) {
-                    Some(tags) => Ok(tags.clone()),
+                match index.confirmed(arn, scope.expected_tags.get(name)) {
+                    Some(tags) => Ok(tags),
                     None => self.alarm_tags(arn, name).await,
                 }
             }

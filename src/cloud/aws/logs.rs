@@ -35,10 +35,13 @@ impl AwsCloud {
         let (groups, index) = (groups?, index?);
         let ours =
             groups.iter().filter(|group| service_of(group.log_group_name().unwrap_or_default(), &prefix).is_some());
-        let read: Vec<Option<LogGroup>> = stream::iter(ours.map(|group| self.read_log_group(group, &index)))
-            .buffered(READ_CONCURRENCY)
-            .try_collect()
-            .await?;
+        let read: Vec<Option<LogGroup>> = stream::iter(ours.map(|group| {
+            let expected = scope.expected_tags.get(group.log_group_name().unwrap_or_default());
+            self.read_log_group(group, &index, expected)
+        }))
+        .buffered(READ_CONCURRENCY)
+        .try_collect()
+        .await?;
         let mut partial = Partial::default();
         for group in read.into_iter().flatten() {
             let name = &group.log_group_name;
@@ -73,11 +76,12 @@ impl AwsCloud {
         &self,
         group: &aws_sdk_cloudwatchlogs::types::LogGroup,
         index: &TagIndex,
+        expected: Option<&Tags>,
     ) -> Result<Option<LogGroup>, CloudError> {
         let name = group.log_group_name().unwrap_or_default();
         let arn = group_arn(group);
-        let tags = match index.get(&arn) {
-            Some(tags) => tags.clone(),
+        let tags = match index.confirmed(&arn, expected) {
+            Some(tags) => tags,
             None => match self.log_group_tags(&arn, name).await? {
                 Some(tags) => tags,
                 None => return Ok(None),
@@ -135,7 +139,7 @@ impl AwsCloud {
     async fn existing_log_group(&self, name: &str) -> Result<Option<LogGroup>, CloudError> {
         let groups = self.log_groups_named(name, group_resource(name)).await?;
         match groups.iter().find(|group| group.log_group_name() == Some(name)) {
-            Some(group) => self.read_log_group(group, &TagIndex::default()).await,
+            Some(group) => self.read_log_group(group, &TagIndex::default(), None).await,
             None => Ok(None),
         }
     }
@@ -283,6 +287,9 @@ mod tests {
         changed.retention_in_days = 7;
         changed.tags.0.retain(|(key, _)| key != "CostCenter");
         changed.tags.0.push(("Team".into(), "identity".into()));
+        // The desired state now wants these tags (an update follows the manifest).
+        let mut scope = scope.clone();
+        scope.expected_tags.insert(changed.log_group_name.clone(), changed.tags.clone());
         test.cloud
             .update_log_group(&changed, &serde_json::from_value(actual.json.clone()).expect("a log group"))
             .await

@@ -7,8 +7,9 @@
 //! "tagged or previously tagged"): a resource created or retagged moments ago may be missing or
 //! show its previous tags, and a deleted one may still be listed. So the index is only ever
 //! asked about resources that the service's own describe call found, and a resource the index
-//! does not answer for is read the old way, with the service's `ListTagsForResource`: right after
-//! a deploy that is what happens for the new resources, and in the steady state nothing is.
+//! does not answer for, or answers with other tags than the manifest wants, is read the old way,
+//! with the service's `ListTagsForResource`: right after a deploy that is what happens for the
+//! new and retagged resources, and in the steady state nothing is.
 //! A caller denied `tag:GetResources` reads every resource's tags the old way, told once.
 
 use super::AwsCloud;
@@ -28,9 +29,18 @@ pub(super) struct TagIndex {
 }
 
 impl TagIndex {
-    /// The tags the index holds for `arn`, or `None` when the resource must be asked itself.
-    pub fn get(&self, arn: &str) -> Option<&Tags> {
-        self.tags.get(arn)
+    /// The tags of `arn` when the index shows exactly the tags the desired state gives it
+    /// (`expected`); `None` when the resource must be asked itself.
+    ///
+    /// The index may be behind: right after ecsdeploy changed a resource's tags it shows the old
+    /// ones, which differ from the desired ones, so the resource is asked and the plan shows no
+    /// change that was already made. A resource that matches in the index and was retagged by
+    /// someone else moments ago shows its drift on the next read, as any eventually consistent
+    /// read would.
+    pub fn confirmed(&self, arn: &str, expected: Option<&Tags>) -> Option<Tags> {
+        let indexed = self.tags.get(arn)?;
+        let as_map = |tags: &Tags| tags.0.iter().cloned().collect::<BTreeMap<String, String>>();
+        (as_map(indexed) == as_map(expected?)).then(|| indexed.clone())
     }
 }
 
@@ -86,5 +96,28 @@ impl AwsCloud {
             })
             .collect();
         Ok(TagIndex { tags })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TagIndex;
+    use crate::desired::tags::Tags;
+
+    fn tags(pairs: &[(&str, &str)]) -> Tags {
+        Tags(pairs.iter().map(|(key, value)| (key.to_string(), value.to_string())).collect())
+    }
+
+    #[test]
+    fn the_index_is_trusted_only_when_it_shows_the_wanted_tags() {
+        let arn = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:acme-stage-auth-cpu";
+        let index = TagIndex { tags: [(arn.to_string(), tags(&[("b", "2"), ("a", "1")]))].into() };
+        // In any order.
+        assert_eq!(index.confirmed(arn, Some(&tags(&[("a", "1"), ("b", "2")]))), Some(tags(&[("b", "2"), ("a", "1")])));
+        // Behind a retag (or not as wanted): the resource is asked itself.
+        assert_eq!(index.confirmed(arn, Some(&tags(&[("a", "1"), ("b", "3")]))), None);
+        // Nothing wanted (a resource on its way out), or not in the index (created moments ago).
+        assert_eq!(index.confirmed(arn, None), None);
+        assert_eq!(index.confirmed("arn:aws:cloudwatch:us-east-1:123456789012:alarm:other", Some(&tags(&[]))), None);
     }
 }

@@ -61,11 +61,12 @@ impl AwsCloud {
             self.tag_index("ecr:repository", &scope.project, None),
         );
         let (found, index) = (found?, index?);
-        let read: Vec<Repository> =
-            stream::iter(found.iter().map(|repository| self.read_repository(repository, Some(&index))))
-                .buffered(PARALLEL_READS)
-                .try_collect()
-                .await?;
+        let read: Vec<Repository> = stream::iter(
+            found.iter().map(|repository| self.read_repository(repository, Some((&index, &scope.expected_tags)))),
+        )
+        .buffered(PARALLEL_READS)
+        .try_collect()
+        .await?;
         for repository in read {
             let owner = shared_owner_of(&repository.tags, &scope.project);
             let name = repository.repository_name.clone();
@@ -81,11 +82,10 @@ impl AwsCloud {
                 .buffered(PARALLEL_READS)
                 .try_collect()
                 .await?;
-        for ((repository, tags), lookup) in wanted.iter().zip(lookups) {
-            let (repository, tags, lookup) = (*repository, tags, &lookup);
+        for ((&repository, tags), lookup) in wanted.iter().zip(lookups) {
             let uri =
                 uris.get(repository).map_or_else(|| self.repository_uri_pattern(repository), |uri| uri.to_string());
-            record_images(&mut partial, scope, repository, &tags, &lookup, &uri);
+            record_images(&mut partial, scope, repository, tags, &lookup, &uri);
         }
         Ok(partial)
     }
@@ -225,17 +225,17 @@ impl AwsCloud {
     }
 
     /// One repository in the desired shape: its settings plus its tags and lifecycle policy.
-    /// Its tags come from `index` when it holds them.
+    /// Its tags come from the tag index when it shows the expected ones.
     async fn read_repository(
         &self,
         repository: &aws_sdk_ecr::types::Repository,
-        index: Option<&TagIndex>,
+        index: Option<(&TagIndex, &BTreeMap<String, Tags>)>,
     ) -> Result<Repository, CloudError> {
         let name = repository.repository_name().unwrap_or_default();
         let arn = repository.repository_arn().unwrap_or_default();
         let tags = async {
-            match index.and_then(|index| index.get(arn)) {
-                Some(tags) => Ok(tags.clone()),
+            match index.and_then(|(index, expected)| index.confirmed(arn, expected.get(name))) {
+                Some(tags) => Ok(tags),
                 None => self.repository_tags(name, arn).await,
             }
         };
@@ -517,6 +517,9 @@ mod tests {
         tags.retain(|(key, _)| key != "Owner");
         tags.push(("Team".into(), "identity".into()));
         changed.tags = tags_from(tags.iter().map(|(key, value)| (key.as_str(), value.as_str())));
+        // The desired state now wants these tags (an update follows the manifest).
+        let mut scope = scope.clone();
+        scope.expected_tags.insert("acme/auth".into(), changed.tags.clone());
         let writes_before = writes(cloud);
         cloud.update_repository(&changed, &typed(&actual.json)).await.expect("update");
         let made = writes_since(&writes_before, cloud);
