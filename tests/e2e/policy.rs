@@ -97,3 +97,34 @@ fn refused_credentials_are_told_apart_from_missing_ones() {
     assert!(doctor.stdout.contains("the credentials were refused"), "{}", doctor.stdout);
     assert!(!doctor.stdout.contains("no AWS credentials were found"), "{}", doctor.stdout);
 }
+
+/// Issue 15: without `iam:GetAccountAuthorizationDetails` and `tag:GetResources` (some teams
+/// keep them from deployers) the batch reads fall back to per-resource reads: `up` still
+/// deploys, a second `up` still changes nothing, and each denial is said once, naming it.
+#[tokio::test]
+async fn without_the_batch_read_permissions_reads_fall_back_and_say_so() {
+    let (admin, _config) = prepared_account_at(iam_enforcing_emulator_endpoint()).await;
+    let mut policy = printed_policy(&admin);
+    let batch_reads = ["iam:GetAccountAuthorizationDetails", "tag:GetResources"];
+    for statement in policy["Statement"].as_array_mut().unwrap() {
+        if let Some(actions) = statement["Action"].as_array_mut() {
+            actions.retain(|action| !batch_reads.contains(&action.as_str().unwrap_or_default()));
+        }
+    }
+    assert!(!policy.to_string().contains("tag:GetResources"), "{policy}");
+    let deployer = principal(&admin, "narrow-deployer", &policy);
+    let directory = support::manifest_copy();
+    let deploy = |args: &[&str]| {
+        let mut command = deployer.ecsdeploy(args);
+        command.arg("-f").arg(directory.path());
+        run(&mut command)
+    };
+    let up = deploy(&["up", "--env", "stage", "--yes"]);
+    assert_eq!(up.code, 0, "{}", up.transcript());
+    let again = deploy(&["up", "--env", "stage", "--yes"]);
+    assert_eq!(again.code, 0, "{}", again.transcript());
+    assert!(again.stdout.contains("No changes"), "{}", again.stdout);
+    for permission in batch_reads {
+        assert_eq!(again.stderr.matches(&format!("{permission} is denied")).count(), 1, "{}", again.stderr);
+    }
+}
