@@ -64,6 +64,7 @@ impl ApiCalls {
         *tally.counts.entry((service.to_string(), operation.to_string())).or_default() += 1;
         let depth = tally.finished_depth + 1;
         tally.deepest = tally.deepest.max(depth);
+        tracing::debug!(target: "ecsdeploy::calls", "{service}:{operation} starts in round {depth}");
         depth
     }
 

@@ -54,7 +54,7 @@ async fn run_with_gate(
     up: Option<&UpArgs>,
     printer: &Printer,
 ) -> Result<ExitStatus, CommandError> {
-    let mut session = Session::open(global, env, printer).await?;
+    let mut session = Session::open_to_change(global, env, printer).await?;
     if let Some(up) = up.filter(|up| up.build) {
         can_confirm(args, goal, &session.environment, printer)?;
         let started = Instant::now();
@@ -78,12 +78,23 @@ pub async fn change<C: Cloud, H: HttpCheck>(
     // The lock as it was before the plan's read: holding the lock later, the run reads the
     // environment again only if another run can have changed it since (see `replan_reason`).
     // Only a run that changes anything needs it, but it must be read before the environment.
-    let seen = session.cloud.lock_read(&session.history_scope()).await?;
-    let (plan, actual) = session.plan(goal).await?;
+    // `Session::open_to_change` read it beside the identity.
+    let seen = match session.lock_seen.take() {
+        Some(seen) => seen,
+        None => session.cloud.lock_read(&session.history_scope()).await?,
+    };
     // Rollouts a stopped run left unverified make `up` take the lock even without changes: the
-    // lock tells whether their run is alive (then this run is refused, exit 5, never green).
-    let unverified = match up {
-        Some(_) => crate::run::unverified::find(session, &actual, None).await?,
+    // lock tells whether their run is alive (then this run is refused, exit 5, never green). The
+    // services' newest records are read beside the environment.
+    let recent = async {
+        match up {
+            Some(_) => crate::run::unverified::recent(session).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let ((plan, actual), recent) = futures_util::try_join!(session.plan(goal), recent)?;
+    let unverified = match recent {
+        Some(recent) => crate::run::unverified::judge(session, &recent, &actual, None).await?,
         None => Vec::new(),
     };
     if !plan.has_changes() && unverified.is_empty() {

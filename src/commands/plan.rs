@@ -6,12 +6,14 @@ use crate::exit_status::ExitStatus;
 use crate::output::Printer;
 use crate::plan::Goal;
 use crate::run::session::{Session, print_plan};
+use crate::run::unverified;
 
 pub async fn run(global: &GlobalOptions, args: &PlanArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
-    let mut session = Session::open(global, &args.env, printer).await?;
-    let (plan, actual) = session.plan(Goal::Converge).await?;
-    // Rollouts left unverified are work for `up` too (it gates them), even without changes.
-    let unverified = crate::run::unverified::find(&session, &actual, None).await?;
+    let session = Session::open(global, &args.env, printer).await?;
+    // Rollouts left unverified are work for `up` too (it gates them), even without changes. The
+    // services' newest records are read beside the environment.
+    let ((plan, actual), recent) = futures_util::try_join!(session.plan(Goal::Converge), unverified::recent(&session))?;
+    let unverified = unverified::judge(&session, &recent, &actual, None).await?;
     for orphan in &unverified {
         printer.warning(&orphan.warning(
             "is not verified yet (its run stopped before its gate finished, or is gating it now): `up` gates it",

@@ -43,7 +43,7 @@ fn unverified(record: &DeployRecord, lock: Option<&crate::deploy_lock::DeployLoc
 }
 
 pub async fn run(global: &GlobalOptions, args: &StatusArgs, printer: &Printer) -> Result<ExitStatus, CommandError> {
-    let mut session = Session::open(global, &args.env, printer).await?;
+    let session = Session::open(global, &args.env, printer).await?;
     let started = Instant::now();
     let actual = session.cloud.read(&session.scope).await?;
     session.time("read actual state", started);

@@ -67,12 +67,18 @@ pub struct Session<C = AwsCloud, H = HyperHttpCheck> {
     pub identity_arn: String,
     pub desired: DesiredEnvironment,
     pub scope: ReadScope,
-    pub phases: Vec<(String, Duration)>,
+    /// Timed phases for `--stats`; behind a lock so that a read can time itself while other
+    /// reads of the same session run beside it.
+    pub phases: std::sync::Mutex<Vec<(String, Duration)>>,
     pub manifest_dir: std::path::PathBuf,
     /// The region and account the desired state was built for.
     pub context: Context,
     /// This run, once it holds the deploy lock: what its history records name.
     pub run: Option<crate::history::RunRef>,
+    /// The deploy lock as read beside the identity, by [`Session::open_to_change`]: a command
+    /// that changes the environment needs it read before the environment is (see
+    /// `commands::change`), and beside the identity it costs no round of its own.
+    pub lock_seen: Option<Option<crate::deploy_lock::DeployLock>>,
 }
 
 impl Session {
@@ -81,6 +87,25 @@ impl Session {
         global: &GlobalOptions,
         environment_name: &str,
         printer: &Printer,
+    ) -> Result<Session, CommandError> {
+        Self::open_reading(global, environment_name, printer, false).await
+    }
+
+    /// [`Session::open`] for `up`, `destroy` and `repositories`: also reads the deploy lock,
+    /// beside the identity ([`Session::lock_seen`]).
+    pub async fn open_to_change(
+        global: &GlobalOptions,
+        environment_name: &str,
+        printer: &Printer,
+    ) -> Result<Session, CommandError> {
+        Self::open_reading(global, environment_name, printer, true).await
+    }
+
+    async fn open_reading(
+        global: &GlobalOptions,
+        environment_name: &str,
+        printer: &Printer,
+        read_lock: bool,
     ) -> Result<Session, CommandError> {
         let started = Instant::now();
         let checked = load_manifest(global, printer)?;
@@ -104,10 +129,21 @@ impl Session {
         let http = HyperHttpCheck::new(Duration::from_secs(5));
         let calls = cloud.calls().clone();
         let loaded = started.elapsed();
-        let mut session =
-            Session::connect(checked, environment_name, cloud, http, calls, region.to_string(), &global.manifest_dir)
-                .await?;
-        session.phases.insert(0, ("load manifest and AWS configuration".to_string(), loaded));
+        let region = region.to_string();
+        let session = Session::connect_reading(
+            checked,
+            environment_name,
+            cloud,
+            http,
+            calls,
+            region,
+            &global.manifest_dir,
+            read_lock,
+        )
+        .await?;
+        if let Ok(mut phases) = session.phases.lock() {
+            phases.insert(0, ("load manifest and AWS configuration".to_string(), loaded));
+        }
         Ok(session)
     }
 }
@@ -124,11 +160,34 @@ impl<C: Cloud, H: HttpCheck> Session<C, H> {
         region: String,
         manifest_dir: &std::path::Path,
     ) -> Result<Session<C, H>, CommandError> {
+        Self::connect_reading(checked, environment_name, cloud, http, calls, region, manifest_dir, false).await
+    }
+
+    /// [`Session::connect`], reading the deploy lock beside the identity when `read_lock`.
+    #[allow(clippy::too_many_arguments)]
+    async fn connect_reading(
+        checked: CheckedManifest,
+        environment_name: &str,
+        cloud: C,
+        http: Option<H>,
+        calls: ApiCalls,
+        region: String,
+        manifest_dir: &std::path::Path,
+        read_lock: bool,
+    ) -> Result<Session<C, H>, CommandError> {
         environment(&checked, environment_name)?;
         let project = &checked.manifest.project;
         let mut phases = Vec::new();
         let started = Instant::now();
-        let identity = cloud.caller_identity().await?;
+        let history = crate::history::HistoryScope::new(&project.name.value, environment_name);
+        let lock = async {
+            match read_lock {
+                true => cloud.lock_read(&history).await.map(Some),
+                false => Ok(None),
+            }
+        };
+        let (identity, lock_seen) = tokio::join!(cloud.caller_identity(), lock);
+        let identity = identity?;
         phases.push(("identity".into(), started.elapsed()));
         if let Some(pinned) = &project.account_id
             && pinned.value != identity.account_id
@@ -159,11 +218,12 @@ impl<C: Cloud, H: HttpCheck> Session<C, H> {
             calls,
             desired,
             scope,
-            phases,
+            phases: std::sync::Mutex::new(phases),
             checked,
             manifest_dir: manifest_dir.to_path_buf(),
             context,
             run: None,
+            lock_seen: lock_seen?,
         })
     }
 
@@ -194,13 +254,13 @@ impl<C: Cloud, H: HttpCheck> Session<C, H> {
     }
 
     /// Reads the environment and plans toward `goal`.
-    pub async fn plan(&mut self, goal: Goal) -> Result<(Plan, ActualState), CommandError> {
+    pub async fn plan(&self, goal: Goal) -> Result<(Plan, ActualState), CommandError> {
         let started = Instant::now();
         let actual = self.cloud.read(&self.scope).await?;
-        self.phases.push(("read actual state".into(), started.elapsed()));
+        self.time("read actual state", started);
         let started = Instant::now();
         let plan = plan::plan(&self.desired, &actual, goal).map_err(CommandError::Plan)?;
-        self.phases.push(("plan".into(), started.elapsed()));
+        self.time("plan", started);
         Ok((plan, actual))
     }
 
@@ -214,17 +274,23 @@ impl<C: Cloud, H: HttpCheck> Session<C, H> {
         self.manifest_dir.clone()
     }
 
-    pub fn time(&mut self, phase: &str, started: Instant) {
-        self.phases.push((phase.to_string(), started.elapsed()));
+    pub fn time(&self, phase: &str, started: Instant) {
+        if let Ok(mut phases) = self.phases.lock() {
+            phases.push((phase.to_string(), started.elapsed()));
+        }
+    }
+
+    fn phases(&self) -> Vec<(String, Duration)> {
+        self.phases.lock().map(|phases| phases.clone()).unwrap_or_default()
     }
 
     /// `--stats` on stderr (text) or as a JSON value.
     pub fn stats_text(&self) -> String {
-        stats_view::text(&self.calls.counts(), self.calls.sequential_rounds(), &self.phases)
+        stats_view::text(&self.calls.counts(), self.calls.sequential_rounds(), &self.phases())
     }
 
     pub fn stats_json(&self) -> serde_json::Value {
-        stats_view::json(&self.calls.counts(), self.calls.sequential_rounds(), &self.phases)
+        stats_view::json(&self.calls.counts(), self.calls.sequential_rounds(), &self.phases())
     }
 }
 

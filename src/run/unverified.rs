@@ -30,8 +30,9 @@ use serde::Serialize;
 /// and a baseline record per service in progress or after them.
 const RECENT_RECORDS: usize = 5;
 
-/// How many services' histories are read at once.
-const PARALLEL_READS: usize = 8;
+/// How many services' histories are read at once: DynamoDB's own rate is far higher, and ten
+/// matches the environment's other reads (`cloud::aws::common::PARALLEL_READS`).
+const PARALLEL_READS: usize = 10;
 
 /// One service's records that no live run will finish, or the revision it runs that no record
 /// says passed a gate.
@@ -85,11 +86,43 @@ pub async fn find<C: Cloud, H: HttpCheck>(
     actual: &ActualState,
     own_token: Option<&str>,
 ) -> Result<Vec<Unverified>, CommandError> {
+    let recent = recent(session).await?;
+    judge(session, &recent, actual, own_token).await
+}
+
+/// Each service's newest records, by service: what [`judge`] decides on. Read beside the
+/// environment (it needs nothing from it), so that the check adds no round to `plan` or `up`.
+pub struct RecentRecords(Vec<(String, Vec<DeployRecord>)>);
+
+/// The newest records of every service of the environment (a few per service, one request
+/// each, in parallel).
+pub async fn recent<C: Cloud, H: HttpCheck>(session: &Session<C, H>) -> Result<RecentRecords, CommandError> {
     let scope = session.history_scope();
     let scope = &scope;
-    let found: Vec<Result<Option<Unverified>, CommandError>> = futures_util::stream::iter(&session.desired.services)
-        .map(|desired| async move {
-            let recent = session.cloud.history_recent(scope, &desired.name, RECENT_RECORDS).await?;
+    let read: Vec<Result<(String, Vec<DeployRecord>), CommandError>> =
+        futures_util::stream::iter(&session.desired.services)
+            .map(|desired| async move {
+                let recent = session.cloud.history_recent(scope, &desired.name, RECENT_RECORDS).await?;
+                Ok((desired.name.clone(), recent))
+            })
+            .buffered(PARALLEL_READS)
+            .collect()
+            .await;
+    Ok(RecentRecords(read.into_iter().collect::<Result<_, _>>()?))
+}
+
+/// What [`find`] returns, from records already read: a service's whole history is read only
+/// when it runs a revision none of its newest records names as passed.
+pub async fn judge<C: Cloud, H: HttpCheck>(
+    session: &Session<C, H>,
+    recent: &RecentRecords,
+    actual: &ActualState,
+    own_token: Option<&str>,
+) -> Result<Vec<Unverified>, CommandError> {
+    let scope = session.history_scope();
+    let scope = &scope;
+    let found: Vec<Result<Option<Unverified>, CommandError>> = futures_util::stream::iter(&recent.0)
+        .map(|(service, recent)| async move {
             let records: Vec<DeployRecord> = recent
                 .iter()
                 .filter(|record| record.outcome == Outcome::InProgress)
@@ -98,21 +131,21 @@ pub async fn find<C: Cloud, H: HttpCheck>(
                 })
                 .cloned()
                 .collect();
-            let service = desired.name.clone();
+            let service = service.clone();
             if !records.is_empty() {
                 return Ok(Some(Unverified { service, records, unrecorded: None }));
             }
             let is_own = |record: &DeployRecord| {
                 own_token.is_some() && record.run.as_ref().map(|run| run.lock_token.as_str()) == own_token
             };
-            let running = running_revision(actual, &desired.name);
+            let running = running_revision(actual, &service);
             let Some(running) = running.filter(|_| !recent.is_empty() && !recent.iter().any(is_own)) else {
                 return Ok(None);
             };
             let passed = |records: &[DeployRecord]| {
                 records.iter().any(|record| record.outcome == Outcome::Succeeded && record.task_definition == running)
             };
-            if passed(&recent) || passed(&session.cloud.history_list(scope, &desired.name).await?) {
+            if passed(recent) || passed(&session.cloud.history_list(scope, &service).await?) {
                 return Ok(None);
             }
             Ok(Some(Unverified { service, records: Vec::new(), unrecorded: Some(running) }))

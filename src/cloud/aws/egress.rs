@@ -1,5 +1,6 @@
 //! EC2 reads for the egress check of the private subnets (`actual::egress` judges them): the
-//! VPC's route tables and VPC endpoints, one paginated call each, run together.
+//! VPC's route tables and VPC endpoints, one paginated call each, run together and beside the
+//! subnets.
 
 use super::AwsCloud;
 use crate::actual::Missing;
@@ -7,18 +8,19 @@ use crate::actual::egress::{self, Endpoint, RouteTable, RouteTarget, Subnet};
 use crate::cloud::CloudError;
 use aws_sdk_ec2::types::{Filter, RouteState};
 
-impl AwsCloud {
-    /// What keeps tasks in `subnets` (ID, zone) of `vpc` from starting, if anything.
-    pub(super) async fn egress_problems(
-        &self,
-        vpc: &str,
-        subnets: &[(String, String)],
-        uses_secrets: bool,
-    ) -> Result<Vec<Missing>, CloudError> {
+/// The VPC's route tables and endpoints, read once for the egress check of its private subnets.
+pub(super) struct EgressReads {
+    tables: Vec<(RouteTable, Vec<String>, bool)>,
+    endpoints: Vec<Endpoint>,
+}
+
+impl EgressReads {
+    /// What keeps tasks in `subnets` (ID, zone) from starting, if anything.
+    pub(super) fn problems(&self, region: &str, subnets: &[(String, String)], uses_secrets: bool) -> Vec<Missing> {
         if subnets.is_empty() {
-            return Ok(Vec::new());
+            return Vec::new();
         }
-        let (tables, endpoints) = futures_util::try_join!(self.route_tables(vpc), self.vpc_endpoints(vpc))?;
+        let tables = &self.tables;
         let main_table = tables.iter().find(|(_, _, is_main)| *is_main).map(|(table, _, _)| table.clone());
         let subnets: Vec<Subnet> = subnets
             .iter()
@@ -31,7 +33,16 @@ impl AwsCloud {
                 }
             })
             .collect();
-        Ok(egress::egress_problems(&self.region, &subnets, &endpoints, uses_secrets))
+        egress::egress_problems(region, &subnets, &self.endpoints, uses_secrets)
+    }
+}
+
+impl AwsCloud {
+    /// The route tables and VPC endpoints of `vpc`: read beside its subnets (not after them),
+    /// so that the egress check adds no round to the read.
+    pub(super) async fn egress_reads(&self, vpc: &str) -> Result<EgressReads, CloudError> {
+        let (tables, endpoints) = futures_util::try_join!(self.route_tables(vpc), self.vpc_endpoints(vpc))?;
+        Ok(EgressReads { tables, endpoints })
     }
 
     /// `(table, explicitly associated subnets, is the VPC's main table)` of every route table.

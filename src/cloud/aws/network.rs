@@ -20,19 +20,25 @@ use crate::plan::values::Values;
 use aws_sdk_ec2::types::{Filter, IpPermission, IpRange, ResourceType, Tag, TagSpecification, UserIdGroupPair};
 
 impl AwsCloud {
-    /// The VPC, both subnet sets and the security groups ecsdeploy names.
+    /// The VPC, then at once both subnet sets, the security groups ecsdeploy names and what the
+    /// egress check of the private subnets needs: two rounds, whatever the network's size.
     pub(super) async fn read_network(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
         let mut partial = Partial::default();
         let Some(vpc) = self.find_vpc(&scope.vpc, &mut partial).await? else {
             return Ok(partial);
         };
         partial.values.set(&Reference::Vpc, vpc.clone());
+        let (public, private, egress, groups) = futures_util::try_join!(
+            self.find_subnets(&scope.public_subnets, &vpc),
+            self.find_subnets(&scope.private_subnets, &vpc),
+            self.egress_reads(&vpc),
+            self.read_security_groups(scope, &vpc),
+        )?;
         // An ALB needs subnets in two Availability Zones at least, and takes one per zone.
-        for (lookup, reference, what, zones_needed) in [
-            (&scope.public_subnets, Reference::PublicSubnets, "public subnets", 2),
-            (&scope.private_subnets, Reference::PrivateSubnets, "private subnets", 1),
+        for (subnets, reference, what, zones_needed) in [
+            (public, Reference::PublicSubnets, "public subnets", 2),
+            (private, Reference::PrivateSubnets, "private subnets", 1),
         ] {
-            let subnets = self.find_subnets(lookup, &vpc).await?;
             let mut zones: Vec<&str> = subnets.iter().map(|(_, zone)| zone.as_str()).collect();
             zones.sort_unstable();
             let zone_count = zones.len();
@@ -46,11 +52,11 @@ impl AwsCloud {
             }
             if reference == Reference::PrivateSubnets {
                 let uses_secrets = !scope.secrets.is_empty();
-                partial.missing.extend(self.egress_problems(&vpc, &subnets, uses_secrets).await?);
+                partial.missing.extend(egress.problems(&self.region, &subnets, uses_secrets));
             }
             partial.values.set_many(&reference, subnets.into_iter().map(|(id, _)| id).collect());
         }
-        self.read_security_groups(scope, &vpc, &mut partial).await?;
+        partial.merge(groups);
         Ok(partial)
     }
 
@@ -110,12 +116,8 @@ impl AwsCloud {
         Ok(subnets)
     }
 
-    async fn read_security_groups(
-        &self,
-        scope: &ReadScope,
-        vpc: &str,
-        partial: &mut Partial,
-    ) -> Result<(), CloudError> {
+    async fn read_security_groups(&self, scope: &ReadScope, vpc: &str) -> Result<Partial, CloudError> {
+        let mut partial = Partial::default();
         let output = self
             .ec2
             .describe_security_groups()
@@ -141,7 +143,7 @@ impl AwsCloud {
             partial.values.set(&Reference::SecurityGroupId(name.to_string()), id);
             partial.resource(address, id, json_of(&actual), owner);
         }
-        Ok(())
+        Ok(partial)
     }
 
     /// Creates the group and authorizes its ingress rules. When a group of that name exists in

@@ -50,32 +50,17 @@ impl AwsCloud {
     /// already established. Policies are ecsdeploy's only by the names it gives them.
     ///
     /// `policies` are every ECS desired-count policy of the account by resource ID
-    /// ([`Self::all_scaling_policies`], read while the services are).
+    /// ([`Self::all_scaling_policies`], read while the services are). The environment's read
+    /// reads the targets itself, beside the services (`read.rs`).
+    #[cfg(test)]
     pub(super) async fn read_scaling(
         &self,
         scope: &ReadScope,
         services: &[(String, String)],
-        mut policies: BTreeMap<String, Vec<ScalingPolicy>>,
+        policies: BTreeMap<String, Vec<ScalingPolicy>>,
     ) -> Result<Partial, CloudError> {
         let targets = self.scalable_targets(services).await?;
-        let mut partial = Partial::default();
-        for (service, target) in &targets {
-            let policies = policies.remove(&target.resource_id).unwrap_or_default();
-            let json = to_json(target, "application-autoscaling:DescribeScalableTargets", &target.resource_id)?;
-            partial.resource(
-                Address::service(service, ServicePart::ScalableTarget),
-                &target.resource_id,
-                json,
-                Owner::This,
-            );
-            for policy in policies {
-                let json = to_json(&policy, "application-autoscaling:DescribeScalingPolicies", &policy.policy_name)?;
-                let address = Address::service_named(service, ServicePart::ScalingPolicy, &policy.policy_name);
-                let owner = policy_owner(scope, service, &target.resource_id, &policy.policy_name);
-                partial.resource(address, &policy.policy_name, json, owner);
-            }
-        }
-        Ok(partial)
+        scaling_partial(scope, &targets, policies)
     }
 
     /// `(service name, target)` for each of `services` that has a scalable target.
@@ -250,6 +235,33 @@ fn batch_resource(batch: &[&str]) -> String {
         [one] => target_resource(one),
         _ => format!("scalable targets {}", batch.join(", ")),
     }
+}
+
+/// The targets read (`(service name, target)`) and their policies (of `policies`, every ECS
+/// policy of the account by resource ID) as this environment's resources.
+pub(super) fn scaling_partial(
+    scope: &ReadScope,
+    targets: &[(String, ScalableTarget)],
+    mut policies: BTreeMap<String, Vec<ScalingPolicy>>,
+) -> Result<Partial, CloudError> {
+    let mut partial = Partial::default();
+    for (service, target) in targets {
+        let policies = policies.remove(&target.resource_id).unwrap_or_default();
+        let json = to_json(target, "application-autoscaling:DescribeScalableTargets", &target.resource_id)?;
+        partial.resource(
+            Address::service(service, ServicePart::ScalableTarget),
+            &target.resource_id,
+            json,
+            Owner::This,
+        );
+        for policy in policies {
+            let json = to_json(&policy, "application-autoscaling:DescribeScalingPolicies", &policy.policy_name)?;
+            let address = Address::service_named(service, ServicePart::ScalingPolicy, &policy.policy_name);
+            let owner = policy_owner(scope, service, &target.resource_id, &policy.policy_name);
+            partial.resource(address, &policy.policy_name, json, owner);
+        }
+    }
+    Ok(partial)
 }
 
 #[cfg(test)]

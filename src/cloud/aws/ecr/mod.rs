@@ -56,17 +56,26 @@ impl AwsCloud {
     /// The repositories of `scope` that exist, and the digests of the image tags it names.
     pub(super) async fn read_repositories(&self, scope: &ReadScope) -> Result<Partial, CloudError> {
         let mut partial = Partial::default();
-        let (found, index) = futures_util::join!(
-            self.describe_repositories(&scope.repositories),
-            self.tag_index("ecr:repository", &scope.project, None),
-        );
-        let (found, index) = (found?, index?);
-        let read: Vec<Repository> = stream::iter(
-            found.iter().map(|repository| self.read_repository(repository, Some((&index, &scope.expected_tags)))),
-        )
-        .buffered(PARALLEL_READS)
-        .try_collect()
-        .await?;
+        // The images are looked up by repository name, beside the repositories' own read.
+        let wanted = tags_by_repository(&scope.images);
+        let repositories = async {
+            let (found, index) = futures_util::join!(
+                self.describe_repositories(&scope.repositories),
+                self.tag_index("ecr:repository", &scope.project, None),
+            );
+            let (found, index) = (found?, index?);
+            let read: Vec<Repository> = stream::iter(
+                found.iter().map(|repository| self.read_repository(repository, Some((&index, &scope.expected_tags)))),
+            )
+            .buffered(PARALLEL_READS)
+            .try_collect()
+            .await?;
+            Ok::<_, CloudError>((found, read))
+        };
+        let images = stream::iter(wanted.iter().map(|(repository, tags)| self.image_digests(repository, tags)))
+            .buffered(PARALLEL_READS)
+            .try_collect::<Vec<ImageLookup>>();
+        let ((found, read), lookups) = futures_util::try_join!(repositories, images)?;
         for repository in read {
             let owner = shared_owner_of(&repository.tags, &scope.project);
             let name = repository.repository_name.clone();
@@ -76,12 +85,6 @@ impl AwsCloud {
             .iter()
             .filter_map(|repository| repository.repository_name().zip(repository.repository_uri()))
             .collect();
-        let wanted = tags_by_repository(&scope.images);
-        let lookups: Vec<ImageLookup> =
-            stream::iter(wanted.iter().map(|(repository, tags)| self.image_digests(repository, tags)))
-                .buffered(PARALLEL_READS)
-                .try_collect()
-                .await?;
         for ((&repository, tags), lookup) in wanted.iter().zip(lookups) {
             let uri =
                 uris.get(repository).map_or_else(|| self.repository_uri_pattern(repository), |uri| uri.to_string());

@@ -54,15 +54,17 @@ pub(super) struct EcsRead {
 }
 
 impl AwsCloud {
-    /// The cluster, every service on it (in batches of 10, at once), and the task definitions
+    /// The cluster and every service on it (in batches of 10, at once), then the task definitions
     /// of this environment's services (one call each, at once).
     pub(super) async fn read_ecs(&self, scope: &ReadScope) -> Result<EcsRead, CloudError> {
         let mut partial = Partial::default();
         let mut scaled_services = Vec::new();
         let mut revisions = Vec::new();
-        if self.read_cluster(scope, &mut partial).await? {
-            let services = self.described_services(scope).await?;
-            for service in &services {
+        // The services are listed beside the cluster's read; without an active cluster, whatever
+        // the listing answered (ClusterNotFoundException, most likely) is moot.
+        let (active, services) = tokio::join!(self.read_cluster(scope, &mut partial), self.described_services(scope));
+        if active? {
+            for service in &services? {
                 revisions.extend(self.read_service(scope, service, &mut partial, &mut scaled_services));
             }
         }

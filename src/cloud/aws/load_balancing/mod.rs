@@ -34,7 +34,7 @@ use convert::{
     paths, rule_of, tags_by_arn_of, target_group_attributes_of, target_group_of, transforms,
 };
 use futures_util::{StreamExt, TryStreamExt};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// DescribeTags takes at most 20 ARNs.
 const TAGS_PER_CALL: usize = 20;
@@ -181,7 +181,15 @@ impl AwsCloud {
         });
         let arns: Vec<String> =
             groups.iter().filter_map(|group| group.target_group_arn().map(str::to_string)).collect();
-        let mut tags = self.tags_of(&arns).await?;
+        // The attributes of the groups the manifest names are read beside their tags (a group
+        // that turns out to be another's costs one call); those of this environment's other
+        // groups, found by their tags, after them.
+        let named: Vec<(&str, &str)> = groups
+            .iter()
+            .filter_map(|group| Some((group.target_group_arn()?, group.target_group_name()?)))
+            .filter(|(_, name)| wanted.contains(name))
+            .collect();
+        let (mut tags, mut attributes) = futures_util::try_join!(self.tags_of(&arns), self.attributes_of(&named))?;
         let mut kept = Vec::new();
         for group in &groups {
             let (Some(arn), Some(name)) = (group.target_group_arn(), group.target_group_name()) else { continue };
@@ -202,18 +210,30 @@ impl AwsCloud {
             };
             kept.push((group, arn, name, tags, owner, service));
         }
-        // DescribeTargetGroupAttributes takes one group: concurrently, within ELBv2's rate.
-        let attributes: Vec<Vec<Attribute>> =
-            futures_util::stream::iter(kept.iter().map(|(_, arn, name, ..)| self.target_group_attributes(arn, name)))
-                .buffered(PARALLEL_READS)
-                .try_collect()
-                .await?;
-        for ((group, arn, name, tags, owner, service), attributes) in kept.into_iter().zip(attributes) {
+        let later: Vec<(&str, &str)> = kept
+            .iter()
+            .filter(|(_, arn, ..)| !attributes.contains_key(*arn))
+            .map(|(_, arn, name, ..)| (*arn, *name))
+            .collect();
+        attributes.extend(self.attributes_of(&later).await?);
+        for (group, arn, name, tags, owner, service) in kept {
+            let attributes = attributes.remove(arn).unwrap_or_default();
             let actual = TargetGroupSettings { group: target_group_of(group, tags), attributes };
             partial.values.set(&Reference::TargetGroupArn(name.to_string()), arn);
             partial.resource(Address::service(&service, ServicePart::TargetGroup), arn, json_of(&actual), owner);
         }
         Ok(partial)
+    }
+
+    /// The attributes of each `(ARN, name)`, by ARN. DescribeTargetGroupAttributes takes one
+    /// group: concurrently, within ELBv2's rate.
+    async fn attributes_of(&self, groups: &[(&str, &str)]) -> Result<HashMap<String, Vec<Attribute>>, CloudError> {
+        futures_util::stream::iter(groups.iter().map(|(arn, name)| async move {
+            Ok::<_, CloudError>((arn.to_string(), self.target_group_attributes(arn, name).await?))
+        }))
+        .buffered(PARALLEL_READS)
+        .try_collect()
+        .await
     }
 
     pub(super) async fn target_group_attributes(&self, arn: &str, name: &str) -> Result<Vec<Attribute>, CloudError> {

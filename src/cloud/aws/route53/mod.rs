@@ -40,36 +40,29 @@ enum ZoneLookup {
 /// Where a listing of record sets starts: name, type, set identifier.
 type RecordCursor = (Option<String>, Option<RrType>, Option<String>);
 
-impl AwsCloud {
-    /// The hosted zone's ID and the environment's records, owned when they alias
+/// The environment's hosted zone and its record sets, as read: judged once the ALB's DNS name
+/// is known ([`DnsRead::partial`]), so that the zone is read beside the load balancer, not
+/// after it.
+pub(super) enum DnsRead {
+    /// Nothing to judge: no records to manage, or the zone is missing (said in the partial).
+    Done(Partial),
+    Records {
+        zone: String,
+        zone_id: String,
+        records: Vec<ResourceRecordSet>,
+    },
+}
+
+impl DnsRead {
+    /// The zone's ID and the environment's records, owned when they alias
     /// `load_balancer_dns_name` (the ALB's DNS name as DescribeLoadBalancers returns it).
-    pub(super) async fn read_dns(
-        &self,
-        scope: &ReadScope,
-        load_balancer_dns_name: Option<&str>,
-    ) -> Result<Partial, CloudError> {
+    pub(super) fn partial(self, scope: &ReadScope, load_balancer_dns_name: Option<&str>) -> Partial {
+        let (zone, zone_id, records) = match self {
+            DnsRead::Done(partial) => return partial,
+            DnsRead::Records { zone, zone_id, records } => (zone, zone_id, records),
+        };
         let mut partial = Partial::default();
-        // Without records to manage, the zone is not needed (and need not exist).
-        let Some((zone, given_id)) = scope.hosted_zone.as_ref().filter(|_| !scope.dns_records.is_empty()) else {
-            return Ok(partial);
-        };
-        let zone_id = match given_id {
-            Some(id) => bare_zone_id(id).to_string(),
-            None => match self.find_hosted_zone(zone).await? {
-                ZoneLookup::Found(id) => id,
-                ZoneLookup::Missing(hint) => {
-                    partial.missing(format!("hosted zone {zone}"), hint);
-                    return Ok(partial);
-                }
-            },
-        };
-        let Some(records) = self.record_sets(&zone_id, (None, None, None), None).await? else {
-            let hint = "Route53 has no hosted zone with this ID for these credentials: check [project.dns] zone_id \
-                        in services.toml, or remove it to find the zone by name";
-            partial.missing(format!("hosted zone {zone_id}"), hint);
-            return Ok(partial);
-        };
-        partial.values.set(&Reference::HostedZoneId { zone: zone.clone() }, &zone_id);
+        partial.values.set(&Reference::HostedZoneId { zone }, &zone_id);
         let own_marker = crate::desired::dns::ownership_marker(&scope.project, &scope.environment);
         for name in &scope.dns_records {
             if let Some(record) = record_named(&records, name) {
@@ -83,7 +76,35 @@ impl AwsCloud {
                 partial.resource(Address::DnsRecord(name.clone()), name, json, owner);
             }
         }
-        Ok(partial)
+        partial
+    }
+}
+
+impl AwsCloud {
+    /// The hosted zone (found by name unless its ID is given) and its record sets.
+    pub(super) async fn read_dns(&self, scope: &ReadScope) -> Result<DnsRead, CloudError> {
+        let mut partial = Partial::default();
+        // Without records to manage, the zone is not needed (and need not exist).
+        let Some((zone, given_id)) = scope.hosted_zone.as_ref().filter(|_| !scope.dns_records.is_empty()) else {
+            return Ok(DnsRead::Done(partial));
+        };
+        let zone_id = match given_id {
+            Some(id) => bare_zone_id(id).to_string(),
+            None => match self.find_hosted_zone(zone).await? {
+                ZoneLookup::Found(id) => id,
+                ZoneLookup::Missing(hint) => {
+                    partial.missing(format!("hosted zone {zone}"), hint);
+                    return Ok(DnsRead::Done(partial));
+                }
+            },
+        };
+        let Some(records) = self.record_sets(&zone_id, (None, None, None), None).await? else {
+            let hint = "Route53 has no hosted zone with this ID for these credentials: check [project.dns] zone_id \
+                        in services.toml, or remove it to find the zone by name";
+            partial.missing(format!("hosted zone {zone_id}"), hint);
+            return Ok(DnsRead::Done(partial));
+        };
+        Ok(DnsRead::Records { zone: zone.clone(), zone_id, records })
     }
 
     /// Creates or replaces the alias record (ChangeResourceRecordSets applies a batch atomically).
@@ -271,6 +292,11 @@ mod tests {
     use aws_sdk_route53::types::{AliasTarget, ResourceRecord};
     use std::path::Path;
 
+    /// The zone read and judged against `dns_name`, as the environment's read does.
+    async fn read_dns(cloud: &AwsCloud, scope: &ReadScope, dns_name: Option<&str>) -> Result<Partial, CloudError> {
+        Ok(cloud.read_dns(scope).await?.partial(scope, dns_name))
+    }
+
     const LOAD_BALANCER_ZONE: &str = "Z35SXDOTRQ7X7K";
     const LOAD_BALANCER_DNS_NAME: &str = "acme-1234567890.us-east-1.elb.amazonaws.com";
 
@@ -320,7 +346,7 @@ mod tests {
     /// The world's zone ID, read the way plan reads it.
     async fn zone_values(cloud: &AwsCloud, account_id: &str) -> (Values, String) {
         let (scope, _) = desired("stage", account_id, &Values::default());
-        let read = cloud.read_dns(&scope, None).await.expect("read zone");
+        let read = read_dns(cloud, &scope, None).await.expect("read zone");
         assert!(read.missing.is_empty(), "{:?}", read.missing);
         let zone_id =
             read.values.one(&Reference::HostedZoneId { zone: "acme.example".into() }).expect("zone").to_string();
@@ -338,7 +364,7 @@ mod tests {
         assert_eq!(scope.dns_records, [name]);
 
         cloud.upsert_dns_record(&change).await.expect("upsert");
-        let read = cloud.read_dns(&scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
+        let read = read_dns(cloud, &scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
         let actual = record(&read, name).expect("record read back");
         assert_eq!(actual.json, serde_json::to_value(&change).expect("json"));
         assert_eq!(actual.id, name);
@@ -346,19 +372,19 @@ mod tests {
 
         // The ownership marker keeps the record ours when the ALB it points to is gone (or
         // another one took its place): ecsdeploy repairs it instead of calling it foreign.
-        let elsewhere = cloud.read_dns(&scope, Some("other-99.us-east-1.elb.amazonaws.com")).await.expect("read");
+        let elsewhere = read_dns(cloud, &scope, Some("other-99.us-east-1.elb.amazonaws.com")).await.expect("read");
         assert_eq!(record(&elsewhere, name).expect("record").owner, Owner::This);
-        let before_any_load_balancer = cloud.read_dns(&scope, None).await.expect("read");
+        let before_any_load_balancer = read_dns(cloud, &scope, None).await.expect("read");
         assert_eq!(record(&before_any_load_balancer, name).expect("record").owner, Owner::This);
         // Another environment's marker proves nothing for this one.
         let (test_scope, _) = desired("test", &test.account_id, &values);
         let mut as_test = test_scope.clone();
         as_test.dns_records = vec![name.to_string()];
-        let other = cloud.read_dns(&as_test, Some("other-99.us-east-1.elb.amazonaws.com")).await.expect("read");
+        let other = read_dns(cloud, &as_test, Some("other-99.us-east-1.elb.amazonaws.com")).await.expect("read");
         assert_eq!(record(&other, name).expect("record").owner, Owner::Foreign);
 
         cloud.delete_dns_record(&serde_json::from_value(actual.json.clone()).expect("a record")).await.expect("delete");
-        let gone = cloud.read_dns(&scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
+        let gone = read_dns(cloud, &scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
         assert!(record(&gone, name).is_none());
         let zone_id = actual.json["HostedZoneId"].as_str().expect("zone");
         let left = cloud.record_sets(zone_id, (None, None, None), None).await.expect("list").expect("zone");
@@ -381,7 +407,7 @@ mod tests {
         let console_spelling = format!("dualstack.{}.", LOAD_BALANCER_DNS_NAME.to_uppercase());
         put_record(cloud, &zone_id, alias("stage.api.acme.example", &console_spelling)).await;
 
-        let read = cloud.read_dns(&scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
+        let read = read_dns(cloud, &scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
         let actual = record(&read, "stage.api.acme.example.").expect("record");
         assert_eq!(actual.owner, Owner::This);
         // Equal but for the ownership marker, which the next `up` adds (a visible plan).
@@ -393,7 +419,7 @@ mod tests {
             .delete_dns_record(&serde_json::from_value(actual.json.clone()).expect("a record"))
             .await
             .expect("delete the record as Route53 holds it");
-        let gone = cloud.read_dns(&scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
+        let gone = read_dns(cloud, &scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
         assert!(record(&gone, "stage.api.acme.example.").is_none());
     }
 
@@ -421,18 +447,18 @@ mod tests {
             .build();
         put_record(cloud, &zone_id, txt.expect("txt")).await;
 
-        let read = cloud.read_dns(&test_scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
+        let read = read_dns(cloud, &test_scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
         let actual = record(&read, "test.api.acme.example.").expect("the CNAME");
         assert_eq!(actual.owner, Owner::Foreign);
         let expected = json!({"Name": "test.api.acme.example.", "Type": "CNAME", "TTL": 300, "ResourceRecords": [{"Value": "elsewhere.example"}]});
         assert_eq!(actual.json["ChangeBatch"]["Changes"][0]["ResourceRecordSet"], expected);
 
         let (prod_scope, _) = desired("prod", &test.account_id, &values);
-        let read = cloud.read_dns(&prod_scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
+        let read = read_dns(cloud, &prod_scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
         assert!(record(&read, "api.acme.example.").is_none(), "a TXT record does not stand in the way of an A record");
 
         put_record(cloud, &zone_id, alias("api.acme.example.", "someone-else.us-east-1.elb.amazonaws.com")).await;
-        let read = cloud.read_dns(&prod_scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
+        let read = read_dns(cloud, &prod_scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
         let other = record(&read, "api.acme.example.").expect("the other alias");
         assert_eq!(other.owner, Owner::Foreign);
         let dns_name = &other.json["ChangeBatch"]["Changes"][0]["ResourceRecordSet"]["AliasTarget"]["DNSName"];
@@ -451,7 +477,7 @@ mod tests {
 
         let error = cloud.delete_dns_record(&before).await.expect_err("refused");
         assert!(error.to_string().contains("changed after it was read"), "{error}");
-        let read = cloud.read_dns(&scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
+        let read = read_dns(cloud, &scope, Some(LOAD_BALANCER_DNS_NAME)).await.expect("read");
         assert!(record(&read, "stage.api.acme.example.").is_some(), "the changed record is left alone");
     }
 
@@ -459,7 +485,7 @@ mod tests {
     async fn zones_missing_by_name_or_by_id() {
         let empty = test_cloud(false).await;
         let (scope, _) = desired("stage", &empty.account_id, &Values::default());
-        let read = empty.cloud.read_dns(&scope, None).await.expect("read");
+        let read = read_dns(&empty.cloud, &scope, None).await.expect("read");
         assert_eq!(read.missing.len(), 1);
         assert_eq!(read.missing[0].what, "hosted zone acme.example");
         assert!(read.missing[0].hint.contains("create-hosted-zone --name acme.example"));
@@ -468,10 +494,10 @@ mod tests {
         let (_, zone_id) = zone_values(&test.cloud, &test.account_id).await;
         let (mut scope, _) = desired("stage", &test.account_id, &Values::default());
         scope.hosted_zone = Some(("acme.example".into(), Some(format!("/hostedzone/{zone_id}"))));
-        let read = test.cloud.read_dns(&scope, None).await.expect("read");
+        let read = read_dns(&test.cloud, &scope, None).await.expect("read");
         assert_eq!(read.values.one(&Reference::HostedZoneId { zone: "acme.example".into() }), Some(zone_id.as_str()));
         scope.hosted_zone = Some(("acme.example".into(), Some("ZNOSUCHZONE".into())));
-        let read = test.cloud.read_dns(&scope, None).await.expect("read");
+        let read = read_dns(&test.cloud, &scope, None).await.expect("read");
         assert_eq!(read.missing[0].what, "hosted zone ZNOSUCHZONE");
         assert_eq!(read.values.one(&Reference::HostedZoneId { zone: "acme.example".into() }), None);
     }
