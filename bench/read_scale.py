@@ -10,10 +10,11 @@ For each N, a fresh emulator account gets the standard world, N generated servic
 defaults) deployed to `stage` with one `up`, then a no-op `plan --stats` is timed through the
 fault proxy twice: with no delay, and with every AWS call delayed (`--delay-ms`, as AWS's own
 latency might). Printed per N: calls, sequential rounds (the latency proxy `--stats` reports),
-median wall time at each delay.
+median wall time at each delay; then every service is rolled out at once (a changed environment
+variable) and gated, and what the gates' polls cost is printed per poll (issue 15, goal 4).
 
 The fabfuel comparison (issue 15, goal 2): in another account the shipped manifest (4 services) is
-deployed, then under the same delay a no-op `ecsdeploy up` of the 4 is timed against fabfuel's
+deployed, then at 0 ms and under the same delay a no-op `ecsdeploy up` of the 4 is timed against fabfuel's
 `ecs deploy acme stage-auth --timeout -1` (PyPI ecs-deploy, installed by scripts/bench into
 .bench/venv) of one service.
 
@@ -178,6 +179,36 @@ def measure_plan(binary: Path, account: Account, manifest: Path, proxy: str, del
     return row
 
 
+def calls_of(stats: dict[str, Any], operation: str) -> int:
+    return sum(c["calls"] for c in stats["api_calls"] if c["operation"] == operation)
+
+
+def measure_gate(binary: Path, account: Account, manifest: Path, names: list[str]) -> dict[str, Any]:
+    """Every service rolled out at once (a changed environment variable), gated: what the gates'
+    polls cost. The read's own DescribeServices (a no-op plan's, after) are taken off; each poll
+    looks at every service still gated and reads one target group's health per service, so
+    polls = DescribeTargetHealth / N (fewer when some services finish early)."""
+    env = account.env(account.emulator)
+    services = manifest / "services.toml"
+    services.write_text(services.read_text().replace('LOG_LEVEL = "info"', 'LOG_LEVEL = "debug"'))
+    completed = run(binary, ["up", "--env", "stage", "--yes", "--stats", "--output", "json"], env, manifest)
+    must(completed, "the gated up")
+    up = json.loads(completed.stdout)["stats"]
+    completed = run(binary, ["plan", "--env", "stage", "--stats", "--output", "json"], env, manifest)
+    must(completed, "the plan after the gated up")
+    plan = json.loads(completed.stdout)["stats"]
+    looks = calls_of(up, "DescribeServices") - calls_of(plan, "DescribeServices")
+    health = calls_of(up, "DescribeTargetHealth")
+    polls = health / len(names) if health else 0
+    return {
+        "gate_describe_services": looks,
+        "gate_describe_target_health": health,
+        "polls": polls,
+        "describe_services_per_poll": looks / polls if polls else None,
+        "describe_target_health_per_poll": health / polls if polls else None,
+    }
+
+
 def fabfuel(binary: Path, emulator: str, proxy: str, delay: int, repeat: int) -> dict[str, Any]:
     ecs = REPO / ".bench" / "venv" / "bin" / "ecs"
     account = Account(emulator)
@@ -186,25 +217,35 @@ def fabfuel(binary: Path, emulator: str, proxy: str, delay: int, repeat: int) ->
     shutil.copytree(REPO / "environments", shipped / "environments")
     deploy(binary, account, shipped, ["auth", "gmail", "calendar", "ai-router"], secrets=False)
     env = account.env(proxy)
-    set_delay(proxy, account, delay)
-    ours, theirs = [], []
-    for _ in range(repeat):
-        elapsed, stats = timed(binary, ["up", "--env", "stage", "--yes", "--stats", "--output", "json"], env, shipped)
-        ours.append(elapsed)
-        started = time.monotonic()
-        completed = subprocess.run(
-            [str(ecs), "deploy", "acme", "stage-auth", "--timeout", "-1"], env=env, capture_output=True, text=True
-        )
-        theirs.append(time.monotonic() - started)
-        must(completed, "fabfuel's ecs deploy")
+    result: dict[str, Any] = {}
+    # Ours first, then theirs: fabfuel's deploy registers a new revision and moves the service
+    # to it, which would make the next `up` meet a rollout it never saw.
+    for delay in (0, delay):
+        set_delay(proxy, account, delay)
+        ours = []
+        for _ in range(repeat):
+            up = ["up", "--env", "stage", "--yes", "--stats", "--output", "json"]
+            elapsed, stats = timed(binary, up, env, shipped)
+            ours.append(elapsed)
+        result[f"ecsdeploy_noop_up_4_services_{delay}ms"] = statistics.median(ours)
+        result["ecsdeploy_calls"] = stats["total_api_calls"]
+        result["ecsdeploy_rounds"] = stats.get("sequential_rounds")
+    fabfuel_env = dict(env, AWS_DEFAULT_REGION="us-east-1")
+    for delay in (0, delay):
+        set_delay(proxy, account, delay)
+        theirs = []
+        for _ in range(repeat):
+            started = time.monotonic()
+            completed = subprocess.run(
+                [str(ecs), "deploy", "acme", "stage-auth", "--timeout", "-1"],
+                env=fabfuel_env, capture_output=True, text=True,
+            )
+            theirs.append(time.monotonic() - started)
+            must(completed, "fabfuel's ecs deploy")
+        result[f"fabfuel_ecs_deploy_1_service_{delay}ms"] = statistics.median(theirs)
     set_delay(proxy, account, 0)
     shutil.rmtree(shipped, ignore_errors=True)
-    return {
-        "ecsdeploy_noop_up_4_services": statistics.median(ours),
-        "ecsdeploy_calls": stats["total_api_calls"],
-        "ecsdeploy_rounds": stats.get("sequential_rounds"),
-        "fabfuel_ecs_deploy_1_service": statistics.median(theirs),
-    }
+    return result
 
 
 def main() -> None:
@@ -216,6 +257,7 @@ def main() -> None:
     parser.add_argument("--delay-ms", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-fabfuel", action="store_true")
+    parser.add_argument("--no-gate", action="store_true", help="skip the gated up of every service")
     parser.add_argument("--json", type=Path, help="also write the figures there")
     args = parser.parse_args()
     sizes = [int(n) for n in args.services.split(",")]
@@ -229,6 +271,8 @@ def main() -> None:
         deploy(args.binary, account, manifest, names, secrets=True)
         print(f"N={size}: deployed in {time.monotonic() - started:.1f}s (account {account.id})", file=sys.stderr)
         rows[size] = measure_plan(args.binary, account, manifest, args.proxy, delays, args.repeat)
+        if not args.no_gate:
+            rows[size]["gate"] = measure_gate(args.binary, account, manifest, names)
         shutil.rmtree(manifest, ignore_errors=True)
     print(f"no-op plan of stage, median of {args.repeat}; delay = every AWS call delayed by the proxy")
     print(f"{'N':>4} {'calls':>6} {'rounds':>7} {'wall 0ms':>9} {f'wall {args.delay_ms}ms':>10}")
@@ -237,6 +281,17 @@ def main() -> None:
             f"{size:>4} {row['calls']:>6} {row['rounds']!s:>7} {row['wall_0ms']:>8.2f}s"
             f" {row[f'wall_{args.delay_ms}ms']:>9.2f}s"
         )
+    if not args.no_gate:
+        print("gating every service at once (one up after a changed environment variable), per poll:")
+        print(f"{'N':>4} {'polls':>6} {'DescribeServices':>17} {'ceil(N/10)':>11} {'DescribeTargetHealth':>21}")
+        for size, row in rows.items():
+            gate = row["gate"]
+            per_poll = gate["describe_services_per_poll"]
+            health = gate["describe_target_health_per_poll"]
+            print(
+                f"{size:>4} {gate['polls']:>6.1f} {per_poll if per_poll is None else f'{per_poll:.2f}':>17}"
+                f" {-(-size // 10):>11} {health if health is None else f'{health:.2f}':>21}"
+            )
     if len(rows) >= 2:
         (n1, r1), (n2, r2) = list(rows.items())[0], list(rows.items())[-1]
         slope = (r2["calls"] - r1["calls"]) / (n2 - n1)
@@ -245,13 +300,14 @@ def main() -> None:
     if not args.no_fabfuel:
         comparison = fabfuel(args.binary, args.emulator, args.proxy, args.delay_ms, args.repeat)
         result["fabfuel"] = comparison
-        ratio = comparison["ecsdeploy_noop_up_4_services"] / comparison["fabfuel_ecs_deploy_1_service"]
         print(
-            f"at {args.delay_ms} ms per call: no-op `ecsdeploy up` of 4 services "
-            f"{comparison['ecsdeploy_noop_up_4_services']:.2f}s ({comparison['ecsdeploy_calls']} calls, "
-            f"{comparison['ecsdeploy_rounds']} rounds) vs fabfuel `ecs deploy` of 1 service "
-            f"{comparison['fabfuel_ecs_deploy_1_service']:.2f}s: ratio {ratio:.2f}"
+            f"no-op `ecsdeploy up` of 4 services ({comparison['ecsdeploy_calls']} calls, "
+            f"{comparison['ecsdeploy_rounds']} rounds) vs fabfuel `ecs deploy` of 1 service, median of {args.repeat}:"
         )
+        for delay in (0, args.delay_ms):
+            ours = comparison[f"ecsdeploy_noop_up_4_services_{delay}ms"]
+            theirs = comparison[f"fabfuel_ecs_deploy_1_service_{delay}ms"]
+            print(f"  at {delay:>3} ms per call: {ours:.2f}s vs {theirs:.2f}s: ratio {ours / theirs:.2f}")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
 

@@ -382,7 +382,8 @@ pub struct ChangeArgs {
     /// Apply without asking. Required when not run from a terminal.
     #[arg(short, long)]
     pub yes: bool,
-    /// How many services to change at once.
+    /// How many services to change at once. The gates of the rollouts started all run
+    /// together (their polls share DescribeServices calls).
     #[arg(long, default_value_t = crate::apply::DEFAULT_PARALLELISM)]
     pub parallelism: usize,
     /// Print AWS API calls per service and operation and the time of each phase (stderr).

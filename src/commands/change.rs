@@ -236,7 +236,7 @@ async fn apply_and_gate<C: Cloud, H: HttpCheck>(
             atomic: up.atomic,
             apply_failed: !applied,
         };
-        rollouts = crate::run::rollouts::run_rollouts(session, &to_gate, policy, args.parallelism, printer).await?;
+        rollouts = crate::run::rollouts::run_rollouts(session, &to_gate, policy, printer).await?;
         session.time("rollouts", started);
         // Only now: a run killed while gating them leaves them for the next run to find again.
         for (orphan, _) in &adopted {

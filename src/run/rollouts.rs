@@ -372,13 +372,18 @@ impl<'s, H: HttpCheck> RunnerParts<'s, H> {
     }
 }
 
-/// Gates every rollout (in parallel, bounded), rolling back failures as `policy` says. Returns
-/// each outcome. Ctrl-C ends the waits (and, unless `--no-rollback`, rolls back).
+/// Gates every rollout, all at once, rolling back failures as `policy` says. Returns each
+/// outcome. Ctrl-C ends the waits (and, unless `--no-rollback`, rolls back).
+///
+/// Not bounded by `--parallelism` (how many services the apply changes at once): by the time
+/// the gates start, ECS rolls every started deployment out at once, and a gate held back in a
+/// queue would only judge later, leaving a failing revision serving longer before its
+/// rollback. Their polls share `DescribeServices` calls (`cloud::aws::service_looks`), so
+/// gating 40 services costs 4 of them per poll.
 pub async fn run_rollouts<C: Cloud, H: HttpCheck>(
     session: &Session<C, H>,
     rollouts: &[Rollout],
     policy: FailurePolicy,
-    parallelism: usize,
     printer: &Printer,
 ) -> Result<Vec<(String, ServiceOutcome)>, CommandError> {
     let parts = RunnerParts::new(session)?;
@@ -399,7 +404,7 @@ pub async fn run_rollouts<C: Cloud, H: HttpCheck>(
                 (rollout.service.clone(), outcome.unwrap_or_else(unjudged))
             }
         })
-        .buffer_unordered(parallelism.max(1))
+        .buffer_unordered(rollouts.len().max(1))
         .collect()
         .await;
     let failed =
