@@ -27,7 +27,7 @@ pub fn deployer_policy(
     let env = &environment.name.value;
     let prefix = &environment.prefix.value;
     let cluster = &manifest.project.cluster.value;
-    let load_balancer = &manifest.project.load_balancer.name.value;
+    let load_balancer = environment.load_balancer_name(&manifest.project);
     let arn = |service: &str, resource: &str| context.arn(service, resource);
     let roles = context.global_arn("iam", &format!("role{}{project}-{env}-*", names::ROLE_PATH));
     let mut statements = vec![
@@ -267,7 +267,7 @@ fn passed_roles(environment: &Environment, own: Template) -> Vec<Template> {
 /// The environment's target groups (by ecsdeploy's naming, and any names the manifest gives)
 /// and the rules and listeners of the shared ALB.
 fn target_groups_and_rules(manifest: &Manifest, environment: &Environment, context: &Context) -> Vec<Template> {
-    let load_balancer = &manifest.project.load_balancer.name.value;
+    let load_balancer = environment.load_balancer_name(&manifest.project);
     let project = &manifest.project.name.value;
     let mut resources = vec![
         context.arn("elasticloadbalancing", &format!("listener-rule/app/{load_balancer}/*")),

@@ -100,8 +100,7 @@ fn validate_checks_two_thousand_services_in_three_environments() {
     assert_eq!(
         messages(&problems),
         [
-            "services.toml:16:8: all environments together need 6000 listener rules on the shared ALB; its quota is 100",
-            "services.toml:16:8: all environments together need 6000 target groups on the shared ALB; its quota is 100",
+            "services.toml:16:8: environments prod, stage, test together need 6000 target groups and 6000 listener rules on ALB acme; an ALB takes 100 target groups (an AWS quota that cannot be raised) and 100 rules by default",
         ]
     );
 }

@@ -246,9 +246,8 @@ broken!(
     ]
 );
 
-/// 34 services in 3 environments need 102 rules and target groups on the one ALB.
-#[test]
-fn alb_quotas_count_every_environment() {
+/// 34 path-routed services in each of 3 environments: their target groups and rules.
+fn thirty_four_services_in_three_environments(prod_extra: &str) -> (String, Vec<(String, String)>) {
     let mut services = PROJECT.to_string();
     for index in 0..34 {
         services.push_str(&format!(
@@ -259,7 +258,7 @@ fn alb_quotas_count_every_environment() {
     let environments = [
         ("test", "prefix = \"test-\"\npath_prefix = \"/test\"\n".to_string()),
         ("stage", STAGE.to_string()),
-        ("prod", PROD.to_string()),
+        ("prod", format!("{prod_extra}{PROD}")),
     ];
     // Explicit priorities must differ per environment too: give each environment its own block.
     let environments: Vec<(String, String)> = environments
@@ -273,18 +272,47 @@ fn alb_quotas_count_every_environment() {
             (name.to_string(), text)
         })
         .collect();
+    (services, environments)
+}
+
+/// 34 services in 3 environments need 102 target groups and rules on the one ALB: more than an
+/// ALB takes, and the message says how to get there.
+#[test]
+fn alb_quotas_count_every_environment_on_the_alb() {
+    let (services, environments) = thirty_four_services_in_three_environments("");
     let borrowed: Vec<(&str, &str)> = environments.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
     let output = problems(&services, &borrowed);
+    // The text as read, without the report's line wrapping and frame.
+    let flat = output.split_whitespace().filter(|word| *word != "│").collect::<Vec<_>>().join(" ");
     assert!(
-        output.contains("all environments together need 102 listener rules on the shared ALB; its quota is 100"),
+        flat.contains(
+            "environments test, stage, prod together need 102 target groups and 102 listener rules on ALB acme; an ALB takes 100 target groups (an AWS quota that cannot be raised) and 100 rules by default"
+        ),
         "{output}"
     );
-    assert!(
-        output.contains("all environments together need 102 target groups on the shared ALB; its quota is 100"),
-        "{output}"
-    );
-    assert!(output.ends_with("2 errors in the manifest"), "{output}");
+    assert!(flat.contains("load_balancer = \"acme-prod\" in environments/prod.toml"), "{output}");
+    assert!(output.ends_with("1 error in the manifest"), "{output}");
 }
+
+/// The same project with prod routed through an ALB of its own: 68 pairs on one, 34 on the
+/// other, within both ALBs' quotas.
+#[test]
+fn an_environment_on_an_alb_of_its_own_lifts_the_ceiling() {
+    let (services, environments) = thirty_four_services_in_three_environments("load_balancer = \"acme-prod\"\n");
+    let borrowed: Vec<(&str, &str)> = environments.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let checked = match load_from_texts(&services, &borrowed) {
+        Ok(checked) => checked,
+        Err(ManifestError::Invalid { sources, problems }) => panic!("{}", render_text(&sources, &problems, false)),
+        Err(other) => panic!("unexpected error: {other}"),
+    };
+    let manifest = &checked.manifest;
+    let load_balancer_of = |name: &str| manifest.environment(name).unwrap().load_balancer_name(&manifest.project);
+    assert_eq!(
+        [load_balancer_of("prod"), load_balancer_of("stage"), load_balancer_of("test")],
+        ["acme-prod", "acme", "acme"]
+    );
+}
+
 broken!(
     secret_rotation_settings,
     with_services(

@@ -87,7 +87,7 @@ impl ReadScope {
             project: project.name.value.clone(),
             environment: environment.name.value.clone(),
             cluster: project.cluster.value.clone(),
-            load_balancer: project.load_balancer.name.value.clone(),
+            load_balancer: environment.load_balancer_name(project).to_string(),
             vpc: project.network.vpc.clone(),
             public_subnets: project.network.public_subnets.clone(),
             private_subnets: project.network.private_subnets.clone(),

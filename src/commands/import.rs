@@ -34,7 +34,7 @@ pub async fn run(global: &GlobalOptions, args: &ImportArgs, printer: &Printer) -
     let request = ImportRequest {
         cluster: args.cluster.clone(),
         service: args.service.clone(),
-        load_balancer: project.load_balancer.name.value.clone(),
+        load_balancer: session.scope.load_balancer.clone(),
     };
     let (source, entry) = read_and_map(&session, &request, args).await?;
     if session.checked.manifest.service_names.iter().any(|name| name.value == entry.name) {

@@ -4,7 +4,7 @@
 use super::names::ServiceNames;
 use super::reference::Reference;
 use super::tags::{Tags, pascal_style};
-use crate::manifest::{Alarms, Project};
+use crate::manifest::{Alarms, Environment, Project};
 use serde::{Deserialize, Serialize};
 
 /// `PutMetricAlarm`.
@@ -45,12 +45,12 @@ pub fn alarm_prefix(project: &str, environment: &str) -> String {
 
 pub fn alarms(
     project: &Project,
-    environment: &str,
+    environment: &Environment,
     alarms: &Alarms,
     names: &ServiceNames,
     tags: &Tags,
 ) -> Vec<MetricAlarm> {
-    let prefix = format!("{}{}", alarm_prefix(&project.name.value, environment), names.container);
+    let prefix = format!("{}{}", alarm_prefix(&project.name.value, &environment.name.value), names.container);
     let alarm = |suffix: &str, description: String, metric: Metric| MetricAlarm {
         alarm_name: format!("{prefix}-{suffix}"),
         alarm_description: format!("{description} (managed by ecsdeploy)"),
@@ -90,7 +90,7 @@ pub fn alarms(
         ));
     }
     if let Some(count) = alarms.http_5xx_above {
-        let load_balancer = project.load_balancer.name.value.clone();
+        let load_balancer = environment.load_balancer_name(project).to_string();
         let metric = Metric {
             name: "HTTPCode_Target_5XX_Count",
             namespace: "AWS/ApplicationELB",

@@ -12,7 +12,8 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
-/// Rules per ALB (not counting default rules) and target groups per ALB: AWS default quotas.
+/// Rules per ALB (not counting default rules; AWS's default, adjustable) and target groups per
+/// ALB (not adjustable): "Quotas for your Application Load Balancers".
 pub const RULES_PER_LOAD_BALANCER: usize = 100;
 pub const TARGET_GROUPS_PER_LOAD_BALANCER: usize = 100;
 /// Tags per resource that every API here accepts.
@@ -80,7 +81,7 @@ pub fn check(manifest: &Manifest, problems: &Problems) {
     }
     check_collisions(&deployed, problems);
     check_paths(&deployed, problems);
-    check_quotas(manifest, deployed.len(), problems);
+    check_quotas(manifest, &deployed, problems);
     check_domains(manifest, problems);
     check_branches(manifest, problems);
 }
@@ -323,17 +324,60 @@ fn path_conflict(first: &Deployed<'_>, second: &Deployed<'_>, problems: &Problem
     }
 }
 
-fn check_quotas(manifest: &Manifest, deployed: usize, problems: &Problems) {
-    let span = manifest.project.load_balancer.name.span;
-    for (what, limit) in
-        [("listener rules", RULES_PER_LOAD_BALANCER), ("target groups", TARGET_GROUPS_PER_LOAD_BALANCER)]
-    {
-        if deployed > limit {
-            problems.push(
-                Problem::error(span, format!("all environments together need {deployed} {what} on the shared ALB; its quota is {limit}"))
-                    .with_help("disable services in some environments (enabled = false), or split the services into a second project with its own ALB"),
-            );
+/// One target group and one listener rule per path-routed service and environment, on the ALB
+/// the environment is routed through: counted per ALB against its quotas. Target groups per ALB
+/// (100) is a quota AWS does not raise, and rules (100 by default) never bind before it, so the
+/// ceiling is 100 path-routed (environment, service) pairs per ALB; more environments on ALBs of
+/// their own raise it, one environment cannot be split (its domain points at one ALB).
+fn check_quotas(manifest: &Manifest, deployed: &[Deployed<'_>], problems: &Problems) {
+    let project = &manifest.project;
+    let mut by_load_balancer: Vec<(&str, Vec<&Deployed<'_>>)> = Vec::new();
+    for item in deployed {
+        let name = item.environment.load_balancer_name(project);
+        match by_load_balancer.iter_mut().find(|(load_balancer, _)| *load_balancer == name) {
+            Some((_, items)) => items.push(item),
+            None => by_load_balancer.push((name, vec![item])),
         }
+    }
+    for (load_balancer, items) in by_load_balancer {
+        let count = items.len();
+        if count <= TARGET_GROUPS_PER_LOAD_BALANCER.min(RULES_PER_LOAD_BALANCER) {
+            continue;
+        }
+        let mut environments: Vec<&Environment> = Vec::new();
+        for item in &items {
+            if !environments.iter().any(|environment| environment.name.value == item.environment.name.value) {
+                environments.push(item.environment);
+            }
+        }
+        let names: Vec<&str> = environments.iter().map(|environment| environment.name.value.as_str()).collect();
+        // Where the ALB is named: the first environment that names it, or the project.
+        let span = environments
+            .iter()
+            .find_map(|environment| environment.load_balancer.as_ref().map(|name| name.span))
+            .unwrap_or(project.load_balancer.name.span);
+        let help = match environments.as_slice() {
+            [only] => format!(
+                "an environment's services share one ALB (its domain points there), so environment {} can route at most {TARGET_GROUPS_PER_LOAD_BALANCER} services: disable some (enabled = false), or move some into a second project",
+                only.name.value
+            ),
+            [.., last] => format!(
+                "route an environment through an ALB of its own, e.g. load_balancer = \"{}-{}\" in environments/{}.toml, or disable services in some environments (enabled = false)",
+                project.name.value, last.name.value, last.name.value
+            ),
+            [] => String::new(),
+        };
+        problems.push(
+            Problem::error(
+                span,
+                format!(
+                    "environment{} {} together need {count} target groups and {count} listener rules on ALB {load_balancer}; an ALB takes {TARGET_GROUPS_PER_LOAD_BALANCER} target groups (an AWS quota that cannot be raised) and {RULES_PER_LOAD_BALANCER} rules by default",
+                    if names.len() == 1 { "" } else { "s" },
+                    names.join(", ")
+                ),
+            )
+            .with_help(help),
+        );
     }
 }
 

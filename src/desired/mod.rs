@@ -90,7 +90,7 @@ impl DesiredEnvironment {
 /// The desired state of `environment` (its enabled services only).
 pub fn build(manifest: &Manifest, environment: &Environment, context: &Context) -> DesiredEnvironment {
     let project = &manifest.project;
-    let load_balancer = project.load_balancer.name.value.clone();
+    let load_balancer = environment.load_balancer_name(project).to_string();
     let services =
         environment.enabled_services().map(|service| build_service(manifest, environment, service, context)).collect();
     let dns_records = match (&project.dns, &environment.domain) {
@@ -111,7 +111,7 @@ pub fn build(manifest: &Manifest, environment: &Environment, context: &Context) 
         account_id: context.account.clone(),
         cluster: project.cluster.value.clone(),
         load_balancer,
-        shared: shared::shared_resources(manifest),
+        shared: shared::shared_resources(manifest, environment),
         services,
         dns_records,
         security_group: shared::environment_security_group(manifest, environment),
@@ -164,7 +164,7 @@ fn build_service(
     context: &Context,
 ) -> DesiredService {
     let project = &manifest.project;
-    let load_balancer = &project.load_balancer.name.value;
+    let load_balancer = environment.load_balancer_name(project);
     let names = names::service_names(project, environment, service);
     let tags = service_tags(manifest, environment, service);
     let task_definition = task_definition::task_definition(context, environment, service, &names, &tags);
@@ -196,7 +196,7 @@ fn build_service(
         ),
         scalable_target: scaling::scalable_target(service, &names, &tags),
         scaling_policies: scaling::scaling_policies(load_balancer, service, &names),
-        alarms: alarms::alarms(project, &environment.name.value, &service.alarms, &names, &tags),
+        alarms: alarms::alarms(project, environment, &service.alarms, &names, &tags),
         image_pin: image_pin::image_pin(&task_definition),
         task_definition,
     }

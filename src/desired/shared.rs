@@ -159,7 +159,9 @@ pub struct ExclusionFilter {
 /// The tags that move: the seed's and `docker push`'s default.
 pub const MUTABLE_TAGS: [&str; 1] = ["latest"];
 
-pub fn shared_resources(manifest: &Manifest) -> SharedResources {
+/// What every environment shares (the cluster, the security groups, the image repositories),
+/// and the ALB with its listeners that `environment` is routed through.
+pub fn shared_resources(manifest: &Manifest, environment: &Environment) -> SharedResources {
     let project = &manifest.project;
     let project_name = &project.name.value;
     let tags = Tags::owned(
@@ -168,7 +170,7 @@ pub fn shared_resources(manifest: &Manifest) -> SharedResources {
         None,
         project.tags.iter().map(|tag| (tag.key.value.as_str(), tag.value.value.as_str())),
     );
-    let load_balancer_name = project.load_balancer.name.value.clone();
+    let load_balancer_name = environment.load_balancer_name(project).to_string();
     let load_balancer_group = names::load_balancer_security_group(project);
     let service_group = names::service_security_group(project);
     SharedResources {

@@ -90,7 +90,10 @@ pub fn imported_entry(
         return Err(ImportRefusal::TargetGroups { count: source.target_groups.len() });
     }
     let (_, rule) = match source.listener_rules.as_slice() {
-        [] => return Err(ImportRefusal::NoRule { load_balancer: project.load_balancer.name.value.clone() }),
+        [] => {
+            let load_balancer = environment.load_balancer_name(project).to_string();
+            return Err(ImportRefusal::NoRule { load_balancer });
+        }
         [rule] => rule,
         rules => return Err(ImportRefusal::Rules { count: rules.len() }),
     };

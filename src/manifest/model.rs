@@ -111,6 +111,11 @@ pub struct Environment {
     pub secret_prefix: Located<String>,
     /// Image scan findings at or above this severity stop a deploy (`None`: off).
     pub block_findings_at: Option<String>,
+    /// `load_balancer = "<name>"`: the ALB this environment's services are routed through,
+    /// instead of `[project.load_balancer] name` (with the project's settings). An ALB takes 100
+    /// target groups, a quota AWS does not raise: a project with more path-routed services
+    /// across its environments puts some environments on an ALB of their own.
+    pub load_balancer: Option<Located<String>>,
     /// `security_group = "own"`: the environment's tasks are in a security group of its own
     /// instead of the services' group every environment shares.
     pub own_security_group: bool,
@@ -124,6 +129,11 @@ pub struct Environment {
 }
 
 impl Environment {
+    /// The name of the ALB this environment's services are routed through.
+    pub fn load_balancer_name<'a>(&'a self, project: &'a Project) -> &'a str {
+        self.load_balancer.as_ref().map_or(project.load_balancer.name.value.as_str(), |name| name.value.as_str())
+    }
+
     pub fn enabled_services(&self) -> impl Iterator<Item = &Service> {
         self.services.iter().filter(|service| service.enabled)
     }

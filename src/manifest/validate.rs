@@ -199,6 +199,15 @@ fn check_environment(project: &Project, environment: &Environment, problems: &Pr
             "ecsdeploy tags the resources all environments share with environment `shared`; rename the file",
         ));
     }
+    if let Some(load_balancer) = &environment.load_balancer {
+        named(
+            problems,
+            load_balancer,
+            "load balancer name",
+            aws_names::load_balancer_name(&load_balancer.value),
+            "use at most 32 letters, digits and '-', e.g. load_balancer = \"acme-prod\"",
+        );
+    }
     let prefix = &environment.prefix;
     if !prefix.value.is_empty() {
         named(

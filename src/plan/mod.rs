@@ -276,8 +276,11 @@ pub fn plan(desired: &DesiredEnvironment, actual: &ActualState, goal: Goal) -> R
     }
     // Shared resources stay while another environment (or anyone else's rule on the ALB) uses
     // them; when the last environment goes, they go too, except the image repositories, which
-    // hold what was built.
+    // hold what was built. The ALB and its listeners stay while any rule on it is not this
+    // environment's: an environment routed through an ALB of its own takes it along, and the
+    // last environment on the project's ALB takes that one, while others keep the cluster.
     let keep_shared = goal != Goal::Destroy || !actual.other_environments.is_empty() || !actual.other_rules.is_empty();
+    let keep_load_balancer = goal != Goal::Destroy || !actual.other_rules.is_empty();
     let values = reuse_newest_revisions(desired, actual);
     let wanted: Vec<DesiredResource> = match goal {
         Goal::Converge => desired_resources(desired, true),
@@ -323,7 +326,11 @@ pub fn plan(desired: &DesiredEnvironment, actual: &ActualState, goal: Goal) -> R
     }
     for (address, existing) in actual.resources.iter().filter(|_| goal != Goal::Repositories) {
         let is_wanted = wanted.iter().any(|resource| &resource.address == address);
-        let is_kept_shared = address.is_shared() && (keep_shared || matches!(address, Address::Repository(_)));
+        let is_kept_shared = match address {
+            Address::LoadBalancer | Address::Listener(_) => keep_load_balancer,
+            Address::Repository(_) => true,
+            address => address.is_shared() && keep_shared,
+        };
         // Destroying an environment leaves its secrets as they are, rotation included: they
         // hold the operator's data, not ecsdeploy's.
         let is_secret_kept = goal == Goal::Destroy && matches!(address, Address::SecretRotation(_));

@@ -87,3 +87,97 @@ async fn destroy_never_deletes_shared_resources_another_environment_may_be_deplo
     assert_eq!(load_balancer_count(&config).await, 1, "test still needs the load balancer");
     plan_is_empty(&account, "test");
 }
+
+/// The DNS name of ALB `name` and the path patterns of its HTTPS listener's rules, sorted; `None`
+/// when there is no such ALB.
+async fn routes_of(config: &aws_config::SdkConfig, name: &str) -> Option<(String, Vec<String>)> {
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(config);
+    let balancers = elb.describe_load_balancers().send().await.unwrap();
+    let balancer = balancers.load_balancers().iter().find(|balancer| balancer.load_balancer_name() == Some(name))?;
+    let listeners = elb.describe_listeners().load_balancer_arn(balancer.load_balancer_arn()?).send().await.unwrap();
+    let https = listeners.listeners().iter().find(|listener| listener.port() == Some(443)).expect("HTTPS listener");
+    let rules = elb.describe_rules().listener_arn(https.listener_arn()?).send().await.unwrap();
+    let mut paths: Vec<String> = rules
+        .rules()
+        .iter()
+        .flat_map(|rule| rule.conditions())
+        .filter_map(|condition| condition.path_pattern_config())
+        .flat_map(|config| config.values().iter().cloned())
+        .collect();
+    paths.sort();
+    Some((balancer.dns_name()?.to_string(), paths))
+}
+
+/// The alias target of `name`'s A record in the account's zone.
+async fn alias_of(config: &aws_config::SdkConfig, name: &str) -> Option<String> {
+    let route53 = aws_sdk_route53::Client::new(config);
+    let zones = route53.list_hosted_zones_by_name().dns_name("acme.example").send().await.unwrap();
+    let records = route53.list_resource_record_sets().hosted_zone_id(zones.hosted_zones()[0].id()).send().await;
+    records
+        .unwrap()
+        .resource_record_sets()
+        .iter()
+        .find(|set| set.name().trim_end_matches('.') == name && set.r#type().as_str() == "A")
+        .and_then(|set| set.alias_target().map(|alias| alias.dns_name().trim_end_matches('.').to_lowercase()))
+}
+
+/// An ALB takes 100 target groups, a quota AWS does not raise (issue 15, goal 5): an environment
+/// routed through an ALB of its own (`load_balancer` in its file) gets its rules, target groups
+/// and DNS alias there while the other environments stay on the project's ALB; both plans are
+/// empty after; destroying that environment takes its ALB along and leaves the project's ALB,
+/// its rules and the cluster to the others.
+#[tokio::test]
+async fn an_environment_on_an_alb_of_its_own_routes_there_and_takes_it_along_when_destroyed() {
+    let (account, config) = prepared_account().await;
+    let own = support::manifest_copy();
+    let test_file = std::fs::read_to_string(own.path().join("environments/test.toml")).unwrap();
+    support::write(own.path(), "environments/test.toml", &format!("load_balancer = \"acme-test\"\n{test_file}"));
+    let dir = own.path().to_str().unwrap();
+    // The gate's HTTP check of test goes through test's own ALB in the emulator's data plane.
+    let test_checks =
+        format!("{}/_ecsdeploy/accounts/{}/alb/acme-test/api.acme.example", account.endpoint, account.account_id);
+    let test = |args: &[&str]| {
+        let mut command = account.ecsdeploy(args);
+        command.args(["-f", dir]).env("ECSDEPLOY_HEALTH_CHECK_BASE_URL", &test_checks);
+        run(&mut command)
+    };
+    let stage = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(root()));
+    assert_eq!(stage.code, 0, "{}", stage.transcript());
+    let repositories = test(&["repositories", "--env", "test", "--yes"]);
+    assert_eq!(repositories.code, 0, "{}", repositories.transcript());
+    let up = test(&["up", "--env", "test", "--yes"]);
+    assert_eq!(up.code, 0, "{}", up.transcript());
+
+    let (shared_dns, shared_paths) = routes_of(&config, "acme").await.expect("the project's ALB");
+    let (own_dns, own_paths) = routes_of(&config, "acme-test").await.expect("test's own ALB");
+    assert_eq!(shared_paths.len(), 4, "{shared_paths:?}");
+    assert!(shared_paths.iter().all(|path| path.starts_with("/stage/")), "{shared_paths:?}");
+    assert_eq!(own_paths.len(), 4, "{own_paths:?}");
+    assert!(own_paths.iter().all(|path| path.starts_with("/test/")), "{own_paths:?}");
+    assert_eq!(alias_of(&config, "test.api.acme.example").await, Some(own_dns.to_lowercase()));
+    assert_eq!(alias_of(&config, "stage.api.acme.example").await, Some(shared_dns.to_lowercase()));
+    let plan = test(&["plan", "--env", "test", "--detailed-exitcode"]);
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
+    plan_is_empty(&account, "stage");
+
+    // Moving test back to the project's ALB with its services running is refused before any
+    // change: its target groups serve acme-test, and a target group serves one ALB.
+    let moved = run(account.ecsdeploy(&["up", "--env", "test", "--yes"]).current_dir(root()));
+    assert_ne!(moved.code, 0, "{}", moved.transcript());
+    assert!(
+        moved.stderr.contains("target group acme-test-auth on ALB acme (it serves ALB acme-test)"),
+        "{}",
+        moved.transcript()
+    );
+    assert_eq!(routes_of(&config, "acme-test").await.map(|(_, paths)| paths), Some(own_paths));
+
+    let destroy = test(&["destroy", "--env", "test", "--yes"]);
+    assert_eq!(destroy.code, 0, "{}", destroy.transcript());
+    assert!(routes_of(&config, "acme-test").await.is_none(), "test's ALB went with it");
+    let (_, paths) = routes_of(&config, "acme").await.expect("the project's ALB stays");
+    assert_eq!(paths, shared_paths);
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    let clusters = ecs.describe_clusters().clusters("acme").send().await.unwrap();
+    assert_eq!(clusters.clusters().first().and_then(|cluster| cluster.status()), Some("ACTIVE"));
+    plan_is_empty(&account, "stage");
+}

@@ -163,11 +163,25 @@ fn a_removed_service_is_deleted() {
 fn destroy_keeps_shared_resources_while_another_environment_uses_them() {
     let desired = desired("test");
     let mut actual = converged(&desired);
+    // Stage runs on the cluster and routes through the same ALB: its rules are on the listener.
     actual.other_environments = vec!["stage".into()];
+    actual.other_rules =
+        vec![OtherRule { priority: 7, arn: "arn:rule/stage".into(), owner: Owner::OtherEnvironment("stage".into()) }];
     let plan = plan(&desired, &actual, Goal::Destroy).unwrap();
     assert!(plan.changes.iter().all(|change| change.action() == Action::Delete));
     assert!(plan.changes.iter().all(|change| !change.address.is_shared()), "shared resources stay");
     assert!(plan.changes.iter().any(|change| change.address == Address::DnsRecord("test.api.acme.example.".into())));
+
+    // Stage runs on the cluster but no rule of anyone else is on this environment's ALB (stage
+    // routes through an ALB of its own, or serves no paths): the ALB and its listeners go, the
+    // cluster and the security groups stay.
+    actual.other_rules.clear();
+    let alone = ecsdeploy::plan::plan(&desired, &actual, Goal::Destroy).unwrap();
+    let shared: Vec<String> =
+        alone.changes.iter().filter(|c| c.address.is_shared()).map(|c| c.address.to_string()).collect();
+    assert!(shared.contains(&"load_balancer".to_string()), "{shared:?}");
+    assert!(shared.iter().any(|address| address.starts_with("listener.")), "{shared:?}");
+    assert!(!shared.iter().any(|address| address == "cluster" || address.starts_with("security_group.")), "{shared:?}");
 
     actual.other_environments.clear();
     let last = ecsdeploy::plan::plan(&desired, &actual, Goal::Destroy).unwrap();

@@ -13,7 +13,7 @@ use super::gone::GoneIsFine;
 use super::retag::TagChanges;
 use crate::actual::ownership::{is_ours, owner_of, shared_owner_of};
 use crate::actual::scope::ReadScope;
-use crate::actual::{OtherRule, Owner};
+use crate::actual::{Missing, OtherRule, Owner};
 use crate::cloud::error::has_code;
 use crate::cloud::{CloudError, CloudErrorKind};
 use crate::desired::Reference;
@@ -217,6 +217,9 @@ impl AwsCloud {
             .collect();
         attributes.extend(self.attributes_of(&later).await?);
         for (group, arn, name, tags, owner, service) in kept {
+            if owner == Owner::This {
+                partial.missing.extend(serving_another_load_balancer(scope, name, group.load_balancer_arns()));
+            }
             let attributes = attributes.remove(arn).unwrap_or_default();
             let actual = TargetGroupSettings { group: target_group_of(group, tags), attributes };
             partial.values.set(&Reference::TargetGroupArn(name.to_string()), arn);
@@ -724,4 +727,22 @@ impl AwsCloud {
             )
             .await
     }
+}
+
+/// This environment's target group `name` serves an ALB other than the one the environment is
+/// routed through (its `load_balancer` setting changed): a target group serves one ALB, so the
+/// environment cannot move with its groups in place; nothing changes until a person decides.
+fn serving_another_load_balancer(scope: &ReadScope, name: &str, load_balancer_arns: &[String]) -> Option<Missing> {
+    // arn:aws:elasticloadbalancing:REGION:ACCOUNT:loadbalancer/app/NAME/ID
+    let other = load_balancer_arns
+        .iter()
+        .filter_map(|arn| arn.split('/').nth(2))
+        .find(|other| *other != scope.load_balancer)?;
+    Some(Missing {
+        what: format!("target group {name} on ALB {} (it serves ALB {other})", scope.load_balancer),
+        hint: format!(
+            "a target group serves one ALB, so environment {} cannot move to another with its services running: set load_balancer back, or `ecsdeploy destroy --env {}` with the old setting and `up` with the new one (its services are down in between)",
+            scope.environment, scope.environment
+        ),
+    })
 }
