@@ -13,6 +13,8 @@
     GET  /_ecsdeploy/accounts/{account_id}/apps                the account's scripted apps
     GET  /_ecsdeploy/accounts/{account_id}/tagging-index       the Tagging API index: lag, events
     PUT  /_ecsdeploy/accounts/{account_id}/tagging-index       set the index's lag (simulated s)
+    GET  /_ecsdeploy/accounts/{account_id}/alb-quotas          the account's ALB quotas (rules, target groups)
+    PUT  /_ecsdeploy/accounts/{account_id}/alb-quotas          lower them (at most AWS's default 100)
 
 The ALB data plane (`/_ecsdeploy/accounts/{account_id}/alb/...`) is `alb_data_plane`, not JSON.
 
@@ -32,6 +34,7 @@ from werkzeug.wrappers import Request, Response
 
 from . import accounts, apps, clock, iam_enforcement, rollout, scan_findings, scripts, tagging_index, targets, world
 from .locking import EXTENSION_LOCK
+from .validation import elbv2_quotas
 
 PREFIX = "/_ecsdeploy/"
 TARGET_HEALTH_FIELDS = {"target_group_arn", "target_id", "state", "reason", "description"}
@@ -91,6 +94,8 @@ class ControlApi:
                     methods=["PUT"],
                     endpoint=self.set_tagging_index,
                 ),
+                Rule("/_ecsdeploy/accounts/<account_id>/alb-quotas", methods=["GET"], endpoint=self.get_alb_quotas),
+                Rule("/_ecsdeploy/accounts/<account_id>/alb-quotas", methods=["PUT"], endpoint=self.set_alb_quotas),
             ],
             strict_slashes=False,
         )
@@ -257,6 +262,28 @@ class ControlApi:
         with EXTENSION_LOCK:
             tagging_index.set_lag(account_id, body["lag_seconds"])
             return 200, tagging_index.to_json(account_id)
+
+    def get_alb_quotas(self, request: Request, account_id: str) -> tuple[int, Any]:
+        with EXTENSION_LOCK:
+            return 200, elbv2_quotas.to_json(account_id)
+
+    def set_alb_quotas(self, request: Request, account_id: str) -> tuple[int, Any]:
+        body = _json_body(request)
+        fields = elbv2_quotas.QUOTA_FIELDS
+        problems = [f"unknown field {name!r}" for name in sorted(set(body) - set(fields))]
+        if not set(body) & set(fields):
+            problems.append(f"give {' and/or '.join(fields)} (an integer, or null for the default)")
+        for name in fields:
+            if name in body:
+                try:
+                    elbv2_quotas.check_quota(name, body[name])
+                except ValueError as error:
+                    problems.append(str(error))
+        if problems:
+            raise BadRequest("; ".join(problems))
+        with EXTENSION_LOCK:
+            elbv2_quotas.set_quotas(account_id, {name: body[name] for name in fields if name in body})
+            return 200, elbv2_quotas.to_json(account_id)
 
     def create_world(self, request: Request, account_id: str) -> tuple[int, Any]:
         try:

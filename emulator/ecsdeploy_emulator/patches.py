@@ -34,9 +34,10 @@ Each patch wraps moto's own method and runs it unchanged; the extension only add
   deletes the group's tags.
 - IAM GetAccountAuthorizationDetails: MaxItems/Marker pages, checked Filter, URL-encoded trust
   policies (see `iam_details`).
-- Validation AWS does and moto does not (rule priorities and condition limits, Fargate task sizes,
-  secret references, load balancer bindings, role names, policy sizes, log retention, `aws:` tag
-  keys, security groups in use, deletion protection, Route53 change batches): see `validation`.
+- Validation AWS does and moto does not (rule priorities and condition limits, ALB quotas of rules
+  and unique target groups per load balancer, Fargate task sizes, secret references, load balancer
+  bindings, role names, policy sizes, log retention, `aws:` tag keys, security groups in use,
+  deletion protection, Route53 change batches): see `validation`.
   Registered last, so the checks run before any other wrap.
 """
 
