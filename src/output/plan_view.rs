@@ -83,6 +83,21 @@ pub fn error_text(error: &PlanError) -> (String, Vec<String>) {
                 })
                 .collect(),
         ),
+        PlanError::Quota(quota) => (
+            format!(
+                "nothing was changed: ALB {} would hold {} listener rules ({} that are not environment {}'s, {} of its own); an ALB takes {}",
+                quota.load_balancer,
+                quota.others + quota.this,
+                quota.others,
+                quota.environment,
+                quota.this,
+                quota.limit
+            ),
+            vec![format!(
+                "remove rules on the ALB that are no longer needed, route environment {} through an ALB of its own (load_balancer = \"...\" in environments/{}.toml), or disable some of its services (enabled = false)",
+                quota.environment, quota.environment
+            )],
+        ),
         PlanError::NotOwned(resources) => (
             format!("nothing was changed: {} resource(s) with the names ecsdeploy would use are not ecsdeploy's", resources.len()),
             resources

@@ -229,6 +229,23 @@ pub enum PlanError {
     /// cannot describe (a bug in a reader, or a resource changed outside ecsdeploy's shapes).
     #[error("{} resource(s) could not be read into their kind", .0.len())]
     Unreadable(Vec<Unreadable>),
+    /// The ALB would hold more listener rules than it takes, counting the rules on it that are
+    /// not this environment's (other environments', anyone else's) which `validate` cannot see.
+    #[error("the ALB would hold {} listener rules; it takes {}", .0.others + .0.this, .0.limit)]
+    Quota(RuleQuota),
+}
+
+/// The listener rules the ALB would hold after the plan: refused before AWS refuses a
+/// CreateRule halfway through the apply (TooManyRules).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleQuota {
+    pub load_balancer: String,
+    pub environment: String,
+    /// Rules on the HTTPS listener that are not this environment's.
+    pub others: usize,
+    /// This environment's rules as the plan wants them.
+    pub this: usize,
+    pub limit: usize,
 }
 
 /// A resource whose content as read does not fit its kind.
@@ -290,6 +307,17 @@ pub fn plan(desired: &DesiredEnvironment, actual: &ActualState, goal: Goal) -> R
             .collect(),
         Goal::Destroy => Vec::new(),
     };
+    let rules = wanted.iter().filter(|resource| resource.address.part() == Some(ServicePart::ListenerRule)).count();
+    let limit = crate::desired::checks::RULES_PER_LOAD_BALANCER;
+    if actual.other_rules.len() + rules > limit {
+        return Err(PlanError::Quota(RuleQuota {
+            load_balancer: desired.shared.load_balancer.name.clone(),
+            environment: desired.environment.clone(),
+            others: actual.other_rules.len(),
+            this: rules,
+            limit,
+        }));
+    }
     let mut not_owned = Vec::new();
     let mut unreadable = Vec::new();
     let mut changes = Vec::new();

@@ -181,3 +181,58 @@ async fn an_environment_on_an_alb_of_its_own_routes_there_and_takes_it_along_whe
     assert_eq!(clusters.clusters().first().and_then(|cluster| cluster.status()), Some("ACTIVE"));
     plan_is_empty(&account, "stage");
 }
+
+/// Rules on the ALB that are not this environment's count against its 100 rules too, and only
+/// the plan can see them: with 97 of someone else's rules beside stage's 3, a plan that adds a
+/// fourth service is refused with the numbers before any change (on AWS, as in the emulator,
+/// the apply would have failed halfway with TooManyRules, its target group already created).
+#[tokio::test]
+async fn rules_of_others_on_the_alb_count_against_its_quota_before_any_change() {
+    let (account, config) = prepared_account().await;
+    let three = support::manifest_copy();
+    let stage_file = std::fs::read_to_string(three.path().join("environments/stage.toml")).unwrap();
+    let with_three = format!("{stage_file}\n[services.ai-router]\nenabled = false\n");
+    support::write(three.path(), "environments/stage.toml", &with_three);
+    let dir = three.path().to_str().unwrap();
+    let up = run(&mut account.ecsdeploy(&["up", "--env", "stage", "--yes", "-f", dir]));
+    assert_eq!(up.code, 0, "{}", up.transcript());
+
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
+    let balancers = elb.describe_load_balancers().names("acme").send().await.unwrap();
+    let arn = balancers.load_balancers()[0].load_balancer_arn().unwrap().to_string();
+    let listeners = elb.describe_listeners().load_balancer_arn(&arn).send().await.unwrap();
+    let https = listeners.listeners().iter().find(|listener| listener.port() == Some(443)).unwrap();
+    let https = https.listener_arn().unwrap().to_string();
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, FixedResponseActionConfig, PathPatternConditionConfig, RuleCondition,
+    };
+    for index in 0..97 {
+        let path = PathPatternConditionConfig::builder().values(format!("/elsewhere/{index}/*")).build();
+        let condition = RuleCondition::builder().field("path-pattern").path_pattern_config(path).build();
+        let answer = FixedResponseActionConfig::builder().status_code("404").build();
+        let action = Action::builder().r#type(ActionTypeEnum::FixedResponse).fixed_response_config(answer).build();
+        let created = elb
+            .create_rule()
+            .listener_arn(&https)
+            .priority(40_000 + index)
+            .conditions(condition)
+            .actions(action)
+            .send()
+            .await;
+        created.unwrap();
+    }
+    let groups_before = elb.describe_target_groups().send().await.unwrap().target_groups().len();
+
+    let up = run(account.ecsdeploy(&["up", "--env", "stage", "--yes"]).current_dir(root()));
+    assert_eq!(up.code, 1, "{}", up.transcript());
+    assert!(
+        up.stderr.contains(
+            "ALB acme would hold 101 listener rules (97 that are not environment stage's, 4 of its own); an ALB takes 100"
+        ),
+        "{}",
+        up.transcript()
+    );
+    assert_eq!(elb.describe_target_groups().send().await.unwrap().target_groups().len(), groups_before);
+    let rules = elb.describe_rules().listener_arn(&https).page_size(400).send().await.unwrap();
+    assert_eq!(rules.rules().iter().filter(|rule| rule.is_default() != Some(true)).count(), 100);
+}

@@ -191,6 +191,34 @@ fn destroy_keeps_shared_resources_while_another_environment_uses_them() {
     assert!(!shared.iter().any(|address| address.starts_with("repository.")), "repositories hold the images: kept");
 }
 
+/// Rules on the ALB that are not this environment's count against the ALB's 100 rules: the plan
+/// refuses what AWS would refuse halfway through the apply; a destroy is never refused.
+#[test]
+fn the_rules_of_others_count_against_the_albs_quota() {
+    let desired = desired("stage");
+    let mut actual = converged(&desired);
+    let wanted = desired_resources(&desired, true)
+        .iter()
+        .filter(|resource| resource.address.part() == Some(ServicePart::ListenerRule))
+        .count();
+    let other = |index: usize| OtherRule {
+        priority: 40_000 + index as i64,
+        arn: format!("arn:rule/elsewhere/{index}"),
+        owner: Owner::Foreign,
+    };
+    actual.other_rules = (0..100 - wanted).map(other).collect();
+    assert!(plan(&desired, &actual, Goal::Converge).is_ok(), "exactly 100 fit");
+    actual.other_rules.push(other(100));
+    match plan(&desired, &actual, Goal::Converge) {
+        Err(PlanError::Quota(quota)) => {
+            assert_eq!((quota.others, quota.this, quota.limit), (101 - wanted, wanted, 100));
+            assert_eq!(quota.load_balancer, "acme");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(plan(&desired, &actual, Goal::Destroy).is_ok());
+}
+
 /// Apply turns resolved JSON back into typed payloads: every kind must survive the round trip.
 #[test]
 fn every_payload_survives_the_json_round_trip() {
