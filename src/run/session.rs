@@ -130,17 +130,9 @@ impl Session {
         let calls = cloud.calls().clone();
         let loaded = started.elapsed();
         let region = region.to_string();
-        let session = Session::connect_reading(
-            checked,
-            environment_name,
-            cloud,
-            http,
-            calls,
-            region,
-            &global.manifest_dir,
-            read_lock,
-        )
-        .await?;
+        let session =
+            Session::connect(checked, environment_name, cloud, http, calls, region, &global.manifest_dir, read_lock)
+                .await?;
         if let Ok(mut phases) = session.phases.lock() {
             phases.insert(0, ("load manifest and AWS configuration".to_string(), loaded));
         }
@@ -150,22 +142,10 @@ impl Session {
 
 impl<C: Cloud, H: HttpCheck> Session<C, H> {
     /// Checks the account `cloud`'s credentials are for and builds the desired state: the part
-    /// of [`Session::open`] that does not depend on how AWS is reached.
-    pub async fn connect(
-        checked: CheckedManifest,
-        environment_name: &str,
-        cloud: C,
-        http: Option<H>,
-        calls: ApiCalls,
-        region: String,
-        manifest_dir: &std::path::Path,
-    ) -> Result<Session<C, H>, CommandError> {
-        Self::connect_reading(checked, environment_name, cloud, http, calls, region, manifest_dir, false).await
-    }
-
-    /// [`Session::connect`], reading the deploy lock beside the identity when `read_lock`.
+    /// of [`Session::open`] that does not depend on how AWS is reached. With `read_lock`, the
+    /// deploy lock is read beside the identity ([`Session::lock_seen`]).
     #[allow(clippy::too_many_arguments)]
-    async fn connect_reading(
+    pub async fn connect(
         checked: CheckedManifest,
         environment_name: &str,
         cloud: C,

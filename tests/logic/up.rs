@@ -55,6 +55,7 @@ async fn session(fake: &FakeCloud, http: &FakeHttp, tags: &[(&str, &str)]) -> Se
         fake.api_calls.clone(),
         "us-east-1".into(),
         root,
+        false,
     )
     .await
     .unwrap();
