@@ -41,17 +41,9 @@ fn policy_owner(scope: &ReadScope, service: &str, resource_id: &str, policy_name
 }
 
 impl AwsCloud {
-    /// The scalable targets of `services` (`(service name, scaling resource ID)`: the scope's and
-    /// any discovered ones) and the scaling policies of those that have one.
-    ///
-    /// Every target is read as this environment's ([`Owner::This`]): its tags cannot be read
-    /// (Application Auto Scaling's `ListTagsForResource` answers HTTP 500 in the emulator), and
-    /// the resource IDs name ECS services that ecsdeploy owns, which ownership of the service
-    /// already established. Policies are ecsdeploy's only by the names it gives them.
-    ///
-    /// `policies` are every ECS desired-count policy of the account by resource ID
-    /// ([`Self::all_scaling_policies`], read while the services are). The environment's read
-    /// reads the targets itself, beside the services (`read.rs`).
+    /// The scalable targets of `services` (`(service name, scaling resource ID)`) and their
+    /// policies, as the environment's read judges them ([`scaling_partial`]); the read itself
+    /// reads the targets beside the services (`read.rs`).
     #[cfg(test)]
     pub(super) async fn read_scaling(
         &self,
@@ -238,7 +230,13 @@ fn batch_resource(batch: &[&str]) -> String {
 }
 
 /// The targets read (`(service name, target)`) and their policies (of `policies`, every ECS
-/// policy of the account by resource ID) as this environment's resources.
+/// desired-count policy of the account by resource ID, [`AwsCloud::all_scaling_policies`]) as
+/// this environment's resources.
+///
+/// Every target is read as this environment's ([`Owner::This`]): its tags cannot be read
+/// (Application Auto Scaling's `ListTagsForResource` answers HTTP 500 in the emulator), and the
+/// resource IDs name ECS services that ecsdeploy owns, which ownership of the service already
+/// established. Policies are ecsdeploy's only by the names it gives them.
 pub(super) fn scaling_partial(
     scope: &ReadScope,
     targets: &[(String, ScalableTarget)],
